@@ -1,0 +1,55 @@
+# runeco: two commands for a new user -- `make demo` and `make test`.
+# Every target creates .venv and installs what it needs; nothing is installed by hand.
+
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+WORKERS ?= 2
+
+.PHONY: install sysdeps demo test lint format bench sample clean
+
+# WeasyPrint (PDF rendering) needs the system's Pango. Debian ships it; on a
+# machine without it, install it with apt-get when we are root.
+sysdeps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpango-1.0; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && apt-get install -y -qq libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	  else echo "warning: libpango is missing; PDF output needs it (apt-get install libpango-1.0-0 libpangoft2-1.0-0)"; fi; \
+	fi
+
+$(STAMP): pyproject.toml
+	$(MAKE) --no-print-directory sysdeps
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q -U pip setuptools wheel
+	$(BIN)/pip install -q -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(BIN)/runeco validate data/sample
+	$(BIN)/runeco analyze data/sample --out reports/sample-analysis.csv --squad-out reports/sample-squad.csv
+	$(BIN)/runeco report data/sample --squad --out reports/sample --workers $(WORKERS)
+	@echo "Reports written to reports/sample/"
+
+test: install
+	$(BIN)/pytest -q -n $(WORKERS)
+
+lint: install
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
+
+format: install
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
+
+bench: install
+	$(BIN)/python benchmarks/run.py $(BENCH)
+
+# Regenerate the committed sample squad (fixed seed: the same bytes every time).
+sample: install
+	$(BIN)/runeco simulate --out data/sample --runners 8 --seed 2026 --baseline-weeks 6 --block-weeks 10
+
+clean:
+	rm -rf $(VENV) reports/sample reports/*.csv .pytest_cache

@@ -1,0 +1,137 @@
+"""Benchmark: load + validate a 1,000-runner x 16-week squad.
+
+Target (issue 2): ``analysis.io.load_dataset`` on ~80k runs and ~70k strength
+rows in < 5 s and < 1 GB peak memory. The baseline, measured in the same run
+on the same files, is plain ``pandas.read_csv`` of every CSV (no validation):
+the floor any loader pays for parsing.
+
+The squad is simulated once (``analysis.simulate.simulate_squad``, seed 0) under
+``benchmarks/.out/`` and reused. Each measurement runs in its own Python
+process and reports that process's peak resident memory (``VmHWM``, which,
+unlike ``ru_maxrss``, is not inherited from the parent); times are the median
+of three loads in that process.
+
+Usage: ``python benchmarks/bench_load.py [--runners N] [--weeks W]``; exit code 1
+when a target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / ".out"
+TARGET_SECONDS = 5.0
+TARGET_MB = 1024.0
+REPEATS = 3
+
+_CHILD = r"""
+import json, statistics, sys, time
+from pathlib import Path
+kind, folder, repeats = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
+
+def peak_mb():
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    import resource
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+import pandas as pd
+if kind == "ours":
+    from analysis.io import load_dataset
+rss_ready = peak_mb()
+times, info = [], {}
+for _ in range(repeats):
+    start = time.perf_counter()
+    if kind == "ours":
+        ds = load_dataset(folder)
+        info = {"runs": len(ds.runs), "strength": len(ds.strength), "quarantined": len(ds.quarantine)}
+    else:
+        frames = [pd.read_csv(p) for p in sorted(folder.glob("*.csv")) if p.name != "truth.csv"]
+        info = {"rows": sum(len(f) for f in frames)}
+    times.append(time.perf_counter() - start)
+    ds = frames = None
+peak = peak_mb()
+print(json.dumps({"seconds": statistics.median(times), "peak_mb": peak, "ready_mb": rss_ready, **info}))
+"""
+
+
+def build_squad(n_runners: int, weeks: int) -> Path:
+    """The benchmark squad folder, simulated once and reused."""
+    from analysis.simulate import simulate_squad
+
+    folder = OUT / f"squad_{n_runners}x{weeks}"
+    stamp = folder / ".complete"
+    if not stamp.exists():
+        baseline = min(6, weeks // 3)
+        simulate_squad(
+            folder,
+            n_runners=n_runners,
+            seed=0,
+            baseline_weeks=baseline,
+            block_weeks=weeks - baseline,
+        )
+        stamp.write_text("ok\n")
+    return folder
+
+
+def measure(kind: str, folder: Path) -> dict:
+    src = Path(__file__).resolve().parents[1] / "src"
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(src) + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    out = subprocess.run(
+        [sys.executable, "-c", _CHILD, kind, str(folder), str(REPEATS)],
+        check=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runners", type=int, default=1000)
+    parser.add_argument("--weeks", type=int, default=16)
+    args = parser.parse_args(argv)
+
+    folder = build_squad(args.runners, args.weeks)
+    sizes = {p.name: sum(1 for _ in p.open("rb")) - 1 for p in sorted(folder.glob("*.csv"))}
+    print(f"squad: {args.runners} runners x {args.weeks} weeks (analysis.simulate) in {folder}")
+    print("rows: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
+
+    base = measure("read_csv", folder)
+    ours = measure("ours", folder)
+    print(
+        f"baseline pd.read_csv (no validation): {base['seconds']:.2f} s, "
+        f"peak RSS {base['peak_mb']:.0f} MB ({base['ready_mb']:.0f} MB after imports)"
+    )
+    print(
+        f"load_dataset (parse + validate):      {ours['seconds']:.2f} s, "
+        f"peak RSS {ours['peak_mb']:.0f} MB ({ours['ready_mb']:.0f} MB after imports); "
+        f"{ours['runs']:,} runs, {ours['strength']:,} strength rows, "
+        f"{ours['quarantined']:,} quarantined"
+    )
+    ratio_t = ours["seconds"] / base["seconds"]
+    ratio_m = (ours["peak_mb"] - ours["ready_mb"]) / max(base["peak_mb"] - base["ready_mb"], 1.0)
+    print(
+        f"ratio to baseline: time x{ratio_t:.1f}, memory above imports x{ratio_m:.1f} "
+        f"(median of {REPEATS} loads)"
+    )
+    ok_t = ours["seconds"] < TARGET_SECONDS
+    ok_m = ours["peak_mb"] < TARGET_MB
+    print(
+        f"target < {TARGET_SECONDS:.0f} s: {'met' if ok_t else 'MISSED'}; "
+        f"target < {TARGET_MB:.0f} MB: {'met' if ok_m else 'MISSED'}"
+    )
+    return 0 if ok_t and ok_m else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,246 @@
+"""Command-line interface: argument parsing only.
+
+Every command is a thin call into the library. Our own errors (``DataError``)
+become one line on stderr and exit code 2; a traceback is a bug (``--debug``
+shows it).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from analysis import __version__
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from analysis.io.summary import validate_command
+
+    return validate_command(args.dataset, quarantine_path=args.quarantine)
+
+
+def _cmd_simulate(args: argparse.Namespace) -> int:
+    from analysis.simulate import simulate_squad
+
+    out = simulate_squad(
+        args.out,
+        n_runners=args.runners,
+        seed=args.seed,
+        baseline_weeks=args.baseline_weeks,
+        block_weeks=args.block_weeks,
+        strength_fraction=args.strength_fraction,
+        missing_fraction=args.missing_fraction,
+        bad_rows=args.bad_rows,
+        post_weeks=args.post_weeks,
+        start_date=args.start_date,
+        effect_pct_mean=args.effect_pct_mean,
+        effect_pct_sd=args.effect_pct_sd,
+        lab_tests=not args.no_lab_tests,
+        warming=not args.no_warming,
+    )
+    print(f"simulated squad of {args.runners} runners (seed {args.seed}) written to {out}")
+    print(f"known truth: {Path(out) / 'truth.csv'}")
+    return 0
+
+
+def _cmd_metrics(args: argparse.Namespace) -> int:
+    from analysis.io import load_dataset
+    from analysis.metrics import lab_economy_at_speed, run_metrics, weekly_metrics
+
+    ds = load_dataset(args.dataset)
+    runs = run_metrics(ds)
+    _write_csv(runs, args.out)
+    n_steady = int(runs["steady"].sum())
+    print(f"wrote {len(runs)} runs ({n_steady} steady) to {args.out}")
+    if args.weekly:
+        weeks = weekly_metrics(ds, runs)
+        _write_csv(weeks, args.weekly)
+        print(f"wrote {len(weeks)} runner-weeks to {args.weekly}")
+    if args.lab:
+        lab = lab_economy_at_speed(ds.lab_tests)
+        _write_csv(lab, args.lab)
+        print(f"wrote {len(lab)} lab test days to {args.lab}")
+    return 0
+
+
+def _cmd_analyze(args: argparse.Namespace) -> int:
+    from analysis.io import load_dataset
+    from analysis.models import analyze, squad_summary
+
+    ds = load_dataset(args.dataset)
+    if args.runner:
+        _check_runner_ids(ds, args.runner)
+    per_runner = analyze(ds, runner_ids=args.runner or None, progress=not args.quiet)
+    _write_csv(per_runner, args.out)
+    n_rows = len(per_runner)
+    print(f"wrote {n_rows} rows ({per_runner['runner_id'].nunique()} runners) to {args.out}")
+    if len(ds.quarantine):
+        print(
+            f"note: {len(ds.quarantine)} rows were quarantined on loading; "
+            f"see `runeco validate {args.dataset} --quarantine FILE.csv`"
+        )
+    if args.squad_out:
+        squad = squad_summary(ds, per_runner)
+        _write_csv(squad, args.squad_out)
+        print(f"wrote squad model and dose-response ({len(squad)} rows) to {args.squad_out}")
+    return 0
+
+
+def _cmd_report(args: argparse.Namespace) -> int:
+    from analysis.report import render_reports
+
+    summary = render_reports(
+        args.dataset,
+        args.out,
+        runner_ids=args.runner or None,
+        squad=args.squad,
+        fmt=args.format,
+        workers=args.workers,
+        fresh_kernels=args.fresh_kernels,
+        progress=not args.quiet,
+    )
+    print(summary.format())
+    return 0 if not summary.failed else 1
+
+
+def _cmd_import(args: argparse.Namespace) -> int:
+    from analysis.io.importers import import_sources
+
+    summary = import_sources(
+        args.dataset,
+        args.runner,
+        args.sources,
+        name=args.name,
+        kind=args.kind,
+        weight_unit=args.weight_unit,
+        include_non_running=args.include_non_running,
+        progress=not args.quiet,
+    )
+    print(summary.format())
+    return 0 if not summary.failed else 1
+
+
+def _check_runner_ids(ds, runner_ids: list[str]) -> None:
+    from analysis.io import DataError
+
+    unknown = [r for r in runner_ids if r not in set(ds.runner_ids)]
+    if unknown:
+        raise DataError(
+            f"unknown runner id(s) {', '.join(unknown)}; runners.csv has "
+            f"{', '.join(ds.runner_ids[:20])}{' …' if len(ds.runner_ids) > 20 else ''}",
+            file=str(Path(ds.path) / "runners.csv"),
+        )
+
+
+def _write_csv(frame, path: str) -> None:
+    from analysis.io.write import write_csv_atomic
+
+    write_csv_atomic(frame, path)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="runeco",
+        description="Did the strength work make this runner more economical?",
+    )
+    parser.add_argument("--version", action="version", version=f"runeco {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    p = sub.add_parser("validate", help="check a dataset and list quarantined rows")
+    p.add_argument("dataset", help="dataset folder (runners.csv, runs.csv, ...)")
+    p.add_argument("--quarantine", metavar="FILE.csv", help="write the quarantined rows here")
+    p.set_defaults(func=_cmd_validate)
+
+    p = sub.add_parser("simulate", help="write a synthetic squad with known true effects")
+    p.add_argument("--out", required=True, help="output dataset folder")
+    p.add_argument("--runners", type=int, default=8, help="number of runners (default 8)")
+    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
+    p.add_argument("--baseline-weeks", type=int, default=6)
+    p.add_argument("--block-weeks", type=int, default=10)
+    p.add_argument("--strength-fraction", type=float, default=0.5)
+    p.add_argument(
+        "--missing-fraction", type=float, default=0.0, help="blank this share of optional cells"
+    )
+    p.add_argument("--bad-rows", type=int, default=0, help="inject this many invalid rows")
+    p.add_argument("--post-weeks", type=int, default=0, help="weeks simulated after the block")
+    p.add_argument("--start-date", default="2026-01-05", help="first day (ISO date, a Monday)")
+    p.add_argument(
+        "--effect-pct-mean", type=float, default=-4.0, help="mean true change, strength group"
+    )
+    p.add_argument("--effect-pct-sd", type=float, default=1.5, help="SD of the true change")
+    p.add_argument("--no-lab-tests", action="store_true", help="no lab_tests.csv")
+    p.add_argument("--no-warming", action="store_true", help="no spring warming of temperature")
+    p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser("metrics", help="per-run (and per-week, lab) metrics as CSV")
+    p.add_argument("dataset")
+    p.add_argument("--out", required=True, metavar="RUNS.csv", help="one row per run")
+    p.add_argument("--weekly", metavar="WEEKS.csv", help="one row per runner and ISO week")
+    p.add_argument("--lab", metavar="LAB.csv", help="lab economy at a common reference speed")
+    p.set_defaults(func=_cmd_metrics)
+
+    p = sub.add_parser("analyze", help="model the change in running economy per runner")
+    p.add_argument("dataset")
+    p.add_argument("--runner", action="append", metavar="ID", help="only this runner (repeatable)")
+    p.add_argument("--out", required=True, metavar="FILE.csv", help="per-runner results")
+    p.add_argument("--squad-out", metavar="FILE.csv", help="squad model and dose-response")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("report", help="render per-runner and squad reports")
+    p.add_argument("dataset")
+    p.add_argument("--runner", action="append", metavar="ID", help="only this runner (repeatable)")
+    p.add_argument("--squad", action="store_true", help="also render the squad report")
+    p.add_argument("--out", required=True, metavar="DIR")
+    p.add_argument("--format", choices=("pdf", "html", "ipynb"), default="pdf")
+    p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument(
+        "--fresh-kernels", action="store_true", help="a new kernel for every report (slower)"
+    )
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.set_defaults(func=_cmd_report)
+
+    p = sub.add_parser("import", help="import device files and app exports into a dataset")
+    p.add_argument("dataset", help="dataset folder (created if missing)")
+    p.add_argument("--runner", required=True, metavar="ID")
+    p.add_argument("--name", help="runner's name, for a new runner")
+    p.add_argument(
+        "--kind",
+        help="force the source kind (fit, gpx, tcx, garmin_csv, strava, strong, hevy, fitnotes)",
+    )
+    p.add_argument("--weight-unit", choices=("kg", "lb"), help="unit of Strong's weights")
+    p.add_argument("--include-non-running", action="store_true")
+    p.add_argument("--quiet", action="store_true", help="no progress bar")
+    p.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders")
+    p.set_defaults(func=_cmd_import)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    from analysis.io.errors import DataError
+
+    try:
+        return int(args.func(args) or 0)
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # a traceback is a bug: say so in one line unless --debug
+        if args.debug:
+            raise
+        print(
+            f"internal error: {type(exc).__name__}: {exc} "
+            "(this is a bug in runeco; rerun with --debug for the traceback and report it)",
+            file=sys.stderr,
+        )
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

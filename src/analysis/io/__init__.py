@@ -1,0 +1,19 @@
+"""Data edge: read, validate and quarantine the canonical dataset (``DATA_FORMAT.md``).
+
+``load_dataset(path)`` is the one call; ``validation_summary`` and
+``write_quarantine`` report what was found.
+"""
+
+from analysis.io.dataset import Dataset
+from analysis.io.errors import DataError
+from analysis.io.load import load_dataset
+from analysis.io.summary import validate_command, validation_summary, write_quarantine
+
+__all__ = [
+    "DataError",
+    "Dataset",
+    "load_dataset",
+    "validate_command",
+    "validation_summary",
+    "write_quarantine",
+]

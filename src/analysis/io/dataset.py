@@ -1,0 +1,72 @@
+"""The in-memory canonical dataset: typed frames plus the quarantine table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import MappingProxyType
+
+import pandas as pd
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A loaded, validated dataset (see ``DATA_FORMAT.md``).
+
+    Frames are typed: datetimes as ``datetime64[ns]`` (local wall-clock time;
+    an offset in the file is applied and then dropped, so a run at 07:15+01:00
+    is 07:15), floats with units in their names, ``run_type`` and strength
+    ``category`` as pandas categoricals. Every frame keeps the file's unknown
+    columns and a ``line`` column with the 1-based line number in its CSV
+    (the header is line 1), so any derived number can be traced back.
+
+    Optional files that are absent give empty frames with the canonical
+    columns. ``quarantine`` has one row per rejected row and problem:
+    ``file``, ``line``, ``column``, ``value``, ``reason``, and ``runner_id``
+    (the row's raw runner id, empty when it had none) so a runner's report can
+    list its own quarantined rows.
+
+    The object is frozen; the frames are the loader's own copies. Treat them as
+    read-only (``.copy()`` before changing one).
+    """
+
+    path: Path
+    runners: pd.DataFrame
+    runs: pd.DataFrame
+    strength: pd.DataFrame
+    blocks: pd.DataFrame
+    lab_tests: pd.DataFrame
+    quarantine: pd.DataFrame
+    warnings: tuple[str, ...] = ()
+    meta: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+
+    @property
+    def runner_ids(self) -> list[str]:
+        return list(self.runners["runner_id"])
+
+    def runner(self, runner_id: str) -> pd.Series:
+        """The runners.csv row of one runner (``KeyError`` if unknown)."""
+        rows = self.runners.loc[self.runners["runner_id"] == runner_id]
+        if rows.empty:
+            raise KeyError(runner_id)
+        return rows.iloc[0]
+
+    def for_runner(self, runner_id: str) -> Dataset:
+        """The same dataset restricted to one runner (quarantine included)."""
+
+        def pick(frame: pd.DataFrame) -> pd.DataFrame:
+            return frame.loc[frame["runner_id"] == runner_id]
+
+        q = self.quarantine
+        mask = q["runner_id"].astype(str) == runner_id
+        return Dataset(
+            path=self.path,
+            runners=pick(self.runners),
+            runs=pick(self.runs),
+            strength=pick(self.strength),
+            blocks=pick(self.blocks),
+            lab_tests=pick(self.lab_tests),
+            quarantine=q.loc[mask],
+            warnings=self.warnings,
+            meta=self.meta,
+        )

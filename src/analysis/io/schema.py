@@ -1,0 +1,135 @@
+"""Column schema of the canonical dataset (``DATA_FORMAT.md``, the contract).
+
+One place that says, for every file, which columns exist, their type, whether
+they are required and the range a value must fall in. The loader validates
+against it; the simulator and the importers write to it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+RUNNER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+
+RUN_TYPES = ("easy", "long", "recovery", "tempo", "threshold", "interval", "race", "other")
+EXERCISE_CATEGORIES = (
+    "heavy",
+    "explosive",
+    "plyometric",
+    "bodyweight_strength",
+    "core",
+    "mobility",
+    "other",
+)
+SEXES = ("F", "M", "X")
+
+# Pace limits for a run (DATA_FORMAT.md issue 2): faster than 2:30/km or slower
+# than 20:00/km is not a plausible running pace.
+MIN_PACE_S_PER_KM = 150.0
+MAX_PACE_S_PER_KM = 1200.0
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a canonical file.
+
+    ``kind`` is one of ``id``, ``text``, ``datetime``, ``date``, ``float``,
+    ``int``, ``category``. ``low``/``high`` bound plausible values (inclusive);
+    ``positive`` demands a value > 0.
+    """
+
+    name: str
+    kind: str
+    required: bool = False
+    low: float | None = None
+    high: float | None = None
+    positive: bool = False
+    categories: tuple[str, ...] | None = None
+    unit: str = ""
+
+
+RUNNERS = (
+    Column("runner_id", "id", required=True),
+    Column("name", "text"),
+    Column("sex", "category", categories=SEXES),
+    Column("birth_year", "int", low=1900, high=2030),
+    Column("body_mass_kg", "float", low=25, high=200, unit="kg"),
+    Column("hr_rest_bpm", "float", low=25, high=120, unit="bpm"),
+    Column("hr_max_bpm", "float", low=100, high=250, unit="bpm"),
+    Column("vo2max_ml_kg_min", "float", low=15, high=95, unit="ml/kg/min"),
+    Column("group", "text"),
+)
+
+RUNS = (
+    Column("runner_id", "id", required=True),
+    Column("date", "datetime", required=True),
+    Column("distance_km", "float", required=True, positive=True, high=400, unit="km"),
+    Column("duration_s", "float", required=True, positive=True, high=7 * 86400, unit="s"),
+    Column("avg_hr_bpm", "float", low=25, high=250, unit="bpm"),
+    Column("max_hr_bpm", "float", low=25, high=250, unit="bpm"),
+    Column("elev_gain_m", "float", low=0, high=20000, unit="m"),
+    Column("elev_loss_m", "float", low=0, high=20000, unit="m"),
+    Column("temp_c", "float", low=-50, high=60, unit="degC"),
+    Column("run_type", "category", categories=RUN_TYPES),
+    Column("vo2max_est_ml_kg_min", "float", low=15, high=95, unit="ml/kg/min"),
+    Column("cadence_spm", "float", low=60, high=260, unit="steps/min"),
+    Column("rpe", "float", low=0, high=10),
+    Column("run_id", "text"),
+    Column("activity_file", "text"),
+)
+
+STRENGTH = (
+    Column("runner_id", "id", required=True),
+    Column("date", "datetime", required=True),
+    Column("exercise", "text", required=True),
+    Column("sets", "int", low=1, high=100),
+    Column("reps", "int", low=0, high=1000),
+    Column("load_kg", "float", low=0, high=1000, unit="kg"),
+    Column("duration_s", "float", low=0, high=4 * 3600, unit="s"),
+    Column("rpe", "float", low=0, high=10),
+)
+
+BLOCKS = (
+    Column("runner_id", "id", required=True),
+    Column("block_start", "date", required=True),
+    Column("block_end", "date", required=True),
+    Column("label", "text"),
+)
+
+LAB_TESTS = (
+    Column("runner_id", "id", required=True),
+    Column("date", "date", required=True),
+    Column("speed_kmh", "float", required=True, positive=True, high=30, unit="km/h"),
+    Column("grade_pct", "float", low=-30, high=45, unit="%"),
+    Column("vo2_ml_kg_min", "float", required=True, positive=True, high=95, unit="ml/kg/min"),
+    Column("hr_bpm", "float", low=25, high=250, unit="bpm"),
+    Column("rer", "float", low=0.6, high=1.5),
+    Column("lactate_mmol", "float", low=0, high=30, unit="mmol/L"),
+)
+
+FILES = {
+    "runners.csv": (RUNNERS, True),
+    "runs.csv": (RUNS, True),
+    "strength.csv": (STRENGTH, False),
+    "blocks.csv": (BLOCKS, False),
+    "lab_tests.csv": (LAB_TESTS, False),
+}
+
+QUARANTINE_COLUMNS = ("file", "line", "column", "value", "reason", "runner_id", "code")
+"""Columns of ``Dataset.quarantine``: one row per problem found in a row. ``value``
+is the raw cell, ``reason`` a short human sentence, ``code`` one of
+:data:`QUARANTINE_CODES` (stable, for grouping), ``runner_id`` the row's raw
+runner id (empty when it had none)."""
+
+QUARANTINE_CODES = {
+    "missing_required": "a required value is empty",
+    "unparseable": "not a number, whole number or H:MM:SS time",
+    "bad_date": "not an ISO 8601 date, outside 1900-2100, or block_end before block_start",
+    "out_of_range": "outside the plausible range of the column",
+    "pace_implausible": "pace faster than 2:30/km or slower than 20:00/km",
+    "bad_category": "not one of the allowed values (run_type, sex, category)",
+    "unknown_runner": "runner_id not in runners.csv (or its runner row was quarantined)",
+    "duplicate_run": "repeats an earlier run (same runner and start, or same run_id)",
+    "malformed_row": "more fields than the header has columns",
+}
+"""Quarantine codes and what they mean (``Dataset.quarantine['code']``)."""

@@ -1,0 +1,159 @@
+"""What a load found: a short text summary, the quarantine CSV and ``runeco validate``."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pandas as pd
+
+from analysis.io.dataset import Dataset
+from analysis.io.errors import DataError
+from analysis.io.load import load_dataset
+from analysis.io.schema import QUARANTINE_COLUMNS
+from analysis.io.write import write_csv_atomic
+
+__all__ = ["validation_summary", "write_quarantine", "validate_command", "MAX_LINES_SHOWN"]
+
+MAX_LINES_SHOWN = 10
+"""Line numbers listed per quarantine code before an ellipsis."""
+
+
+def _span(dates: pd.Series) -> tuple[pd.Timestamp, pd.Timestamp] | None:
+    dates = dates.dropna()
+    if dates.empty:
+        return None
+    return dates.min(), dates.max()
+
+
+def _day(ts: pd.Timestamp) -> str:
+    return ts.strftime("%Y-%m-%d")
+
+
+def _weeks(first: pd.Timestamp, last: pd.Timestamp) -> int:
+    """ISO (Monday-Sunday) weeks from the week of ``first`` to the week of ``last``."""
+    monday_first = first.normalize() - pd.Timedelta(days=first.weekday())
+    monday_last = last.normalize() - pd.Timedelta(days=last.weekday())
+    return (monday_last - monday_first).days // 7 + 1
+
+
+def _lines(lines: pd.Series) -> str:
+    values = sorted(set(lines.tolist()))
+    shown = ", ".join(str(v) for v in values[:MAX_LINES_SHOWN])
+    more = ", …" if len(values) > MAX_LINES_SHOWN else ""
+    return f"line{'s' if len(values) > 1 else ''} {shown}{more}"
+
+
+def validation_summary(ds: Dataset) -> str:
+    """A short text summary of a loaded dataset and its quarantined rows.
+
+    Parameters
+    ----------
+    ds : Dataset
+        From :func:`analysis.io.load_dataset`.
+
+    Returns
+    -------
+    str
+        Several lines: runners, runs (with date range), strength sessions
+        (distinct runner-days) and exercise rows, blocks and lab stages, weeks
+        covered (ISO weeks from the first to the last run or strength session),
+        then the quarantined rows grouped by code with the first
+        ``MAX_LINES_SHOWN`` line numbers per file and an example reason, and
+        any warnings.
+    """
+    out = [f"dataset: {ds.path}", f"runners: {len(ds.runners)}"]
+    runs_span = _span(ds.runs["date"])
+    runs_line = f"runs: {len(ds.runs)}"
+    if runs_span:
+        runs_line += f" ({_day(runs_span[0])} to {_day(runs_span[1])})"
+    out.append(runs_line)
+    strength = ds.strength
+    sessions = strength[["runner_id"]].assign(day=strength["date"].dt.normalize()).drop_duplicates()
+    out.append(f"strength sessions: {len(sessions)} (runner-days; {len(strength)} exercise rows)")
+    out.append(f"blocks: {len(ds.blocks)}; lab test stages: {len(ds.lab_tests)}")
+    both = _span(pd.concat([ds.runs["date"], strength["date"]], ignore_index=True))
+    if both:
+        out.append(f"weeks covered: {_weeks(*both)} ({_day(both[0])} to {_day(both[1])})")
+    else:
+        out.append("weeks covered: 0")
+
+    q = ds.quarantine
+    if q.empty:
+        out.append("quarantined rows: none")
+    else:
+        n_rows = len(q[["file", "line"]].drop_duplicates())
+        out.append(
+            f"quarantined rows: {n_rows} ({len(q)} problem{'s' if len(q) != 1 else ''}), "
+            "left out of the analysis:"
+        )
+        counts = q.groupby("code", sort=False).size().sort_values(ascending=False, kind="stable")
+        for code in counts.index:
+            group = q.loc[q["code"] == code]
+            rows = len(group[["file", "line"]].drop_duplicates())
+            where = "; ".join(
+                f"{file} {_lines(g['line'])}" for file, g in group.groupby("file", sort=False)
+            )
+            example = group["reason"].iloc[0]
+            plural = "s" if rows != 1 else ""
+            out.append(f'  {code}: {rows} row{plural}, {where} — e.g. "{example}"')
+    if ds.warnings:
+        out.append("warnings:")
+        out.extend(f"  {w}" for w in ds.warnings)
+    return "\n".join(out)
+
+
+def write_quarantine(ds: Dataset, path: str | os.PathLike) -> Path:
+    """Write the quarantine table as UTF-8 CSV, atomically (temporary file + rename).
+
+    Parameters
+    ----------
+    ds : Dataset
+        From :func:`analysis.io.load_dataset`.
+    path : str or os.PathLike
+        The CSV to write (its folder is created). Columns:
+        ``analysis.io.schema.QUARANTINE_COLUMNS``; a clean dataset gives a
+        header-only file.
+
+    Returns
+    -------
+    Path
+        The file written.
+
+    Raises
+    ------
+    DataError
+        If the file cannot be written.
+    """
+    return write_csv_atomic(ds.quarantine[list(QUARANTINE_COLUMNS)], path)
+
+
+def validate_command(
+    path: str | os.PathLike, quarantine_path: str | os.PathLike | None = None
+) -> int:
+    """``runeco validate DATASET [--quarantine FILE.csv]``: print the summary, return the exit code.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The dataset folder.
+    quarantine_path : str or os.PathLike, optional
+        Where to write the quarantined rows (always written when given).
+
+    Returns
+    -------
+    int
+        0 when nothing was quarantined, 1 when rows were quarantined, 2 on a
+        :class:`DataError` (printed as one ``error: ...`` line on stderr).
+    """
+    try:
+        ds = load_dataset(path)
+        print(validation_summary(ds))
+        if quarantine_path is not None:
+            written = write_quarantine(ds, quarantine_path)
+            print(f"quarantine table written to {written}")
+    except DataError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    return 1 if len(ds.quarantine) else 0
