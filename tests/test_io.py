@@ -82,8 +82,9 @@ RUN_CASES = [
     # (bad row at line 4, code, column, reason pattern)
     ("R01,2026-03-04,ten,3000,150,easy,", "unparseable", "distance_km", r"^distance_km ten is not a number \(use a plain number"),
     ("R01,2026-03-04,10,3000,NA,easy,", "unparseable", "avg_hr_bpm", r"^avg_hr_bpm NA is not a number \(leave the cell empty"),
-    ("R01,2026-02-30,10,3000,150,easy,", "bad_date", "date", r"^date 2026-02-30 is not an ISO 8601 date"),
+    ("R01,2026-02-30,10,3000,150,easy,", "bad_date", "date", r"^date 2026-02-30 is not a real date or time$"),
     ("R01,03/04/2026,10,3000,150,easy,", "bad_date", "date", r"^date 03/04/2026 is not an ISO 8601 date"),
+    ("R01,2026-03-04T24:30,10,3000,150,easy,", "bad_date", "date", r"^date 2026-03-04T24:30 is not a real date or time$"),
     ("R01,1850-03-04,10,3000,150,easy,", "bad_date", "date", r"^date 1850-03-04 is outside the years 1900-2100"),
     ("R01,2026-03-04,10,3000,400,easy,", "out_of_range", "avg_hr_bpm", r"^avg_hr_bpm 400 is outside 25-250 bpm$"),
     ("R01,2026-03-04,10,3000,20,easy,", "out_of_range", "avg_hr_bpm", r"^avg_hr_bpm 20 is outside 25-250 bpm$"),

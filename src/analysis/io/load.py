@@ -490,12 +490,13 @@ class _Checker:
         valid = parsed.notna().to_numpy(dtype=bool)
         shown = [f"{name} ", txt]
         self.flag(
-            ~empty & ~valid,
+            ~empty & ~shaped,
             name,
             txt,
             [*shown, " is not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)"],
             "bad_date",
         )
+        self.flag(shaped & ~valid, name, txt, [*shown, " is not a real date or time"], "bad_date")
         years = parsed.dt.year.to_numpy(dtype="float64", na_value=np.nan)
         out = valid & ((np.nan_to_num(years) < MIN_YEAR) | (np.nan_to_num(years) > MAX_YEAR))
         self.flag(
@@ -920,25 +921,30 @@ def load_dataset(path) -> Dataset:
     the runner's own row was quarantined). A missing ``run_id`` is derived as
     ``<runner_id>-<YYYYMMDDTHHMM>``, with ``-2``, ``-3`` ... appended for
     further runs starting in the same minute (date-only doubles).
-    Strength rows get ``category`` from :func:`analysis.strength.categorise`,
-    unless the file has its own valid ``category`` cell for that row.
+    Strength rows get ``category`` from
+    :func:`analysis.strength.categorise_strength` (names mapped to
+    categories, loaded lifts split into heavy / bodyweight_strength against
+    the runner's 1RM estimated from the log), unless the file has its own
+    valid ``category`` cell for that row.
     """
     started = time.perf_counter()
     root = Path(path)
-    if not root.exists():
-        raise DataError(
-            f"dataset folder {str(root)!r} does not exist; give the folder that holds runners.csv and runs.csv"
-        )
-    if not root.is_dir():
-        raise DataError(
-            f"{str(root)!r} is a file, not a dataset folder; give the folder that holds runners.csv and runs.csv"
-        )
+    hint = "give the folder that holds runners.csv and runs.csv"
+    try:
+        exists, is_dir = root.exists(), root.is_dir()
+        present = {name: (root / name).exists() for name in FILES} if is_dir else {}
+    except (OSError, ValueError) as exc:
+        raise DataError(f"cannot open dataset folder {str(root)!r} ({exc}); {hint}") from None
+    if not exists:
+        raise DataError(f"dataset folder {str(root)!r} does not exist; {hint}")
+    if not is_dir:
+        raise DataError(f"{str(root)!r} is a file, not a dataset folder; {hint}")
     raws: dict[str, pd.DataFrame] = {}
     files_meta: dict[str, dict] = {}
     warnings: list[str] = []
     for name, (schema, required) in FILES.items():
         file = root / name
-        if not file.exists():
+        if not present[name]:
             if required:
                 raise DataError(
                     f"required file {name} is missing from {root}; every dataset needs "
