@@ -1,0 +1,312 @@
+"""Strength blocks and baseline windows, one row per runner.
+
+A runner's block comes from ``blocks.csv`` when it has a row there, else it is
+inferred from ``strength.csv`` (``DATA_FORMAT.md``): the longest run of ISO
+weeks with at least one strength session, where a single empty week inside
+the run is allowed. A runner with no block of its own (a control) is analysed
+over the squad's block: the earliest block start to the latest block end of
+the runners that have one. The baseline is the ``baseline_weeks`` weeks before
+the block start.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.io.dataset import Dataset
+
+BLOCK_COLUMNS = (
+    "runner_id",
+    "group",
+    "block_start",
+    "block_end",
+    "block_source",
+    "baseline_start",
+    "block_weeks",
+    "warning",
+)
+"""Columns of :func:`runner_blocks`, in order."""
+
+BLOCK_SOURCES = ("blocks.csv", "inferred", "squad (control)", "none")
+
+TYPICAL_BLOCK_WEEKS = (8.0, 12.0)
+"""Typical strength-block length in weeks (SCIENCE.md section 8: 8-12 weeks at
+2-3 sessions per week; Balsalobre-Fernandez et al. 2016). Other lengths are
+analysed but get a warning."""
+
+MAX_GAP_WEEKS = 1
+"""Empty weeks allowed inside an inferred block (DATA_FORMAT.md)."""
+
+_MONDAY_EPOCH = pd.Timestamp("1970-01-05")  # a Monday: ISO weeks start on Monday
+_WEEK = pd.Timedelta(days=7)
+_DAY = pd.Timedelta(days=1)
+
+
+def iso_week_start(dates: pd.Series) -> pd.Series:
+    """Monday 00:00 of the ISO week of each timestamp (index and name kept)."""
+    day = dates.dt.normalize()
+    return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+
+
+def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
+    """Infer one strength block per runner from the strength log.
+
+    Weeks are ISO weeks (Monday-Sunday). A block is a run of weeks with at
+    least one strength session in which at most ``MAX_GAP_WEEKS`` (1)
+    consecutive empty week is allowed. Each runner's block is the longest such
+    run in calendar weeks; ties go to the run with more session weeks, then to
+    the earliest. ``block_start`` is the date of the first session of that run;
+    ``block_end`` is the Sunday that ends the week of its last session, so a
+    block that starts on a Monday and lasts ten full weeks has
+    ``block_weeks == 10`` and runs done in the last days of that week still
+    count as block runs.
+
+    Parameters
+    ----------
+    strength : DataFrame
+        The ``strength`` frame of a :class:`~analysis.io.dataset.Dataset`
+        (``runner_id``, ``date``); one row per exercise or set.
+
+    Returns
+    -------
+    DataFrame
+        ``runner_id``, ``block_start``, ``block_end``, ``n_session_weeks``,
+        ``n_sessions`` (distinct training days in the block), one row per
+        runner with at least one dated session.
+    """
+    cols = ["runner_id", "block_start", "block_end", "n_session_weeks", "n_sessions"]
+    s = strength.loc[strength["date"].notna(), ["runner_id", "date"]]
+    if s.empty:
+        return pd.DataFrame(
+            {
+                "runner_id": pd.Series(dtype=object),
+                "block_start": pd.Series(dtype="datetime64[ns]"),
+                "block_end": pd.Series(dtype="datetime64[ns]"),
+                "n_session_weeks": pd.Series(dtype="int64"),
+                "n_sessions": pd.Series(dtype="int64"),
+            }
+        )[cols]
+    days = (
+        pd.DataFrame({"runner_id": s["runner_id"].astype(str), "day": s["date"].dt.normalize()})
+        .drop_duplicates()
+        .sort_values(["runner_id", "day"], kind="stable")
+    )
+    days["week"] = (iso_week_start(days["day"]) - _MONDAY_EPOCH) // _WEEK
+    weeks = days.groupby(["runner_id", "week"], sort=True, as_index=False).agg(
+        first_day=("day", "min"), last_day=("day", "max"), n_sessions=("day", "size")
+    )
+    same_runner = weeks["runner_id"].eq(weeks["runner_id"].shift())
+    contiguous = weeks["week"].diff().le(MAX_GAP_WEEKS + 1)
+    weeks["run"] = (~(same_runner & contiguous)).cumsum()
+    runs = weeks.groupby("run", sort=False).agg(
+        runner_id=("runner_id", "first"),
+        first_week=("week", "min"),
+        last_week=("week", "max"),
+        block_start=("first_day", "min"),
+        last_day=("last_day", "max"),
+        n_session_weeks=("week", "size"),
+        n_sessions=("n_sessions", "sum"),
+    )
+    runs["span_weeks"] = runs["last_week"] - runs["first_week"] + 1
+    runs = runs.sort_values(
+        ["runner_id", "span_weeks", "n_session_weeks", "block_start"],
+        ascending=[True, False, False, True],
+        kind="stable",
+    )
+    best = runs.drop_duplicates("runner_id", keep="first").copy()
+    best["block_end"] = iso_week_start(best["last_day"]) + pd.Timedelta(days=6)
+    return best[cols].reset_index(drop=True)
+
+
+def _explicit_blocks(blocks: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """First valid blocks.csv row per runner and a warning per runner."""
+    cols = ["runner_id", "block_start", "block_end"]
+    if blocks.empty:
+        return pd.DataFrame(columns=cols), pd.Series(dtype=object)
+    b = blocks[cols].copy()
+    b["runner_id"] = b["runner_id"].astype(str)
+    b["block_start"] = pd.to_datetime(b["block_start"]).dt.normalize()
+    b["block_end"] = pd.to_datetime(b["block_end"]).dt.normalize()
+    valid = b["block_start"].notna() & b["block_end"].notna() & (b["block_end"] >= b["block_start"])
+    notes = []
+    n_invalid = (~valid).groupby(b["runner_id"]).sum()
+    n_invalid = n_invalid[n_invalid > 0]
+    if len(n_invalid):
+        notes.append(
+            "blocks.csv: "
+            + n_invalid.astype(str)
+            + " row(s) with block_end before block_start or a missing date ignored"
+        )
+    b = b.loc[valid].sort_values(["runner_id", "block_start"], kind="stable")
+    n_rows = b.groupby("runner_id").size()
+    many = n_rows[n_rows > 1]
+    if len(many):
+        notes.append(
+            "blocks.csv has "
+            + many.astype(str)
+            + " blocks for this runner; the first one is analysed"
+        )
+    first = b.drop_duplicates("runner_id", keep="first").reset_index(drop=True)
+    note = pd.concat(notes).groupby(level=0).agg("; ".join) if notes else pd.Series(dtype=object)
+    return first, note
+
+
+def _join_notes(parts: list[np.ndarray], n: int) -> np.ndarray:
+    """Join per-row note arrays with "; ", skipping empty notes."""
+    joined = np.full(n, "", dtype=object)
+    for part in parts:
+        sep = np.where((joined != "") & (part != ""), "; ", "")
+        joined = joined + sep + part
+    return joined
+
+
+def _clean_group(values: pd.Series) -> pd.Series:
+    text = values.astype(object).where(values.notna(), "")
+    text = text.map(str).str.strip()
+    return text.where(text != "", None)
+
+
+def runner_blocks(dataset: Dataset, *, baseline_weeks: int = 6) -> pd.DataFrame:
+    """The strength block and baseline window of every runner.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A loaded dataset (:func:`analysis.io.load_dataset`).
+    baseline_weeks : int, keyword-only
+        Length of the baseline before ``block_start`` [weeks], default 6
+        (``DATA_FORMAT.md``).
+
+    Returns
+    -------
+    DataFrame
+        One row per runner of ``runners.csv``, in its order, with
+        ``BLOCK_COLUMNS``:
+
+        - ``group``: ``runners.csv`` ``group`` when given, else ``"strength"``
+          for a runner with a block of its own, else ``"control"``.
+        - ``block_start``, ``block_end`` (dates, ``block_end`` inclusive) and
+          ``block_source``: ``"blocks.csv"`` (first valid row of that runner),
+          ``"inferred"`` (:func:`infer_blocks`), ``"squad (control)"`` (no
+          block of its own: the earliest block start to the latest block end
+          of the runners that have one) or ``"none"`` (nobody in the squad has
+          a block; dates empty).
+        - ``baseline_start`` = ``block_start`` - ``baseline_weeks`` weeks.
+        - ``block_weeks`` = (``block_end`` - ``block_start`` + 1 day) / 7.
+        - ``warning``: ``""`` or a ``"; "``-joined list (block length outside
+          8-12 weeks, ignored blocks.csv rows, a runner labelled control whose
+          strength sessions were set aside, a runner labelled strength with no
+          block of their own).
+
+        A runner whose ``runners.csv`` group is ``control`` and who has no
+        blocks.csv row is given the squad block even if strength.csv has
+        sessions for them (they are listed in ``warning``): the label is the
+        study design and a stray session should not turn a control into a
+        one-week block.
+
+    References
+    ----------
+    .. [1] Balsalobre-Fernandez C, Santos-Concejero J, Grivas GV (2016).
+       Effects of strength training on running economy in highly trained
+       runners: a systematic review with meta-analysis of controlled trials.
+       J Strength Cond Res 30(8):2361-2368 (8-12 week blocks).
+    """
+    if isinstance(baseline_weeks, bool) or not isinstance(baseline_weeks, (int, np.integer)):
+        raise TypeError(
+            "The 'baseline_weeks' parameter of runner_blocks must be a positive integer. "
+            f"Got {baseline_weeks!r} instead."
+        )
+    if baseline_weeks < 1:
+        raise ValueError(
+            "The 'baseline_weeks' parameter of runner_blocks must be a positive integer. "
+            f"Got {baseline_weeks!r} instead."
+        )
+    runners = dataset.runners
+    out = pd.DataFrame({"runner_id": runners["runner_id"].astype(str).to_numpy()})
+    if "group" in runners.columns:
+        out["label"] = _clean_group(runners["group"]).to_numpy()
+    else:
+        out["label"] = None
+    is_control_label = out["label"].fillna("").str.lower().eq("control")
+
+    explicit, explicit_notes = _explicit_blocks(dataset.blocks)
+    inferred = infer_blocks(dataset.strength)
+
+    ex = out[["runner_id"]].merge(explicit, on="runner_id", how="left")
+    inf = out[["runner_id"]].merge(inferred, on="runner_id", how="left")
+    has_explicit = ex["block_start"].notna().to_numpy()
+    has_inferred = inf["block_start"].notna().to_numpy() & ~is_control_label.to_numpy()
+
+    out["block_start"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    out["block_end"] = pd.Series(pd.NaT, index=out.index, dtype="datetime64[ns]")
+    out["block_source"] = "none"
+    for mask, frame, source in (
+        (has_inferred & ~has_explicit, inf, "inferred"),
+        (has_explicit, ex, "blocks.csv"),
+    ):
+        out.loc[mask, "block_start"] = frame.loc[mask, "block_start"].to_numpy()
+        out.loc[mask, "block_end"] = frame.loc[mask, "block_end"].to_numpy()
+        out.loc[mask, "block_source"] = source
+    own_block = has_explicit | has_inferred
+
+    warnings = []
+    if len(explicit_notes):
+        warnings.append(out["runner_id"].map(explicit_notes).fillna("").to_numpy(dtype=object))
+    set_aside = is_control_label.to_numpy() & ~has_explicit & inf["block_start"].notna().to_numpy()
+    n_set_aside = inf["n_sessions"].fillna(0).astype(int).astype(str).to_numpy(dtype=object)
+    warnings.append(
+        np.where(
+            set_aside,
+            "group is control: "
+            + n_set_aside
+            + " strength session(s) in strength.csv set aside, squad block used",
+            "",
+        )
+    )
+
+    labelled_strength = (
+        out["label"].fillna("").str.lower().eq("strength").to_numpy() & ~own_block & own_block.any()
+    )
+    warnings.append(
+        np.where(
+            labelled_strength,
+            "group is strength but neither blocks.csv nor strength.csv gives a block: "
+            "squad block used",
+            "",
+        )
+    )
+
+    if own_block.any():
+        squad_start = out.loc[own_block, "block_start"].min()
+        squad_end = out.loc[own_block, "block_end"].max()
+        out.loc[~own_block, "block_start"] = squad_start
+        out.loc[~own_block, "block_end"] = squad_end
+        out.loc[~own_block, "block_source"] = "squad (control)"
+
+    out["group"] = out["label"].where(
+        out["label"].notna(), np.where(own_block, "strength", "control")
+    )
+    out["baseline_start"] = out["block_start"] - pd.Timedelta(weeks=baseline_weeks)
+    out["block_weeks"] = ((out["block_end"] - out["block_start"] + _DAY) / _WEEK).round(1)
+
+    lo, hi = TYPICAL_BLOCK_WEEKS
+    weeks = out["block_weeks"].to_numpy(dtype=float)
+    odd = np.isfinite(weeks) & ((weeks < lo) | (weeks > hi))
+    weeks_text = np.array([f"{w:g}" for w in weeks], dtype=object)
+    warnings.append(
+        np.where(
+            odd,
+            "block of " + weeks_text + f" weeks is outside the typical {lo:g}-{hi:g} weeks",
+            "",
+        )
+    )
+    warnings.append(
+        np.where(
+            out["block_source"].eq("none").to_numpy(),
+            "no block in blocks.csv or strength.csv for anyone in the squad",
+            "",
+        )
+    )
+    out["warning"] = _join_notes(warnings, len(out))
+    return out[list(BLOCK_COLUMNS)]
