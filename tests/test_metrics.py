@@ -173,6 +173,16 @@ def test_every_excluded_run_has_its_reason():
         run_metrics(_dataset([FULL_RUNNER], runs), hrr_range=(0.9, 0.4))
 
 
+def test_non_running_sport_from_an_import_is_left_out():
+    runs = [
+        _run(date="2026-03-02T07:00", sport="cycling"),
+        _run(date="2026-03-03T07:00", sport="running"),
+        _run(date="2026-03-04T07:00"),  # no sport column value: a run
+    ]
+    m = run_metrics(_dataset([FULL_RUNNER], runs))
+    assert list(m["exclude_reason"]) == ["not running", "", ""]
+
+
 def test_hr_rest_default_is_flagged():
     runner = {**FULL_RUNNER, "hr_rest_bpm": None}
     m = run_metrics(_dataset([runner], [_run()]))

@@ -247,6 +247,18 @@ def test_volume_load_counts_external_load_only():
     assert_allclose(vol, [1500.0, 0.0, 0.0, 480.0, 480.0, 0.0])
 
 
+def test_warmup_sets_add_no_volume_load():
+    frame = pd.DataFrame(
+        {
+            "sets": [1, 1, 1],
+            "reps": [5, 5, 5],
+            "load_kg": [60.0, 100.0, 100.0],
+            "set_type": ["warmup", "normal", "failure"],
+        }
+    )
+    assert_allclose(strength.volume_load(frame), [0.0, 500.0, 500.0])
+
+
 def test_weekly_strength_one_row_per_runner_week():
     frame = _strength_frame()
     before = frame.copy()

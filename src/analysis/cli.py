@@ -116,9 +116,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
         weight_unit=args.weight_unit,
         include_non_running=args.include_non_running,
         progress=not args.quiet,
+        workers=args.workers,
     )
     print(summary.format())
-    return 0 if not summary.failed else 1
+    return 0 if summary.ok else 1
 
 
 def _check_runner_ids(ds, runner_ids: list[str]) -> None:
@@ -208,10 +209,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="runner's name, for a new runner")
     p.add_argument(
         "--kind",
-        help="force the source kind (fit, gpx, tcx, garmin_csv, strava, strong, hevy, fitnotes)",
+        choices=("fit", "gpx", "tcx", "garmin_csv", "strava_csv", "strong", "hevy", "fitnotes"),
+        help="force the source kind instead of recognising it from extension and header",
     )
     p.add_argument("--weight-unit", choices=("kg", "lb"), help="unit of Strong's weights")
-    p.add_argument("--include-non-running", action="store_true")
+    p.add_argument(
+        "--include-non-running", action="store_true", help="also import rides, walks, swims"
+    )
+    p.add_argument("--workers", type=int, default=1, help="decode device files in parallel")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders")
     p.set_defaults(func=_cmd_import)

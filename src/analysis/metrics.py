@@ -480,7 +480,12 @@ def run_metrics(
     out["rpe"] = rpe
     out["session_rpe_load"] = phys.session_rpe_load(rpe, dur / 60.0)
 
+    sport = runs["sport"] if "sport" in runs.columns else pd.Series("", index=runs.index)
+    not_running = ~sport.fillna("").astype(str).str.strip().str.lower().isin(
+        ("", "running", "run", "trail_running", "treadmill_running")
+    )
     reason = _exclusion_reasons(
+        not_running.to_numpy(),
         run_type,
         hr,
         dur_used,
@@ -509,8 +514,11 @@ def _check_hrr_range(hrr_range):
     return lo, hi
 
 
-def _exclusion_reasons(run_type, hr, duration_s, f_hrr, cost, min_duration_min, lo, hi):
+def _exclusion_reasons(
+    not_running, run_type, hr, duration_s, f_hrr, cost, min_duration_min, lo, hi
+):
     conditions = [
+        not_running,
         run_type == "interval",
         run_type == "race",
         ~np.isfinite(hr),
@@ -519,6 +527,7 @@ def _exclusion_reasons(run_type, hr, duration_s, f_hrr, cost, min_duration_min, 
         ~(np.isfinite(cost) & (cost > 0)),
     ]
     labels = [
+        "not running",
         "interval",
         "race",
         "no heart rate",

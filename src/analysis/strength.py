@@ -675,7 +675,9 @@ def volume_load(frame):
     Series
         ``volume_load_kg`` per row, indexed like ``frame``. Only external
         load counts: a bodyweight move adds 0 kg (SCIENCE.md §10: "for
-        bodyweight moves, log the external load only and note it").
+        bodyweight moves, log the external load only and note it"). Warm-up
+        sets (``set_type`` ``warmup``, as Hevy and Strong exports flag them)
+        are not working volume and add 0 kg.
 
     References
     ----------
@@ -684,6 +686,11 @@ def volume_load(frame):
     sets = np.nan_to_num(_frame_column(frame, "sets"), nan=1.0)
     reps = np.nan_to_num(_frame_column(frame, "reps"), nan=0.0)
     load = np.clip(np.nan_to_num(_frame_column(frame, "load_kg"), nan=0.0), 0.0, None)
+    if "set_type" in frame.columns:
+        warmup = (
+            frame["set_type"].astype(str).str.strip().str.lower().isin(("warmup", "warm-up", "w"))
+        )
+        load = np.where(warmup.to_numpy(), 0.0, load)
     return pd.Series(sets * reps * load, index=frame.index, name="volume_load_kg", dtype=float)
 
 

@@ -76,6 +76,14 @@ RUNS = (
     Column("rpe", "float", low=0, high=10),
     Column("run_id", "text"),
     Column("activity_file", "text"),
+    # Written by the importers from a device stream (optional everywhere else).
+    Column("sport", "text"),
+    Column("elapsed_s", "float", low=0, high=14 * 86400, unit="s"),
+    Column("avg_power_w", "float", low=0, high=2500, unit="W"),
+    Column("steady_duration_s", "float", low=0, high=7 * 86400, unit="s"),
+    Column("steady_avg_hr_bpm", "float", low=25, high=250, unit="bpm"),
+    Column("steady_gas_m_min", "float", low=0, high=1500, unit="m/min"),
+    Column("decoupling_pct", "float", low=-100, high=100, unit="%"),
 )
 
 STRENGTH = (

@@ -1,0 +1,709 @@
+"""``import_sources``: device files and app exports into a canonical dataset."""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from tqdm.auto import tqdm
+
+from analysis.io.errors import DataError
+from analysis.io.importers import dedupe
+from analysis.io.importers.activity import Activity, NotAnActivity, summarise
+from analysis.io.importers.detect import DEVICE_KINDS, Source, collect_sources, normalise_kind
+from analysis.io.importers.gpx import MAX_RUNNING_SPEED_M_S
+from analysis.io.importers.store import CsvTable, format_numbers, stream_path, write_stream
+from analysis.io.importers.summary import ImportSummary
+from analysis.io.schema import MAX_PACE_S_PER_KM, MIN_PACE_S_PER_KM, RUNNER_ID_PATTERN, RUNS
+
+#: A running activity shorter than this is a button pressed by mistake, not a run.
+MIN_RUN_KM = 0.1
+MIN_RUN_S = 30.0
+
+#: runs.csv columns written by the importer, canonical ones first.
+RUN_COLUMNS = (
+    "runner_id",
+    "date",
+    "distance_km",
+    "duration_s",
+    "avg_hr_bpm",
+    "max_hr_bpm",
+    "elev_gain_m",
+    "elev_loss_m",
+    "temp_c",
+    "vo2max_est_ml_kg_min",
+    "cadence_spm",
+    "rpe",
+    "run_id",
+    "activity_file",
+    "elapsed_s",
+    "avg_power_w",
+    "steady_duration_s",
+    "steady_avg_hr_bpm",
+    "steady_gas_m_min",
+    "decoupling_pct",
+    "sport",
+    "sub_sport",
+    "source",
+    "source_file",
+    "name",
+    "device",
+    "strava_id",
+)
+_DECIMALS = {
+    "distance_km": 3,
+    "duration_s": 1,
+    "elapsed_s": 1,
+    "avg_hr_bpm": 1,
+    "max_hr_bpm": 0,
+    "elev_gain_m": 1,
+    "elev_loss_m": 1,
+    "temp_c": 1,
+    "vo2max_est_ml_kg_min": 1,
+    "cadence_spm": 1,
+    "rpe": 1,
+    "avg_power_w": 1,
+    "steady_duration_s": 0,
+    "steady_avg_hr_bpm": 1,
+    "steady_gas_m_min": 2,
+    "decoupling_pct": 2,
+}
+#: Columns an upgrade (a richer source of a run already there) only fills when empty.
+_KEEP_ON_UPGRADE = ("runner_id", "run_id", "run_type", "rpe")
+
+STRENGTH_COLUMNS = (
+    "runner_id",
+    "date",
+    "exercise",
+    "sets",
+    "reps",
+    "load_kg",
+    "duration_s",
+    "rpe",
+    "set_type",
+    "set_number",
+    "workout",
+    "assistance_kg",
+    "app_category",
+    "source",
+    "source_file",
+)
+_STRENGTH_DECIMALS = {
+    "sets": 0,
+    "reps": 0,
+    "load_kg": 2,
+    "duration_s": 1,
+    "rpe": 1,
+    "set_number": 0,
+    "assistance_kg": 2,
+}
+
+
+def _check_arguments(runner_id, weight_unit) -> None:
+    if not isinstance(runner_id, str) or not re.match(RUNNER_ID_PATTERN, runner_id):
+        raise DataError(
+            f"runner id {runner_id!r} is not valid: use 1-64 letters, digits, '_' or '-', "
+            "starting with a letter or digit (it is used in file names)"
+        )
+    if weight_unit not in (None, "kg", "lb"):
+        raise ValueError(
+            f"The 'weight_unit' parameter of import_sources must be 'kg', 'lb' or None. "
+            f"Got {weight_unit!r} instead."
+        )
+
+
+def _open_dataset(dataset: Path) -> tuple[CsvTable, CsvTable, CsvTable]:
+    if dataset.exists() and not dataset.is_dir():
+        raise DataError(f"{str(dataset)!r} is a file, not a dataset folder")
+    if (dataset / "runners.csv").exists() and (dataset / "runs.csv").exists():
+        from analysis.io import load_dataset
+
+        load_dataset(dataset)  # file-level problems stop here (row problems never do)
+    runners = CsvTable.read(dataset / "runners.csv")
+    runs = CsvTable.read(dataset / "runs.csv")
+    strength = CsvTable.read(dataset / "strength.csv")
+    for table, needed in (
+        (runners, ("runner_id",)),
+        (runs, ("runner_id", "date", "distance_km")),
+        (strength, ("runner_id", "date", "exercise")),
+    ):
+        absent = [c for c in needed if c not in table.header]
+        if table.exists and absent:
+            raise DataError(
+                f"has no {', '.join(absent)} column, so it is not a canonical dataset file "
+                "(see DATA_FORMAT.md)",
+                file=str(table.path),
+            )
+    return runners, runs, strength
+
+
+class _Collector:
+    """Runs and strength rows gathered from all sources before writing."""
+
+    def __init__(self, summary: ImportSummary, runner_id: str, include_non_running: bool):
+        self.summary = summary
+        self.runner_id = runner_id
+        self.include_non_running = include_non_running
+        self.rows: list[dict] = []
+        self.streams: list[pd.DataFrame | None] = []
+        self.strength: list[pd.DataFrame] = []
+        self.untyped: list[tuple[str, float]] = []
+
+    def finish(self) -> None:
+        """Warnings that concern many files at once."""
+        if self.untyped:
+            speeds = [v for _, v in self.untyped]
+            names = ", ".join(label for label, _ in self.untyped[:3])
+            more = f" and {len(self.untyped) - 3} more" if len(self.untyped) > 3 else ""
+            self.summary.warnings.append(
+                f"{len(self.untyped)} files do not say their sport and were imported as runs "
+                f"(average moving speed {min(speeds):.1f}-{max(speeds):.1f} km/h): {names}{more}"
+            )
+
+    def activity(self, act: Activity, overrides: dict | None = None) -> bool:
+        """Summarise one decoded activity and keep it when it is a run."""
+        overrides = overrides or {}
+        label = act.label
+        sport = act.sport
+        if overrides.get("sport") and sport in ("", "generic"):
+            sport = overrides["sport"]
+        if sport not in ("running", "") and not self.include_non_running:
+            self.summary.non_running.append((label, act.sport_shown))
+            return False
+        try:
+            row, stream = summarise(act)
+        except DataError as exc:
+            self.summary.failed.append((label, exc.detail))
+            return False
+        if sport == "":
+            dist, dur = row.get("distance_km", np.nan), row.get("duration_s", np.nan)
+            speed = dist * 1000.0 / dur if dur and dur > 0 else np.nan
+            if not (np.isfinite(speed) and 0 < speed <= MAX_RUNNING_SPEED_M_S):
+                what = (
+                    "no distance"
+                    if not (np.isfinite(dist) and dist > 0)
+                    else f"{speed * 3.6:.0f} km/h"
+                )
+                self.summary.non_running.append((label, f"unknown sport ({what})"))
+                return False
+            self.untyped.append((label, speed * 3.6))
+        row["sport"] = sport or "running"
+        for key, value in overrides.items():
+            if (
+                key != "sport"
+                and value not in ("", None)
+                and not (isinstance(value, float) and np.isnan(value))
+            ):
+                if key == "name" and row.get("name"):
+                    continue
+                row[key] = value
+        row["_label"] = label
+        row["_warnings"] = list(act.warnings)
+        self.rows.append(row)
+        self.streams.append(stream)
+        return True
+
+    def csv_rows(self, frame: pd.DataFrame) -> None:
+        """Summary rows of an export (no per-second stream)."""
+        frame = frame.drop(columns=["device_file"], errors="ignore").rename(
+            columns={"label": "_label"}
+        )
+        records = frame.to_dict("records")
+        self.rows.extend(records)
+        self.streams.extend([None] * len(records))
+
+
+def _plausible(rows: pd.DataFrame, summary: ImportSummary) -> np.ndarray:
+    """Which collected runs can go into runs.csv (vectorised checks).
+
+    A run needs a distance and a duration; a running activity must be at
+    least :data:`MIN_RUN_KM` and :data:`MIN_RUN_S` and have a running pace
+    (the loader's limits, so that nothing imported is quarantined on
+    loading). An optional value outside its canonical range is left empty
+    (with a warning) rather than losing the run.
+    """
+    label = rows["_label"].astype(str)
+    dist = pd.to_numeric(rows["distance_km"], errors="coerce")
+    dur = pd.to_numeric(rows["duration_s"], errors="coerce")
+    empty = ~(dist > 0) | ~(dur > 0)
+    running = (
+        rows["sport"].fillna("running").eq("running")
+        if "sport" in rows
+        else pd.Series(True, index=rows.index)
+    )
+    short = running & ~empty & ((dist < MIN_RUN_KM) | (dur < MIN_RUN_S))
+    pace = dur / dist
+    slow_fast = running & ~empty & ~short & ~pace.between(MIN_PACE_S_PER_KM, MAX_PACE_S_PER_KM)
+
+    def whole(x):
+        return x.fillna(0).round().astype("int64").astype(str)
+
+    reasons = [
+        (
+            empty,
+            "no distance or duration ("
+            + dist.round(3).astype(str)
+            + " km, "
+            + dur.round().astype(str)
+            + " s)",
+        ),
+        (short, "too short to be a run (" + whole(dist * 1000) + " m in " + whole(dur) + " s)"),
+        (
+            slow_fast,
+            "pace "
+            + whole(pace // 60)
+            + ":"
+            + whole(pace % 60).str.zfill(2)
+            + "/km is not a running pace",
+        ),
+    ]
+    for mask, why in reasons:
+        summary.skipped.extend(zip(label[mask], why[mask], strict=True))
+    keep = ~(empty | short | slow_fast)
+    for col in RUNS:
+        if col.kind != "float" or col.required or col.name not in rows:
+            continue
+        v = pd.to_numeric(rows[col.name], errors="coerce")
+        out = (v < col.low) | (v > col.high)
+        out &= keep
+        if out.any():
+            summary.warnings.extend(
+                f"{lab}: {col.name} {val:g} is outside {col.low:g}-{col.high:g}; left empty"
+                for lab, val in zip(label[out], v[out], strict=True)
+            )
+            rows.loc[out, col.name] = np.nan
+    return keep.to_numpy()
+
+
+def _read_device(path: Path, kind: str) -> list[Activity]:
+    from analysis.io.importers.fit import read_fit
+    from analysis.io.importers.gpx import read_gpx
+    from analysis.io.importers.tcx import read_tcx
+
+    return {"fit": read_fit, "gpx": read_gpx, "tcx": read_tcx}[kind](path)
+
+
+def _device_kind(path: Path) -> str | None:
+    lower = path.name.lower()
+    for kind, exts in DEVICE_KINDS.items():
+        if lower.endswith(exts):
+            return kind
+    return None
+
+
+def _device_file(job: tuple[Source, bool]) -> tuple:
+    """Decode and summarise one device file (runs in a worker process when asked).
+
+    Returns what the file adds: rows, streams, untyped activities and the
+    summary entries, to be merged in file order.
+    """
+    src, include_non_running = job
+    summary = ImportSummary(dataset=Path("."), runner_id="")
+    col = _Collector(summary, "", include_non_running)
+    label = src.label or str(src.path)
+    try:
+        for act in _read_device(src.path, src.kind):
+            act.display = src.label
+            col.activity(act)
+    except DataError as exc:
+        summary.failed.append((label, exc.detail))
+    except NotAnActivity as exc:
+        summary.skipped.append((label, str(exc)))
+    except Exception as exc:  # a decoder crash on one odd file must not stop the rest
+        summary.failed.append((label, f"could not be read ({type(exc).__name__}: {exc})"))
+    return (
+        col.rows,
+        col.streams,
+        col.untyped,
+        summary.non_running,
+        summary.skipped,
+        summary.failed,
+        summary.warnings,
+    )
+
+
+def _merge(col: _Collector, result: tuple) -> None:
+    rows, stream_list, untyped, non_running, skipped, failed, warnings = result
+    col.rows.extend(rows)
+    col.streams.extend(stream_list)
+    col.untyped.extend(untyped)
+    col.summary.non_running.extend(non_running)
+    col.summary.skipped.extend(skipped)
+    col.summary.failed.extend(failed)
+    col.summary.warnings.extend(warnings)
+
+
+def _device_files(devices: list[Source], col: _Collector, workers: int, progress: bool) -> None:
+    jobs = [(src, col.include_non_running) for src in devices]
+    bar = tqdm(total=len(jobs), desc="device files", unit="file", disable=not progress)
+    if workers > 1 and len(jobs) > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            for result in pool.map(_device_file, jobs, chunksize=4):
+                _merge(col, result)
+                bar.update()
+    else:
+        for job in jobs:
+            _merge(col, _device_file(job))
+            bar.update()
+    bar.close()
+
+
+def _import_file(src: Source, col: _Collector, weight_unit, progress: bool) -> None:
+    if src.kind == "garmin_csv":
+        from analysis.io.importers.garmin_csv import read_garmin_csv
+
+        _csv_runs(read_garmin_csv(src.path), col, progress)
+    elif src.kind == "strava_csv":
+        from analysis.io.importers.strava import read_strava_csv
+
+        _csv_runs(read_strava_csv(src.path), col, progress)
+    else:
+        from analysis.io.importers import strength_apps
+
+        if src.kind == "strong":
+            got = strength_apps.read_strong(src.path, weight_unit=weight_unit)
+        elif src.kind == "hevy":
+            got = strength_apps.read_hevy(src.path)
+        else:
+            got = strength_apps.read_fitnotes(src.path)
+        col.summary.warnings.extend(got.warnings)
+        col.strength.append(got.rows)
+
+
+def _csv_runs(got, col: _Collector, progress: bool) -> None:
+    col.summary.warnings.extend(got.warnings)
+    if col.include_non_running and got.others is not None:
+        col.csv_rows(got.others)
+    else:
+        col.summary.non_running.extend(got.non_running)
+    from_file = dict(got.device_files)
+    for path, i in tqdm(
+        got.device_files,
+        desc="activity files",
+        unit="run",
+        leave=False,
+        disable=not (progress and from_file),
+    ):
+        row = got.rows.iloc[i]
+        overrides = {
+            "sport": "running",
+            "name": row.get("name", ""),
+            "rpe": row.get("rpe"),
+            "strava_id": row.get("strava_id", ""),
+        }
+        kind = _device_kind(path)
+        try:
+            acts = _read_device(path, kind) if kind else []
+        except (DataError, NotAnActivity) as exc:
+            col.summary.warnings.append(
+                f"{row['label']}: its activity file could not be read ({exc}); the CSV summary was imported"
+            )
+            acts = []
+        if acts:
+            for act in acts:
+                act.display = f"{row['label']} ({path.parent.name}/{path.name})"
+                col.activity(act, overrides)
+        else:
+            from_file.pop(path)
+    imported_from_file = np.zeros(len(got.rows), dtype=bool)
+    imported_from_file[list(from_file.values())] = True
+    col.csv_rows(got.rows.loc[~imported_from_file])
+
+
+def _run_ids(runner_id: str, dates: pd.Series, taken: set[str]) -> list[str]:
+    base = runner_id + "-" + dates.str.slice(0, 16).str.replace(r"[-:]", "", regex=True)
+    out = []
+    for b in base:
+        rid, k = b, 1
+        while rid in taken:
+            k += 1
+            rid = f"{b}-{k}"
+        taken.add(rid)
+        out.append(rid)
+    return out
+
+
+def _text_rows(rows: pd.DataFrame, columns, decimals: dict) -> pd.DataFrame:
+    out = {}
+    for c in columns:
+        if c not in rows:
+            continue
+        if c in decimals:
+            out[c] = format_numbers(rows[c], decimals[c])
+        else:
+            out[c] = rows[c].fillna("").astype(str)
+    return pd.DataFrame(out, index=rows.index)
+
+
+def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str) -> None:
+    summary = col.summary
+    if not col.rows:
+        return
+    new = pd.DataFrame(col.rows)
+    new["runner_id"] = runner_id
+    if "_warnings" not in new:
+        new["_warnings"] = None
+    streams = list(col.streams)
+    ok = _plausible(new, summary)
+    for label, notes in zip(new.loc[ok, "_label"], new.loc[ok, "_warnings"], strict=True):
+        if isinstance(notes, list):
+            summary.warnings.extend(f"{label}: {m}" for m in notes)
+    new = new.loc[ok].drop(columns=["_label", "_warnings"]).reset_index(drop=True)
+    streams = [s for s, k in zip(streams, ok, strict=True) if k]
+    if new.empty:
+        return
+    drop = dedupe.dedupe_batch(new)
+    summary.duplicate_runs += int(drop.sum())
+    keep_idx = np.flatnonzero(~drop)
+    new = new.iloc[keep_idx].reset_index(drop=True)
+    streams = [streams[k] for k in keep_idx]
+
+    old = runs.frame(("runner_id", "date", "distance_km", "source", "activity_file", "run_id"))
+    match = dedupe.match_runs(new, old)
+    old_prio = dedupe.existing_priority(old["source"], old["activity_file"])
+    new_prio = new["source"].map(dedupe.SOURCE_PRIORITY).fillna(0).to_numpy()
+
+    taken = set(old["run_id"][old["run_id"] != ""])
+    taken |= set(_run_ids(runner_id, old["date"][old["run_id"] == ""], set()))
+    fresh = match < 0
+    upgrade = np.zeros(len(new), dtype=bool)
+    seen_old: set[int] = set()
+    for k in np.flatnonzero(~fresh):
+        j = int(match[k])
+        if new_prio[k] > old_prio[j] and j not in seen_old:
+            upgrade[k] = True
+            seen_old.add(j)
+    summary.duplicate_runs += int((~fresh & ~upgrade).sum())
+
+    ids = pd.Series("", index=new.index, dtype="str")
+    ids[fresh] = _run_ids(runner_id, new.loc[fresh, "date"], taken)
+    for k in np.flatnonzero(upgrade):
+        j = int(match[k])
+        ids[k] = old["run_id"][j] or _run_ids(runner_id, new.loc[[k], "date"], taken)[0]
+    new["run_id"] = ids
+    has_stream = np.array([s is not None for s in streams])
+    new["activity_file"] = np.where(
+        has_stream, "activities/" + runner_id + "/" + new["run_id"] + ".parquet", ""
+    )
+    write_mask = fresh | upgrade
+    for k in np.flatnonzero(write_mask & has_stream):
+        write_stream(stream_path(dataset, runner_id, new.at[k, "run_id"]), streams[k])
+
+    columns = [c for c in RUN_COLUMNS if c in new.columns]
+    text = _text_rows(new, columns, _DECIMALS)
+    not_added = runs.ensure_columns(columns)
+    if not_added:
+        summary.warnings.append(
+            f"{runs.path.name} has rows wider than its header; new columns "
+            f"({', '.join(not_added)}) were not added"
+        )
+    for k in np.flatnonzero(upgrade):
+        j = int(match[k])
+        existing = {c: runs.column(c)[j] for c in _KEEP_ON_UPGRADE if c in runs.header}
+        values = {
+            c: v
+            for c, v in text.loc[k].items()
+            if c in runs.header and v != "" and not existing.get(c, "").strip()
+        }
+        if not old["run_id"][j]:
+            values["run_id"] = text.at[k, "run_id"]
+        runs.update(j, values)
+    runs.append(text.loc[fresh])
+    summary.imported_runs += int(fresh.sum())
+    summary.upgraded_runs += int(upgrade.sum())
+    summary.imported_km += float(new.loc[fresh, "distance_km"].sum())
+    summary.runs_with_hr += (
+        int(new.loc[fresh, "avg_hr_bpm"].notna().sum()) if "avg_hr_bpm" in new else 0
+    )
+    summary.runs_with_stream += int((has_stream & write_mask).sum())
+
+
+def _strength_key(frame: pd.DataFrame) -> pd.Series:
+    """runner | start (to the minute) | exercise | set number | reps: one set.
+
+    The load is left out on purpose: the same set imported again with the
+    other weight unit is still the same set.
+    """
+
+    def whole(values) -> pd.Series:
+        n = pd.to_numeric(values, errors="coerce").round(0)
+        return pd.Series(
+            np.where(n.notna(), n.fillna(0).astype("int64").astype(str), ""), index=frame.index
+        )
+
+    dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
+    day = dates.dt.strftime("%Y-%m-%dT%H:%M").fillna(frame["date"].astype(str))
+    return (
+        frame["runner_id"].astype(str)
+        + "|"
+        + day
+        + "|"
+        + frame["exercise"].astype(str).str.strip().str.lower()
+        + "|"
+        + whole(frame["set_number"])
+        + "|"
+        + whole(frame["reps"])
+    )
+
+
+def _write_strength(col: _Collector, strength: CsvTable, runner_id: str) -> None:
+    from analysis.strength import unknown_exercises
+
+    summary = col.summary
+    frames = [f for f in col.strength if len(f)]
+    if not frames:
+        return
+    new = pd.concat(frames, ignore_index=True)
+    new["runner_id"] = runner_id
+    key = _strength_key(new)
+    dup_batch = key.duplicated().to_numpy()
+    old = strength.frame(("runner_id", "date", "exercise", "set_number", "reps"))
+    dup_old = (
+        key.isin(set(_strength_key(old))).to_numpy() if len(old) else np.zeros(len(new), dtype=bool)
+    )
+    dup = dup_batch | dup_old
+    summary.duplicate_strength_rows += int(dup.sum())
+    new = new.loc[~dup]
+    columns = [c for c in STRENGTH_COLUMNS if c in new.columns]
+    text = _text_rows(new, columns, _STRENGTH_DECIMALS)
+    not_added = strength.ensure_columns(columns)
+    if not_added:
+        summary.warnings.append(
+            f"{strength.path.name} has rows wider than its header; new columns "
+            f"({', '.join(not_added)}) were not added"
+        )
+    strength.append(text)
+    summary.imported_strength_rows += len(new)
+    known = set(summary.unknown_exercises)
+    summary.unknown_exercises.extend(
+        n for n in unknown_exercises(new["exercise"]) if n not in known
+    )
+
+
+def _write_runner(
+    runners: CsvTable, runner_id: str, name: str | None, summary: ImportSummary
+) -> None:
+    ids = runners.column("runner_id").str.strip()
+    if (ids == runner_id).any():
+        if name:
+            j = int(np.flatnonzero((ids == runner_id).to_numpy())[0])
+            current = runners.column("name")[j] if "name" in runners.header else ""
+            if not current.strip():
+                runners.ensure_columns(["name"])
+                runners.update(j, {"name": name})
+            elif current.strip() != name:
+                summary.warnings.append(
+                    f"runners.csv already names {runner_id} {current.strip()!r}; kept (not {name!r})"
+                )
+        return
+    runners.ensure_columns(["runner_id", "name"])
+    runners.append(pd.DataFrame({"runner_id": [runner_id], "name": [name or ""]}))
+    summary.created_runner = True
+
+
+def import_sources(
+    dataset_dir,
+    runner_id: str,
+    sources,
+    *,
+    name: str | None = None,
+    kind: str | None = None,
+    weight_unit: str | None = None,
+    include_non_running: bool = False,
+    progress: bool = True,
+    workers: int = 1,
+) -> ImportSummary:
+    """Import device files and app exports of one runner into a dataset.
+
+    Parameters
+    ----------
+    dataset_dir : str or Path
+        The dataset folder; created when absent, appended to when present.
+    runner_id : str
+        The runner (added to runners.csv when new).
+    sources : iterable of str or Path
+        Files and folders (recursed): ``.fit``/``.gpx``/``.tcx`` (optionally
+        ``.gz``), Garmin Connect or Strava activities CSV, a Strava export
+        folder, Strong / Hevy / FitNotes CSV.
+    name : str, optional
+        The runner's name, for a new runner (or one with no name yet).
+    kind : str, optional
+        Force the kind of every file: ``fit``, ``gpx``, ``tcx``,
+        ``garmin_csv``, ``strava_csv``, ``strong``, ``hevy``, ``fitnotes``.
+    weight_unit : {"kg", "lb"}, optional
+        Unit of Strong's weights (its export does not say); kg when None.
+    include_non_running : bool
+        Also import cycling, walking, swimming... (with their ``sport``).
+    progress : bool
+        Show a progress bar over the files.
+    workers : int
+        Processes decoding device files in parallel (decoding is nearly all
+        of the time; 1 = in this process). The result is the same for any
+        number.
+
+    Returns
+    -------
+    ImportSummary
+
+    Raises
+    ------
+    DataError
+        The runner id is invalid or the dataset itself cannot be appended
+        to (a file where the folder should be, a runs.csv that is not UTF-8
+        or not a canonical file). Problems with source files never raise:
+        they are listed in the summary.
+
+    Notes
+    -----
+    The same run is recognised (start within 60 s, distance within 2 %;
+    :mod:`analysis.io.importers.dedupe`), so importing again adds nothing,
+    and a run in both a Strava CSV and a FIT file is kept once, from the
+    FIT file. Each file is written through a temporary file and a rename.
+    """
+    started = time.perf_counter()
+    _check_arguments(runner_id, weight_unit)
+    if not isinstance(workers, int) or workers < 1:
+        raise ValueError(
+            f"The 'workers' parameter of import_sources must be a positive integer. Got {workers!r} instead."
+        )
+    kind = normalise_kind(kind)
+    dataset = Path(dataset_dir)
+    runners, runs, strength = _open_dataset(dataset)
+    summary = ImportSummary(dataset=dataset, runner_id=runner_id)
+    if isinstance(sources, (str, Path)):
+        sources = [sources]
+    files, failed = collect_sources(sources, kind=kind, exclude=dataset)
+    summary.failed.extend(failed)
+    summary.files_seen = len(files) + len(failed)
+    col = _Collector(summary, runner_id, include_non_running)
+    # device files first (in parallel when asked), then the exports, each in
+    # the order given: the result does not depend on the number of workers
+    _device_files([s for s in files if s.kind in DEVICE_KINDS], col, workers, progress)
+    exports = [s for s in files if s.kind not in DEVICE_KINDS]
+    for src in tqdm(exports, desc="exports", unit="file", disable=not (progress and exports)):
+        try:
+            _import_file(src, col, weight_unit, progress)
+        except DataError as exc:
+            summary.failed.append((src.label or str(src.path), exc.detail))
+        except NotAnActivity as exc:
+            summary.skipped.append((src.label or str(src.path), str(exc)))
+
+    col.finish()
+    dataset.mkdir(parents=True, exist_ok=True)
+    _write_runner(runners, runner_id, name, summary)
+    _write_runs(col, runs, dataset, runner_id)
+    _write_strength(col, strength, runner_id)
+    runners.write()
+    if runs.exists or runs.appended or not (dataset / "runs.csv").exists():
+        if not runs.header:
+            runs.ensure_columns(RUN_COLUMNS[:4] + ("run_id", "activity_file"))
+        runs.write()
+    if strength.appended or strength.rewrite:
+        strength.write()
+    summary.seconds = time.perf_counter() - started
+    return summary

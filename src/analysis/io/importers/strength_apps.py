@@ -1,0 +1,304 @@
+"""Strength logs from Strong, Hevy and FitNotes (one row per set).
+
+Each reader returns strength.csv rows: ``date``, ``exercise`` (the app's
+name, kept as written), ``sets`` (1: one row per set), ``reps``,
+``load_kg``, ``duration_s`` (timed holds), ``rpe``, plus ``set_number``
+(1-based within the exercise on that day, used to recognise a set imported
+before), ``set_type`` (``normal``, ``warmup``, ``dropset``, ``failure``:
+warm-up sets are kept but flagged, so that working volume can leave them
+out), ``workout``, ``source`` and ``source_file``.
+
+Units: Hevy and FitNotes say theirs (``weight_kg`` / ``weight_lbs``,
+``Weight (kgs)`` / ``Weight (lbs)``); Strong's export does not (an app
+setting), so the caller's ``weight_unit`` is used, kg when not given, and a
+warning is raised when the loads look like the other unit (an empty 45-lb
+bar, every load a multiple of 5 lb; or an empty 20-kg bar, 2.5 kg steps).
+An empty or zero weight is body weight (load left empty). For assisted
+machines (``Chin Up (Assisted)``) the weight is the assistance, kept in
+``assistance_kg``, not a load. Cardio rows (a distance, no reps, no load)
+are not strength sets and are left out, with a count in the warnings.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from analysis.io.importers.csvutil import (
+    clock_seconds,
+    decimal_comma,
+    parse_datetimes,
+    read_raw_csv,
+    require,
+    row_labels,
+    to_number,
+)
+
+KG_PER_LB = 0.45359237
+WEIGHT_UNITS = ("kg", "lb")
+
+
+@dataclass
+class StrengthRows:
+    """Rows for strength.csv read from one app export."""
+
+    rows: pd.DataFrame
+    warnings: list
+
+
+def _unit_factor(unit: pd.Series) -> pd.Series:
+    u = unit.fillna("").str.strip().str.lower()
+    return pd.Series(np.where(u.str.startswith("lb"), KG_PER_LB, 1.0), index=unit.index)
+
+
+def unit_mismatch(load, exercise: pd.Series, assumed: str) -> str | None:
+    """Why the loads (in the file's own numbers) look like the other unit, or None.
+
+    Pounds: an empty 45-lb bar on a barbell exercise, and every load a
+    multiple of 5 (pound plates: 45, 35, 25, 10, 5, 2.5 per side). Kilograms:
+    an empty 20-kg bar, or loads in 2.5-kg steps that are not multiples of 5
+    (22.5, 37.5: 1.25-kg plates). A heuristic for a warning only; the data
+    are never changed by it.
+    """
+    w = np.asarray(load, dtype=float)
+    ok = np.isfinite(w) & (w > 0)
+    if ok.sum() < 3:
+        return None
+    w = w[ok]
+    barbell = exercise[ok].fillna("").str.lower().str.contains("barbell").to_numpy()
+    all_fives = bool(np.all(np.isclose(np.mod(w, 5.0), 0.0)))
+    half_steps = np.isclose(np.mod(w, 5.0), 2.5) & ~np.isclose(np.mod(w, 1.0), 0.0)
+    lb_bar = bool(np.any(np.isclose(w[barbell], 45.0)))
+    kg_bar = bool(np.any(np.isclose(w[barbell], 20.0)))
+    if assumed == "kg" and lb_bar and all_fives:
+        return "an empty 45-lb bar on a barbell exercise and every load a multiple of 5 look like pounds"
+    if assumed == "lb" and (kg_bar or half_steps.mean() > 0.2):
+        return "an empty 20-kg bar or loads in 2.5-kg steps look like kilograms"
+    return None
+
+
+def _finish(frame: pd.DataFrame) -> pd.DataFrame:
+    """Set numbers, bodyweight and assisted loads, cardio rows dropped."""
+    frame = frame.reset_index(drop=True)
+    group = [frame["date"], frame["workout"], frame["exercise"].str.strip().str.lower()]
+    frame["set_number"] = frame.groupby(group, sort=False).cumcount() + 1
+    assisted = frame["exercise"].str.lower().str.contains("assist").to_numpy()
+    frame["assistance_kg"] = frame["load_kg"].where(assisted)
+    frame["load_kg"] = frame["load_kg"].where(~assisted & (frame["load_kg"] > 0))
+    frame["reps"] = frame["reps"].where(frame["reps"] > 0)
+    frame["duration_s"] = frame["duration_s"].where(frame["duration_s"] > 0)
+    frame["sets"] = 1
+    return frame
+
+
+def _drop_cardio(
+    frame: pd.DataFrame, distance: pd.Series, warnings: list, name: str
+) -> pd.DataFrame:
+    cardio = (
+        (distance.fillna(0) > 0)
+        & ~(frame["reps"].fillna(0) > 0)
+        & ~(frame["load_kg"].fillna(0) > 0)
+    )
+    if cardio.any():
+        warnings.append(
+            f"{name}: {int(cardio.sum())} cardio rows (a distance, no reps or load) are not "
+            "strength sets and were left out"
+        )
+    return frame.loc[~cardio.to_numpy()]
+
+
+def _dates(text: pd.Series, formats: tuple[str, ...]) -> tuple[pd.Series, pd.Series]:
+    dt = parse_datetimes(text, formats)
+    has_time = (dt.dt.hour + dt.dt.minute + dt.dt.second) > 0
+    iso = pd.Series(
+        np.where(has_time, dt.dt.strftime("%Y-%m-%dT%H:%M:%S"), dt.dt.strftime("%Y-%m-%d")),
+        index=text.index,
+    )
+    return iso.where(dt.notna(), ""), dt.notna()
+
+
+def read_strong(path, *, weight_unit: str | None = None) -> StrengthRows:
+    """Read a Strong export (comma or semicolon separated, any of its layouts)."""
+    raw = read_raw_csv(path)
+    require(raw, ("Date", "Exercise Name", "Reps"), "Strong")
+    name = raw.path.name
+    warnings: list[str] = []
+    comma = raw.delimiter == ";" and decimal_comma([raw.first("Weight", "Weight (kg)")])
+    order = raw.get("Set Order")
+    order = (
+        order.fillna("").str.strip()
+        if order is not None
+        else pd.Series("", index=range(raw.n_rows))
+    )
+    rest = order.str.lower().str.contains("rest").to_numpy()
+    weight_text = raw.first("Weight", "Weight (kg)", "Weight (lbs)", "Weight (lb)")
+    weight = (
+        to_number(weight_text, comma_decimal=comma)
+        if weight_text is not None
+        else pd.Series(np.nan, index=range(raw.n_rows))
+    )
+    if raw.has("Weight Unit"):
+        factor = _unit_factor(raw.get("Weight Unit"))
+    elif raw.has("Weight (lbs)") or raw.has("Weight (lb)"):
+        factor = pd.Series(KG_PER_LB, index=weight.index)
+    elif raw.has("Weight (kg)"):
+        factor = pd.Series(1.0, index=weight.index)
+    else:
+        unit = weight_unit or "kg"
+        factor = pd.Series(KG_PER_LB if unit == "lb" else 1.0, index=weight.index)
+        exercise = raw.get("Exercise Name").fillna("")
+        why = unit_mismatch(weight.where(~rest), exercise, unit)
+        if weight_unit is None:
+            warnings.append(
+                f"{name}: Strong does not record whether weights are kg or lb; kg was assumed "
+                "(give --weight-unit lb if the app is set to pounds)"
+            )
+        if why:
+            other = "lb" if unit == "kg" else "kg"
+            warnings.append(
+                f"{name}: weights were read as {unit}, but {why}; if they are {other}, remove "
+                f"these rows from strength.csv and import again with --weight-unit {other}"
+            )
+    set_type = np.select(
+        [order.str.upper() == "W", order.str.upper() == "D", order.str.upper() == "F"],
+        ["warmup", "dropset", "failure"],
+        "normal",
+    )
+    date, ok_date = _dates(
+        raw.get("Date"), ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %I:%M:%S %p", "%Y-%m-%d %H:%M")
+    )
+    frame = pd.DataFrame(
+        {
+            "label": row_labels(raw),
+            "date": date,
+            "exercise": raw.get("Exercise Name").fillna("").str.strip(),
+            "reps": to_number(raw.get("Reps")),
+            "load_kg": weight * factor,
+            "duration_s": to_number(raw.get("Seconds")) if raw.has("Seconds") else np.nan,
+            "rpe": to_number(raw.get("RPE")) if raw.has("RPE") else np.nan,
+            "set_type": set_type,
+            "workout": raw.get("Workout Name").fillna("").str.strip()
+            if raw.has("Workout Name")
+            else "",
+            "source": "strong",
+            "source_file": name,
+        }
+    )
+    distance = (
+        to_number(raw.get("Distance"))
+        if raw.has("Distance")
+        else pd.Series(np.nan, index=frame.index)
+    )
+    keep = ~rest & ok_date.to_numpy() & (frame["exercise"] != "").to_numpy()
+    if rest.any():
+        warnings.append(
+            f"{name}: {int(rest.sum())} 'Rest Timer' rows are not sets and were left out"
+        )
+    _warn_bad_dates(ok_date, name, warnings)
+    frame = _drop_cardio(frame.loc[keep], distance.loc[keep], warnings, name)
+    return StrengthRows(rows=_finish(frame), warnings=warnings)
+
+
+def read_hevy(path) -> StrengthRows:
+    """Read a Hevy export (``weight_kg`` or ``weight_lbs``/``weight_lb``)."""
+    raw = read_raw_csv(path)
+    require(raw, ("start_time", "exercise_title", "reps"), "Hevy")
+    name = raw.path.name
+    warnings: list[str] = []
+    if raw.has("weight_kg"):
+        load = to_number(raw.get("weight_kg"))
+    elif raw.has("weight_lbs") or raw.has("weight_lb"):
+        load = to_number(raw.first("weight_lbs", "weight_lb")) * KG_PER_LB
+    else:
+        load = pd.Series(np.nan, index=range(raw.n_rows))
+        warnings.append(f"{name}: no weight column (weight_kg / weight_lbs); loads left empty")
+    if raw.has("distance_km"):
+        distance = to_number(raw.get("distance_km"))
+    else:
+        distance = (
+            to_number(raw.get("distance_miles"))
+            if raw.has("distance_miles")
+            else pd.Series(np.nan, index=load.index)
+        )
+    set_type = (
+        raw.get("set_type").fillna("normal").str.strip().str.lower()
+        if raw.has("set_type")
+        else "normal"
+    )
+    date, ok_date = _dates(
+        raw.get("start_time"), ("%d %b %Y, %H:%M", "%Y-%m-%d %H:%M:%S", "%Y-%m-%dT%H:%M:%S")
+    )
+    frame = pd.DataFrame(
+        {
+            "label": row_labels(raw),
+            "date": date,
+            "exercise": raw.get("exercise_title").fillna("").str.strip(),
+            "reps": to_number(raw.get("reps")),
+            "load_kg": load,
+            "duration_s": to_number(raw.get("duration_seconds"))
+            if raw.has("duration_seconds")
+            else np.nan,
+            "rpe": to_number(raw.get("rpe")) if raw.has("rpe") else np.nan,
+            "set_type": pd.Series(set_type, index=load.index).replace("", "normal"),
+            "workout": raw.get("title").fillna("").str.strip() if raw.has("title") else "",
+            "source": "hevy",
+            "source_file": name,
+        }
+    )
+    keep = ok_date.to_numpy() & (frame["exercise"] != "").to_numpy()
+    _warn_bad_dates(ok_date, name, warnings)
+    frame = _drop_cardio(frame.loc[keep], distance.loc[keep], warnings, name)
+    return StrengthRows(rows=_finish(frame), warnings=warnings)
+
+
+def read_fitnotes(path) -> StrengthRows:
+    """Read a FitNotes export (``Weight (kgs)`` / ``Weight (lbs)``, or ``Weight`` + ``Weight Unit``)."""
+    raw = read_raw_csv(path)
+    require(raw, ("Date", "Exercise", "Reps"), "FitNotes")
+    name = raw.path.name
+    warnings: list[str] = []
+    if raw.has("Weight (kgs)") or raw.has("Weight (kg)"):
+        load = to_number(raw.first("Weight (kgs)", "Weight (kg)"))
+    elif raw.has("Weight (lbs)") or raw.has("Weight (lb)"):
+        load = to_number(raw.first("Weight (lbs)", "Weight (lb)")) * KG_PER_LB
+    elif raw.has("Weight") and raw.has("Weight Unit"):
+        load = to_number(raw.get("Weight")) * _unit_factor(raw.get("Weight Unit"))
+    else:
+        load = pd.Series(np.nan, index=range(raw.n_rows))
+        warnings.append(f"{name}: no weight column with a unit; loads left empty")
+    date, ok_date = _dates(raw.get("Date"), ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S"))
+    distance = (
+        to_number(raw.get("Distance"))
+        if raw.has("Distance")
+        else pd.Series(np.nan, index=load.index)
+    )
+    frame = pd.DataFrame(
+        {
+            "label": row_labels(raw),
+            "date": date,
+            "exercise": raw.get("Exercise").fillna("").str.strip(),
+            "reps": to_number(raw.get("Reps")),
+            "load_kg": load,
+            "duration_s": clock_seconds(raw.get("Time")) if raw.has("Time") else np.nan,
+            "rpe": np.nan,
+            "set_type": "normal",
+            "workout": "",
+            "app_category": raw.get("Category").fillna("").str.strip()
+            if raw.has("Category")
+            else "",
+            "source": "fitnotes",
+            "source_file": name,
+        }
+    )
+    keep = ok_date.to_numpy() & (frame["exercise"] != "").to_numpy()
+    _warn_bad_dates(ok_date, name, warnings)
+    frame = _drop_cardio(frame.loc[keep], distance.loc[keep], warnings, name)
+    return StrengthRows(rows=_finish(frame), warnings=warnings)
+
+
+def _warn_bad_dates(ok_date: pd.Series, name: str, warnings: list) -> None:
+    bad = int((~ok_date).sum())
+    if bad:
+        warnings.append(f"{name}: {bad} rows with an unreadable date were left out")

@@ -1,0 +1,150 @@
+"""What an import did, as a dataclass and as text for the command line."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+#: Files listed one by one under each heading before the rest are counted.
+MAX_LISTED = 25
+
+
+@dataclass
+class ImportSummary:
+    """Outcome of :func:`analysis.io.importers.import_sources`.
+
+    Attributes
+    ----------
+    dataset : Path
+        The dataset folder written.
+    runner_id : str
+    created_runner : bool
+        True when the runner was added to runners.csv by this import.
+    imported_runs : int
+        New rows in runs.csv.
+    imported_km : float
+        Their total distance [km].
+    runs_with_hr : int
+        How many of them have an average heart rate.
+    runs_with_stream : int
+        How many have a per-second stream cached under ``activities/``.
+    upgraded_runs : int
+        Existing rows replaced by a richer source of the same run (a device
+        file for a CSV summary row); their run_id and own columns are kept.
+    duplicate_runs : int
+        Runs already in the dataset (or twice in the sources), skipped.
+    imported_strength_rows, duplicate_strength_rows : int
+        Set rows added to strength.csv, and skipped as already there.
+    non_running : list of (str, str)
+        (file or row, sport) of activities skipped as not running.
+    skipped : list of (str, str)
+        (file or row, reason) skipped for another reason: not an activity
+        (a FIT monitoring file), too short, implausible pace.
+    failed : list of (str, str)
+        (file, reason) that could not be read at all.
+    warnings : list of str
+        Things imported with a caveat ("file: what").
+    unknown_exercises : list of str
+        Exercise names with no category (kept, categorised "other").
+    files_seen : int
+        Source files considered.
+    seconds : float
+        Wall time of the import.
+    """
+
+    dataset: Path
+    runner_id: str
+    created_runner: bool = False
+    imported_runs: int = 0
+    imported_km: float = 0.0
+    runs_with_hr: int = 0
+    runs_with_stream: int = 0
+    upgraded_runs: int = 0
+    duplicate_runs: int = 0
+    imported_strength_rows: int = 0
+    duplicate_strength_rows: int = 0
+    non_running: list = field(default_factory=list)
+    skipped: list = field(default_factory=list)
+    failed: list = field(default_factory=list)
+    warnings: list = field(default_factory=list)
+    unknown_exercises: list = field(default_factory=list)
+    files_seen: int = 0
+    seconds: float = 0.0
+
+    @property
+    def ok(self) -> bool:
+        """True when no file failed."""
+        return not self.failed
+
+    def format(self) -> str:
+        """A readable multi-line summary (what the CLI prints)."""
+        lines = [
+            f"Imported into {self.dataset} for runner {self.runner_id}"
+            f"{' (new runner)' if self.created_runner else ''}: {self.files_seen} source files "
+            f"in {self.seconds:.1f} s"
+        ]
+        hr_share = f", {self.runs_with_hr} with heart rate" if self.imported_runs else ""
+        lines.append(
+            f"  runs: {self.imported_runs} new ({self.imported_km:.1f} km{hr_share}, "
+            f"{self.runs_with_stream} with a per-second stream), {self.upgraded_runs} upgraded to a "
+            f"richer source, {self.duplicate_runs} duplicates skipped"
+        )
+        lines.append(
+            f"  strength: {self.imported_strength_rows} new set rows, "
+            f"{self.duplicate_strength_rows} duplicates skipped"
+        )
+        if self.non_running:
+            sports = Counter(sport for _, sport in self.non_running)
+            by_sport = ", ".join(f"{s} {n}" for s, n in sports.most_common())
+            lines.append(f"  skipped as not running: {len(self.non_running)} ({by_sport})")
+            lines.extend(_listed(_grouped_rows(self.non_running)))
+        if self.skipped:
+            lines.append(f"  skipped: {len(self.skipped)}")
+            lines.extend(_listed(_grouped_rows(self.skipped)))
+        if self.failed:
+            lines.append(f"  failed: {len(self.failed)} files")
+            lines.extend(_listed(self.failed))
+        if self.unknown_exercises:
+            lines.append(
+                f"  unknown exercises (kept, category 'other'): {', '.join(self.unknown_exercises)}"
+            )
+        if self.warnings:
+            lines.append(f"  warnings: {len(self.warnings)}")
+            shown = self.warnings[:MAX_LISTED]
+            lines.extend(f"    {w}" for w in shown)
+            if len(self.warnings) > len(shown):
+                lines.append(f"    ... and {len(self.warnings) - len(shown)} more")
+        return "\n".join(lines)
+
+
+def _listed(pairs: list) -> list[str]:
+    shown = pairs[:MAX_LISTED]
+    out = [f"    {what}: {why}" for what, why in shown]
+    if len(pairs) > len(shown):
+        out.append(f"    ... and {len(pairs) - len(shown)} more")
+    return out
+
+
+def _grouped_rows(pairs: list) -> list:
+    """Rows of one CSV export (``file line N``) folded into one entry per file."""
+    files: dict[str, Counter] = {}
+    out = []
+    for what, why in pairs:
+        head, sep, _ = str(what).rpartition(" line ")
+        if sep and head:
+            if head not in files:
+                files[head] = Counter()
+                out.append((head, files[head]))
+            files[head][why] += 1
+        else:
+            out.append((what, why))
+    result = []
+    for what, why in out:
+        if isinstance(why, Counter):
+            n = sum(why.values())
+            detail = ", ".join(f"{k} {v}" for k, v in why.most_common())
+            result.append((what, f"{n} rows ({detail})"))
+        else:
+            result.append((what, why))
+    return result
