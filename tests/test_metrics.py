@@ -139,6 +139,10 @@ def test_steady_part_columns_replace_whole_run_averages():
     assert row["decoupling_pct"] == 3.2 and row["duration_used_s"] == 2400.0
     # TRIMP is the load of the whole session
     assert row["trimp"] == pytest.approx(phys.banister_trimp(50, 150, 50, 190, "F"))
+    # a long run whose steady part is short says so, rather than "too short"
+    short_part = _run(steady_avg_hr_bpm=141.0, steady_gas_m_min=210.0, steady_duration_s=420.0)
+    row = run_metrics(_dataset([FULL_RUNNER], [short_part])).iloc[0]
+    assert row["exclude_reason"] == "steady part too short (< 15 min)"
 
 
 def test_every_excluded_run_has_its_reason():

@@ -489,6 +489,7 @@ def run_metrics(
         run_type,
         hr,
         dur_used,
+        use_part,
         f_hrr,
         out["o2_cost_ml_kg_km"].to_numpy(),
         min_duration_min,
@@ -515,14 +516,16 @@ def _check_hrr_range(hrr_range):
 
 
 def _exclusion_reasons(
-    not_running, run_type, hr, duration_s, f_hrr, cost, min_duration_min, lo, hi
+    not_running, run_type, hr, duration_s, steady_part, f_hrr, cost, min_duration_min, lo, hi
 ):
+    too_short = ~(duration_s >= min_duration_min * 60.0)
     conditions = [
         not_running,
         run_type == "interval",
         run_type == "race",
         ~np.isfinite(hr),
-        ~(duration_s >= min_duration_min * 60.0),
+        too_short & steady_part,
+        too_short,
         ~((f_hrr >= lo) & (f_hrr <= hi)),
         ~(np.isfinite(cost) & (cost > 0)),
     ]
@@ -531,6 +534,7 @@ def _exclusion_reasons(
         "interval",
         "race",
         "no heart rate",
+        f"steady part too short (< {min_duration_min:g} min)",
         f"too short (< {min_duration_min:g} min)",
         f"HR outside {lo * 100:g}-{hi * 100:g} % HRR",
         "no oxygen cost",
