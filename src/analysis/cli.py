@@ -71,7 +71,12 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     ds = load_dataset(args.dataset)
     if args.runner:
         _check_runner_ids(ds, args.runner)
-    per_runner = analyze(ds, runner_ids=args.runner or None, progress=not args.quiet)
+    per_runner = analyze(
+        ds,
+        runner_ids=args.runner or None,
+        progress=not args.quiet,
+        baseline_weeks=args.baseline_weeks,
+    )
     _write_csv(per_runner, args.out)
     n_rows = len(per_runner)
     print(f"wrote {n_rows} rows ({per_runner['runner_id'].nunique()} runners) to {args.out}")
@@ -81,7 +86,7 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             f"see `runeco validate {args.dataset} --quarantine FILE.csv`"
         )
     if args.squad_out:
-        squad = squad_summary(ds, per_runner)
+        squad = squad_summary(ds, per_runner, baseline_weeks=args.baseline_weeks)
         _write_csv(squad, args.squad_out)
         print(f"wrote squad model and dose-response ({len(squad)} rows) to {args.squad_out}")
     return 0
@@ -99,6 +104,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         workers=args.workers,
         fresh_kernels=args.fresh_kernels,
         progress=not args.quiet,
+        parameters={"baseline_weeks": args.baseline_weeks},
     )
     print(summary.format())
     return 0 if not summary.failed else 1
@@ -138,6 +144,16 @@ def _write_csv(frame, path: str) -> None:
     from analysis.io.write import write_csv_atomic
 
     write_csv_atomic(frame, path)
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be a whole number of weeks >= 1, got {text!r}")
+    return value
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -187,6 +203,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runner", action="append", metavar="ID", help="only this runner (repeatable)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="per-runner results")
     p.add_argument("--squad-out", metavar="FILE.csv", help="squad model and dose-response")
+    p.add_argument(
+        "--baseline-weeks", type=_positive_int, default=6, help="baseline before the block (6)"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
 
@@ -199,6 +218,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
     p.add_argument(
         "--fresh-kernels", action="store_true", help="a new kernel for every report (slower)"
+    )
+    p.add_argument(
+        "--baseline-weeks", type=_positive_int, default=6, help="baseline before the block (6)"
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_report)

@@ -1,0 +1,458 @@
+"""Figures and report text: exact number formatting, narrative, black-and-white figures."""
+
+from __future__ import annotations
+
+import io
+
+import matplotlib
+import numpy as np
+import pandas as pd
+import pytest
+from matplotlib.colors import to_rgba
+from matplotlib.figure import Figure
+
+from analysis import plots
+
+MINUS, NBSP = "\u2212", "\u00a0"
+
+
+# --------------------------------------------------------------------------- frames
+
+
+def _block(**overrides):
+    row = {
+        "runner_id": "R01",
+        "group": "strength",
+        "block_start": pd.Timestamp("2026-02-16"),
+        "block_end": pd.Timestamp("2026-04-26"),
+        "block_source": "inferred",
+        "baseline_start": pd.Timestamp("2026-01-05"),
+        "block_weeks": 10.0,
+        "warning": "",
+    }
+    row.update(overrides)
+    return pd.Series(row)
+
+
+def _fit_frame(n=60, seed=1):
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2026-01-05", periods=n, freq="2D")
+    ramp = np.clip((dates - pd.Timestamp("2026-02-16")).days / 70, 0, 1)
+    trend = 180 * np.exp(-0.05 * ramp)
+    cost = trend * np.exp(rng.normal(0, 0.03, n))
+    used = rng.random(n) > 0.15
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "run_id": [f"R01-{i}" for i in range(n)],
+            "period": np.where(dates < pd.Timestamp("2026-02-16"), "baseline", "block"),
+            "steady": used,
+            "used": used,
+            "exclude_reason": np.where(used, "", "interval"),
+            "temp_c": rng.normal(5, 4, n),
+            "ramp": ramp,
+            "o2_cost_ml_kg_km": cost,
+            "o2_cost_adjusted_ml_kg_km": np.where(used, cost * 0.99, np.nan),
+            "o2_cost_trend_ml_kg_km": trend,
+        }
+    )
+
+
+def _metrics(n=60, seed=2):
+    rng = np.random.default_rng(seed)
+    dates = pd.date_range("2026-01-05", periods=n, freq="2D")
+    gas = rng.uniform(200, 260, n)
+    return pd.DataFrame(
+        {
+            "date": dates,
+            "steady": True,
+            "gas_m_min": gas,
+            "hr_used_bpm": 60 + 0.3 * gas + rng.normal(0, 3, n),
+            "race_vdot": np.where(np.arange(n) % 20 == 0, 55.0, np.nan),
+        }
+    )
+
+
+def _weekly(with_load=True):
+    weeks = pd.date_range("2026-01-05", periods=16, freq="7D")
+    in_block = weeks >= pd.Timestamp("2026-02-16")
+    frame = pd.DataFrame({"runner_id": "R01", "week": weeks, "running_km": 50.0})
+    frame["strength_sessions"] = np.where(in_block, 2, 0)
+    for cat in plots.EXERCISE_CATEGORIES:
+        frame[f"strength_sessions_{cat}"] = np.where(in_block & (cat in ("heavy", "core")), 1, 0)
+        frame[f"volume_load_{cat}_kg"] = np.where(
+            in_block & (cat == "heavy") & with_load, 2000.0, 0.0
+        )
+    return frame
+
+
+def _result_row(**overrides):
+    row = {
+        "runner_id": "R01",
+        "group": "strength",
+        "method": "field_hr",
+        "o2_cost_change_pct": -5.553,
+        "ci_low_pct": -8.946,
+        "ci_high_pct": -2.034,
+        "typical_error_pct": 3.27,
+        "verdict": "improved",
+    }
+    row.update(overrides)
+    return row
+
+
+# --------------------------------------------------------------------------- numbers and text
+
+
+def test_format_change_is_exact():
+    assert plots.format_change(-5.553, -8.946, -2.034) == (
+        f"{MINUS}5.6{NBSP}% (95{NBSP}% CI {MINUS}8.9 to {MINUS}2.0{NBSP}%)"
+    )
+    assert plots.format_change(2.2167, -2.517, 7.18) == (
+        f"+2.2{NBSP}% (95{NBSP}% CI {MINUS}2.5 to +7.2{NBSP}%)"
+    )
+    assert plots.format_change(float("nan"), 1, 2) == "n/a"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [(-0.04, "0.0"), (0.04, "0.0"), (-0.06, f"{MINUS}0.1"), (12.349, "+12.3")],
+)
+def test_format_number_signs(value, expected):
+    assert plots.format_number(value, 1, signed=True) == expected
+
+
+def test_answer_sentence_has_change_ci_verdict_and_typical_error():
+    text = plots.answer_sentence(_result_row(), "Ann Example")
+    assert plots.format_change(-5.553, -8.946, -2.034) in text
+    assert "improved" in text and "below zero" in text
+    # 5.55 / 3.27 = 1.7 times the typical error of one run
+    assert "1.7 times the typical error of a single run (3.3" in text
+    assert "Ann Example" in text
+
+
+def test_answer_sentence_small_change_and_control():
+    text = plots.answer_sentence(
+        _result_row(
+            group="control",
+            o2_cost_change_pct=1.0,
+            ci_low_pct=-2.0,
+            ci_high_pct=4.0,
+            verdict="no clear change",
+        )
+    )
+    assert "includes zero" in text
+    assert "control runner" in text
+    assert "smaller than the typical error" in text
+
+
+def test_answer_sentence_insufficient_data_gives_the_reason():
+    text = plots.answer_sentence(
+        _result_row(
+            o2_cost_change_pct=np.nan,
+            ci_low_pct=np.nan,
+            ci_high_pct=np.nan,
+            verdict="insufficient data: 3 steady runs in the baseline (need 8)",
+        )
+    )
+    assert "cannot be answered" in text
+    assert "3 steady runs in the baseline (need 8)" in text
+
+
+def test_markdown_and_html_escaping_of_data():
+    assert plots.md_escape("**x**_<b>") == "\\*\\*x\\*\\*\\_\\<b\\>"
+    table = plots.html_table(pd.DataFrame({"name": ["<script>alert(1)</script>"]}))
+    assert "<script>" not in table and "&lt;script&gt;" in table
+
+
+def test_runner_header_says_how_the_block_was_found():
+    runner = pd.Series({"runner_id": "R01", "name": "Ann Example"})
+    metrics = _metrics()
+    text = plots.runner_header(runner, _block(block_source="blocks.csv"), metrics)
+    assert text.startswith("# Running economy: Ann Example")
+    assert "16 Feb 2026 to 26 Apr 2026 (10 weeks), explicit (blocks.csv)" in text
+    assert "05 Jan 2026 to 15 Feb 2026" in text  # baseline ends the day before the block
+    inferred = plots.runner_header(runner, _block(), metrics)
+    assert "inferred from the strength log" in inferred
+    assert plots.display_name(pd.Series({"runner_id": "R09", "name": None})) == "R09"
+
+
+def test_exclusions_table_accounts_for_every_run():
+    frame = _fit_frame()
+    frame.loc[frame.index[:5], "period"] = "outside"
+    table = plots.exclusions_table(frame, n_quarantined=2)
+    counts = dict(zip(table["runs"], table["count"], strict=True))
+    assert counts["quarantined rows in runs.csv (not loaded)"] == 2
+    assert sum(counts.values()) == len(frame) + 2
+
+
+def test_parameters_table_flags_defaults():
+    table = plots.parameters_table(
+        {
+            "hr_rest_bpm": 50.0,
+            "hr_rest_source": "default",
+            "hr_max_bpm": 188.0,
+            "hr_max_source": "observed max",
+            "vo2max_ml_kg_min": 55.04,
+            "vo2max_source": "race VDOT",
+        }
+    )
+    assert list(table["value"]) == ["50 bpm", "188 bpm", "55.0 ml/kg/min"]
+    assert table.loc[0, "note"].startswith("DEFAULT")
+    assert table.loc[1, "note"] == ""
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _is_grey(color) -> bool:
+    r, g, b, _ = to_rgba(color)
+    return abs(r - g) < 1e-6 and abs(g - b) < 1e-6
+
+
+def _legend_styles(ax) -> list[tuple]:
+    """How each legend entry of an axes looks in black-and-white print."""
+    styles = []
+    legend = ax.get_legend()
+    if legend is not None:
+        for handle in legend.legend_handles:
+            if isinstance(handle, matplotlib.lines.Line2D):
+                filled = handle.get_markerfacecolor()
+                styles.append(
+                    (
+                        "line",
+                        handle.get_marker(),
+                        handle.get_linestyle(),
+                        round(to_rgba(filled)[0], 1) if filled != "none" else None,
+                        handle.get_markersize() > 3,
+                    )
+                )
+            else:
+                face = np.atleast_2d(handle.get_facecolor())[0]
+                styles.append(("patch", handle.get_hatch() or "", round(float(face[0]), 2)))
+    return styles
+
+
+def _assert_black_and_white(fig: Figure) -> None:
+    for ax in fig.axes:
+        for line in ax.get_lines():
+            assert _is_grey(line.get_color()), line
+            assert _is_grey(line.get_markerfacecolor()) or line.get_markerfacecolor() == "none"
+        for patch in ax.patches:
+            assert _is_grey(patch.get_facecolor()), patch
+        for coll in ax.collections:
+            for face in coll.get_facecolors():
+                assert _is_grey(face), coll
+        styles = _legend_styles(ax)
+        assert len(styles) == len(set(styles)), f"legend entries differ only by colour: {styles}"
+
+
+def _png_ok(fig: Figure) -> None:
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=150)
+    assert buffer.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_economy_over_time_draws_runs_adjusted_and_trend_in_bw():
+    fig = plots.economy_over_time(_fit_frame(), _block())
+    assert isinstance(fig, Figure)
+    ax = fig.axes[0]
+    labels = [line.get_label() for line in ax.get_lines()]
+    assert any("as estimated" in s for s in labels)
+    assert any("adjusted" in s for s in labels)
+    assert any(s.startswith("model") for s in labels)
+    _assert_black_and_white(fig)
+    _png_ok(fig)
+
+
+def test_hr_vs_pace_separates_baseline_and_late_block():
+    fig = plots.hr_vs_pace(_metrics(), _block(), late_weeks=4)
+    labels = [line.get_label() for line in fig.axes[0].get_lines()]
+    baseline = next(s for s in labels if s.startswith("baseline"))
+    late = next(s for s in labels if s.startswith("late block"))
+    assert "30 Mar to 26 Apr" in late  # the last four weeks of the block (28 days)
+    assert "05 Jan to 15 Feb" in baseline
+    assert fig.axes[0].xaxis_inverted()  # faster to the right
+    _assert_black_and_white(fig)
+
+
+def test_weekly_training_panels_depend_on_external_load():
+    assert len(plots.weekly_training(_weekly(with_load=True), _block()).axes) == 3
+    fig = plots.weekly_training(_weekly(with_load=False), _block())
+    assert len(fig.axes) == 2
+    _assert_black_and_white(fig)
+    _png_ok(fig)
+
+
+def test_vo2max_over_time_shows_each_source():
+    runs = pd.DataFrame(
+        {"date": pd.date_range("2026-01-05", periods=10, freq="7D"), "vo2max_est_ml_kg_min": 58.0}
+    )
+    lab = pd.DataFrame(
+        {
+            "date": pd.to_datetime(["2026-02-13"] * 3 + ["2026-04-27"] * 3),
+            "vo2_ml_kg_min": [40, 50, 60, 41, 51, 59],
+            "rer": [0.85, 0.95, 1.12, 0.85, 0.95, 1.02],  # only the first test is maximal
+        }
+    )
+    fig = plots.vo2max_over_time(
+        runs, _metrics(), lab, {"vo2max_ml_kg_min": 57.0, "vo2max_source": "lab test"}, _block()
+    )
+    lines = {line.get_label(): line for line in fig.axes[0].get_lines()}
+    assert "watch estimate" in lines
+    assert any("VDOT" in s for s in lines)
+    lab_line = lines["lab test (maximal)"]
+    assert list(lab_line.get_ydata()) == [60]
+    assert any(s.startswith("value used: 57.0 (lab test)") for s in lines)
+    _assert_black_and_white(fig)
+
+
+def test_forest_plot_error_bars_match_the_ci():
+    per_runner = pd.DataFrame(
+        [
+            _result_row(runner_id="R01"),
+            _result_row(
+                runner_id="R02",
+                group="control",
+                o2_cost_change_pct=1.0,
+                ci_low_pct=-1,
+                ci_high_pct=3,
+            ),
+            _result_row(
+                runner_id="R03", o2_cost_change_pct=np.nan, ci_low_pct=np.nan, ci_high_pct=np.nan
+            ),
+            _result_row(runner_id="R01", method="lab"),
+        ]
+    )
+    squad = pd.DataFrame(
+        {
+            "effect": ["strength minus control"],
+            "estimate_pct": [-4.0],
+            "ci_low_pct": [-7.0],
+            "ci_high_pct": [-1.0],
+            "n_runners": [3],
+            "ci_method": ["Wald"],
+            "note": [""],
+        }
+    )
+    fig = plots.forest_plot(per_runner, squad)
+    ax = fig.axes[0]
+    ticks = [t.get_text() for t in ax.get_yticklabels()]
+    assert ticks == [
+        "R01 (strength)",
+        "R02 (control)",
+        "R03 (strength)",
+        "squad: strength minus control",
+    ]
+    assert any("insufficient data" in t.get_text() for t in ax.texts)
+    # the first error bar spans the CI of R01
+    segments = [c for c in ax.collections if hasattr(c, "get_segments")][0].get_segments()
+    xs = sorted(segments[0][:, 0])
+    assert xs == pytest.approx([-8.946, -2.034])
+    _assert_black_and_white(fig)
+
+
+def test_dose_response_and_adherence_plots():
+    doses = pd.DataFrame(
+        {
+            "runner_id": ["R01", "R02", "R03", "R04"],
+            "group": ["strength", "strength", "strength", "control"],
+            "block_source": ["blocks.csv", "inferred", "blocks.csv", "squad (control)"],
+            "block_weeks": 10.0,
+            "sessions": [10, 20, 30, 0],
+            "sessions_per_week": [1.0, 2.0, 3.0, 0.0],
+            "volume_load_kg_per_week": [0.0, 1000.0, 2000.0, 0.0],
+        }
+    )
+    per_runner = pd.DataFrame(
+        [
+            _result_row(runner_id=r, o2_cost_change_pct=c, ci_low_pct=c - 2, ci_high_pct=c + 2)
+            for r, c in (("R01", -1.0), ("R02", -3.0), ("R03", -5.0), ("R04", 0.5))
+        ]
+    )
+    response = pd.DataFrame(
+        {
+            "dose": ["sessions_per_week"],
+            "dose_step": [1.0],
+            "dose_unit": ["session/week"],
+            "slope_pct": [-2.0],
+            "ci_low_pct": [-3.0],
+            "ci_high_pct": [-1.0],
+            "p_value": [0.01],
+            "n_runners": [3],
+            "note": [""],
+        }
+    )
+    fig = plots.dose_response_plot(per_runner, doses, response)
+    fitted = [line for line in fig.axes[0].get_lines() if line.get_label().startswith("fitted")]
+    assert len(fitted) == 1
+    slope, intercept = np.polyfit(fitted[0].get_xdata(), fitted[0].get_ydata(), 1)
+    # equal CI widths: the line passes through the plain means (2, -3)
+    assert slope == pytest.approx(-2.0) and intercept == pytest.approx(1.0)
+    assert "per 1 session/week" in fitted[0].get_label()
+    _assert_black_and_white(fig)
+    sentence = plots.dose_sentence(response)
+    assert "Across 3 strength runners" in sentence and f"{MINUS}2.00 percentage points" in sentence
+    fig = plots.adherence_plot(doses)
+    assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["R01", "R02", "R03", "R04"]
+    _assert_black_and_white(fig)
+
+
+def test_sample_runner_figures_from_the_library(sample_dir):
+    """The report's figures from the real pipeline on the sample squad."""
+    from analysis.blocks import runner_blocks
+    from analysis.io import load_dataset
+    from analysis.metrics import run_metrics, weekly_metrics
+    from analysis.models import fit_runner
+
+    ds = load_dataset(sample_dir)
+    rid = ds.runner_ids[0]
+    data = ds.for_runner(rid)
+    blocks = runner_blocks(ds)
+    block = blocks.loc[blocks["runner_id"] == rid].iloc[0]
+    metrics = run_metrics(data)
+    fit = fit_runner(metrics, block)
+    for fig in (
+        plots.economy_over_time(fit.frame, block),
+        plots.hr_vs_pace(metrics, block),
+        plots.weekly_training(weekly_metrics(data, metrics), block),
+    ):
+        _assert_black_and_white(fig)
+        _png_ok(fig)
+
+
+@pytest.mark.parametrize(
+    ("se_method", "expected"),
+    [
+        (
+            "GLS, AR(1) in days + white noise (REML: phi 0.90/day); t, 60 df",
+            "AR(1) process in days",
+        ),
+        ("OLS, HAC Newey-West (Bartlett, maxlags=3); t, 80 df", "Newey-West standard errors"),
+    ],
+)
+def test_methods_note_follows_the_fitted_model_and_cites_its_sources(se_method, expected):
+    row = _result_row(model_terms="1 + ramp + heat_c_dev + log_speed_dev", se_method=se_method)
+    text = plots.methods_markdown(row)
+    assert expected in text
+    assert "adjusted for heat (air temperature above" in text and ", speed" in text
+    for source in ("Swain", "Daniels", "Minetti", "Newey", "Hopkins"):
+        assert source in text
+    assert "cannot separate economy from aerobic fitness" in text
+
+
+def test_economy_caption_states_the_temperature_coefficient():
+    row = _result_row(
+        reference_temp_c=4.7,
+        reference_gas_m_min=215.0,
+        temp_coef_pct_per_c=0.35,
+        temp_coef_ci_low_pct_per_c=0.1,
+        temp_coef_ci_high_pct_per_c=0.6,
+    )
+    frame = _fit_frame()
+    text = plots.economy_caption(row, frame)
+    assert text.startswith(f"{int(frame['used'].sum())} steady runs entered the model.")
+    assert "12.9 km/h" in text  # 215 m/min
+    assert plots.format_change(0.35, 0.1, 0.6, 2) in text
+    no_temp = plots.economy_caption(_result_row(temp_coef_pct_per_c=np.nan), frame)
+    assert "No temperature adjustment" in no_temp
