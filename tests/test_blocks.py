@@ -49,6 +49,24 @@ def test_inferred_block_spans_first_session_to_end_of_last_week():
     assert out.loc[0, "n_sessions"] == 20
 
 
+def test_mobility_alone_is_not_a_strength_block():
+    # R1 foam-rolls every week all season and lifts in weeks 4-13; R2 only foam-rolls.
+    rolling = [
+        (r, pd.Timestamp("2026-01-05") + pd.Timedelta(weeks=w), "foam rolling")
+        for r in ("R1", "R2")
+        for w in range(16)
+    ]
+    lifting = _sessions("R1", "2026-02-02", range(10))
+    ds = _dataset([{"runner_id": "R1"}, {"runner_id": "R2"}], rolling + lifting)
+    strength = ds.strength.assign(
+        category=["mobility"] * len(rolling) + ["bodyweight_strength"] * len(lifting)
+    )
+    out = infer_blocks(strength).set_index("runner_id")
+    assert list(out.index) == ["R1"]
+    assert out.loc["R1", "block_start"] == pd.Timestamp("2026-02-02")
+    assert out.loc["R1", "block_end"] == pd.Timestamp("2026-04-12")
+
+
 def test_one_empty_week_is_bridged_two_are_not():
     weeks = [0, 1, 2, 4, 5, 6, 7, 8, 9, 10]  # week 3 empty: one block of 11 weeks
     one_gap = _sessions("R1", "2026-01-05", weeks)

@@ -29,14 +29,69 @@ def test_validate_missing_dataset_is_one_line_and_exit_2(tmp_path, capsys):
     assert len(err.strip().splitlines()) == 1
 
 
-def test_analyze_unreadable_dataset_exit_2(tmp_path, write_dataset, capsys):
-    write_dataset(tmp_path, **{"runners.csv": "runner_id,name\n../evil,Eve\n", "runs.csv": None})
+def test_analyze_invalid_runner_id_exit_2(tmp_path, write_dataset, capsys):
+    write_dataset(
+        tmp_path,
+        runners="runner_id,name\n../evil,Eve\n",
+        runs="runner_id,date,distance_km,duration_s\n../evil,2026-03-02,10,3000\n",
+    )
     rc = main(["analyze", str(tmp_path), "--out", str(tmp_path / "out.csv"), "--quiet"])
     err = capsys.readouterr().err
     assert rc == 2
-    assert err.startswith("error: ")
-    assert "runners.csv" in err
+    assert err.startswith("error: runners.csv line 2, column runner_id")
+    assert "../evil" in err
     assert not (tmp_path / "out.csv").exists()
+
+
+def test_runners_csv_without_runners_exit_2(tmp_path, write_dataset, capsys):
+    write_dataset(
+        tmp_path,
+        runners="runner_id,name\n",
+        runs="runner_id,date,distance_km,duration_s\nR1,2026-03-02,10,3000\n",
+    )
+    assert main(["validate", str(tmp_path)]) == 2
+    assert "no runners" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["simulate", "--out", "{tmp}/s", "--runners", "0"],
+        ["simulate", "--out", "{tmp}/s", "--runners", "-3"],
+        ["simulate", "--out", "{tmp}/s", "--strength-fraction", "2"],
+        ["simulate", "--out", "{tmp}/s", "--missing-fraction", "1.5"],
+        ["simulate", "--out", "{tmp}/s", "--bad-rows", "-1"],
+        ["simulate", "--out", "{tmp}/s", "--block-weeks", "0"],
+        ["simulate", "--out", "{tmp}/s", "--start-date", "garbage"],
+        ["analyze", "{sample}", "--out", "{tmp}/a.csv", "--baseline-weeks", "100000"],
+        ["report", "{sample}", "--out", "{tmp}/r", "--workers", "0"],
+        ["import", "{tmp}/d", "--runner", "R1", "--workers", "0", "{tmp}"],
+    ],
+)
+def test_bad_arguments_are_usage_errors_not_crashes(argv, tmp_path, sample_dir, capsys):
+    args = [a.format(tmp=tmp_path, sample=sample_dir) for a in argv]
+    with pytest.raises(SystemExit) as exc:
+        main(args)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "internal error" not in err and "Traceback" not in err
+    assert "must be" in err
+
+
+def test_output_paths_that_cannot_be_written_exit_2(sample_dir, tmp_path, capsys):
+    folder = tmp_path / "outdir"
+    folder.mkdir()
+    assert main(["analyze", str(sample_dir), "--out", str(folder), "--quiet"]) == 2
+    assert "it is a folder" in capsys.readouterr().err
+    assert main(["validate", str(sample_dir), "--quarantine", str(folder)]) == 2
+    assert "it is a folder" in capsys.readouterr().err
+    afile = tmp_path / "afile"
+    afile.write_text("x")
+    rc = main(["report", str(sample_dir), "--runner", "R02", "--out", str(afile), "--quiet"])
+    err = capsys.readouterr().err
+    assert rc == 2
+    assert "afile" in err and "internal error" not in err
+    assert afile.read_text() == "x"
 
 
 def test_analyze_unknown_runner_names_it(sample_dir, tmp_path, capsys):

@@ -70,13 +70,14 @@ def test_real_session_analyze_and_report(session_dataset, tmp_path):
     row = result.iloc[0]
     assert row["runner_id"] == "S01" and row["method"] == "field_hr"
     assert row["block_start"] == "2020-11-02"
-    # Every other run of the year is in the folder: too few steady runs in the
-    # 6-week baseline for a model, and the row says so instead of guessing.
-    assert row["verdict"].startswith("insufficient data") or row["verdict"] in (
-        "improved",
-        "worsened",
-        "no clear change",
+    # Every other run of the year is in the folder: 3 steady runs in the
+    # 6-week baseline and 5 in the block, too few for a model, and the row says
+    # so instead of guessing.
+    assert row["verdict"] == (
+        "insufficient data: 3 steady runs in the baseline and 5 in the block (need 8 in each)"
     )
+    assert pd.isna(row["o2_cost_change_pct"]) and pd.isna(row["ci_low_pct"])
+    assert (row["n_baseline_runs"], row["n_block_runs"]) == (3, 5)
 
     reports = tmp_path / "reports"
     rc = main(["report", str(session_dataset), "--out", str(reports), "--quiet", "--workers", "1"])

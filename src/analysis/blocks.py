@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.io.dataset import Dataset
+from analysis.strength import week_start
 
 BLOCK_COLUMNS = (
     "runner_id",
@@ -43,16 +44,17 @@ _WEEK = pd.Timedelta(days=7)
 _DAY = pd.Timedelta(days=1)
 
 
-def iso_week_start(dates: pd.Series) -> pd.Series:
-    """Monday 00:00 of the ISO week of each timestamp (index and name kept)."""
-    day = dates.dt.normalize()
-    return day - pd.to_timedelta(day.dt.day_of_week, unit="D")
+# Mobility work (foam rolling, stretching) is not strength training in the
+# sense of SCIENCE.md section 8, so it neither starts nor extends a block.
+NON_STRENGTH_CATEGORIES = ("mobility",)
 
 
 def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
     """Infer one strength block per runner from the strength log.
 
-    Weeks are ISO weeks (Monday-Sunday). A block is a run of weeks with at
+    Weeks are ISO weeks (Monday-Sunday). Only strength work counts: entries in
+    a category of ``NON_STRENGTH_CATEGORIES`` (mobility) are ignored, so a
+    runner who only foam-rolls stays a control. A block is a run of weeks with at
     least one strength session in which at most ``MAX_GAP_WEEKS`` (1)
     consecutive empty week is allowed. Each runner's block is the longest such
     run in calendar weeks; ties go to the run with more session weeks, then to
@@ -76,7 +78,10 @@ def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
         runner with at least one dated session.
     """
     cols = ["runner_id", "block_start", "block_end", "n_session_weeks", "n_sessions"]
-    s = strength.loc[strength["date"].notna(), ["runner_id", "date"]]
+    counts = strength["date"].notna()
+    if "category" in strength.columns:
+        counts &= ~strength["category"].astype(object).isin(NON_STRENGTH_CATEGORIES)
+    s = strength.loc[counts, ["runner_id", "date"]]
     if s.empty:
         return pd.DataFrame(
             {
@@ -92,7 +97,7 @@ def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
         .drop_duplicates()
         .sort_values(["runner_id", "day"], kind="stable")
     )
-    days["week"] = (iso_week_start(days["day"]) - _MONDAY_EPOCH) // _WEEK
+    days["week"] = (week_start(days["day"]) - _MONDAY_EPOCH) // _WEEK
     weeks = days.groupby(["runner_id", "week"], sort=True, as_index=False).agg(
         first_day=("day", "min"), last_day=("day", "max"), n_sessions=("day", "size")
     )
@@ -115,7 +120,7 @@ def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
         kind="stable",
     )
     best = runs.drop_duplicates("runner_id", keep="first").copy()
-    best["block_end"] = iso_week_start(best["last_day"]) + pd.Timedelta(days=6)
+    best["block_end"] = week_start(best["last_day"]) + pd.Timedelta(days=6)
     return best[cols].reset_index(drop=True)
 
 

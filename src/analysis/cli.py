@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from analysis import __version__
@@ -69,8 +70,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     from analysis.models import analyze, squad_summary
 
     ds = load_dataset(args.dataset)
-    if args.runner:
-        _check_runner_ids(ds, args.runner)
     per_runner = analyze(
         ds,
         runner_ids=args.runner or None,
@@ -80,9 +79,10 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     _write_csv(per_runner, args.out)
     n_rows = len(per_runner)
     print(f"wrote {n_rows} rows ({per_runner['runner_id'].nunique()} runners) to {args.out}")
-    if len(ds.quarantine):
+    n_quarantined = len(ds.quarantine[["file", "line"]].drop_duplicates())
+    if n_quarantined:
         print(
-            f"note: {len(ds.quarantine)} rows were quarantined on loading; "
+            f"note: {n_quarantined} rows were quarantined on loading; "
             f"see `runeco validate {args.dataset} --quarantine FILE.csv`"
         )
     if args.squad_out:
@@ -128,32 +128,50 @@ def _cmd_import(args: argparse.Namespace) -> int:
     return 0 if summary.ok else 1
 
 
-def _check_runner_ids(ds, runner_ids: list[str]) -> None:
-    from analysis.io import DataError
-
-    unknown = [r for r in runner_ids if r not in set(ds.runner_ids)]
-    if unknown:
-        raise DataError(
-            f"unknown runner id(s) {', '.join(unknown)}; runners.csv has "
-            f"{', '.join(ds.runner_ids[:20])}{' …' if len(ds.runner_ids) > 20 else ''}",
-            file=str(Path(ds.path) / "runners.csv"),
-        )
-
-
 def _write_csv(frame, path: str) -> None:
     from analysis.io.write import write_csv_atomic
 
     write_csv_atomic(frame, path)
 
 
-def _positive_int(text: str) -> int:
+def _int_in(low: int, high: int | None = None):
+    """An argparse type: a whole number in [low, high]."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = None
+        if value is None or value < low or (high is not None and value > high):
+            bound = f"between {low} and {high}" if high is not None else f">= {low}"
+            raise argparse.ArgumentTypeError(f"must be a whole number {bound}, got {text!r}")
+        return value
+
+    return parse
+
+
+def _fraction(text: str) -> float:
     try:
-        value = int(text)
+        value = float(text)
     except ValueError:
-        value = 0
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be a whole number of weeks >= 1, got {text!r}")
+        value = float("nan")
+    if not 0.0 <= value <= 1.0:
+        raise argparse.ArgumentTypeError(f"must be a fraction between 0 and 1, got {text!r}")
     return value
+
+
+def _iso_date(text: str) -> str:
+    try:
+        date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"must be an ISO date like 2026-01-05, got {text!r}"
+        ) from None
+    return text
+
+
+_positive_int = _int_in(1)
+_weeks = _int_in(1, 520)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -172,17 +190,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("simulate", help="write a synthetic squad with known true effects")
     p.add_argument("--out", required=True, help="output dataset folder")
-    p.add_argument("--runners", type=int, default=8, help="number of runners (default 8)")
-    p.add_argument("--seed", type=int, default=0, help="random seed (default 0)")
-    p.add_argument("--baseline-weeks", type=int, default=6)
-    p.add_argument("--block-weeks", type=int, default=10)
-    p.add_argument("--strength-fraction", type=float, default=0.5)
     p.add_argument(
-        "--missing-fraction", type=float, default=0.0, help="blank this share of optional cells"
+        "--runners", type=_int_in(1, 100_000), default=8, help="number of runners (default 8)"
     )
-    p.add_argument("--bad-rows", type=int, default=0, help="inject this many invalid rows")
-    p.add_argument("--post-weeks", type=int, default=0, help="weeks simulated after the block")
-    p.add_argument("--start-date", default="2026-01-05", help="first day (ISO date, a Monday)")
+    p.add_argument("--seed", type=_int_in(0), default=0, help="random seed (default 0)")
+    p.add_argument("--baseline-weeks", type=_weeks, default=6)
+    p.add_argument("--block-weeks", type=_weeks, default=10)
+    p.add_argument("--strength-fraction", type=_fraction, default=0.5)
+    p.add_argument(
+        "--missing-fraction", type=_fraction, default=0.0, help="blank this share of optional cells"
+    )
+    p.add_argument("--bad-rows", type=_int_in(0), default=0, help="inject this many invalid rows")
+    p.add_argument(
+        "--post-weeks", type=_int_in(0, 520), default=0, help="weeks simulated after the block"
+    )
+    p.add_argument(
+        "--start-date", type=_iso_date, default="2026-01-05", help="first day (ISO date)"
+    )
     p.add_argument(
         "--effect-pct-mean", type=float, default=-4.0, help="mean true change, strength group"
     )
@@ -203,9 +227,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runner", action="append", metavar="ID", help="only this runner (repeatable)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="per-runner results")
     p.add_argument("--squad-out", metavar="FILE.csv", help="squad model and dose-response")
-    p.add_argument(
-        "--baseline-weeks", type=_positive_int, default=6, help="baseline before the block (6)"
-    )
+    p.add_argument("--baseline-weeks", type=_weeks, default=6, help="baseline before the block (6)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
 
@@ -215,13 +237,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--squad", action="store_true", help="also render the squad report")
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--format", choices=("pdf", "html", "ipynb"), default="pdf")
-    p.add_argument("--workers", type=int, default=None, help="worker processes (default: cores)")
+    p.add_argument(
+        "--workers", type=_positive_int, default=None, help="worker processes (default: cores)"
+    )
     p.add_argument(
         "--fresh-kernels", action="store_true", help="a new kernel for every report (slower)"
     )
-    p.add_argument(
-        "--baseline-weeks", type=_positive_int, default=6, help="baseline before the block (6)"
-    )
+    p.add_argument("--baseline-weeks", type=_weeks, default=6, help="baseline before the block (6)")
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_report)
 
@@ -238,7 +260,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--include-non-running", action="store_true", help="also import rides, walks, swims"
     )
-    p.add_argument("--workers", type=int, default=1, help="decode device files in parallel")
+    p.add_argument(
+        "--workers", type=_positive_int, default=1, help="decode device files in parallel"
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders")
     p.set_defaults(func=_cmd_import)

@@ -64,6 +64,7 @@ from __future__ import annotations
 import warnings
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -71,11 +72,11 @@ import statsmodels.api as sm
 import statsmodels.formula.api as smf
 from scipy import special
 
-from analysis.blocks import iso_week_start, runner_blocks
+from analysis.blocks import runner_blocks
 from analysis.io.dataset import Dataset
 from analysis.io.errors import DataError
 from analysis.metrics import lab_metrics, run_metrics
-from analysis.strength import weekly_strength
+from analysis.strength import week_start, weekly_strength
 
 ANALYZE_COLUMNS = (
     "runner_id",
@@ -1233,7 +1234,7 @@ def _quarantined_runs(dataset: Dataset) -> pd.Series:
     return q.drop_duplicates().groupby(q["runner_id"].map(str))["line"].size()
 
 
-def _select_runners(blocks: pd.DataFrame, runner_ids) -> pd.DataFrame:
+def _select_runners(blocks: pd.DataFrame, runner_ids, runners_file="runners.csv") -> pd.DataFrame:
     if runner_ids is None:
         return blocks
     if isinstance(runner_ids, str):
@@ -1244,7 +1245,7 @@ def _select_runners(blocks: pd.DataFrame, runner_ids) -> pd.DataFrame:
     if unknown:
         raise DataError(
             f"runner(s) {', '.join(unknown)} not found; known runners are listed in runners.csv",
-            file="runners.csv",
+            file=str(runners_file),
             column="runner_id",
         )
     keep = blocks.loc[blocks["runner_id"].isin(wanted)]
@@ -1352,7 +1353,7 @@ def analyze(
     """
     _check_options(errors, confounders, "analyze")
     all_blocks = runner_blocks(dataset, baseline_weeks=baseline_weeks)
-    blocks = _select_runners(all_blocks, runner_ids)
+    blocks = _select_runners(all_blocks, runner_ids, Path(dataset.path) / "runners.csv")
     if metrics is None:
         metrics = run_metrics(dataset)
     metrics = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
@@ -1771,7 +1772,7 @@ def runner_doses(
     weekly = weekly_strength(dataset.strength)
     weekly = weekly.assign(runner_id=weekly["runner_id"].astype(str))
     weekly = weekly.merge(blocks[["runner_id", "block_start", "block_end"]], on="runner_id")
-    first_week = iso_week_start(weekly["block_start"])
+    first_week = week_start(weekly["block_start"])
     inside = (weekly["week"] >= first_week) & (weekly["week"] <= weekly["block_end"])
     sums = {
         "sessions": "sessions",

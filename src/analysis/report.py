@@ -284,7 +284,15 @@ def render_reports(
         n_workers = min(n_workers, len(set(requested)) + int(squad))
     if not (dataset / "runners.csv").is_file():
         _dataset_runner_ids(dataset)  # raises the loader's own DataError before any work starts
-    out.mkdir(parents=True, exist_ok=True)
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        from analysis.io.errors import DataError
+
+        raise DataError(
+            f"cannot create the output folder: {exc.strerror}; give a folder path with --out",
+            file=str(out),
+        ) from exc
     # Workers start (imports, kernel, fonts) while this process reads the dataset.
     pool = _Pool(config, n_workers)
     try:

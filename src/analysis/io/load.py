@@ -961,6 +961,13 @@ def load_dataset(path) -> Dataset:
         raws[name] = frame
         files_meta[name] = {"present": True, "rows": len(frame), "blank_rows": info["blank_rows"]}
 
+    if raws["runners.csv"].empty:
+        raise DataError(
+            f"has a header but no runners (in {root}); add one row per runner "
+            "(runner_id, and optionally name, group, hr_rest_bpm, ...)",
+            file="runners.csv",
+            line=2,
+        )
     runners, q_runners = _runners(raws["runners.csv"])
     runs, q_runs = _runs(raws["runs.csv"], runners, q_runners)
     strength, q_strength = _strength(raws["strength.csv"], runners, q_runners)

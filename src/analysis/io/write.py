@@ -32,6 +32,10 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwar
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
             frame.to_csv(handle, **to_csv_kwargs)
         os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        hint = "; it is a folder: give a file name" if path.is_dir() else ""
+        raise DataError(f"cannot write here: {exc.strerror}{hint}", file=str(path)) from exc
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
