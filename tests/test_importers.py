@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -331,6 +332,76 @@ def test_reimport_is_idempotent_and_leaves_the_files_byte_identical(tmp_path):
     assert {p: p.read_bytes() for p in files} == files
 
 
+def test_failed_import_creates_no_dataset(tmp_path):
+    summary = import_sources(tmp_path / "ds", "R01", [tmp_path / "nonexistent"], progress=False)
+    assert summary.failed == [(str(tmp_path / "nonexistent"), "no such file or folder")]
+    assert not summary.ok and not summary.created_runner
+    assert not (tmp_path / "ds").exists()
+    # a bad file, or only non-running / too-short activities, writes nothing either
+    assert not _import(tmp_path, "not_a_fit.fit").ok
+    assert not (tmp_path / "ds").exists()
+
+
+@pytest.mark.parametrize("content", [None, "notes.txt"])
+def test_folder_without_importable_files_is_not_ok_and_says_so(tmp_path, content):
+    folder = tmp_path / "downloads"
+    folder.mkdir()
+    if content:
+        (folder / content).write_text("not an activity\n")
+    summary = import_sources(tmp_path / "ds", "R01", [folder], progress=False)
+    assert summary.nothing_found and not summary.ok and not summary.failed
+    text = summary.format()
+    assert f"no importable files found in {folder}" in text
+    assert text.startswith(f"Nothing imported into {tmp_path / 'ds'} for runner R01")
+    assert "was not written" in text
+    assert not (tmp_path / "ds").exists()
+
+
+def test_import_with_nothing_new_leaves_an_existing_dataset_byte_identical(tmp_path):
+    _import(tmp_path, "tiny_run.gpx", "hevy.csv", name="Ana")
+    files = {p: p.read_bytes() for p in (tmp_path / "ds").rglob("*") if p.is_file()}
+    stamps = {p: p.stat().st_mtime_ns for p in files}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    attempts = [
+        import_sources(tmp_path / "ds", "R02", [empty], name="Ben", progress=False),
+        import_sources(tmp_path / "ds", "R02", [tmp_path / "nope"], progress=False),
+        _import(tmp_path, "not_a_fit.fit", runner="R02"),
+        _import(tmp_path, "tiny_run.gpx", runner="R01", name="Someone else"),
+    ]
+    assert [a.ok for a in attempts] == [False, False, False, True]
+    assert attempts[-1].duplicate_runs == 1 and not attempts[-1].changed
+    assert not any(a.created_runner for a in attempts)
+    after = [p for p in (tmp_path / "ds").rglob("*") if p.is_file()]
+    assert sorted(after) == sorted(files)
+    assert {p: p.read_bytes() for p in after} == files
+    assert {p: p.stat().st_mtime_ns for p in after} == stamps  # not even rewritten
+
+
+def test_device_files_are_read_gunzipped_and_empty_ones_refused(tmp_path):
+    import gzip
+
+    from analysis.io.importers.files import read_source
+
+    text = (FIXTURES / "tiny_run.gpx").read_bytes()
+    (tmp_path / "a.gpx.gz").write_bytes(gzip.compress(text))
+    assert read_source(tmp_path / "a.gpx.gz") == text
+    (tmp_path / "b.fit.gz").write_bytes(b"not gzip")
+    (tmp_path / "c.tcx").write_bytes(b" \n\t")
+    (tmp_path / "d.gpx.gz").write_bytes(gzip.compress(b""))
+    for name, reason in (
+        ("b.fit.gz", "not a readable gzip file"),
+        ("c.tcx", "empty file (only white space)"),
+        ("d.gpx.gz", "empty file (0 bytes)"),
+        ("missing.fit", "cannot read the file"),
+    ):
+        with pytest.raises(DataError, match=re.escape(reason)):
+            read_source(tmp_path / name)
+    for reader, name in ((read_fit, "d.gpx.gz"), (read_gpx, "c.tcx"), (read_tcx, "c.tcx")):
+        with pytest.raises(DataError, match="empty file"):
+            reader(tmp_path / name)
+
+
 def test_write_failure_leaves_the_old_file_whole(tmp_path, monkeypatch):
     _import(tmp_path, "tiny_run.gpx")
     runs = tmp_path / "ds" / "runs.csv"
@@ -462,6 +533,45 @@ def test_garmin_connect_export_units_missing_values_and_sports(tmp_path):
     assert treadmill["date"] == "2024-05-06T19:00:00"  # local time, no zone
     assert rows["Laufen"]["distance_km"] == "7"  # "7,00": decimal comma
     assert rows["Paris Running"]["cadence_spm"] == "170"
+
+
+def test_csv_exports_skip_undated_rows_and_list_other_sports(tmp_path):
+    from analysis.io.importers.garmin_csv import read_garmin_csv
+    from analysis.io.importers.strava import read_strava_csv
+
+    lines = (FIXTURES / "garmin_activities.csv").read_text().splitlines()
+    lines[2] = lines[2].replace("2024-05-06 19:00:00", "yesterday")
+    (tmp_path / "garmin.csv").write_text("\n".join(lines) + "\n")
+    got = read_garmin_csv(tmp_path / "garmin.csv")
+    assert got.rows["name"].tolist() == ["Paris Running"]
+    assert got.non_running == [
+        ("garmin.csv line 4", "Pool Swimming"),
+        ("garmin.csv line 5", "Road Cycling"),
+    ]
+    assert got.others["name"].tolist() == ["Pool Swim", "Evening Ride"]
+    assert "garmin.csv: 1 rows with an unreadable Date were skipped" in got.warnings
+
+    export = tmp_path / "strava"
+    shutil.copytree(FIXTURES / "strava_export", export)
+    header, run_with_file, run_without = (export / "activities.csv").read_text().splitlines()[:3]
+    gone = run_without.replace("1002,", "1003,", 1).replace(
+        ",,,,1500.0", ",activities/3.fit,,,1500.0"
+    )
+    assert "activities/3.fit" in gone
+    ride = run_without.replace("1002,", "1004,", 1).replace(",Run,", ",Ride,")
+    undated = run_without.replace("May 7, 2024, 6:00:00 PM", "someday")
+    (export / "activities.csv").write_text(
+        "\n".join([header, run_with_file, gone, ride, undated]) + "\n"
+    )
+    got = read_strava_csv(export / "activities.csv")
+    assert got.rows["strava_id"].tolist() == ["1001", "1003"]
+    assert [(p.name, i) for p, i in got.device_files] == [("1001.gpx", 0)]
+    assert got.non_running == [("activities.csv line 4", "Ride")]
+    assert got.warnings == [
+        "activities.csv: 1 rows with an unreadable Activity Date were skipped",
+        "activities.csv: 1 runs name an activity file that is not next to the CSV; their "
+        "summary values from the CSV were imported (no per-second stream)",
+    ]
 
 
 def test_garmin_run_and_gpx_of_the_same_run_in_different_zones_kept_once(tmp_path):

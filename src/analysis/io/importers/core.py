@@ -338,7 +338,7 @@ def _merge(col: _Collector, result: tuple) -> None:
 
 def _device_files(devices: list[Source], col: _Collector, workers: int, progress: bool) -> None:
     jobs = [(src, col.include_non_running) for src in devices]
-    bar = tqdm(total=len(jobs), desc="device files", unit="file", disable=not progress)
+    bar = tqdm(total=len(jobs), desc="device files", unit="file", disable=not (progress and jobs))
     if workers > 1 and len(jobs) > 1:
         from concurrent.futures import ProcessPoolExecutor
 
@@ -440,6 +440,16 @@ def _text_rows(rows: pd.DataFrame, columns, decimals: dict) -> pd.DataFrame:
     return pd.DataFrame(out, index=rows.index)
 
 
+def _add_columns(table: CsvTable, columns: list[str], summary: ImportSummary) -> None:
+    """Widen the header for new columns, or warn why it could not be."""
+    not_added = table.ensure_columns(columns)
+    if not_added:
+        summary.warnings.append(
+            f"{table.path.name} has rows wider than its header; new columns "
+            f"({', '.join(not_added)}) were not added"
+        )
+
+
 def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str) -> None:
     summary = col.summary
     if not col.rows:
@@ -496,12 +506,7 @@ def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str) 
 
     columns = [c for c in RUN_COLUMNS if c in new.columns]
     text = _text_rows(new, columns, _DECIMALS)
-    not_added = runs.ensure_columns(columns)
-    if not_added:
-        summary.warnings.append(
-            f"{runs.path.name} has rows wider than its header; new columns "
-            f"({', '.join(not_added)}) were not added"
-        )
+    _add_columns(runs, columns, summary)
     for k in np.flatnonzero(upgrade):
         j = int(match[k])
         existing = {c: runs.column(c)[j] for c in _KEEP_ON_UPGRADE if c in runs.header}
@@ -571,12 +576,7 @@ def _write_strength(col: _Collector, strength: CsvTable, runner_id: str) -> None
     new = new.loc[~dup]
     columns = [c for c in STRENGTH_COLUMNS if c in new.columns]
     text = _text_rows(new, columns, _STRENGTH_DECIMALS)
-    not_added = strength.ensure_columns(columns)
-    if not_added:
-        summary.warnings.append(
-            f"{strength.path.name} has rows wider than its header; new columns "
-            f"({', '.join(not_added)}) were not added"
-        )
+    _add_columns(strength, columns, summary)
     strength.append(text)
     summary.imported_strength_rows += len(new)
     known = set(summary.unknown_exercises)
@@ -649,6 +649,12 @@ def import_sources(
     Returns
     -------
     ImportSummary
+        Its ``ok`` is False when a source failed, and also when no
+        importable file was found at all (an empty folder, only files of
+        other types): that is almost always a wrong path, so the command
+        line exits 1 and the summary says "no importable files found in
+        ...". Files that were read but gave nothing new (all duplicates,
+        all other sports) are ok.
 
     Raises
     ------
@@ -664,6 +670,12 @@ def import_sources(
     :mod:`analysis.io.importers.dedupe`), so importing again adds nothing,
     and a run in both a Strava CSV and a FIT file is kept once, from the
     FIT file. Each file is written through a temporary file and a rename.
+
+    Nothing is written unless the import adds or upgrades a run or adds a
+    strength set: a failed, empty or all-duplicate import creates no
+    dataset folder and no runner row, and leaves an existing dataset's
+    files byte for byte as they were (a ``name`` for an existing runner
+    is then not recorded either).
     """
     started = time.perf_counter()
     _check_arguments(runner_id, weight_unit)
@@ -674,9 +686,10 @@ def import_sources(
     kind = normalise_kind(kind)
     dataset = Path(dataset_dir)
     runners, runs, strength = _open_dataset(dataset)
-    summary = ImportSummary(dataset=dataset, runner_id=runner_id)
     if isinstance(sources, (str, Path)):
         sources = [sources]
+    sources = list(sources)
+    summary = ImportSummary(dataset=dataset, runner_id=runner_id, sources=[str(s) for s in sources])
     files, failed = collect_sources(sources, kind=kind, exclude=dataset)
     summary.failed.extend(failed)
     summary.files_seen = len(files) + len(failed)
@@ -694,16 +707,17 @@ def import_sources(
             summary.skipped.append((src.label or str(src.path), str(exc)))
 
     col.finish()
-    dataset.mkdir(parents=True, exist_ok=True)
-    _write_runner(runners, runner_id, name, summary)
     _write_runs(col, runs, dataset, runner_id)
     _write_strength(col, strength, runner_id)
-    runners.write()
-    if runs.exists or runs.appended or not (dataset / "runs.csv").exists():
-        if not runs.header:
-            runs.ensure_columns(RUN_COLUMNS[:4] + ("run_id", "activity_file"))
-        runs.write()
-    if strength.appended or strength.rewrite:
-        strength.write()
+    if summary.changed:
+        dataset.mkdir(parents=True, exist_ok=True)
+        _write_runner(runners, runner_id, name, summary)
+        runners.write()
+        if runs.exists or runs.appended or not (dataset / "runs.csv").exists():
+            if not runs.header:
+                runs.ensure_columns(RUN_COLUMNS[:4] + ("run_id", "activity_file"))
+            runs.write()
+        if strength.appended or strength.rewrite:
+            strength.write()
     summary.seconds = time.perf_counter() - started
     return summary

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.io.errors import DataError
+from analysis.io.importers.files import read_bytes
 
 #: Cells that mean "no value" in app exports (Garmin Connect writes ``--``).
 MISSING = ("", "--", "-", "n/a", "na", "nan", "null", "none")
@@ -108,10 +109,7 @@ def read_raw_csv(path) -> RawCsv:
         Windows writes it), empty, or with broken quoting.
     """
     path = Path(path)
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read the file ({exc.strerror or exc})", file=str(path)) from exc
+    data = read_bytes(path)
     if data.startswith(b"\xef\xbb\xbf"):
         data = data[3:]
     try:
@@ -235,6 +233,65 @@ class CsvRuns:
     warnings: list
     device_files: list
     others: pd.DataFrame | None = None
+
+
+def split_runs(
+    raw: RawCsv,
+    rows: pd.DataFrame,
+    running: np.ndarray,
+    sport_label: pd.Series,
+    *,
+    date_column: str,
+    warnings: list,
+) -> CsvRuns:
+    """The end of every summary-export reader: drop undated rows, split off other sports.
+
+    Parameters
+    ----------
+    raw : RawCsv
+        The export (for its file name).
+    rows : DataFrame
+        One row per CSV row, with ``label`` and ``date`` ("" where the date
+        could not be read) and, for Strava, ``device_file``.
+    running : ndarray of bool
+        Which rows are runs.
+    sport_label : Series of str
+        The export's own sport name of each row (shown for the others).
+    date_column : str
+        The export's date column, named in the warning.
+    warnings : list of str
+        Warnings so far; the undated-row warning is appended.
+
+    Returns
+    -------
+    CsvRuns
+        ``device_files`` lists (path, index in ``rows``) of the runs whose
+        ``device_file`` is filled.
+    """
+    bad_date = (rows["date"] == "").to_numpy()
+    if bad_date.any():
+        warnings.append(
+            f"{raw.path.name}: {int(bad_date.sum())} rows with an unreadable {date_column} "
+            "were skipped"
+        )
+    other = ~bad_date & ~running
+    non_running = list(
+        zip(rows["label"][other], sport_label[other].replace("", "unknown"), strict=True)
+    )
+    others = rows.loc[other].reset_index(drop=True)
+    runs = rows.loc[~bad_date & running].reset_index(drop=True)
+    device_files = (
+        [(Path(f), i) for i, f in enumerate(runs["device_file"].tolist()) if f]
+        if "device_file" in runs
+        else []
+    )
+    return CsvRuns(
+        rows=runs,
+        non_running=non_running,
+        warnings=warnings,
+        device_files=device_files,
+        others=others,
+    )
 
 
 def row_labels(raw: RawCsv) -> pd.Series:

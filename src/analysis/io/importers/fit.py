@@ -30,7 +30,6 @@ developer field named ``estimated_vo2_max`` (Suunto).
 
 from __future__ import annotations
 
-import gzip
 import io
 import warnings
 from pathlib import Path
@@ -41,6 +40,7 @@ import pandas as pd
 
 from analysis.io.errors import DataError
 from analysis.io.importers.activity import Activity, NotAnActivity, normalise_sport
+from analysis.io.importers.files import read_source
 
 #: Seconds from the Unix epoch to the FIT epoch (1989-12-31T00:00:00Z).
 FIT_EPOCH_S = 631065600
@@ -67,21 +67,6 @@ _SESSION_TOTALS = {
     "avg_temperature": "temp_c",
     "avg_power": "power_w",
 }
-
-
-def _open_bytes(path: Path) -> bytes:
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read the file ({exc.strerror or exc})", file=str(path)) from exc
-    if path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"not a readable gzip file ({exc})", file=str(path)) from exc
-    if not data:
-        raise DataError("empty file (0 bytes)", file=str(path))
-    return data
 
 
 def _fields(message) -> dict:
@@ -281,7 +266,7 @@ def read_fit(path) -> list[Activity]:
         A valid FIT file of another type (monitoring, settings, ...).
     """
     path = Path(path)
-    data = _open_bytes(path)
+    data = read_source(path)
     dec, stop, notes = _decode(data, path)
     size = len(data)
     if stop is not None:
@@ -387,6 +372,6 @@ def decode_fit_only(path) -> int:
     int
         Number of data messages decoded (0 when decoding failed at once).
     """
-    data = _open_bytes(Path(path))
+    data = read_source(Path(path))
     dec, _, _ = _decode(data, Path(path))
     return dec.n_data

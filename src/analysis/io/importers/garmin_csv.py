@@ -29,6 +29,7 @@ from analysis.io.importers.csvutil import (
     read_raw_csv,
     require,
     row_labels,
+    split_runs,
     to_number,
 )
 
@@ -122,19 +123,4 @@ def read_garmin_csv(path) -> CsvRuns:
     )
     for col in ("avg_hr_bpm", "max_hr_bpm"):
         rows[col] = rows[col].where(rows[col] > 0)
-    bad_date = (date_text == "").to_numpy()
-    if bad_date.any():
-        warnings.append(
-            f"{raw.path.name}: {int(bad_date.sum())} rows with an unreadable Date were skipped"
-        )
-    keep = ~bad_date
-    non_running = list(
-        zip(
-            label[keep & ~running], sport_label[keep & ~running].replace("", "unknown"), strict=True
-        )
-    )
-    others = rows.loc[keep & ~running].reset_index(drop=True)
-    rows = rows.loc[keep & running].reset_index(drop=True)
-    return CsvRuns(
-        rows=rows, non_running=non_running, warnings=warnings, device_files=[], others=others
-    )
+    return split_runs(raw, rows, running, sport_label, date_column="Date", warnings=warnings)

@@ -15,7 +15,6 @@ runs, unless its median moving speed is above
 
 from __future__ import annotations
 
-import gzip
 from pathlib import Path
 
 import gpxpy
@@ -25,6 +24,7 @@ import pandas as pd
 
 from analysis.io.errors import DataError
 from analysis.io.importers.activity import Activity, normalise_sport
+from analysis.io.importers.files import read_source
 
 #: Above this median moving speed [m/s] (25 km/h) an untyped track is not a run.
 MAX_RUNNING_SPEED_M_S = 7.0
@@ -42,22 +42,6 @@ _EXT_NAMES = {
     "power": "power_w",
     "watts": "power_w",
 }
-
-
-def read_text(path: Path) -> bytes:
-    """The file's bytes, gunzipped for ``.gz``; DataError when unreadable or empty."""
-    try:
-        data = path.read_bytes()
-    except OSError as exc:
-        raise DataError(f"cannot read the file ({exc.strerror or exc})", file=str(path)) from exc
-    if path.name.lower().endswith(".gz"):
-        try:
-            data = gzip.decompress(data)
-        except (OSError, EOFError) as exc:
-            raise DataError(f"not a readable gzip file ({exc})", file=str(path)) from exc
-    if not data.strip():
-        raise DataError("empty file", file=str(path))
-    return data
 
 
 def _extension_values(point) -> dict:
@@ -84,7 +68,7 @@ def read_gpx(path) -> list[Activity]:
         Not XML / not GPX, no track points, or no time stamps.
     """
     path = Path(path)
-    data = read_text(path)
+    data = read_source(path)
     try:
         doc = gpxpy.parse(data.decode("utf-8", errors="replace").lstrip())
     except (gpxpy.gpx.GPXException, ValueError) as exc:

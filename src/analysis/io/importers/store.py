@@ -26,6 +26,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.io.errors import DataError
+from analysis.io.importers.files import read_bytes
 
 
 @dataclass
@@ -55,12 +56,7 @@ class CsvTable:
         path = Path(path)
         if not path.exists():
             return cls(path=path)
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise DataError(
-                f"cannot read the file ({exc.strerror or exc})", file=str(path)
-            ) from exc
+        data = read_bytes(path)
         try:
             text = data.decode("utf-8-sig")
         except UnicodeDecodeError as exc:

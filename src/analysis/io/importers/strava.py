@@ -32,6 +32,7 @@ from analysis.io.importers.csvutil import (
     read_raw_csv,
     require,
     row_labels,
+    split_runs,
     to_number,
 )
 
@@ -132,41 +133,21 @@ def read_strava_csv(path) -> CsvRuns:
     )
     for col in ("avg_hr_bpm", "max_hr_bpm", "cadence_spm", "avg_power_w"):
         rows[col] = rows[col].where(rows[col] > 0)
-    bad_date = (date_text == "").to_numpy()
-    if bad_date.any():
-        warnings.append(
-            f"{raw.path.name}: {int(bad_date.sum())} rows with an unreadable Activity Date were skipped"
-        )
-    keep = ~bad_date
-    non_running = list(
-        zip(
-            label[keep & ~running], sport_label[keep & ~running].replace("", "unknown"), strict=True
-        )
-    )
     files = referenced_files(raw)
     exists = files.map(lambda f: bool(f) and Path(f).is_file()).to_numpy(dtype=bool)
     rows["device_file"] = files.where(exists, "")
-    keep_rows = keep & running
-    device_files = [
-        (Path(f), i) for i, f in enumerate(rows.loc[keep_rows, "device_file"].tolist()) if f
-    ]
-    others = rows.loc[keep & ~running].reset_index(drop=True)
-    rows = rows.loc[keep_rows].reset_index(drop=True)
+    got = split_runs(
+        raw, rows, running, sport_label, date_column="Activity Date", warnings=warnings
+    )
     named = (
         ~missing(raw.get("Filename"))
         if raw.has("Filename")
         else pd.Series(False, index=range(raw.n_rows))
     )
-    absent = int((named.to_numpy() & ~exists & keep_rows).sum())
+    absent = int((named.to_numpy() & ~exists & (date_text != "").to_numpy() & running).sum())
     if absent:
-        warnings.append(
+        got.warnings.append(
             f"{raw.path.name}: {absent} runs name an activity file that is not next to the CSV; "
             "their summary values from the CSV were imported (no per-second stream)"
         )
-    return CsvRuns(
-        rows=rows,
-        non_running=non_running,
-        warnings=warnings,
-        device_files=device_files,
-        others=others,
-    )
+    return got

@@ -176,8 +176,8 @@ def read_strong(path, *, weight_unit: str | None = None) -> StrengthRows:
             "exercise": raw.get("Exercise Name").fillna("").str.strip(),
             "reps": to_number(raw.get("Reps")),
             "load_kg": weight * factor,
-            "duration_s": to_number(raw.get("Seconds")) if raw.has("Seconds") else np.nan,
-            "rpe": to_number(raw.get("RPE")) if raw.has("RPE") else np.nan,
+            "duration_s": raw.number("Seconds"),
+            "rpe": raw.number("RPE"),
             "set_type": set_type,
             "workout": raw.get("Workout Name").fillna("").str.strip()
             if raw.has("Workout Name")
@@ -186,19 +186,11 @@ def read_strong(path, *, weight_unit: str | None = None) -> StrengthRows:
             "source_file": name,
         }
     )
-    distance = (
-        to_number(raw.get("Distance"))
-        if raw.has("Distance")
-        else pd.Series(np.nan, index=frame.index)
-    )
-    keep = ~rest & ok_date.to_numpy() & (frame["exercise"] != "").to_numpy()
     if rest.any():
         warnings.append(
             f"{name}: {int(rest.sum())} 'Rest Timer' rows are not sets and were left out"
         )
-    _warn_bad_dates(ok_date, name, warnings)
-    frame = _drop_cardio(frame.loc[keep], distance.loc[keep], warnings, name)
-    return StrengthRows(rows=_finish(frame), warnings=warnings)
+    return _sets(frame, ok_date, raw.number("Distance"), warnings, name, rest=rest)
 
 
 def read_hevy(path) -> StrengthRows:
@@ -214,14 +206,7 @@ def read_hevy(path) -> StrengthRows:
     else:
         load = pd.Series(np.nan, index=range(raw.n_rows))
         warnings.append(f"{name}: no weight column (weight_kg / weight_lbs); loads left empty")
-    if raw.has("distance_km"):
-        distance = to_number(raw.get("distance_km"))
-    else:
-        distance = (
-            to_number(raw.get("distance_miles"))
-            if raw.has("distance_miles")
-            else pd.Series(np.nan, index=load.index)
-        )
+    distance = raw.number("distance_km", "distance_miles")  # only tells cardio rows apart
     set_type = (
         raw.get("set_type").fillna("normal").str.strip().str.lower()
         if raw.has("set_type")
@@ -237,20 +222,15 @@ def read_hevy(path) -> StrengthRows:
             "exercise": raw.get("exercise_title").fillna("").str.strip(),
             "reps": to_number(raw.get("reps")),
             "load_kg": load,
-            "duration_s": to_number(raw.get("duration_seconds"))
-            if raw.has("duration_seconds")
-            else np.nan,
-            "rpe": to_number(raw.get("rpe")) if raw.has("rpe") else np.nan,
+            "duration_s": raw.number("duration_seconds"),
+            "rpe": raw.number("rpe"),
             "set_type": pd.Series(set_type, index=load.index).replace("", "normal"),
             "workout": raw.get("title").fillna("").str.strip() if raw.has("title") else "",
             "source": "hevy",
             "source_file": name,
         }
     )
-    keep = ok_date.to_numpy() & (frame["exercise"] != "").to_numpy()
-    _warn_bad_dates(ok_date, name, warnings)
-    frame = _drop_cardio(frame.loc[keep], distance.loc[keep], warnings, name)
-    return StrengthRows(rows=_finish(frame), warnings=warnings)
+    return _sets(frame, ok_date, distance, warnings, name)
 
 
 def read_fitnotes(path) -> StrengthRows:
@@ -269,11 +249,7 @@ def read_fitnotes(path) -> StrengthRows:
         load = pd.Series(np.nan, index=range(raw.n_rows))
         warnings.append(f"{name}: no weight column with a unit; loads left empty")
     date, ok_date = _dates(raw.get("Date"), ("%Y-%m-%d", "%Y-%m-%d %H:%M:%S"))
-    distance = (
-        to_number(raw.get("Distance"))
-        if raw.has("Distance")
-        else pd.Series(np.nan, index=load.index)
-    )
+    distance = raw.number("Distance")
     frame = pd.DataFrame(
         {
             "label": row_labels(raw),
@@ -292,7 +268,21 @@ def read_fitnotes(path) -> StrengthRows:
             "source_file": name,
         }
     )
+    return _sets(frame, ok_date, distance, warnings, name)
+
+
+def _sets(
+    frame: pd.DataFrame,
+    ok_date: pd.Series,
+    distance: pd.Series,
+    warnings: list,
+    name: str,
+    rest: np.ndarray | None = None,
+) -> StrengthRows:
+    """The end of every strength reader: keep dated, named sets that are not cardio."""
     keep = ok_date.to_numpy() & (frame["exercise"] != "").to_numpy()
+    if rest is not None:
+        keep &= ~rest
     _warn_bad_dates(ok_date, name, warnings)
     frame = _drop_cardio(frame.loc[keep], distance.loc[keep], warnings, name)
     return StrengthRows(rows=_finish(frame), warnings=warnings)

@@ -49,6 +49,8 @@ class ImportSummary:
         Exercise names with no category (kept, categorised "other").
     files_seen : int
         Source files considered.
+    sources : list of str
+        The files and folders given (named when none held an importable file).
     seconds : float
         Wall time of the import.
     """
@@ -70,20 +72,40 @@ class ImportSummary:
     warnings: list = field(default_factory=list)
     unknown_exercises: list = field(default_factory=list)
     files_seen: int = 0
+    sources: list = field(default_factory=list)
     seconds: float = 0.0
 
     @property
+    def nothing_found(self) -> bool:
+        """True when the sources held no file of a kind runeco imports."""
+        return self.files_seen == len(self.failed)
+
+    @property
+    def changed(self) -> bool:
+        """True when the import added or upgraded a run or added a strength set."""
+        return bool(self.imported_runs or self.upgraded_runs or self.imported_strength_rows)
+
+    @property
     def ok(self) -> bool:
-        """True when no file failed."""
-        return not self.failed
+        """True when no file failed and at least one importable file was found."""
+        return not self.failed and self.files_seen > 0
 
     def format(self) -> str:
         """A readable multi-line summary (what the CLI prints)."""
+        done = "Imported into" if self.changed else "Nothing imported into"
         lines = [
-            f"Imported into {self.dataset} for runner {self.runner_id}"
+            f"{done} {self.dataset} for runner {self.runner_id}"
             f"{' (new runner)' if self.created_runner else ''}: {self.files_seen} source files "
             f"in {self.seconds:.1f} s"
         ]
+        if self.nothing_found:
+            where = ", ".join(self.sources) if self.sources else "the sources given"
+            lines.append(
+                f"  no importable files found in {where} (runeco imports .fit, .gpx, .tcx, "
+                "optionally .gz, and Garmin Connect, Strava, Strong, Hevy or FitNotes .csv exports)"
+            )
+        if not self.changed:
+            lines.append(f"  nothing new, so {self.dataset} was not written")
         hr_share = f", {self.runs_with_hr} with heart rate" if self.imported_runs else ""
         lines.append(
             f"  runs: {self.imported_runs} new ({self.imported_km:.1f} km{hr_share}, "

@@ -20,7 +20,7 @@ from lxml import etree
 
 from analysis.io.errors import DataError
 from analysis.io.importers.activity import Activity, normalise_sport
-from analysis.io.importers.gpx import read_text
+from analysis.io.importers.files import read_source
 
 _POINT_FIELDS = {
     "Time": "time",
@@ -102,7 +102,7 @@ def read_tcx(path) -> list[Activity]:
         Not XML, not TCX, no activities, no time-stamped track points.
     """
     path = Path(path)
-    data = read_text(path).lstrip()
+    data = read_source(path).lstrip()
     parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=True)
     try:
         root = etree.fromstring(data, parser=parser)
