@@ -432,10 +432,15 @@ def test_sample_runner_figures_from_the_library(sample_dir):
     ],
 )
 def test_methods_note_follows_the_fitted_model_and_cites_its_sources(se_method, expected):
-    row = _result_row(model_terms="1 + ramp + heat_c_dev + log_speed_dev", se_method=se_method)
+    row = _result_row(
+        model_terms="1 + ramp + heat_c_dev + drift_min_dev + offset(speed_cost_dev)",
+        se_method=se_method,
+    )
     text = plots.methods_markdown(row)
     assert expected in text
-    assert "adjusted for heat (air temperature above" in text and ", speed" in text
+    assert "adjusted for heat (air temperature above" in text
+    assert "cardiac drift (run time beyond an hour)" in text
+    assert "speed (a fixed adjustment along Daniels & Gilbert's cost-speed curve" in text
     for source in ("Swain", "Daniels", "Minetti", "Newey", "Hopkins"):
         assert source in text
     assert "cannot separate economy from aerobic fitness" in text

@@ -445,8 +445,77 @@ def test_runner_ids_widen_with_squad_size():
             "'start_date' parameter of generate_squad must be an ISO date",
         ),
         ({"start_date": "2026-01-05T07:00"}, "'start_date' parameter"),
+        ({"pacing": "feel"}, "'pacing' parameter of generate_squad must be one of"),
+        ({"econ_day_sd": -0.01}, "'econ_day_sd' parameter"),
     ],
 )
 def test_bad_arguments_are_rejected(kwargs, match):
     with pytest.raises(ValueError, match=match):
         generate_squad(**kwargs)
+
+
+def _easy_speed_and_hr_change(frames):
+    """Per runner (indexed by group, runner_id): change of the median grade-adjusted
+    speed [%] and HR [bpm] of easy runs from the baseline to the block's last two weeks."""
+    r = frames["runs"].merge(frames["truth"][["runner_id", "group", "block_start", "block_end"]])
+    r = r.loc[r["run_type"] == "easy"].copy()
+    r["gas"] = grade_adjusted_speed(r.distance_km, r.elev_gain_m, r.elev_loss_m, r.duration_s)
+    day = pd.to_datetime(r["date"]).dt.normalize()
+    end = pd.to_datetime(r["block_end"])
+    period = np.where(
+        day < pd.to_datetime(r["block_start"]),
+        "base",
+        np.where(day > end - pd.Timedelta(days=14), "end", "mid"),
+    )
+    r = r.assign(period=period).loc[lambda f: f["period"] != "mid"]
+    med = r.groupby(["group", "runner_id", "period"])[["gas", "avg_hr_bpm"]].median().unstack()
+    speed = 100 * (med[("gas", "end")] / med[("gas", "base")] - 1)
+    hr = (med[("avg_hr_bpm", "end")] - med[("avg_hr_bpm", "base")]).astype(float)
+    return speed, hr
+
+
+def test_hr_pacing_shows_better_economy_as_speed_plan_pacing_as_heart_rate():
+    kw = dict(n_runners=24, seed=4, effect_pct_mean=-5.0, effect_pct_sd=0.0, lab_tests=False)
+    plan = generate_squad(**kw)
+    hr_paced = generate_squad(pacing="hr", **kw)
+    speed_plan, hr_plan = (x.groupby("group").mean() for x in _easy_speed_and_hr_change(plan))
+    speed_hr, hr_hr = (x.groupby("group").mean() for x in _easy_speed_and_hr_change(hr_paced))
+    # plan: same paces, lower HR (a 5 % lower VO2 at ~65 % VO2max: about -4 bpm)
+    assert abs(speed_plan["strength"]) < 1.0 and hr_plan["strength"] < -2.5
+    # HR: same HR, faster (Daniels: 5 % less VO2 buys about 4.5 % more speed)
+    assert 3.0 < speed_hr["strength"] < 6.0 and abs(hr_hr["strength"]) < 1.5
+    # controls change in neither; mixed makes half of the runners HR-paced
+    assert abs(speed_hr["control"]) < 1.0 and abs(hr_plan["control"]) < 1.5
+    pd.testing.assert_frame_equal(plan["truth"], hr_paced["truth"])
+    mixed = generate_squad(pacing="mixed", **kw)
+    # every runner's log in "mixed" is exactly their plan-paced or HR-paced log
+    style = []
+    for rid, runs in mixed["runs"].groupby("runner_id"):
+        same = [
+            runs.reset_index(drop=True).equals(
+                other["runs"].loc[lambda f, r=rid: f["runner_id"] == r].reset_index(drop=True)
+            )
+            for other in (plan, hr_paced)
+        ]
+        assert any(same), rid
+        style.append("hr" if same == [False, True] else "plan" if same == [True, False] else "")
+    assert 2 <= style.count("hr") and 2 <= style.count("plan")  # strength runners of each
+
+
+def test_economy_day_noise_shows_in_hr_when_plan_paced_and_in_speed_when_hr_paced():
+    kw = dict(n_runners=6, seed=9, strength_fraction=0.0, lab_tests=False)
+    spread = {}
+    for pacing in ("plan", "hr"):
+        for sd in (0.0, 0.04):
+            r = generate_squad(pacing=pacing, econ_day_sd=sd, **kw)["runs"]
+            r = r.loc[r["run_type"] == "easy"]
+            gas = grade_adjusted_speed(r.distance_km, r.elev_gain_m, r.elev_loss_m, r.duration_s)
+            by = r["runner_id"]
+            spread[pacing, sd] = (
+                np.log(gas).groupby(by).std().mean(),
+                r["avg_hr_bpm"].astype(float).groupby(by).std().mean(),
+            )
+    assert spread["plan", 0.04][0] == pytest.approx(spread["plan", 0.0][0], rel=1e-9)
+    assert spread["plan", 0.04][1] > spread["plan", 0.0][1] + 0.5
+    assert spread["hr", 0.04][0] > spread["hr", 0.0][0] + 0.01
+    assert spread["hr", 0.04][1] == pytest.approx(spread["hr", 0.0][1], abs=0.3)

@@ -39,6 +39,8 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         effect_pct_sd=args.effect_pct_sd,
         lab_tests=not args.no_lab_tests,
         warming=not args.no_warming,
+        pacing=args.pacing,
+        econ_day_sd=args.econ_day_sd,
     )
     print(f"simulated squad of {args.runners} runners (seed {args.seed}) written to {out}")
     print(f"known truth: {Path(out) / 'truth.csv'}")
@@ -213,6 +215,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--effect-pct-sd", type=float, default=1.5, help="SD of the true change")
     p.add_argument("--no-lab-tests", action="store_true", help="no lab_tests.csv")
     p.add_argument("--no-warming", action="store_true", help="no spring warming of temperature")
+    p.add_argument(
+        "--pacing",
+        choices=("plan", "hr", "mixed"),
+        default="plan",
+        help="easy runs at planned paces (plan), at a target heart rate (hr), or half each",
+    )
+    p.add_argument(
+        "--econ-day-sd",
+        type=_fraction,
+        default=0.0,
+        help="day-to-day economy noise, lognormal SD (e.g. 0.03)",
+    )
     p.set_defaults(func=_cmd_simulate)
 
     p = sub.add_parser("metrics", help="per-run (and per-week, lab) metrics as CSV")

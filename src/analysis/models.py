@@ -18,10 +18,11 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
 (intervals, races, runs without heart rate and the other reasons of
 :func:`analysis.metrics.run_metrics` left out and counted)::
 
-    log(o2_cost) = b0 + b_ramp * ramp
+    log(o2_cost) - speed_cost_dev = b0 + b_ramp * ramp
                    + b_heat * (max(temp_c - 15, 0) - H_ref)
-                   + b_drift * (max(minutes - 60, 0) - D_ref)
-                   + b_speed * (log(gas_m_min) - log(v_ref)) + e
+                   + b_drift * (max(minutes - 60, 0) - D_ref) + e
+
+    speed_cost_dev = log(c(gas_m_min)) - log(c(v_ref)),  c(v) = daniels_vo2(v) / v
 
 - ``ramp`` is 0 through the baseline and rises linearly from 0 on
   ``block_start`` to 1 on ``block_end``: adaptation accrues over weeks, and a
@@ -39,10 +40,24 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
 - Cardiac drift: heart rate drifts up on long runs (Coyle & Gonzalez-Alonso
   2001); the term is the run time beyond ``DRIFT_ONSET_MIN`` (60 min), since
   drift accrues with time (60 min is about 12 km at easy pace).
-- Speed: oxygen cost per km changes with speed (Daniels' curve is not flat)
-  and heart-rate VO2 is least accurate at the extremes; ``log(gas_m_min)``
-  (grade-adjusted speed, so grade is already in it) lowered the typical error
-  from 3.2 to 2.8 % on the simulated squads.
+- Speed: oxygen cost per km rises with speed (about 13 % from 9 to 15
+  km/h on Daniels & Gilbert's curve, Oxygen Power 1979, SCIENCE.md section
+  1; :func:`analysis.physiology.daniels_vo2`),
+  so a run's cost is moved to the reference speed along that published curve
+  (:func:`daniels_cost_log_ratio`, at the grade-adjusted speed, so grade is
+  already in it): a fixed offset, not a fitted coefficient. On the simulated
+  squads it lowers the typical error from 3.3 to 2.8 % like a free
+  coefficient of log speed did, but a free coefficient can absorb part of
+  the ramp: a runner who paces easy runs by heart rate or feel shows better
+  economy as faster running at the same heart rate, so speed rises with the
+  ramp, and good days (better economy) are faster days. On HR-paced squads
+  (``simulate_squad(pacing="hr", econ_day_sd=0.03)``, true change -5 %) the
+  free coefficient biased the change by +0.6 pp, the offset by +0.05 pp
+  (300 strength runners; ``tests/test_models.py``); on plan-paced squads both
+  are unbiased (+0.02 pp, mean absolute error 1.16 pp, coverage 97 %).
+  Dropping speed altogether biased HR-paced runners by +0.9 pp. The offset
+  assumes the runner's cost-speed curve has Daniels' shape (a constant
+  multiple of it); ``confounders`` without ``speed_cost_dev`` turns it off.
 - ``H_ref``, ``D_ref`` and ``v_ref`` are the runner's reference conditions:
   the baseline median temperature, run time and speed. So ``exp(b0)`` is the
   baseline oxygen cost in the runner's typical baseline conditions,
@@ -76,6 +91,7 @@ from analysis.blocks import runner_blocks
 from analysis.io.dataset import Dataset
 from analysis.io.errors import DataError
 from analysis.metrics import lab_metrics, run_metrics
+from analysis.physiology import daniels_vo2
 from analysis.strength import week_start, weekly_strength
 
 ANALYZE_COLUMNS = (
@@ -153,16 +169,56 @@ on (tests are often done in the last week of a block)."""
 
 CONFIDENCE = 0.95
 
-FIELD_TERMS = ("ramp", "heat_c_dev", "drift_min_dev", "log_speed_dev")
+FIELD_TERMS = ("ramp", "heat_c_dev", "drift_min_dev")
 """Regressors of the field model, in order (``ramp`` always)."""
 
-CONFOUNDERS = FIELD_TERMS[1:]
+SPEED_OFFSET = "speed_cost_dev"
+"""The speed adjustment: a fixed offset, not a regressor (module docstring)."""
+
+SPEED_FLOOR_M_MIN = 60.0
+"""Grade-adjusted speeds below this [m/min] (3.6 km/h, walking) enter the
+speed offset at this speed: Daniels' curve is fitted to running speeds and
+its cost per km turns negative below about 25 m/min."""
+
+CONFOUNDERS = (*FIELD_TERMS[1:], SPEED_OFFSET)
 """The confounders adjusted for by default: ``heat_c_dev`` (air temperature
-above ``HEAT_ONSET_C``), ``drift_min_dev`` (run time beyond
-``DRIFT_ONSET_MIN``) and ``log_speed_dev`` (log grade-adjusted speed), each
-centred at the runner's baseline median."""
+above ``HEAT_ONSET_C``) and ``drift_min_dev`` (run time beyond
+``DRIFT_ONSET_MIN``), each centred at the runner's baseline median with a
+coefficient estimated per runner, and ``speed_cost_dev`` (the Daniels &
+Gilbert cost per km at the run's grade-adjusted speed relative to the
+baseline median speed), a fixed offset."""
 
 Z_COLUMNS = 2 + len(FIELD_TERMS)  # response, intercept, regressors
+
+
+def daniels_cost_log_ratio(gas_m_min, reference_gas_m_min):
+    """Log ratio of Daniels & Gilbert oxygen cost per km at two speeds.
+
+    ``log(c(v) / c(v_ref))`` with ``c(v) = daniels_vo2(v) / v`` [ml/kg/m]:
+    how much more oxygen a kilometre costs at ``v`` than at ``v_ref`` for a
+    runner whose economy is a constant multiple of Daniels' curve. Speeds
+    below ``SPEED_FLOOR_M_MIN`` are taken at that speed.
+
+    Parameters
+    ----------
+    gas_m_min, reference_gas_m_min : float or array-like
+        Grade-adjusted speed of the run and the reference speed [m/min].
+
+    Returns
+    -------
+    ndarray
+        The log ratio (0 at the reference speed; about +0.1 from 150 to
+        250 m/min).
+
+    References
+    ----------
+    .. [1] Daniels J, Gilbert J. Oxygen Power: Performance Tables for Distance
+       Runners (1979); SCIENCE.md section 1.
+    """
+    v = np.maximum(np.asarray(gas_m_min, dtype=float), SPEED_FLOOR_M_MIN)
+    v_ref = np.maximum(np.asarray(reference_gas_m_min, dtype=float), SPEED_FLOOR_M_MIN)
+    return np.log(daniels_vo2(v) / v) - np.log(daniels_vo2(v_ref) / v_ref)
+
 
 SERIAL_VARIANCE_RATIOS = (0.1, 0.25, 0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
 """Grid of r = AR variance / white-noise variance for :func:`serial_correlation_reml`."""
@@ -242,8 +298,8 @@ def prepare_runs(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
         ``outside`` the analysis window), ``in_window``, ``used`` (enters the
         model), ``reason`` (why an in-window run was left out, else ``""``),
         ``ramp``, ``log_o2_cost``, the regressors centred at the runner's
-        reference conditions ``heat_c_dev``, ``drift_min_dev`` and
-        ``log_speed_dev``, the reference conditions (baseline medians of the
+        reference conditions ``heat_c_dev`` and ``drift_min_dev``, the speed
+        offset ``speed_cost_dev`` (:func:`daniels_cost_log_ratio`), the reference conditions (baseline medians of the
         runs in the model) ``reference_temp_c``, ``reference_minutes`` and
         ``reference_gas_m_min``, and ``use_temp`` (the runner's runs mostly
         have a temperature; see ``MIN_TEMP_FRACTION``).
@@ -325,7 +381,7 @@ def prepare_runs(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     m["log_o2_cost"] = np.log(cost.where(cost > 0))
     m["heat_c_dev"] = np.where(use_temp, heat(temp) - heat(ref["temp"]), 0.0)
     m["drift_min_dev"] = drift(minutes) - drift(ref["minutes"])
-    m["log_speed_dev"] = log_gas - ref["log_gas"]
+    m["speed_cost_dev"] = daniels_cost_log_ratio(gas.where(gas > 0), np.exp(ref["log_gas"]))
     return m
 
 
@@ -578,11 +634,17 @@ class _Fit:
     result: object = None
     ar_phi_per_day: float = np.nan
     ar_variance_share: float = np.nan
+    speed_offset: bool = False
 
 
-def field_formula(terms: Iterable[str]) -> str:
-    """The statsmodels formula of the field model with the given regressors."""
-    return "log_o2_cost ~ " + " + ".join(terms)
+def field_formula(terms: Iterable[str], speed_offset: bool = False) -> str:
+    """The statsmodels formula of the field model with the given regressors.
+
+    With ``speed_offset`` the response is log oxygen cost less the Daniels
+    speed offset ``speed_cost_dev`` (its coefficient fixed at 1).
+    """
+    response = f"I(log_o2_cost - {SPEED_OFFSET})" if speed_offset else "log_o2_cost"
+    return response + " ~ " + " + ".join(terms)
 
 
 def _t_quantile(df: float) -> float:
@@ -614,7 +676,9 @@ def _summarise(fit: _Fit) -> dict:
         "temp_coef_ci_high_pct_per_c": np.nan,
         "ar_phi_per_day": fit.ar_phi_per_day,
         "ar_variance_share": fit.ar_variance_share,
-        "model_terms": " + ".join(["1", *terms]),
+        "model_terms": " + ".join(
+            ["1", *terms, *([f"offset({SPEED_OFFSET})"] if fit.speed_offset else [])]
+        ),
         "se_method": fit.se_method,
     }
     if "heat_c_dev" in terms:
@@ -722,7 +786,11 @@ def _fit_runners(
     ``errors="hac"`` is one ``sm.OLS`` per runner. A runner with fewer than 3
     residual degrees of freedom gets None.
     """
+    confounders = tuple(confounders)
+    offset = SPEED_OFFSET in confounders
     y_all = used["log_o2_cost"].to_numpy(dtype=float)
+    if offset:
+        y_all = y_all - used[SPEED_OFFSET].to_numpy(dtype=float)
     cols_all = {t: used[t].to_numpy(dtype=float) for t in FIELD_TERMS}
     days_all = ((used["date"] - _EPOCH) / _DAY).to_numpy(dtype=float)
     designs = []
@@ -745,10 +813,15 @@ def _fit_runners(
     for k, (rid, idx, terms, active, z, days) in enumerate(designs):
         y, X = z[:, 0], z[:, 1:][:, active]
         n, p = X.shape
-        data = used.iloc[idx][["log_o2_cost", *terms]].reset_index(drop=True) if formula else None
+        data = (
+            used.iloc[idx][["log_o2_cost", SPEED_OFFSET, *terms]].reset_index(drop=True)
+            if formula
+            else None
+        )
+        formula_text = field_formula(terms, offset)
         if errors == "hac":
             if formula:
-                result = smf.ols(field_formula(terms), data=data).fit(**_hac_fit_kwargs(n))
+                result = smf.ols(formula_text, data=data).fit(**_hac_fit_kwargs(n))
             else:
                 result = sm.OLS(y, X).fit(**_hac_fit_kwargs(n))
             method = (
@@ -763,13 +836,14 @@ def _fit_runners(
                 X,
                 method,
                 result,
+                speed_offset=offset,
             )
         else:
             r, phi = float(reml.r[k]), float(reml.phi[k])
             result = None
             if formula:
                 sigma = serial_covariance(days, r, phi)
-                result = smf.gls(field_formula(terms), data=data, sigma=sigma).fit(use_t=True)
+                result = smf.gls(formula_text, data=data, sigma=sigma).fit(use_t=True)
             share = r / (1.0 + r)
             method = (
                 f"GLS, AR(1) in days + white noise (REML: phi {phi:.2f}/day, "
@@ -787,6 +861,7 @@ def _fit_runners(
                 result,
                 phi if r > 0 else np.nan,
                 share,
+                offset,
             )
         if progress is not None:
             progress.update(1)
@@ -937,6 +1012,8 @@ def _plot_frame(prep: pd.DataFrame, fit: _Fit | None) -> pd.DataFrame:
         for j, term in enumerate(terms, start=1):
             if term != "ramp":
                 adjust = adjust + params[j] * prep[term].to_numpy(dtype=float)
+        if fit.speed_offset:
+            adjust = adjust + prep[SPEED_OFFSET].to_numpy(dtype=float)
         used = prep["used"].to_numpy()
         adjusted = np.exp(prep["log_o2_cost"].to_numpy(dtype=float) - adjust)
         out.loc[used, "o2_cost_adjusted_ml_kg_km"] = adjusted[used]
@@ -1042,7 +1119,7 @@ def fit_runner(
     return RunnerFit(
         row=row,
         result=fit.result if fit is not None else None,
-        formula=field_formula(fit.terms) if fit is not None else "",
+        formula=field_formula(fit.terms, fit.speed_offset) if fit is not None else "",
         frame=_plot_frame(prep, fit),
     )
 
@@ -1404,7 +1481,7 @@ FEW_RUNNERS = 20
 """Below this many runners a mixed model's large-sample (z) CI is too narrow
 (SCIENCE.md section 9); :func:`squad_model` says so in ``note``."""
 
-_SQUAD_CONFOUNDERS = ("heat_c_dev", "drift_min_dev", "log_speed_dev")
+_SQUAD_CONFOUNDERS = ("heat_c_dev", "drift_min_dev")
 
 
 def _is_control(group: pd.Series) -> pd.Series:
@@ -1504,8 +1581,8 @@ def squad_model(
     Over the steady runs of every runner with enough of them (the runners
     :func:`analyze` can model), a linear mixed model (REML)::
 
-        log(o2_cost) ~ ramp * strength + heat_c_dev + drift_min_dev + log_speed_dev
-                       + (1 + ramp | runner)
+        log(o2_cost) - speed_cost_dev ~ ramp * strength + heat_c_dev + drift_min_dev
+                                        + (1 + ramp | runner)
 
     with the same ramp and centred confounders as the per-runner model.
     ``strength`` is 1 for every runner whose group is not ``control``. The
@@ -1591,7 +1668,7 @@ def squad_model(
     if has_s and has_c:
         terms += ["strength", "ramp:strength"]
     terms += [t for t in _SQUAD_CONFOUNDERS if np.ptp(data[t].to_numpy(dtype=float)) > 1e-9]
-    formula = "log_o2_cost ~ " + " + ".join(terms)
+    formula = field_formula(terms, speed_offset=True)
     slope = True
     result = _mixed_fit(data, formula, slope=True)
     if result is None:

@@ -1340,7 +1340,10 @@ def _term_words(term: str) -> str:
         "heat_c_dev": f"heat (air temperature above {onset:g} °C)" if onset else "heat",
         "drift_min_dev": "cardiac drift (run time beyond an hour)",
         "drift_km_dev": "cardiac drift (distance beyond 12 km)",
-        "log_speed_dev": "speed",
+        "offset(speed_cost_dev)": (
+            "speed (a fixed adjustment along Daniels & Gilbert's cost-speed curve, "
+            "so speed cannot absorb the change)"
+        ),
     }
     return words.get(term, term.replace("_", " "))
 

@@ -78,7 +78,8 @@ runner's *baseline* economy, is a type-specific fraction of VO2max (easy
 points); on hilly routes runners slow down to hold that flat-equivalent
 speed. So a runner who becomes more economical runs the same paces at a
 lower heart rate, and the change at the runner's usual speeds equals the
-change at a fixed speed.
+change at a fixed speed. That is ``pacing="plan"``, the default; see
+"Pacing" for runners who run by heart rate.
 
 - Routes: ascent 0-25 m/km around a personal hilliness, descent equal to the
   ascent ± 5 % (loops); intervals on flat routes, races on 0-6 m/km courses.
@@ -106,6 +107,25 @@ change at a fixed speed.
   economy, as a watch's HR-speed estimate would.
 - Cadence: a personal 158-182 spm at easy speed, +0.12 spm per m/min faster.
   RPE: by run type ± 1.
+
+Pacing
+------
+``pacing="plan"`` (default) is the plan above. With ``pacing="hr"`` every
+runner paces easy, long and recovery runs by heart rate (or feel) instead:
+the run's fraction of VO2max (same draws: easy 60-70 %, long 2 points
+lower, recovery 8 points lower, day-to-day SD 2 points) is the target, and
+the flat-equivalent speed is the one whose Daniels cost times the economy
+*of that day*, ``econ(t)``, meets it. A runner who becomes more economical
+then runs faster at the same heart rate, and the field estimate sees the
+change as a lower cost at a higher speed. Tempo runs, intervals and races
+are paced as before. ``pacing="mixed"`` makes half of the runners (rounded
+up, at random) HR-paced and the rest plan-paced.
+
+``econ_day_sd`` (default 0) adds day-to-day noise to the economy of runs:
+``econ(t)`` is multiplied by a lognormal factor with that SD, drawn per
+runner and day (lab tests are not affected). Plan-paced runners show it as
+heart rate, HR-paced runners as speed. The defaults draw nothing from the
+pacing stream, so they give the same bytes as before these options existed.
 
 Strength
 --------
@@ -192,7 +212,13 @@ from analysis.physiology import (
     race_time_from_vdot,
 )
 
-__all__ = ["generate_squad", "simulate_squad", "TEMP_THRESHOLD_C", "DOSE_REF_SESSIONS_PER_WEEK"]
+__all__ = [
+    "generate_squad",
+    "simulate_squad",
+    "TEMP_THRESHOLD_C",
+    "DOSE_REF_SESSIONS_PER_WEEK",
+    "PACING",
+]
 
 # ---------------------------------------------------------------------------
 # assumptions (see the module docstring)
@@ -221,6 +247,9 @@ DOSE_REF_SESSIONS_PER_WEEK = 1.0 + 1.5 * _ADHERENCE_BETA[0] / sum(_ADHERENCE_BET
 planned 2 or 3, mean adherence 0.8): 2.2. The dose at which the effect equals
 its drawn value."""
 _DOSE_SHARE = 0.5
+
+PACING = ("plan", "hr", "mixed")
+"""Pacing styles of easy, long and recovery runs (module docstring, "Pacing")."""
 
 EASY, LONG, RECOVERY, TEMPO, INTERVAL, RACE = range(6)
 _TYPE_NAMES = np.array(["easy", "long", "recovery", "tempo", "interval", "race"], dtype=object)
@@ -323,6 +352,8 @@ def generate_squad(
     effect_pct_mean=-4.0,
     effect_pct_sd=1.5,
     warming=True,
+    pacing="plan",
+    econ_day_sd=0.0,
 ) -> dict[str, pd.DataFrame]:
     """Generate a synthetic squad with known truth (no file access).
 
@@ -355,6 +386,15 @@ def generate_squad(
         at the reference dose [%] (negative = more economical; SD >= 0).
     warming : bool
         Seasonal temperature curve (True) or a flat 10 °C mean (False).
+    pacing : {"plan", "hr", "mixed"}
+        How easy, long and recovery runs are paced: ``"plan"`` (fixed planned
+        paces; better economy shows as a lower heart rate), ``"hr"`` (at a
+        target heart rate; better economy shows as faster running) or
+        ``"mixed"`` (each runner one or the other, half and half). See
+        "Pacing" in the module docstring.
+    econ_day_sd : float
+        Day-to-day SD of the runner's economy on run days, as a fraction
+        (lognormal; >= 0; 0.03 = 3 %). Default 0: economy is a smooth ramp.
 
     Returns
     -------
@@ -388,11 +428,16 @@ def generate_squad(
         bad_rows=bad_rows,
         effect_pct_mean=effect_pct_mean,
         effect_pct_sd=effect_pct_sd,
+        pacing=pacing,
+        econ_day_sd=econ_day_sd,
     )
     # Independent streams, so that e.g. lab_tests=False or missing cells
     # leave every other number unchanged.
-    streams = np.random.default_rng(seed).spawn(8)
-    rng_runner, rng_weather, rng_plan, rng_run, rng_str, rng_lab, rng_miss, rng_bad = streams
+    streams = np.random.default_rng(seed).spawn(9)
+    rng_runner, rng_weather, rng_plan, rng_run, rng_str, rng_lab, rng_miss, rng_bad = streams[:8]
+    # The ninth stream (pacing styles, economy day noise) is drawn from only
+    # when asked for, so the defaults give the same bytes as before it existed.
+    rng_pacing = streams[8]
 
     n_weeks = baseline_weeks + block_weeks + post_weeks
     cal = {
@@ -412,6 +457,12 @@ def generate_squad(
     p["spw"] = spw
 
     weather = _weather(rng_weather, cal, warming)
+    p["hr_paced"] = _draw_pacing(rng_pacing, pacing, n_runners)
+    p["econ_day"] = (
+        np.exp(rng_pacing.normal(0.0, econ_day_sd, (n_runners, cal["n_days"])))
+        if econ_day_sd > 0
+        else np.ones((n_runners, cal["n_days"]))
+    )
     runs = _draw_runs(rng_plan, rng_run, p, cal, weather)
     labs = _draw_lab_tests(rng_lab, p, cal) if lab_tests else _empty_lab()
     if missing_fraction > 0:
@@ -523,6 +574,22 @@ def _check_args(**a) -> pd.Timestamp:
         raise ValueError(
             "The 'effect_pct_sd' parameter of generate_squad must be >= 0. "
             f"Got {a['effect_pct_sd']!r} instead."
+        )
+    if a["pacing"] not in PACING:
+        raise ValueError(
+            "The 'pacing' parameter of generate_squad must be one of "
+            f"{', '.join(repr(x) for x in PACING)}. Got {a['pacing']!r} instead."
+        )
+    v = a["econ_day_sd"]
+    if (
+        not isinstance(v, numbers.Real)
+        or isinstance(v, bool)
+        or not np.isfinite(v)
+        or not 0 <= v < 0.5
+    ):
+        raise ValueError(
+            "The 'econ_day_sd' parameter of generate_squad must be a number with "
+            f"0 <= x < 0.5. Got {v!r} instead."
         )
     try:
         start = pd.Timestamp(a["start_date"])
@@ -784,6 +851,17 @@ def _gas_at(fraction, runner, p):
     return daniels_speed_from_vo2(fraction * p["vo2max"][runner] / p["econ"][runner])
 
 
+def _draw_pacing(rng, pacing, n):
+    """Which runners pace their easy, long and recovery runs by heart rate."""
+    if pacing == "plan":
+        return np.zeros(n, dtype=bool)
+    if pacing == "hr":
+        return np.ones(n, dtype=bool)
+    hr_paced = np.zeros(n, dtype=bool)
+    hr_paced[rng.permutation(n)[: (n + 1) // 2]] = True
+    return hr_paced
+
+
 def _route_factor(distance_km, gain_m, loss_m):
     """Grade-adjusted speed / speed of a route, as the metrics compute it."""
     ref_s = distance_km * 1000.0 / 200.0 * 60.0
@@ -882,11 +960,15 @@ def _draw_runs(rng_plan, rng, p, cal, weather):
     loss = np.round(gain * np.exp(rng.normal(0, 0.05, n_runs)))
     k = _route_factor(dist, gain, loss)
 
-    econ = _econ_at(p, day, runner, cal)
+    econ = _econ_at(p, day, runner, cal) * p["econ_day"][runner, day]
     vo2max = p["vo2max"][runner]
 
-    # duration [s]
+    # duration [s]; by plan at the baseline economy, or by heart rate at the
+    # economy of the day (easy, long and recovery runs of HR-paced runners)
     gas_plan = _gas_at(frac, runner, p)
+    by_hr = p["hr_paced"][runner] & (is_[EASY] | is_[LONG] | is_[RECOVERY])
+    if by_hr.any():
+        gas_plan = np.where(by_hr, daniels_speed_from_vo2(frac * vo2max / econ), gas_plan)
     dur_min = np.where(steady, dist * 1000.0 / (gas_plan / k), 0.0)
     gas_seg = np.stack(
         [
