@@ -461,3 +461,18 @@ def test_economy_caption_states_the_temperature_coefficient():
     assert plots.format_change(0.35, 0.1, 0.6, 2) in text
     no_temp = plots.economy_caption(_result_row(temp_coef_pct_per_c=np.nan), frame)
     assert "No temperature adjustment" in no_temp
+
+
+def test_unknown_exercises_note_lists_unrecognised_names_with_counts():
+    strength = pd.DataFrame(
+        {
+            "exercise": ["Back squat", "Zercher thing", "zercher thing ", "Kettlebell_swing*"],
+            "category": ["heavy", "other", "other", "core"],  # a given category wins
+        }
+    )
+    note = plots.unknown_exercises_note(strength)
+    assert note.startswith("Exercise names not recognised, counted as *other* (1): ")
+    assert "Zercher thing (2)" in note
+    assert "Kettlebell" not in note and "Back squat" not in note
+    assert plots.unknown_exercises_note(strength.iloc[:1]) == ""
+    assert plots.unknown_exercises_note(pd.DataFrame()) == ""

@@ -12,6 +12,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
@@ -310,3 +311,21 @@ def test_notebooks_run_clean_with_their_default_parameters(sample_dir, tmp_path)
             assert not any(c.metadata.get("tags") == ["injected-parameters"] for c in nb.cells)
     finally:
         session.shutdown()
+
+
+@pytest.mark.slow
+def test_unknown_exercise_names_are_listed_in_the_runner_report(tmp_path):
+    from analysis.simulate import simulate_squad
+
+    data = simulate_squad(tmp_path / "squad", n_runners=2, seed=4, strength_fraction=1.0)
+    strength = pd.read_csv(data / "strength.csv")
+    first = strength.iloc[[0]].assign(exercise="Zercher hybrid thing")
+    pd.concat([strength, first, first]).to_csv(data / "strength.csv", index=False)
+    rid = str(first["runner_id"].iloc[0])
+    summary = report.render_reports(
+        data, tmp_path / "out", runner_ids=[rid], fmt="html", workers=1, progress=False
+    )
+    assert summary.ok == [rid], summary.format()
+    page = (tmp_path / "out" / f"{rid}.html").read_text(encoding="utf-8")
+    assert "Exercise names not recognised, counted as <em>other</em> (1)" in page
+    assert "Zercher hybrid thing (2)" in page

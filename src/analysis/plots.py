@@ -1065,6 +1065,30 @@ def md_escape(text: str) -> str:
     return "".join("\\" + c if c in "\\`*_{}[]<>#|" else c for c in str(text))
 
 
+def unknown_exercises_note(strength: pd.DataFrame) -> str:
+    """Markdown naming the exercises that were not recognised ("" when none).
+
+    Unrecognised names are counted in the ``other`` category, never dropped;
+    the note lets the coach rename them or add a ``category`` column.
+    """
+    from analysis.strength import unknown_exercises
+
+    if strength.empty or "exercise" not in strength.columns:
+        return ""
+    rows = strength
+    if "category" in rows.columns:
+        rows = rows.loc[rows["category"].astype(object) == "other"]
+    names = unknown_exercises(rows["exercise"])
+    if not names:
+        return ""
+    counts = rows["exercise"].astype(str).str.strip().str.lower().value_counts()
+    listed = ", ".join(f"{md_escape(n)} ({int(counts.get(n.lower(), 0))})" for n in names)
+    return (
+        f"Exercise names not recognised, counted as *other* ({len(names)}): {listed}. "
+        "Rename them in strength.csv or give a `category` column to classify them."
+    )
+
+
 # --------------------------------------------------------------------------- tables
 
 
