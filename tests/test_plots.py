@@ -476,3 +476,14 @@ def test_unknown_exercises_note_lists_unrecognised_names_with_counts():
     assert "Kettlebell" not in note and "Back squat" not in note
     assert plots.unknown_exercises_note(strength.iloc[:1]) == ""
     assert plots.unknown_exercises_note(pd.DataFrame()) == ""
+
+
+def test_methods_note_has_the_lab_caveat_only_when_there_are_lab_rows():
+    row = _result_row(model_terms="1 + ramp + heat_c_dev", se_method="GLS, AR(1) in days")
+    without = plots.methods_markdown(row)
+    assert "Lab estimate" not in without and "Saunders" not in without
+    lab = pd.DataFrame({"method": ["lab"], "o2_cost_change_pct": [-3.0]})
+    with_lab = plots.methods_markdown(row, lab)
+    assert "**Lab estimate.**" in with_lab
+    assert "day-to-day variation of submaximal VO2" in with_lab and "Saunders PU" in with_lab
+    assert plots.methods_markdown(row, lab.iloc[:0]) == without

@@ -1412,8 +1412,13 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
     return text
 
 
-def methods_markdown(row: Mapping | pd.Series) -> str:
-    """The runner report's methods note, with this runner's model (Markdown)."""
+def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = None) -> str:
+    """The runner report's methods note, with this runner's model (Markdown).
+
+    ``lab_rows`` are the runner's ``lab`` rows of :func:`analysis.models.analyze`;
+    when there are any, a paragraph says how the lab change and its CI were
+    computed and what the CI leaves out.
+    """
     row = _as_mapping(row)
     terms = [t.strip() for t in str(row.get("model_terms") or "").split("+")]
     confounders = [_term_words(t) for t in terms if t and t not in ("1", "ramp")]
@@ -1439,13 +1444,31 @@ def methods_markdown(row: Mapping | pd.Series) -> str:
             "gives the oxygen cost per kilometre on the flat. Race VDOT follows Daniels & "
             "Gilbert (1979).",
             f"**Model.** {model}",
+            *(
+                [
+                    "**Lab estimate.** Oxygen cost is measured on each treadmill stage and "
+                    "interpolated to a reference speed shared by the tests before and after the "
+                    "block. Its confidence interval reflects the stage-to-stage noise of those "
+                    "two tests only: the day-to-day variation of submaximal VO2 (about 1.5-3 % "
+                    "in trained runners; Saunders et al. 2004) cannot be estimated from one test "
+                    "on each side and is not in it, so a lab change of a few percent is less "
+                    "certain than its interval suggests."
+                ]
+                if lab_rows is not None and len(lab_rows)
+                else []
+            ),
             "**Caveat.** A heart-rate based estimate cannot separate economy from aerobic "
             "fitness: a lower heart rate at the same pace means either a lower oxygen cost or a "
             "higher VO2max. Lab tests, which measure oxygen uptake directly, separate them.",
             "*References.* Swain DP, Leutholtz BC (1997) Med Sci Sports Exerc 29:410-414. "
             "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
             "93:1039-1046. Newey WK, West KD (1987) Econometrica 55:703-708. Hopkins WG (2000) "
-            "Sports Med 30:1-15.",
+            "Sports Med 30:1-15."
+            + (
+                " Saunders PU et al. (2004) Med Sci Sports Exerc 36:1972-1976."
+                if lab_rows is not None and len(lab_rows)
+                else ""
+            ),
         ]
     )
 
