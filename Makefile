@@ -19,8 +19,9 @@ sysdeps:
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing system libraries for PDF output:$$missing"; \
-	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; \
+	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
+	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; } \
+	    || echo "warning: apt-get could not install them; PDF output may fail or be slower"; \
 	  else echo "warning: missing$$missing; PDF output needs Pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)"; fi; \
 	fi
 
