@@ -73,6 +73,9 @@ class RawCsv:
         return np.arange(2, self.n_rows + 2)
 
 
+KM_PER_MILE = 1.609344  # international mile (1959)
+
+
 def read_header_line(path: Path) -> str:
     """The first non-empty line of a text file (BOM stripped), for detection."""
     try:

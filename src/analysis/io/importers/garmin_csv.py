@@ -22,6 +22,7 @@ import pandas as pd
 
 from analysis.io.importers.activity import normalise_sport
 from analysis.io.importers.csvutil import (
+    KM_PER_MILE,
     CsvRuns,
     RawCsv,
     decimal_comma,
@@ -33,7 +34,6 @@ from analysis.io.importers.csvutil import (
     to_number,
 )
 
-KM_PER_MILE = 1.609344
 M_PER_FT = 0.3048
 HEADER_KEYS = ("Activity Type", "Date", "Distance")
 

@@ -24,6 +24,7 @@ import pandas as pd
 
 from analysis.io.importers.activity import normalise_sport
 from analysis.io.importers.csvutil import (
+    KM_PER_MILE,
     CsvRuns,
     RawCsv,
     clock_seconds,
@@ -36,7 +37,6 @@ from analysis.io.importers.csvutil import (
     to_number,
 )
 
-KM_PER_MILE = 1.609344
 HEADER_KEYS = ("Activity ID", "Activity Date", "Activity Type")
 DATE_FORMATS = (
     "%b %d, %Y, %I:%M:%S %p",
