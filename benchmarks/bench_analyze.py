@@ -39,6 +39,7 @@ from pathlib import Path
 kind, folder, n_fits = sys.argv[1], Path(sys.argv[2]), int(sys.argv[3])
 from analysis.io import load_dataset
 from analysis import models
+from analysis.models.field import _fit_runners
 from analysis.blocks import runner_blocks
 from analysis.metrics import run_metrics
 ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
@@ -70,7 +71,7 @@ else:  # floor: one runner's prepared runs, fitted n_fits times
     use_temp = bool(used["use_temp"].iloc[0])
     start = time.perf_counter()
     for _ in range(n_fits):
-        models._fit_runners(used, positions, [(rid, use_temp)], "ar1", models.CONFOUNDERS)
+        _fit_runners(used, positions, [(rid, use_temp)], "ar1", models.CONFOUNDERS)
     info["runs"] = len(used)
 seconds = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

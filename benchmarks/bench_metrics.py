@@ -63,7 +63,7 @@ def _simulated(n_runners: int, weeks: int):
 
 def _synthetic(n_runners: int, weeks: int, seed: int = 0):
     """A typed Dataset drawn with numpy (no files)."""
-    from analysis.io import schema
+    from analysis import schema
     from analysis.io.dataset import Dataset
 
     rng = np.random.default_rng(seed)

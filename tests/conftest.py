@@ -8,9 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parents[1]
-SHARED_DIR = REPO_ROOT.parent / "shared"
-SAMPLE_DIR = REPO_ROOT / "data" / "sample"
+from tests.paths import REPO_ROOT, SAMPLE_DIR, SHARED_DIR
 
 
 @pytest.fixture(scope="session")

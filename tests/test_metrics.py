@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from analysis import physiology as phys
-from analysis.io import schema
+from analysis import schema
 from analysis.io.dataset import Dataset
 from analysis.metrics import (
     RUN_METRIC_COLUMNS,

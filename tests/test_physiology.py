@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -12,8 +10,9 @@ from hypothesis import strategies as st
 from numpy.testing import assert_allclose
 
 from analysis import physiology as phys
+from tests.paths import VECTORS_DIR
 
-VECTORS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "vectors"
+VECTORS = VECTORS_DIR
 RTOL = 1e-6  # SCIENCE.md: computed vectors are to 1e-6 relative
 
 MARATHON_M = 42195.0
@@ -30,9 +29,7 @@ def _hms(text: str) -> float:
 
 @pytest.fixture(scope="module")
 def vectors():
-    """Reader for ../shared/reference/vectors/*.csv; skips where the folder is absent."""
-    if not VECTORS.is_dir():
-        pytest.skip(f"reference vectors not available at {VECTORS}")
+    """Reader for tests/data/reference/vectors/*.csv (copied from SCIENCE.md's sources)."""
 
     def read(name: str) -> pd.DataFrame:
         return pd.read_csv(VECTORS / name)

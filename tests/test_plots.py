@@ -11,7 +11,7 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from analysis import plots
+from analysis import formatting, narrative, plots, tables
 
 MINUS, NBSP = "\u2212", "\u00a0"
 
@@ -105,13 +105,13 @@ def _result_row(**overrides):
 
 
 def test_format_change_is_exact():
-    assert plots.format_change(-5.553, -8.946, -2.034) == (
+    assert formatting.format_change(-5.553, -8.946, -2.034) == (
         f"{MINUS}5.6{NBSP}% (95{NBSP}% CI {MINUS}8.9 to {MINUS}2.0{NBSP}%)"
     )
-    assert plots.format_change(2.2167, -2.517, 7.18) == (
+    assert formatting.format_change(2.2167, -2.517, 7.18) == (
         f"+2.2{NBSP}% (95{NBSP}% CI {MINUS}2.5 to +7.2{NBSP}%)"
     )
-    assert plots.format_change(float("nan"), 1, 2) == "n/a"
+    assert formatting.format_change(float("nan"), 1, 2) == "n/a"
 
 
 @pytest.mark.parametrize(
@@ -119,12 +119,12 @@ def test_format_change_is_exact():
     [(-0.04, "0.0"), (0.04, "0.0"), (-0.06, f"{MINUS}0.1"), (12.349, "+12.3")],
 )
 def test_format_number_signs(value, expected):
-    assert plots.format_number(value, 1, signed=True) == expected
+    assert formatting.format_number(value, 1, signed=True) == expected
 
 
 def test_answer_sentence_has_change_ci_verdict_and_typical_error():
-    text = plots.answer_sentence(_result_row(), "Ann Example")
-    assert plots.format_change(-5.553, -8.946, -2.034) in text
+    text = narrative.answer_sentence(_result_row(), "Ann Example")
+    assert formatting.format_change(-5.553, -8.946, -2.034) in text
     assert "improved" in text and "below zero" in text
     # 5.55 / 3.27 = 1.7 times the typical error of one run
     assert "1.7 times the typical error of a single run (3.3" in text
@@ -132,7 +132,7 @@ def test_answer_sentence_has_change_ci_verdict_and_typical_error():
 
 
 def test_answer_sentence_small_change_and_control():
-    text = plots.answer_sentence(
+    text = narrative.answer_sentence(
         _result_row(
             group="control",
             o2_cost_change_pct=1.0,
@@ -147,7 +147,7 @@ def test_answer_sentence_small_change_and_control():
 
 
 def test_answer_sentence_insufficient_data_gives_the_reason():
-    text = plots.answer_sentence(
+    text = narrative.answer_sentence(
         _result_row(
             o2_cost_change_pct=np.nan,
             ci_low_pct=np.nan,
@@ -160,34 +160,34 @@ def test_answer_sentence_insufficient_data_gives_the_reason():
 
 
 def test_markdown_and_html_escaping_of_data():
-    assert plots.md_escape("**x**_<b>") == "\\*\\*x\\*\\*\\_\\<b\\>"
-    table = plots.html_table(pd.DataFrame({"name": ["<script>alert(1)</script>"]}))
+    assert formatting.md_escape("**x**_<b>") == "\\*\\*x\\*\\*\\_\\<b\\>"
+    table = tables.html_table(pd.DataFrame({"name": ["<script>alert(1)</script>"]}))
     assert "<script>" not in table and "&lt;script&gt;" in table
 
 
 def test_runner_header_says_how_the_block_was_found():
     runner = pd.Series({"runner_id": "R01", "name": "Ann Example"})
     metrics = _metrics()
-    text = plots.runner_header(runner, _block(block_source="blocks.csv"), metrics)
+    text = narrative.runner_header(runner, _block(block_source="blocks.csv"), metrics)
     assert text.startswith("# Running economy: Ann Example")
     assert "16 Feb 2026 to 26 Apr 2026 (10 weeks), explicit (blocks.csv)" in text
     assert "05 Jan 2026 to 15 Feb 2026" in text  # baseline ends the day before the block
-    inferred = plots.runner_header(runner, _block(), metrics)
+    inferred = narrative.runner_header(runner, _block(), metrics)
     assert "inferred from the strength log" in inferred
-    assert plots.display_name(pd.Series({"runner_id": "R09", "name": None})) == "R09"
+    assert formatting.display_name(pd.Series({"runner_id": "R09", "name": None})) == "R09"
 
 
 def test_exclusions_table_accounts_for_every_run():
     frame = _fit_frame()
     frame.loc[frame.index[:5], "period"] = "outside"
-    table = plots.exclusions_table(frame, n_quarantined=2)
+    table = tables.exclusions_table(frame, n_quarantined=2)
     counts = dict(zip(table["runs"], table["count"], strict=True))
     assert counts["quarantined rows in runs.csv (not loaded)"] == 2
     assert sum(counts.values()) == len(frame) + 2
 
 
 def test_parameters_table_flags_defaults():
-    table = plots.parameters_table(
+    table = tables.parameters_table(
         {
             "hr_rest_bpm": 50.0,
             "hr_rest_source": "default",
@@ -391,7 +391,7 @@ def test_dose_response_and_adherence_plots():
     assert slope == pytest.approx(-2.0) and intercept == pytest.approx(1.0)
     assert "per 1 session/week" in fitted[0].get_label()
     _assert_black_and_white(fig)
-    sentence = plots.dose_sentence(response)
+    sentence = narrative.dose_sentence(response)
     assert "Across 3 strength runners" in sentence and f"{MINUS}2.00 percentage points" in sentence
     fig = plots.adherence_plot(doses)
     assert [t.get_text() for t in fig.axes[0].get_yticklabels()] == ["R01", "R02", "R03", "R04"]
@@ -436,7 +436,7 @@ def test_methods_note_follows_the_fitted_model_and_cites_its_sources(se_method, 
         model_terms="1 + ramp + heat_c_dev + drift_min_dev + offset(speed_cost_dev)",
         se_method=se_method,
     )
-    text = plots.methods_markdown(row)
+    text = narrative.methods_markdown(row)
     assert expected in text
     assert "adjusted for heat (air temperature above" in text
     assert "cardiac drift (run time beyond an hour)" in text
@@ -455,11 +455,11 @@ def test_economy_caption_states_the_temperature_coefficient():
         temp_coef_ci_high_pct_per_c=0.6,
     )
     frame = _fit_frame()
-    text = plots.economy_caption(row, frame)
+    text = narrative.economy_caption(row, frame)
     assert text.startswith(f"{int(frame['used'].sum())} steady runs entered the model.")
     assert "12.9 km/h" in text  # 215 m/min
-    assert plots.format_change(0.35, 0.1, 0.6, 2) in text
-    no_temp = plots.economy_caption(_result_row(temp_coef_pct_per_c=np.nan), frame)
+    assert formatting.format_change(0.35, 0.1, 0.6, 2) in text
+    no_temp = narrative.economy_caption(_result_row(temp_coef_pct_per_c=np.nan), frame)
     assert "No temperature adjustment" in no_temp
 
 
@@ -470,20 +470,20 @@ def test_unknown_exercises_note_lists_unrecognised_names_with_counts():
             "category": ["heavy", "other", "other", "core"],  # a given category wins
         }
     )
-    note = plots.unknown_exercises_note(strength)
+    note = narrative.unknown_exercises_note(strength)
     assert note.startswith("Exercise names not recognised, counted as *other* (1): ")
     assert "Zercher thing (2)" in note
     assert "Kettlebell" not in note and "Back squat" not in note
-    assert plots.unknown_exercises_note(strength.iloc[:1]) == ""
-    assert plots.unknown_exercises_note(pd.DataFrame()) == ""
+    assert narrative.unknown_exercises_note(strength.iloc[:1]) == ""
+    assert narrative.unknown_exercises_note(pd.DataFrame()) == ""
 
 
 def test_methods_note_has_the_lab_caveat_only_when_there_are_lab_rows():
     row = _result_row(model_terms="1 + ramp + heat_c_dev", se_method="GLS, AR(1) in days")
-    without = plots.methods_markdown(row)
+    without = narrative.methods_markdown(row)
     assert "Lab estimate" not in without and "Saunders" not in without
     lab = pd.DataFrame({"method": ["lab"], "o2_cost_change_pct": [-3.0]})
-    with_lab = plots.methods_markdown(row, lab)
+    with_lab = narrative.methods_markdown(row, lab)
     assert "**Lab estimate.**" in with_lab
     assert "day-to-day variation of submaximal VO2" in with_lab and "Saunders PU" in with_lab
-    assert plots.methods_markdown(row, lab.iloc[:0]) == without
+    assert narrative.methods_markdown(row, lab.iloc[:0]) == without

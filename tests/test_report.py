@@ -16,13 +16,11 @@ import pandas as pd
 import pytest
 from nbformat.v4 import new_code_cell, new_notebook
 
-from analysis import plots, report
+from analysis import formatting, report
 from analysis.io import DataError, load_dataset
 from analysis.models import analyze
 
 pypdf = pytest.importorskip("pypdf")
-
-REPO_ROOT = Path(__file__).resolve().parents[1]
 
 
 # --------------------------------------------------------------------------- helpers
@@ -268,9 +266,11 @@ def test_sample_reports_render_with_the_analyze_numbers(sample_dir, tmp_path):
     # each runner report states the runner's name and the same change and CI as analyze
     results = analyze(ds, ids)
     for rid in ids:
-        assert plots.display_name(ds.runner(rid)) in texts[rid]
+        assert formatting.display_name(ds.runner(rid)) in texts[rid]
         for row in results.loc[results["runner_id"].eq(rid)].itertuples():
-            expected = plots.format_change(row.o2_cost_change_pct, row.ci_low_pct, row.ci_high_pct)
+            expected = formatting.format_change(
+                row.o2_cost_change_pct, row.ci_low_pct, row.ci_high_pct
+            )
             assert _squash(expected) in texts[rid], (rid, row.method, expected)
 
     # ... and nobody else's name or id
@@ -279,12 +279,12 @@ def test_sample_reports_render_with_the_analyze_numbers(sample_dir, tmp_path):
             if other == rid:
                 continue
             assert not re.search(rf"\b{re.escape(other)}\b", texts[rid]), (rid, other)
-            assert plots.display_name(ds.runner(other)) not in texts[rid], (rid, other)
+            assert formatting.display_name(ds.runner(other)) not in texts[rid], (rid, other)
 
     # the squad report lists the runners with their field results
     for row in results.loc[results["method"].eq("field_hr")].itertuples():
         assert row.runner_id in texts["squad"]
-        expected = plots.format_change(row.o2_cost_change_pct, row.ci_low_pct, row.ci_high_pct)
+        expected = formatting.format_change(row.o2_cost_change_pct, row.ci_low_pct, row.ci_high_pct)
         assert _squash(expected) in texts["squad"]
 
 

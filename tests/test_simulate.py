@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
@@ -22,8 +20,8 @@ from analysis.simulate import (
     generate_squad,
     simulate_squad,
 )
+from tests.paths import REPO_ROOT as REPO
 
-REPO = Path(__file__).resolve().parents[1]
 SAMPLE = REPO / "data" / "sample"
 SAMPLE_ARGS = dict(n_runners=8, seed=2026, baseline_weeks=6, block_weeks=10)
 FRAMES = ("runners", "runs", "strength", "blocks", "lab_tests", "truth", "bad_rows")

@@ -2,26 +2,22 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
 
 from analysis import strength
-from analysis.io.schema import EXERCISE_CATEGORIES
+from analysis.schema import EXERCISE_CATEGORIES
+from tests.paths import REAL_DIR, VECTORS_DIR
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-VECTORS = SHARED / "reference" / "vectors"
-REAL = SHARED / "data" / "real"
+VECTORS = VECTORS_DIR
+REAL = REAL_DIR
 
 
 @pytest.fixture(scope="module")
 def epley_brzycki_vectors() -> pd.DataFrame:
     path = VECTORS / "epley_brzycki.csv"
-    if not path.is_file():
-        pytest.skip(f"reference vectors not available at {VECTORS}")
     return pd.read_csv(path)
 
 

@@ -286,7 +286,7 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from analysis.io.errors import DataError
+    from analysis.errors import DataError
 
     try:
         return int(args.func(args) or 0)

@@ -60,7 +60,7 @@ import numpy as np
 import pandas as pd
 
 from analysis import physiology as phys
-from analysis.io.schema import RUN_TYPES
+from analysis.schema import RUN_TYPES
 from analysis.strength import week_start, weekly_strength
 
 __all__ = [

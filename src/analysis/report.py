@@ -30,6 +30,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from analysis.errors import DataError
+from analysis.schema import RUNNER_ID_PATTERN
+
 FORMATS = ("pdf", "html", "ipynb")
 RUNNER_NOTEBOOK = "runner_report.ipynb"
 SQUAD_NOTEBOOK = "squad_report.ipynb"
@@ -48,6 +51,8 @@ _WARM_IMPORTS = (
     "analysis.blocks",
     "analysis.models",
     "analysis.plots",
+    "analysis.tables",
+    "analysis.narrative",
 )
 
 _PARAMETER_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
@@ -144,11 +149,6 @@ def validate_runner_id(runner_id: object) -> str:
     DataError
         When the id does not match ``^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$``.
     """
-    # analysis.io is imported here, not at the top: it pulls in pandas, which the
-    # worker processes (papermill, nbconvert, WeasyPrint) never need.
-    from analysis.io.errors import DataError
-    from analysis.io.schema import RUNNER_ID_PATTERN
-
     if not isinstance(runner_id, str) or not re.fullmatch(RUNNER_ID_PATTERN, runner_id):
         raise DataError(
             f"The runner id {runner_id!r} is not valid: expected 1-64 letters, digits, '_' "
@@ -270,8 +270,6 @@ def render_reports(
         )
 
     summary = RenderSummary(out_dir=out, fmt=fmt)
-    from analysis.io.schema import RUNNER_ID_PATTERN
-
     config = _WorkerConfig(
         out_dir=str(out),
         fmt=fmt,
@@ -287,8 +285,6 @@ def render_reports(
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        from analysis.io.errors import DataError
-
         raise DataError(
             f"cannot create the output folder: {exc.strerror}; give a folder path with --out",
             file=str(out),
@@ -308,8 +304,6 @@ def render_reports(
         for rid in selected:
             validate_runner_id(rid)  # ids read from the file become file names too
         if squad and SQUAD_REPORT_NAME in selected:
-            from analysis.io.errors import DataError
-
             raise DataError(
                 f"a runner is called {SQUAD_REPORT_NAME!r}, the squad report's file name; "
                 "rename the runner or render the squad report separately",
@@ -403,6 +397,8 @@ def _check_parameters(parameters: dict | None) -> dict:
 
 
 def _dataset_runner_ids(dataset: Path) -> list[str]:
+    # analysis.io is imported here, not at the top: it pulls in pandas and pyarrow,
+    # which the worker processes (papermill, nbconvert, WeasyPrint) never need.
     from analysis.io import load_dataset
 
     return list(load_dataset(dataset).runner_ids)

@@ -44,7 +44,7 @@ import re
 import numpy as np
 import pandas as pd
 
-from analysis.io.schema import EXERCISE_CATEGORIES
+from analysis.schema import EXERCISE_CATEGORIES
 
 __all__ = [
     "EXERCISE_RULES",

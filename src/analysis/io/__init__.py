@@ -4,8 +4,8 @@
 ``write_quarantine`` report what was found.
 """
 
+from analysis.errors import DataError
 from analysis.io.dataset import Dataset
-from analysis.io.errors import DataError
 from analysis.io.load import load_dataset
 from analysis.io.summary import validate_command, validation_summary, write_quarantine
 

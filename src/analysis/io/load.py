@@ -12,7 +12,7 @@ Two kinds of problem are told apart:
 * **Row-level** problems never stop the load and are never silent: the row is
   left out of its typed frame and one quarantine row per problem records the
   file, line, column, raw value, a short reason, a stable ``code`` (see
-  :data:`analysis.io.schema.QUARANTINE_CODES`) and the row's runner id.
+  :data:`analysis.schema.QUARANTINE_CODES`) and the row's runner id.
 
 Parsing rules (all vectorised; each cell is read as text and parsed here, so
 ``NA``, ``null`` or ``--`` are *not* missing values: only an empty or blank
@@ -52,9 +52,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from analysis.errors import DataError
 from analysis.io.dataset import Dataset
-from analysis.io.errors import DataError
-from analysis.io.schema import (
+from analysis.schema import (
     BLOCKS,
     EXERCISE_CATEGORIES,
     FILES,
@@ -68,6 +68,7 @@ from analysis.io.schema import (
     STRENGTH,
     Column,
 )
+from analysis.strength import categorise_strength
 
 __all__ = ["load_dataset", "read_csv_text"]
 
@@ -793,11 +794,8 @@ def _categorise(kept: pd.DataFrame, raw_one_rm: pd.Series | None) -> pd.Series:
     That function estimates each runner's 1RM per exercise from the log, so a
     loaded lift is ``heavy`` at >= 80 % of it (``DATA_FORMAT.md``). A
     ``one_rm_kg`` column, if the file has one, is passed on where it is a
-    number. Imported here, not at module level: ``analysis.strength`` itself
-    imports ``analysis.io.schema``.
+    number.
     """
-    from analysis.strength import categorise_strength
-
     frame = kept[["runner_id", "exercise", "load_kg"]].assign(
         exercise=kept["exercise"].fillna(""), reps=kept["reps"].astype("float64")
     )

@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pandas as pd
 
+from analysis.errors import DataError
 from analysis.io.dataset import Dataset
-from analysis.io.errors import DataError
 from analysis.io.load import load_dataset
-from analysis.io.schema import QUARANTINE_COLUMNS
 from analysis.io.write import write_csv_atomic
+from analysis.schema import QUARANTINE_COLUMNS
 
 __all__ = ["validation_summary", "write_quarantine", "validate_command", "MAX_LINES_SHOWN"]
 
@@ -113,7 +113,7 @@ def write_quarantine(ds: Dataset, path: str | os.PathLike) -> Path:
         From :func:`analysis.io.load_dataset`.
     path : str or os.PathLike
         The CSV to write (its folder is created). Columns:
-        ``analysis.io.schema.QUARANTINE_COLUMNS``; a clean dataset gives a
+        ``analysis.schema.QUARANTINE_COLUMNS``; a clean dataset gives a
         header-only file.
 
     Returns

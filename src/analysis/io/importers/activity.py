@@ -23,7 +23,9 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from analysis.errors import DataError
 from analysis.io.importers import streams
+from analysis.physiology import grade_adjusted_speed_stream
 
 #: Strava's numeric activity types in its GPX/TCX exports (``<type>9</type>``).
 #: Only the codes confirmed by the real files (9 run, 16 swim) and Strava's
@@ -192,8 +194,6 @@ def build_stream(activity: Activity) -> tuple[pd.DataFrame, pd.DataFrame]:
         :data:`streams.STREAM_COLUMNS` (all present; empty where not
         recorded) plus ``lat_deg``/``lon_deg`` when recorded.
     """
-    from analysis.physiology import grade_adjusted_speed_stream
-
     samples, dropped = streams.clean_samples(activity.samples)
     if dropped:
         activity.warnings.append(f"{dropped} samples with time stamps going backwards were dropped")
@@ -272,8 +272,6 @@ def summarise(activity: Activity) -> tuple[dict, pd.DataFrame | None]:
     DataError
         No usable samples and no totals to fall back on.
     """
-    from analysis.io.errors import DataError
-
     tot = activity.totals
     row: dict = {
         "date": format_date(activity.start_utc, activity.start_local),

@@ -10,14 +10,16 @@ import numpy as np
 import pandas as pd
 from tqdm.auto import tqdm
 
-from analysis.io.errors import DataError
+from analysis.errors import DataError
 from analysis.io.importers import dedupe
 from analysis.io.importers.activity import Activity, NotAnActivity, summarise
 from analysis.io.importers.detect import DEVICE_KINDS, Source, collect_sources, normalise_kind
 from analysis.io.importers.gpx import MAX_RUNNING_SPEED_M_S
 from analysis.io.importers.store import CsvTable, format_numbers, stream_path, write_stream
 from analysis.io.importers.summary import ImportSummary
-from analysis.io.schema import MAX_PACE_S_PER_KM, MIN_PACE_S_PER_KM, RUNNER_ID_PATTERN, RUNS
+from analysis.io.load import load_dataset
+from analysis.schema import MAX_PACE_S_PER_KM, MIN_PACE_S_PER_KM, RUNNER_ID_PATTERN, RUNS
+from analysis.strength import unknown_exercises
 
 #: A running activity shorter than this is a button pressed by mistake, not a run.
 MIN_RUN_KM = 0.1
@@ -119,8 +121,6 @@ def _open_dataset(dataset: Path) -> tuple[CsvTable, CsvTable, CsvTable]:
     if dataset.exists() and not dataset.is_dir():
         raise DataError(f"{str(dataset)!r} is a file, not a dataset folder")
     if (dataset / "runners.csv").exists() and (dataset / "runs.csv").exists():
-        from analysis.io import load_dataset
-
         load_dataset(dataset)  # file-level problems stop here (row problems never do)
     runners = CsvTable.read(dataset / "runners.csv")
     runs = CsvTable.read(dataset / "runs.csv")
@@ -557,8 +557,6 @@ def _strength_key(frame: pd.DataFrame) -> pd.Series:
 
 
 def _write_strength(col: _Collector, strength: CsvTable, runner_id: str) -> None:
-    from analysis.strength import unknown_exercises
-
     summary = col.summary
     frames = [f for f in col.strength if len(f)]
     if not frames:

@@ -15,7 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from analysis.io.importers.csvutil import read_header_line, split_header
+from analysis.io.importers.csvutil import read_header_line, read_raw_csv, split_header
+from analysis.io.importers.strava import referenced_files
 
 #: Device-file kinds and their extensions.
 DEVICE_KINDS = {"fit": (".fit", ".fit.gz"), "gpx": (".gpx", ".gpx.gz"), "tcx": (".tcx", ".tcx.gz")}
@@ -128,8 +129,6 @@ def collect_sources(sources, *, kind: str | None = None, exclude=None) -> tuple[
         Sources that do not exist or that were named explicitly but cannot
         be imported.
     """
-    from analysis.io.importers.strava import referenced_files
-
     kind = normalise_kind(kind)
     exclude = Path(exclude).resolve() if exclude is not None else None
     files: list[Source] = []
@@ -174,8 +173,6 @@ def collect_sources(sources, *, kind: str | None = None, exclude=None) -> tuple[
     for s in files:
         if s.kind == "strava_csv":
             try:
-                from analysis.io.importers.csvutil import read_raw_csv
-
                 owned.update(f for f in referenced_files(read_raw_csv(s.path)) if f)
             except Exception:  # an unreadable CSV fails later, with its reason
                 continue

@@ -5,7 +5,7 @@ from __future__ import annotations
 import gzip
 from pathlib import Path
 
-from analysis.io.errors import DataError
+from analysis.errors import DataError
 
 
 def read_bytes(path: Path) -> bytes:

@@ -38,7 +38,7 @@ import fitdecode
 import numpy as np
 import pandas as pd
 
-from analysis.io.errors import DataError
+from analysis.errors import DataError
 from analysis.io.importers.activity import Activity, NotAnActivity, normalise_sport
 from analysis.io.importers.files import read_source
 

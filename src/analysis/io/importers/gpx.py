@@ -22,7 +22,7 @@ import gpxpy.gpx
 import numpy as np
 import pandas as pd
 
-from analysis.io.errors import DataError
+from analysis.errors import DataError
 from analysis.io.importers.activity import Activity, normalise_sport
 from analysis.io.importers.files import read_source
 

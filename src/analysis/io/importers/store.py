@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.io.errors import DataError
+from analysis.errors import DataError
 from analysis.io.importers.files import read_bytes
 
 

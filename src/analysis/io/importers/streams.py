@@ -16,6 +16,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.physiology import aerobic_decoupling
+
 #: Longest gap between two samples that is filled by linear interpolation [s].
 #: Smart recording writes a sample every 1-10 s; a longer silence is a pause.
 MAX_FILL_GAP_S = 30.0
@@ -534,8 +536,6 @@ def stream_metrics(gas_m_s, hr_bpm, steady, time_s) -> dict[str, float]:
     .. [1] SCIENCE.md §6: aerobic decoupling over the steady part of the run,
        warm-up and cool-down excluded.
     """
-    from analysis.physiology import aerobic_decoupling
-
     steady = np.asarray(steady, dtype=bool)
     gas = np.asarray(gas_m_s, dtype=float)
     hr = np.asarray(hr_bpm, dtype=float)

@@ -20,7 +20,7 @@ from analysis.io import (
     write_quarantine,
 )
 from analysis.io import load as load_module
-from analysis.io.schema import (
+from analysis.schema import (
     EXERCISE_CATEGORIES,
     QUARANTINE_CODES,
     QUARANTINE_COLUMNS,

@@ -1,0 +1,83 @@
+"""Numbers, dates, names and user text as the reports print them.
+
+One place for the conventions (a true minus sign, non-breaking spaces, a
+fixed number of digits) and for escaping text that came from a data file, so a
+notebook, a table and a test all print a value the same way.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis.models.inference import CONFIDENCE
+
+MINUS = "\u2212"
+NBSP = "\u00a0"
+CI_LEVEL_PCT = round(100 * CONFIDENCE)
+"""The confidence level of every interval, as the reports print it [%]."""
+
+
+def format_number(value, digits: int = 1, *, signed: bool = False) -> str:
+    """A number for the report: typographic minus, ``"n/a"`` when missing."""
+    if value is None or not np.isfinite(float(value)):
+        return "n/a"
+    text = f"{float(value):+.{digits}f}" if signed else f"{float(value):.{digits}f}"
+    if text.lstrip("+-").strip("0.") == "":  # -0.0 -> 0.0, +0.0 -> 0.0
+        text = f"{0.0:.{digits}f}"
+    return text.replace("-", MINUS)
+
+
+def format_pct(value, digits: int = 1, *, signed: bool = True) -> str:
+    """``-5.55`` -> ``"−5.6 %"`` (no-break space before the percent sign)."""
+    text = format_number(value, digits, signed=signed)
+    return text if text == "n/a" else f"{text}{NBSP}%"
+
+
+def format_change(change_pct, ci_low_pct, ci_high_pct, digits: int = 1) -> str:
+    """The change with its CI exactly as the reports print it.
+
+    ``format_change(-5.553, -8.946, -2.034)`` gives ``"−5.6 % (95 % CI −8.9 to −2.0 %)"``
+    (typographic minus, no-break spaces).
+    """
+    if change_pct is None or not np.isfinite(float(change_pct)):
+        return "n/a"
+    lo = format_number(ci_low_pct, digits, signed=True)
+    hi = format_number(ci_high_pct, digits, signed=True)
+    return f"{format_pct(change_pct, digits)} ({CI_LEVEL_PCT}{NBSP}% CI {lo} to {hi}{NBSP}%)"
+
+
+def format_date(value, fmt: str = "%d %b %Y") -> str:
+    return "n/a" if value is None or pd.isna(value) else pd.Timestamp(value).strftime(fmt)
+
+
+def display_name(runner: Mapping | pd.Series) -> str:
+    """The runner's name from runners.csv, else the runner id."""
+    runner = as_mapping(runner)
+    name = runner.get("name")
+    return name.strip() if isinstance(name, str) and name.strip() else str(runner["runner_id"])
+
+
+def md_escape(text: str) -> str:
+    """Escape Markdown control characters in data-derived text (names, reasons)."""
+    return "".join("\\" + c if c in "\\`*_{}[]<>#|" else c for c in str(text))
+
+
+def format_p(p) -> str:
+    if p is None or not np.isfinite(p):
+        return "n/a"
+    return "< 0.001" if p < 0.001 else f"{p:.3f}"
+
+
+def format_int(value) -> str:
+    return "n/a" if value is None or pd.isna(value) else str(int(value))
+
+
+def as_mapping(row) -> Mapping:
+    if isinstance(row, pd.DataFrame):
+        return row.iloc[0].to_dict()
+    if isinstance(row, pd.Series):
+        return row.to_dict()
+    return row

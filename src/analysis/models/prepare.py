@@ -1,0 +1,208 @@
+"""Per-run inputs of the field model: the design, its reference conditions and the speed offset.
+
+The model itself is described in :mod:`analysis.models.field`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.physiology import daniels_vo2
+
+MIN_STEADY_RUNS = 8
+"""Steady runs needed in the baseline and in the block. With a field typical
+error of 3-6 % per run (SCIENCE.md section 5) fewer runs give a CI too wide to
+say anything about a 2-5 % change."""
+
+DRIFT_ONSET_MIN = 60.0
+"""Cardiac drift term: run duration beyond this [min]. Heart rate drifts
+upwards at a constant pace after about an hour of running (Coyle &
+Gonzalez-Alonso 2001, SCIENCE.md section 6); drift accrues with time, so the
+term is in minutes rather than kilometres (about 12 km at easy pace)."""
+
+HEAT_ONSET_C = 15.0
+"""Heat term: air temperature beyond this [degC]. Coaching figures put the HR
+cost of heat at about 1 bpm per degC above ~15-20 degC (SCIENCE.md section 6,
+no verified constant), so only the onset is fixed; the slope is estimated per
+runner. Below the onset air temperature is taken to leave heart rate alone."""
+
+MIN_TEMP_FRACTION = 0.5
+"""A runner whose steady runs have a temperature at least this often is
+adjusted for temperature, and the steady runs without one are left out
+("no temperature"); below it the temperature term is dropped and a warning
+says so. Imputing the missing temperatures with the runner's median would put
+the warming season into the residual of exactly those runs and bias the ramp."""
+
+FIELD_TERMS = ("ramp", "heat_c_dev", "drift_min_dev")
+"""Regressors of the field model, in order (``ramp`` always)."""
+
+SPEED_OFFSET = "speed_cost_dev"
+"""The speed adjustment: a fixed offset, not a regressor (module docstring)."""
+
+SPEED_FLOOR_M_MIN = 60.0
+"""Grade-adjusted speeds below this [m/min] (3.6 km/h, walking) enter the
+speed offset at this speed: Daniels' curve is fitted to running speeds and
+its cost per km turns negative below about 25 m/min."""
+
+CONFOUNDERS = (*FIELD_TERMS[1:], SPEED_OFFSET)
+"""The confounders adjusted for by default: ``heat_c_dev`` (air temperature
+above ``HEAT_ONSET_C``) and ``drift_min_dev`` (run time beyond
+``DRIFT_ONSET_MIN``), each centred at the runner's baseline median with a
+coefficient estimated per runner, and ``speed_cost_dev`` (the Daniels &
+Gilbert cost per km at the run's grade-adjusted speed relative to the
+baseline median speed), a fixed offset."""
+
+Z_COLUMNS = 2 + len(FIELD_TERMS)  # response, intercept, regressors
+
+_DAY = pd.Timedelta(days=1)
+
+
+def daniels_cost_log_ratio(gas_m_min, reference_gas_m_min):
+    """Log ratio of Daniels & Gilbert oxygen cost per km at two speeds.
+
+    ``log(c(v) / c(v_ref))`` with ``c(v) = daniels_vo2(v) / v`` [ml/kg/m]:
+    how much more oxygen a kilometre costs at ``v`` than at ``v_ref`` for a
+    runner whose economy is a constant multiple of Daniels' curve. Speeds
+    below ``SPEED_FLOOR_M_MIN`` are taken at that speed.
+
+    Parameters
+    ----------
+    gas_m_min, reference_gas_m_min : float or array-like
+        Grade-adjusted speed of the run and the reference speed [m/min].
+
+    Returns
+    -------
+    ndarray
+        The log ratio (0 at the reference speed; about +0.1 from 150 to
+        250 m/min).
+
+    References
+    ----------
+    .. [1] Daniels J, Gilbert J. Oxygen Power: Performance Tables for Distance
+       Runners (1979); SCIENCE.md section 1.
+    """
+    v = np.maximum(np.asarray(gas_m_min, dtype=float), SPEED_FLOOR_M_MIN)
+    v_ref = np.maximum(np.asarray(reference_gas_m_min, dtype=float), SPEED_FLOOR_M_MIN)
+    return np.log(daniels_vo2(v) / v) - np.log(daniels_vo2(v_ref) / v_ref)
+
+
+_METRIC_COLUMNS = (
+    "run_id",
+    "runner_id",
+    "date",
+    "distance_km",
+    "duration_s",
+    "avg_hr_bpm",
+    "temp_c",
+    "gas_m_min",
+    "o2_cost_ml_kg_km",
+    "steady",
+    "exclude_reason",
+)
+
+
+def prepare_runs(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
+    """Per-run inputs of the field model, for every runner at once.
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        :func:`analysis.metrics.run_metrics` rows (any number of runners).
+    blocks : DataFrame
+        :func:`analysis.blocks.runner_blocks` rows (``runner_id``,
+        ``block_start``, ``block_end``, ``baseline_start``).
+
+    Returns
+    -------
+    DataFrame
+        One row per run of a runner in ``blocks``, sorted by runner and date,
+        with the metric columns plus: ``period`` (``baseline``, ``block`` or
+        ``outside`` the analysis window), ``in_window``, ``used`` (enters the
+        model), ``reason`` (why an in-window run was left out, else ``""``),
+        ``ramp``, ``log_o2_cost``, the regressors centred at the runner's
+        reference conditions ``heat_c_dev`` and ``drift_min_dev``, the speed
+        offset ``speed_cost_dev`` (:func:`daniels_cost_log_ratio`), the reference conditions (baseline medians of the
+        runs in the model) ``reference_temp_c``, ``reference_minutes`` and
+        ``reference_gas_m_min``, and ``use_temp`` (the runner's runs mostly
+        have a temperature; see ``MIN_TEMP_FRACTION``).
+    """
+    missing = [c for c in _METRIC_COLUMNS if c not in metrics.columns]
+    if missing:
+        raise ValueError(
+            "The 'metrics' parameter of prepare_runs must have the run_metrics columns; "
+            f"missing {missing}."
+        )
+    keep = list(_METRIC_COLUMNS) + (["defaulted"] if "defaulted" in metrics.columns else [])
+    m = metrics[keep].copy()
+    m["runner_id"] = m["runner_id"].astype(str)
+    b = blocks[["runner_id", "block_start", "block_end", "baseline_start"]].copy()
+    b["runner_id"] = b["runner_id"].astype(str)
+    m = m.merge(b, on="runner_id", how="inner")
+    m = m.sort_values(["runner_id", "date"], kind="stable").reset_index(drop=True)
+    if "defaulted" not in m.columns:
+        m["defaulted"] = False
+
+    date = pd.to_datetime(m["date"])
+    day = date.dt.normalize()
+    start = pd.to_datetime(m["block_start"])
+    end = pd.to_datetime(m["block_end"])
+    in_window = (day >= pd.to_datetime(m["baseline_start"])) & (day <= end)
+    in_window = in_window.fillna(False).astype(bool)
+    m["in_window"] = in_window
+    m["period"] = np.where(~in_window, "outside", np.where(day < start, "baseline", "block"))
+
+    cost = pd.to_numeric(m["o2_cost_ml_kg_km"], errors="coerce").astype(float)
+    gas = pd.to_numeric(m["gas_m_min"], errors="coerce").astype(float)
+    temp = pd.to_numeric(m["temp_c"], errors="coerce").astype(float)
+    minutes = pd.to_numeric(m["duration_s"], errors="coerce").astype(float) / 60.0
+    steady = m["steady"].fillna(False).astype(bool)
+    cost_ok = np.isfinite(cost) & (cost > 0) & np.isfinite(gas) & (gas > 0) & np.isfinite(minutes)
+    candidate = in_window & steady & cost_ok
+
+    has_temp = candidate & temp.notna()
+    n_cand = candidate.groupby(m["runner_id"]).transform("sum")
+    n_temp = has_temp.groupby(m["runner_id"]).transform("sum")
+    use_temp = (n_temp >= np.maximum(3, MIN_TEMP_FRACTION * n_cand)) & (n_cand > 0)
+    used = candidate & (~use_temp | temp.notna())
+    m["use_temp"] = use_temp
+    m["used"] = used
+
+    reason = pd.Series("", index=m.index, dtype=object)
+    given = m["exclude_reason"].astype(object).where(m["exclude_reason"].notna(), "")
+    given = given.map(str).str.strip()
+    not_steady = in_window & ~steady
+    reason[not_steady] = given[not_steady].where(given[not_steady] != "", "not steady")
+    reason[in_window & steady & ~cost_ok] = "no oxygen cost"
+    reason[candidate & ~used] = "no temperature"
+    m["reason"] = reason
+
+    # Day-level ramp: 0 up to block_start, 1 from block_end on (the last day
+    # of the block is its end), linear in between.
+    span = (end - start).where(end > start, _DAY)
+    m["ramp"] = ((day - start) / span).clip(lower=0.0, upper=1.0).astype(float)
+
+    log_gas = np.log(gas.where(gas > 0))
+    refs = pd.DataFrame(
+        {"temp": temp.where(used), "minutes": minutes.where(used), "log_gas": log_gas.where(used)}
+    )
+    by_runner = m["runner_id"]
+    overall = refs.groupby(by_runner).median()
+    base = refs.loc[used & m["period"].eq("baseline")].groupby(by_runner).median()
+    ref = base.reindex(overall.index).fillna(overall).reindex(by_runner.to_numpy())
+    ref.index = m.index
+    m["reference_temp_c"] = ref["temp"]
+    m["reference_minutes"] = ref["minutes"]
+    m["reference_gas_m_min"] = np.exp(ref["log_gas"])
+
+    def heat(t):
+        return (t - HEAT_ONSET_C).clip(lower=0.0)
+
+    def drift(t):
+        return (t - DRIFT_ONSET_MIN).clip(lower=0.0)
+
+    m["log_o2_cost"] = np.log(cost.where(cost > 0))
+    m["heat_c_dev"] = np.where(use_temp, heat(temp) - heat(ref["temp"]), 0.0)
+    m["drift_min_dev"] = drift(minutes) - drift(ref["minutes"])
+    m["speed_cost_dev"] = daniels_cost_log_ratio(gas.where(gas > 0), np.exp(ref["log_gas"]))
+    return m

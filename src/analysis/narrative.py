@@ -1,0 +1,407 @@
+"""Report sentences: result frames in, Markdown out.
+
+The answer in one sentence, headers, captions and the methods note, built
+from the computed numbers so that the notebooks only call functions and a
+test can read a sentence exactly as the report prints it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis.formatting import (
+    NBSP,
+    as_mapping,
+    display_name,
+    format_change,
+    format_date,
+    format_number,
+    format_p,
+    format_pct,
+    md_escape,
+)
+from analysis.models import HEAT_ONSET_C
+from analysis.schema import EXERCISE_CATEGORIES
+from analysis.strength import unknown_exercises
+
+_BLOCK_SOURCE_TEXT = {
+    "blocks.csv": "explicit (blocks.csv)",
+    "inferred": "inferred from the strength log",
+    "squad (control)": "the squad's block dates (control: no strength block of their own)",
+    "none": "none: nobody in the squad has a strength block",
+}
+
+_VERDICT_TEXT = {
+    "improved": "improved: more economical (the whole interval is below zero)",
+    "worsened": "worsened: less economical (the whole interval is above zero)",
+    "no clear change": "no clear change (the interval includes zero)",
+}
+
+
+def training_summary(weekly: pd.DataFrame, block: Mapping | pd.Series) -> str:
+    """Running and strength per week in the baseline and in the block (Markdown)."""
+    block = as_mapping(block)
+    if pd.isna(block.get("block_start")) or weekly.empty:
+        return "No block dates: training is shown without a baseline/block comparison."
+    week = pd.to_datetime(weekly["week"])
+    start, end = pd.Timestamp(block["block_start"]), pd.Timestamp(block["block_end"])
+    base = weekly.loc[(week >= pd.Timestamp(block["baseline_start"])) & (week < start)]
+    during = weekly.loc[(week >= start) & (week <= end)]
+    parts = []
+    for label, frame in (("baseline", base), ("block", during)):
+        if frame.empty:
+            continue
+        km = format_number(frame["running_km"].mean(), 0)
+        sessions = format_number(frame.get("strength_sessions", pd.Series(0.0)).mean(), 1)
+        parts.append(f"{label}: {km} km and {sessions} strength sessions per week")
+    text = "Average per week, " + "; ".join(parts) + "."
+    cats = [
+        (c.replace("_", " "), during[f"strength_sessions_{c}"].mean())
+        for c in EXERCISE_CATEGORIES
+        if f"strength_sessions_{c}" in during and during[f"strength_sessions_{c}"].sum() > 0
+    ]
+    if cats:
+        text += (
+            " In the block, sessions with "
+            + ", ".join(f"{name} work {format_number(v, 1)}" for name, v in cats)
+            + " per week."
+        )
+    return text
+
+
+def block_source_text(source: str) -> str:
+    """How the block dates were found, in words."""
+    return _BLOCK_SOURCE_TEXT.get(str(source), str(source))
+
+
+def runner_header(
+    runner: Mapping | pd.Series, block: Mapping | pd.Series, metrics: pd.DataFrame
+) -> str:
+    """Markdown title and the runner's period, block and baseline."""
+    runner, block = as_mapping(runner), as_mapping(block)
+    rid = str(runner["runner_id"])
+    name = display_name(runner)
+    dates = (
+        pd.to_datetime(metrics["date"]) if len(metrics) else pd.Series([], dtype="datetime64[ns]")
+    )
+    period = (
+        f"{format_date(dates.min())} to {format_date(dates.max())} ({len(metrics)} runs)"
+        if len(dates)
+        else "no runs"
+    )
+    lines = [
+        f"# Running economy: {md_escape(name)}",
+        "",
+        f"**Runner** {md_escape(rid)} · **group** {md_escape(str(block.get('group', '')))} · "
+        f"**training log** {period}  ",
+    ]
+    if pd.isna(block.get("block_start")):
+        lines.append(f"**Strength block** {block_source_text(block.get('block_source', 'none'))}")
+    else:
+        weeks = block.get("block_weeks")
+        weeks_text = f" ({weeks:g} weeks)" if weeks is not None and np.isfinite(weeks) else ""
+        lines.append(
+            f"**Strength block** {format_date(block['block_start'])} to "
+            f"{format_date(block['block_end'])}{weeks_text}, "
+            f"{block_source_text(block.get('block_source', ''))}  "
+        )
+        baseline_end = pd.Timestamp(block["block_start"]) - pd.Timedelta(days=1)
+        lines.append(
+            f"**Baseline** {format_date(block['baseline_start'])} to {format_date(baseline_end)}"
+        )
+    return "\n".join(lines)
+
+
+def _ratio_text(change_pct: float, typical_error_pct: float) -> str:
+    if not np.isfinite(typical_error_pct) or typical_error_pct <= 0:
+        return ""
+    ratio = abs(change_pct) / typical_error_pct
+    te = format_pct(typical_error_pct, signed=False)
+    if ratio < 1:
+        return (
+            f"; the change is smaller than the typical error of a single run ({te}): "
+            "it shows in the trend over many runs, not from one run to the next"
+        )
+    return f"; the change is {ratio:.1f} times the typical error of a single run ({te})"
+
+
+def answer_sentence(row: Mapping | pd.Series, name: str | None = None) -> str:
+    """The report's answer in one sentence (Markdown), from one :func:`analyze` row.
+
+    Says the change in oxygen cost with its 95 % CI, the verdict and how the
+    change compares with the typical error of a single measurement (the
+    per-run residual SD, Hopkins 2000). A runner without an estimate gets the
+    reason instead.
+    """
+    row = as_mapping(row)
+    who = name or str(row["runner_id"])
+    lab = row.get("method") == "lab"
+    what = "In the lab tests" if lab else "From the steady runs"
+    verdict = str(row.get("verdict", ""))
+    change = row.get("o2_cost_change_pct")
+    if verdict.startswith("insufficient data") or change is None or not np.isfinite(change):
+        reason = verdict.split(":", 1)[1].strip() if ":" in verdict else verdict
+        return (
+            f"**{what}, the question cannot be answered for {md_escape(who)} yet**: "
+            f"{md_escape(reason) or 'no estimate'}."
+        )
+    control = str(row.get("group", "")).strip().lower() == "control"
+    span = "from before to after the block" if lab else "from the baseline to the end of the block"
+    context = " (a control runner, so this is the change without strength work)" if control else ""
+    change_text = format_change(change, row["ci_low_pct"], row["ci_high_pct"])
+    sentence = (
+        f"{what}, {md_escape(who)}'s oxygen cost of running changed by **{change_text}** "
+        f"{span}{context}: **{_VERDICT_TEXT.get(verdict, verdict)}**"
+        f"{_ratio_text(float(change), float(row.get('typical_error_pct', np.nan)))}."
+    )
+    return sentence
+
+
+def squad_sentence(squad: pd.DataFrame) -> str:
+    """The squad model's answer (Markdown) from :func:`analysis.models.squad_model`."""
+    rows = squad.set_index("effect")
+    notes = "; ".join(n for n in squad["note"].dropna().astype(str).unique() if n)
+    if "strength minus control" in rows.index and np.isfinite(
+        rows.loc["strength minus control", "estimate_pct"]
+    ):
+        r = rows.loc["strength minus control"]
+        text = (
+            "Across the squad, the strength group's change in oxygen cost differed from the "
+            f"controls' by **{format_change(r['estimate_pct'], r['ci_low_pct'], r['ci_high_pct'])}** "
+            f"(mixed model over {int(r['n_runners'])} runners; CI: {r['ci_method']})."
+        )
+    else:
+        present = [
+            e
+            for e in ("strength change", "control change")
+            if e in rows.index and np.isfinite(rows.loc[e, "estimate_pct"])
+        ]
+        if not present:
+            return f"**No squad estimate**: {md_escape(notes) or 'the squad model could not be fitted'}."
+        r = rows.loc[present[0]]
+        text = (
+            f"Across the squad, the {present[0]} in oxygen cost was "
+            f"**{format_change(r['estimate_pct'], r['ci_low_pct'], r['ci_high_pct'])}** "
+            f"(mixed model over {int(r['n_runners'])} runners; CI: {r['ci_method']})."
+        )
+    if notes:
+        text += f" Note: {md_escape(notes)}."
+    return text
+
+
+def unknown_exercises_note(strength: pd.DataFrame) -> str:
+    """Markdown naming the exercises that were not recognised ("" when none).
+
+    Unrecognised names are counted in the ``other`` category, never dropped;
+    the note lets the coach rename them or add a ``category`` column.
+    """
+    if strength.empty or "exercise" not in strength.columns:
+        return ""
+    rows = strength
+    if "category" in rows.columns:
+        rows = rows.loc[rows["category"].astype(object) == "other"]
+    names = unknown_exercises(rows["exercise"])
+    if not names:
+        return ""
+    counts = rows["exercise"].astype(str).str.strip().str.lower().value_counts()
+    listed = ", ".join(f"{md_escape(n)} ({int(counts.get(n.lower(), 0))})" for n in names)
+    return (
+        f"Exercise names not recognised, counted as *other* ({len(names)}): {listed}. "
+        "Rename them in strength.csv or give a `category` column to classify them."
+    )
+
+
+def squad_header(dataset_name: str, results: pd.DataFrame, blocks: pd.DataFrame) -> str:
+    """Markdown title of the squad report: runners per group and the block dates."""
+    field = results.loc[results["method"].eq("field_hr")]
+    groups = field["group"].astype(str).value_counts()
+    group_text = ", ".join(f"{n} {g}" for g, n in groups.items())
+    own = blocks.loc[blocks["runner_id"].isin(field["runner_id"])]
+    lines = [
+        f"# Squad report: {md_escape(dataset_name)}",
+        "",
+        f"**Runners** {len(field)} ({group_text})  ",
+    ]
+    sources = own["block_source"].astype(str).value_counts()
+    if own["block_start"].notna().any():
+        lines.append(
+            f"**Strength blocks** {format_date(own['block_start'].min())} to "
+            f"{format_date(own['block_end'].max())}; dates "
+            + ", ".join(f"{block_source_text(s)}: {n}" for s, n in sources.items())
+        )
+    else:
+        lines.append("**Strength blocks** none in the squad")
+    return "\n".join(lines)
+
+
+def dose_sentence(response: pd.DataFrame, dose: str = "sessions_per_week") -> str:
+    """The dose-response slope in words (Markdown), from :func:`analysis.models.dose_response`."""
+    rows = response.loc[response["dose"].eq(dose)]
+    if rows.empty:
+        return "No dose-response estimate."
+    r = rows.iloc[0]
+    if not np.isfinite(r["slope_pct"]):
+        return f"No dose-response estimate: {md_escape(r['note']) or 'not enough runners'}."
+    step = f"{r['dose_step']:g} {r['dose_unit']}"
+    return (
+        f"Across {int(r['n_runners'])} strength runners, each additional {step} went with a "
+        f"change in oxygen cost of {format_number(r['slope_pct'], 2, signed=True)} percentage points "
+        f"(95{NBSP}% CI {format_number(r['ci_low_pct'], 2, signed=True)} to "
+        f"{format_number(r['ci_high_pct'], 2, signed=True)}; p {format_p(r['p_value'])}). "
+        "Runners chose or were given their dose, so this is an association, not a dose effect."
+    )
+
+
+def _term_words(term: str) -> str:
+    onset = HEAT_ONSET_C
+    words = {
+        "temp_c_dev": "air temperature",
+        "heat_c_dev": f"heat (air temperature above {onset:g} °C)" if onset else "heat",
+        "drift_min_dev": "cardiac drift (run time beyond an hour)",
+        "drift_km_dev": "cardiac drift (distance beyond 12 km)",
+        "offset(speed_cost_dev)": (
+            "speed (a fixed adjustment along Daniels & Gilbert's cost-speed curve, "
+            "so speed cannot absorb the change)"
+        ),
+    }
+    return words.get(term, term.replace("_", " "))
+
+
+def _se_words(se_method: str) -> str:
+    if "Newey-West" in se_method or "HAC" in se_method:
+        return (
+            "Newey-West standard errors, which stay valid when the residuals of runs on "
+            "nearby days are correlated (Newey & West 1987)"
+        )
+    if se_method.startswith("GLS"):
+        return (
+            "generalised least squares with serially correlated errors (an AR(1) process in "
+            "days plus white noise, variances estimated by REML), the model-based alternative "
+            "to Newey-West standard errors (Newey & West 1987) for runs on nearby days"
+        )
+    return md_escape(se_method) if se_method else "its standard errors"
+
+
+def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
+    """What the economy figure shows, with the runner's numbers (Markdown)."""
+    row = as_mapping(row)
+    n_used = int(fit_frame["used"].astype(bool).sum())
+    text = f"{n_used} steady runs entered the model."
+    temp, gas = row.get("reference_temp_c"), row.get("reference_gas_m_min")
+    if gas is not None and np.isfinite(gas):
+        text += (
+            f" Reference conditions (the runner's baseline medians): "
+            f"{format_number(temp, 1)} °C and {format_number(gas * 0.06, 1)} km/h grade-adjusted."
+        )
+    coef = row.get("temp_coef_pct_per_c")
+    if coef is not None and np.isfinite(coef):
+        onset = HEAT_ONSET_C
+        per = f"per °C above {onset:g} °C" if onset else "per °C"
+        text += (
+            " Heart rate, and with it the estimated cost, changed by "
+            f"{format_change(coef, row['temp_coef_ci_low_pct_per_c'], row['temp_coef_ci_high_pct_per_c'], 2)} "
+            f"{per}; the filled dots take out this and the other adjustments."
+        )
+    elif n_used:
+        text += " No temperature adjustment (too few runs with an air temperature)."
+    return text
+
+
+def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = None) -> str:
+    """The runner report's methods note, with this runner's model (Markdown).
+
+    ``lab_rows`` are the runner's ``lab`` rows of :func:`analysis.models.analyze`;
+    when there are any, a paragraph says how the lab change and its CI were
+    computed and what the CI leaves out.
+    """
+    row = as_mapping(row)
+    terms = [t.strip() for t in str(row.get("model_terms") or "").split("+")]
+    confounders = [_term_words(t) for t in terms if t and t not in ("1", "ramp")]
+    model = (
+        "Log oxygen cost is regressed on a baseline level and a ramp rising linearly through "
+        "the block"
+        + (", adjusted for " + ", ".join(confounders) if confounders else "")
+        + " (centred on the runner's baseline conditions). The change is the ramp's effect "
+        "at the end of the block; its 95 % confidence interval comes from "
+        + _se_words(str(row.get("se_method") or ""))
+        + ". The typical error is the residual variation of a single run (Hopkins 2000)."
+    )
+    if not row.get("model_terms"):
+        model = "This runner could not be modelled: " + md_escape(str(row.get("verdict", ""))) + "."
+    return "\n\n".join(
+        [
+            "## Methods",
+            "**Field estimate.** On each steady run (easy, long, recovery, tempo and threshold "
+            "runs long enough and with heart rate in the usable range; intervals and races are "
+            "left out) the fraction of heart-rate reserve is taken as the fraction of VO2 "
+            "reserve (Swain & Leutholtz 1997), giving VO2 from the runner's resting and maximal "
+            "heart rate and VO2max. Dividing by the grade-adjusted speed (Minetti et al. 2002) "
+            "gives the oxygen cost per kilometre on the flat. Race VDOT follows Daniels & "
+            "Gilbert (1979).",
+            f"**Model.** {model}",
+            *(
+                [
+                    "**Lab estimate.** Oxygen cost is measured on each treadmill stage and "
+                    "interpolated to a reference speed shared by the tests before and after the "
+                    "block. Its confidence interval reflects the stage-to-stage noise of those "
+                    "two tests only: the day-to-day variation of submaximal VO2 (about 1.5-3 % "
+                    "in trained runners; Saunders et al. 2004) cannot be estimated from one test "
+                    "on each side and is not in it, so a lab change of a few percent is less "
+                    "certain than its interval suggests."
+                ]
+                if lab_rows is not None and len(lab_rows)
+                else []
+            ),
+            "**Caveat.** A heart-rate based estimate cannot separate economy from aerobic "
+            "fitness: a lower heart rate at the same pace means either a lower oxygen cost or a "
+            "higher VO2max. Lab tests, which measure oxygen uptake directly, separate them.",
+            "*References.* Swain DP, Leutholtz BC (1997) Med Sci Sports Exerc 29:410-414. "
+            "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
+            "93:1039-1046. Newey WK, West KD (1987) Econometrica 55:703-708. Hopkins WG (2000) "
+            "Sports Med 30:1-15."
+            + (
+                " Saunders PU et al. (2004) Med Sci Sports Exerc 36:1972-1976."
+                if lab_rows is not None and len(lab_rows)
+                else ""
+            ),
+        ]
+    )
+
+
+def squad_methods_markdown(squad: pd.DataFrame) -> str:
+    """The squad report's methods note (Markdown), with the CI method actually used."""
+    methods = sorted({str(m) for m in squad["ci_method"].dropna() if str(m)})
+    random = sorted({str(m) for m in squad["random_effects"].dropna() if str(m)})
+    ci_text = (
+        "Its confidence intervals: " + "; ".join(md_escape(m) for m in methods) + "."
+        if methods
+        else "The squad model could not be fitted."
+    )
+    return "\n\n".join(
+        [
+            "## Methods",
+            "Each runner's change comes from their own model (see a runner report): log oxygen "
+            "cost, estimated from heart rate on steady runs (Swain & Leutholtz 1997) at "
+            "grade-adjusted speed (Minetti et al. 2002), on a baseline level and a linear ramp "
+            "through the block with adjustments for the conditions of each run, its confidence "
+            "interval allowing for correlated errors on nearby days (Newey & West 1987). "
+            "Control runners are modelled over the squad's block dates.",
+            "The squad model is a linear mixed model over all runners' steady runs with a "
+            "random "
+            + (" / ".join(md_escape(r) for r in random) if random else "intercept")
+            + " per runner (Laird & Ware 1982); the strength-minus-control difference is the "
+            "interaction of the ramp with the group. "
+            + ci_text
+            + " Without a control group a change cannot be separated from seasonal trends. The "
+            "dose-response slope is an association across runners, not a controlled dose effect.",
+            "**Caveat.** Heart-rate based estimates cannot separate economy from aerobic "
+            "fitness; only lab tests measure oxygen uptake directly.",
+            "*References.* Swain DP, Leutholtz BC (1997) Med Sci Sports Exerc 29:410-414. "
+            "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
+            "93:1039-1046. Newey WK, West KD (1987) Econometrica 55:703-708. Hopkins WG (2000) "
+            "Sports Med 30:1-15. Laird NM, Ware JH (1982) Biometrics 38:963-974.",
+        ]
+    )

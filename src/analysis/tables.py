@@ -1,0 +1,227 @@
+"""Report tables: result frames in, formatted frames (strings) out, and their HTML.
+
+Each ``*_table`` function takes a frame the library computed and returns
+one with the columns and cell text a report shows; :func:`html_table`
+renders it. Nothing here computes a statistic.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Mapping
+
+import pandas as pd
+
+from analysis.formatting import (
+    as_mapping,
+    format_change,
+    format_date,
+    format_int,
+    format_number,
+    format_p,
+)
+
+
+def html_table(frame: pd.DataFrame, *, caption: str | None = None, long: bool = False) -> str:
+    """An HTML table of already formatted cells (escaped; no index).
+
+    ``caption`` is printed above the table and kept on its page; ``long=True``
+    lets a long table break across pages (its header repeats).
+    """
+    cells = frame.astype(object).where(frame.notna(), "").astype(str)
+    # Numbers (and "n/a") are right-aligned, text left-aligned.
+    numeric = [
+        bool(len(cells)) and cells[c].str.match(r"^([+\u2212-]?\d|n/a$|< ?0\.|$)").all()
+        for c in cells.columns
+    ]
+    align = ['class="num"' if n else 'class="text"' for n in numeric]
+    head = "".join(
+        f"<th {a}>{html.escape(str(c))}</th>" for c, a in zip(frame.columns, align, strict=True)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(f"<td {a}>{html.escape(v)}</td>" for v, a in zip(row, align, strict=True))
+        + "</tr>"
+        for row in cells.itertuples(index=False)
+    )
+    css = "runeco long" if long else "runeco"
+    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    return f'<table class="{css}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
+
+
+def results_table(results: pd.DataFrame) -> pd.DataFrame:
+    """One formatted row per method of :func:`analysis.models.analyze` output."""
+    methods = {"field_hr": "field (heart rate)", "lab": "lab test"}
+    return pd.DataFrame(
+        {
+            "method": results["method"].map(methods).fillna(results["method"]),
+            "oxygen cost [ml/kg/km], baseline to end": [
+                f"{format_number(b, 1)} to {format_number(e, 1)}"
+                for b, e in zip(
+                    results["baseline_o2_cost_ml_kg_km"],
+                    results["end_o2_cost_ml_kg_km"],
+                    strict=True,
+                )
+            ],
+            "change (95 % CI)": [
+                format_change(c, lo, hi)
+                for c, lo, hi in zip(
+                    results["o2_cost_change_pct"],
+                    results["ci_low_pct"],
+                    results["ci_high_pct"],
+                    strict=True,
+                )
+            ],
+            "p": results["p_value"].map(format_p),
+            "runs or stages (baseline, block)": [
+                f"{format_int(b)}, {format_int(k)}"
+                for b, k in zip(results["n_baseline_runs"], results["n_block_runs"], strict=True)
+            ],
+            "verdict": results["verdict"].astype(str),
+        }
+    )
+
+
+def exclusions_table(fit_frame: pd.DataFrame, n_quarantined: int = 0) -> pd.DataFrame:
+    """Runs used and left out, by reason (``RunnerFit.frame``)."""
+    frame = fit_frame
+    period = frame["period"].astype(str)
+    used = frame["used"].astype(bool)
+    rows = [
+        ("used in the model: baseline", int((used & period.eq("baseline")).sum())),
+        ("used in the model: block", int((used & period.eq("block")).sum())),
+    ]
+    window = ~period.eq("outside")
+    left = frame.loc[window & ~used, "exclude_reason"].astype(str).replace("", "other")
+    rows += [(f"left out: {reason}", int(n)) for reason, n in left.value_counts().items()]
+    outside = int((~window).sum())
+    if outside:
+        rows.append(("outside the baseline and block (not analysed)", outside))
+    if n_quarantined:
+        rows.append(("quarantined rows in runs.csv (not loaded)", int(n_quarantined)))
+    return pd.DataFrame(rows, columns=["runs", "count"])
+
+
+def parameters_table(parameters: Mapping | pd.Series) -> pd.DataFrame:
+    """HRrest, HRmax and VO2max with their sources (:func:`analysis.metrics.runner_parameters`)."""
+    p = as_mapping(parameters)
+    rows = []
+    for label, value, unit, source in (
+        ("resting heart rate", "hr_rest_bpm", "bpm", "hr_rest_source"),
+        ("maximal heart rate", "hr_max_bpm", "bpm", "hr_max_source"),
+        ("VO2max", "vo2max_ml_kg_min", "ml/kg/min", "vo2max_source"),
+    ):
+        src = str(p.get(source, ""))
+        rows.append(
+            (
+                label,
+                f"{format_number(p.get(value), 0 if unit == 'bpm' else 1)} {unit}",
+                src,
+                "DEFAULT: set it in runners.csv" if src == "default" else "",
+            )
+        )
+    return pd.DataFrame(rows, columns=["parameter", "value", "source", "note"])
+
+
+def quarantine_table(quarantine: pd.DataFrame) -> pd.DataFrame:
+    """Quarantined rows: file, line, column, value and reason."""
+    cols = ["file", "line", "column", "value", "reason"]
+    if quarantine.empty:
+        return pd.DataFrame(columns=cols)
+    out = quarantine.loc[:, [c for c in cols if c in quarantine]].copy()
+    out["line"] = out["line"].map(format_int)
+    return out.sort_values(["file", "line"], kind="stable")
+
+
+def squad_table(per_runner: pd.DataFrame, runners: pd.DataFrame | None = None) -> pd.DataFrame:
+    """One formatted row per runner and method: group, change (95 % CI), verdict, runs."""
+    frame = per_runner.copy()
+    names = {}
+    if runners is not None and "name" in runners:
+        names = dict(zip(runners["runner_id"].astype(str), runners["name"].fillna(""), strict=True))
+    return pd.DataFrame(
+        {
+            "runner": frame["runner_id"].astype(str),
+            "name": frame["runner_id"].astype(str).map(names).fillna(""),
+            "group": frame["group"].astype(str),
+            "method": frame["method"]
+            .map({"field_hr": "field", "lab": "lab"})
+            .fillna(frame["method"]),
+            "change (95 % CI)": [
+                format_change(c, lo, hi)
+                for c, lo, hi in zip(
+                    frame["o2_cost_change_pct"],
+                    frame["ci_low_pct"],
+                    frame["ci_high_pct"],
+                    strict=True,
+                )
+            ],
+            "verdict": frame["verdict"].astype(str),
+            "runs (baseline, block)": [
+                f"{format_int(b)}, {format_int(k)}"
+                for b, k in zip(frame["n_baseline_runs"], frame["n_block_runs"], strict=True)
+            ],
+        }
+    )
+
+
+def lab_table(at_speed: pd.DataFrame) -> pd.DataFrame:
+    """Each lab test day at the common reference speed (:func:`analysis.metrics.lab_economy_at_speed`)."""
+    return pd.DataFrame(
+        {
+            "test day": at_speed["date"].map(format_date),
+            "reference speed [km/h]": at_speed["reference_speed_kmh"].map(
+                lambda v: format_number(v, 1)
+            ),
+            "VO2 [ml/kg/min]": at_speed["vo2_ml_kg_min"].map(lambda v: format_number(v, 1)),
+            "oxygen cost [ml/kg/km]": at_speed["o2_cost_ml_kg_km"].map(
+                lambda v: format_number(v, 1)
+            ),
+            "energy cost [J/kg/m]": at_speed["energy_cost_j_kg_m"].map(
+                lambda v: format_number(v, 2)
+            ),
+            "stages": at_speed["n_stages"].map(format_int),
+        }
+    )
+
+
+def effects_table(squad: pd.DataFrame) -> pd.DataFrame:
+    """The squad model's effects (:func:`analysis.models.squad_model`), formatted."""
+    return pd.DataFrame(
+        {
+            "effect": squad["effect"].astype(str),
+            "estimate (95 % CI)": [
+                format_change(e, lo, hi)
+                for e, lo, hi in zip(
+                    squad["estimate_pct"], squad["ci_low_pct"], squad["ci_high_pct"], strict=True
+                )
+            ],
+            "p": squad["p_value"].map(format_p),
+            "runners": squad["n_runners"].map(format_int),
+            "runs": squad["n_runs"].map(format_int),
+            "CI method": squad["ci_method"].fillna("").astype(str),
+        }
+    )
+
+
+def adherence_table(doses: pd.DataFrame) -> pd.DataFrame:
+    """Strength work per runner during the block (:func:`analysis.models.runner_doses`)."""
+    return pd.DataFrame(
+        {
+            "runner": doses["runner_id"].astype(str),
+            "group": doses["group"].astype(str),
+            "block weeks": doses["block_weeks"].map(lambda v: format_number(v, 1)),
+            "sessions": doses["sessions"].map(format_int),
+            "sessions/week": doses["sessions_per_week"].map(lambda v: format_number(v, 1)),
+            "heavy/week": doses["sessions_per_week_heavy"].map(lambda v: format_number(v, 1)),
+            "explosive/week": doses["sessions_per_week_explosive"].map(
+                lambda v: format_number(v, 1)
+            ),
+            "plyometric/week": doses["sessions_per_week_plyometric"].map(
+                lambda v: format_number(v, 1)
+            ),
+            "volume load [kg/week]": doses["volume_load_kg_per_week"].map(
+                lambda v: format_number(v, 0)
+            ),
+        }
+    )

@@ -1,0 +1,39 @@
+"""Fixtures of the tests in tests/models."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.models import (
+    analyze,
+)
+from tests.models._support_models import EVIDENCE_RUNNERS, EVIDENCE_SEEDS, _squad
+
+
+@pytest.fixture(scope="module")
+def evidence(tmp_path_factory):
+    """analyze() on 10 simulated squads of 60 runners (600 runners), beside the truth."""
+    root = tmp_path_factory.mktemp("evidence")
+    rows = []
+    for seed in EVIDENCE_SEEDS:
+        ds, truth = _squad(root, f"s{seed}", n_runners=EVIDENCE_RUNNERS, seed=seed)
+        out = analyze(ds).merge(
+            truth[["runner_id", "o2_cost_change_pct"]].rename(
+                columns={"o2_cost_change_pct": "truth_pct"}
+            ),
+            on="runner_id",
+        )
+        rows.append(out.assign(seed=seed))
+    out = pd.concat(rows, ignore_index=True)
+    out["error_pp"] = out["o2_cost_change_pct"] - out["truth_pct"]
+    out["covered"] = (out["ci_low_pct"] <= out["truth_pct"]) & (
+        out["truth_pct"] <= out["ci_high_pct"]
+    )
+    return out
+
+
+@pytest.fixture(scope="module")
+def small(tmp_path_factory):
+    ds, truth = _squad(tmp_path_factory.mktemp("small"), "small", n_runners=8, seed=2026)
+    return ds, truth, analyze(ds)

@@ -1,0 +1,103 @@
+"""The block model: per-runner change with honest CIs, the lab path, the squad model
+and dose-response, checked against the simulator's known truth."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.errors import DataError
+from analysis.io import load_dataset
+from analysis.models import (
+    ANALYZE_COLUMNS,
+    EXTRA_COLUMNS,
+    analyze,
+)
+from analysis.simulate import simulate_squad
+from tests.models._support_models import DATA_FORMAT_ANALYZE_COLUMNS, NUMBERS, _field, _squad
+
+
+def test_columns_follow_data_format_exactly(small):
+    _, _, out = small
+    assert list(ANALYZE_COLUMNS) == DATA_FORMAT_ANALYZE_COLUMNS
+    assert list(out.columns) == DATA_FORMAT_ANALYZE_COLUMNS + list(EXTRA_COLUMNS)
+    assert set(out["method"]) == {"field_hr", "lab"}
+    assert (out["verdict"].isin(["improved", "worsened", "no clear change"])).all()
+    # verdict follows the CI, change follows the two values
+    field = _field(out)
+    np.testing.assert_allclose(
+        field["o2_cost_change_pct"],
+        100 * (field["end_o2_cost_ml_kg_km"] / field["baseline_o2_cost_ml_kg_km"] - 1),
+    )
+    assert ((field["ci_high_pct"] < 0) == (field["verdict"] == "improved")).all()
+    assert (out["block_source"].isin(["blocks.csv", "inferred", "squad (control)"])).all()
+
+
+def test_every_runner_gets_a_field_row_in_runners_csv_order(small):
+    ds, truth, out = small
+    assert list(_field(out)["runner_id"]) == list(ds.runners["runner_id"])
+    lab_runners = set(truth.loc[truth["lab_tested"], "runner_id"])
+    assert set(out.loc[out["method"] == "lab", "runner_id"]) == lab_runners
+    # each lab row directly follows its runner's field row
+    methods = out.groupby("runner_id", sort=False)["method"].agg(list)
+    assert all(m[0] == "field_hr" for m in methods)
+
+
+def test_dirty_dataset_still_gives_every_runner_a_row(tmp_path):
+    ds, _ = _squad(tmp_path, "dirty", n_runners=12, seed=4, bad_rows=14, missing_fraction=0.2)
+    q = ds.quarantine.loc[ds.quarantine["file"] == "runs.csv"]
+    assert len(q) > 0
+    out = analyze(ds)
+    field = _field(out).set_index("runner_id")
+    assert list(field.index) == list(ds.runners["runner_id"])
+    per_runner_q = q.drop_duplicates(["runner_id", "line"]).groupby("runner_id").size()
+    known = per_runner_q.loc[per_runner_q.index.isin(field.index)]
+    assert len(known) > 0
+    for rid, k in known.items():
+        assert f"quarantined: {k}" in field.loc[rid, "excluded_reasons"]
+        assert field.loc[rid, "n_excluded_runs"] >= k
+    assert field["excluded_reasons"].str.contains("no heart rate").any()
+    assert field["excluded_reasons"].str.contains("no temperature").any()
+
+
+def test_insufficient_data_rows_have_the_reason_and_no_numbers(tmp_path):
+    folder = simulate_squad(tmp_path / "sq", n_runners=6, seed=12, lab_tests=False)
+    runs = pd.read_csv(folder / "runs.csv")
+    date = pd.to_datetime(runs["date"])
+    few = (runs["runner_id"] == "R01") & (date < pd.Timestamp("2026-02-16"))
+    keep = ~few | (few.cumsum() <= 3)  # R01: 3 baseline runs left
+    runs = runs.loc[keep & (runs["runner_id"] != "R03")].copy()  # R03: no runs at all
+    runs.loc[runs["runner_id"] == "R02", ["avg_hr_bpm", "max_hr_bpm"]] = np.nan  # R02: no HR
+    runs.to_csv(folder / "runs.csv", index=False)
+    out = _field(analyze(load_dataset(folder))).set_index("runner_id")
+    assert out.loc["R01", "verdict"].startswith("insufficient data: ")
+    assert "steady runs in the baseline" in out.loc["R01", "verdict"]
+    assert out.loc["R01", "n_baseline_runs"] < 8
+    assert out.loc["R02", "verdict"] == "insufficient data: no heart rate"
+    assert out.loc["R03", "verdict"] == "insufficient data: no runs"
+    bad = out.loc[["R01", "R02", "R03"], NUMBERS]
+    assert bad.isna().all().all()
+    assert not out.loc[["R04", "R05", "R06"], NUMBERS].isna().any().any()
+
+
+def test_runner_selection_and_unknown_runner(small):
+    ds, _, _ = small
+    out = analyze(ds, runner_ids=["R06", "R03"])
+    assert list(_field(out)["runner_id"]) == ["R06", "R03"]
+    # a control's squad block still comes from the whole squad
+    row = _field(out).set_index("runner_id").loc["R06"]
+    assert row["block_source"] == "squad (control)"
+    assert row["block_start"] == pd.Timestamp("2026-02-16")
+    with pytest.raises(DataError, match="runner.s. R99 not found"):
+        analyze(ds, runner_ids=["R99"])
+    with pytest.raises(ValueError, match="'errors' parameter of analyze must be one of"):
+        analyze(ds, errors="ols")
+    with pytest.raises(ValueError, match="'confounders' parameter of analyze"):
+        analyze(ds, confounders=("temp_c",))
+
+
+def test_progress_bar(small, capsys):
+    ds, _, _ = small
+    analyze(ds, runner_ids=["R01"], progress=True)
+    assert "analyze" in capsys.readouterr().err
