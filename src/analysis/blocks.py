@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.io.dataset import Dataset
+from analysis.schema import BASELINE_WEEKS
 from analysis.strength import week_start
 
 BLOCK_COLUMNS = (
@@ -172,7 +173,7 @@ def _clean_group(values: pd.Series) -> pd.Series:
     return text.where(text != "", None)
 
 
-def runner_blocks(dataset: Dataset, *, baseline_weeks: int = 6) -> pd.DataFrame:
+def runner_blocks(dataset: Dataset, *, baseline_weeks: int = BASELINE_WEEKS) -> pd.DataFrame:
     """The strength block and baseline window of every runner.
 
     Parameters

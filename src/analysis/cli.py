@@ -13,12 +13,19 @@ from datetime import date
 from pathlib import Path
 
 from analysis import __version__
+from analysis.errors import DataError
+from analysis.schema import BASELINE_WEEKS, SOURCE_KINDS
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from analysis.io.summary import validate_command
+    from analysis.io import load_dataset, validation_summary, write_quarantine
 
-    return validate_command(args.dataset, quarantine_path=args.quarantine)
+    ds = load_dataset(args.dataset)
+    print(validation_summary(ds))
+    if args.quarantine is not None:
+        written = write_quarantine(ds, args.quarantine)
+        print(f"quarantine table written to {written}")
+    return 1 if len(ds.quarantine) else 0
 
 
 def _cmd_simulate(args: argparse.Namespace) -> int:
@@ -68,27 +75,35 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
-    from analysis.io import load_dataset
+    from analysis.blocks import runner_blocks
+    from analysis.io import load_dataset, quarantined_row_count
+    from analysis.metrics import run_metrics
     from analysis.models import analyze, squad_summary
 
     ds = load_dataset(args.dataset)
+    metrics = run_metrics(ds)
+    blocks = runner_blocks(ds, baseline_weeks=args.baseline_weeks)
     per_runner = analyze(
         ds,
         runner_ids=args.runner or None,
         progress=not args.quiet,
         baseline_weeks=args.baseline_weeks,
+        metrics=metrics,
+        blocks=blocks,
     )
     _write_csv(per_runner, args.out)
     n_rows = len(per_runner)
     print(f"wrote {n_rows} rows ({per_runner['runner_id'].nunique()} runners) to {args.out}")
-    n_quarantined = len(ds.quarantine[["file", "line"]].drop_duplicates())
+    n_quarantined = quarantined_row_count(ds.quarantine)
     if n_quarantined:
         print(
             f"note: {n_quarantined} rows were quarantined on loading; "
             f"see `runeco validate {args.dataset} --quarantine FILE.csv`"
         )
     if args.squad_out:
-        squad = squad_summary(ds, per_runner, baseline_weeks=args.baseline_weeks)
+        squad = squad_summary(
+            ds, per_runner, baseline_weeks=args.baseline_weeks, metrics=metrics, blocks=blocks
+        )
         _write_csv(squad, args.squad_out)
         print(f"wrote squad model and dose-response ({len(squad)} rows) to {args.squad_out}")
     return 0
@@ -196,7 +211,7 @@ def build_parser() -> argparse.ArgumentParser:
         "--runners", type=_int_in(1, 100_000), default=8, help="number of runners (default 8)"
     )
     p.add_argument("--seed", type=_int_in(0), default=0, help="random seed (default 0)")
-    p.add_argument("--baseline-weeks", type=_weeks, default=6)
+    p.add_argument("--baseline-weeks", type=_weeks, default=BASELINE_WEEKS)
     p.add_argument("--block-weeks", type=_weeks, default=10)
     p.add_argument("--strength-fraction", type=_fraction, default=0.5)
     p.add_argument(
@@ -241,7 +256,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runner", action="append", metavar="ID", help="only this runner (repeatable)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="per-runner results")
     p.add_argument("--squad-out", metavar="FILE.csv", help="squad model and dose-response")
-    p.add_argument("--baseline-weeks", type=_weeks, default=6, help="baseline before the block (6)")
+    p.add_argument(
+        "--baseline-weeks",
+        type=_weeks,
+        default=BASELINE_WEEKS,
+        help=f"baseline before the block ({BASELINE_WEEKS})",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
 
@@ -257,7 +277,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fresh-kernels", action="store_true", help="a new kernel for every report (slower)"
     )
-    p.add_argument("--baseline-weeks", type=_weeks, default=6, help="baseline before the block (6)")
+    p.add_argument(
+        "--baseline-weeks",
+        type=_weeks,
+        default=BASELINE_WEEKS,
+        help=f"baseline before the block ({BASELINE_WEEKS})",
+    )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_report)
 
@@ -267,7 +292,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--name", help="runner's name, for a new runner")
     p.add_argument(
         "--kind",
-        choices=("fit", "gpx", "tcx", "garmin_csv", "strava_csv", "strong", "hevy", "fitnotes"),
+        choices=SOURCE_KINDS,
         help="force the source kind instead of recognising it from extension and header",
     )
     p.add_argument("--weight-unit", choices=("kg", "lb"), help="unit of Strong's weights")
@@ -286,8 +311,6 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    from analysis.errors import DataError
-
     try:
         return int(args.func(args) or 0)
     except DataError as exc:

@@ -825,7 +825,7 @@ def karvonen_target_hr(fraction, hr_rest_bpm, hr_max_bpm):
 # --------------------------------------------------------------------------
 
 
-def o2_cost(vo2_ml_kg_min, speed_km_h):
+def o2_cost(vo2_ml_kg_min, speed_kmh):
     """Oxygen cost of running per distance, OC = VO2 / v.
 
     .. math:: OC = VO_2 / (v_{km/h} / 60)
@@ -834,7 +834,7 @@ def o2_cost(vo2_ml_kg_min, speed_km_h):
     ----------
     vo2_ml_kg_min : float or array-like
         Steady-state oxygen uptake [ml/kg/min], > 0.
-    speed_km_h : float or array-like
+    speed_kmh : float or array-like
         Speed [km/h], > 0.
 
     Returns
@@ -848,7 +848,7 @@ def o2_cost(vo2_ml_kg_min, speed_km_h):
     .. [1] Barnes KR, Kilding AE. Running economy: measurement, norms, and
        determining factors. Sports Med Open 1:8 (2015); SCIENCE.md §5.
     """
-    (vo2, v), index, scalar = _prepare(vo2_ml_kg_min, speed_km_h)
+    (vo2, v), index, scalar = _prepare(vo2_ml_kg_min, speed_kmh)
     with np.errstate(invalid="ignore", divide="ignore"):
         out = np.where((vo2 > 0) & (v > 0), vo2 / (v / 60.0), np.nan)
     return _finish(out, index, scalar)
@@ -942,7 +942,7 @@ def oxygen_energy_equivalent_kj_per_l(rer, *, equation="weir"):
     return _finish(np.where(valid, kj, np.nan), index, scalar)
 
 
-def energy_cost_j_kg_m(vo2_ml_kg_min, speed_km_h, rer, *, equation="weir"):
+def energy_cost_j_kg_m(vo2_ml_kg_min, speed_kmh, rer, *, equation="weir"):
     """Energy cost of running per distance from VO2, speed and RER.
 
     .. math:: EC = OC \\times e(RER) / 1000
@@ -955,7 +955,7 @@ def energy_cost_j_kg_m(vo2_ml_kg_min, speed_km_h, rer, *, equation="weir"):
     ----------
     vo2_ml_kg_min : float or array-like
         Steady-state VO2 [ml/kg/min].
-    speed_km_h : float or array-like
+    speed_kmh : float or array-like
         Speed [km/h].
     rer : float or array-like
         Respiratory exchange ratio; NaN outside 0.70-1.00.
@@ -974,12 +974,12 @@ def energy_cost_j_kg_m(vo2_ml_kg_min, speed_km_h, rer, *, equation="weir"):
     .. [2] Weir (1949); Peronnet & Massicotte (1991); SCIENCE.md §5.
     """
     _check_option(equation, ("weir", "peronnet"), "equation", "energy_cost_j_kg_m")
-    (vo2, v, r), index, scalar = _prepare(vo2_ml_kg_min, speed_km_h, rer)
+    (vo2, v, r), index, scalar = _prepare(vo2_ml_kg_min, speed_kmh, rer)
     out = o2_cost(vo2, v) * oxygen_energy_equivalent_kj_per_l(r, equation=equation) / 1000.0
     return _finish(out, index, scalar)
 
 
-def energy_cost_kcal_kg_km(vo2_ml_kg_min, speed_km_h, rer, *, equation="weir"):
+def energy_cost_kcal_kg_km(vo2_ml_kg_min, speed_kmh, rer, *, equation="weir"):
     """Energy cost of running per distance in kcal/kg/km.
 
     :func:`energy_cost_j_kg_m` divided by 4.184 kJ/kcal (1 J/kg/m = 1 kJ/kg/km).
@@ -988,7 +988,7 @@ def energy_cost_kcal_kg_km(vo2_ml_kg_min, speed_km_h, rer, *, equation="weir"):
     ----------
     vo2_ml_kg_min : float or array-like
         Steady-state VO2 [ml/kg/min].
-    speed_km_h : float or array-like
+    speed_kmh : float or array-like
         Speed [km/h].
     rer : float or array-like
         Respiratory exchange ratio; NaN outside 0.70-1.00.
@@ -1005,7 +1005,7 @@ def energy_cost_kcal_kg_km(vo2_ml_kg_min, speed_km_h, rer, *, equation="weir"):
     .. [1] Weir (1949); Peronnet & Massicotte (1991); SCIENCE.md §5.
     """
     _check_option(equation, ("weir", "peronnet"), "equation", "energy_cost_kcal_kg_km")
-    j = energy_cost_j_kg_m(vo2_ml_kg_min, speed_km_h, rer, equation=equation)
+    j = energy_cost_j_kg_m(vo2_ml_kg_min, speed_kmh, rer, equation=equation)
     return j / _KJ_PER_KCAL
 
 

@@ -23,6 +23,18 @@ EXERCISE_CATEGORIES = (
 )
 SEXES = ("F", "M", "X")
 
+BASELINE_WEEKS = 6
+"""Default weeks of baseline before a block starts (every command and function
+that takes ``baseline_weeks`` defaults to this)."""
+
+# Source kinds ``runeco import`` reads (IMPORT_FORMATS): device files with
+# their extensions, summary exports with one row per activity, strength apps
+# with one row per set.
+DEVICE_KINDS = {"fit": (".fit", ".fit.gz"), "gpx": (".gpx", ".gpx.gz"), "tcx": (".tcx", ".tcx.gz")}
+RUN_CSV_KINDS = ("garmin_csv", "strava_csv")
+STRENGTH_KINDS = ("strong", "hevy", "fitnotes")
+SOURCE_KINDS = tuple(DEVICE_KINDS) + RUN_CSV_KINDS + STRENGTH_KINDS
+
 # Pace limits for a run (DATA_FORMAT.md issue 2): faster than 2:30/km or slower
 # than 20:00/km is not a plausible running pace.
 MIN_PACE_S_PER_KM = 150.0

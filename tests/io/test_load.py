@@ -11,11 +11,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from analysis.cli import main
 from analysis.io import (
     DataError,
     Dataset,
     load_dataset,
-    validate_command,
     validation_summary,
     write_quarantine,
 )
@@ -564,6 +564,14 @@ def test_write_quarantine_is_a_complete_csv(tmp_path, write_dataset):
         ["runs.csv", 4, "avg_hr_bpm", "400", "out_of_range"]
     ]
     assert [p.name for p in out.parent.iterdir()] == ["q.csv"]  # no temporary file left
+
+
+def validate_command(path, quarantine_path=None):
+    """``runeco validate`` as the CLI runs it."""
+    argv = ["validate", str(path)]
+    if quarantine_path is not None:
+        argv += ["--quarantine", str(quarantine_path)]
+    return main(argv)
 
 
 def test_validate_command_exit_codes(tmp_path, write_dataset, capsys):

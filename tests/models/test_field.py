@@ -227,3 +227,28 @@ def test_fit_runner_matches_analyze(small):
             assert fit.row[col] == pytest.approx(row[col], rel=1e-9), col
         assert fit.row["verdict"] == row["verdict"]
         assert len(fit.frame) == (metrics["runner_id"] == rid).sum()
+
+
+def test_analyze_hands_back_the_fits_it_made(small):
+    """A report fits each model once: analyze's fits equal fit_runner's, row and frame."""
+    ds, _, out = small
+    blocks = runner_blocks(ds)
+    metrics = run_metrics(ds)
+    again, fits = analyze(ds, metrics=metrics, blocks=blocks, return_fits=True)
+    pd.testing.assert_frame_equal(again, out)
+    assert set(fits) == set(out["runner_id"])
+    by_id = blocks.set_index("runner_id")
+    for rid in ("R01", "R06"):
+        block = by_id.loc[rid].copy()
+        block["runner_id"] = rid
+        alone = fit_runner(metrics, block)
+        assert fits[rid].row.keys() == alone.row.keys()
+        for key, value in alone.row.items():
+            got = fits[rid].row[key]
+            if isinstance(value, float):
+                assert got == pytest.approx(value, rel=1e-12, nan_ok=True), key
+            else:
+                assert got == value or (pd.isna(got) and pd.isna(value)), key
+        assert fits[rid].formula == alone.formula
+        pd.testing.assert_frame_equal(fits[rid].frame, alone.frame)
+        assert fits[rid].insufficient is alone.insufficient is False

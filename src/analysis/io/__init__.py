@@ -5,15 +5,15 @@
 """
 
 from analysis.errors import DataError
-from analysis.io.dataset import Dataset
+from analysis.io.dataset import Dataset, quarantined_row_count
 from analysis.io.load import load_dataset
-from analysis.io.summary import validate_command, validation_summary, write_quarantine
+from analysis.io.summary import validation_summary, write_quarantine
 
 __all__ = [
     "DataError",
     "Dataset",
     "load_dataset",
-    "validate_command",
+    "quarantined_row_count",
     "validation_summary",
     "write_quarantine",
 ]

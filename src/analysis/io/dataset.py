@@ -70,3 +70,30 @@ class Dataset:
             warnings=self.warnings,
             meta=self.meta,
         )
+
+
+def quarantined_row_count(
+    quarantine: pd.DataFrame, file: str | None = None, *, by_runner: bool = False
+) -> int | pd.Series:
+    """Quarantined rows (distinct file and line; a row with two problems counts once).
+
+    Parameters
+    ----------
+    quarantine : DataFrame
+        A :attr:`Dataset.quarantine` table (or a subset of it).
+    file : str, optional
+        Count only the rows of this file (e.g. ``"runs.csv"``).
+    by_runner : bool, keyword-only
+        Return the count per ``runner_id`` (a Series; rows without a runner
+        under ``""``) instead of the total.
+    """
+    q = quarantine
+    if file is not None:
+        q = q.loc[q["file"].astype(str) == file]
+    if not by_runner:
+        return int(len(q[["file", "line"]].drop_duplicates()))
+    if q.empty:
+        return pd.Series(dtype="int64")
+    q = q[["runner_id", "file", "line"]]
+    q = q.assign(runner_id=q["runner_id"].astype(object).where(q["runner_id"].notna(), ""))
+    return q.drop_duplicates().groupby(q["runner_id"].map(str))["line"].size()

@@ -1,20 +1,17 @@
-"""What a load found: a short text summary, the quarantine CSV and ``runeco validate``."""
+"""What a load found: a short text summary and the quarantine CSV (``runeco validate`` prints them)."""
 
 from __future__ import annotations
 
 import os
-import sys
 from pathlib import Path
 
 import pandas as pd
 
-from analysis.errors import DataError
-from analysis.io.dataset import Dataset
-from analysis.io.load import load_dataset
+from analysis.io.dataset import Dataset, quarantined_row_count
 from analysis.io.write import write_csv_atomic
 from analysis.schema import QUARANTINE_COLUMNS
 
-__all__ = ["validation_summary", "write_quarantine", "validate_command", "MAX_LINES_SHOWN"]
+__all__ = ["validation_summary", "write_quarantine", "MAX_LINES_SHOWN"]
 
 MAX_LINES_SHOWN = 10
 """Line numbers listed per quarantine code before an ellipsis."""
@@ -83,7 +80,7 @@ def validation_summary(ds: Dataset) -> str:
     if q.empty:
         out.append("quarantined rows: none")
     else:
-        n_rows = len(q[["file", "line"]].drop_duplicates())
+        n_rows = quarantined_row_count(q)
         out.append(
             f"quarantined rows: {n_rows} ({len(q)} problem{'s' if len(q) != 1 else ''}), "
             "left out of the analysis:"
@@ -91,7 +88,7 @@ def validation_summary(ds: Dataset) -> str:
         counts = q.groupby("code", sort=False).size().sort_values(ascending=False, kind="stable")
         for code in counts.index:
             group = q.loc[q["code"] == code]
-            rows = len(group[["file", "line"]].drop_duplicates())
+            rows = quarantined_row_count(group)
             where = "; ".join(
                 f"{file} {_lines(g['line'])}" for file, g in group.groupby("file", sort=False)
             )
@@ -127,33 +124,3 @@ def write_quarantine(ds: Dataset, path: str | os.PathLike) -> Path:
         If the file cannot be written.
     """
     return write_csv_atomic(ds.quarantine[list(QUARANTINE_COLUMNS)], path)
-
-
-def validate_command(
-    path: str | os.PathLike, quarantine_path: str | os.PathLike | None = None
-) -> int:
-    """``runeco validate DATASET [--quarantine FILE.csv]``: print the summary, return the exit code.
-
-    Parameters
-    ----------
-    path : str or os.PathLike
-        The dataset folder.
-    quarantine_path : str or os.PathLike, optional
-        Where to write the quarantined rows (always written when given).
-
-    Returns
-    -------
-    int
-        0 when nothing was quarantined, 1 when rows were quarantined, 2 on a
-        :class:`DataError` (printed as one ``error: ...`` line on stderr).
-    """
-    try:
-        ds = load_dataset(path)
-        print(validation_summary(ds))
-        if quarantine_path is not None:
-            written = write_quarantine(ds, quarantine_path)
-            print(f"quarantine table written to {written}")
-    except DataError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        return 2
-    return 1 if len(ds.quarantine) else 0

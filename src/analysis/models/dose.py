@@ -12,6 +12,7 @@ from analysis.models.columns import DOSE, as_frame
 from analysis.models.field import FIELD_METHOD
 from analysis.models.inference import t_pvalue, t_quantile
 from analysis.models.squad import _is_control
+from analysis.schema import BASELINE_WEEKS
 from analysis.strength import week_start, weekly_strength
 
 DOSE_CATEGORIES = ("heavy", "explosive", "plyometric")
@@ -33,7 +34,7 @@ def _dose_variables() -> list[tuple[str, float, str]]:
 
 
 def runner_doses(
-    dataset: Dataset, *, baseline_weeks: int = 6, blocks: pd.DataFrame | None = None
+    dataset: Dataset, *, baseline_weeks: int = BASELINE_WEEKS, blocks: pd.DataFrame | None = None
 ) -> pd.DataFrame:
     """Strength work done during each runner's block, per week.
 
@@ -107,7 +108,7 @@ def dose_response(
     dataset: Dataset,
     per_runner: pd.DataFrame,
     *,
-    baseline_weeks: int = 6,
+    baseline_weeks: int = BASELINE_WEEKS,
     doses: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Change in oxygen cost versus the strength work done, across runners.

@@ -100,6 +100,7 @@ from analysis.models.serial import (
     newey_west_maxlags,
     serial_covariance,
 )
+from analysis.schema import BASELINE_WEEKS
 
 FIELD_METHOD = "field_hr"
 
@@ -474,7 +475,8 @@ class RunnerFit:
     result : statsmodels RegressionResultsWrapper or None
         The fit through the formula API (``smf.gls`` with the REML-best serial
         covariance; ``smf.ols`` with HAC SEs for ``errors="hac"``); None when
-        the runner has insufficient data. ``row`` averages over the REML grid,
+        the runner has insufficient data, and from ``analyze(...,
+        return_fits=True)``, which skips this refit. ``row`` averages over the REML grid,
         so its numbers can differ slightly from this single fit.
     formula : str
         The model formula that was fitted (``""`` when not fitted).
@@ -498,10 +500,10 @@ class RunnerFit:
     @property
     def insufficient(self) -> bool:
         """True when the runner could not be modelled."""
-        return self.result is None
+        return str(self.row.get("verdict", "")).startswith("insufficient data")
 
 
-def _plot_frame(prep: pd.DataFrame, fit: _Fit | None) -> pd.DataFrame:
+def plot_frame(prep: pd.DataFrame, fit: _Fit | None) -> pd.DataFrame:
     out = pd.DataFrame(
         {
             "date": prep["date"].to_numpy(),
@@ -542,6 +544,7 @@ def fit_runner(
     block: Mapping | pd.Series,
     *,
     n_quarantined: int = 0,
+    baseline_weeks: int = BASELINE_WEEKS,
     errors: str = "ar1",
     confounders: Iterable[str] = CONFOUNDERS,
 ) -> RunnerFit:
@@ -582,6 +585,9 @@ def fit_runner(
         That runner's :func:`analysis.blocks.runner_blocks` row.
     n_quarantined : int, keyword-only
         The runner's quarantined runs.csv rows, added to ``n_excluded_runs``.
+    baseline_weeks : int, keyword-only
+        Weeks of baseline before ``block_start`` when ``block`` has no
+        ``baseline_start`` (default 6, as :func:`analysis.blocks.runner_blocks`).
     errors : {"ar1", "hac"}, keyword-only
         Error model (see ``ERRORS``).
     confounders : collection of str, keyword-only
@@ -620,7 +626,7 @@ def fit_runner(
     end = pd.Timestamp(block["block_end"]) if pd.notna(block.get("block_end")) else pd.NaT
     block.setdefault("group", "")
     block.setdefault("block_source", "none" if pd.isna(start) else "blocks.csv")
-    block.setdefault("baseline_start", start - pd.Timedelta(weeks=6))
+    block.setdefault("baseline_start", start - pd.Timedelta(weeks=baseline_weeks))
     block.setdefault("block_weeks", (end - start + _DAY) / pd.Timedelta(weeks=1))
     block.setdefault("warning", "")
     block_frame = pd.DataFrame([block])
@@ -634,7 +640,7 @@ def fit_runner(
         row=row,
         result=fit.result if fit is not None else None,
         formula=field_formula(fit.terms, fit.speed_offset) if fit is not None else "",
-        frame=_plot_frame(prep, fit),
+        frame=plot_frame(prep, fit),
     )
 
 

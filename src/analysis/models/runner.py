@@ -9,22 +9,13 @@ import pandas as pd
 
 from analysis.blocks import runner_blocks
 from analysis.errors import DataError
-from analysis.io.dataset import Dataset
+from analysis.io.dataset import Dataset, quarantined_row_count
 from analysis.metrics import run_metrics
 from analysis.models.columns import ANALYZE, as_frame
-from analysis.models.field import _check_options, _field_rows
+from analysis.models.field import RunnerFit, _check_options, _field_rows, field_formula, plot_frame
 from analysis.models.lab import _lab_rows
 from analysis.models.prepare import CONFOUNDERS, prepare_runs
-
-
-def _quarantined_runs(dataset: Dataset) -> pd.Series:
-    """Quarantined runs.csv rows (distinct lines) per runner_id."""
-    q = dataset.quarantine
-    if q.empty:
-        return pd.Series(dtype="int64")
-    q = q.loc[q["file"].astype(str) == "runs.csv", ["runner_id", "line"]]
-    q = q.assign(runner_id=q["runner_id"].astype(object).where(q["runner_id"].notna(), ""))
-    return q.drop_duplicates().groupby(q["runner_id"].map(str))["line"].size()
+from analysis.schema import BASELINE_WEEKS
 
 
 def _select_runners(blocks: pd.DataFrame, runner_ids, runners_file="runners.csv") -> pd.DataFrame:
@@ -50,11 +41,13 @@ def analyze(
     runner_ids: Iterable[str] | str | None = None,
     *,
     progress: bool = False,
-    baseline_weeks: int = 6,
+    baseline_weeks: int = BASELINE_WEEKS,
     metrics: pd.DataFrame | None = None,
+    blocks: pd.DataFrame | None = None,
     errors: str = "ar1",
     confounders: Iterable[str] = CONFOUNDERS,
-) -> pd.DataFrame:
+    return_fits: bool = False,
+) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, RunnerFit]]:
     """Change in oxygen cost of running over the strength block, per runner.
 
     Parameters
@@ -71,15 +64,23 @@ def analyze(
         Weeks of baseline before the block start (default 6).
     metrics : DataFrame, optional, keyword-only
         Precomputed :func:`analysis.metrics.run_metrics` of ``dataset``.
+    blocks : DataFrame, optional, keyword-only
+        Precomputed :func:`analysis.blocks.runner_blocks` of the whole squad
+        (with the same ``baseline_weeks``).
     errors : {"ar1", "hac"}, keyword-only
         Error model of the field fit (:func:`fit_runner`); default ``"ar1"``.
     confounders : collection of str, keyword-only
         Confounders of the field model, a subset of ``CONFOUNDERS`` (default
         all; fewer only for sensitivity analyses).
+    return_fits : bool, keyword-only
+        Also return each selected runner's :class:`RunnerFit` (the field
+        model's row and plotting frame, ``result`` None: the formula-API
+        refit of :func:`fit_runner` is skipped), so a report fits each model
+        once.
 
     Returns
     -------
-    DataFrame
+    DataFrame, or (DataFrame, dict of runner_id -> RunnerFit) with ``return_fits``
         ``ANALYZE_COLUMNS`` (DATA_FORMAT.md, in order) then ``EXTRA_COLUMNS``,
         one ``field_hr`` row for every selected runner, each followed by a
         ``lab`` row where lab_tests.csv has a test before and one after the
@@ -116,8 +117,9 @@ def analyze(
        and determining factors. Sports Med Open 1:8.
     """
     _check_options(errors, confounders, "analyze")
-    all_blocks = runner_blocks(dataset, baseline_weeks=baseline_weeks)
-    blocks = _select_runners(all_blocks, runner_ids, Path(dataset.path) / "runners.csv")
+    if blocks is None:
+        blocks = runner_blocks(dataset, baseline_weeks=baseline_weeks)
+    blocks = _select_runners(blocks, runner_ids, Path(dataset.path) / "runners.csv")
     if metrics is None:
         metrics = run_metrics(dataset)
     metrics = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
@@ -131,7 +133,12 @@ def analyze(
         bar = tqdm(total=len(blocks), desc="analyze", unit="runner")
     try:
         fitted = _field_rows(
-            blocks, prep, _quarantined_runs(dataset), errors, confounders, progress=bar
+            blocks,
+            prep,
+            quarantined_row_count(dataset.quarantine, "runs.csv", by_runner=True),
+            errors,
+            confounders,
+            progress=bar,
         )
     finally:
         if bar is not None:
@@ -141,4 +148,18 @@ def analyze(
         rows.append(row)
         if row["runner_id"] in lab_rows:
             rows.append(lab_rows[row["runner_id"]])
-    return as_frame(rows, ANALYZE)
+    out = as_frame(rows, ANALYZE)
+    if not return_fits:
+        return out
+    positions = prep.groupby("runner_id", sort=False).indices
+    fits = {}
+    for row, fit in fitted:
+        rid = row["runner_id"]
+        own = prep.iloc[positions[rid]] if rid in positions else prep.iloc[:0]
+        fits[rid] = RunnerFit(
+            row=row,
+            result=None,
+            formula=field_formula(fit.terms, fit.speed_offset) if fit is not None else "",
+            frame=plot_frame(own, fit),
+        )
+    return out, fits

@@ -16,6 +16,7 @@ from analysis.models.columns import SQUAD, as_frame
 from analysis.models.field import FIELD_METHOD, field_formula
 from analysis.models.inference import CONFIDENCE, pct_change, t_pvalue, t_quantile
 from analysis.models.prepare import MIN_STEADY_RUNS, prepare_runs
+from analysis.schema import BASELINE_WEEKS
 
 SQUAD_EFFECTS = ("strength minus control", "strength change", "control change")
 
@@ -35,9 +36,11 @@ def _squad_data(
     per_runner: pd.DataFrame | None,
     baseline_weeks: int,
     metrics: pd.DataFrame | None,
+    blocks: pd.DataFrame | None = None,
 ) -> tuple[pd.DataFrame, pd.DataFrame]:
     """Runs in the model (prepared) and the runner table used by the squad model."""
-    blocks = runner_blocks(dataset, baseline_weeks=baseline_weeks)
+    if blocks is None:
+        blocks = runner_blocks(dataset, baseline_weeks=baseline_weeks)
     if metrics is None:
         metrics = run_metrics(dataset)
     prep = prepare_runs(metrics, blocks)
@@ -113,8 +116,9 @@ def squad_model(
     dataset: Dataset,
     per_runner: pd.DataFrame | None = None,
     *,
-    baseline_weeks: int = 6,
+    baseline_weeks: int = BASELINE_WEEKS,
     metrics: pd.DataFrame | None = None,
+    blocks: pd.DataFrame | None = None,
     n_bootstrap: int = 0,
     seed: int = 0,
 ) -> pd.DataFrame:
@@ -160,6 +164,8 @@ def squad_model(
         Weeks of baseline (default 6).
     metrics : DataFrame, optional, keyword-only
         Precomputed :func:`analysis.metrics.run_metrics`.
+    blocks : DataFrame, optional, keyword-only
+        Precomputed :func:`analysis.blocks.runner_blocks`.
     n_bootstrap : int, keyword-only
         Cluster-bootstrap refits for the CI (default 0: Wald CI with t).
     seed : int, keyword-only
@@ -177,7 +183,7 @@ def squad_model(
     .. [2] Field CA, Welsh AH (2007). Bootstrapping clustered data. J R Stat
        Soc B 69(3):369-390.
     """
-    data, runners = _squad_data(dataset, per_runner, baseline_weeks, metrics)
+    data, runners = _squad_data(dataset, per_runner, baseline_weeks, metrics, blocks)
     strength_ids = runners.loc[~_is_control(runners["group"]), "runner_id"]
     control_ids = runners.loc[_is_control(runners["group"]), "runner_id"]
     has_s, has_c = len(strength_ids) > 0, len(control_ids) > 0

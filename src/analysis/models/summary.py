@@ -7,16 +7,18 @@ import pandas as pd
 
 from analysis.io.dataset import Dataset
 from analysis.models.columns import SUMMARY, as_frame
-from analysis.models.dose import dose_response
+from analysis.models.dose import dose_response, runner_doses
 from analysis.models.squad import squad_model
+from analysis.schema import BASELINE_WEEKS
 
 
 def squad_summary(
     dataset: Dataset,
     per_runner: pd.DataFrame,
     *,
-    baseline_weeks: int = 6,
+    baseline_weeks: int = BASELINE_WEEKS,
     metrics: pd.DataFrame | None = None,
+    blocks: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """:func:`squad_model` and :func:`dose_response` stacked into one tidy table.
 
@@ -37,14 +39,19 @@ def squad_summary(
         Weeks of baseline (default 6).
     metrics : DataFrame, optional, keyword-only
         Precomputed :func:`analysis.metrics.run_metrics`.
+    blocks : DataFrame, optional, keyword-only
+        Precomputed :func:`analysis.blocks.runner_blocks`.
 
     Returns
     -------
     DataFrame
         ``SUMMARY_COLUMNS``.
     """
-    squad = squad_model(dataset, per_runner, baseline_weeks=baseline_weeks, metrics=metrics)
-    dose = dose_response(dataset, per_runner, baseline_weeks=baseline_weeks)
+    squad = squad_model(
+        dataset, per_runner, baseline_weeks=baseline_weeks, metrics=metrics, blocks=blocks
+    )
+    doses = runner_doses(dataset, baseline_weeks=baseline_weeks, blocks=blocks)
+    dose = dose_response(dataset, per_runner, baseline_weeks=baseline_weeks, doses=doses)
     squad_rows = pd.DataFrame(
         {
             "section": "squad model",

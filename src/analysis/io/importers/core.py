@@ -11,12 +11,16 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.errors import DataError
-from analysis.io.importers import dedupe
+from analysis.io.importers import dedupe, strength_apps
 from analysis.io.importers.activity import Activity, NotAnActivity, summarise
 from analysis.io.importers.detect import DEVICE_KINDS, Source, collect_sources, normalise_kind
-from analysis.io.importers.gpx import MAX_RUNNING_SPEED_M_S
+from analysis.io.importers.fit import read_fit
+from analysis.io.importers.garmin_csv import read_garmin_csv
+from analysis.io.importers.gpx import MAX_RUNNING_SPEED_M_S, read_gpx
 from analysis.io.importers.store import CsvTable, format_numbers, stream_path, write_stream
+from analysis.io.importers.strava import read_strava_csv
 from analysis.io.importers.summary import ImportSummary
+from analysis.io.importers.tcx import read_tcx
 from analysis.io.load import load_dataset
 from analysis.schema import MAX_PACE_S_PER_KM, MIN_PACE_S_PER_KM, RUNNER_ID_PATTERN, RUNS
 from analysis.strength import unknown_exercises
@@ -279,10 +283,6 @@ def _plausible(rows: pd.DataFrame, summary: ImportSummary) -> np.ndarray:
 
 
 def _read_device(path: Path, kind: str) -> list[Activity]:
-    from analysis.io.importers.fit import read_fit
-    from analysis.io.importers.gpx import read_gpx
-    from analysis.io.importers.tcx import read_tcx
-
     return {"fit": read_fit, "gpx": read_gpx, "tcx": read_tcx}[kind](path)
 
 
@@ -355,16 +355,10 @@ def _device_files(devices: list[Source], col: _Collector, workers: int, progress
 
 def _import_file(src: Source, col: _Collector, weight_unit, progress: bool) -> None:
     if src.kind == "garmin_csv":
-        from analysis.io.importers.garmin_csv import read_garmin_csv
-
         _csv_runs(read_garmin_csv(src.path), col, progress)
     elif src.kind == "strava_csv":
-        from analysis.io.importers.strava import read_strava_csv
-
         _csv_runs(read_strava_csv(src.path), col, progress)
     else:
-        from analysis.io.importers import strength_apps
-
         if src.kind == "strong":
             got = strength_apps.read_strong(src.path, weight_unit=weight_unit)
         elif src.kind == "hevy":

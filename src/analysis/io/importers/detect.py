@@ -17,14 +17,9 @@ from pathlib import Path
 
 from analysis.io.importers.csvutil import read_header_line, read_raw_csv, split_header
 from analysis.io.importers.strava import referenced_files
+from analysis.schema import DEVICE_KINDS, SOURCE_KINDS
 
-#: Device-file kinds and their extensions.
-DEVICE_KINDS = {"fit": (".fit", ".fit.gz"), "gpx": (".gpx", ".gpx.gz"), "tcx": (".tcx", ".tcx.gz")}
-#: Summary exports with one row per activity.
-RUN_CSV_KINDS = ("garmin_csv", "strava_csv")
-#: Strength apps with one row per set.
-STRENGTH_KINDS = ("strong", "hevy", "fitnotes")
-KINDS = tuple(DEVICE_KINDS) + RUN_CSV_KINDS + STRENGTH_KINDS
+KINDS = SOURCE_KINDS
 #: Other spellings accepted by ``kind=``.
 KIND_ALIASES = {
     "garmin": "garmin_csv",
