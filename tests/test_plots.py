@@ -138,12 +138,31 @@ def test_answer_sentence_small_change_and_control():
             o2_cost_change_pct=1.0,
             ci_low_pct=-2.0,
             ci_high_pct=4.0,
-            verdict="no clear change",
+            verdict="inconclusive",
+            mdc_pct=6.4,
+            reference="controls",
+            n_reference_runners=5,
+            raw_change_pct=2.2,
         )
     )
-    assert "includes zero" in text
+    assert "inconclusive: these data can only detect changes larger than about 6.4" in text
+    assert "relative to the other 5 controls over the same weeks" in text
+    assert "+2.2" in text  # its own change
     assert "control runner" in text
     assert "smaller than the typical error" in text
+
+
+def test_answer_sentence_no_meaningful_change_names_the_threshold():
+    text = narrative.answer_sentence(
+        _result_row(
+            o2_cost_change_pct=0.3,
+            ci_low_pct=-1.5,
+            ci_high_pct=2.1,
+            verdict="no meaningful change",
+            swc_pct=2.5,
+        )
+    )
+    assert "no change larger than 2.5" in text
 
 
 def test_answer_sentence_insufficient_data_gives_the_reason():

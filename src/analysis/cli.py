@@ -90,6 +90,9 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         baseline_weeks=args.baseline_weeks,
         metrics=metrics,
         blocks=blocks,
+        swc_pct=args.swc_pct,
+        lab_day_cv_pct=args.lab_day_cv_pct,
+        control_reference=not args.no_control_reference,
     )
     _write_csv(per_runner, args.out)
     n_rows = len(per_runner)
@@ -165,6 +168,18 @@ def _int_in(low: int, high: int | None = None):
         return value
 
     return parse
+
+
+def _percent(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = float("nan")
+    if not 0.0 < value < 100.0:
+        raise argparse.ArgumentTypeError(
+            f"must be a percentage above 0 and below 100, got {text!r}"
+        )
+    return value
 
 
 def _fraction(text: str) -> float:
@@ -261,6 +276,23 @@ def build_parser() -> argparse.ArgumentParser:
         type=_weeks,
         default=BASELINE_WEEKS,
         help=f"baseline before the block ({BASELINE_WEEKS})",
+    )
+    p.add_argument(
+        "--swc-pct",
+        type=_percent,
+        default=2.5,
+        help="smallest worthwhile change in economy [%%] for 'no meaningful change' (2.5)",
+    )
+    p.add_argument(
+        "--lab-day-cv-pct",
+        type=_percent,
+        default=2.0,
+        help="day-to-day CV of lab economy [%%] included in the lab CI (2.0)",
+    )
+    p.add_argument(
+        "--no-control-reference",
+        action="store_true",
+        help="headline = each runner's own change, not relative to the squad's controls",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)

@@ -37,7 +37,14 @@ _BLOCK_SOURCE_TEXT = {
 _VERDICT_TEXT = {
     "improved": "improved: more economical (the whole interval is below zero)",
     "worsened": "worsened: less economical (the whole interval is above zero)",
-    "no clear change": "no clear change (the interval includes zero)",
+    "no meaningful change": (
+        "no meaningful change: no change larger than {swc} % (the whole interval lies "
+        "within the smallest worthwhile change)"
+    ),
+    "inconclusive": (
+        "inconclusive: these data can only detect changes larger than about {mdc} % "
+        "(the interval includes zero and changes worth having)"
+    ),
 }
 
 
@@ -152,9 +159,20 @@ def answer_sentence(row: Mapping | pd.Series, name: str | None = None) -> str:
     span = "from before to after the block" if lab else "from the baseline to the end of the block"
     context = " (a control runner, so this is the change without strength work)" if control else ""
     change_text = format_change(change, row["ci_low_pct"], row["ci_high_pct"])
+    referenced = ""
+    if row.get("reference") == "controls":
+        n = int(row.get("n_reference_runners") or 0)
+        others = "the other" if control else "the squad's"
+        referenced = (
+            f", relative to {others} {n} controls over the same weeks (its own change: "
+            f"{format_pct(row.get('raw_change_pct'))})"
+        )
+    words = _VERDICT_TEXT.get(verdict, verdict).format(
+        swc=format_number(row.get("swc_pct"), 1), mdc=format_number(row.get("mdc_pct"), 1)
+    )
     sentence = (
         f"{what}, {md_escape(who)}'s oxygen cost of running changed by **{change_text}** "
-        f"{span}{context}: **{_VERDICT_TEXT.get(verdict, verdict)}**"
+        f"{span}{referenced}{context}: **{words}**"
         f"{_ratio_text(float(change), float(row.get('typical_error_pct', np.nan)))}."
     )
     return sentence

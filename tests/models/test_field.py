@@ -21,7 +21,6 @@ from tests.models._support_models import (
     EVIDENCE_RUNNERS,
     EVIDENCE_SEEDS,
     HR_PACED_SEEDS,
-    NUMBERS,
     _field,
     _metrics_frame,
     _squad,
@@ -127,8 +126,10 @@ def test_speed_offset_is_daniels_cost_per_km():
 
 def test_leaving_temperature_out_biases_a_warming_season(tmp_path):
     """Blocks from March to May warm past 15 degC: without the heat term HR rises
-    with the weather and the model reads it as worse economy."""
-    errors = {"adjusted": [], "no temperature": []}
+    with the weather and a runner's own change reads it as worse economy; the
+    controls run in the same weather, so the control-referenced headline keeps
+    most of that bias out."""
+    errors = {"adjusted": [], "no temperature": [], "no temperature, referenced": []}
     for seed in (7, 8, 9):
         ds, truth = _squad(tmp_path, f"w{seed}", n_runners=40, seed=seed, start_date="2026-03-02")
         metrics = run_metrics(ds)
@@ -138,12 +139,15 @@ def test_leaving_temperature_out_biases_a_warming_season(tmp_path):
             ("no temperature", ("drift_min_dev", "speed_cost_dev")),
         ):
             out = _field(analyze(ds, metrics=metrics, confounders=confounders))
-            errors[name].append(
-                out["o2_cost_change_pct"].to_numpy() - truth.loc[out["runner_id"]].to_numpy()
-            )
+            true = truth.loc[out["runner_id"]].to_numpy()
+            errors[name].append(out["raw_change_pct"].to_numpy() - true)
+            if name == "no temperature":
+                errors[name + ", referenced"].append(out["o2_cost_change_pct"].to_numpy() - true)
     bias = {k: float(np.mean(np.concatenate(v))) for k, v in errors.items()}
     assert abs(bias["adjusted"]) < 0.5
     assert bias["no temperature"] > 2.0  # measured: about +4.5 pp
+    # measured: +0.9 pp relative to the controls
+    assert bias["no temperature, referenced"] < bias["no temperature"] / 3
 
 
 def test_gradual_change_is_recovered_where_before_after_halves_it():
@@ -223,9 +227,20 @@ def test_fit_runner_matches_analyze(small):
         block["runner_id"] = rid
         fit = fit_runner(metrics, block)
         row = _field(out).set_index("runner_id").loc[rid]
-        for col in NUMBERS + ["n_baseline_runs", "n_block_runs", "n_excluded_runs"]:
-            assert fit.row[col] == pytest.approx(row[col], rel=1e-9), col
-        assert fit.row["verdict"] == row["verdict"]
+        # fit_runner has no squad, so its headline is the runner's own change:
+        # analyze's raw columns; analyze's headline is relative to the controls.
+        assert fit.row["reference"] == "none" and row["reference"] == "controls"
+        for mine, theirs in [
+            ("baseline_o2_cost_ml_kg_km", "baseline_o2_cost_ml_kg_km"),
+            ("end_o2_cost_ml_kg_km", "end_o2_cost_ml_kg_km"),
+            ("o2_cost_change_pct", "raw_change_pct"),
+            ("ci_low_pct", "raw_ci_low_pct"),
+            ("ci_high_pct", "raw_ci_high_pct"),
+            ("n_baseline_runs", "n_baseline_runs"),
+            ("n_block_runs", "n_block_runs"),
+            ("n_excluded_runs", "n_excluded_runs"),
+        ]:
+            assert fit.row[mine] == pytest.approx(row[theirs], rel=1e-9), mine
         assert len(fit.frame) == (metrics["runner_id"] == rid).sum()
 
 
@@ -237,6 +252,12 @@ def test_analyze_hands_back_the_fits_it_made(small):
     again, fits = analyze(ds, metrics=metrics, blocks=blocks, return_fits=True)
     pd.testing.assert_frame_equal(again, out)
     assert set(fits) == set(out["runner_id"])
+    assert (
+        fits["R01"].row["o2_cost_change_pct"]
+        == _field(out).set_index("runner_id").loc["R01", "o2_cost_change_pct"]
+    )
+    # Without the control reference the rows are fit_runner's exactly.
+    _, fits = analyze(ds, metrics=metrics, blocks=blocks, control_reference=False, return_fits=True)
     by_id = blocks.set_index("runner_id")
     for rid in ("R01", "R06"):
         block = by_id.loc[rid].copy()

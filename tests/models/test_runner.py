@@ -14,6 +14,7 @@ from analysis.models import (
     EXTRA_COLUMNS,
     analyze,
 )
+from analysis.models.inference import VERDICTS
 from analysis.simulate import simulate_squad
 from tests.models._support_models import DATA_FORMAT_ANALYZE_COLUMNS, NUMBERS, _field, _squad
 
@@ -23,14 +24,27 @@ def test_columns_follow_data_format_exactly(small):
     assert list(ANALYZE_COLUMNS) == DATA_FORMAT_ANALYZE_COLUMNS
     assert list(out.columns) == DATA_FORMAT_ANALYZE_COLUMNS + list(EXTRA_COLUMNS)
     assert set(out["method"]) == {"field_hr", "lab"}
-    assert (out["verdict"].isin(["improved", "worsened", "no clear change"])).all()
+    assert out["verdict"].isin(VERDICTS).all()
+    assert set(out["reference"]) == {"controls", "none"}  # field rows vs lab rows
+    assert (out.loc[out["method"] == "lab", "reference"] == "none").all()
+    assert (out["mdc_pct"] > 0).all() and (out["swc_pct"] == 2.5).all()
+    assert out["verdict_text"].str.len().gt(20).all()
     # verdict follows the CI, change follows the two values
     field = _field(out)
+    # the raw change is the two levels' ratio; the headline is the raw change
+    # net of the controls' pooled change over the same dates
     np.testing.assert_allclose(
-        field["o2_cost_change_pct"],
+        field["raw_change_pct"],
         100 * (field["end_o2_cost_ml_kg_km"] / field["baseline_o2_cost_ml_kg_km"] - 1),
     )
+    np.testing.assert_allclose(
+        1 + field["o2_cost_change_pct"] / 100,
+        (1 + field["raw_change_pct"] / 100) / (1 + field["reference_change_pct"] / 100),
+    )
     assert ((field["ci_high_pct"] < 0) == (field["verdict"] == "improved")).all()
+    assert ((field["ci_low_pct"] > 0) == (field["verdict"] == "worsened")).all()
+    inside = (field["ci_low_pct"] > -2.5) & (field["ci_high_pct"] < 2.5)
+    assert (inside == (field["verdict"] == "no meaningful change")).all()
     assert (out["block_source"].isin(["blocks.csv", "inferred", "squad (control)"])).all()
 
 

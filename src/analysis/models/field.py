@@ -84,7 +84,12 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
-from analysis.models.inference import pct_change, t_pvalue, t_quantile, verdict
+from analysis.models.inference import (
+    SMALLEST_WORTHWHILE_CHANGE_PCT,
+    finish_row,
+    pct_change,
+    t_quantile,
+)
 from analysis.models.prepare import (
     CONFOUNDERS,
     FIELD_TERMS,
@@ -171,7 +176,12 @@ def field_formula(terms: Iterable[str], speed_offset: bool = False) -> str:
 
 
 def _summarise(fit: _Fit) -> dict:
-    """Numbers of the field model from a fitted model."""
+    """Numbers of the field model from a fitted model (the headline is judged later).
+
+    The change over the block is kept on the log scale with its SE and
+    degrees of freedom (``_b``, ``_se``, ``_df``) for the control reference
+    (:mod:`analysis.models.reference`) and the verdict (:func:`analysis.models.inference.judge`).
+    """
     terms, params, bse, df = fit.terms, fit.params, fit.bse, float(fit.df)
     tcrit = t_quantile(df)
     i = 1 + terms.index("ramp")
@@ -181,10 +191,9 @@ def _summarise(fit: _Fit) -> dict:
     out = {
         "baseline_o2_cost_ml_kg_km": baseline,
         "end_o2_cost_ml_kg_km": baseline * float(np.exp(b)),
-        "o2_cost_change_pct": float(pct_change(b)),
-        "ci_low_pct": float(pct_change(b - tcrit * se)),
-        "ci_high_pct": float(pct_change(b + tcrit * se)),
-        "p_value": t_pvalue(b / se, df) if se > 0 else np.nan,
+        "_b": float(b),
+        "_se": float(se),
+        "_df": df,
         "typical_error_pct": float(100.0 * np.sqrt(resid @ resid / df)),
         "temp_coef_pct_per_c": np.nan,
         "temp_coef_ci_low_pct_per_c": np.nan,
@@ -201,7 +210,6 @@ def _summarise(fit: _Fit) -> dict:
         out["temp_coef_pct_per_c"] = float(pct_change(params[j]))
         out["temp_coef_ci_low_pct_per_c"] = float(pct_change(params[j] - tcrit * bse[j]))
         out["temp_coef_ci_high_pct_per_c"] = float(pct_change(params[j] + tcrit * bse[j]))
-    out["verdict"] = verdict(out["ci_low_pct"], out["ci_high_pct"])
     return out
 
 
@@ -547,6 +555,7 @@ def fit_runner(
     baseline_weeks: int = BASELINE_WEEKS,
     errors: str = "ar1",
     confounders: Iterable[str] = CONFOUNDERS,
+    swc_pct: float = SMALLEST_WORTHWHILE_CHANGE_PCT,
 ) -> RunnerFit:
     """Fit the field model of one runner.
 
@@ -593,6 +602,8 @@ def fit_runner(
     confounders : collection of str, keyword-only
         Confounders to adjust for, a subset of ``CONFOUNDERS`` (default all;
         fewer only for sensitivity analyses).
+    swc_pct : float, keyword-only
+        Smallest worthwhile change [%] for the verdict.
 
     Returns
     -------
@@ -637,7 +648,7 @@ def fit_runner(
         block_frame, prep, {runner_id: n_quarantined}, errors, confounders, formula=True
     )
     return RunnerFit(
-        row=row,
+        row=finish_row(row, swc_pct),
         result=fit.result if fit is not None else None,
         formula=field_formula(fit.terms, fit.speed_offset) if fit is not None else "",
         frame=plot_frame(prep, fit),

@@ -1,6 +1,10 @@
-"""The inference conventions every model shares: confidence level, t quantiles, % changes, verdicts."""
+"""The inference conventions every model shares: confidence level, t quantiles,
+% changes, the minimum detectable change and the verdict categories."""
 
 from __future__ import annotations
+
+import math
+from collections.abc import MutableMapping
 
 import numpy as np
 from scipy import special
@@ -8,22 +12,149 @@ from scipy import special
 CONFIDENCE = 0.95
 """Confidence level of every interval runeco reports."""
 
+POWER = 0.80
+"""Power at which the minimum detectable change (``mdc_pct``) is stated."""
+
+SMALLEST_WORTHWHILE_CHANGE_PCT = 2.5
+"""Default smallest worthwhile change in running economy [%], settable.
+
+Strength blocks improve economy by about 2-5 % (Denadai et al. 2017: -3.9 %
+against controls; SCIENCE.md section 8), and SCIENCE.md section 9 asks for a
+configurable threshold with the definition recorded: 2.5 % is the middle of
+the 2-3 % band below which a change is not worth a training block."""
+
+VERDICTS = ("improved", "worsened", "no meaningful change", "inconclusive")
+"""The ``verdict`` categories besides ``insufficient data: <reason>``."""
+
+INSUFFICIENT = "insufficient data"
+
 
 def pct_change(log_ratio):
     return 100.0 * np.expm1(log_ratio)
 
 
-def verdict(ci_low_pct: float, ci_high_pct: float) -> str:
-    if ci_high_pct < 0:
-        return "improved"
-    if ci_low_pct > 0:
-        return "worsened"
-    return "no clear change"
-
-
-def t_quantile(df: float) -> float:
-    return float(special.stdtrit(df, 0.5 + CONFIDENCE / 2.0))
+def t_quantile(df: float, level: float = CONFIDENCE) -> float:
+    """Two-sided critical value of Student's t with ``df`` degrees of freedom."""
+    return float(special.stdtrit(df, 0.5 + level / 2.0))
 
 
 def t_pvalue(t_stat: float, df: float) -> float:
     return float(2.0 * special.stdtr(df, -abs(t_stat)))
+
+
+def welch_df(variances, dfs) -> float:
+    """Welch-Satterthwaite degrees of freedom of a sum of independent variance estimates.
+
+    References
+    ----------
+    .. [1] Satterthwaite FE (1946). An approximate distribution of estimates
+       of variance components. Biometrics Bulletin 2(6):110-114.
+    """
+    v = np.asarray(variances, dtype=float)
+    d = np.asarray(dfs, dtype=float)
+    denominator = np.sum(np.where(np.isfinite(d), v**2 / d, 0.0))
+    return float(v.sum() ** 2 / denominator) if denominator > 0 else math.inf
+
+
+def mdc_pct(se_log: float, df: float) -> float:
+    """The smallest fall in oxygen cost these data detect with ``POWER`` [%].
+
+    ``(t_{1-alpha/2} + t_{power}) * SE`` on the log scale, with Student t at
+    the estimate's degrees of freedom, as a positive percentage
+    (``100 * (1 - exp(-k SE))``).
+
+    References
+    ----------
+    .. [1] Hopkins WG (2000). Measures of reliability in sports medicine and
+       science. Sports Med 30(1):1-15 (SCIENCE.md section 9).
+    """
+    if not (np.isfinite(se_log) and se_log > 0):
+        return math.nan
+    k = t_quantile(df) + float(special.stdtrit(df, POWER))
+    return float(-pct_change(-k * se_log))
+
+
+def verdict(ci_low_pct: float, ci_high_pct: float, swc_pct: float) -> str:
+    """``improved`` / ``worsened`` (the CI excludes 0), ``no meaningful change``
+    (the CI lies within +-``swc_pct``), else ``inconclusive``.
+
+    Judging the whole CI against zero and against the smallest worthwhile
+    change follows SCIENCE.md section 9 ("CI entirely beyond SWC / overlaps /
+    entirely inside"), not magnitude-based inference (Sainani 2018).
+    """
+    if ci_high_pct < 0:
+        return "improved"
+    if ci_low_pct > 0:
+        return "worsened"
+    if -swc_pct < ci_low_pct and ci_high_pct < swc_pct:
+        return "no meaningful change"
+    return "inconclusive"
+
+
+def verdict_text(row, swc_pct: float) -> str:
+    """The verdict as one plain sentence for people (``verdict_text``)."""
+    v = str(row["verdict"])
+    if v.startswith(INSUFFICIENT):
+        return "No answer yet: " + v.split(":", 1)[-1].strip() + "."
+    change = f"{row['o2_cost_change_pct']:+.1f} %"
+    ci = f"95 % CI {row['ci_low_pct']:+.1f} to {row['ci_high_pct']:+.1f} %"
+    against = " relative to the controls" if row.get("reference") == "controls" else ""
+    if v == "improved":
+        return f"More economical: oxygen cost changed by {change}{against} ({ci})."
+    if v == "worsened":
+        return f"Less economical: oxygen cost changed by {change}{against} ({ci})."
+    if v == "no meaningful change":
+        return (
+            f"No change larger than {swc_pct:g} %: oxygen cost changed by {change}{against} "
+            f"({ci}), inside the smallest worthwhile change."
+        )
+    return (
+        f"Inconclusive: these data can only detect changes larger than about "
+        f"{row['mdc_pct']:.1f} %; oxygen cost changed by {change}{against} ({ci})."
+    )
+
+
+def judge(row: MutableMapping, b: float, se: float, df: float, swc_pct: float) -> None:
+    """Fill a result row's headline from a log change ``b`` with SE ``se`` and ``df``."""
+    tcrit = t_quantile(df)
+    row["o2_cost_change_pct"] = float(pct_change(b))
+    row["ci_low_pct"] = float(pct_change(b - tcrit * se))
+    row["ci_high_pct"] = float(pct_change(b + tcrit * se))
+    row["p_value"] = t_pvalue(b / se, df) if se > 0 else math.nan
+    row["mdc_pct"] = mdc_pct(se, df)
+    row["verdict"] = verdict(row["ci_low_pct"], row["ci_high_pct"], swc_pct)
+
+
+def finish_row(row: dict, swc_pct: float, reference=None) -> dict:
+    """Turn a model row's log change into its headline, raw columns and verdict.
+
+    ``reference`` is :func:`analysis.models.reference.pooled_reference`'s
+    ``(mu, variance, df, n)`` or None (no controls).
+    """
+    from_fit = "_b" in row
+    b, se, df = row.pop("_b", math.nan), row.pop("_se", math.nan), row.pop("_df", math.nan)
+    row["swc_pct"] = float(swc_pct)
+    row.setdefault("reference", "none")
+    for col in ("raw_change_pct", "raw_ci_low_pct", "raw_ci_high_pct", "reference_change_pct"):
+        row.setdefault(col, math.nan)
+    row.setdefault("n_reference_runners", 0)
+    row.setdefault("mdc_pct", math.nan)
+    if not from_fit:
+        row["verdict_text"] = verdict_text(row, swc_pct)
+        return row
+    raw: dict = {}
+    judge(raw, b, se, df, swc_pct)
+    row["raw_change_pct"] = raw["o2_cost_change_pct"]
+    row["raw_ci_low_pct"] = raw["ci_low_pct"]
+    row["raw_ci_high_pct"] = raw["ci_high_pct"]
+    if reference is not None:
+        mu, var_ref, df_ref, n = reference
+        var = se**2 + var_ref
+        df = welch_df([se**2, var_ref], [df, df_ref])
+        b, se = b - mu, math.sqrt(var)
+        row["reference"] = "controls"
+        row["reference_change_pct"] = float(pct_change(mu))
+        row["n_reference_runners"] = int(n)
+    judge(row, b, se, df, swc_pct)
+    row["verdict_text"] = verdict_text(row, swc_pct)
+    return row

@@ -13,8 +13,11 @@ from analysis.io.dataset import Dataset, quarantined_row_count
 from analysis.metrics import run_metrics
 from analysis.models.columns import ANALYZE, as_frame
 from analysis.models.field import RunnerFit, _check_options, _field_rows, field_formula, plot_frame
-from analysis.models.lab import _lab_rows
+from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
+from analysis.models.lab import LAB_DAY_CV_PCT, _lab_rows
 from analysis.models.prepare import CONFOUNDERS, prepare_runs
+from analysis.models.reference import control_references
+from analysis.models.squad import _is_control
 from analysis.schema import BASELINE_WEEKS
 
 
@@ -46,6 +49,9 @@ def analyze(
     blocks: pd.DataFrame | None = None,
     errors: str = "ar1",
     confounders: Iterable[str] = CONFOUNDERS,
+    swc_pct: float = SMALLEST_WORTHWHILE_CHANGE_PCT,
+    lab_day_cv_pct: float = LAB_DAY_CV_PCT,
+    control_reference: bool = True,
     return_fits: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, RunnerFit]]:
     """Change in oxygen cost of running over the strength block, per runner.
@@ -72,6 +78,17 @@ def analyze(
     confounders : collection of str, keyword-only
         Confounders of the field model, a subset of ``CONFOUNDERS`` (default
         all; fewer only for sensitivity analyses).
+    swc_pct : float, keyword-only
+        Smallest worthwhile change [%] for the ``no meaningful change`` verdict
+        (default ``SMALLEST_WORTHWHILE_CHANGE_PCT``, 2.5).
+    lab_day_cv_pct : float, keyword-only
+        Day-to-day variation of lab economy [% CV] included in the lab CI
+        (default ``LAB_DAY_CV_PCT``, 2.0; :mod:`analysis.models.lab`).
+    control_reference : bool, keyword-only
+        Reference each field change to the squad's controls over the same
+        dates when there are at least ``MIN_CONTROLS`` of them
+        (:mod:`analysis.models.reference`; default True). False gives every
+        runner the raw within-runner change as the headline.
     return_fits : bool, keyword-only
         Also return each selected runner's :class:`RunnerFit` (the field
         model's row and plotting frame, ``result`` None: the formula-API
@@ -119,12 +136,14 @@ def analyze(
     _check_options(errors, confounders, "analyze")
     if blocks is None:
         blocks = runner_blocks(dataset, baseline_weeks=baseline_weeks)
-    blocks = _select_runners(blocks, runner_ids, Path(dataset.path) / "runners.csv")
+    all_blocks = blocks
+    blocks = _select_runners(all_blocks, runner_ids, Path(dataset.path) / "runners.csv")
     if metrics is None:
         metrics = run_metrics(dataset)
+    squad_metrics = metrics
     metrics = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
     prep = prepare_runs(metrics, blocks)
-    lab_rows = _lab_rows(blocks, dataset.lab_tests)
+    lab_rows = _lab_rows(blocks, dataset.lab_tests, day_cv_pct=lab_day_cv_pct)
 
     bar = None
     if progress:
@@ -143,11 +162,19 @@ def analyze(
     finally:
         if bar is not None:
             bar.close()
+    references = {}
+    if control_reference:
+        controls = set(all_blocks.loc[_is_control(all_blocks["group"]), "runner_id"].astype(str))
+        if controls - set(squad_metrics["runner_id"].astype(str)):
+            squad_metrics = run_metrics(dataset)  # the controls' runs, for a subset's reference
+        references = control_references(
+            [row for row, _ in fitted], all_blocks, squad_metrics, errors, confounders
+        )
     rows = []
     for row, _ in fitted:
-        rows.append(row)
+        rows.append(finish_row(row, swc_pct, references.get(row["runner_id"])))
         if row["runner_id"] in lab_rows:
-            rows.append(lab_rows[row["runner_id"]])
+            rows.append(finish_row(lab_rows[row["runner_id"]], swc_pct))
     out = as_frame(rows, ANALYZE)
     if not return_fits:
         return out

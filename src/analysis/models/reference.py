@@ -1,0 +1,108 @@
+"""Control-referenced answers: each runner's change net of what the controls did.
+
+A strength runner's field change over the block mixes the strength effect with
+everything else that moved heart rate at a given pace over the same weeks: the
+season (warming weather beyond what the heat term captures), rising aerobic
+fitness, falling resting heart rate. Controls over the same dates carry all of
+that but not the strength work, so when the squad has controls the headline is
+the difference in differences (SCIENCE.md section 9: "without a control group,
+a change cannot be separated from seasonal trends"):
+
+    d_i = b_i - mu_c,   Var(d_i) = SE_i^2 + SE(mu_c)^2 + tau^2
+
+``b_i`` is the runner's log change (:mod:`analysis.models.field`), ``mu_c``
+the random-effects mean of the controls' log changes over the runner's own
+baseline and block dates, with between-control variance ``tau^2`` (Paule-Mandel,
+statsmodels ``combine_effects``). ``tau^2`` is in the variance because the
+runner's own season is one more draw from the controls' distribution, not their
+mean. Degrees of freedom: Welch-Satterthwaite, the controls' part with
+``n_controls - 1``. A control is referenced to the other controls (leave one
+out), so a control is called improved only at the nominal rate even when the
+whole squad got fitter.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import numpy as np
+import pandas as pd
+from statsmodels.stats.meta_analysis import combine_effects
+
+from analysis.models.field import FIELD_METHOD, _field_rows
+from analysis.models.prepare import prepare_runs
+from analysis.models.squad import _is_control
+
+MIN_CONTROLS = 3
+"""Controls with a field estimate needed for a control-referenced answer."""
+
+_WINDOW = ("baseline_start", "block_start", "block_end")
+
+
+def _window_key(block: Mapping) -> tuple:
+    return tuple(pd.Timestamp(block[c]).normalize() for c in _WINDOW)
+
+
+def _control_changes(
+    window: tuple,
+    controls: pd.DataFrame,
+    metrics: pd.DataFrame,
+    errors: str,
+    confounders: Iterable[str],
+) -> dict[str, tuple[float, float]]:
+    """Each control's field log change and SE over one baseline-and-block window."""
+    blocks = controls.copy()
+    for col, value in zip(_WINDOW, window, strict=True):
+        blocks[col] = value
+    own = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
+    prep = prepare_runs(own, blocks)
+    out = {}
+    for row, fit in _field_rows(blocks, prep, {}, errors, confounders):
+        if fit is not None and "_b" in row:
+            out[row["runner_id"]] = (row["_b"], row["_se"])
+    return out
+
+
+def pooled_reference(changes: Mapping[str, tuple[float, float]], leave_out: str | None = None):
+    """Random-effects mean of control log changes: (mu, variance incl. tau^2, df, n) or None."""
+    items = [(b, se) for rid, (b, se) in changes.items() if rid != leave_out]
+    items = [(b, se) for b, se in items if np.isfinite(b) and np.isfinite(se) and se > 0]
+    if len(items) < MIN_CONTROLS:
+        return None
+    b = np.array([i[0] for i in items])
+    var = np.array([i[1] ** 2 for i in items])
+    with np.errstate(divide="ignore", invalid="ignore"):  # I^2 of identical controls
+        res = combine_effects(b, var, method_re="pm")
+    variance = float(res.sd_eff_w_re**2 + res.tau2)
+    return float(res.mean_effect_re), variance, float(len(items) - 1), len(items)
+
+
+def control_references(
+    rows: list[dict],
+    all_blocks: pd.DataFrame,
+    metrics: pd.DataFrame,
+    errors: str,
+    confounders: Iterable[str],
+) -> dict[str, tuple[float, float, float, int]]:
+    """The controls' pooled change over each modelled runner's own window.
+
+    ``rows`` are field rows (with ``_b``); ``all_blocks`` the whole squad's
+    :func:`analysis.blocks.runner_blocks`; ``metrics`` run metrics that include
+    the controls. Returns ``{runner_id: (mu, variance, df, n_controls)}`` for
+    every runner that can be referenced.
+    """
+    controls = all_blocks.loc[_is_control(all_blocks["group"]) & all_blocks["block_start"].notna()]
+    if len(controls) < MIN_CONTROLS:
+        return {}
+    cache: dict[tuple, dict] = {}
+    out = {}
+    for row in rows:
+        if row.get("method") != FIELD_METHOD or "_b" not in row:
+            continue
+        key = _window_key(row)
+        if key not in cache:
+            cache[key] = _control_changes(key, controls, metrics, errors, confounders)
+        ref = pooled_reference(cache[key], leave_out=row["runner_id"])
+        if ref is not None:
+            out[row["runner_id"]] = ref
+    return out
