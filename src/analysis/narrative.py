@@ -24,6 +24,7 @@ from analysis.formatting import (
     md_escape,
 )
 from analysis.models import HEAT_ONSET_C
+from analysis.models.prepare import LINEAR_HEAT
 from analysis.schema import EXERCISE_CATEGORIES
 from analysis.strength import unknown_exercises
 
@@ -273,11 +274,19 @@ def dose_sentence(response: pd.DataFrame, dose: str = "sessions_per_week") -> st
     )
 
 
-def _term_words(term: str) -> str:
-    onset = HEAT_ONSET_C
+def _heat_words(onset) -> str:
+    """The heat term in words, for the onset the model used (learned per squad)."""
+    if onset is None or not np.isfinite(onset):
+        onset = HEAT_ONSET_C
+    if onset <= LINEAR_HEAT:
+        return "air temperature (a linear effect: the squad's data fitted no onset better)"
+    return f"heat (air temperature above {onset:g} °C, the onset that fitted the squad best)"
+
+
+def _term_words(term: str, onset=None) -> str:
     words = {
         "temp_c_dev": "air temperature",
-        "heat_c_dev": f"heat (air temperature above {onset:g} °C)" if onset else "heat",
+        "heat_c_dev": _heat_words(onset),
         "drift_min_dev": "cardiac drift (run time beyond an hour)",
         "drift_km_dev": "cardiac drift (distance beyond 12 km)",
         "offset(speed_cost_dev)": (
@@ -316,8 +325,9 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
         )
     coef = row.get("temp_coef_pct_per_c")
     if coef is not None and np.isfinite(coef):
-        onset = HEAT_ONSET_C
-        per = f"per °C above {onset:g} °C" if onset else "per °C"
+        onset = row.get("heat_onset_c")
+        onset = HEAT_ONSET_C if onset is None or not np.isfinite(onset) else onset
+        per = "per °C" if onset <= LINEAR_HEAT else f"per °C above {onset:g} °C"
         text += (
             " Heart rate, and with it the estimated cost, changed by "
             f"{format_change(coef, row['temp_coef_ci_low_pct_per_c'], row['temp_coef_ci_high_pct_per_c'], 2)} "
@@ -337,7 +347,9 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
     """
     row = as_mapping(row)
     terms = [t.strip() for t in str(row.get("model_terms") or "").split("+")]
-    confounders = [_term_words(t) for t in terms if t and t not in ("1", "ramp")]
+    confounders = [
+        _term_words(t, row.get("heat_onset_c")) for t in terms if t and t not in ("1", "ramp")
+    ]
     model = (
         "Log oxygen cost is regressed on a baseline level and a ramp rising linearly through "
         "the block"

@@ -29,14 +29,18 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
   before/after comparison of means averages the ramp over the block and
   reports about half of a gradual change (``tests/test_models.py``).
 - Heat: heart rate rises with air temperature without any change in economy.
-  The rise is taken to start at ``HEAT_ONSET_C`` (15 degC; coaching figures
-  put it at ~1 bpm per degC above ~15-20 degC, SCIENCE.md section 6) and its
-  slope is estimated per runner (``temp_coef_pct_per_c``, % of cost per degC
-  above 15 degC, with its CI). A straight line through all temperatures was
-  tried: spring temperatures trend with the block, so the line competes with
-  the ramp and, on the simulated squads, raised the mean absolute error from
-  1.16 to 1.39 pp, while below ~15 degC heart rate hardly responds. Leaving
-  heat out biased a March-May block by +4.5 pp.
+  Where the rise starts is learned from the squad's steady runs by profile
+  likelihood among onsets from "linear across every temperature" to 20 degC
+  (:func:`analysis.models.prepare.choose_heat_onset`), keeping the documented
+  ``HEAT_ONSET_C`` (15 degC; coaching figures put it at ~1 bpm per degC above
+  ~15-20 degC, SCIENCE.md section 6) unless another onset fits better by a
+  likelihood-ratio test at 1 %; its slope is estimated per runner
+  (``temp_coef_pct_per_c``, % of cost per degC above the onset, with its CI).
+  A fixed onset was a liability: where heart rate rises with temperature
+  across the whole range, a 15 degC onset biased the change by +6.7 pp on a
+  simulated warming season, the learned onset by +0.02 pp
+  (``tests/models/test_prepare.py``). Leaving heat out biased a March-May
+  block by +4.5 pp.
 - Cardiac drift: heart rate drifts up on long runs (Coyle & Gonzalez-Alonso
   2001); the term is the run time beyond ``DRIFT_ONSET_MIN`` (60 min), since
   drift accrues with time (60 min is about 12 km at easy pace).
@@ -93,6 +97,7 @@ from analysis.models.inference import (
 from analysis.models.prepare import (
     CONFOUNDERS,
     FIELD_TERMS,
+    HEAT_ONSET_C,
     MIN_STEADY_RUNS,
     SPEED_OFFSET,
     Z_COLUMNS,
@@ -556,6 +561,7 @@ def fit_runner(
     errors: str = "ar1",
     confounders: Iterable[str] = CONFOUNDERS,
     swc_pct: float = SMALLEST_WORTHWHILE_CHANGE_PCT,
+    heat_onset_c: float = HEAT_ONSET_C,
 ) -> RunnerFit:
     """Fit the field model of one runner.
 
@@ -604,6 +610,9 @@ def fit_runner(
         fewer only for sensitivity analyses).
     swc_pct : float, keyword-only
         Smallest worthwhile change [%] for the verdict.
+    heat_onset_c : float, keyword-only
+        Heat onset [degC] (``analyze`` learns one per squad and reports it in
+        ``heat_onset_c``; pass that value to reproduce its row).
 
     Returns
     -------
@@ -643,12 +652,12 @@ def fit_runner(
     block_frame = pd.DataFrame([block])
     runner_id = str(block_frame["runner_id"].iloc[0])
     runs = runs.loc[runs["runner_id"].astype(str) == runner_id]
-    prep = prepare_runs(runs, block_frame)
+    prep = prepare_runs(runs, block_frame, heat_onset_c=heat_onset_c)
     [(row, fit)] = _field_rows(
         block_frame, prep, {runner_id: n_quarantined}, errors, confounders, formula=True
     )
     return RunnerFit(
-        row=finish_row(row, swc_pct),
+        row=finish_row({**row, "heat_onset_c": float(heat_onset_c)}, swc_pct),
         result=fit.result if fit is not None else None,
         formula=field_formula(fit.terms, fit.speed_offset) if fit is not None else "",
         frame=plot_frame(prep, fit),

@@ -15,7 +15,7 @@ from analysis.models.columns import ANALYZE, as_frame
 from analysis.models.field import RunnerFit, _check_options, _field_rows, field_formula, plot_frame
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
 from analysis.models.lab import LAB_DAY_CV_PCT, _lab_rows
-from analysis.models.prepare import CONFOUNDERS, prepare_runs
+from analysis.models.prepare import CONFOUNDERS, choose_heat_onset, prepare_runs
 from analysis.models.reference import control_references
 from analysis.models.squad import _is_control
 from analysis.schema import BASELINE_WEEKS
@@ -52,6 +52,7 @@ def analyze(
     swc_pct: float = SMALLEST_WORTHWHILE_CHANGE_PCT,
     lab_day_cv_pct: float = LAB_DAY_CV_PCT,
     control_reference: bool = True,
+    heat_onset_c: float | str = "auto",
     return_fits: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, RunnerFit]]:
     """Change in oxygen cost of running over the strength block, per runner.
@@ -89,6 +90,11 @@ def analyze(
         dates when there are at least ``MIN_CONTROLS`` of them
         (:mod:`analysis.models.reference`; default True). False gives every
         runner the raw within-runner change as the headline.
+    heat_onset_c : float or "auto", keyword-only
+        Air temperature above which heat raises heart rate [degC]. ``"auto"``
+        (default) learns it from the squad's steady runs by profile likelihood
+        (:func:`analysis.models.prepare.choose_heat_onset`, candidates from
+        linear to 20 degC); the value used is in the ``heat_onset_c`` column.
     return_fits : bool, keyword-only
         Also return each selected runner's :class:`RunnerFit` (the field
         model's row and plotting frame, ``result`` None: the formula-API
@@ -141,8 +147,11 @@ def analyze(
     if metrics is None:
         metrics = run_metrics(dataset)
     squad_metrics = metrics
+    if heat_onset_c == "auto":
+        in_squad = squad_metrics["runner_id"].astype(str).isin(set(all_blocks["runner_id"]))
+        heat_onset_c, _ = choose_heat_onset(squad_metrics.loc[in_squad], all_blocks)
     metrics = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
-    prep = prepare_runs(metrics, blocks)
+    prep = prepare_runs(metrics, blocks, heat_onset_c=heat_onset_c)
     lab_rows = _lab_rows(blocks, dataset.lab_tests, day_cv_pct=lab_day_cv_pct)
 
     bar = None
@@ -168,10 +177,16 @@ def analyze(
         if controls - set(squad_metrics["runner_id"].astype(str)):
             squad_metrics = run_metrics(dataset)  # the controls' runs, for a subset's reference
         references = control_references(
-            [row for row, _ in fitted], all_blocks, squad_metrics, errors, confounders
+            [row for row, _ in fitted],
+            all_blocks,
+            squad_metrics,
+            errors,
+            confounders,
+            heat_onset_c=heat_onset_c,
         )
     rows = []
     for row, _ in fitted:
+        row["heat_onset_c"] = float(heat_onset_c)
         rows.append(finish_row(row, swc_pct, references.get(row["runner_id"])))
         if row["runner_id"] in lab_rows:
             rows.append(finish_row(lab_rows[row["runner_id"]], swc_pct))
