@@ -8,7 +8,13 @@ import pytest
 from analysis.blocks import runner_blocks
 from analysis.metrics import run_metrics
 from analysis.models import HEAT_ONSET_C, analyze
-from analysis.models.prepare import LINEAR_HEAT, ONSET_LR_THRESHOLD, choose_heat_onset
+from analysis.models.prepare import (
+    FULL_BLOCK,
+    LINEAR_HEAT,
+    ONSET_LR_THRESHOLD,
+    choose_heat_onset,
+    choose_time_course,
+)
 from tests.models._support_models import _squad
 
 
@@ -58,3 +64,47 @@ def test_a_learned_onset_removes_the_bias_a_wrong_one_leaves(squad40):
     # measured: +6.7 pp with the onset fixed at 15 degC, +0.02 pp learned
     assert bias[HEAT_ONSET_C] > 3.0
     assert abs(bias["auto"]) < 0.5
+
+
+@pytest.fixture(scope="module")
+def plateau_squad(tmp_path_factory):
+    """40 runners with no simulated effect, then a -5 % change for the strength group
+    that is complete 4 weeks into the block (an early plateau) added to their costs."""
+    ds, truth = _squad(
+        tmp_path_factory.mktemp("plateau"),
+        "p",
+        n_runners=40,
+        seed=301,
+        effect_pct_mean=0.0,
+        effect_pct_sd=0.0,
+    )
+    metrics = run_metrics(ds)
+    blocks = runner_blocks(ds)
+    start = metrics["runner_id"].map(blocks.set_index("runner_id")["block_start"])
+    weeks = (metrics["date"].dt.normalize() - start).dt.days / 7.0
+    strength = metrics["runner_id"].map(truth.set_index("runner_id")["group"]).eq("strength")
+    shape = (weeks / 4.0).clip(0.0, 1.0).fillna(0.0)
+    metrics["o2_cost_ml_kg_km"] = metrics["o2_cost_ml_kg_km"] * (1 - 0.05 * shape * strength)
+    return ds, truth, metrics, blocks
+
+
+def test_an_early_plateau_is_recognised_and_its_end_value_recovered(plateau_squad):
+    ds, truth, metrics, blocks = plateau_squad
+    weeks, loglik = choose_time_course(metrics, blocks)
+    assert weeks in (2.0, 4.0, 6.0)
+    assert loglik[weeks] - loglik[FULL_BLOCK] > ONSET_LR_THRESHOLD
+    bias = {}
+    for choice in ("auto", FULL_BLOCK):
+        out = analyze(ds, metrics=metrics, blocks=blocks, ramp_weeks=choice)
+        field = out.loc[(out["method"] == "field_hr") & (out["group"] == "strength")]
+        bias[choice] = float((field["o2_cost_change_pct"] + 5.0).mean())
+    # measured: -0.81 pp with the full-block ramp, +0.19 pp with the learned plateau;
+    # a full-block ramp fitted to a change that came early overshoots its end value
+    assert abs(bias[FULL_BLOCK]) > 0.5
+    assert abs(bias["auto"]) < abs(bias[FULL_BLOCK]) / 2
+
+
+def test_a_steady_ramp_keeps_the_full_block(squad40):
+    _, _, metrics, blocks = squad40
+    weeks, _ = choose_time_course(metrics, blocks)
+    assert weeks == FULL_BLOCK

@@ -67,6 +67,7 @@ ANALYZE = (
     OutputColumn("block_weeks", "float"),
     OutputColumn("typical_error_pct", "float"),
     OutputColumn("heat_onset_c", "float"),
+    OutputColumn("plateau_weeks", "float"),
     OutputColumn("temp_coef_pct_per_c", "float"),
     OutputColumn("temp_coef_ci_low_pct_per_c", "float"),
     OutputColumn("temp_coef_ci_high_pct_per_c", "float"),

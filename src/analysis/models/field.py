@@ -97,10 +97,12 @@ from analysis.models.inference import (
 from analysis.models.prepare import (
     CONFOUNDERS,
     FIELD_TERMS,
+    FULL_BLOCK,
     HEAT_ONSET_C,
     MIN_STEADY_RUNS,
     SPEED_OFFSET,
     Z_COLUMNS,
+    design_columns,
     prepare_runs,
 )
 from analysis.models.serial import (
@@ -562,6 +564,7 @@ def fit_runner(
     confounders: Iterable[str] = CONFOUNDERS,
     swc_pct: float = SMALLEST_WORTHWHILE_CHANGE_PCT,
     heat_onset_c: float = HEAT_ONSET_C,
+    ramp_weeks: float = FULL_BLOCK,
 ) -> RunnerFit:
     """Fit the field model of one runner.
 
@@ -613,6 +616,9 @@ def fit_runner(
     heat_onset_c : float, keyword-only
         Heat onset [degC] (``analyze`` learns one per squad and reports it in
         ``heat_onset_c``; pass that value to reproduce its row).
+    ramp_weeks : float, keyword-only
+        Weeks before the change plateaus (default: a ramp over the whole
+        block; ``analyze`` reports its choice in ``plateau_weeks``).
 
     Returns
     -------
@@ -652,12 +658,13 @@ def fit_runner(
     block_frame = pd.DataFrame([block])
     runner_id = str(block_frame["runner_id"].iloc[0])
     runs = runs.loc[runs["runner_id"].astype(str) == runner_id]
-    prep = prepare_runs(runs, block_frame, heat_onset_c=heat_onset_c)
+    design = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks}
+    prep = prepare_runs(runs, block_frame, **design)
     [(row, fit)] = _field_rows(
         block_frame, prep, {runner_id: n_quarantined}, errors, confounders, formula=True
     )
     return RunnerFit(
-        row=finish_row({**row, "heat_onset_c": float(heat_onset_c)}, swc_pct),
+        row=finish_row({**row, **design_columns(design)}, swc_pct),
         result=fit.result if fit is not None else None,
         formula=field_formula(fit.terms, fit.speed_offset) if fit is not None else "",
         frame=plot_frame(prep, fit),

@@ -22,6 +22,9 @@ upwards at a constant pace after about an hour of running (Coyle &
 Gonzalez-Alonso 2001, SCIENCE.md section 6); drift accrues with time, so the
 term is in minutes rather than kilometres (about 12 km at easy pace)."""
 
+FULL_BLOCK = float("inf")
+"""``ramp_weeks`` of a change that builds up over the whole block."""
+
 HEAT_ONSET_C = 15.0
 """Heat term: air temperature beyond this [degC]. Coaching figures put the HR
 cost of heat at about 1 bpm per degC above ~15-20 degC (SCIENCE.md section 6,
@@ -104,7 +107,11 @@ _METRIC_COLUMNS = (
 
 
 def prepare_runs(
-    metrics: pd.DataFrame, blocks: pd.DataFrame, *, heat_onset_c: float = HEAT_ONSET_C
+    metrics: pd.DataFrame,
+    blocks: pd.DataFrame,
+    *,
+    heat_onset_c: float = HEAT_ONSET_C,
+    ramp_weeks: float = FULL_BLOCK,
 ) -> pd.DataFrame:
     """Per-run inputs of the field model, for every runner at once.
 
@@ -119,6 +126,11 @@ def prepare_runs(
         Air temperature above which heat raises heart rate [degC] (default
         ``HEAT_ONSET_C``; :func:`choose_heat_onset` learns it from a squad;
         ``LINEAR_HEAT`` makes the heat term linear across every temperature).
+    ramp_weeks : float, keyword-only
+        Weeks over which the change builds up from ``block_start`` before it
+        plateaus (default ``FULL_BLOCK``: a ramp over the whole block;
+        :func:`choose_time_course` learns it). The ramp reaches 1 at the
+        plateau, so its coefficient is always the change at the block end.
 
     Returns
     -------
@@ -185,8 +197,11 @@ def prepare_runs(
     m["reason"] = reason
 
     # Day-level ramp: 0 up to block_start, 1 from block_end on (the last day
-    # of the block is its end), linear in between.
+    # of the block is its end), linear in between; with ramp_weeks, 1 from
+    # that many weeks into the block on (an early plateau).
     span = (end - start).where(end > start, _DAY)
+    if np.isfinite(ramp_weeks):
+        span = span.clip(upper=pd.Timedelta(weeks=ramp_weeks))
     m["ramp"] = ((day - start) / span).clip(lower=0.0, upper=1.0).astype(float)
 
     log_gas = np.log(gas.where(gas > 0))
@@ -270,15 +285,66 @@ def choose_heat_onset(
     loglik : dict
         Summed profile log-likelihood per candidate, for reporting.
     """
+    return _choose(metrics, blocks, "heat_onset_c", candidates, HEAT_ONSET_C)
+
+
+RAMP_WEEKS_CANDIDATES = (FULL_BLOCK, 2.0, 4.0, 6.0, 8.0)
+"""Time courses :func:`choose_time_course` compares: a ramp over the whole
+block, or a plateau after 2, 4, 6 or 8 weeks."""
+
+
+def choose_time_course(
+    metrics: pd.DataFrame,
+    blocks: pd.DataFrame,
+    *,
+    heat_onset_c: float = HEAT_ONSET_C,
+    candidates=RAMP_WEEKS_CANDIDATES,
+) -> tuple[float, dict[float, float]]:
+    """How the change builds up over the block, shared by the squad, by profile likelihood.
+
+    Adaptation to strength work accrues over weeks, but whether it keeps
+    growing to the end of an 8-12 week block or levels off after a few weeks
+    differs between programmes (SCIENCE.md section 8). A ramp fitted to a
+    change that plateaued after 4 weeks puts the end value between the two,
+    so the time course is chosen like the heat onset: the full-block ramp
+    unless a plateau after 2-8 weeks fits the squad better by a
+    likelihood-ratio test at 1 %. Every candidate's coefficient is the change
+    at the end of the block.
+    """
+    return _choose(metrics, blocks, "ramp_weeks", candidates, FULL_BLOCK, heat_onset_c=heat_onset_c)
+
+
+def _choose(metrics, blocks, key, candidates, default, **fixed) -> tuple[float, dict]:
     loglik = {}
-    for onset in candidates:
-        loglik[float(onset)] = _profile_loglik(
-            prepare_runs(metrics, blocks, heat_onset_c=float(onset))
-        )
+    for value in candidates:
+        prep = prepare_runs(metrics, blocks, **{key: float(value)}, **fixed)
+        loglik[float(value)] = _profile_loglik(prep)
     finite = {k: v for k, v in loglik.items() if np.isfinite(v) and v != 0.0}
-    if not finite or HEAT_ONSET_C not in finite:
-        return HEAT_ONSET_C, loglik
+    if not finite or default not in finite:
+        return default, loglik
     best = max(finite, key=finite.get)
-    if finite[best] - finite[HEAT_ONSET_C] > ONSET_LR_THRESHOLD:
+    if finite[best] - finite[default] > ONSET_LR_THRESHOLD:
         return best, loglik
-    return HEAT_ONSET_C, loglik
+    return default, loglik
+
+
+def design_columns(design: dict) -> dict:
+    """The design choices as output columns: ``heat_onset_c`` and ``plateau_weeks``
+    (empty for a ramp over the whole block)."""
+    weeks = float(design.get("ramp_weeks", FULL_BLOCK))
+    return {
+        "heat_onset_c": float(design.get("heat_onset_c", HEAT_ONSET_C)),
+        "plateau_weeks": weeks if np.isfinite(weeks) else np.nan,
+    }
+
+
+def design_from(per_runner: pd.DataFrame | None) -> dict:
+    """The design :func:`analysis.models.analyze` used, read back from its output."""
+    design = {"heat_onset_c": HEAT_ONSET_C, "ramp_weeks": FULL_BLOCK}
+    if per_runner is None:
+        return design
+    if "heat_onset_c" in per_runner and per_runner["heat_onset_c"].notna().any():
+        design["heat_onset_c"] = float(per_runner["heat_onset_c"].dropna().iloc[0])
+    if "plateau_weeks" in per_runner and per_runner["plateau_weeks"].notna().any():
+        design["ramp_weeks"] = float(per_runner["plateau_weeks"].dropna().iloc[0])
+    return design

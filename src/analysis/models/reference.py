@@ -30,7 +30,7 @@ import pandas as pd
 from statsmodels.stats.meta_analysis import combine_effects
 
 from analysis.models.field import FIELD_METHOD, _field_rows
-from analysis.models.prepare import HEAT_ONSET_C, prepare_runs
+from analysis.models.prepare import prepare_runs
 from analysis.models.squad import _is_control
 
 MIN_CONTROLS = 3
@@ -49,14 +49,14 @@ def _control_changes(
     metrics: pd.DataFrame,
     errors: str,
     confounders: Iterable[str],
-    heat_onset_c: float,
+    design: dict,
 ) -> dict[str, tuple[float, float]]:
     """Each control's field log change and SE over one baseline-and-block window."""
     blocks = controls.copy()
     for col, value in zip(_WINDOW, window, strict=True):
         blocks[col] = value
     own = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
-    prep = prepare_runs(own, blocks, heat_onset_c=heat_onset_c)
+    prep = prepare_runs(own, blocks, **design)
     out = {}
     for row, fit in _field_rows(blocks, prep, {}, errors, confounders):
         if fit is not None and "_b" in row:
@@ -85,7 +85,7 @@ def control_references(
     errors: str,
     confounders: Iterable[str],
     *,
-    heat_onset_c: float = HEAT_ONSET_C,
+    design: dict | None = None,
 ) -> dict[str, tuple[float, float, float, int]]:
     """The controls' pooled change over each modelled runner's own window.
 
@@ -104,7 +104,7 @@ def control_references(
             continue
         key = _window_key(row)
         if key not in cache:
-            cache[key] = _control_changes(key, controls, metrics, errors, confounders, heat_onset_c)
+            cache[key] = _control_changes(key, controls, metrics, errors, confounders, design or {})
         ref = pooled_reference(cache[key], leave_out=row["runner_id"])
         if ref is not None:
             out[row["runner_id"]] = ref

@@ -15,7 +15,13 @@ from analysis.models.columns import ANALYZE, as_frame
 from analysis.models.field import RunnerFit, _check_options, _field_rows, field_formula, plot_frame
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
 from analysis.models.lab import LAB_DAY_CV_PCT, _lab_rows
-from analysis.models.prepare import CONFOUNDERS, choose_heat_onset, prepare_runs
+from analysis.models.prepare import (
+    CONFOUNDERS,
+    choose_heat_onset,
+    choose_time_course,
+    design_columns,
+    prepare_runs,
+)
 from analysis.models.reference import control_references
 from analysis.models.squad import _is_control
 from analysis.schema import BASELINE_WEEKS
@@ -53,6 +59,7 @@ def analyze(
     lab_day_cv_pct: float = LAB_DAY_CV_PCT,
     control_reference: bool = True,
     heat_onset_c: float | str = "auto",
+    ramp_weeks: float | str = "auto",
     return_fits: bool = False,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, RunnerFit]]:
     """Change in oxygen cost of running over the strength block, per runner.
@@ -95,6 +102,12 @@ def analyze(
         (default) learns it from the squad's steady runs by profile likelihood
         (:func:`analysis.models.prepare.choose_heat_onset`, candidates from
         linear to 20 degC); the value used is in the ``heat_onset_c`` column.
+    ramp_weeks : float or "auto", keyword-only
+        Weeks over which the change builds up before a plateau (``inf``: a ramp
+        over the whole block). ``"auto"`` (default) chooses between the
+        full-block ramp and a plateau after 2-8 weeks by profile likelihood
+        (:func:`analysis.models.prepare.choose_time_course`); the plateau used
+        is in ``plateau_weeks`` (empty for the full-block ramp).
     return_fits : bool, keyword-only
         Also return each selected runner's :class:`RunnerFit` (the field
         model's row and plotting frame, ``result`` None: the formula-API
@@ -147,11 +160,16 @@ def analyze(
     if metrics is None:
         metrics = run_metrics(dataset)
     squad_metrics = metrics
+    in_squad = squad_metrics.loc[
+        squad_metrics["runner_id"].astype(str).isin(set(all_blocks["runner_id"]))
+    ]
     if heat_onset_c == "auto":
-        in_squad = squad_metrics["runner_id"].astype(str).isin(set(all_blocks["runner_id"]))
-        heat_onset_c, _ = choose_heat_onset(squad_metrics.loc[in_squad], all_blocks)
+        heat_onset_c, _ = choose_heat_onset(in_squad, all_blocks)
+    if ramp_weeks == "auto":
+        ramp_weeks, _ = choose_time_course(in_squad, all_blocks, heat_onset_c=heat_onset_c)
+    design = {"heat_onset_c": float(heat_onset_c), "ramp_weeks": float(ramp_weeks)}
     metrics = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
-    prep = prepare_runs(metrics, blocks, heat_onset_c=heat_onset_c)
+    prep = prepare_runs(metrics, blocks, **design)
     lab_rows = _lab_rows(blocks, dataset.lab_tests, day_cv_pct=lab_day_cv_pct)
 
     bar = None
@@ -182,11 +200,11 @@ def analyze(
             squad_metrics,
             errors,
             confounders,
-            heat_onset_c=heat_onset_c,
+            design=design,
         )
     rows = []
     for row, _ in fitted:
-        row["heat_onset_c"] = float(heat_onset_c)
+        row.update(design_columns(design))
         rows.append(finish_row(row, swc_pct, references.get(row["runner_id"])))
         if row["runner_id"] in lab_rows:
             rows.append(finish_row(lab_rows[row["runner_id"]], swc_pct))

@@ -15,7 +15,7 @@ from analysis.metrics import run_metrics
 from analysis.models.columns import SQUAD, as_frame
 from analysis.models.field import FIELD_METHOD, field_formula
 from analysis.models.inference import CONFIDENCE, pct_change, t_pvalue, t_quantile
-from analysis.models.prepare import HEAT_ONSET_C, MIN_STEADY_RUNS, prepare_runs
+from analysis.models.prepare import MIN_STEADY_RUNS, design_from, prepare_runs
 from analysis.schema import BASELINE_WEEKS
 
 SQUAD_EFFECTS = ("strength minus control", "strength change", "control change")
@@ -43,11 +43,7 @@ def _squad_data(
         blocks = runner_blocks(dataset, baseline_weeks=baseline_weeks)
     if metrics is None:
         metrics = run_metrics(dataset)
-    onset = HEAT_ONSET_C
-    if per_runner is not None and "heat_onset_c" in per_runner:
-        learned = per_runner["heat_onset_c"].dropna()
-        onset = float(learned.iloc[0]) if len(learned) else onset
-    prep = prepare_runs(metrics, blocks, heat_onset_c=onset)
+    prep = prepare_runs(metrics, blocks, **design_from(per_runner))
     used = prep.loc[prep["used"]]
     counts = pd.crosstab(used["runner_id"], used["period"]).reindex(
         columns=["baseline", "block"], fill_value=0
