@@ -112,6 +112,48 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_plan(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from analysis.models.power import cheapest_plan, plan, serial_inflation
+
+    def describe(best) -> str:
+        if best is None:
+            return (
+                f"no plan up to 12 + 16 weeks at 7 steady runs a week detects "
+                f"{args.target_pct:g} %: lower the per-run noise (steadier runs, a chest strap) "
+                "or rely on the squad estimate"
+            )
+        return (
+            f"{best['baseline_weeks']:g}-week baseline + {best['block_weeks']:g}-week block at "
+            f"{best['runs_per_week']:g} steady runs a week (detects {best['mdc_pct']:.1f} %)"
+        )
+
+    if args.dataset is None:
+        table = plan(args.typical_error_pct, target_pct=args.target_pct)
+        print(
+            f"typical runner (per-run typical error {args.typical_error_pct:g} %): to detect a "
+            f"{args.target_pct:g} % change with 80 % power: {describe(cheapest_plan(table))}"
+        )
+        return 0
+    from analysis.io import load_dataset
+    from analysis.models import analyze
+
+    ds = load_dataset(args.dataset)
+    out = analyze(ds, runner_ids=args.runner or None, control_reference=False)
+    for _, row in out.loc[out["method"] == "field_hr"].iterrows():
+        te = row["typical_error_pct"]
+        if not np.isfinite(te):
+            te, source = args.typical_error_pct, "typical values (no fit yet)"
+        else:
+            source = f"its own typical error {te:.1f} %"
+        table = plan(te, target_pct=args.target_pct, inflation=serial_inflation(row))
+        now = row["mdc_pct"]
+        now_text = f"now detects {now:.1f} %; " if np.isfinite(now) else ""
+        print(f"{row['runner_id']}: {now_text}needs {describe(cheapest_plan(table))} [{source}]")
+    return 0
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from analysis.report import render_reports
 
@@ -296,6 +338,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser(
+        "plan", help="how many weeks and steady runs a week a runner needs to detect a change"
+    )
+    p.add_argument("dataset", nargs="?", help="dataset folder (omit for typical values)")
+    p.add_argument("--runner", action="append", metavar="ID", help="only this runner (repeatable)")
+    p.add_argument("--target-pct", type=_percent, default=3.0, help="change to detect [%%] (3)")
+    p.add_argument(
+        "--typical-error-pct",
+        type=_percent,
+        default=4.0,
+        help="per-run typical error [%%] when a runner has no fit (4)",
+    )
+    p.set_defaults(func=_cmd_plan)
 
     p = sub.add_parser("report", help="render per-runner and squad reports")
     p.add_argument("dataset")

@@ -24,6 +24,7 @@ from analysis.formatting import (
     md_escape,
 )
 from analysis.models import HEAT_ONSET_C
+from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
 from analysis.models.prepare import LINEAR_HEAT
 from analysis.schema import EXERCISE_CATEGORIES
 from analysis.strength import unknown_exercises
@@ -434,4 +435,32 @@ def squad_methods_markdown(squad: pd.DataFrame) -> str:
             "93:1039-1046. Newey WK, West KD (1987) Econometrica 55:703-708. Hopkins WG (2000) "
             "Sports Med 30:1-15. Laird NM, Ware JH (1982) Biometrics 38:963-974.",
         ]
+    )
+
+
+def plan_sentence(row: Mapping | pd.Series, target_pct: float = TARGET_CHANGE_PCT) -> str:
+    """What this runner's data can detect, and what it would take to detect ``target_pct``."""
+    row = as_mapping(row)
+    te = row.get("typical_error_pct")
+    if te is None or not np.isfinite(te):
+        return ""
+    table = plan(te, target_pct=target_pct, inflation=serial_inflation(row))
+    best = cheapest_plan(table)
+    now = row.get("mdc_pct")
+    text = (
+        f"**Power.** These data can detect a change of about {format_number(now, 1)} % "
+        "(80 % power). "
+        if now is not None and np.isfinite(now)
+        else "**Power.** "
+    )
+    if best is None:
+        return text + (
+            f"No plan up to a 12-week baseline and a 16-week block at 7 steady runs a week "
+            f"would detect {target_pct:g} % for this runner (per-run typical error "
+            f"{format_number(te, 1)} %): the squad estimate is the better guide."
+        )
+    return text + (
+        f"To detect {target_pct:g} %, plan a {best['baseline_weeks']:g}-week baseline and a "
+        f"{best['block_weeks']:g}-week block with {best['runs_per_week']:g} steady runs a week "
+        f"(`runeco plan`)."
     )
