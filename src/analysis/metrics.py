@@ -92,6 +92,7 @@ STEADY_RUN_TYPES = ("easy", "long", "recovery", "tempo", "threshold", "other")
 """Run types that may enter the economy model (interval and race never do)."""
 
 _SOURCES = (
+    "wellness.csv",
     "runners.csv",
     "lab test",
     "device estimate",
@@ -329,6 +330,64 @@ def _lab_vo2max(lab_tests: pd.DataFrame) -> pd.Series:
     return maximal.groupby(level="runner_id")["peak"].max()
 
 
+MORNING_WINDOW_DAYS = 7
+"""Morning resting heart rates are summarised as the median of the last 7 days."""
+
+MORNING_MAX_AGE_DAYS = 14
+"""A run more than 14 days after the last morning measurement uses the static value."""
+
+
+def morning_resting_hr(wellness, runner_ids, dates) -> np.ndarray:
+    """Each run's resting heart rate from ``wellness.csv``: the median of the runner's
+    morning values over the ``MORNING_WINDOW_DAYS`` up to the run's day [bpm].
+
+    Resting heart rate falls as aerobic fitness rises (and rises with fatigue
+    or illness); with a static HRrest that fall moves every run's heart-rate
+    reserve and reads as a change in economy. A 7-day median of morning values
+    follows the trend without the day-to-day scatter. NaN where the runner has
+    no morning value in the ``MORNING_MAX_AGE_DAYS`` before the run.
+
+    References
+    ----------
+    .. [1] SCIENCE.md section 7 (HRrest defaults) and section 6 (field proxies
+       cannot separate economy from fitness; resting HR is a signal that can).
+    """
+    n = len(runner_ids)
+    out = np.full(n, np.nan)
+    if wellness is None or len(wellness) == 0 or "hr_rest_bpm" not in wellness:
+        return out
+    w = wellness.loc[wellness["hr_rest_bpm"].notna() & wellness["date"].notna()]
+    if w.empty:
+        return out
+    w = w.assign(
+        runner_id=w["runner_id"].astype(str), date=pd.to_datetime(w["date"]).dt.normalize()
+    )
+    daily = w.groupby(["runner_id", "date"], sort=True)["hr_rest_bpm"].median().reset_index()
+    window = f"{MORNING_WINDOW_DAYS}D"
+    daily["rest"] = (
+        daily.set_index("date").groupby("runner_id")["hr_rest_bpm"].rolling(window).median()
+    ).to_numpy()
+    runs = pd.DataFrame(
+        {
+            "runner_id": np.asarray(runner_ids, dtype=object).astype(str),
+            "date": pd.to_datetime(pd.Series(dates)).dt.normalize().to_numpy(),
+            "pos": np.arange(n),
+        }
+    )
+    known = runs["date"].notna()
+    left = runs.loc[known].sort_values("date", kind="stable")
+    merged = pd.merge_asof(
+        left,
+        daily[["runner_id", "date", "rest"]].sort_values("date", kind="stable"),
+        on="date",
+        by="runner_id",
+        direction="backward",
+        tolerance=pd.Timedelta(days=MORNING_MAX_AGE_DAYS),
+    )
+    out[merged["pos"].to_numpy()] = merged["rest"].to_numpy(dtype=float)
+    return out
+
+
 def run_metrics(
     dataset,
     *,
@@ -456,13 +515,22 @@ def run_metrics(
     rest = p["hr_rest_bpm"].to_numpy(dtype=float)
     hmax = p["hr_max_bpm"].to_numpy(dtype=float)
     vo2max = p["vo2max_ml_kg_min"].to_numpy(dtype=float)
+    rest_source = p["hr_rest_source"].to_numpy(dtype=object)
+    morning = morning_resting_hr(getattr(dataset, "wellness", None), rid, out["date"])
+    has_morning = np.isfinite(morning)
+    rest = np.where(has_morning, morning, rest)
+    rest_source = np.where(has_morning, "wellness.csv", rest_source)
     out["hr_rest_bpm"] = rest
     out["hr_max_bpm"] = hmax
     out["vo2max_ml_kg_min"] = vo2max
-    for col in ("hr_rest_source", "hr_max_source", "vo2max_source"):
+    out["hr_rest_source"] = pd.Categorical(rest_source, categories=_SOURCES)
+    for col in ("hr_max_source", "vo2max_source"):
         out[col] = pd.Categorical(p[col].to_numpy(dtype=object), categories=_SOURCES)
-    out["defaulted"] = p["defaulted"].to_numpy(dtype=bool)
-
+    out["defaulted"] = (
+        (rest_source == "default")
+        | (p["hr_max_source"].to_numpy(dtype=object) == "default")
+        | (p["vo2max_source"].to_numpy(dtype=object) == "default")
+    )
     f_hrr = phys.hr_reserve_fraction(hr, rest, hmax)
     vo2 = phys.hr_to_vo2(hr, rest, hmax, vo2max)
     out["hrr_fraction"] = f_hrr

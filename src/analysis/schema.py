@@ -127,12 +127,21 @@ LAB_TESTS = (
     Column("lactate_mmol", "float", low=0, high=30, unit="mmol/L"),
 )
 
+WELLNESS = (
+    Column("runner_id", "id", required=True),
+    Column("date", "date", required=True),
+    Column("hr_rest_bpm", "float", low=25, high=120, unit="bpm"),
+    Column("hrv_ms", "float", low=0, high=500, unit="ms"),
+)
+"""Optional morning measurements: resting heart rate (and HRV) by day."""
+
 FILES = {
     "runners.csv": (RUNNERS, True),
     "runs.csv": (RUNS, True),
     "strength.csv": (STRENGTH, False),
     "blocks.csv": (BLOCKS, False),
     "lab_tests.csv": (LAB_TESTS, False),
+    "wellness.csv": (WELLNESS, False),
 }
 
 QUARANTINE_COLUMNS = ("file", "line", "column", "value", "reason", "runner_id", "code")

@@ -38,6 +38,16 @@ class Dataset:
     lab_tests: pd.DataFrame
     quarantine: pd.DataFrame
     warnings: tuple[str, ...] = ()
+    wellness: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {
+                "runner_id": pd.Series(dtype=object),
+                "date": pd.Series(dtype="datetime64[ns]"),
+                "hr_rest_bpm": pd.Series(dtype=float),
+                "hrv_ms": pd.Series(dtype=float),
+            }
+        )
+    )
     meta: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -66,6 +76,7 @@ class Dataset:
             strength=pick(self.strength),
             blocks=pick(self.blocks),
             lab_tests=pick(self.lab_tests),
+            wellness=pick(self.wellness),
             quarantine=q.loc[mask],
             warnings=self.warnings,
             meta=self.meta,

@@ -66,6 +66,7 @@ from analysis.schema import (
     RUNNERS,
     RUNS,
     STRENGTH,
+    WELLNESS,
     Column,
 )
 from analysis.strength import categorise_strength
@@ -857,6 +858,14 @@ def _lab_tests(raw: pd.DataFrame, runners: pd.DataFrame, runner_q: pd.DataFrame)
     return _typed(chk, LAB_TESTS, values), chk.quarantine()
 
 
+def _wellness(raw: pd.DataFrame, runners: pd.DataFrame, runner_q: pd.DataFrame):
+    chk = _Checker("wellness.csv", raw)
+    values = _parse_columns(chk, WELLNESS)
+    values["runner_id"] = chk.runner.where(chk.runner != "")
+    chk.runner_known(runners, runner_q)
+    return _typed(chk, WELLNESS, values), chk.quarantine()
+
+
 # -------------------------------------------------------------------------- main
 
 
@@ -971,8 +980,11 @@ def load_dataset(path) -> Dataset:
     strength, q_strength = _strength(raws["strength.csv"], runners, q_runners)
     blocks, q_blocks = _blocks(raws["blocks.csv"], runners, q_runners)
     lab_tests, q_lab = _lab_tests(raws["lab_tests.csv"], runners, q_runners)
+    wellness, q_wellness = _wellness(raws["wellness.csv"], runners, q_runners)
 
-    quarantine = pd.concat([q_runners, q_runs, q_strength, q_blocks, q_lab], ignore_index=True)
+    quarantine = pd.concat(
+        [q_runners, q_runs, q_strength, q_blocks, q_lab, q_wellness], ignore_index=True
+    )
     quarantine = quarantine.astype({c: "str" for c in QUARANTINE_COLUMNS if c != "line"})
     quarantine["line"] = quarantine["line"].astype("int64")
     order = quarantine["file"].map({n: i for i, n in enumerate(_ORDER)})
@@ -990,6 +1002,7 @@ def load_dataset(path) -> Dataset:
         strength=strength,
         blocks=blocks,
         lab_tests=lab_tests,
+        wellness=wellness,
         quarantine=quarantine,
         warnings=tuple(warnings),
         meta=MappingProxyType(meta),
