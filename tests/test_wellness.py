@@ -23,7 +23,13 @@ def test_morning_values_are_a_seven_day_median_and_expire():
         }
     )
     dates = pd.to_datetime(
-        ["2026-03-03 18:00", "2026-03-02 07:00", "2026-03-18 08:00", "2026-03-20 06:00", "2026-02-27 08:00"]
+        [
+            "2026-03-03 18:00",
+            "2026-03-02 07:00",
+            "2026-03-18 08:00",
+            "2026-03-20 06:00",
+            "2026-02-27 08:00",
+        ]
     )
     got = morning_resting_hr(wellness, ["A", "A", "A", "A", "A"], dates)
     assert got[0] == 52.0  # median of 50, 60, 52
