@@ -56,7 +56,7 @@ bench: install
 
 # Regenerate the committed sample squad (fixed seed: the same bytes every time).
 sample: install
-	$(BIN)/runeco simulate --out data/sample --runners 8 --seed 2026 --baseline-weeks 6 --block-weeks 10
+	$(BIN)/runeco simulate --out data/sample --force --runners 8 --seed 2026 --baseline-weeks 6 --block-weeks 10
 
 clean:
 	rm -rf $(VENV) reports/sample reports/*.csv .pytest_cache

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import io
 
 import matplotlib
@@ -175,11 +176,18 @@ def test_answer_sentence_insufficient_data_gives_the_reason():
         )
     )
     assert "cannot be answered" in text
-    assert "3 steady runs in the baseline (need 8)" in text
+    assert "3 steady runs in the baseline (need 8)" in html.unescape(text)
 
 
 def test_markdown_and_html_escaping_of_data():
-    assert formatting.md_escape("**x**_<b>") == "\\*\\*x\\*\\*\\_\\<b\\>"
+    from nbconvert.filters.markdown_mistune import markdown2html_mistune
+
+    hostile = "**x**_<b> http://a.b [l](u) `c` # h"
+    assert html.unescape(formatting.md_escape(hostile)) == hostile
+    rendered = markdown2html_mistune("Name: " + formatting.md_escape(hostile))
+    assert "<b>" not in rendered and "<strong>" not in rendered and "<em>" not in rendered
+    assert "<a " not in rendered and "<code>" not in rendered and "\\" not in rendered
+    assert html.unescape(rendered) == f"<p>Name: {hostile}</p>\n"
     table = tables.html_table(pd.DataFrame({"name": ["<script>alert(1)</script>"]}))
     assert "<script>" not in table and "&lt;script&gt;" in table
 

@@ -31,6 +31,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from analysis.simulate import simulate_squad
 
+    target = Path(args.out)
+    if target.exists() and (not target.is_dir() or any(target.iterdir())) and not args.force:
+        raise DataError(
+            "is not an empty folder: simulate would overwrite what is there; choose a new "
+            "folder or pass --force",
+            file=str(target),
+        )
     out = simulate_squad(
         args.out,
         n_runners=args.runners,
@@ -56,8 +63,10 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
     from analysis.io import load_dataset
+    from analysis.io.write import refuse_dataset_files
     from analysis.metrics import lab_economy_at_speed, run_metrics, weekly_metrics
 
+    refuse_dataset_files(args.dataset, args.out, args.weekly, args.lab)
     ds = load_dataset(args.dataset)
     runs = run_metrics(ds)
     _write_csv(runs, args.out)
@@ -77,9 +86,11 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from analysis.blocks import runner_blocks
     from analysis.io import load_dataset, quarantined_row_count
+    from analysis.io.write import refuse_dataset_files
     from analysis.metrics import run_metrics
     from analysis.models import analyze, squad_summary
 
+    refuse_dataset_files(args.dataset, args.out, args.squad_out)
     ds = load_dataset(args.dataset)
     metrics = run_metrics(ds)
     blocks = runner_blocks(ds, baseline_weeks=args.baseline_weeks)
@@ -191,9 +202,10 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
 
 def _write_csv(frame, path: str) -> None:
-    from analysis.io.write import write_csv_atomic
+    """Write an output table: formulas neutralised for spreadsheets, atomically."""
+    from analysis.io.write import neutralise_formulas, write_csv_atomic
 
-    write_csv_atomic(frame, path)
+    write_csv_atomic(neutralise_formulas(frame), path)
 
 
 def _int_in(low: int, high: int | None = None):
@@ -263,7 +275,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.set_defaults(func=_cmd_validate)
 
     p = sub.add_parser("simulate", help="write a synthetic squad with known true effects")
-    p.add_argument("--out", required=True, help="output dataset folder")
+    p.add_argument("--out", required=True, help="output dataset folder (new or empty)")
+    p.add_argument(
+        "--force", action="store_true", help="write into a folder that already holds files"
+    )
     p.add_argument(
         "--runners", type=_int_in(1, 100_000), default=8, help="number of runners (default 8)"
     )

@@ -7,6 +7,7 @@ notebook, a table and a test all print a value the same way.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 
 import numpy as np
@@ -60,9 +61,51 @@ def display_name(runner: Mapping | pd.Series) -> str:
     return name.strip() if isinstance(name, str) and name.strip() else str(runner["runner_id"])
 
 
-def md_escape(text: str) -> str:
-    """Escape Markdown control characters in data-derived text (names, reasons)."""
-    return "".join("\\" + c if c in "\\`*_{}[]<>#|" else c for c in str(text))
+_CONTROL = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+# Bidirectional formatting characters: embeddings, overrides, isolates, marks.
+_BIDI_CONTROL = re.compile("[\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_RTL = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufeff]")
+# Characters with a meaning in Markdown or HTML (or that start an autolink:
+# "http:", "www.", "a@b"), written as numeric character references: the
+# renderer prints them as themselves and never as syntax, with no backslash.
+_ENTITIES = {c: f"&#{ord(c)};" for c in "&<>\"'\\`*_{}[]()#|!~+-.:@$=%"}
+
+
+def clean_text(text) -> str:
+    """User text with control and bidirectional formatting characters removed.
+
+    A right-to-left override (U+202E) left open in a runner's name would
+    reverse the rest of the report's sentence; tabs and newlines become spaces.
+    """
+    text = _BIDI_CONTROL.sub("", str(text))
+    text = text.replace("\t", " ").replace("\r", " ").replace("\n", " ")
+    return _CONTROL.sub("", text)
+
+
+def md_escape(text) -> str:
+    """User text (names, groups, exercises, reasons) made safe for Markdown and HTML.
+
+    Control and bidirectional formatting characters are dropped
+    (:func:`clean_text`); every character with a meaning in HTML or Markdown
+    (``< > &``, emphasis, links, headings, and the ``:`` ``.`` ``@`` that
+    start an autolink) becomes a numeric character reference, so no tag or
+    link in a data file ever reaches the report's HTML and nothing prints a
+    stray backslash; text with right-to-left letters is wrapped in ``<bdi>`` so it
+    cannot reorder the sentence around it.
+    """
+    text = clean_text(text)
+    rtl = bool(_RTL.search(text))
+    text = "".join(_ENTITIES.get(c, c) for c in text)
+    return f"<bdi>{text}</bdi>" if rtl else text
+
+
+def figure_text(text) -> str:
+    """User text for a figure label: control and bidi formatting characters removed.
+
+    Figures never parse mathtext (``text.parse_math`` is off in
+    :mod:`analysis.plots`), so ``$`` needs no escaping.
+    """
+    return clean_text(text)
 
 
 def format_p(p) -> str:

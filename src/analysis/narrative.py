@@ -75,7 +75,7 @@ def training_summary(weekly: pd.DataFrame, block: Mapping | pd.Series) -> str:
     if cats:
         text += (
             " In the block, sessions with "
-            + ", ".join(f"{name} work {format_number(v, 1)}" for name, v in cats)
+            + ", ".join(f"{md_escape(name)} work {format_number(v, 1)}" for name, v in cats)
             + " per week."
         )
     return text
@@ -238,7 +238,7 @@ def squad_header(dataset_name: str, results: pd.DataFrame, blocks: pd.DataFrame)
     """Markdown title of the squad report: runners per group and the block dates."""
     field = results.loc[results["method"].eq("field_hr")]
     groups = field["group"].astype(str).value_counts()
-    group_text = ", ".join(f"{n} {g}" for g, n in groups.items())
+    group_text = ", ".join(f"{n} {md_escape(g)}" for g, n in groups.items())
     own = blocks.loc[blocks["runner_id"].isin(field["runner_id"])]
     lines = [
         f"# Squad report: {md_escape(dataset_name)}",

@@ -31,7 +31,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
-from analysis.formatting import CI_LEVEL_PCT, as_mapping, format_number
+from analysis.formatting import CI_LEVEL_PCT, as_mapping, figure_text, format_number
 from analysis.schema import EXERCISE_CATEGORIES
 
 FIGURE_WIDTH_IN = 6.9
@@ -61,6 +61,8 @@ _RC = {
     "hatch.linewidth": 0.6,
     "figure.dpi": 100,
     "savefig.dpi": 150,
+    # Labels hold user text (names, groups): never parse it as mathtext.
+    "text.parse_math": False,
     # Black by default: series are told apart by marker, fill and line style.
     "axes.prop_cycle": cycler(color=["black"]),
 }
@@ -609,7 +611,9 @@ def forest_plot(per_runner: pd.DataFrame, squad: pd.DataFrame | None = None) -> 
     field = per_runner.loc[per_runner["method"].eq("field_hr")].reset_index(drop=True)
     effects = pd.DataFrame() if squad is None else squad.loc[squad["estimate_pct"].notna()]
     n_rows = len(field) + (len(effects) + 1 if len(effects) else 0)
-    names = [f"{r} ({g})" for r, g in zip(field["runner_id"], field["group"], strict=True)]
+    names = [
+        figure_text(f"{r} ({g})") for r, g in zip(field["runner_id"], field["group"], strict=True)
+    ]
     names += [f"squad: {e}" for e in effects.get("effect", [])]
     fig, axes = _figure(
         max(1.8, 0.2 * n_rows + 0.85),
@@ -643,7 +647,7 @@ def forest_plot(per_runner: pd.DataFrame, squad: pd.DataFrame | None = None) -> 
             )
         else:
             ax.text(0, y, "insufficient data", va="center", ha="center", fontsize=7, color="0.3")
-        labels.append(f"{row.runner_id} ({row.group})")
+        labels.append(figure_text(f"{row.runner_id} ({row.group})"))
         y += 1
     if len(effects):
         y += 0.5
@@ -731,7 +735,7 @@ def adherence_plot(adherence: pd.DataFrame) -> Figure:
     )
     for ref in (2.0, 3.0):
         ax.axvline(ref, ls=":", color="black", lw=0.9)
-    ax.set_yticks(y, frame["runner_id"].astype(str))
+    ax.set_yticks(y, [figure_text(r) for r in frame["runner_id"].astype(str)])
     ax.invert_yaxis()
     ax.grid(axis="y", visible=False)
     ax.set_xlabel("strength sessions per week during the block")

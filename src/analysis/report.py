@@ -31,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from analysis.errors import DataError
-from analysis.schema import RUNNER_ID_PATTERN
+from analysis.schema import RUNNER_ID_PATTERN, is_runner_id
 
 FORMATS = ("pdf", "html", "ipynb")
 RUNNER_NOTEBOOK = "runner_report.ipynb"
@@ -147,9 +147,10 @@ def validate_runner_id(runner_id: object) -> str:
     Raises
     ------
     DataError
-        When the id does not match ``^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$``.
+        When the id is not 1-64 letters, digits, '_' or '-' starting with a
+        letter or digit (:func:`analysis.schema.is_runner_id`).
     """
-    if not isinstance(runner_id, str) or not re.fullmatch(RUNNER_ID_PATTERN, runner_id):
+    if not is_runner_id(runner_id):
         raise DataError(
             f"The runner id {runner_id!r} is not valid: expected 1-64 letters, digits, '_' "
             "or '-', starting with a letter or digit (DATA_FORMAT.md)."
@@ -530,7 +531,7 @@ class _Worker:
             if self.config.fmt == "pdf":
                 import weasyprint
 
-                weasyprint.HTML(string=html).write_pdf()
+                weasyprint.HTML(string=html, url_fetcher=safe_url_fetcher()).write_pdf()
 
     def exporter_html_from_string(self, body: str) -> str:
         import nbformat
@@ -839,11 +840,35 @@ def notebook_to_html(nb, *, exporter=None, title: str = "runeco report") -> str:
     return html
 
 
+def safe_url_fetcher():
+    """A WeasyPrint URL fetcher that serves only ``data:`` URIs and refuses everything else.
+
+    Our reports carry their CSS inline and their figures as ``data:`` images,
+    so nothing outside the document is ever needed; refusing ``file:``,
+    ``http(s):`` and every other scheme means text from a data file can never
+    make the PDF embed a local file, apply a local stylesheet or send a
+    request, even if it were not escaped.
+    """
+    from weasyprint import urls
+
+    if hasattr(urls, "URLFetcher"):  # WeasyPrint >= 66
+        return urls.URLFetcher(allowed_protocols={"data"})
+
+    def fetch(url, *args, **kwargs):  # older WeasyPrint: a fetcher function
+        if not str(url).startswith("data:"):
+            raise ValueError(f"runeco reports load no external resources: {str(url)[:80]!r}")
+        return urls.default_url_fetcher(url, *args, **kwargs)
+
+    return fetch
+
+
 def html_to_pdf(html: str, pdf_path: str | os.PathLike, *, base_url: str | None = None) -> Path:
-    """Print ``html`` to an A4 PDF with WeasyPrint (written atomically)."""
+    """Print ``html`` to an A4 PDF with WeasyPrint (written atomically), fetching nothing."""
     import weasyprint
 
-    pdf = weasyprint.HTML(string=html, base_url=base_url).write_pdf()
+    pdf = weasyprint.HTML(
+        string=html, base_url=base_url, url_fetcher=safe_url_fetcher()
+    ).write_pdf()
     return _write_atomic(Path(pdf_path), pdf)
 
 

@@ -7,9 +7,19 @@ against it; the simulator and the importers write to it.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
-RUNNER_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$"
+RUNNER_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"
+"""A runner id, matched against the whole string (:func:`is_runner_id`). No
+anchors: with ``re.match`` a ``$`` also matches before a trailing newline, and
+``"R01\\n"`` once created a folder ``activities/R01\\n/``."""
+
+
+def is_runner_id(value) -> bool:
+    """True when ``value`` is a string that is a valid runner id as a whole."""
+    return isinstance(value, str) and re.fullmatch(RUNNER_ID_PATTERN, value) is not None
+
 
 RUN_TYPES = ("easy", "long", "recovery", "tempo", "threshold", "interval", "race", "other")
 EXERCISE_CATEGORIES = (

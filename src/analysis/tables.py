@@ -8,18 +8,34 @@ renders it. Nothing here computes a statistic.
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Mapping
 
 import pandas as pd
 
 from analysis.formatting import (
     as_mapping,
+    clean_text,
     format_change,
     format_date,
     format_int,
     format_number,
     format_p,
 )
+
+_LONG_WORD = re.compile(r"\S{25,}")
+
+
+def table_cell(text) -> str:
+    """Cell text as HTML: control and bidi formatting characters dropped, escaped,
+    and words longer than 24 characters given break opportunities (zero-width
+    spaces every 12 characters), so a name without spaces wraps inside its
+    column instead of pushing the number columns off the page."""
+    text = _LONG_WORD.sub(
+        lambda m: "\u200b".join(m.group(0)[i : i + 12] for i in range(0, len(m.group(0)), 12)),
+        clean_text(text),
+    )
+    return html.escape(text)
 
 
 def html_table(frame: pd.DataFrame, *, caption: str | None = None, long: bool = False) -> str:
@@ -40,12 +56,12 @@ def html_table(frame: pd.DataFrame, *, caption: str | None = None, long: bool = 
     )
     body = "".join(
         "<tr>"
-        + "".join(f"<td {a}>{html.escape(v)}</td>" for v, a in zip(row, align, strict=True))
+        + "".join(f"<td {a}>{table_cell(v)}</td>" for v, a in zip(row, align, strict=True))
         + "</tr>"
         for row in cells.itertuples(index=False)
     )
     css = "runeco long" if long else "runeco"
-    cap = f"<caption>{html.escape(caption)}</caption>" if caption else ""
+    cap = f"<caption>{table_cell(caption)}</caption>" if caption else ""
     return f'<table class="{css}">{cap}<thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>'
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from analysis.io.dataset import Dataset, quarantined_row_count
-from analysis.io.write import write_csv_atomic
+from analysis.io.write import neutralise_formulas, refuse_dataset_files, write_csv_atomic
 from analysis.schema import QUARANTINE_COLUMNS
 
 __all__ = ["validation_summary", "write_quarantine", "MAX_LINES_SHOWN"]
@@ -123,4 +123,5 @@ def write_quarantine(ds: Dataset, path: str | os.PathLike) -> Path:
     DataError
         If the file cannot be written.
     """
-    return write_csv_atomic(ds.quarantine[list(QUARANTINE_COLUMNS)], path)
+    refuse_dataset_files(ds.path, path)
+    return write_csv_atomic(neutralise_formulas(ds.quarantine[list(QUARANTINE_COLUMNS)]), path)

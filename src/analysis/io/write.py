@@ -40,3 +40,58 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwar
         Path(tmp).unlink(missing_ok=True)
         raise
     return path
+
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+"""A text cell starting with one of these is a formula to a spreadsheet (OWASP CSV injection)."""
+
+
+def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
+    """A copy whose text cells cannot run as spreadsheet formulas.
+
+    Text that starts with ``=``, ``+``, ``-``, ``@``, a tab or a carriage
+    return gets a leading single quote (the OWASP recommendation), so a group
+    of ``=cmd|' /C calc'!A0`` opens as text. Numbers, dates and booleans are
+    not touched (a negative change stays a number); only string cells of
+    object and string columns are.
+    """
+    out = frame.copy()
+    for col in out.columns:
+        values = out[col]
+        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+            continue
+        text = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+        if text.any():
+            out[col] = values.astype(object).where(~text, "'" + values.astype(str))
+    return out
+
+
+DATASET_FILES = (
+    "runners.csv",
+    "runs.csv",
+    "strength.csv",
+    "blocks.csv",
+    "lab_tests.csv",
+    "wellness.csv",
+)
+
+
+def refuse_dataset_files(dataset: str | os.PathLike, *outputs) -> None:
+    """Raise :class:`DataError` when an output path is one of the dataset's own files.
+
+    ``runeco analyze ds --out ds/runs.csv`` once replaced the runs with the
+    results; an output may live in the dataset folder, never over its data
+    files or inside ``activities/``.
+    """
+    root = Path(dataset).resolve()
+    protected = {root / name for name in DATASET_FILES}
+    for output in outputs:
+        if output is None:
+            continue
+        target = Path(output).resolve()
+        if target in protected or root / "activities" in target.parents:
+            raise DataError(
+                "is one of the dataset's own files: runeco never writes over its input; "
+                "give another output path",
+                file=str(output),
+            )

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
 
@@ -22,7 +21,7 @@ from analysis.io.importers.strava import read_strava_csv
 from analysis.io.importers.summary import ImportSummary
 from analysis.io.importers.tcx import read_tcx
 from analysis.io.load import load_dataset
-from analysis.schema import MAX_PACE_S_PER_KM, MIN_PACE_S_PER_KM, RUNNER_ID_PATTERN, RUNS
+from analysis.schema import MAX_PACE_S_PER_KM, MIN_PACE_S_PER_KM, RUNS, is_runner_id
 from analysis.strength import unknown_exercises
 
 #: A running activity shorter than this is a button pressed by mistake, not a run.
@@ -109,7 +108,7 @@ _STRENGTH_DECIMALS = {
 
 
 def _check_arguments(runner_id, weight_unit) -> None:
-    if not isinstance(runner_id, str) or not re.match(RUNNER_ID_PATTERN, runner_id):
+    if not is_runner_id(runner_id):
         raise DataError(
             f"runner id {runner_id!r} is not valid: use 1-64 letters, digits, '_' or '-', "
             "starting with a letter or digit (it is used in file names)"

@@ -1,0 +1,120 @@
+"""Writing outputs safely: formulas neutralised, inputs never overwritten (issue 10, M2 and D2)."""
+
+from __future__ import annotations
+
+import csv
+import shutil
+
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from analysis.io.write import neutralise_formulas
+from tests.paths import SAMPLE_DIR
+
+
+def test_text_that_a_spreadsheet_would_run_is_quoted_and_numbers_are_not():
+    frame = pd.DataFrame(
+        {
+            "group": ["=cmd|' /C calc'!A0", "control", "+1", "-x", "@SUM(A1)", "\tx", "\rx"],
+            "change": [-3.2, 1.0, 2.0, -0.5, 0.0, 1.0, 2.0],
+        }
+    )
+    out = neutralise_formulas(frame)
+    assert list(out["group"]) == [
+        "'=cmd|' /C calc'!A0",
+        "control",
+        "'+1",
+        "'-x",
+        "'@SUM(A1)",
+        "'\tx",
+        "'\rx",
+    ]
+    assert out["change"].tolist() == frame["change"].tolist()  # numbers untouched
+    assert frame["group"].iloc[0].startswith("=")  # the input is not modified
+
+
+@pytest.fixture
+def squad(tmp_path):
+    folder = tmp_path / "squad"
+    shutil.copytree(SAMPLE_DIR, folder)
+    return folder
+
+
+def _cells(path):
+    with open(path, newline="", encoding="utf-8") as f:
+        return [cell for row in csv.reader(f) for cell in row]
+
+
+def test_hostile_text_reaches_no_output_csv_as_a_formula(squad, tmp_path):
+    runners = pd.read_csv(squad / "runners.csv", dtype=str)
+    runners.loc[1, "group"] = "=cmd|' /C calc'!A0"
+    runners.to_csv(squad / "runners.csv", index=False)
+    runs = pd.read_csv(squad / "runs.csv", dtype=str)
+    runs.loc[0, "run_id"] = '=HYPERLINK("http://x")'
+    runs.loc[1, "avg_hr_bpm"] = "@SUM(1)"
+    runs.to_csv(squad / "runs.csv", index=False)
+    out = tmp_path / "out"
+    assert (
+        main(
+            [
+                "analyze",
+                str(squad),
+                "--out",
+                str(out / "a.csv"),
+                "--squad-out",
+                str(out / "s.csv"),
+                "--quiet",
+            ]
+        )
+        == 0
+    )
+    assert main(["metrics", str(squad), "--out", str(out / "m.csv")]) == 0
+    assert main(["validate", str(squad), "--quarantine", str(out / "q.csv")]) == 1
+    for name in ("a.csv", "s.csv", "m.csv", "q.csv"):
+        cells = _cells(out / name)
+        risky = [
+            c
+            for c in cells
+            if c.startswith(("=", "@", "+")) or (c.startswith("-") and not _number(c))
+        ]
+        assert risky == [], (name, risky[:3])
+    assert "'=cmd|' /C calc'!A0" in _cells(out / "a.csv")
+    assert '\'=HYPERLINK("http://x")' in _cells(out / "m.csv")
+    assert "'@SUM(1)" in _cells(out / "q.csv")
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["analyze", "{d}", "--out", "{d}/runs.csv"],
+        ["analyze", "{d}", "--out", "{o}/a.csv", "--squad-out", "{d}/strength.csv"],
+        ["metrics", "{d}", "--out", "{d}/runners.csv"],
+        ["metrics", "{d}", "--out", "{o}/m.csv", "--weekly", "{d}/activities/x.csv"],
+        ["validate", "{d}", "--quarantine", "{d}/runners.csv"],
+        ["validate", "{d}", "--quarantine", "{d}/../squad/lab_tests.csv"],
+    ],
+)
+def test_no_command_writes_over_the_datasets_own_files(argv, squad, tmp_path, capsys):
+    before = {p.name: p.read_bytes() for p in squad.glob("*.csv")}
+    code = main([a.format(d=squad, o=tmp_path / "out") for a in argv])
+    assert code == 2
+    assert "never writes over its input" in capsys.readouterr().err
+    assert {p.name: p.read_bytes() for p in squad.glob("*.csv")} == before
+
+
+def test_simulate_refuses_a_folder_with_files_unless_forced(squad, capsys):
+    before = (squad / "runs.csv").read_bytes()
+    assert main(["simulate", "--out", str(squad), "--runners", "2"]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert (squad / "runs.csv").read_bytes() == before
+    assert main(["simulate", "--out", str(squad), "--runners", "2", "--force"]) == 0
+    assert (squad / "runs.csv").read_bytes() != before
