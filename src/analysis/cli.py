@@ -184,8 +184,12 @@ def _cmd_report(args: argparse.Namespace) -> int:
 
 
 def _cmd_import(args: argparse.Namespace) -> int:
+    import os
+
     from analysis.io.importers import import_sources
 
+    if args.max_decompressed_mb is not None:  # read by every reader, in workers too
+        os.environ["RUNECO_MAX_DECOMPRESSED_MB"] = str(args.max_decompressed_mb)
     summary = import_sources(
         args.dataset,
         args.runner,
@@ -404,6 +408,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument(
         "--workers", type=_positive_int, default=1, help="decode device files in parallel"
+    )
+    p.add_argument(
+        "--max-decompressed-mb",
+        type=_positive_int,
+        default=None,
+        help="skip a source file larger than this once decompressed (default 512)",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.add_argument("sources", nargs="+", metavar="SOURCE", help="files or folders")

@@ -339,17 +339,49 @@ def _device_files(devices: list[Source], col: _Collector, workers: int, progress
     jobs = [(src, col.include_non_running) for src in devices]
     bar = tqdm(total=len(jobs), desc="device files", unit="file", disable=not (progress and jobs))
     if workers > 1 and len(jobs) > 1:
-        from concurrent.futures import ProcessPoolExecutor
-
-        with ProcessPoolExecutor(max_workers=workers) as pool:
-            for result in pool.map(_device_file, jobs, chunksize=4):
-                _merge(col, result)
-                bar.update()
+        results = _decode_in_pool(jobs, workers, bar)
+        for i in range(len(jobs)):
+            _merge(col, results[i])
     else:
         for job in jobs:
             _merge(col, _device_file(job))
             bar.update()
     bar.close()
+
+
+def _decode_in_pool(jobs: list, workers: int, bar) -> dict[int, tuple]:
+    """Decode device files in worker processes; a worker that dies fails only its file.
+
+    When a worker is killed (the out-of-memory killer, a crash in a decoder's C
+    code) the pool breaks and every file still in it is lost to that pool;
+    each of those is then decoded alone in a fresh one-worker pool, so only a
+    file that kills its own worker is reported as failed and the rest are
+    imported.
+    """
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures.process import BrokenProcessPool
+
+    results: dict[int, tuple] = {}
+    lost: list[int] = []
+    with ProcessPoolExecutor(max_workers=workers) as pool:
+        futures = {pool.submit(_device_file, job): i for i, job in enumerate(jobs)}
+        for future in as_completed(futures):
+            i = futures[future]
+            try:
+                results[i] = future.result()
+                bar.update()
+            except BrokenProcessPool:
+                lost.append(i)
+    for i in sorted(lost):
+        try:
+            with ProcessPoolExecutor(max_workers=1) as alone:
+                results[i] = alone.submit(_device_file, jobs[i]).result()
+        except BrokenProcessPool:
+            src = jobs[i][0]
+            reason = "the process decoding it died (out of memory, or a decoder crash)"
+            results[i] = ([], [], [], [], [], [(src.label or str(src.path), reason)], [])
+        bar.update()
+    return results
 
 
 def _import_file(src: Source, col: _Collector, weight_unit, progress: bool) -> None:

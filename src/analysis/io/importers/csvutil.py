@@ -205,18 +205,34 @@ def clock_seconds(text: pd.Series | None) -> pd.Series:
     return clock.where(clock.notna(), plain)
 
 
+EARLIEST = pd.Timestamp("1900-01-01")
+LATEST = pd.Timestamp("2101-01-01")
+"""Dates outside 1900-2100 are not dates of a run (DATA_FORMAT.md): such a row is skipped."""
+
+
+def _in_range(parsed: pd.Series) -> pd.Series:
+    """Parsed datetimes as ``datetime64[ns]``, NaT outside 1900-2100 (pandas may parse
+    ``0202-01-05`` at a coarser resolution that does not fit nanoseconds)."""
+    ok = parsed.notna() & (parsed >= EARLIEST) & (parsed < LATEST)
+    return parsed.where(ok).astype("datetime64[ns]")
+
+
 def parse_datetimes(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
-    """Datetimes from text, trying each format in turn, then ISO 8601 / mixed."""
+    """Datetimes from text, trying each format in turn, then ISO 8601 / mixed;
+    NaT where none fits or the date is outside 1900-2100."""
     t = text.fillna("").str.strip().str.replace("\u202f", " ", regex=False)
     out = pd.Series(pd.NaT, index=t.index, dtype="datetime64[ns]")
+    tried = pd.Series(False, index=t.index)
     for fmt in formats:
-        todo = out.isna() & (t != "")
+        todo = out.isna() & (t != "") & ~tried
         if not todo.any():
             break
-        out.loc[todo] = pd.to_datetime(t[todo], format=fmt, errors="coerce")
-    todo = out.isna() & (t != "")
+        parsed = pd.to_datetime(t[todo], format=fmt, errors="coerce")
+        tried.loc[todo] = parsed.notna()  # parsed, maybe out of range: do not retry
+        out.loc[todo] = _in_range(parsed)
+    todo = out.isna() & (t != "") & ~tried
     if todo.any():
-        out.loc[todo] = pd.to_datetime(t[todo], format="mixed", errors="coerce")
+        out.loc[todo] = _in_range(pd.to_datetime(t[todo], format="mixed", errors="coerce"))
     return out
 
 

@@ -12,6 +12,8 @@ as loose files.
 
 from __future__ import annotations
 
+import os
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -135,7 +137,8 @@ def collect_sources(sources, *, kind: str | None = None, exclude=None) -> tuple[
             failed.append((str(path), "no such file or folder"))
             continue
         if path.is_dir():
-            candidates = sorted(p for p in path.rglob("*") if p.is_file())
+            candidates, odd = _folder_files(path)
+            failed += [(str(p.relative_to(path.parent)), why) for p, why in odd]
             explicit = False
             shown_from = path.parent
         else:
@@ -176,6 +179,44 @@ def collect_sources(sources, *, kind: str | None = None, exclude=None) -> tuple[
             s for s in files if s.kind not in DEVICE_KINDS or str(s.path.resolve()) not in owned
         ]
     return files, failed
+
+
+def _folder_files(folder: Path) -> tuple[list[Path], list[tuple[Path, str]]]:
+    """Regular files under ``folder`` (sorted), and the importable-looking entries skipped.
+
+    Symbolic links are not followed out of the folder (a link to
+    ``/etc/passwd`` named ``x.gpx`` is not read) nor into loops, and pipes,
+    devices or folders named like a source file (``x.fit/``) are listed with
+    the reason instead of being read (a pipe would block the import forever).
+    """
+    root = folder.resolve()
+    files, odd = [], []
+    for dirpath, dirnames, filenames in os.walk(folder, followlinks=False):
+        dirnames.sort()
+        base = Path(dirpath)
+        for name in dirnames:
+            if _looks_importable(base / name) and not name.startswith("."):
+                odd.append((base / name, "a folder, not a file: skipped"))
+        for name in sorted(filenames):
+            p = base / name
+            try:
+                st = os.stat(p)  # follows a link
+            except OSError as exc:
+                if _looks_importable(p):
+                    odd.append((p, f"cannot be read ({exc.strerror or exc}): skipped"))
+                continue
+            if p.is_symlink():
+                target = p.resolve()
+                if root not in target.parents:
+                    if _looks_importable(p):
+                        odd.append((p, "a link to a file outside the folder: skipped"))
+                    continue
+            if not stat.S_ISREG(st.st_mode):
+                if _looks_importable(p):
+                    odd.append((p, "not a regular file (a pipe or device): skipped"))
+                continue
+            files.append(p)
+    return files, odd
 
 
 def _looks_importable(path: Path) -> bool:

@@ -56,14 +56,30 @@ def _any_occurrence(raw: RawCsv, name: str) -> pd.Series:
     return out
 
 
+def confined_path(base: Path, name: str) -> str:
+    """``base / name`` resolved, or ``""`` when it leaves ``base``.
+
+    A Strava export names its activity files relative to itself; an absolute
+    path, ``..`` or a symlink that resolves outside the export folder is
+    never read (an ``activities.csv`` must not make runeco import a file from
+    elsewhere on the machine).
+    """
+    if not name or Path(name).is_absolute():
+        return ""
+    root = Path(base).resolve()
+    full = (root / name).resolve()
+    return str(full) if root in full.parents else ""
+
+
 def referenced_files(raw: RawCsv) -> pd.Series:
-    """Absolute paths of the activity files the export names (empty where none)."""
+    """Absolute paths of the activity files the export names, confined to its
+    folder (empty where none, or where the name leaves the folder)."""
     names = raw.get("Filename")
     if names is None:
         return pd.Series([""] * raw.n_rows, dtype="str")
     base = raw.path.parent
     names = names.fillna("").str.strip()
-    return names.map(lambda n: str((base / n).resolve()) if n else "")
+    return names.map(lambda n: confined_path(base, n))
 
 
 def read_strava_csv(path) -> CsvRuns:
@@ -134,6 +150,15 @@ def read_strava_csv(path) -> CsvRuns:
     for col in ("avg_hr_bpm", "max_hr_bpm", "cadence_spm", "avg_power_w"):
         rows[col] = rows[col].where(rows[col] > 0)
     files = referenced_files(raw)
+    if raw.has("Filename"):
+        given = raw.get("Filename").fillna("").str.strip()
+        outside = (given != "") & (files == "")
+        if outside.any():
+            warnings.append(
+                f"{raw.path.name}: {int(outside.sum())} rows name a file outside the export "
+                f"folder (e.g. {given[outside].iloc[0]!r}): not read; their CSV values were "
+                "imported"
+            )
     exists = files.map(lambda f: bool(f) and Path(f).is_file()).to_numpy(dtype=bool)
     rows["device_file"] = files.where(exists, "")
     got = split_runs(

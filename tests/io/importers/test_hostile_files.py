@@ -1,0 +1,164 @@
+"""Hostile and broken source files: confined paths, bounded memory, no hang, nothing lost (issue 10)."""
+
+from __future__ import annotations
+
+import gzip
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+
+import pandas as pd
+
+from analysis.io.importers import core, import_sources
+from analysis.io.importers.strava import confined_path
+from tests.paths import FIXTURES_DIR
+
+IMPORT = FIXTURES_DIR / "import"
+
+
+def _summary(tmp_path, *sources, **kwargs):
+    return import_sources(
+        tmp_path / "ds", "A1", [str(s) for s in sources], progress=False, **kwargs
+    )
+
+
+def test_strava_filenames_are_confined_to_the_export_folder(tmp_path):
+    export = tmp_path / "export"
+    shutil.copytree(IMPORT / "strava_export", export)
+    outside = tmp_path / "outside.gpx"
+    shutil.copy(IMPORT / "tiny_run.gpx", outside)
+    (export / "activities" / "link.gpx").symlink_to(outside)
+    csv = pd.read_csv(export / "activities.csv", dtype=str)
+    csv.loc[1, "Filename"] = "../outside.gpx"
+    extra = csv.iloc[[1]].assign(**{"Activity ID": "1003", "Filename": str(outside)})
+    link = csv.iloc[[1]].assign(**{"Activity ID": "1004", "Filename": "activities/link.gpx"})
+    pd.concat([csv, extra, link]).to_csv(export / "activities.csv", index=False)
+
+    assert confined_path(export, "activities/1001.gpx").endswith("1001.gpx")
+    for name in ("../outside.gpx", str(outside), "activities/link.gpx", "/etc/passwd"):
+        assert confined_path(export, name) == ""
+    summary = _summary(tmp_path, export / "activities.csv")
+    runs = pd.read_csv(tmp_path / "ds" / "runs.csv")
+    assert "outside.gpx" not in runs.astype(str).to_csv()
+    assert any("outside the export folder" in w for w in summary.warnings)
+
+
+def test_a_folder_skips_pipes_links_out_and_folders_named_like_files(tmp_path):
+    src = tmp_path / "src"
+    (src / "sub").mkdir(parents=True)
+    shutil.copy(IMPORT / "tiny_run.gpx", src / "run.gpx")
+    os.mkfifo(src / "pipe.fit")
+    (src / "folder.fit").mkdir()
+    (src / "passwd.gpx").symlink_to("/etc/passwd")
+    (src / "sub" / "loop").symlink_to(src)
+    summary = _summary(tmp_path, src)  # would block forever on the pipe
+    reasons = dict(summary.failed)
+    assert reasons == {
+        "src/folder.fit": "a folder, not a file: skipped",
+        "src/passwd.gpx": "a link to a file outside the folder: skipped",
+        "src/pipe.fit": "not a regular file (a pipe or device): skipped",
+    }
+    assert summary.imported_runs == 1
+
+
+def test_a_named_pipe_given_explicitly_is_skipped_not_read(tmp_path):
+    os.mkfifo(tmp_path / "p.fit")
+    summary = _summary(tmp_path, tmp_path / "p.fit")
+    assert dict(summary.failed) == {
+        str(tmp_path / "p.fit"): "not a regular file (a pipe or device): skipped"
+    }
+
+
+def test_out_of_range_dates_skip_the_row_and_keep_the_rest(tmp_path):
+    f = tmp_path / "strong.csv"
+    f.write_text(
+        "Date,Exercise,Category,Weight (kgs),Reps\n"
+        "0202-01-05,Squat,Legs,100,5\n2024-01-05,Squat,Legs,100,5\n9999-01-05,Squat,Legs,100,5\n"
+    )
+    summary = _summary(tmp_path, f, kind="fitnotes")
+    assert summary.imported_strength_rows == 1
+    assert any("date" in w for w in summary.warnings)
+
+
+def _bomb(path, megabytes):
+    with gzip.open(path, "wb", compresslevel=9) as f:
+        block = b"\0" * (1 << 20)
+        for _ in range(megabytes):
+            f.write(block)
+
+
+def test_a_gzip_bomb_is_skipped_with_bounded_memory(tmp_path):
+    """1 GB of zeros in a 1 MB .fit.gz: decompression stops at the cap (64 MB here);
+    the import's peak memory stays far below the expanded size."""
+    bomb = tmp_path / "b.fit.gz"
+    _bomb(bomb, 1024)
+    assert bomb.stat().st_size < 2 << 20
+    code = (
+        "import json, resource, sys\n"
+        "from analysis.io.importers import import_sources\n"
+        "s = import_sources(sys.argv[1], 'G', [sys.argv[2]], progress=False)\n"
+        "peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024\n"
+        "print(json.dumps({'failed': s.failed, 'peak_mb': peak}))\n"
+    )
+    env = {**os.environ, "RUNECO_MAX_DECOMPRESSED_MB": "64"}
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "ds"), str(bomb)],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    [(name, reason)] = result["failed"]
+    assert "more than 64 MB when decompressed" in reason
+    assert result["peak_mb"] < 400  # measured: about 250 MB (Python + pandas + 64 MB buffer)
+    assert not (tmp_path / "ds").exists()
+
+
+def test_the_cap_is_settable_on_the_command_line(tmp_path, capsys):
+    from analysis.cli import main
+
+    bomb = tmp_path / "b.gpx.gz"
+    _bomb(bomb, 20)
+    assert (
+        main(
+            [
+                "import",
+                str(tmp_path / "ds"),
+                "--runner",
+                "G",
+                "--max-decompressed-mb",
+                "8",
+                str(bomb),
+            ]
+        )
+        == 1
+    )
+    assert "more than 8 MB" in capsys.readouterr().out
+
+
+def test_a_worker_killed_mid_import_fails_only_its_file(tmp_path, monkeypatch):
+    real = core._read_device
+
+    def deadly(path, kind):
+        if "kill" in path.name:
+            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+        return real(path, kind)
+
+    monkeypatch.setattr(core, "_read_device", deadly)  # inherited by forked workers
+    src = tmp_path / "src"
+    src.mkdir()
+    for name in ("a.gpx", "kill.gpx", "b.tcx", "c.gpx"):
+        shutil.copy(
+            IMPORT / ("tiny_run.tcx" if name.endswith("tcx") else "tiny_run.gpx"), src / name
+        )
+    summary = _summary(tmp_path, src, workers=2)
+    failed = dict(summary.failed)
+    assert list(failed) == ["src/kill.gpx"]
+    assert "died" in failed["src/kill.gpx"]
+    assert summary.imported_runs >= 1  # the others were decoded (same run: kept once)
+    assert (tmp_path / "ds" / "runs.csv").is_file()
