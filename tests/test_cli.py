@@ -129,3 +129,19 @@ def test_validate_dirty_squad_exit_1_and_writes_quarantine(tmp_path, capsys):
     expected = pd.read_csv(data / "bad_rows.csv")
     got = set(zip(quarantined["file"], quarantined["line"], strict=True))
     assert set(zip(expected["file"], expected["line"], strict=True)) <= got
+
+
+def test_a_closed_stdout_ends_quietly(sample_dir):
+    """`runeco validate ... | head` with head already gone: no "internal error", no traceback."""
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "analysis", "validate", str(sample_dir)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    proc.stdout.close()  # the reader is gone before runeco prints
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=60) == 141
+    assert err == ""

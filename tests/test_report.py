@@ -329,3 +329,20 @@ def test_unknown_exercise_names_are_listed_in_the_runner_report(tmp_path):
     page = (tmp_path / "out" / f"{rid}.html").read_text(encoding="utf-8")
     assert "Exercise names not recognised, counted as <em>other</em> (1)" in page
     assert "Zercher hybrid thing (2)" in page
+
+
+@pytest.mark.slow
+def test_braces_in_the_output_folder_and_one_blocked_report(tmp_path, sample_dir):
+    """papermill formats path strings with the parameters: braces once failed every
+    report or wrote elsewhere. And one report that cannot be written never stops the
+    batch, even with one worker (issue 10, C4 and C3)."""
+    out = tmp_path / "reports {2026}" / "a{runner_id}"
+    (out / "R02.pdf").mkdir(parents=True)  # a folder where R02's report goes
+    summary = report.render_reports(
+        sample_dir, out, runner_ids=["R02", "R03"], workers=1, progress=False
+    )
+    assert summary.ok == ["R03"]
+    assert (out / "R03.pdf").is_file() and (out / "R03.ipynb").is_file()
+    [(name, reason)] = summary.failed
+    assert name == "R02" and reason.startswith("cannot replace") and "Is a directory" in reason
+    assert sorted(p.name for p in tmp_path.rglob("*.pdf")) == ["R02.pdf", "R03.pdf"]

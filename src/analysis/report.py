@@ -79,10 +79,45 @@ _runeco_reset()
 # kernel saves), then move everything that exists now into the GC's permanent
 # generation, so that the full collection IPython's reset runs between reports
 # only walks the objects the reports created (0.2 s -> 0.03 s per reset).
+# Run first in every kernel: die with the process that started it (see _die_with_parent).
+_KERNEL_PDEATHSIG_CODE = """
+def _runeco_die_with_parent(expected_ppid):
+    import ctypes, os, signal, sys
+    if sys.platform.startswith("linux"):
+        try:
+            ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+        except OSError:
+            pass
+    if os.getppid() != expected_ppid:
+        os._exit(0)
+_runeco_die_with_parent({ppid})
+del _runeco_die_with_parent
+"""
 _KERNEL_WARM_CODE = (
     "".join(f"try:\n    import {m}\nexcept Exception:\n    pass\n" for m in _WARM_IMPORTS)
     + "import gc\ngc.freeze()\n"
 )
+
+
+def _die_with_parent() -> None:
+    """On Linux, have the kernel send this process SIGTERM when its parent dies.
+
+    ``kill -9`` of ``runeco report`` cannot run any clean-up, so each worker
+    process and each Jupyter kernel asks for a parent-death signal
+    (``prctl(PR_SET_PDEATHSIG)``): the workers die with the command and the
+    kernels with their worker, and no process outlives the command.
+    """
+    if not sys.platform.startswith("linux"):
+        return
+    import ctypes
+    import signal
+
+    try:
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
+    except OSError:
+        return
+
+
 FIGURE_DPI = 150
 # Figures lay themselves out (constrained layout), so no "tight" bbox: that would draw them twice.
 _PRINT_FIGURE_KWARGS = {"bbox_inches": None, "dpi": FIGURE_DPI}
@@ -482,6 +517,9 @@ def _pool_init(config: _WorkerConfig) -> None:
     global _POOL_WORKER
     from multiprocessing.util import Finalize
 
+    _die_with_parent()
+    if os.getppid() == 1:  # the command died before this worker started
+        os._exit(0)
     _POOL_WORKER = _Worker(config)
     # multiprocessing workers leave through os._exit: atexit would not run, Finalize does.
     Finalize(_POOL_WORKER, _POOL_WORKER.close, exitpriority=10)
@@ -554,9 +592,17 @@ class _Worker:
         fmt = self.config.fmt
         ipynb = self.out_dir / f"{task.name}.ipynb"
         target = self.out_dir / f"{task.name}.{fmt}"
-        for stale in {self.out_dir / f"{task.name}.{ext}" for ext in FORMATS}:
-            stale.unlink(missing_ok=True)
         timings: dict[str, float] = {}
+        for stale in sorted({self.out_dir / f"{task.name}.{ext}" for ext in FORMATS}):
+            try:
+                stale.unlink(missing_ok=True)
+            except OSError as exc:  # e.g. a folder where the report goes
+                return _Result(
+                    task.name,
+                    False,
+                    reason=f"cannot replace {stale}: {exc.strerror or exc}",
+                    timings=timings,
+                )
         t0 = time.perf_counter()
         try:
             if self.kernel.km is not None and not self.kernel.alive():
@@ -658,6 +704,7 @@ class _KernelSession:
             raise
         kc.allow_stdin = False
         self.km, self.kc = km, kc
+        self.run_silent(_KERNEL_PDEATHSIG_CODE.format(ppid=os.getpid()))
         self.run_silent(_KERNEL_WARM_CODE)
 
     def shutdown(self) -> None:
@@ -714,23 +761,43 @@ class _KernelSession:
     def execute_notebook(
         self, notebook: str, output_path: str, parameters: dict, *, timeout_s: float
     ):
-        """papermill-execute ``notebook`` with ``parameters`` in this kernel; return the node."""
+        """papermill-execute ``notebook`` with ``parameters`` in this kernel; return the node.
+
+        papermill formats path strings with the parameters (an output folder
+        named ``reports {2026}`` failed every report and ``a{runner_id}`` wrote
+        elsewhere), so the notebook goes in as a node and the output path has
+        its braces doubled. papermill writes the executed notebook (also when
+        it fails, for inspection) to a temporary file beside ``output_path``,
+        which then replaces it: no half-written ``.ipynb`` is ever left.
+        """
+        import nbformat
         import papermill
 
         self.start()
         self.reset()
         _register_engine()
-        return papermill.execute_notebook(
-            notebook,
-            output_path,
-            parameters=parameters,
-            engine_name=_ENGINE_NAME,
-            kernel_name=KERNEL_NAME,
-            progress_bar=False,
-            request_save_on_cell_execute=False,
-            execution_timeout=timeout_s,
-            session=self,
-        )
+        node = nbformat.read(notebook, as_version=4)
+        target = Path(output_path)
+        tmp = target.with_name(f".{target.stem}.{os.getpid()}.tmp{target.suffix}")
+        try:
+            return papermill.execute_notebook(
+                node,
+                str(tmp).replace("{", "{{").replace("}", "}}"),
+                parameters=parameters,
+                engine_name=_ENGINE_NAME,
+                kernel_name=KERNEL_NAME,
+                progress_bar=False,
+                request_save_on_cell_execute=False,
+                execution_timeout=timeout_s,
+                session=self,
+            )
+        finally:
+            if tmp.exists():
+                try:
+                    os.replace(tmp, target)
+                except OSError:
+                    tmp.unlink(missing_ok=True)
+                    raise
 
 
 def _this_python_kernel_specs():

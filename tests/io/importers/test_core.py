@@ -109,10 +109,11 @@ def test_write_failure_leaves_the_old_file_whole(tmp_path, monkeypatch):
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "replace", broken_replace)
-    with pytest.raises(OSError, match="disk full"):
+    with pytest.raises(DataError, match="cannot write here: disk full"):
         _import(tmp_path, "tiny_run.tcx")
     assert runs.read_bytes() == before
     assert not [p for p in (tmp_path / "ds").rglob("*.tmp")]
+    assert not (tmp_path / "ds" / ".runeco-journal.json").exists()
 
 
 def test_existing_rows_are_kept_even_those_the_loader_would_quarantine(tmp_path):

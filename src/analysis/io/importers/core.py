@@ -21,6 +21,7 @@ from analysis.io.importers.strava import read_strava_csv
 from analysis.io.importers.summary import ImportSummary
 from analysis.io.importers.tcx import read_tcx
 from analysis.io.load import load_dataset
+from analysis.io.transaction import Transaction, dataset_lock, recover
 from analysis.schema import MAX_PACE_S_PER_KM, MIN_PACE_S_PER_KM, RUNS, is_runner_id
 from analysis.strength import unknown_exercises
 
@@ -475,7 +476,7 @@ def _add_columns(table: CsvTable, columns: list[str], summary: ImportSummary) ->
         )
 
 
-def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str) -> None:
+def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str, tx=None) -> None:
     summary = col.summary
     if not col.rows:
         return
@@ -527,7 +528,7 @@ def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str) 
     )
     write_mask = fresh | upgrade
     for k in np.flatnonzero(write_mask & has_stream):
-        write_stream(stream_path(dataset, runner_id, new.at[k, "run_id"]), streams[k])
+        write_stream(stream_path(dataset, runner_id, new.at[k, "run_id"]), streams[k], tx)
 
     columns = [c for c in RUN_COLUMNS if c in new.columns]
     text = _text_rows(new, columns, _DECIMALS)
@@ -708,6 +709,36 @@ def import_sources(
         )
     kind = normalise_kind(kind)
     dataset = Path(dataset_dir)
+    with dataset_lock(dataset):
+        recovered = recover(dataset)
+        summary = _import_locked(
+            dataset,
+            runner_id,
+            sources,
+            name,
+            kind,
+            weight_unit,
+            include_non_running,
+            progress,
+            workers,
+        )
+        summary.warnings[:0] = [f"{dataset}: {line}" for line in recovered]
+    summary.seconds = time.perf_counter() - started
+    return summary
+
+
+def _import_locked(
+    dataset: Path,
+    runner_id,
+    sources,
+    name,
+    kind,
+    weight_unit,
+    include_non_running,
+    progress,
+    workers,
+) -> ImportSummary:
+    """The read-modify-write of :func:`import_sources`, under the dataset's lock."""
     runners, runs, strength = _open_dataset(dataset)
     if isinstance(sources, (str, Path)):
         sources = [sources]
@@ -730,17 +761,23 @@ def import_sources(
             summary.skipped.append((src.label or str(src.path), str(exc)))
 
     col.finish()
-    _write_runs(col, runs, dataset, runner_id)
-    _write_strength(col, strength, runner_id)
-    if summary.changed:
-        dataset.mkdir(parents=True, exist_ok=True)
-        _write_runner(runners, runner_id, name, summary)
-        runners.write()
-        if runs.exists or runs.appended or not (dataset / "runs.csv").exists():
-            if not runs.header:
-                runs.ensure_columns(RUN_COLUMNS[:4] + ("run_id", "activity_file"))
-            runs.write()
-        if strength.appended or strength.rewrite:
-            strength.write()
-    summary.seconds = time.perf_counter() - started
+    tx = Transaction(dataset)
+    try:
+        _write_runs(col, runs, dataset, runner_id, tx)
+        _write_strength(col, strength, runner_id)
+        if summary.changed:
+            _write_runner(runners, runner_id, name, summary)
+            runners.write(tx)
+            if runs.exists or runs.appended or not (dataset / "runs.csv").exists():
+                if not runs.header:
+                    runs.ensure_columns(RUN_COLUMNS[:4] + ("run_id", "activity_file"))
+                runs.write(tx)
+            if strength.appended or strength.rewrite:
+                strength.write(tx)
+            tx.commit()
+        else:
+            tx.abort()
+    except BaseException:
+        tx.abort()
+        raise
     return summary

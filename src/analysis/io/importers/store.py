@@ -148,11 +148,16 @@ class CsvTable:
             head += self.newline
         return head + buf.getvalue()
 
-    def write(self) -> None:
-        """Write atomically (temporary file in the same folder, then rename)."""
+    def write(self, tx=None) -> None:
+        """Write atomically (temporary file in the same folder, then rename), or
+        stage the file in ``tx`` (:class:`analysis.io.transaction.Transaction`)."""
         if self.exists and not self.rewrite and not self.appended:
             return
-        atomic_write_text(self.path, ("\ufeff" if self.bom else "") + self.serialise())
+        text = ("\ufeff" if self.bom else "") + self.serialise()
+        if tx is not None:
+            tx.stage_text(self.path, text)
+        else:
+            atomic_write_text(self.path, text)
 
 
 def atomic_write_text(path: Path, text: str) -> None:
@@ -189,8 +194,8 @@ def stream_path(dataset: Path, runner_id: str, run_id: str) -> Path:
     return Path(dataset) / "activities" / runner_id / f"{run_id}.parquet"
 
 
-def write_stream(path: Path, stream: pd.DataFrame) -> None:
-    """Write a per-second stream atomically as Parquet."""
+def write_stream(path: Path, stream: pd.DataFrame, tx=None) -> None:
+    """Write a per-second stream atomically as Parquet (or stage it in ``tx``)."""
     frame = stream.copy()
     for col in frame.columns:
         if col == "time_s":
@@ -199,6 +204,9 @@ def write_stream(path: Path, stream: pd.DataFrame) -> None:
             continue
         else:
             frame[col] = frame[col].astype("float32")
+    if tx is not None:
+        tx.stage_parquet(path, frame)
+        return
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     os.close(fd)
