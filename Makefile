@@ -14,13 +14,17 @@ WORKERS ?= 2
 # PDF). Debian ships both; on a machine without them, install them with
 # apt-get when we are root, else say what is missing.
 SYSLIBS := libpango-1.0.so.0 libpangoft2-1.0.so.0 libharfbuzz-subset.so.0
+# Names with emoji print as emoji in the PDFs (not as empty boxes).
+EMOJI_FONT := /usr/share/fonts/truetype/noto/NotoColorEmoji.ttf
 sysdeps:
 	@missing=""; for lib in $(SYSLIBS); do ldconfig -p 2>/dev/null | grep -q "$$lib" || missing="$$missing $$lib"; done; \
+	[ -f $(EMOJI_FONT) ] || missing="$$missing emoji-font"; \
 	if [ -n "$$missing" ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    echo "installing system libraries for PDF output:$$missing"; \
 	    { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq \
-	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core >/dev/null; } \
+	      libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core \
+	      fonts-noto-color-emoji >/dev/null; } \
 	    || echo "warning: apt-get could not install them; PDF output may fail or be slower"; \
 	  else echo "warning: missing$$missing; PDF output needs Pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)"; fi; \
 	fi

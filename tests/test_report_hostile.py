@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import csv
 import http.server
+import os
 import shutil
+import subprocess
 import threading
 
+import numpy as np
 import pytest
 
 from analysis import report
@@ -60,7 +63,7 @@ def hostile(tmp_path_factory, server):
         "R01": {"name": f"<img src=http://127.0.0.1:{port}/img.png><script>alert(1)</script>"},
         "R02": {"group": f"<link rel=attachment href=file://{secret}>"},
         "R03": {"name": f"<link rel=stylesheet href=file://{evil_css}>"},
-        "R05": {"group": "ctl $\\undefinedmacro{x}$"},
+        "R05": {"group": "ctl $\\undefinedmacro{x}$", "name": "David \U0001f3c3 Schmidt"},
         "R06": {"name": LONG_NAME},
         "R07": {"name": f"Ana {RLO}reversed"},
         "R08": {"name": f"<img src=file://{secret}>"},
@@ -172,3 +175,31 @@ def test_table_cells_drop_bidi_controls_and_break_long_words():
     assert table_cell("<b>x</b>") == "&lt;b&gt;x&lt;/b&gt;"
     cell = table_cell(LONG_NAME)
     assert cell.replace("\u200b", "") == LONG_NAME and cell.count("\u200b") == 10
+
+
+EMOJI_FONT = "/usr/share/fonts/truetype/noto/NotoColorEmoji.ttf"
+
+
+@pytest.mark.skipif(
+    not (os.path.exists(EMOJI_FONT) and shutil.which("pdftoppm")),
+    reason="emoji font or pdftoppm not installed",
+)
+def test_emoji_are_drawn_with_an_emoji_font(hostile, tmp_path):
+    """The reports are greyscale: colour on the runners' table page is the emoji."""
+    from PIL import Image
+
+    pdf, _ = hostile
+    subprocess.run(
+        ["pdftoppm", "-r", "150", "-png", str(pdf.paths["squad"]), str(tmp_path / "p")], check=True
+    )
+    colourful = 0
+    for page in sorted(tmp_path.glob("p-*.png")):
+        rgb = np.asarray(Image.open(page).convert("RGB")).astype(int)
+        colourful += int((rgb.max(axis=2) - rgb.min(axis=2) > 60).sum())
+    assert colourful > 20
+
+
+def test_figure_labels_name_emoji_instead_of_drawing_boxes():
+    from analysis.formatting import figure_text
+
+    assert figure_text("Ana \U0001f3c3\u200d\u2640\ufe0f R01") == "Ana [runner] R01"

@@ -8,6 +8,7 @@ notebook, a table and a test all print a value the same way.
 from __future__ import annotations
 
 import re
+import unicodedata
 from collections.abc import Mapping
 
 import numpy as np
@@ -99,13 +100,25 @@ def md_escape(text) -> str:
     return f"<bdi>{text}</bdi>" if rtl else text
 
 
+_EMOJI = re.compile(
+    "[\U0001f000-\U0001faff\u2600-\u27bf\u2b00-\u2bff]"
+    "[\ufe0f\u200d\U0001f3fb-\U0001f3ff\U0001f000-\U0001faff\u2640\u2642]*"
+)
+
+
+def _emoji_name(match) -> str:
+    return "[" + unicodedata.name(match.group(0)[0], "symbol").lower() + "]"
+
+
 def figure_text(text) -> str:
-    """User text for a figure label: control and bidi formatting characters removed.
+    """User text for a figure label: control and bidi formatting characters removed,
+    emoji replaced visibly by their name (``[person running]``).
 
     Figures never parse mathtext (``text.parse_math`` is off in
-    :mod:`analysis.plots`), so ``$`` needs no escaping.
+    :mod:`analysis.plots`), so ``$`` needs no escaping; their font has no
+    emoji, which would print as empty boxes (the PDF text has an emoji font).
     """
-    return clean_text(text)
+    return _EMOJI.sub(_emoji_name, clean_text(text))
 
 
 def format_p(p) -> str:
