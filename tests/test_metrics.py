@@ -479,3 +479,15 @@ def test_field_cost_recovers_the_simulated_true_cost(tmp_path):
         "too short (< 15 min)",
     }
     assert {"interval", "race"} <= set(excluded)
+
+
+@pytest.mark.parametrize(
+    ("hrr", "steady"), [(0.39, False), (0.41, True), (0.94, True), (0.96, False)]
+)
+def test_steady_window_edges(hrr, steady):
+    """40-95 % of heart-rate reserve, tried 1 point either side of each edge (issue 15)."""
+    hr = FULL_RUNNER["hr_rest_bpm"] + hrr * (FULL_RUNNER["hr_max_bpm"] - FULL_RUNNER["hr_rest_bpm"])
+    m = run_metrics(_dataset([FULL_RUNNER], [_run(avg_hr_bpm=hr)]))
+    assert m.loc[0, "hrr_fraction"] == pytest.approx(hrr)
+    assert bool(m.loc[0, "steady"]) is steady
+    assert m.loc[0, "exclude_reason"] == ("" if steady else "HR outside 40-95 % HRR")

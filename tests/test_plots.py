@@ -514,3 +514,81 @@ def test_methods_note_has_the_lab_caveat_only_when_there_are_lab_rows():
     assert "**Lab estimate.**" in with_lab
     assert "day-to-day variation of submaximal VO2" in with_lab and "Saunders PU" in with_lab
     assert narrative.methods_markdown(row, lab.iloc[:0]) == without
+
+
+# --------------------------------------------------------------------------- figures by their data
+
+
+def _line(ax, label):
+    [line] = [ln for ln in ax.get_lines() if ln.get_label() == label]
+    return line
+
+
+def test_economy_figure_draws_the_frame_it_was_given():
+    frame = _fit_frame()
+    # the trend is not the raw costs: a figure drawing the wrong column fails below
+    frame["o2_cost_trend_ml_kg_km"] = frame["o2_cost_trend_ml_kg_km"] * 1.01
+    fig = plots.economy_over_time(frame, _block())
+    ax = fig.axes[0]
+    used = frame.loc[frame["used"]].sort_values("date")
+    raw = _line(ax, "steady run, as estimated")
+    np.testing.assert_allclose(raw.get_ydata(), used["o2_cost_ml_kg_km"])
+    assert len(raw.get_xdata()) == int(frame["used"].sum())
+    adjusted = _line(ax, "adjusted to reference temperature, distance and speed")
+    np.testing.assert_allclose(adjusted.get_ydata(), used["o2_cost_adjusted_ml_kg_km"])
+    trend = _line(ax, "model: baseline level, then linear change through the block")
+    np.testing.assert_allclose(
+        trend.get_ydata(), frame.sort_values("date")["o2_cost_trend_ml_kg_km"]
+    )
+    # the shaded block spans block_start to block_end
+    import matplotlib.dates as mdates
+
+    [band] = [p for p in [*ax.patches, *ax.collections] if p.get_label() == "strength block"]
+    xs = (
+        band.get_path().transformed(band.get_patch_transform()).vertices[:, 0]
+        if hasattr(band, "get_patch_transform")
+        else band.get_paths()[0].vertices[:, 0]
+    )
+
+    assert mdates.num2date(min(xs)).date() == pd.Timestamp("2026-02-16").date()
+    assert mdates.num2date(max(xs)).date() >= pd.Timestamp("2026-04-26").date()
+
+
+def test_forest_plot_points_and_intervals_are_the_results():
+    results = pd.DataFrame(
+        [
+            _result_row(
+                runner_id="R01", o2_cost_change_pct=-5.0, ci_low_pct=-8.0, ci_high_pct=-2.0
+            ),
+            _result_row(
+                runner_id="R02",
+                group="control",
+                o2_cost_change_pct=1.0,
+                ci_low_pct=-2.0,
+                ci_high_pct=4.0,
+            ),
+            _result_row(
+                runner_id="R03",
+                o2_cost_change_pct=np.nan,
+                ci_low_pct=np.nan,
+                ci_high_pct=np.nan,
+                verdict="insufficient data: no runs",
+            ),
+        ]
+    )
+    fig = plots.forest_plot(results)
+    ax = fig.axes[0]
+    points = [
+        ln for ln in ax.get_lines() if len(ln.get_xdata()) == 1 and ln.get_marker() in ("o", "s")
+    ]
+    assert sorted(float(p.get_xdata()[0]) for p in points) == [-5.0, 1.0]
+    segments = [seg for c in ax.collections for seg in c.get_segments()]
+    spans = sorted(
+        (round(s[:, 0].min(), 6), round(s[:, 0].max(), 6))
+        for s in segments
+        if len(s) == 2 and s[0, 1] == s[1, 1]
+    )
+    assert (-8.0, -2.0) in spans and (-2.0, 4.0) in spans
+    labels = [t.get_text() for t in ax.get_yticklabels()]
+    assert labels == ["R01 (strength)", "R02 (control)", "R03 (strength)"]
+    assert any(t.get_text() == "insufficient data" for t in ax.texts)

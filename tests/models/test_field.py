@@ -32,7 +32,8 @@ def test_field_estimates_unbiased_and_accurate(evidence):
     field = _field(evidence)
     assert len(field) == len(EVIDENCE_SEEDS) * EVIDENCE_RUNNERS
     assert not field["verdict"].str.startswith("insufficient").any()
-    assert abs(field["error_pp"].mean()) <= 0.5
+    # measured +0.03 pp; SD of the errors 1.5 pp over 600 runners: SE 0.06 pp, bound about 3 SE
+    assert abs(field["error_pp"].mean()) <= 0.2
     # ~1 pp is the target; the simulator's day-to-day HR noise (white 2 bpm +
     # AR(1) day state 1.5 bpm) sets the floor: GLS with the *true* noise
     # covariance reaches a mean absolute error of 1.17 pp on these squads.
@@ -43,7 +44,23 @@ def test_field_estimates_unbiased_and_accurate(evidence):
 def test_field_confidence_intervals_cover_the_truth(evidence):
     field = _field(evidence)
     coverage = field["covered"].mean()
-    assert 0.90 <= coverage <= 0.98, coverage
+    # measured 0.977 on 600 runners (SE 0.006): the bound sits 2.5 SE below it,
+    # so a 90 % interval (coverage about 0.93) fails here
+    assert 0.96 <= coverage <= 0.99, coverage
+
+
+@pytest.mark.slow
+@pytest.mark.xfail(
+    strict=True,
+    reason="reported SE is 1.23 x the empirical SD of the errors (600 runners): averaging "
+    "the REML grid over serial-correlation values inflates it; a plug-in SE measured 1.04 "
+    "but covered 0.93 and called 5.8 % of controls improved (issue 11, item 6, open)",
+)
+def test_reported_se_matches_the_spread_of_the_estimates(evidence):
+    field = _field(evidence)
+    se = (field["ci_high_pct"] - field["ci_low_pct"]) / (2 * 1.97)
+    ratio = se.mean() / field["error_pp"].std()
+    assert 0.85 <= ratio <= 1.15, ratio
 
 
 @pytest.mark.slow
