@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench sample clean
+.PHONY: install sysdeps demo test lint format bench validate-model sample clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -57,6 +57,10 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py $(BENCH)
+
+# The model on scenarios it was not tuned on; writes docs/VALIDATION.md (about 1 minute).
+validate-model: install
+	$(BIN)/python benchmarks/validate_model.py --squads 10 --runners 16 --out docs/VALIDATION.md
 
 # Regenerate the committed sample squad (fixed seed: the same bytes every time).
 sample: install

@@ -14,7 +14,14 @@ import time
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
-ORDER = ["bench_load", "bench_metrics", "bench_analyze", "bench_report", "bench_import"]
+ORDER = [
+    "bench_load",
+    "bench_metrics",
+    "bench_analyze",
+    "bench_fit_once",
+    "bench_report",
+    "bench_import",
+]
 
 
 def main(argv: list[str]) -> int:
