@@ -10,7 +10,8 @@ below 1. The squad model and dose-response (``--squad-out``) are timed too,
 without a target.
 
 The squad (6 baseline + 10 block weeks, ``analysis.simulate.simulate_squad``,
-seed 2026) is written once under ``benchmarks/.out/`` and reused. Each
+seed 0, 70 % strength: the benchmark squad of ``_common.py``, shared with
+bench_load) is written once under ``benchmarks/.out/`` and reused. Each
 measurement runs in its own Python process so that its peak resident memory
 (``ru_maxrss``) is its own.
 
@@ -21,12 +22,14 @@ a target is missed.
 from __future__ import annotations
 
 import argparse
-import json
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _common import SQUAD_TEXT, benchmark_squad, run_child  # noqa: E402
+
 OUT = HERE / ".out"
 TARGET_SECONDS = 30.0
 TARGET_MB = 2048.0
@@ -79,36 +82,16 @@ print(json.dumps({"seconds": seconds, "peak_mb": peak, "ready_mb": ready, **info
 """
 
 
-def build_squad(n_runners: int) -> Path:
-    """The cached simulated squad (6 baseline + 10 block weeks)."""
-    from analysis.simulate import simulate_squad
-
-    folder = OUT / f"analyze-squad-{n_runners}x16"
-    if not (folder / "runs.csv").is_file():
-        simulate_squad(folder, n_runners=n_runners, seed=2026, baseline_weeks=6, block_weeks=10)
-    return folder
-
-
-def measure(kind: str, folder: Path, n_fits: int = FLOOR_FITS) -> dict:
-    done = subprocess.run(
-        [sys.executable, "-c", _CHILD, kind, str(folder), str(n_fits)],
-        capture_output=True,
-        text=True,
-        check=True,
-    )
-    return json.loads(done.stdout.strip().splitlines()[-1])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runners", type=int, default=1000)
     args = parser.parse_args(argv)
 
-    folder = build_squad(args.runners)
-    print(f"squad: {args.runners} runners x 16 weeks (analysis.simulate, seed 2026) in {folder}")
-    ours = measure("analyze", folder)
-    floor = measure("floor", folder)
-    squad = measure("squad", folder)
+    folder = benchmark_squad(args.runners)
+    print(f"squad: {folder.name} ({SQUAD_TEXT} unless --runners/--weeks say otherwise)")
+    ours = run_child(_CHILD, "analyze", folder, FLOOR_FITS)
+    floor = run_child(_CHILD, "floor", folder, FLOOR_FITS)
+    squad = run_child(_CHILD, "squad", folder, FLOOR_FITS)
     floor_total = floor["seconds"] / FLOOR_FITS * args.runners
     print(
         f"runeco analyze (load + analyze):  {ours['seconds']:.2f} s "

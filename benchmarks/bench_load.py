@@ -20,13 +20,14 @@ when a target is missed.
 from __future__ import annotations
 
 import argparse
-import json
-import os
-import subprocess
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _common import SQUAD_TEXT, benchmark_squad, run_child  # noqa: E402
+
 OUT = HERE / ".out"
 TARGET_SECONDS = 5.0
 TARGET_MB = 1024.0
@@ -64,53 +65,20 @@ print(json.dumps({"seconds": statistics.median(times), "peak_mb": peak, "ready_m
 """
 
 
-def build_squad(n_runners: int, weeks: int) -> Path:
-    """The benchmark squad folder, simulated once and reused."""
-    from analysis.simulate import simulate_squad
-
-    folder = OUT / f"squad_{n_runners}x{weeks}_s70"
-    stamp = folder / ".complete"
-    if not stamp.exists():
-        baseline = min(6, weeks // 3)
-        simulate_squad(
-            folder,
-            n_runners=n_runners,
-            seed=0,
-            baseline_weeks=baseline,
-            block_weeks=weeks - baseline,
-            strength_fraction=0.7,
-        )
-        stamp.write_text("ok\n")
-    return folder
-
-
-def measure(kind: str, folder: Path) -> dict:
-    src = Path(__file__).resolve().parents[1] / "src"
-    env = dict(os.environ)
-    env["PYTHONPATH"] = str(src) + (":" + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
-    out = subprocess.run(
-        [sys.executable, "-c", _CHILD, kind, str(folder), str(REPEATS)],
-        check=True,
-        capture_output=True,
-        text=True,
-        env=env,
-    )
-    return json.loads(out.stdout.strip().splitlines()[-1])
-
-
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runners", type=int, default=1000)
     parser.add_argument("--weeks", type=int, default=16)
     args = parser.parse_args(argv)
 
-    folder = build_squad(args.runners, args.weeks)
+    folder = benchmark_squad(args.runners, args.weeks)
+    print(f"squad: {folder.name} ({SQUAD_TEXT} unless --runners/--weeks say otherwise)")
     sizes = {p.name: sum(1 for _ in p.open("rb")) - 1 for p in sorted(folder.glob("*.csv"))}
     print(f"squad: {args.runners} runners x {args.weeks} weeks (analysis.simulate) in {folder}")
     print("rows: " + ", ".join(f"{k} {v:,}" for k, v in sizes.items()))
 
-    base = measure("read_csv", folder)
-    ours = measure("ours", folder)
+    base = run_child(_CHILD, "read_csv", folder, REPEATS)
+    ours = run_child(_CHILD, "ours", folder, REPEATS)
     print(
         f"baseline pd.read_csv (no validation): {base['seconds']:.2f} s, "
         f"peak RSS {base['peak_mb']:.0f} MB ({base['ready_mb']:.0f} MB after imports)"

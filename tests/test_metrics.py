@@ -103,7 +103,8 @@ def test_flat_steady_run_equals_hand_computation():
     assert row["vo2_hr_ml_kg_min"] == pytest.approx(43.05)
     assert row["o2_cost_ml_kg_km"] == pytest.approx(215.25, rel=1e-12)
     assert row["ef"] == pytest.approx(200.0 / 148.0)
-    assert row["trimp"] == pytest.approx(phys.banister_trimp(50, 148, 50, 190, "F"))
+    # Banister, women: 50 min x 0.7 x 0.86 x exp(1.67 x 0.7) = 96.885
+    assert row["trimp"] == pytest.approx(96.88504, rel=1e-6)
     assert bool(row["steady"]) and row["exclude_reason"] == ""
     assert (row["hr_rest_source"], row["hr_max_source"], row["vo2max_source"]) == (
         "runners.csv",
@@ -133,12 +134,13 @@ def test_steady_part_columns_replace_whole_run_averages():
         decoupling_pct=3.2,
     )
     row = run_metrics(_dataset([FULL_RUNNER], [run])).iloc[0]
-    vo2 = phys.hr_to_vo2(141.0, 50, 190, 60)
+    # %HRR = %VO2R at the steady part's 141 bpm: 3.5 + (91/140) x 56.5 = 40.225 ml/kg/min
     assert row["hr_basis"] == "steady part"
-    assert row["o2_cost_ml_kg_km"] == pytest.approx(vo2 / 0.210)
+    assert row["o2_cost_ml_kg_km"] == pytest.approx(40.225 / 0.210)
     assert row["decoupling_pct"] == 3.2 and row["duration_used_s"] == 2400.0
     # TRIMP is the load of the whole session
-    assert row["trimp"] == pytest.approx(phys.banister_trimp(50, 150, 50, 190, "F"))
+    # 50 min x (100/140) x 0.86 x exp(1.67 x 100/140) = 101.249
+    assert row["trimp"] == pytest.approx(101.24922, rel=1e-6)
     # a long run whose steady part is short says so, rather than "too short"
     short_part = _run(steady_avg_hr_bpm=141.0, steady_gas_m_min=210.0, steady_duration_s=420.0)
     row = run_metrics(_dataset([FULL_RUNNER], [short_part])).iloc[0]

@@ -544,3 +544,22 @@ def test_hr_to_vo2_rises_with_heart_rate(rest, hmax, f1, f2):
     hr_lo, hr_hi = rest + lo * (hmax - rest), rest + hi * (hmax - rest)
     assume(hr_hi - hr_lo > 1e-9)
     assert phys.hr_to_vo2(hr_lo, rest, hmax, 55.0) < phys.hr_to_vo2(hr_hi, rest, hmax, 55.0)
+
+
+def test_hand_worked_examples_from_the_papers():
+    """Expected values worked by hand from each paper's formula, not from our code."""
+    # Banister (1991): men k 0.64, b 1.92; 60 min at 150 bpm, HRrest 50, HRmax 190:
+    # ratio 100/140 = 0.714286; 60 x 0.714286 x 0.64 x exp(1.92 x 0.714286) = 108.0954
+    assert phys.banister_trimp(60, 150, 50, 190, "M") == pytest.approx(108.09536, rel=1e-6)
+    # women k 0.86, b 1.67: 60 x 0.714286 x 0.86 x exp(1.67 x 0.714286) = 121.4991
+    assert phys.banister_trimp(60, 150, 50, 190, "F") == pytest.approx(121.49907, rel=1e-6)
+    # Edwards (1993): 10 min in each zone 50-60 ... 90-100 % HRmax, weights 1..5: 150
+    hr = np.repeat([110.0, 130.0, 150.0, 170.0, 190.0], 600)  # HRmax 200, 1 s samples
+    assert phys.edwards_trimp(hr, 200.0) == pytest.approx(150.0)
+    # Fox: 220 - age; Tanaka (2001): 208 - 0.7 x age
+    assert phys.hr_max_fox(30) == pytest.approx(190.0)
+    assert phys.hr_max_tanaka(30) == pytest.approx(187.0)
+    # Karvonen: rest + 0.7 x (max - rest) = 60 + 0.7 x 130 = 151
+    assert phys.karvonen_target_hr(0.7, 60, 190) == pytest.approx(151.0)
+    # Swain & Leutholtz (1997), %HRR = %VO2R: 3.5 + (100/140) x (60 - 3.5) = 43.857
+    assert phys.hr_to_vo2(150, 50, 190, 60) == pytest.approx(43.857143, rel=1e-6)

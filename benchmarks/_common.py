@@ -1,0 +1,63 @@
+"""What the benchmarks share: the one benchmark squad and the child-process scaffolding.
+
+Every benchmark that says "the benchmark squad" uses :func:`benchmark_squad`
+(1,000 runners x 16 weeks, 70 % strength, seed 0), simulated once and cached
+under ``benchmarks/.out``, keyed by a hash of the simulator's source so a
+changed simulator never leaves a stale squad behind. :func:`run_child` runs a
+measurement in a fresh interpreter (so peak memory is its own) and returns
+the JSON it prints last; a failure is printed, never swallowed.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+OUT = HERE / ".out"
+SQUAD = {"n_runners": 1000, "weeks": 16, "strength_fraction": 0.7, "seed": 0}
+SQUAD_TEXT = "1,000 runners x 16 weeks (6 baseline + 10 block), 70 % strength, seed 0"
+
+
+def simulator_version() -> str:
+    """Hash of the simulator's source: cached squads are keyed by it."""
+    return hashlib.sha1((REPO / "src" / "analysis" / "simulate.py").read_bytes()).hexdigest()[:10]
+
+
+def benchmark_squad(n_runners: int = SQUAD["n_runners"], weeks: int = SQUAD["weeks"]) -> Path:
+    """The benchmark squad folder, simulated once per simulator version and reused."""
+    from analysis.simulate import simulate_squad
+
+    folder = OUT / f"squad_{n_runners}x{weeks}_s70_{simulator_version()}"
+    stamp = folder / ".complete"
+    if not stamp.exists():
+        baseline = min(6, weeks // 3)
+        simulate_squad(
+            folder,
+            n_runners=n_runners,
+            seed=SQUAD["seed"],
+            baseline_weeks=baseline,
+            block_weeks=weeks - baseline,
+            strength_fraction=SQUAD["strength_fraction"],
+        )
+        stamp.write_text("ok\n")
+    return folder
+
+
+def run_child(code: str, *args) -> dict:
+    """Run ``python -c code args`` on this checkout's ``src``; return its last JSON line."""
+    env = dict(os.environ)
+    src = str(REPO / "src")
+    env["PYTHONPATH"] = src + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    done = subprocess.run(
+        [sys.executable, "-c", code, *map(str, args)], capture_output=True, text=True, env=env
+    )
+    if done.returncode != 0:
+        print(done.stderr, file=sys.stderr)
+        raise SystemExit(f"benchmark child failed (exit {done.returncode})")
+    return json.loads(done.stdout.strip().splitlines()[-1])
