@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model sample clean
+.PHONY: install sysdeps demo test lint format bench validate-model mutation sample clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -57,6 +57,13 @@ format: install
 
 bench: install
 	$(BIN)/python benchmarks/run.py $(BENCH)
+
+# Mutation testing (mutmut; not in CI, a few minutes): modules and tests in pyproject's [tool.mutmut].
+mutation: install
+	rm -rf mutants
+	$(BIN)/mutmut run || true
+	$(BIN)/mutmut results > mutants-results.txt || true
+	@$(BIN)/python -c "import re,collections; t=open('mutants-results.txt').read(); c=collections.Counter(re.findall(r': (\w[\w ]*)$$', t, re.M)); print(dict(c))"
 
 # The model on scenarios it was not tuned on; writes docs/VALIDATION.md (about 1 minute).
 validate-model: install
