@@ -244,7 +244,11 @@ def main(argv: list[str] | None = None) -> int:
         missed.append("some reports failed")
     budget = TARGET_TOTAL_S * max(n_reports, 1) / TARGET_REPORTS  # scaled to the squad size
     if busy:
-        print("wall-clock target not judged: the machine was busy")
+        # Wall time is inflated by the other load: judge its lower bound on idle
+        # cores instead (CPU seconds / workers), never skip the target.
+        print(f"the machine was busy: total time judged as CPU s / workers = {idle_wall:.1f} s")
+        if idle_wall > budget:
+            missed.append("total time (CPU s / workers)")
     elif wall > budget:
         missed.append("total time")
     if (cpu_ratio if busy else wall_ratio) > TARGET_RATIO:

@@ -115,3 +115,19 @@ def test_progress_bar(small, capsys):
     ds, _, _ = small
     analyze(ds, runner_ids=["R01"], progress=True)
     assert "analyze" in capsys.readouterr().err
+
+
+def test_a_runners_report_gives_the_squads_answer(sample_dir):
+    """The runner notebook passes only its runner's metrics; the learned choices and
+    the control reference still come from the whole squad, as in `runeco analyze`."""
+    from analysis.io import load_dataset
+    from analysis.metrics import run_metrics
+
+    ds = load_dataset(sample_dir)
+    squad = analyze(ds).set_index(["runner_id", "method"])
+    for rid in ("R01", "R02"):
+        alone = analyze(ds, [rid], metrics=run_metrics(ds.for_runner(rid)))
+        row = alone.set_index(["runner_id", "method"]).loc[(rid, "field_hr")]
+        expected = squad.loc[(rid, "field_hr")]
+        for col in ("o2_cost_change_pct", "ci_low_pct", "ci_high_pct", "heat_onset_c", "verdict"):
+            assert row[col] == expected[col] or row[col] == pytest.approx(expected[col]), col

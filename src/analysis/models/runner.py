@@ -23,7 +23,6 @@ from analysis.models.prepare import (
     prepare_runs,
 )
 from analysis.models.reference import control_references
-from analysis.models.squad import _is_control
 from analysis.schema import BASELINE_WEEKS
 
 
@@ -160,6 +159,12 @@ def analyze(
     if metrics is None:
         metrics = run_metrics(dataset)
     squad_metrics = metrics
+    with_runs = set(dataset.runs["runner_id"].astype(str)) if len(dataset.runs) else set()
+    if with_runs - set(squad_metrics["runner_id"].astype(str)):
+        # metrics of a subset (a runner's report): the squad-level choices (heat
+        # onset, time course) and the control reference need the whole squad, so
+        # that a report and `runeco analyze` give the same answer
+        squad_metrics = run_metrics(dataset)
     in_squad = squad_metrics.loc[
         squad_metrics["runner_id"].astype(str).isin(set(all_blocks["runner_id"]))
     ]
@@ -191,9 +196,6 @@ def analyze(
             bar.close()
     references = {}
     if control_reference:
-        controls = set(all_blocks.loc[_is_control(all_blocks["group"]), "runner_id"].astype(str))
-        if controls - set(squad_metrics["runner_id"].astype(str)):
-            squad_metrics = run_metrics(dataset)  # the controls' runs, for a subset's reference
         references = control_references(
             [row for row, _ in fitted],
             all_blocks,
