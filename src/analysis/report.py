@@ -312,6 +312,7 @@ def render_reports(
         fresh_kernels=fresh_kernels,
         timeout_s=float(timeout_s),
         runner_id_pattern=RUNNER_ID_PATTERN,
+        parent_pid=os.getpid(),
     )
     n_workers = workers or _available_cores()
     if requested is not None:
@@ -396,6 +397,7 @@ class _WorkerConfig:
     fresh_kernels: bool
     timeout_s: float
     runner_id_pattern: str
+    parent_pid: int = 0
 
 
 @dataclass
@@ -518,8 +520,8 @@ def _pool_init(config: _WorkerConfig) -> None:
     from multiprocessing.util import Finalize
 
     _die_with_parent()
-    if os.getppid() == 1:  # the command died before this worker started
-        os._exit(0)
+    if config.parent_pid and os.getppid() != config.parent_pid:
+        os._exit(0)  # the command died before this worker asked for the signal
     _POOL_WORKER = _Worker(config)
     # multiprocessing workers leave through os._exit: atexit would not run, Finalize does.
     Finalize(_POOL_WORKER, _POOL_WORKER.close, exitpriority=10)

@@ -37,7 +37,10 @@ def _lock_path(dataset: Path) -> Path:
     import still creates no dataset folder)."""
     key = hashlib.sha1(str(Path(dataset).resolve()).encode()).hexdigest()[:16]
     folder = Path(tempfile.gettempdir()) / "runeco-locks"
-    folder.mkdir(mode=0o1777, exist_ok=True)
+    if not folder.is_dir():
+        folder.mkdir(exist_ok=True)
+        with contextlib.suppress(OSError):  # shared by every user, like /tmp itself
+            os.chmod(folder, 0o1777)
     return folder / f"{key}.lock"
 
 
