@@ -203,3 +203,28 @@ def test_figure_labels_name_emoji_instead_of_drawing_boxes():
     from analysis.formatting import figure_text
 
     assert figure_text("Ana \U0001f3c3\u200d\u2640\ufe0f R01") == "Ana [runner] R01"
+
+
+def test_figure_labels_are_shortened_so_the_axis_stays_on_the_figure():
+    import pandas as pd
+
+    from analysis import plots
+    from analysis.formatting import FIGURE_LABEL_CHARS, figure_text
+
+    long = "<link rel=attachment href=file:///" + "x" * 200 + ">"
+    assert len(figure_text(long)) == FIGURE_LABEL_CHARS and figure_text(long).endswith("\u2026")
+    results = pd.DataFrame(
+        [
+            {
+                "runner_id": "R01",
+                "group": long,
+                "method": "field_hr",
+                "o2_cost_change_pct": -3.0,
+                "ci_low_pct": -6.0,
+                "ci_high_pct": 0.5,
+                "verdict": "inconclusive",
+            }
+        ]
+    )
+    fig = plots.forest_plot(results)  # raised "left cannot be >= right" before
+    assert 0 < fig.subplotpars.left < fig.subplotpars.right

@@ -110,15 +110,22 @@ def _emoji_name(match) -> str:
     return "[" + unicodedata.name(match.group(0)[0], "symbol").lower() + "]"
 
 
-def figure_text(text) -> str:
+FIGURE_LABEL_CHARS = 40
+"""Longest user text in a figure label; longer text ends in an ellipsis (the tables
+print it whole), so a long name or group cannot push an axis off the figure."""
+
+
+def figure_text(text, limit: int = FIGURE_LABEL_CHARS) -> str:
     """User text for a figure label: control and bidi formatting characters removed,
-    emoji replaced visibly by their name (``[person running]``).
+    emoji replaced visibly by their name (``[person running]``), at most
+    ``limit`` characters.
 
     Figures never parse mathtext (``text.parse_math`` is off in
     :mod:`analysis.plots`), so ``$`` needs no escaping; their font has no
     emoji, which would print as empty boxes (the PDF text has an emoji font).
     """
-    return _EMOJI.sub(_emoji_name, clean_text(text))
+    text = _EMOJI.sub(_emoji_name, clean_text(text))
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def format_p(p) -> str:
