@@ -38,6 +38,18 @@ def table_cell(text) -> str:
     return html.escape(text)
 
 
+def _change_cells(results: pd.DataFrame) -> list[str]:
+    """Each row's change with its CI, as the reports print it."""
+    columns = (results["o2_cost_change_pct"], results["ci_low_pct"], results["ci_high_pct"])
+    return [format_change(c, lo, hi) for c, lo, hi in zip(*columns, strict=True)]
+
+
+def _run_count_cells(results: pd.DataFrame) -> list[str]:
+    """``"baseline, block"`` run (or lab stage) counts of each row."""
+    pairs = zip(results["n_baseline_runs"], results["n_block_runs"], strict=True)
+    return [f"{format_int(b)}, {format_int(k)}" for b, k in pairs]
+
+
 def html_table(frame: pd.DataFrame, *, caption: str | None = None, long: bool = False) -> str:
     """An HTML table of already formatted cells (escaped; no index).
 
@@ -79,20 +91,9 @@ def results_table(results: pd.DataFrame) -> pd.DataFrame:
                     strict=True,
                 )
             ],
-            "change (95 % CI)": [
-                format_change(c, lo, hi)
-                for c, lo, hi in zip(
-                    results["o2_cost_change_pct"],
-                    results["ci_low_pct"],
-                    results["ci_high_pct"],
-                    strict=True,
-                )
-            ],
+            "change (95 % CI)": _change_cells(results),
             "p": results["p_value"].map(format_p),
-            "runs or stages (baseline, block)": [
-                f"{format_int(b)}, {format_int(k)}"
-                for b, k in zip(results["n_baseline_runs"], results["n_block_runs"], strict=True)
-            ],
+            "runs or stages (baseline, block)": _run_count_cells(results),
             "verdict": results["verdict"].astype(str),
         }
     )
@@ -163,20 +164,9 @@ def squad_table(per_runner: pd.DataFrame, runners: pd.DataFrame | None = None) -
             "method": frame["method"]
             .map({"field_hr": "field", "lab": "lab"})
             .fillna(frame["method"]),
-            "change (95 % CI)": [
-                format_change(c, lo, hi)
-                for c, lo, hi in zip(
-                    frame["o2_cost_change_pct"],
-                    frame["ci_low_pct"],
-                    frame["ci_high_pct"],
-                    strict=True,
-                )
-            ],
+            "change (95 % CI)": _change_cells(frame),
             "verdict": frame["verdict"].astype(str),
-            "runs (baseline, block)": [
-                f"{format_int(b)}, {format_int(k)}"
-                for b, k in zip(frame["n_baseline_runs"], frame["n_block_runs"], strict=True)
-            ],
+            "runs (baseline, block)": _run_count_cells(frame),
         }
     )
 

@@ -98,6 +98,7 @@ def control_references(
     if len(controls) < MIN_CONTROLS:
         return {}
     cache: dict[tuple, dict] = {}
+    pooled_all: dict[tuple, tuple | None] = {}  # per window, for runners that are not controls
     out = {}
     for row in rows:
         if row.get("method") != FIELD_METHOD or "_b" not in row:
@@ -105,7 +106,13 @@ def control_references(
         key = _window_key(row)
         if key not in cache:
             cache[key] = _control_changes(key, controls, metrics, errors, confounders, design or {})
-        ref = pooled_reference(cache[key], leave_out=row["runner_id"])
+        rid = row["runner_id"]
+        if rid in cache[key]:  # a control: referenced to the other controls
+            ref = pooled_reference(cache[key], leave_out=rid)
+        else:  # every strength runner of a window shares one pooled reference
+            if key not in pooled_all:
+                pooled_all[key] = pooled_reference(cache[key])
+            ref = pooled_all[key]
         if ref is not None:
-            out[row["runner_id"]] = ref
+            out[rid] = ref
     return out
