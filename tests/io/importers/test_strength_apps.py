@@ -73,3 +73,19 @@ def test_strength_rows_load_with_set_type_and_unknown_exercises_listed(tmp_path)
     assert len(ds.strength) == 15 and ds.quarantine.empty
     assert (ds.strength["set_type"] == "warmup").sum() == 2
     assert ds.strength["category"].notna().all()
+
+
+def test_dates_with_mixed_utc_offsets_keep_their_wall_clock_time(tmp_path):
+    """Found by the fuzz test: a date carrying a UTC offset next to plain dates made
+    pandas refuse the column (a traceback). Each keeps the time as written."""
+    path = tmp_path / "fitnotes.csv"
+    path.write_text(
+        "Date,Exercise,Category,Weight (kgs),Reps\n"
+        "2024-05-20 18:00+02:00,Barbell Squat,Legs,100,5\n"
+        "2024-05-21,Barbell Squat,Legs,100,5\n"
+        "2024-05-22 07:30-05:00,Barbell Squat,Legs,100,5\n"
+        "1850-05-22,Barbell Squat,Legs,100,5\n"
+    )
+    got = read_fitnotes(path)
+    dates = sorted(str(d) for d in got.rows["date"].dropna())
+    assert [d[:16] for d in dates] == ["2024-05-20T18:00", "2024-05-21", "2024-05-22T07:30"]

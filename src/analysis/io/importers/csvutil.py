@@ -217,6 +217,33 @@ def _in_range(parsed: pd.Series) -> pd.Series:
     return parsed.where(ok).astype("datetime64[ns]")
 
 
+def _wall_clock(parsed: pd.Series) -> pd.Series:
+    """Drop a UTC offset and keep the time as written: dates in our files are the
+    runner's local wall-clock time (DATA_FORMAT.md), and ``10:00+02:00`` was 10:00
+    where it was written."""
+    if isinstance(parsed.dtype, pd.DatetimeTZDtype):
+        return parsed.dt.tz_localize(None)
+    return parsed
+
+
+def _to_datetime(text: pd.Series, fmt: str) -> pd.Series:
+    """``pd.to_datetime`` with NaT for what does not parse, as wall-clock time; values
+    with different UTC offsets (pandas refuses to mix them) are parsed one by one."""
+    try:
+        return _wall_clock(pd.to_datetime(text, format=fmt, errors="coerce"))
+    except (ValueError, TypeError, OverflowError):
+        one = {"format": fmt} if fmt != "mixed" else {}
+
+        def parse(value: str):
+            try:
+                stamp = pd.to_datetime(value, errors="coerce", **one)
+            except (ValueError, TypeError, OverflowError):
+                return pd.NaT
+            return stamp.tz_localize(None) if getattr(stamp, "tzinfo", None) else stamp
+
+        return pd.to_datetime(text.map(parse), errors="coerce")
+
+
 def parse_datetimes(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
     """Datetimes from text, trying each format in turn, then ISO 8601 / mixed;
     NaT where none fits or the date is outside 1900-2100."""
@@ -227,12 +254,12 @@ def parse_datetimes(text: pd.Series, formats: tuple[str, ...]) -> pd.Series:
         todo = out.isna() & (t != "") & ~tried
         if not todo.any():
             break
-        parsed = pd.to_datetime(t[todo], format=fmt, errors="coerce")
+        parsed = _to_datetime(t[todo], fmt)
         tried.loc[todo] = parsed.notna()  # parsed, maybe out of range: do not retry
         out.loc[todo] = _in_range(parsed)
     todo = out.isna() & (t != "") & ~tried
     if todo.any():
-        out.loc[todo] = _in_range(pd.to_datetime(t[todo], format="mixed", errors="coerce"))
+        out.loc[todo] = _in_range(_to_datetime(t[todo], "mixed"))
     return out
 
 

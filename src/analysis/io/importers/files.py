@@ -55,12 +55,17 @@ def read_bytes(path: Path) -> bytes:
 
 def _gunzip(path: Path, limit: int) -> bytes:
     """Stream-decompress a gzip file, stopping past ``limit`` bytes (a gzip bomb)."""
-    out = bytearray()
+    # A list of chunks joined once at the end, not a growing bytearray: each
+    # resize of a bytearray may copy it, and with glibc the freed copies can stay
+    # resident (measured: 548 MB peak for a 64 MB cap on one CI machine).
+    chunks: list[bytes] = []
+    size = 0
     try:
         with gzip.open(path, "rb") as handle:
             while chunk := handle.read(_CHUNK):
-                out += chunk
-                if len(out) > limit:
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > limit:
                     raise DataError(
                         f"expands to more than {limit >> 20} MB when decompressed: skipped "
                         "(a damaged or hostile file; raise --max-decompressed-mb if it is real)",
@@ -68,7 +73,7 @@ def _gunzip(path: Path, limit: int) -> bytes:
                     )
     except (OSError, EOFError, gzip.BadGzipFile) as exc:
         raise DataError(f"not a readable gzip file ({exc})", file=str(path)) from exc
-    return bytes(out)
+    return b"".join(chunks)
 
 
 def read_source(path: Path) -> bytes:
