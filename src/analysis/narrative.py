@@ -307,8 +307,9 @@ def _se_words(se_method: str) -> str:
     if se_method.startswith("GLS"):
         return (
             "generalised least squares with serially correlated errors (an AR(1) process in "
-            "days plus white noise, variances estimated by REML), the model-based alternative "
-            "to Newey-West standard errors (Newey & West 1987) for runs on nearby days"
+            "days plus white noise, variances estimated by REML and weighted by what the whole "
+            "squad's runs show), the model-based alternative to Newey-West standard errors "
+            "(Newey & West 1987) for runs on nearby days"
         )
     return md_escape(se_method) if se_method else "its standard errors"
 

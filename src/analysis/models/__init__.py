@@ -27,7 +27,14 @@ from analysis.models.columns import (
     SUMMARY_COLUMNS,
 )
 from analysis.models.dose import DOSE_CATEGORIES, VOLUME_STEP_KG, dose_response, runner_doses
-from analysis.models.field import ERRORS, FIELD_METHOD, RunnerFit, field_formula, fit_runner
+from analysis.models.field import (
+    ERRORS,
+    FIELD_METHOD,
+    RunnerFit,
+    field_formula,
+    fit_runner,
+    squad_serial_prior,
+)
 from analysis.models.inference import CONFIDENCE
 from analysis.models.lab import LAB_METHOD, LAB_POST_WINDOW
 from analysis.models.prepare import (
@@ -78,6 +85,7 @@ __all__ = [
     "dose_response",
     "field_formula",
     "fit_runner",
+    "squad_serial_prior",
     "newey_west_maxlags",
     "prepare_runs",
     "runner_doses",

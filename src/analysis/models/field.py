@@ -299,7 +299,8 @@ def _fit_runners(
     *,
     formula: bool = False,
     progress=None,
-) -> dict[str, _Fit | None]:
+    serial_prior: np.ndarray | None = None,
+) -> tuple[dict[str, _Fit | None], np.ndarray | None]:
     """Fit the field model of several runners (the hot path of analyze).
 
     ``used`` holds the runs in the model (sorted by runner and date),
@@ -314,7 +315,10 @@ def _fit_runners(
     also fits ``smf.gls`` at the REML-best covariance for a statsmodels result
     with named coefficients; the reported numbers are the same either way.
     ``errors="hac"`` is one ``sm.OLS`` per runner. A runner with fewer than 3
-    residual degrees of freedom gets None.
+    residual degrees of freedom gets None. Returns the fits and the prior over
+    the serial-correlation grid (:func:`analysis.models.serial.serial_prior`):
+    ``serial_prior`` when given, else learned from these runners (None
+    without AR(1) fits).
     """
     confounders = tuple(confounders)
     offset = SPEED_OFFSET in confounders
@@ -339,7 +343,8 @@ def _fit_runners(
     reml = None
     if errors == "ar1" and designs:
         Z, dt, live = _pad([d[4] for d in designs], [d[5] for d in designs], Z_COLUMNS)
-        reml = _reml_batch(Z, dt, live, np.stack([d[3] for d in designs]))
+        reml = _reml_batch(Z, dt, live, np.stack([d[3] for d in designs]), serial_prior)
+        serial_prior = reml.prior
     for k, (rid, idx, terms, active, z, days) in enumerate(designs):
         y, X = z[:, 0], z[:, 1:][:, active]
         n, p = X.shape
@@ -377,7 +382,8 @@ def _fit_runners(
             share = r / (1.0 + r)
             method = (
                 f"GLS, AR(1) in days + white noise (REML: phi {phi:.2f}/day, "
-                f"{100 * share:.0f} % of error variance), averaged over the REML grid; "
+                f"{100 * share:.0f} % of error variance), averaged over the REML grid "
+                "with a prior learned from the squad; "
                 f"t, {n - p} df"
             )
             fits[rid] = _Fit(
@@ -395,7 +401,7 @@ def _fit_runners(
             )
         if progress is not None:
             progress.update(1)
-    return fits
+    return fits, serial_prior
 
 
 def _field_rows(
@@ -407,8 +413,10 @@ def _field_rows(
     *,
     formula: bool = False,
     progress=None,
-) -> list[tuple[dict, _Fit | None]]:
-    """The ``field_hr`` row (and fit) of every runner in ``blocks``.
+    serial_prior: np.ndarray | None = None,
+) -> tuple[list[tuple[dict, _Fit | None]], np.ndarray | None]:
+    """The ``field_hr`` row (and fit) of every runner in ``blocks``, and the
+    serial-correlation prior used (:func:`_fit_runners`).
 
     Counts, reasons and references are computed for all runners at once
     (:func:`_runner_summary`); the fits in :func:`_fit_runners`.
@@ -421,8 +429,15 @@ def _field_rows(
     to_fit = [(rid, bool(summaries[rid]["use_temp"])) for rid, pr in problems.items() if not pr]
     if progress is not None:
         progress.update(len(records) - len(to_fit))
-    fits = _fit_runners(
-        used, positions, to_fit, errors, confounders, formula=formula, progress=progress
+    fits, serial_prior = _fit_runners(
+        used,
+        positions,
+        to_fit,
+        errors,
+        confounders,
+        formula=formula,
+        progress=progress,
+        serial_prior=serial_prior,
     )
 
     out = []
@@ -475,7 +490,7 @@ def _field_rows(
                 )
         row["warning"] = "; ".join(n for n in notes if n)
         out.append((row, fit))
-    return out
+    return out, serial_prior
 
 
 @dataclass
@@ -565,6 +580,7 @@ def fit_runner(
     swc_pct: float = SMALLEST_WORTHWHILE_CHANGE_PCT,
     heat_onset_c: float = HEAT_ONSET_C,
     ramp_weeks: float = FULL_BLOCK,
+    serial_prior: np.ndarray | None = None,
 ) -> RunnerFit:
     """Fit the field model of one runner.
 
@@ -574,8 +590,9 @@ def fit_runner(
     process in days, ``cov = s2 * (I + r * phi ** |t_i - t_j|)``. The two
     parameters are estimated by REML over a grid
     (:func:`serial_correlation_reml`), and the reported estimate and CI
-    average the grid points weighted by their restricted likelihood, so the
-    uncertainty of the serial correlation widens the CI instead of being
+    average the grid points weighted by their restricted likelihood times a
+    prior learned from the squad (``serial_prior``; flat here by default), so
+    the uncertainty of the serial correlation widens the CI instead of being
     ignored. The CI uses Student t with the residual degrees of freedom.
 
     Why not HAC (Newey-West): the residuals of daily runs carry a day-level
@@ -619,6 +636,10 @@ def fit_runner(
     ramp_weeks : float, keyword-only
         Weeks before the change plateaus (default: a ramp over the whole
         block; ``analyze`` reports its choice in ``plateau_weeks``).
+    serial_prior : ndarray, optional, keyword-only
+        Prior over the serial-correlation grid learned from a squad
+        (:func:`squad_serial_prior`; ``analyze`` uses the squad's). Default:
+        flat, the runner's own restricted likelihood alone.
 
     Returns
     -------
@@ -660,8 +681,14 @@ def fit_runner(
     runs = runs.loc[runs["runner_id"].astype(str) == runner_id]
     design = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks}
     prep = prepare_runs(runs, block_frame, **design)
-    [(row, fit)] = _field_rows(
-        block_frame, prep, {runner_id: n_quarantined}, errors, confounders, formula=True
+    [(row, fit)], _ = _field_rows(
+        block_frame,
+        prep,
+        {runner_id: n_quarantined},
+        errors,
+        confounders,
+        formula=True,
+        serial_prior=serial_prior,
     )
     return RunnerFit(
         row=finish_row({**row, **design_columns(design)}, swc_pct),
@@ -669,6 +696,26 @@ def fit_runner(
         formula=field_formula(fit.terms, fit.speed_offset) if fit is not None else "",
         frame=plot_frame(prep, fit),
     )
+
+
+def squad_serial_prior(
+    metrics: pd.DataFrame,
+    blocks: pd.DataFrame,
+    *,
+    heat_onset_c: float = HEAT_ONSET_C,
+    ramp_weeks: float = FULL_BLOCK,
+    confounders: Iterable[str] = CONFOUNDERS,
+) -> np.ndarray | None:
+    """The serial-correlation prior learned from a squad's field fits.
+
+    :func:`analysis.models.serial.serial_prior` over every runner of
+    ``blocks`` that can be modelled; what :func:`analyze` uses, so that
+    :func:`fit_runner` given it reproduces the runner's ``analyze`` row.
+    None when no runner can be modelled.
+    """
+    prep = prepare_runs(metrics, blocks, heat_onset_c=heat_onset_c, ramp_weeks=ramp_weeks)
+    _, prior = _field_rows(blocks, prep, {}, "ar1", tuple(confounders))
+    return prior
 
 
 def _check_options(errors: str, confounders, function: str) -> None:

@@ -50,6 +50,7 @@ def _control_changes(
     errors: str,
     confounders: Iterable[str],
     design: dict,
+    serial_prior,
 ) -> dict[str, tuple[float, float]]:
     """Each control's field log change and SE over one baseline-and-block window."""
     blocks = controls.copy()
@@ -58,7 +59,8 @@ def _control_changes(
     own = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
     prep = prepare_runs(own, blocks, **design)
     out = {}
-    for row, fit in _field_rows(blocks, prep, {}, errors, confounders):
+    rows, _ = _field_rows(blocks, prep, {}, errors, confounders, serial_prior=serial_prior)
+    for row, fit in rows:
         if fit is not None and "_b" in row:
             out[row["runner_id"]] = (row["_b"], row["_se"])
     return out
@@ -86,13 +88,16 @@ def control_references(
     confounders: Iterable[str],
     *,
     design: dict | None = None,
+    serial_prior=None,
 ) -> dict[str, tuple[float, float, float, int]]:
     """The controls' pooled change over each modelled runner's own window.
 
     ``rows`` are field rows (with ``_b``); ``all_blocks`` the whole squad's
     :func:`analysis.blocks.runner_blocks`; ``metrics`` run metrics that include
     the controls. Returns ``{runner_id: (mu, variance, df, n_controls)}`` for
-    every runner that can be referenced.
+    every runner that can be referenced. ``serial_prior``: the squad's
+    (:func:`analysis.models.serial.serial_prior`), so the controls are fitted as
+    in the squad's own fit.
     """
     controls = all_blocks.loc[_is_control(all_blocks["group"]) & all_blocks["block_start"].notna()]
     if len(controls) < MIN_CONTROLS:
@@ -105,7 +110,9 @@ def control_references(
             continue
         key = _window_key(row)
         if key not in cache:
-            cache[key] = _control_changes(key, controls, metrics, errors, confounders, design or {})
+            cache[key] = _control_changes(
+                key, controls, metrics, errors, confounders, design or {}, serial_prior
+            )
         rid = row["runner_id"]
         if rid in cache[key]:  # a control: referenced to the other controls
             ref = pooled_reference(cache[key], leave_out=rid)

@@ -12,7 +12,14 @@ from analysis.errors import DataError
 from analysis.io.dataset import Dataset, quarantined_row_count
 from analysis.metrics import run_metrics
 from analysis.models.columns import ANALYZE, as_frame
-from analysis.models.field import RunnerFit, _check_options, _field_rows, field_formula, plot_frame
+from analysis.models.field import (
+    RunnerFit,
+    _check_options,
+    _field_rows,
+    field_formula,
+    plot_frame,
+    squad_serial_prior,
+)
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
 from analysis.models.lab import LAB_DAY_CV_PCT, _lab_rows
 from analysis.models.prepare import (
@@ -173,6 +180,9 @@ def analyze(
     if ramp_weeks == "auto":
         ramp_weeks, _ = choose_time_course(in_squad, all_blocks, heat_onset_c=heat_onset_c)
     design = {"heat_onset_c": float(heat_onset_c), "ramp_weeks": float(ramp_weeks)}
+    prior = None  # learned from the runners fitted, when they are the whole squad
+    if errors == "ar1" and len(blocks) < len(all_blocks):
+        prior = squad_serial_prior(in_squad, all_blocks, confounders=confounders, **design)
     metrics = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
     prep = prepare_runs(metrics, blocks, **design)
     lab_rows = _lab_rows(blocks, dataset.lab_tests, day_cv_pct=lab_day_cv_pct)
@@ -183,13 +193,14 @@ def analyze(
 
         bar = tqdm(total=len(blocks), desc="analyze", unit="runner")
     try:
-        fitted = _field_rows(
+        fitted, prior = _field_rows(
             blocks,
             prep,
             quarantined_row_count(dataset.quarantine, "runs.csv", by_runner=True),
             errors,
             confounders,
             progress=bar,
+            serial_prior=prior,
         )
     finally:
         if bar is not None:
@@ -203,6 +214,7 @@ def analyze(
             errors,
             confounders,
             design=design,
+            serial_prior=prior,
         )
     rows = []
     for row, _ in fitted:

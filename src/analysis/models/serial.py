@@ -104,9 +104,16 @@ class _Reml:
     cov: np.ndarray  # (R, P, P) their covariance, averaged over the grid
     r: np.ndarray  # (R,) REML-best r
     phi: np.ndarray  # (R,) REML-best phi
+    prior: np.ndarray  # (G,) the prior over the grid the weights used
 
 
-def _reml_batch(Z: np.ndarray, dt: np.ndarray, live: np.ndarray, active: np.ndarray) -> _Reml:
+def _reml_batch(
+    Z: np.ndarray,
+    dt: np.ndarray,
+    live: np.ndarray,
+    active: np.ndarray,
+    prior: np.ndarray | None = None,
+) -> _Reml:
     """Serial-correlation REML over the grid, for every runner at once.
 
     ``Z`` holds ``[y, 1, regressors...]``; ``active`` (R, P) marks the design
@@ -114,11 +121,15 @@ def _reml_batch(Z: np.ndarray, dt: np.ndarray, live: np.ndarray, active: np.ndar
     that they drop out of the solve and the determinant). For each runner and
     grid point (r, phi) the GLS coefficients, their covariance and the
     restricted log-likelihood come from the whitened cross-products. The
-    returned coefficients and covariance average the grid points with weights
-    proportional to their restricted likelihood (the mean and variance of a
-    mixture: within-point covariance plus the spread of the estimates), so
-    the uncertainty of the serial correlation itself widens the CI instead of
-    being ignored as with a plug-in estimate (Hoeting et al. 1999).
+    returned coefficients and covariance average the grid points with each
+    runner's posterior weights under a prior learned from the squad
+    (:func:`_squad_posterior`; the mean and variance of a mixture:
+    within-point covariance plus the spread of the estimates), so the
+    uncertainty of the serial correlation itself widens the CI instead of
+    being ignored as with a plug-in estimate (Hoeting et al. 1999), without
+    the squad-blind flat weights that inflated it. ``prior`` (over
+    :func:`_serial_grid`) is learned from these runners when None; pass the
+    squad's to fit a subset of it as the whole squad would.
     """
     r_grid, phi_grid = _serial_grid()
     R = Z.shape[0]
@@ -151,12 +162,68 @@ def _reml_batch(Z: np.ndarray, dt: np.ndarray, live: np.ndarray, active: np.ndar
     loglik = np.where(np.isfinite(loglik) & (s2 > 0), loglik, -np.inf)
     weight = np.exp(loglik - loglik.max(axis=1, keepdims=True))
     weight /= weight.sum(axis=1, keepdims=True)
+    if prior is None:
+        prior = serial_prior(weight)
+    weight = weight * prior
+    weight /= weight.sum(axis=1, keepdims=True)
     mean = np.einsum("rg,rgi->ri", weight, beta)
     spread = beta - mean[:, None, :]
     within = np.where(np.isfinite(s2), s2, 0.0)[..., None, None] * xtx_inv
     cov = np.einsum("rg,rgij->rij", weight, within + spread[..., :, None] * spread[..., None, :])
     best = np.argmax(loglik, axis=1)
-    return _Reml(mean, cov, r_grid[best], phi_grid[best])
+    return _Reml(mean, cov, r_grid[best], phi_grid[best], prior)
+
+
+MIN_RUNNERS_FOR_PRIOR = 5
+"""Runners needed to learn the serial-correlation prior from the squad; with
+fewer, every grid point has the same prior weight (the runner's own restricted
+likelihood alone)."""
+
+
+def serial_prior(likelihood: np.ndarray, iterations: int = 200) -> np.ndarray:
+    """A prior over the REML grid learned from the squad's runners.
+
+    One runner's 8-20 weeks of runs say little about the shape of its serial
+    correlation, so its restricted likelihood over the grid is flat and
+    averaging over it (the mixture of :func:`_reml_batch`) gave standard errors
+    1.24-1.38 times the actual spread of the estimates (``make
+    validate-model``). The runners of a squad share how day-to-day states
+    carry over, so the prior ``pi`` over the grid points is learned from all
+    of them: the maximum-likelihood mixing distribution of Laird (1978),
+    found by EM, with one pseudo-runner spread evenly over the grid (a
+    Dirichlet prior); with fewer than ``MIN_RUNNERS_FOR_PRIOR`` runners the
+    prior is flat. Each runner's weights are then its posterior
+    ``pi * L / sum(pi * L)`` (:func:`_reml_batch`): empirical Bayes over the
+    noise model, the runner's own scale ``s2`` untouched. On the validation
+    scenarios this brought the ratio of reported SE to actual spread from
+    1.24-1.38 to 1.11-1.22 with coverage 0.95-0.97, and detection of a true
+    change of -3 % or more from 57-81 % to 64-90 % (``docs/VALIDATION.md``).
+
+    Parameters
+    ----------
+    likelihood : ndarray (R, G)
+        Each runner's restricted likelihood over the grid, up to a factor per
+        runner (rows sum to 1 here).
+
+    Returns
+    -------
+    ndarray (G,)
+        Prior weights, summing to 1.
+
+    References
+    ----------
+    .. [1] Laird N (1978). Nonparametric maximum likelihood estimation of a
+       mixing distribution. J Am Stat Assoc 73(364):805-811.
+    """
+    R, G = likelihood.shape
+    pi = np.full(G, 1.0 / G)
+    if R < MIN_RUNNERS_FOR_PRIOR:
+        return pi
+    for _ in range(iterations):
+        post = pi * likelihood
+        post /= post.sum(axis=1, keepdims=True)
+        pi = (post.sum(axis=0) + 1.0 / G) / (R + 1.0)
+    return pi
 
 
 def _pad(series: list[np.ndarray], times: list[np.ndarray], m: int):
