@@ -592,3 +592,108 @@ def test_forest_plot_points_and_intervals_are_the_results():
     labels = [t.get_text() for t in ax.get_yticklabels()]
     assert labels == ["R01 (strength)", "R02 (control)", "R03 (strength)"]
     assert any(t.get_text() == "insufficient data" for t in ax.texts)
+
+
+def _squad_results(n: int) -> pd.DataFrame:
+    rng = np.random.default_rng(n)
+    change = rng.normal(-1.0, 3.0, n)
+    return pd.DataFrame(
+        [
+            _result_row(
+                runner_id=f"R{k:04d}",
+                group="control" if k % 2 else "strength",
+                o2_cost_change_pct=c,
+                ci_low_pct=c - 3.0,
+                ci_high_pct=c + 3.0,
+            )
+            for k, c in enumerate(change)
+        ]
+    )
+
+
+_SQUAD_EFFECTS = pd.DataFrame(
+    {
+        "effect": ["strength minus control", "control change"],
+        "estimate_pct": [-3.0, 0.2],
+        "ci_low_pct": [-20.0, -0.5],  # wider than any runner: the shared axis must hold it
+        "ci_high_pct": [-1.0, 0.9],
+        "n_runners": [60, 30],
+        "ci_method": ["Wald", "Wald"],
+        "note": ["", ""],
+    }
+)
+
+
+def test_a_large_squads_forest_plot_is_split_into_page_sized_parts():
+    """At 60 runners one figure was 13.5 in tall and cut at the page bottom
+    (issue 13): now parts of at most ROWS_PER_FIGURE runners, every runner
+    once, one x axis for all parts, the squad rows on the last part."""
+    results = _squad_results(60)
+    figures = plots.forest_plots(results, _SQUAD_EFFECTS)
+    assert len(figures) == 2
+    names = []
+    for k, fig in enumerate(figures, start=1):
+        ax = fig.axes[0]
+        assert fig.get_size_inches()[1] <= 0.2 * (plots.ROWS_PER_FIGURE + 3) + 0.85
+        assert ax.get_title(loc="left").endswith(f"({k} of 2)")
+        names += [t.get_text() for t in ax.get_yticklabels()]
+    runners = [n for n in names if not n.startswith("squad:")]
+    assert runners == [f"R{k:04d} ({'control' if k % 2 else 'strength'})" for k in range(60)]
+    assert [n for n in names if n.startswith("squad:")] == [
+        "squad: strength minus control",
+        "squad: control change",
+    ]
+    assert [n for n in names[:30] if n.startswith("squad:")] == []
+    limits = {tuple(np.round(f.axes[0].get_xlim(), 6)) for f in figures}
+    assert len(limits) == 1
+    low, high = limits.pop()
+    assert low < -20.0 and high > results["ci_high_pct"].max()
+    # 8 runners: one figure, no part number
+    [small] = plots.forest_plots(_squad_results(8))
+    assert small.axes[0].get_title(loc="left") == "Change over the block, per runner"
+
+
+def test_a_very_large_squad_gets_a_ranked_plot_without_names():
+    results = _squad_results(plots.MAX_LABELLED_RUNNERS + 50)
+    results.loc[3, ["o2_cost_change_pct", "ci_low_pct", "ci_high_pct"]] = np.nan
+    [fig] = plots.forest_plots(results, _SQUAD_EFFECTS)
+    ax = fig.axes[0]
+    assert "249 runners ranked; 1 without an estimate" in ax.get_title(loc="left")
+    dots = [ln for ln in ax.get_lines() if ln.get_marker() == "o"]
+    ys = np.concatenate([ln.get_ydata() for ln in dots])
+    xs = np.concatenate([ln.get_xdata() for ln in dots])
+    assert len(ys) == 249
+    # ranked: in x order the changes never fall
+    assert np.all(np.diff(ys[np.argsort(xs)]) >= 0)
+    assert sorted(ys) == pytest.approx(sorted(results["o2_cost_change_pct"].dropna()))
+    _assert_black_and_white(fig)
+
+
+def test_adherence_chart_splits_labels_its_reference_lines_and_shares_an_axis():
+    doses = pd.DataFrame(
+        {
+            "runner_id": [f"R{k:02d}" for k in range(60)],
+            "group": ["strength", "control"] * 30,
+            "sessions_per_week": np.r_[np.linspace(0, 4.2, 30), np.zeros(30)],
+        }
+    )
+    figures = plots.adherence_plots(doses)
+    assert len(figures) == 2
+    labels = [t.get_text() for f in figures for t in f.axes[0].get_yticklabels()]
+    assert labels == list(doses["runner_id"])
+    assert {tuple(f.axes[0].get_xlim()) for f in figures} == {(0.0, 1.08 * 4.2)}
+    texts = [t.get_text() for t in figures[0].axes[0].texts]
+    assert "2/week" in texts and "3/week" in texts
+    big = pd.concat([doses] * 5, ignore_index=True)
+    [hist] = plots.adherence_plots(big)
+    assert hist.axes[0].get_title(loc="left") == "Adherence, 300 runners"
+
+
+def test_squad_methods_note_describes_the_model_that_runs():
+    """It cited Newey-West for the runner intervals while the runner report
+    described (and the code ran) AR(1) REML (issue 13)."""
+    squad = pd.DataFrame({"ci_method": ["Wald (REML mixed model)"], "random_effects": ["ramp"]})
+    text = narrative.squad_methods_markdown(squad)
+    assert "Newey" not in text
+    assert "AR(1) process in days" in text and "Diggle" in text
+    assert "relative to the controls" in text

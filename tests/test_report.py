@@ -346,3 +346,33 @@ def test_braces_in_the_output_folder_and_one_blocked_report(tmp_path, sample_dir
     [(name, reason)] = summary.failed
     assert name == "R02" and reason.startswith("cannot replace") and "Is a directory" in reason
     assert sorted(p.name for p in tmp_path.rglob("*.pdf")) == ["R02.pdf", "R03.pdf"]
+
+
+def test_a_long_table_flows_from_the_page_it_starts_on(tmp_path):
+    """The print CSS keeps an HTML output in one piece; a long table's box is
+    marked so it may break. Unmarked, a 60-runner table jumped to the next page
+    and left the page before it with one paragraph (issue 13)."""
+    from nbformat.v4 import new_output
+    from pypdf import PdfReader
+
+    from analysis import tables
+
+    frame = pd.DataFrame({"runner": [f"R{k:02d}" for k in range(70)], "value": range(70)})
+
+    def pdf_pages(long: bool) -> list[str]:
+        cell = new_code_cell("")
+        cell.outputs = [
+            new_output("display_data", data={"text/html": tables.html_table(frame, long=long)})
+        ]
+        intro = new_code_cell("")
+        intro.outputs = [new_output("display_data", data={"text/html": "<p>intro paragraph</p>"})]
+        html = report.notebook_to_html(new_notebook(cells=[intro, cell]))
+        boxes = re.findall(r'<div class="output_html[^"]*"', html)
+        assert [b.endswith(' long"') for b in boxes] == [False, long]
+        path = report.html_to_pdf(html, tmp_path / f"t{long}.pdf")
+        return [p.extract_text() for p in PdfReader(path).pages]
+
+    pages = pdf_pages(long=True)
+    assert "intro paragraph" in pages[0] and "R00" in pages[0]
+    kept = pdf_pages(long=False)
+    assert "R00" not in kept[0]  # what happened before: the whole table pushed on

@@ -417,9 +417,14 @@ def squad_methods_markdown(squad: pd.DataFrame) -> str:
             "## Methods",
             "Each runner's change comes from their own model (see a runner report): log oxygen "
             "cost, estimated from heart rate on steady runs (Swain & Leutholtz 1997) at "
-            "grade-adjusted speed (Minetti et al. 2002), on a baseline level and a linear ramp "
-            "through the block with adjustments for the conditions of each run, its confidence "
-            "interval allowing for correlated errors on nearby days (Newey & West 1987). "
+            "grade-adjusted speed (Minetti et al. 2002), on a baseline level and a ramp "
+            "through the block (or a plateau, where the squad's runs favour one) with "
+            "adjustments for the conditions of each run. Its confidence interval comes from "
+            "generalised least squares with serially correlated errors (an AR(1) process in "
+            "days plus white noise, variances by REML; Diggle 1988), weighted by what the "
+            "whole squad's runs show (Laird 1978). With at least 3 controls, each runner's "
+            "headline change is relative to the controls' change over the same dates "
+            "(difference in differences). "
             "Control runners are modelled over the squad's block dates.",
             "The squad model is a linear mixed model over all runners' steady runs with a "
             "random "
@@ -433,8 +438,8 @@ def squad_methods_markdown(squad: pd.DataFrame) -> str:
             "fitness; only lab tests measure oxygen uptake directly.",
             "*References.* Swain DP, Leutholtz BC (1997) Med Sci Sports Exerc 29:410-414. "
             "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
-            "93:1039-1046. Newey WK, West KD (1987) Econometrica 55:703-708. Hopkins WG (2000) "
-            "Sports Med 30:1-15. Laird NM, Ware JH (1982) Biometrics 38:963-974.",
+            "93:1039-1046. Diggle PJ (1988) Biometrics 44:959-971. Laird N (1978) J Am Stat "
+            "Assoc 73:805-811. Laird NM, Ware JH (1982) Biometrics 38:963-974.",
         ]
     )
 

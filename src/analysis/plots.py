@@ -125,9 +125,9 @@ def _figure(
     return fig, axes
 
 
-def _title(ax, text: str, **kwargs) -> None:
+def _title(ax, text: str, *, pad: float = 5, **kwargs) -> None:
     # An explicit y skips matplotlib's search for overlapping tick labels on every draw.
-    ax.set_title(text, y=1.0, pad=5, **kwargs)
+    ax.set_title(text, y=1.0, pad=pad, **kwargs)
 
 
 def _label_width_in(labels) -> float:
@@ -590,8 +590,46 @@ def lab_economy(lab_stages: pd.DataFrame, *, reference_speed_kmh: float | None =
 # --------------------------------------------------------------------------- squad figures
 
 
+ROWS_PER_FIGURE = 40
+"""Runners per forest or adherence figure: a figure of 40 rows (8.9 in) fits one
+A4 page with its heading; a larger squad gets one figure per page."""
+
+MAX_LABELLED_RUNNERS = 200
+"""Above this many runners the forest plot ranks the estimates without names
+(a caterpillar plot); the table beside it names them."""
+
+
+def _chunks(frame: pd.DataFrame, size: int) -> list[pd.DataFrame]:
+    """``frame`` in as few consecutive pieces of at most ``size`` rows as possible,
+    of about equal length (60 runners: 30 and 30, not 40 and 20); at least one."""
+    parts = max(1, -(-len(frame) // size))
+    step = -(-len(frame) // parts) or 1
+    return [frame.iloc[k : k + step] for k in range(0, max(len(frame), 1), step)]
+
+
+def _interval_range(frames) -> tuple[float, float] | None:
+    """x limits that hold every finite interval of the frames, with 5 % margins and 0."""
+    lows, highs = [0.0], [0.0]
+    for frame, low, high in frames:
+        lows += [v for v in frame[low] if np.isfinite(v)]
+        highs += [v for v in frame[high] if np.isfinite(v)]
+    lo, hi = min(lows), max(highs)
+    pad = 0.05 * (hi - lo or 1.0)
+    return lo - pad, hi + pad
+
+
+def _part_title(title: str, part: int, parts: int) -> str:
+    return title if parts == 1 else f"{title} ({part} of {parts})"
+
+
 @_styled
-def forest_plot(per_runner: pd.DataFrame, squad: pd.DataFrame | None = None) -> Figure:
+def forest_plot(
+    per_runner: pd.DataFrame,
+    squad: pd.DataFrame | None = None,
+    *,
+    part: tuple[int, int] | None = None,
+    xlim: tuple[float, float] | None = None,
+) -> Figure:
     """Each runner's change in oxygen cost with its 95 % CI, and the squad estimates.
 
     Parameters
@@ -601,12 +639,17 @@ def forest_plot(per_runner: pd.DataFrame, squad: pd.DataFrame | None = None) -> 
         drawn (runners without an estimate are listed as "insufficient data").
     squad : DataFrame, optional
         :func:`analysis.models.squad_model` output, drawn as diamonds below.
+    part : (int, int), optional, keyword-only
+        ``(k, n)``: this figure is part k of n (in the title).
+    xlim : (float, float), optional, keyword-only
+        x limits shared by the parts of one squad.
 
     Returns
     -------
     Figure
         Filled circles: strength group; hollow squares: controls; diamonds:
-        squad model effects. Left of zero = more economical.
+        squad model effects. Left of zero = more economical. For a squad of
+        any size use :func:`forest_plots`.
     """
     field = per_runner.loc[per_runner["method"].eq("field_hr")].reset_index(drop=True)
     effects = pd.DataFrame() if squad is None else squad.loc[squad["estimate_pct"].notna()]
@@ -646,7 +689,17 @@ def forest_plot(per_runner: pd.DataFrame, squad: pd.DataFrame | None = None) -> 
                 **style,
             )
         else:
-            ax.text(0, y, "insufficient data", va="center", ha="center", fontsize=7, color="0.3")
+            # beside the name, left-aligned, so it never sits under a marker
+            ax.text(
+                0.01,
+                y,
+                "insufficient data",
+                va="center",
+                ha="left",
+                fontsize=7,
+                color="0.3",
+                transform=ax.get_yaxis_transform(),
+            )
         labels.append(figure_text(f"{row.runner_id} ({row.group})"))
         y += 1
     if len(effects):
@@ -670,29 +723,129 @@ def forest_plot(per_runner: pd.DataFrame, squad: pd.DataFrame | None = None) -> 
         [len(field) + 0.5 + i for i in range(len(effects))] if len(effects) else []
     )
     ax.set_yticks(positions, labels)
-    ax.invert_yaxis()
+    ax.set_ylim(max(positions, default=0) + 0.7, -0.7)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
     ax.axvline(0, color="black", lw=0.8)
     ax.grid(axis="y", visible=False)
     ax.set_xlabel(
         f"change in oxygen cost [%] with {CI_LEVEL_PCT} % CI (negative = more economical)"
     )
-    _title(ax, "Change over the block, per runner")
+    _title(ax, _part_title("Change over the block, per runner", *(part or (1, 1))))
+    _forest_legend(ax, bool(len(effects)))
+    return fig
+
+
+def _forest_legend(ax, squad: bool) -> None:
     handles = [
         mpl.lines.Line2D([], [], marker="o", color="black", ls="none", label="strength"),
         mpl.lines.Line2D([], [], marker="s", mfc="white", mec="black", ls="none", label="control"),
     ]
-    if len(effects):
+    if squad:
         handles.append(
             mpl.lines.Line2D(
                 [], [], marker="D", mfc="0.6", mec="black", ls="none", label="squad model"
             )
         )
     ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.0, 1.0))
-    return fig
 
 
 @_styled
-def adherence_plot(adherence: pd.DataFrame) -> Figure:
+def caterpillar_plot(per_runner: pd.DataFrame, squad: pd.DataFrame | None = None) -> Figure:
+    """Every runner's change with its 95 % CI, ranked, without names (large squads).
+
+    Strength runners black, controls grey; the squad estimates as bands of
+    their CIs. Runners without an estimate are counted in the title.
+    """
+    field = per_runner.loc[per_runner["method"].eq("field_hr")]
+    known = field.loc[np.isfinite(field["o2_cost_change_pct"].astype(float))]
+    known = known.sort_values("o2_cost_change_pct").reset_index(drop=True)
+    fig, axes = _figure(6.0, left_in=0.7, right_in=1.15, bottom_in=0.5)
+    ax = axes[0, 0]
+    if known.empty:
+        _no_data(ax, "no runner has an estimate")
+        return fig
+    control = known["group"].astype(str).str.strip().str.lower().eq("control").to_numpy()
+    rank = np.arange(1, len(known) + 1)
+    for mask, colour, label in ((~control, "black", "strength"), (control, "0.6", "control")):
+        if mask.any():
+            ax.vlines(
+                rank[mask],
+                known["ci_low_pct"].to_numpy()[mask],
+                known["ci_high_pct"].to_numpy()[mask],
+                color=colour,
+                lw=0.4,
+            )
+            ax.plot(
+                rank[mask],
+                known["o2_cost_change_pct"].to_numpy()[mask],
+                "o",
+                color=colour,
+                ms=1.8,
+                label=label,
+            )
+    effects = pd.DataFrame() if squad is None else squad.loc[squad["estimate_pct"].notna()]
+    for row, hatch in zip(effects.itertuples(index=False), ("", "///", "..."), strict=False):
+        ax.axhspan(
+            row.ci_low_pct,
+            row.ci_high_pct,
+            facecolor="0.85",
+            edgecolor="0.4",
+            hatch=hatch,
+            lw=0.5,
+            alpha=0.6,
+            label=f"squad: {row.effect}",
+        )
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_xlim(0, len(known) + 1)
+    ax.set_xlabel("runners, ranked by their change")
+    ax.set_ylabel(f"change in oxygen cost [%], {CI_LEVEL_PCT} % CI")
+    missing = len(field) - len(known)
+    extra = f"; {missing} without an estimate" if missing else ""
+    _title(ax, f"Change over the block, {len(known)} runners ranked{extra}")
+    ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+    return fig
+
+
+def forest_plots(
+    per_runner: pd.DataFrame,
+    squad: pd.DataFrame | None = None,
+    *,
+    rows_per_figure: int = ROWS_PER_FIGURE,
+) -> list[Figure]:
+    """The forest plot of a squad of any size, one page-sized figure per part.
+
+    Up to ``rows_per_figure`` runners per figure, all parts on the same x
+    axis, the squad estimates on the last; above ``MAX_LABELLED_RUNNERS``
+    runners a single :func:`caterpillar_plot` instead (names are in the table).
+    """
+    field = per_runner.loc[per_runner["method"].eq("field_hr")].reset_index(drop=True)
+    if len(field) > MAX_LABELLED_RUNNERS:
+        return [caterpillar_plot(per_runner, squad)]
+    effects = None if squad is None else squad.loc[squad["estimate_pct"].notna()]
+    spans = [(field, "ci_low_pct", "ci_high_pct")]
+    if effects is not None:
+        spans.append((effects, "ci_low_pct", "ci_high_pct"))
+    xlim = _interval_range(spans)
+    parts = _chunks(field, rows_per_figure)
+    return [
+        forest_plot(
+            part,
+            squad if k == len(parts) else None,
+            part=(k, len(parts)),
+            xlim=xlim,
+        )
+        for k, part in enumerate(parts, start=1)
+    ]
+
+
+@_styled
+def adherence_plot(
+    adherence: pd.DataFrame,
+    *,
+    part: tuple[int, int] | None = None,
+    xlim: tuple[float, float] | None = None,
+) -> Figure:
     """Strength sessions per week during the block, per runner.
 
     Parameters
@@ -700,12 +853,17 @@ def adherence_plot(adherence: pd.DataFrame) -> Figure:
     adherence : DataFrame
         :func:`analysis.models.runner_doses` output (``runner_id``, ``group``,
         ``sessions_per_week``).
+    part : (int, int), optional, keyword-only
+        ``(k, n)``: this figure is part k of n (in the title).
+    xlim : (float, float), optional, keyword-only
+        x limits shared by the parts of one squad.
 
     Returns
     -------
     Figure
-        Horizontal bars; the dotted lines mark the 2-3 sessions per week of
-        the programmes in the meta-analyses (SCIENCE.md section 8).
+        Horizontal bars; the dotted lines, labelled, mark the 2-3 sessions per
+        week of the programmes in the meta-analyses (SCIENCE.md section 8).
+        For a squad of any size use :func:`adherence_plots`.
     """
     frame = adherence.reset_index(drop=True)
     fig, axes = _figure(
@@ -736,10 +894,72 @@ def adherence_plot(adherence: pd.DataFrame) -> Figure:
     for ref in (2.0, 3.0):
         ax.axvline(ref, ls=":", color="black", lw=0.9)
     ax.set_yticks(y, [figure_text(r) for r in frame["runner_id"].astype(str)])
-    ax.invert_yaxis()
+    ax.set_ylim(len(frame) - 0.4, -0.6)
+    if xlim is not None:
+        ax.set_xlim(*xlim)
+    # label the reference lines above the bars, so nobody wonders what they are
+    for ref, text in ((2.0, "2/week"), (3.0, "3/week")):
+        ax.annotate(
+            text,
+            (ref, 1.0),
+            xycoords=("data", "axes fraction"),
+            xytext=(0, 2),
+            textcoords="offset points",
+            ha="center",
+            va="bottom",
+            fontsize=6.5,
+        )
     ax.grid(axis="y", visible=False)
-    ax.set_xlabel("strength sessions per week during the block")
-    _title(ax, "Adherence")
+    ax.set_xlabel(
+        "strength sessions per week during the block (dotted: the 2-3 a week of the studies)"
+    )
+    _title(ax, _part_title("Adherence", *(part or (1, 1))), pad=12)
+    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    return fig
+
+
+def adherence_plots(
+    adherence: pd.DataFrame, *, rows_per_figure: int = ROWS_PER_FIGURE
+) -> list[Figure]:
+    """The adherence chart of a squad of any size: one page-sized figure per
+    ``rows_per_figure`` runners, all on the same x axis. Above
+    ``MAX_LABELLED_RUNNERS`` runners, a histogram of sessions per week by group."""
+    frame = adherence.reset_index(drop=True)
+    if len(frame) > MAX_LABELLED_RUNNERS:
+        return [adherence_histogram(frame)]
+    top = float(np.nanmax(frame["sessions_per_week"].to_numpy(dtype=float), initial=0.0))
+    xlim = (0.0, max(3.3, 1.08 * top))
+    parts = _chunks(frame, rows_per_figure)
+    return [
+        adherence_plot(part, part=(k, len(parts)), xlim=xlim)
+        for k, part in enumerate(parts, start=1)
+    ]
+
+
+@_styled
+def adherence_histogram(adherence: pd.DataFrame) -> Figure:
+    """How many runners did how many strength sessions a week, by group (large squads)."""
+    fig, axes = _figure(2.6, right_in=1.15, bottom_in=0.5)
+    ax = axes[0, 0]
+    values = adherence["sessions_per_week"].fillna(0).astype(float)
+    control = adherence["group"].astype(str).str.strip().str.lower().eq("control")
+    top = max(3.5, float(values.max()) if len(values) else 0.0)
+    bins = np.arange(0.0, top + 0.5, 0.5)
+    ax.hist(
+        [values[~control], values[control]],
+        bins=bins,
+        stacked=True,
+        color=["0.45", "white"],
+        edgecolor="black",
+        hatch=["", "////"],
+        lw=0.5,
+        label=["strength", "control"],
+    )
+    for ref in (2.0, 3.0):
+        ax.axvline(ref, ls=":", color="black", lw=0.9)
+    ax.set_xlabel("strength sessions per week during the block (dotted: 2 and 3 a week)")
+    ax.set_ylabel("runners")
+    _title(ax, f"Adherence, {len(adherence)} runners")
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     return fig
 
