@@ -107,6 +107,17 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     )
     _write_csv(per_runner, args.out)
     n_rows = len(per_runner)
+    if not args.quiet:
+        from analysis.readiness import readiness_lines, results_lines, runner_readiness
+
+        print("\n".join(results_lines(per_runner)))
+        ready = runner_readiness(
+            ds, per_runner, metrics, blocks, baseline_weeks=args.baseline_weeks
+        )
+        not_ready = ready.loc[~ready["ready"]]
+        if len(not_ready):
+            print(f"{len(not_ready)} runner(s) without an answer; what to change:")
+            print("\n".join(readiness_lines(not_ready)))
     print(f"wrote {n_rows} rows ({per_runner['runner_id'].nunique()} runners) to {args.out}")
     n_quarantined = quarantined_row_count(ds.quarantine)
     if n_quarantined:
@@ -121,6 +132,37 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         _write_csv(squad, args.squad_out)
         print(f"wrote squad model and dose-response ({len(squad)} rows) to {args.squad_out}")
     return 0
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    from analysis.blocks import runner_blocks
+    from analysis.io import load_dataset
+    from analysis.metrics import run_metrics
+    from analysis.models import analyze
+    from analysis.readiness import READINESS_COLUMNS, readiness_lines, runner_readiness
+
+    if args.out:
+        from analysis.io.write import refuse_dataset_files
+
+        refuse_dataset_files(args.dataset, args.out)
+    ds = load_dataset(args.dataset)
+    metrics = run_metrics(ds)
+    blocks = runner_blocks(ds, baseline_weeks=args.baseline_weeks)
+    results = analyze(
+        ds,
+        runner_ids=args.runner or None,
+        baseline_weeks=args.baseline_weeks,
+        metrics=metrics,
+        blocks=blocks,
+    )
+    table = runner_readiness(ds, results, metrics, blocks, baseline_weeks=args.baseline_weeks)
+    print("\n".join(readiness_lines(table)))
+    n_ready = int(table["ready"].sum())
+    print(f"{n_ready} of {len(table)} runners ready (baseline {args.baseline_weeks} weeks)")
+    if args.out:
+        _write_csv(table[list(READINESS_COLUMNS)], args.out)
+        print(f"written to {args.out}")
+    return 0 if n_ready == len(table) else 1
 
 
 def _cmd_plan(args: argparse.Namespace) -> int:
@@ -357,6 +399,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser(
+        "check", help="is each runner ready for an answer? if not, why and what to change"
+    )
+    p.add_argument("dataset")
+    p.add_argument("--runner", action="append", metavar="ID", help="only this runner (repeatable)")
+    p.add_argument(
+        "--baseline-weeks",
+        type=_weeks,
+        default=BASELINE_WEEKS,
+        help=f"baseline before the block ({BASELINE_WEEKS})",
+    )
+    p.add_argument("--out", metavar="FILE.csv", help="also write the table here")
+    p.set_defaults(func=_cmd_check)
 
     p = sub.add_parser(
         "plan", help="how many weeks and steady runs a week a runner needs to detect a change"

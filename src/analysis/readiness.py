@@ -1,0 +1,231 @@
+"""Is each runner ready for an answer? If not, why, and what to change (``runeco check``).
+
+One row per runner from what :func:`analysis.models.analyze` and the data say:
+the reasons there is no answer (or why an answer may mislead) and, for each,
+the change that would fix it, in the coach's words. Used by ``runeco check``
+and at the end of ``runeco analyze``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+
+import numpy as np
+import pandas as pd
+
+from analysis.formatting import clean_text, format_date
+from analysis.models.field import FIELD_METHOD
+from analysis.models.prepare import MIN_STEADY_RUNS
+
+PLAUSIBLE_O2_COST_ML_KG_KM = (150.0, 250.0)
+"""A baseline oxygen cost outside this range more likely means wrong runner
+parameters (HRrest, HRmax, VO2max) than a real runner: trained runners are
+about 180-220 ml/kg/km (Barnes & Kilding 2015, SCIENCE.md section 5); the
+range leaves about 15 % either side."""
+
+BLOCK_WEEKS_RANGE = (4.0, 16.0)
+"""An inferred block outside 4-16 weeks is more likely a gap or a stray session
+than a training block."""
+
+MAX_SUGGESTED_BASELINE_WEEKS = 52
+
+READINESS_COLUMNS = ("runner_id", "ready", "reasons", "fixes", "detectable_pct")
+"""``runeco check --out``: ``reasons`` and ``fixes`` are "; "-joined, in the same order."""
+
+
+def _suggest_baseline_weeks(steady_dates: pd.Series, block_start: pd.Timestamp) -> int | None:
+    """The shortest baseline [weeks] holding ``MIN_STEADY_RUNS`` steady runs before the block."""
+    before = steady_dates.loc[steady_dates < block_start].sort_values(ascending=False)
+    if len(before) < MIN_STEADY_RUNS:
+        return None
+    span = block_start - before.iloc[MIN_STEADY_RUNS - 1].normalize()
+    weeks = math.ceil(span / pd.Timedelta(weeks=1))
+    return weeks if weeks <= MAX_SUGGESTED_BASELINE_WEEKS else None
+
+
+def _range(dates: pd.Series) -> str:
+    return f"{format_date(dates.min())} to {format_date(dates.max())}"
+
+
+def runner_readiness(
+    dataset,
+    results: pd.DataFrame,
+    metrics: pd.DataFrame,
+    blocks: pd.DataFrame,
+    *,
+    baseline_weeks: int,
+) -> pd.DataFrame:
+    """Whether each runner of ``results`` has an answer, and what to change if not.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        The loaded dataset (runs and strength log dates).
+    results : DataFrame
+        :func:`analysis.models.analyze` output.
+    metrics : DataFrame
+        :func:`analysis.metrics.run_metrics` of the dataset.
+    blocks : DataFrame
+        :func:`analysis.blocks.runner_blocks` with ``baseline_weeks``.
+    baseline_weeks : int, keyword-only
+        The baseline used, for the suggestion of a longer one.
+
+    Returns
+    -------
+    DataFrame
+        ``READINESS_COLUMNS``: ``ready`` is False when the field model has no
+        estimate or its level is implausible; ``reasons`` and ``fixes`` are
+        "; "-joined sentences (``fixes`` in the same order); ``detectable_pct``
+        the smallest change these data can detect (``mdc_pct``); ``problems``
+        the (reason, fix) pairs.
+    """
+    field = results.loc[results["method"] == FIELD_METHOD]
+    by_block = blocks.set_index("runner_id")
+    runs = dataset.runs
+    strength = dataset.strength
+    steady = metrics.loc[metrics["steady"].astype(bool), ["runner_id", "date"]]
+    rows = []
+    for row in field.to_dict("records"):
+        rid = str(row["runner_id"])
+        reasons: list[str] = []
+        fixes: list[str] = []
+        verdict = str(row["verdict"])
+        ready = not verdict.startswith("insufficient data")
+        own_runs = runs.loc[runs["runner_id"].astype(str) == rid, "date"].dropna()
+        own_strength = (
+            strength.loc[strength["runner_id"].astype(str) == rid, "date"].dropna()
+            if len(strength)
+            else pd.Series(dtype="datetime64[ns]")
+        )
+        block = by_block.loc[rid] if rid in by_block.index else None
+        if not ready:
+            reasons.append(clean_text(verdict.removeprefix("insufficient data: ")))
+            fixes.append(_fix(verdict, rid, own_runs, steady, block, baseline_weeks, own_strength))
+        if len(own_runs) and len(own_strength):
+            if own_strength.min() > own_runs.max() or own_strength.max() < own_runs.min():
+                reasons.append(
+                    f"the run log ({_range(own_runs)}) and the strength log "
+                    f"({_range(own_strength)}) do not overlap"
+                )
+                fixes.append("import the runs of the strength block's weeks")
+        if block is not None and block["block_source"] == "inferred":
+            weeks = float(block["block_weeks"])
+            lo, hi = BLOCK_WEEKS_RANGE
+            if np.isfinite(weeks) and not lo <= weeks <= hi:
+                reasons.append(
+                    f"the block inferred from the strength log is {weeks:.1f} weeks long "
+                    "(a gap or a stray session?)"
+                )
+                fixes.append("give the block's dates in blocks.csv")
+        if bool(row.get("params_defaulted")):
+            reasons.append("HRrest, HRmax or VO2max came from a default")
+            fixes.append(
+                "set hr_rest_bpm, hr_max_bpm and vo2max_ml_kg_min in runners.csv "
+                "(a lab test or race also gives VO2max)"
+            )
+        level = float(row.get("baseline_o2_cost_ml_kg_km", np.nan))
+        lo, hi = PLAUSIBLE_O2_COST_ML_KG_KM
+        if np.isfinite(level) and not lo <= level <= hi:
+            ready = False
+            reasons.append(
+                f"the baseline oxygen cost {level:.0f} ml/kg/km is outside the plausible "
+                f"{lo:.0f}-{hi:.0f}"
+            )
+            fixes.append("check HRrest, HRmax and VO2max in runners.csv")
+        rows.append(
+            {
+                "runner_id": rid,
+                "ready": ready,
+                "reasons": "; ".join(reasons),
+                "fixes": "; ".join(fixes),
+                "detectable_pct": float(row.get("mdc_pct", np.nan)),
+                "problems": list(zip(reasons, fixes, strict=True)),
+            }
+        )
+    return pd.DataFrame(rows, columns=[*READINESS_COLUMNS, "problems"])
+
+
+def _fix(
+    verdict: str,
+    rid: str,
+    own_runs: pd.Series,
+    steady: pd.DataFrame,
+    block: Mapping | None,
+    baseline_weeks: int,
+    own_strength: pd.Series,
+) -> str:
+    """What to change for an ``insufficient data`` verdict."""
+    if "no block dates" in verdict:
+        return "import the strength log or give the block's dates in blocks.csv"
+    if "no runs" in verdict and "between" not in verdict:
+        return f"import the runner's running files (runeco import DATASET --runner {rid} FILES)"
+    if "between baseline start and block end" in verdict:
+        return "import runs from the weeks before and during the block"
+    if "no heart rate" in verdict:
+        return "import files recorded with a heart-rate sensor"
+    if "steady runs" in verdict and block is not None:
+        start = pd.Timestamp(block["block_start"])
+        dates = steady.loc[steady["runner_id"].astype(str) == rid, "date"]
+        n_block = int(((dates >= start) & (dates <= pd.Timestamp(block["block_end"]))).sum())
+        fixes = []
+        n_base = int(((dates < start) & (dates >= pd.Timestamp(block["baseline_start"]))).sum())
+        if n_base < MIN_STEADY_RUNS:
+            weeks = _suggest_baseline_weeks(dates, start)
+            fixes.append(
+                f"use --baseline-weeks {weeks} (now {baseline_weeks})"
+                if weeks is not None and weeks > baseline_weeks
+                else f"import more steady runs from before {format_date(start)}"
+            )
+        if n_block < MIN_STEADY_RUNS:
+            fixes.append(
+                f"import more steady runs from the block ({format_date(start)} to "
+                f"{format_date(block['block_end'])})"
+            )
+        return " and ".join(fixes) or "import more steady runs"
+    return "see the runner's report"
+
+
+def readiness_lines(table: pd.DataFrame) -> list[str]:
+    """One line per runner: ready (and what it can detect) or not, with reasons and fixes."""
+    width = max((len(str(r)) for r in table["runner_id"]), default=6)
+    lines = []
+    for row in table.itertuples(index=False):
+        rid = clean_text(str(row.runner_id)).ljust(width)
+        if row.ready:
+            text = "ready"
+            if np.isfinite(row.detectable_pct):
+                text += f": these data can detect a change larger than {row.detectable_pct:.1f} %"
+            if row.problems:
+                text += " (but " + "; ".join(f"{r} -> {f}" for r, f in row.problems) + ")"
+        else:
+            text = "NOT READY: " + "; ".join(f"{r} -> {f}" for r, f in row.problems)
+        lines.append(f"{rid}  {text}")
+    return lines
+
+
+def results_lines(results: pd.DataFrame) -> list[str]:
+    """``analyze`` on the terminal: runner, method, change with its 95 % CI, verdict
+    (with the reason when there is no answer), in plain ASCII."""
+    header = ("runner", "method", "change [%] (95 % CI)", "verdict")
+    body = []
+    for row in results.to_dict("records"):
+        change = row["o2_cost_change_pct"]
+        text = (
+            f"{change:+.1f} ({row['ci_low_pct']:+.1f} to {row['ci_high_pct']:+.1f})"
+            if np.isfinite(change)
+            else "-"
+        )
+        body.append(
+            (
+                clean_text(str(row["runner_id"])),
+                str(row["method"]),
+                text,
+                clean_text(row["verdict"]),
+            )
+        )
+    widths = [max(len(r[k]) for r in [header, *body]) for k in range(3)]
+    return [
+        "  ".join(cell.ljust(w) for cell, w in zip(r[:3], widths, strict=True)) + "  " + r[3]
+        for r in [header, *body]
+    ]

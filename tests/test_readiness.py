@@ -1,0 +1,80 @@
+"""``runeco check``: per runner, ready or not, why, and the one change that fixes it."""
+
+from __future__ import annotations
+
+import shutil
+
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+
+
+@pytest.fixture
+def squad(tmp_path, sample_dir):
+    folder = tmp_path / "squad"
+    shutil.copytree(sample_dir, folder)
+    return folder
+
+
+def _lines(capsys) -> dict[str, str]:
+    out = capsys.readouterr().out.splitlines()
+    return {line.split()[0]: line for line in out if line[:1] == "R"}
+
+
+def test_the_sample_squad_is_ready_and_says_what_it_can_detect(squad, capsys):
+    assert main(["check", str(squad)]) == 0
+    lines = _lines(capsys)
+    assert len(lines) == 8
+    assert all("ready: these data can detect a change larger than" in x for x in lines.values())
+
+
+def test_a_thin_baseline_names_the_baseline_that_would_do_and_that_one_works(squad, capsys):
+    assert main(["check", str(squad), "--baseline-weeks", "1"]) == 1
+    line = _lines(capsys)["R01"]
+    assert "NOT READY" in line and "steady runs in the baseline" in line
+    weeks = int(line.split("--baseline-weeks ")[1].split()[0])
+    assert 1 < weeks <= 6
+    assert main(["check", str(squad), "--baseline-weeks", str(weeks), "--runner", "R01"]) == 0
+    assert main(["check", str(squad), "--baseline-weeks", str(weeks - 1), "--runner", "R01"]) == 1
+
+
+def test_run_and_strength_logs_that_do_not_overlap_are_named_with_their_dates(squad, capsys):
+    """A real runner's GPX log ended on 04 Jul 2021, the Strong log began on 07 Jul."""
+    runs = pd.read_csv(squad / "runs.csv")
+    strength = pd.read_csv(squad / "strength.csv")
+    first_session = strength.loc[strength["runner_id"] == "R01", "date"].min()
+    keep = ~((runs["runner_id"] == "R01") & (runs["date"] >= first_session))
+    runs.loc[keep].to_csv(squad / "runs.csv", index=False)
+    assert main(["check", str(squad), "--runner", "R01"]) == 1
+    line = _lines(capsys)["R01"]
+    assert "do not overlap" in line and "-> import the runs of the strength block's weeks" in line
+    assert "16 Feb 2026" in line  # the strength log's first date
+
+
+def test_an_implausible_level_is_not_an_answer(squad, capsys):
+    runners = pd.read_csv(squad / "runners.csv")
+    runners.loc[runners["runner_id"] == "R02", "vo2max_ml_kg_min"] = 85.0
+    runners.to_csv(squad / "runners.csv", index=False)
+    out = squad / "check.csv"
+    assert main(["check", str(squad), "--out", str(out)]) == 1
+    line = _lines(capsys)["R02"]
+    assert "outside the plausible 150-250" in line and "check HRrest, HRmax and VO2max" in line
+    table = pd.read_csv(out).set_index("runner_id")
+    assert not table.loc["R02", "ready"] and table.loc["R01", "ready"]
+    assert list(table.reset_index().columns) == [
+        "runner_id",
+        "ready",
+        "reasons",
+        "fixes",
+        "detectable_pct",
+    ]
+
+
+def test_analyze_prints_each_runner_and_what_to_change(squad, tmp_path, capsys):
+    out = tmp_path / "a.csv"
+    assert main(["analyze", str(squad), "--out", str(out), "--baseline-weeks", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "runner  method" in text.splitlines()[0]
+    assert "R01     field_hr" in text and "insufficient data" in text
+    assert "without an answer; what to change:" in text and "--baseline-weeks" in text
