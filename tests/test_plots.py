@@ -150,7 +150,13 @@ def test_answer_sentence_small_change_and_control():
     assert "relative to the other 5 controls over the same weeks" in text
     assert "+2.2" in text  # its own change
     assert "control runner" in text
-    assert "smaller than the typical error" in text
+    # an inconclusive change is not compared with one run's noise: the clause
+    # "it shows in the trend over many runs" made no sense there (issue 13)
+    assert "typical error" not in text and "trend over many runs" not in text
+    small_but_clear = narrative.answer_sentence(
+        _result_row(o2_cost_change_pct=-2.0, ci_low_pct=-3.5, ci_high_pct=-0.5)
+    )
+    assert "smaller than the typical error of a single run" in small_but_clear
 
 
 def test_answer_sentence_no_meaningful_change_names_the_threshold():

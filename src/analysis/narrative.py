@@ -124,7 +124,11 @@ def runner_header(
     return "\n".join(lines)
 
 
-def _ratio_text(change_pct: float, typical_error_pct: float) -> str:
+def _ratio_text(change_pct: float, typical_error_pct: float, verdict: str) -> str:
+    """How a clear change compares with one run's typical error ("" when the change
+    is not clear: comparing a change nobody can vouch for says nothing)."""
+    if verdict not in ("improved", "worsened"):
+        return ""
     if not np.isfinite(typical_error_pct) or typical_error_pct <= 0:
         return ""
     ratio = abs(change_pct) / typical_error_pct
@@ -175,7 +179,7 @@ def answer_sentence(row: Mapping | pd.Series, name: str | None = None) -> str:
     sentence = (
         f"{what}, {md_escape(who)}'s oxygen cost of running changed by **{change_text}** "
         f"{span}{referenced}{context}: **{words}**"
-        f"{_ratio_text(float(change), float(row.get('typical_error_pct', np.nan)))}."
+        f"{_ratio_text(float(change), float(row.get('typical_error_pct', np.nan)), verdict)}."
     )
     return sentence
 
