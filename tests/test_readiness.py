@@ -78,3 +78,15 @@ def test_analyze_prints_each_runner_and_what_to_change(squad, tmp_path, capsys):
     assert "runner  method" in text.splitlines()[0]
     assert "R01     field_hr" in text and "insufficient data" in text
     assert "without an answer; what to change:" in text and "--baseline-weeks" in text
+
+
+def test_analyze_prints_counts_not_rows_for_a_large_squad(squad, tmp_path, capsys, monkeypatch):
+    from analysis import cli
+
+    monkeypatch.setattr(cli, "MAX_PRINTED_ROWS", 3)
+    assert main(["analyze", str(squad), "--out", str(tmp_path / "a.csv")]) == 0
+    text = capsys.readouterr().out
+    assert "runner  method" not in text
+    verdicts = text.split("verdicts: ")[1].splitlines()[0]
+    counts = dict(item.rsplit(" ", 1) for item in verdicts.split(", "))
+    assert sum(int(n) for n in counts.values()) == len(pd.read_csv(tmp_path / "a.csv"))

@@ -83,6 +83,10 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_PRINTED_ROWS = 200
+"""``analyze`` prints its rows on the terminal up to this many; above, the counts."""
+
+
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from analysis.blocks import runner_blocks
     from analysis.io import load_dataset, quarantined_row_count
@@ -110,14 +114,23 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     if not args.quiet:
         from analysis.readiness import readiness_lines, results_lines, runner_readiness
 
-        print("\n".join(results_lines(per_runner)))
+        if len(per_runner) <= MAX_PRINTED_ROWS:
+            print("\n".join(results_lines(per_runner)))
+        else:  # a federation's squad: counts, the CSV has the rows
+            counts = per_runner["verdict"].str.split(":").str[0].value_counts()
+            print("verdicts: " + ", ".join(f"{v} {n}" for v, n in counts.items()))
         ready = runner_readiness(
             ds, per_runner, metrics, blocks, baseline_weeks=args.baseline_weeks
         )
         not_ready = ready.loc[~ready["ready"]]
         if len(not_ready):
             print(f"{len(not_ready)} runner(s) without an answer; what to change:")
-            print("\n".join(readiness_lines(not_ready)))
+            print("\n".join(readiness_lines(not_ready.head(MAX_PRINTED_ROWS))))
+            if len(not_ready) > MAX_PRINTED_ROWS:
+                print(
+                    f"... and {len(not_ready) - MAX_PRINTED_ROWS} more "
+                    f"(`runeco check {args.dataset} --out FILE.csv` lists them all)"
+                )
     print(f"wrote {n_rows} rows ({per_runner['runner_id'].nunique()} runners) to {args.out}")
     n_quarantined = quarantined_row_count(ds.quarantine)
     if n_quarantined:

@@ -123,7 +123,7 @@ def _reml_batch(
     restricted log-likelihood come from the whitened cross-products. The
     returned coefficients and covariance average the grid points with each
     runner's posterior weights under a prior learned from the squad
-    (:func:`_squad_posterior`; the mean and variance of a mixture:
+    (:func:`serial_prior`; the mean and variance of a mixture:
     within-point covariance plus the spread of the estimates), so the
     uncertainty of the serial correlation itself widens the CI instead of
     being ignored as with a plug-in estimate (Hoeting et al. 1999), without
@@ -196,8 +196,8 @@ def serial_prior(likelihood: np.ndarray, iterations: int = 200) -> np.ndarray:
     ``pi * L / sum(pi * L)`` (:func:`_reml_batch`): empirical Bayes over the
     noise model, the runner's own scale ``s2`` untouched. On the validation
     scenarios this brought the ratio of reported SE to actual spread from
-    1.24-1.38 to 1.11-1.22 with coverage 0.95-0.97, and detection of a true
-    change of -3 % or more from 57-81 % to 64-90 % (``docs/VALIDATION.md``).
+    1.24-1.38 to 1.12-1.25 with coverage 0.94-0.97, and detection of a true
+    change of -3 % or more from 57-81 % to 62-88 % (``docs/VALIDATION.md``).
 
     Parameters
     ----------
