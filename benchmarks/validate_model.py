@@ -55,6 +55,18 @@ def _plateau(metrics, truth):
     )
 
 
+def _non_responders(metrics, truth):
+    """Every other strength runner gets no effect at all (truth 0 %): the strength
+    work did nothing for them, whatever it did for the rest of the group."""
+    truth = truth.copy()
+    strength = truth.loc[truth["group"] == "strength", "runner_id"].tolist()
+    none = set(strength[::2])
+    change = metrics["runner_id"].map(truth.set_index("runner_id")["o2_cost_change_pct"]) / 100
+    undo = np.where(metrics["runner_id"].isin(none), 1 / (1 + change * _ramp(metrics, truth)), 1.0)
+    truth.loc[truth["runner_id"].isin(none), "o2_cost_change_pct"] = 0.0
+    return _scale(metrics, undo), truth
+
+
 def _no_temperature(metrics, truth):
     out = metrics.copy()
     out["temp_c"] = np.nan
@@ -80,6 +92,7 @@ SCENARIOS = {
     "4-week baseline": ({"baseline_weeks": 4}, None),
     "heart-rate paced, 3 % day noise": ({"pacing": "hr", "econ_day_sd": 0.03}, None),
     "no warming season": ({"warming": False}, None),
+    "half the strength group non-responders": ({}, _non_responders),
 }
 
 COLUMNS = [
@@ -93,6 +106,11 @@ COLUMNS = [
     "controls_improved",
     "controls_worsened",
     "detected_at_3pct",
+    "null_strength_improved",
+    "pooled_mae_pp",
+    "pooled_coverage",
+    "pooled_detected_at_3pct",
+    "pooled_null_improved",
 ]
 
 
@@ -112,6 +130,8 @@ def run_scenario(name, squads, runners, root) -> dict:
         metrics = run_metrics(ds)
         if transform is not None:
             metrics = transform(metrics, truth)
+            if isinstance(metrics, tuple):  # the transform changed the truth too
+                metrics, truth = metrics
         out = analyze(ds, metrics=metrics)
         field = out.loc[out["method"] == "field_hr"].merge(
             truth[["runner_id", "o2_cost_change_pct"]].rename(
@@ -126,6 +146,11 @@ def run_scenario(name, squads, runners, root) -> dict:
     se = (np.log1p(d["ci_high_pct"] / 100) - np.log1p(d["ci_low_pct"] / 100)) / (2 * 1.96) * 100
     control = d["group"].eq("control")
     big = ~control & (d["truth"] <= -3.0)
+    null = ~control & (d["truth"].abs() < 0.5)  # strength runners the work did nothing for
+    pooled_covered = (d["pooled_ci_low_pct"] <= d["truth"]) & (
+        d["truth"] <= d["pooled_ci_high_pct"]
+    )
+    pooled_improved = d["pooled_ci_high_pct"] < 0
     return {
         "scenario": name,
         "runners": len(d),
@@ -137,14 +162,32 @@ def run_scenario(name, squads, runners, root) -> dict:
         "controls_improved": f"{int((control & d['verdict'].eq('improved')).sum())}/{int(control.sum())}",
         "controls_worsened": f"{int((control & d['verdict'].eq('worsened')).sum())}/{int(control.sum())}",
         "detected_at_3pct": (d.loc[big, "verdict"] == "improved").mean() if big.any() else np.nan,
+        "null_strength_improved": (
+            f"{int((null & d['verdict'].eq('improved')).sum())}/{int(null.sum())}"
+            if null.any()
+            else "-"
+        ),
+        # partial pooling (analysis.models.pooling), reported beside the headline
+        "pooled_mae_pp": (d["pooled_change_pct"] - d["truth"]).abs().mean(),
+        "pooled_coverage": pooled_covered.mean(),
+        "pooled_detected_at_3pct": pooled_improved[big].mean() if big.any() else np.nan,
+        "pooled_null_improved": (
+            f"{int((null & pooled_improved).sum())}/{int(null.sum())}" if null.any() else "-"
+        ),
     }
 
 
 def to_markdown(table: pd.DataFrame) -> str:
     fmt = table.copy()
-    for col in ("bias_pp", "mae_pp", "ci_width_pp"):
+    for col in ("bias_pp", "mae_pp", "ci_width_pp", "pooled_mae_pp"):
         fmt[col] = fmt[col].map(lambda v, c=col: f"{v:+.2f}" if c == "bias_pp" else f"{v:.2f}")
-    for col in ("coverage", "se_over_sd", "detected_at_3pct"):
+    for col in (
+        "coverage",
+        "se_over_sd",
+        "detected_at_3pct",
+        "pooled_coverage",
+        "pooled_detected_at_3pct",
+    ):
         fmt[col] = fmt[col].map(lambda v: f"{v:.2f}")
     head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
     return head + "".join(
@@ -181,7 +224,11 @@ def main(argv=None) -> int:
             "is control-referenced (difference in differences against the squad's controls). "
             "`se_over_sd` takes the SE from the CI width with z = 1.96; the CIs use t "
             "quantiles, so it reads a few % high. `detected_at_3pct`: strength runners with a "
-            "true change of -3 % or more called improved. Scenarios marked by a change "
+            "true change of -3 % or more called improved; `null_strength_improved`: "
+            "strength runners with a true change of (about) zero called improved. `pooled_*`: "
+            "the same for the partially pooled change (`pooled_change_pct` and its interval, "
+            "reported beside the headline; an interval below zero counted as improved). Scenarios "
+            "marked by a change "
             "transform the heart-rate oxygen cost the estimator sees (see the script).\n\n" + text
         )
     return 0

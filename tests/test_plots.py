@@ -703,3 +703,11 @@ def test_squad_methods_note_describes_the_model_that_runs():
     assert "Newey" not in text
     assert "AR(1) process in days" in text and "Diggle" in text
     assert "relative to the controls" in text
+
+
+def test_pooled_sentence_gives_the_squad_informed_value_and_keeps_the_verdict_own():
+    row = _result_row(pooled_change_pct=-3.1, pooled_ci_low_pct=-5.0, pooled_ci_high_pct=-1.2)
+    text = narrative.pooled_sentence(row)
+    assert formatting.format_change(-3.1, -5.0, -1.2) in text
+    assert "strength runners" in text and "rests on this runner's own runs" in text
+    assert narrative.pooled_sentence(_result_row(pooled_change_pct=np.nan)) == ""

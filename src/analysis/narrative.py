@@ -474,3 +474,24 @@ def plan_sentence(row: Mapping | pd.Series, target_pct: float = TARGET_CHANGE_PC
         f"{best['block_weeks']:g}-week block with {best['runs_per_week']:g} steady runs a week "
         f"(`runeco plan`)."
     )
+
+
+def pooled_sentence(row: Mapping | pd.Series) -> str:
+    """The squad-informed estimate of the change (Markdown), or "" when there is none.
+
+    :mod:`analysis.models.pooling`: the runner's change moved toward the group's
+    in proportion to how noisy it is; the better single guess of the size of
+    the change, while the verdict rests on the runner's own data.
+    """
+    row = as_mapping(row)
+    pooled = row.get("pooled_change_pct")
+    if pooled is None or not np.isfinite(pooled):
+        return ""
+    control = str(row.get("group", "")).strip().lower() == "control"
+    who = "the squad's controls" if control else "the squad's strength runners"
+    return (
+        f"**Informed by the squad.** Taking {who} into account, the best single estimate "
+        f"of the change is {format_change(pooled, row['pooled_ci_low_pct'], row['pooled_ci_high_pct'])} "
+        "(partial pooling). It is usually closer to the truth than the runner's own value, "
+        "but it leans toward the group: the verdict above rests on this runner's own runs."
+    )

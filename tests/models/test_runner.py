@@ -129,5 +129,30 @@ def test_a_runners_report_gives_the_squads_answer(sample_dir):
         alone = analyze(ds, [rid], metrics=run_metrics(ds.for_runner(rid)))
         row = alone.set_index(["runner_id", "method"]).loc[(rid, "field_hr")]
         expected = squad.loc[(rid, "field_hr")]
-        for col in ("o2_cost_change_pct", "ci_low_pct", "ci_high_pct", "heat_onset_c", "verdict"):
+        for col in (
+            "o2_cost_change_pct",
+            "ci_low_pct",
+            "ci_high_pct",
+            "heat_onset_c",
+            "verdict",
+        ):
             assert row[col] == expected[col] or row[col] == pytest.approx(expected[col]), col
+
+
+def test_a_runners_report_gives_the_squads_pooled_value(tmp_path):
+    """The pooled change comes from the whole squad (12 runners: 6 per group),
+    also when a report analyses one runner; it differs from the runner's own."""
+    from analysis.io import load_dataset
+    from analysis.metrics import run_metrics
+    from analysis.simulate import simulate_squad
+
+    ds = load_dataset(simulate_squad(tmp_path / "sq", n_runners=12, seed=4, lab_tests=False))
+    squad = analyze(ds).set_index("runner_id")
+    assert squad["pooled_change_pct"].notna().all()
+    for rid in ("R01", "R02"):
+        alone = analyze(ds, [rid], metrics=run_metrics(ds.for_runner(rid))).set_index("runner_id")
+        for col in ("pooled_change_pct", "pooled_ci_low_pct", "pooled_ci_high_pct"):
+            assert alone.at[rid, col] == pytest.approx(squad.at[rid, col]), col
+        assert alone.at[rid, "pooled_change_pct"] != pytest.approx(
+            squad.at[rid, "o2_cost_change_pct"]
+        )

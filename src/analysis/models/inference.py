@@ -125,11 +125,13 @@ def judge(row: MutableMapping, b: float, se: float, df: float, swc_pct: float) -
     row["verdict"] = verdict(row["ci_low_pct"], row["ci_high_pct"], swc_pct)
 
 
-def finish_row(row: dict, swc_pct: float, reference=None) -> dict:
+def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> dict:
     """Turn a model row's log change into its headline, raw columns and verdict.
 
     ``reference`` is :func:`analysis.models.reference.pooled_reference`'s
-    ``(mu, variance, df, n)`` or None (no controls).
+    ``(mu, variance, df, n)`` or None (no controls). ``headline``, a dict, gets
+    ``runner_id -> (log change, SE)`` of the headline (for
+    :func:`analysis.models.pooling.pool_changes`).
     """
     from_fit = "_b" in row
     b, se, df = row.pop("_b", math.nan), row.pop("_se", math.nan), row.pop("_df", math.nan)
@@ -139,6 +141,8 @@ def finish_row(row: dict, swc_pct: float, reference=None) -> dict:
         row.setdefault(col, math.nan)
     row.setdefault("n_reference_runners", 0)
     row.setdefault("mdc_pct", math.nan)
+    for col in ("pooled_change_pct", "pooled_ci_low_pct", "pooled_ci_high_pct"):
+        row.setdefault(col, math.nan)
     if not from_fit:
         row["verdict_text"] = verdict_text(row, swc_pct)
         return row
@@ -157,4 +161,6 @@ def finish_row(row: dict, swc_pct: float, reference=None) -> dict:
         row["n_reference_runners"] = int(n)
     judge(row, b, se, df, swc_pct)
     row["verdict_text"] = verdict_text(row, swc_pct)
+    if headline is not None and np.isfinite(b) and np.isfinite(se) and se > 0:
+        headline[row["runner_id"]] = (b, se)
     return row

@@ -13,6 +13,7 @@ from analysis.io.dataset import Dataset, quarantined_row_count
 from analysis.metrics import run_metrics
 from analysis.models.columns import ANALYZE, as_frame
 from analysis.models.field import (
+    FIELD_METHOD,
     RunnerFit,
     _check_options,
     _field_rows,
@@ -22,6 +23,7 @@ from analysis.models.field import (
 )
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
 from analysis.models.lab import LAB_DAY_CV_PCT, _lab_rows
+from analysis.models.pooling import pool_changes
 from analysis.models.prepare import (
     CONFOUNDERS,
     choose_heat_onset,
@@ -49,6 +51,47 @@ def _select_runners(blocks: pd.DataFrame, runner_ids, runners_file="runners.csv"
         )
     keep = blocks.loc[blocks["runner_id"].isin(wanted)]
     return keep.set_index("runner_id").loc[list(dict.fromkeys(wanted))].reset_index()
+
+
+_POOLED = ("pooled_change_pct", "pooled_ci_low_pct", "pooled_ci_high_pct")
+_POOLED_CACHE: dict[tuple, dict] = {}
+"""The squad's pooled values per dataset state and options, so that a worker
+rendering many runner reports of one squad pools the squad once."""
+
+
+def _dataset_state(dataset: Dataset) -> tuple | None:
+    """(path, (name, size, mtime) of every file): changes whenever the data do."""
+    folder = Path(dataset.path)
+    try:
+        return (
+            str(folder.resolve()),
+            tuple(
+                sorted(
+                    (p.name, p.stat().st_size, p.stat().st_mtime_ns)
+                    for p in folder.iterdir()
+                    if p.is_file()
+                )
+            ),
+        )
+    except OSError:
+        return None
+
+
+def _squad_pooled(
+    dataset: Dataset, squad_metrics, all_blocks, *, computed: bool, **options
+) -> dict[str, dict]:
+    """``runner_id -> pooled columns`` from ``analyze`` of the whole squad."""
+    state = _dataset_state(dataset) if computed else None
+    key = None if state is None else (state, tuple(sorted(options.items())))
+    if key is not None and key in _POOLED_CACHE:
+        return _POOLED_CACHE[key]
+    whole = analyze(dataset, metrics=squad_metrics, blocks=all_blocks, **options)
+    field = whole.loc[whole["method"] == FIELD_METHOD].set_index("runner_id")
+    pooled = {rid: {c: float(field.at[rid, c]) for c in _POOLED} for rid in field.index}
+    if key is not None:
+        _POOLED_CACHE.clear()  # one squad at a time
+        _POOLED_CACHE[key] = pooled
+    return pooled
 
 
 def analyze(
@@ -150,6 +193,10 @@ def analyze(
           ``se_method``, ``params_defaulted`` (a runner parameter came from a
           default, :func:`analysis.metrics.run_metrics`) and ``warning``
           (block length, extrapolated end, missing temperatures...).
+        - ``pooled_change_pct``, ``pooled_ci_low_pct``, ``pooled_ci_high_pct``:
+          the headline partially pooled within its group over the whole
+          squad (:mod:`analysis.models.pooling`; the same values when only
+          some runners are selected), not used by the verdict.
 
     References
     ----------
@@ -165,6 +212,7 @@ def analyze(
     blocks = _select_runners(all_blocks, runner_ids, Path(dataset.path) / "runners.csv")
     if metrics is None:
         metrics = run_metrics(dataset)
+    metrics_given = metrics
     squad_metrics = metrics
     with_runs = set(dataset.runs["runner_id"].astype(str)) if len(dataset.runs) else set()
     if with_runs - set(squad_metrics["runner_id"].astype(str)):
@@ -217,11 +265,30 @@ def analyze(
             serial_prior=prior,
         )
     rows = []
+    headline: dict = {}
     for row, _ in fitted:
         row.update(design_columns(design))
-        rows.append(finish_row(row, swc_pct, references.get(row["runner_id"])))
+        rows.append(finish_row(row, swc_pct, references.get(row["runner_id"]), headline=headline))
         if row["runner_id"] in lab_rows:
             rows.append(finish_row(lab_rows[row["runner_id"]], swc_pct))
+    if len(blocks) == len(all_blocks):
+        pool_changes(rows, headline)
+    else:  # the pooled values are the squad's: pool over the whole squad's fit
+        squad = _squad_pooled(
+            dataset,
+            squad_metrics,
+            all_blocks,
+            computed=squad_metrics is not metrics_given,
+            errors=errors,
+            confounders=tuple(confounders),
+            swc_pct=swc_pct,
+            control_reference=control_reference,
+            heat_onset_c=design["heat_onset_c"],
+            ramp_weeks=design["ramp_weeks"],
+        )
+        for row in rows:
+            if row.get("method") == FIELD_METHOD and row["runner_id"] in squad:
+                row.update(squad[row["runner_id"]])
     out = as_frame(rows, ANALYZE)
     if not return_fits:
         return out
