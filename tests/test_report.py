@@ -376,3 +376,30 @@ def test_a_long_table_flows_from_the_page_it_starts_on(tmp_path):
     assert "intro paragraph" in pages[0] and "R00" in pages[0]
     kept = pdf_pages(long=False)
     assert "R00" not in kept[0]  # what happened before: the whole table pushed on
+
+
+@pytest.mark.slow
+def test_a_report_uses_and_states_the_datasets_settings(sample_dir, tmp_path):
+    """runeco.toml's baseline and smallest worthwhile change reach the runner report
+    (the same numbers as `runeco analyze` on the dataset), and the report says so."""
+    import shutil
+
+    folder = tmp_path / "squad"
+    shutil.copytree(sample_dir, folder)
+    (folder / "runeco.toml").write_text("[analysis]\nbaseline_weeks = 4\nswc_pct = 3.5\n")
+    expected = analyze(load_dataset(folder), baseline_weeks=4, swc_pct=3.5)
+    row = expected.query("runner_id == 'R03' and method == 'field_hr'").iloc[0]
+    out = tmp_path / "reports"
+    summary = report.render_reports(folder, out, runner_ids=["R03"], workers=1, progress=False)
+    assert summary.failed == []
+    text = _squash(_pdf_text(out / "R03.pdf"))
+    assert "baseline 4 weeks (runeco.toml)" in text
+    assert "smallest worthwhile change 3.5 % (runeco.toml)" in text
+    assert (
+        _squash(
+            formatting.format_change(
+                row["o2_cost_change_pct"], row["ci_low_pct"], row["ci_high_pct"]
+            )
+        )
+        in text
+    )

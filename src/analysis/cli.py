@@ -83,6 +83,19 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
     return 0
 
 
+def _settings(ds, args: argparse.Namespace) -> dict:
+    """analyze's options: a flag given on the command line, else the dataset's
+    runeco.toml, else the default; says which settings came from the file."""
+    if ds.settings.describe():
+        print(f"settings from {ds.settings.describe()}; a flag overrides them")
+    return ds.settings.resolve(
+        baseline_weeks=getattr(args, "baseline_weeks", None),
+        swc_pct=getattr(args, "swc_pct", None),
+        lab_day_cv_pct=getattr(args, "lab_day_cv_pct", None),
+        control_reference=False if getattr(args, "no_control_reference", False) else None,
+    )
+
+
 MAX_PRINTED_ROWS = 200
 """``analyze`` prints its rows on the terminal up to this many; above, the counts."""
 
@@ -96,18 +109,17 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
 
     refuse_dataset_files(args.dataset, args.out, args.squad_out)
     ds = load_dataset(args.dataset)
+    options = _settings(ds, args)
+    args.baseline_weeks = options["baseline_weeks"]
     metrics = run_metrics(ds)
     blocks = runner_blocks(ds, baseline_weeks=args.baseline_weeks)
     per_runner = analyze(
         ds,
         runner_ids=args.runner or None,
         progress=not args.quiet,
-        baseline_weeks=args.baseline_weeks,
         metrics=metrics,
         blocks=blocks,
-        swc_pct=args.swc_pct,
-        lab_day_cv_pct=args.lab_day_cv_pct,
-        control_reference=not args.no_control_reference,
+        **options,
     )
     _write_csv(per_runner, args.out)
     n_rows = len(per_runner)
@@ -159,15 +171,11 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
         refuse_dataset_files(args.dataset, args.out)
     ds = load_dataset(args.dataset)
+    options = _settings(ds, args)
+    args.baseline_weeks = options["baseline_weeks"]
     metrics = run_metrics(ds)
     blocks = runner_blocks(ds, baseline_weeks=args.baseline_weeks)
-    results = analyze(
-        ds,
-        runner_ids=args.runner or None,
-        baseline_weeks=args.baseline_weeks,
-        metrics=metrics,
-        blocks=blocks,
-    )
+    results = analyze(ds, runner_ids=args.runner or None, metrics=metrics, blocks=blocks, **options)
     table = runner_readiness(ds, results, metrics, blocks, baseline_weeks=args.baseline_weeks)
     print("\n".join(readiness_lines(table)))
     n_ready = int(table["ready"].sum())
@@ -390,20 +398,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--baseline-weeks",
         type=_weeks,
-        default=BASELINE_WEEKS,
-        help=f"baseline before the block ({BASELINE_WEEKS})",
+        default=None,
+        help=f"baseline before the block (runeco.toml, else {BASELINE_WEEKS})",
     )
     p.add_argument(
         "--swc-pct",
         type=_percent,
-        default=2.5,
-        help="smallest worthwhile change in economy [%%] for 'no meaningful change' (2.5)",
+        default=None,
+        help="smallest worthwhile change in economy [%%] for 'no meaningful change' "
+        "(runeco.toml, else 2.5)",
     )
     p.add_argument(
         "--lab-day-cv-pct",
         type=_percent,
-        default=2.0,
-        help="day-to-day CV of lab economy [%%] included in the lab CI (2.0)",
+        default=None,
+        help="day-to-day CV of lab economy [%%] included in the lab CI (runeco.toml, else 2.0)",
     )
     p.add_argument(
         "--no-control-reference",
@@ -421,8 +430,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--baseline-weeks",
         type=_weeks,
-        default=BASELINE_WEEKS,
-        help=f"baseline before the block ({BASELINE_WEEKS})",
+        default=None,
+        help=f"baseline before the block (runeco.toml, else {BASELINE_WEEKS})",
     )
     p.add_argument("--out", metavar="FILE.csv", help="also write the table here")
     p.set_defaults(func=_cmd_check)
@@ -456,8 +465,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--baseline-weeks",
         type=_weeks,
-        default=BASELINE_WEEKS,
-        help=f"baseline before the block ({BASELINE_WEEKS})",
+        default=None,
+        help=f"baseline before the block (runeco.toml, else {BASELINE_WEEKS})",
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_report)

@@ -24,6 +24,8 @@ from analysis.formatting import (
     md_escape,
 )
 from analysis.models import HEAT_ONSET_C
+from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT
+from analysis.models.lab import LAB_DAY_CV_PCT
 from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
 from analysis.models.prepare import LINEAR_HEAT
 from analysis.schema import EXERCISE_CATEGORIES
@@ -495,3 +497,24 @@ def pooled_sentence(row: Mapping | pd.Series) -> str:
         "(partial pooling). It is usually closer to the truth than the runner's own value, "
         "but it leans toward the group: the verdict above rests on this runner's own runs."
     )
+
+
+def settings_markdown(options: Mapping, settings) -> str:
+    """The analysis settings a report used, and where they came from (Markdown).
+
+    ``options`` are ``analyze``'s resolved options
+    (:meth:`analysis.io.settings.Settings.resolve`), ``settings`` the dataset's
+    ``runeco.toml``.
+    """
+    from_file = {k for k, v in settings.options().items() if options.get(k) == v}
+    swc = options.get("swc_pct", SMALLEST_WORTHWHILE_CHANGE_PCT)
+    cv = options.get("lab_day_cv_pct", LAB_DAY_CV_PCT)
+    reference = "on" if options.get("control_reference", True) else "off"
+    parts = [
+        ("baseline_weeks", f"baseline {format_number(options['baseline_weeks'], 0)} weeks"),
+        ("swc_pct", f"smallest worthwhile change {format_number(swc, 1)} %"),
+        ("lab_day_cv_pct", f"lab day-to-day CV {format_number(cv, 1)} %"),
+        ("control_reference", f"control reference {reference}"),
+    ]
+    text = "; ".join(f"{t} (runeco.toml)" if k in from_file else t for k, t in parts)
+    return f"**Settings.** {text}."

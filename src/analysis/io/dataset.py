@@ -8,6 +8,8 @@ from types import MappingProxyType
 
 import pandas as pd
 
+from analysis.io.settings import Settings
+
 
 @dataclass(frozen=True)
 class Dataset:
@@ -49,6 +51,7 @@ class Dataset:
         )
     )
     meta: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
+    settings: Settings = field(default_factory=Settings)
 
     @property
     def runner_ids(self) -> list[str]:
@@ -80,6 +83,7 @@ class Dataset:
             quarantine=q.loc[mask],
             warnings=self.warnings,
             meta=self.meta,
+            settings=self.settings,
         )
 
 

@@ -54,6 +54,7 @@ import pyarrow.compute as pc
 
 from analysis.errors import DataError
 from analysis.io.dataset import Dataset
+from analysis.io.settings import load_settings
 from analysis.schema import (
     BLOCKS,
     EXERCISE_CATEGORIES,
@@ -946,6 +947,7 @@ def load_dataset(path) -> Dataset:
         raise DataError(f"dataset folder {str(root)!r} does not exist; {hint}")
     if not is_dir:
         raise DataError(f"{str(root)!r} is a file, not a dataset folder; {hint}")
+    settings = load_settings(root)
     raws: dict[str, pd.DataFrame] = {}
     files_meta: dict[str, dict] = {}
     warnings: list[str] = []
@@ -1006,4 +1008,5 @@ def load_dataset(path) -> Dataset:
         quarantine=quarantine,
         warnings=tuple(warnings),
         meta=MappingProxyType(meta),
+        settings=settings,
     )

@@ -73,6 +73,7 @@ DATASET_FILES = (
     "blocks.csv",
     "lab_tests.csv",
     "wellness.csv",
+    "runeco.toml",
 )
 
 
