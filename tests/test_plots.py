@@ -711,3 +711,31 @@ def test_pooled_sentence_gives_the_squad_informed_value_and_keeps_the_verdict_ow
     assert formatting.format_change(-3.1, -5.0, -1.2) in text
     assert "strength runners" in text and "rests on this runner's own runs" in text
     assert narrative.pooled_sentence(_result_row(pooled_change_pct=np.nan)) == ""
+
+
+def test_the_change_in_heart_rate_and_pace_a_coach_reads():
+    """Cost 200 ml/kg/km at 200 m/min (5:00/km) is VO2 40; with HRrest 50, HRmax 190
+    and VO2max 60 that is HR 50 + 140 * 36.5/56.5 = 140. A -5 % change takes 2 ml/kg/min
+    off: 2/56.5 * 140 = 5 bpm lower, or 5 % of 300 s = 15 s/km faster at that HR."""
+    from analysis import physiology
+
+    row = _result_row(
+        o2_cost_change_pct=-5.0,
+        ci_low_pct=-8.0,
+        ci_high_pct=1.0,
+        baseline_o2_cost_ml_kg_km=200.0,
+        reference_gas_m_min=200.0,
+        reference="none",
+    )
+    params = {"hr_rest_bpm": 50.0, "hr_max_bpm": 190.0, "vo2max_ml_kg_min": 60.0}
+    text = narrative.coach_units_sentence(row, params).replace(formatting.NBSP, " ")
+    assert "usual pace of 5:00/km" in text and "about 140 bpm" in text
+    assert "about **5 bpm lower** at that pace (95 % CI from 8 bpm lower to 1 bpm higher)" in text
+    assert (
+        "about **15 s/km faster** at the same heart rate (from 24 s/km faster to 3 s/km slower)"
+        in text
+    )
+    # the conversion is the estimator's own (Swain & Leutholtz), run backwards
+    hr_after = 140.4 - 4.96
+    assert physiology.hr_to_vo2(hr_after, 50, 190, 60) == pytest.approx(40 * 0.95, abs=0.05)
+    assert narrative.coach_units_sentence(row, {**params, "vo2max_ml_kg_min": np.nan}) == ""

@@ -128,6 +128,18 @@ def figure_text(text, limit: int = FIGURE_LABEL_CHARS) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
+def format_pace(seconds_per_km) -> str:
+    """``312.4`` -> ``"5:12/km"``; ``""`` for a missing or non-positive value."""
+    try:
+        value = float(seconds_per_km)
+    except (TypeError, ValueError):
+        return ""
+    if not np.isfinite(value) or value <= 0:
+        return ""
+    total = int(round(value))
+    return f"{total // 60}:{total % 60:02d}/km"
+
+
 def format_p(p) -> str:
     if p is None or not np.isfinite(p):
         return "n/a"

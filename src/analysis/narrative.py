@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.formatting import (
+    CI_LEVEL_PCT,
     NBSP,
     as_mapping,
     display_name,
@@ -20,6 +21,7 @@ from analysis.formatting import (
     format_date,
     format_number,
     format_p,
+    format_pace,
     format_pct,
     md_escape,
 )
@@ -28,6 +30,7 @@ from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT
 from analysis.models.lab import LAB_DAY_CV_PCT
 from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
 from analysis.models.prepare import LINEAR_HEAT
+from analysis.physiology import VO2_REST_ML_KG_MIN as VO2_REST
 from analysis.schema import EXERCISE_CATEGORIES
 from analysis.strength import unknown_exercises
 
@@ -518,3 +521,67 @@ def settings_markdown(options: Mapping, settings) -> str:
     ]
     text = "; ".join(f"{t} (runeco.toml)" if k in from_file else t for k, t in parts)
     return f"**Settings.** {text}."
+
+
+def _bpm_words(delta: float) -> str:
+    amount = abs(delta)
+    if amount < 0.5:
+        return "no different"
+    return f"{amount:.0f}{NBSP}bpm {'lower' if delta < 0 else 'higher'}"
+
+
+def _pace_words(delta: float) -> str:
+    amount = abs(delta)
+    if amount < 0.5:
+        return "no different"
+    return f"{amount:.0f}{NBSP}s/km {'faster' if delta < 0 else 'slower'}"
+
+
+def coach_units_sentence(row: Mapping | pd.Series, parameters: Mapping | pd.Series) -> str:
+    """The change in heart rate at the runner's usual pace and in pace at the same
+    heart rate (Markdown), or "" when it cannot be said.
+
+    The field model measures oxygen cost from heart rate (%HRR = %VO2R, Swain &
+    Leutholtz 1997), so the change converts back exactly: at the baseline
+    reference speed ``v`` the oxygen uptake is ``cost * v``; a change of ``p``
+    moves it by ``p * cost * v``, i.e. heart rate by
+    ``p * cost * v / (VO2max - 3.5) * (HRmax - HRrest)``; at the same heart
+    rate (same oxygen uptake) the speed is ``v / (1 + p)``, so the pace moves
+    by ``p`` times the pace (to first order on the cost-speed curve).
+    """
+    row, parameters = as_mapping(row), as_mapping(parameters)
+    try:
+        change = float(row["o2_cost_change_pct"])
+        low, high = float(row["ci_low_pct"]), float(row["ci_high_pct"])
+        cost = float(row["baseline_o2_cost_ml_kg_km"])
+        speed = float(row["reference_gas_m_min"])
+        rest = float(parameters["hr_rest_bpm"])
+        top = float(parameters["hr_max_bpm"])
+        vo2max = float(parameters["vo2max_ml_kg_min"])
+    except (KeyError, TypeError, ValueError):
+        return ""
+    numbers = (change, low, high, cost, speed, rest, top, vo2max)
+    if not all(np.isfinite(numbers)) or speed <= 0 or top <= rest or vo2max <= VO2_REST:
+        return ""
+    vo2 = cost * speed / 1000.0
+    fraction = (vo2 - VO2_REST) / (vo2max - VO2_REST)
+    if not 0 < fraction < 1:
+        return ""
+    hr = rest + fraction * (top - rest)
+    pace = 60000.0 / speed  # s/km
+
+    def bpm(pct):
+        return pct / 100 * vo2 / (vo2max - VO2_REST) * (top - rest)
+
+    def seconds(pct):
+        return pct / 100 * pace
+
+    against = " net of the controls' change" if row.get("reference") == "controls" else ""
+    return (
+        f"**In heart rate and pace.** At the baseline's usual pace of {format_pace(pace)} "
+        f"(grade-adjusted) heart rate was about {hr:.0f}{NBSP}bpm. The change{against} means "
+        f"about **{_bpm_words(bpm(change))}** at that pace ({CI_LEVEL_PCT}{NBSP}% CI from "
+        f"{_bpm_words(bpm(low))} to {_bpm_words(bpm(high))}), or about "
+        f"**{_pace_words(seconds(change))}** at the same heart rate (from "
+        f"{_pace_words(seconds(low))} to {_pace_words(seconds(high))})."
+    )
