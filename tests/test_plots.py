@@ -739,3 +739,51 @@ def test_the_change_in_heart_rate_and_pace_a_coach_reads():
     hr_after = 140.4 - 4.96
     assert physiology.hr_to_vo2(hr_after, 50, 190, 60) == pytest.approx(40 * 0.95, abs=0.05)
     assert narrative.coach_units_sentence(row, {**params, "vo2max_ml_kg_min": np.nan}) == ""
+
+
+def test_strength_bars_count_each_session_once():
+    """2 sessions a week, each with heavy, core and plyometric work: the stacked bar
+    was 6 high (every category counted the session); it is the 2 sessions, shared."""
+    frame = _weekly(with_load=False)
+    in_block = frame["strength_sessions"] > 0
+    for cat in ("heavy", "core", "plyometric"):
+        frame[f"strength_sessions_{cat}"] = np.where(in_block, 2, 0)
+    fig = plots.weekly_training(frame, _block())
+    ax = fig.axes[1]
+    tops = {}
+    for collection in ax.collections:
+        for path in collection.get_paths():
+            x0, top = path.vertices[:, 0].min(), path.vertices[:, 1].max()
+            tops[round(x0, 3)] = max(tops.get(round(x0, 3), 0.0), top)
+    assert len(tops) == int(in_block.sum())
+    assert all(t == pytest.approx(2.0) for t in tops.values())
+    assert ax.get_ylim()[1] < 3.0
+
+
+def test_adherence_table_says_no_added_load_rather_than_zero():
+    doses = pd.DataFrame(
+        {
+            "runner_id": ["R01", "R02", "R03"],
+            "group": ["strength", "strength", "control"],
+            "block_weeks": 10.0,
+            "sessions": [20, 24, 0],
+            "sessions_per_week": [2.0, 2.4, 0.0],
+            "sessions_per_week_heavy": [0.0, 2.0, 0.0],
+            "sessions_per_week_explosive": [0.0, 0.0, 0.0],
+            "sessions_per_week_plyometric": [2.0, 0.4, 0.0],
+            "volume_load_kg_per_week": [0.0, 3150.0, 0.0],
+        }
+    )
+    table = tables.adherence_table(doses)
+    assert list(table["volume load [kg/week]"]) == ["no added load", "3150", "0"]
+
+
+def test_an_implausible_level_or_default_parameters_are_flagged_on_page_one():
+    text = narrative.level_warning(_result_row(baseline_o2_cost_ml_kg_km=270.6))
+    assert text.startswith("**Check first.**") and "270 ml/kg/km" not in text
+    assert "271 ml/kg/km is outside the plausible 150–250" in text
+    assert "came from a default" in narrative.level_warning(
+        _result_row(baseline_o2_cost_ml_kg_km=200.0, params_defaulted=True)
+    )
+    assert narrative.level_warning(_result_row(baseline_o2_cost_ml_kg_km=200.0)) == ""
+    assert narrative.level_warning(_result_row(baseline_o2_cost_ml_kg_km=149.0)) != ""

@@ -30,6 +30,7 @@ from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT
 from analysis.models.lab import LAB_DAY_CV_PCT
 from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
 from analysis.models.prepare import LINEAR_HEAT
+from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM
 from analysis.physiology import VO2_REST_ML_KG_MIN as VO2_REST
 from analysis.schema import EXERCISE_CATEGORIES
 from analysis.strength import unknown_exercises
@@ -585,3 +586,31 @@ def coach_units_sentence(row: Mapping | pd.Series, parameters: Mapping | pd.Seri
         f"**{_pace_words(seconds(change))}** at the same heart rate (from "
         f"{_pace_words(seconds(low))} to {_pace_words(seconds(high))})."
     )
+
+
+def level_warning(row: Mapping | pd.Series) -> str:
+    """A page-1 warning when the runner's level is implausible or rests on default
+    parameters (Markdown), or "".
+
+    A level of 270 ml/kg/km is not a runner, it is a wrong HRrest, HRmax or
+    VO2max; the change may still be usable (it is relative), but the coach
+    must see that first, not on page 3.
+    """
+    row = as_mapping(row)
+    level = row.get("baseline_o2_cost_ml_kg_km")
+    lo, hi = PLAUSIBLE_O2_COST_ML_KG_KM
+    problems = []
+    if level is not None and np.isfinite(level) and not lo <= level <= hi:
+        problems.append(
+            f"the baseline oxygen cost of {format_number(level, 0)} ml/kg/km is outside the "
+            f"plausible {lo:.0f}–{hi:.0f} (trained runners: about 180–220), which usually "
+            "means a wrong resting or maximal heart rate or VO2max"
+        )
+    if bool(row.get("params_defaulted")):
+        problems.append(
+            "resting heart rate, maximal heart rate or VO2max came from a default: set them "
+            "in runners.csv (the data-quality section says which)"
+        )
+    if not problems:
+        return ""
+    return "**Check first.** " + "; ".join(problems) + "."

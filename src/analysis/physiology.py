@@ -58,6 +58,12 @@ __all__ = [
 # Resting oxygen uptake, 1 MET [ml/kg/min] (ACSM; Swain & Leutholtz 1997).
 VO2_REST_ML_KG_MIN = 3.5
 
+PLAUSIBLE_O2_COST_ML_KG_KM = (150.0, 250.0)
+"""A baseline oxygen cost outside this range more likely means wrong runner
+parameters (HRrest, HRmax, VO2max) than a real runner: trained runners are
+about 180-220 ml/kg/km (Barnes & Kilding 2015, SCIENCE.md section 5); the
+range leaves about 15 % either side."""
+
 # Daniels & Gilbert (1979) oxygen-cost polynomial, v in m/min (SCIENCE.md §1).
 _DANIELS_A = -4.60
 _DANIELS_B = 0.182258

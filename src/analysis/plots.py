@@ -380,6 +380,19 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
     panels = [(axes[1], "strength_sessions_{}", "strength sessions\nper week")]
     if has_load:
         panels.append((axes[2], "volume_load_{}_kg", "volume load\n[kg/week]"))
+    # A session often mixes categories: its count is split between them in
+    # proportion, so the stacked bar is the week's sessions, not 2-3 sessions
+    # stacked to 7-10 category-sessions (issue 13).
+    session_cols = [f"strength_sessions_{c}" for c in EXERCISE_CATEGORIES]
+    present = [c for c in session_cols if c in weekly]
+    category_sessions = weekly[present].fillna(0).sum(axis=1).to_numpy(dtype=float)
+    total = (
+        weekly["strength_sessions"].fillna(0).to_numpy(dtype=float)
+        if "strength_sessions" in weekly
+        else category_sessions
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        session_scale = np.where(category_sessions > 0, total / category_sessions, 0.0)
     for ax, pattern, ylabel in panels:
         bottom = np.zeros(len(weekly))
         for category in EXERCISE_CATEGORIES:
@@ -387,6 +400,8 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
             if col not in weekly:
                 continue
             values = weekly[col].fillna(0).to_numpy(dtype=float)
+            if ax is axes[1]:
+                values = values * session_scale
             if not values.any():
                 continue
             face, hatch = _CATEGORY_STYLE[category]
@@ -400,22 +415,6 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
                 label=category.replace("_", " "),
             )
             bottom = bottom + values
-        if ax is axes[1] and "strength_sessions" in weekly:
-            # A session often mixes categories, so the stacked bars count
-            # category-sessions; the diamonds give the sessions themselves.
-            total = weekly["strength_sessions"].fillna(0).to_numpy(dtype=float)
-            ax.plot(
-                pd.to_datetime(weekly["week"]) + pd.Timedelta(days=3.5),
-                np.where(total > 0, total, np.nan),
-                "D",
-                mfc="white",
-                mec="black",
-                mew=0.9,
-                ms=4.5,
-                ls="none",
-                zorder=3,
-                label="sessions (all categories)",
-            )
         ax.set_ylabel(ylabel)
         ax.set_ylim(bottom=0)
         if bottom.any():
@@ -424,7 +423,7 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
             ax.text(0.01, 0.8, "none", transform=ax.transAxes, color="0.3")
     _title(
         axes[1],
-        "by exercise category (a session with two categories counts in both)",
+        "by exercise category (a session with several is shared between them)",
         fontsize=7.5,
         fontweight="normal",
     )

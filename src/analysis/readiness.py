@@ -17,12 +17,7 @@ import pandas as pd
 from analysis.formatting import clean_text, format_date
 from analysis.models.field import FIELD_METHOD
 from analysis.models.prepare import MIN_STEADY_RUNS
-
-PLAUSIBLE_O2_COST_ML_KG_KM = (150.0, 250.0)
-"""A baseline oxygen cost outside this range more likely means wrong runner
-parameters (HRrest, HRmax, VO2max) than a real runner: trained runners are
-about 180-220 ml/kg/km (Barnes & Kilding 2015, SCIENCE.md section 5); the
-range leaves about 15 % either side."""
+from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM
 
 BLOCK_WEEKS_RANGE = (4.0, 16.0)
 """An inferred block outside 4-16 weeks is more likely a gap or a stray session

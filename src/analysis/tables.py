@@ -226,8 +226,13 @@ def adherence_table(doses: pd.DataFrame) -> pd.DataFrame:
             "plyometric/week": doses["sessions_per_week_plyometric"].map(
                 lambda v: format_number(v, 1)
             ),
-            "volume load [kg/week]": doses["volume_load_kg_per_week"].map(
-                lambda v: format_number(v, 0)
-            ),
+            # sessions without any external load (plyometrics, bodyweight) are work
+            # done, not "0": say so rather than print a volume load of 0
+            "volume load [kg/week]": [
+                "no added load" if sessions > 0 and not volume > 0 else format_number(volume, 0)
+                for sessions, volume in zip(
+                    doses["sessions"].fillna(0), doses["volume_load_kg_per_week"], strict=True
+                )
+            ],
         }
     )
