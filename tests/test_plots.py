@@ -787,3 +787,25 @@ def test_an_implausible_level_or_default_parameters_are_flagged_on_page_one():
     )
     assert narrative.level_warning(_result_row(baseline_o2_cost_ml_kg_km=200.0)) == ""
     assert narrative.level_warning(_result_row(baseline_o2_cost_ml_kg_km=149.0)) != ""
+
+
+def test_the_report_shows_whether_a_learned_choice_moves_the_answer():
+    row = _result_row(
+        o2_cost_change_pct=-4.0,
+        ci_low_pct=-12.1,
+        ci_high_pct=4.9,
+        verdict="inconclusive",
+        swc_pct=2.5,
+        heat_onset_c=5.0,
+        plateau_weeks=np.nan,
+        sensitivity_design="heat from 15 degC, ramp over the whole block",
+        sensitivity_change_pct=-5.5,
+        sensitivity_ci_low_pct=-10.4,
+        sensitivity_ci_high_pct=-0.3,
+    )
+    text = narrative.sensitivity_sentence(row).replace(formatting.NBSP, " ")
+    assert "favoured heat from 5 °C, a ramp over the whole block" in text
+    assert "(heat from 15 °C, ramp over the whole block)" in text
+    assert formatting.format_change(-5.5, -10.4, -0.3).replace(formatting.NBSP, " ") in text
+    assert "the verdict **improved** instead" in text
+    assert narrative.sensitivity_sentence(_result_row(sensitivity_change_pct=np.nan)) == ""

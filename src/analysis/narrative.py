@@ -27,6 +27,7 @@ from analysis.formatting import (
 )
 from analysis.models import HEAT_ONSET_C
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT
+from analysis.models.inference import verdict as judge_verdict
 from analysis.models.lab import LAB_DAY_CV_PCT
 from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
 from analysis.models.prepare import LINEAR_HEAT
@@ -614,3 +615,41 @@ def level_warning(row: Mapping | pd.Series) -> str:
     if not problems:
         return ""
     return "**Check first.** " + "; ".join(problems) + "."
+
+
+def sensitivity_sentence(row: Mapping | pd.Series) -> str:
+    """How the answer changes under the documented modelling choice (Markdown), or ""
+    when the squad's data chose the documented one (nothing to show).
+
+    ``analyze`` learns the heat onset and the time course from the squad; a
+    learned choice can move the answer, so the report gives the answer under
+    the documented choice (heat from 15 degC, a ramp over the whole block) beside it.
+    """
+    row = as_mapping(row)
+    other = row.get("sensitivity_change_pct")
+    if other is None or not np.isfinite(other):
+        return ""
+    low, high = row["sensitivity_ci_low_pct"], row["sensitivity_ci_high_pct"]
+    swc = row.get("swc_pct", SMALLEST_WORTHWHILE_CHANGE_PCT)
+    then = judge_verdict(low, high, swc if swc is not None and np.isfinite(swc) else 2.5)
+    now = str(row.get("verdict", ""))
+    same = "the same verdict" if then == now else f"the verdict **{then}** instead"
+    onset = row.get("heat_onset_c")
+    plateau = row.get("plateau_weeks")
+    chosen = []
+    if onset is not None and np.isfinite(onset):
+        chosen.append(
+            "heat across every temperature"
+            if onset <= LINEAR_HEAT
+            else f"heat from {format_number(onset, 0)}{NBSP}°C"
+        )
+    if plateau is not None and np.isfinite(plateau):
+        chosen.append(f"a plateau after {format_number(plateau, 0)} weeks")
+    else:
+        chosen.append("a ramp over the whole block")
+    documented = md_escape(str(row.get("sensitivity_design", ""))).replace("degC", "°C")
+    return (
+        f"**Does a modelling choice matter?** The squad's runs favoured {', '.join(chosen)}. "
+        f"With the documented choice ({documented}) the change would be "
+        f"{format_change(other, low, high)}: {same}."
+    )

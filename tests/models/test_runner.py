@@ -156,3 +156,40 @@ def test_a_runners_report_gives_the_squads_pooled_value(tmp_path):
         assert alone.at[rid, "pooled_change_pct"] != pytest.approx(
             squad.at[rid, "o2_cost_change_pct"]
         )
+
+
+def test_a_learned_choice_away_from_the_documented_one_comes_with_the_documented_answer(
+    tmp_path, sample_dir
+):
+    """One runner's wrong VO2max (85) moves the sample squad's learned heat onset from
+    15 to 5 degC, and with it R03's answer: analyze gives the answer under the
+    documented choice beside it (what a fixed-onset analysis gives)."""
+    import shutil
+
+    import numpy as np
+    import pandas as pd
+
+    from analysis.io import load_dataset
+
+    plain = analyze(load_dataset(sample_dir))
+    field = plain.query("method == 'field_hr'")
+    assert (field["heat_onset_c"] == 15.0).all() and plain["sensitivity_design"].eq("").all()
+    assert plain["sensitivity_change_pct"].isna().all()
+
+    folder = tmp_path / "squad"
+    shutil.copytree(sample_dir, folder)
+    runners = pd.read_csv(folder / "runners.csv")
+    runners.loc[runners["runner_id"] == "R03", "vo2max_ml_kg_min"] = 85.0
+    runners.to_csv(folder / "runners.csv", index=False)
+    ds = load_dataset(folder)
+    out = analyze(ds).query("method == 'field_hr'").set_index("runner_id")
+    assert out["heat_onset_c"].iloc[0] != 15.0  # the premise: the learned onset moved
+    fixed = (
+        analyze(ds, heat_onset_c=15.0, ramp_weeks=np.inf)
+        .query("method == 'field_hr'")
+        .set_index("runner_id")
+    )
+    assert (out["sensitivity_design"] == "heat from 15 degC, ramp over the whole block").all()
+    np.testing.assert_allclose(out["sensitivity_change_pct"], fixed["o2_cost_change_pct"])
+    np.testing.assert_allclose(out["sensitivity_ci_low_pct"], fixed["ci_low_pct"])
+    assert fixed["sensitivity_change_pct"].isna().all()  # nothing learned, nothing to compare

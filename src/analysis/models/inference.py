@@ -141,8 +141,16 @@ def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> d
         row.setdefault(col, math.nan)
     row.setdefault("n_reference_runners", 0)
     row.setdefault("mdc_pct", math.nan)
-    for col in ("pooled_change_pct", "pooled_ci_low_pct", "pooled_ci_high_pct"):
+    for col in (
+        "pooled_change_pct",
+        "pooled_ci_low_pct",
+        "pooled_ci_high_pct",
+        "sensitivity_change_pct",
+        "sensitivity_ci_low_pct",
+        "sensitivity_ci_high_pct",
+    ):
         row.setdefault(col, math.nan)
+    row.setdefault("sensitivity_design", "")
     if not from_fit:
         row["verdict_text"] = verdict_text(row, swc_pct)
         return row

@@ -26,6 +26,9 @@ from analysis.models.lab import LAB_DAY_CV_PCT, _lab_rows
 from analysis.models.pooling import pool_changes
 from analysis.models.prepare import (
     CONFOUNDERS,
+    FULL_BLOCK,
+    HEAT_ONSET_C,
+    LINEAR_HEAT,
     choose_heat_onset,
     choose_time_course,
     design_columns,
@@ -92,6 +95,21 @@ def _squad_pooled(
         _POOLED_CACHE.clear()  # one squad at a time
         _POOLED_CACHE[key] = pooled
     return pooled
+
+
+def _design_text(design: dict) -> str:
+    """``{"heat_onset_c": 15, "ramp_weeks": inf}`` -> "heat from 15 degC, ramp over the whole block"."""
+    onset = float(design["heat_onset_c"])
+    heat = (
+        "heat linear over every temperature"
+        if onset <= LINEAR_HEAT
+        else f"heat from {onset:g} degC"
+    )
+    weeks = float(design["ramp_weeks"])
+    ramp = (
+        "ramp over the whole block" if not weeks < FULL_BLOCK else f"plateau after {weeks:g} weeks"
+    )
+    return f"{heat}, {ramp}"
 
 
 def analyze(
@@ -197,6 +215,12 @@ def analyze(
           the headline partially pooled within its group over the whole
           squad (:mod:`analysis.models.pooling`; the same values when only
           some runners are selected), not used by the verdict.
+        - ``sensitivity_design``, ``sensitivity_change_pct``,
+          ``sensitivity_ci_low_pct``, ``sensitivity_ci_high_pct``: when a
+          choice learned with ``"auto"`` differs from the documented one
+          (``HEAT_ONSET_C``, ``FULL_BLOCK``), the headline under the
+          documented choice (one more fit of the selected runners); empty
+          otherwise.
 
     References
     ----------
@@ -223,6 +247,8 @@ def analyze(
     in_squad = squad_metrics.loc[
         squad_metrics["runner_id"].astype(str).isin(set(all_blocks["runner_id"]))
     ]
+    learned = heat_onset_c == "auto" or ramp_weeks == "auto"
+    asked = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks}
     if heat_onset_c == "auto":
         heat_onset_c, _ = choose_heat_onset(in_squad, all_blocks)
     if ramp_weeks == "auto":
@@ -289,6 +315,34 @@ def analyze(
         for row in rows:
             if row.get("method") == FIELD_METHOD and row["runner_id"] in squad:
                 row.update(squad[row["runner_id"]])
+    documented = {
+        key: default if asked[key] == "auto" else float(asked[key])
+        for key, default in (("heat_onset_c", HEAT_ONSET_C), ("ramp_weeks", FULL_BLOCK))
+    }
+    if learned and documented != design:
+        # A choice learned from the data moved away from the documented one: the
+        # answer under the documented choice, so a report can show whether it matters.
+        alternative = analyze(
+            dataset,
+            list(blocks["runner_id"]),
+            metrics=metrics_given,
+            blocks=all_blocks,
+            errors=errors,
+            confounders=confounders,
+            swc_pct=swc_pct,
+            lab_day_cv_pct=lab_day_cv_pct,
+            control_reference=control_reference,
+            **documented,
+        )
+        alt = alternative.loc[alternative["method"] == FIELD_METHOD].set_index("runner_id")
+        text = _design_text(documented)
+        for row in rows:
+            if row.get("method") == FIELD_METHOD and row["runner_id"] in alt.index:
+                other = alt.loc[row["runner_id"]]
+                row["sensitivity_design"] = text
+                for col in ("change_pct", "ci_low_pct", "ci_high_pct"):
+                    source = "o2_cost_change_pct" if col == "change_pct" else col
+                    row[f"sensitivity_{col}"] = float(other[source])
     out = as_frame(rows, ANALYZE)
     if not return_fits:
         return out
