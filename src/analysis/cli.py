@@ -186,6 +186,25 @@ def _cmd_check(args: argparse.Namespace) -> int:
     return 0 if n_ready == len(table) else 1
 
 
+def _cmd_template(args: argparse.Namespace) -> int:
+    from analysis.io.importers.strength_apps import STRENGTH_TEMPLATE
+
+    if args.out is None:
+        sys.stdout.write(STRENGTH_TEMPLATE)
+        return 0
+    target = Path(args.out)
+    if target.exists():
+        raise DataError(
+            "already exists: choose another name (nothing was written)", file=str(target)
+        )
+    target.write_text(STRENGTH_TEMPLATE, encoding="utf-8")
+    print(
+        f"wrote {target}: fill in one row per exercise (or per set), then "
+        f"`runeco import DATASET --runner ID {target}`"
+    )
+    return 0
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -421,6 +440,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("template", help="write a ready-to-fill strength log (CSV)")
+    p.add_argument("what", choices=("strength",), help="which template")
+    p.add_argument("--out", metavar="FILE.csv", help="write here (default: print it)")
+    p.set_defaults(func=_cmd_template)
 
     p = sub.add_parser(
         "check", help="is each runner ready for an answer? if not, why and what to change"

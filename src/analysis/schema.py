@@ -42,7 +42,7 @@ that takes ``baseline_weeks`` defaults to this)."""
 # with one row per set.
 DEVICE_KINDS = {"fit": (".fit", ".fit.gz"), "gpx": (".gpx", ".gpx.gz"), "tcx": (".tcx", ".tcx.gz")}
 RUN_CSV_KINDS = ("garmin_csv", "strava_csv")
-STRENGTH_KINDS = ("strong", "hevy", "fitnotes")
+STRENGTH_KINDS = ("strong", "hevy", "fitnotes", "strength_csv")
 SOURCE_KINDS = tuple(DEVICE_KINDS) + RUN_CSV_KINDS + STRENGTH_KINDS
 
 # Pace limits for a run (DATA_FORMAT.md issue 2): faster than 2:30/km or slower

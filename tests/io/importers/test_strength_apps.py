@@ -89,3 +89,76 @@ def test_dates_with_mixed_utc_offsets_keep_their_wall_clock_time(tmp_path):
     got = read_fitnotes(path)
     dates = sorted(str(d) for d in got.rows["date"].dropna())
     assert [d[:16] for d in dates] == ["2024-05-20T18:00", "2024-05-21", "2024-05-22T07:30"]
+
+
+def test_a_coachs_own_strength_log_is_read_one_row_per_set(tmp_path):
+    """The header a coach writes by hand (issue 12: 'date,exercise,sets,reps,load_kg'
+    was refused as an unknown export). Any case; sets expand to one row per set."""
+    from analysis.io.importers.detect import detect_kind
+    from analysis.io.importers.strength_apps import read_strength_csv
+
+    path = tmp_path / "notes.csv"
+    path.write_text(
+        "Date,Exercise,Sets,Reps,Load_kg\n"
+        "2026-02-16,back squat,3,5,80\n"
+        "16/02/2026,box jumps,2,6,\n"
+        "not a date,lunges,3,8,20\n"
+        "2026-02-18,deadlift,500,1,100\n"
+    )
+    assert detect_kind(path)[0] == "strength_csv"
+    got = read_strength_csv(path)
+    rows = got.rows
+    assert list(rows["exercise"]) == ["back squat"] * 3 + ["box jumps"] * 2
+    assert list(rows["set_number"]) == [1, 2, 3, 1, 2]
+    assert rows["load_kg"].iloc[0] == 80 and rows["load_kg"].iloc[3:].isna().all()
+    assert (rows["sets"] == 1).all()
+    text = " ".join(got.warnings)
+    assert "1 rows with an unreadable date" in text
+    assert "sets not a whole number from 1 to 50" in text
+
+
+def test_the_generic_log_takes_the_unit_per_row_and_warns_without_one(tmp_path):
+    from analysis.io.importers.strength_apps import read_strength_csv
+
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "date,exercise,sets,reps,load,unit\n"
+        "2026-02-16,barbell squat,1,5,225,lb\n"
+        "2026-02-16,barbell squat,1,5,100,kg\n"
+        "2026-02-16,barbell squat,1,5,100,stone\n"
+    )
+    got = read_strength_csv(path)
+    assert got.rows["load_kg"].tolist()[:2] == pytest.approx([225 * KG_PER_LB, 100.0])
+    assert np.isnan(got.rows["load_kg"].iloc[2])
+    assert "unit other than kg or lb" in " ".join(got.warnings)
+    bare = tmp_path / "bare.csv"
+    bare.write_text(
+        "date,exercise,sets,reps,load\n"
+        + "".join(
+            f"2026-02-{d},barbell bench press,1,5,{w}\n"
+            for d, w in [(16, 45), (17, 135), (18, 185)]
+        )
+    )
+    got = read_strength_csv(bare)
+    assert "read as kg (no unit column)" in " ".join(got.warnings)
+    assert "look like pounds" in " ".join(got.warnings)
+    assert got.rows["load_kg"].tolist() == [45.0, 135.0, 185.0]  # as written, with the warning
+    assert read_strength_csv(bare, weight_unit="lb").rows["load_kg"].iloc[1] == pytest.approx(
+        135 * KG_PER_LB
+    )
+
+
+def test_the_strength_template_imports_as_it_is(tmp_path, capsys):
+    from analysis.cli import main
+
+    out = tmp_path / "log.csv"
+    assert main(["template", "strength", "--out", str(out)]) == 0
+    assert main(["template", "strength", "--out", str(out)]) == 2  # never overwrites
+    ds = tmp_path / "ds"
+    assert main(["import", str(ds), "--runner", "R01", str(out)]) == 0
+    strength = load_dataset(ds).strength
+    assert len(strength) == 6  # 3 sets of squats, 3 of box jumps
+    assert set(strength["notes"]) == {
+        "one row per exercise: 3 sets of 5 at 80 kg",
+        "no load: plyometric or bodyweight work",
+    }

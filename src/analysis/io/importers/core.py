@@ -94,6 +94,7 @@ STRENGTH_COLUMNS = (
     "workout",
     "assistance_kg",
     "app_category",
+    "notes",
     "source",
     "source_file",
 )
@@ -395,6 +396,8 @@ def _import_file(src: Source, col: _Collector, weight_unit, progress: bool) -> N
             got = strength_apps.read_strong(src.path, weight_unit=weight_unit)
         elif src.kind == "hevy":
             got = strength_apps.read_hevy(src.path)
+        elif src.kind == "strength_csv":
+            got = strength_apps.read_strength_csv(src.path, weight_unit=weight_unit)
         else:
             got = strength_apps.read_fitnotes(src.path)
         col.summary.warnings.extend(got.warnings)

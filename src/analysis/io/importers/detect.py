@@ -19,6 +19,7 @@ from pathlib import Path
 
 from analysis.io.importers.csvutil import read_header_line, read_raw_csv, split_header
 from analysis.io.importers.strava import referenced_files
+from analysis.io.importers.strength_apps import is_generic_header
 from analysis.schema import DEVICE_KINDS, SOURCE_KINDS
 
 KINDS = SOURCE_KINDS
@@ -66,6 +67,8 @@ def normalise_kind(kind: str | None) -> str | None:
 def kind_from_header(header: list[str]) -> str | None:
     """The app export a CSV header row belongs to, or None."""
     names = set(header)
+    if is_generic_header(header):  # a coach's own log: before FitNotes' Date/Exercise/Reps
+        return "strength_csv"
     for kind, required in _HEADER_SIGNATURES:
         if required <= names:
             return kind
@@ -97,7 +100,9 @@ def detect_kind(path) -> tuple[str | None, str]:
             shown = ", ".join(header[:8]) + (" ..." if len(header) > 8 else "")
             return None, (
                 f"unknown CSV header ({shown}); expected a Garmin Connect or Strava activities "
-                "export, or a Strong, Hevy or FitNotes log (or give --kind)"
+                "export, a Strong, Hevy or FitNotes log, or a strength log with date, exercise, "
+                "sets, reps, load and unit columns (`runeco template strength` writes one; "
+                "or give --kind)"
             )
         return kind, ""
     return None, "not a file type runeco imports (.fit, .gpx, .tcx, optionally .gz, or an app .csv)"

@@ -292,3 +292,112 @@ def _warn_bad_dates(ok_date: pd.Series, name: str, warnings: list) -> None:
     bad = int((~ok_date).sum())
     if bad:
         warnings.append(f"{name}: {bad} rows with an unreadable date were left out")
+
+
+GENERIC_COLUMNS = ("date", "exercise", "sets", "reps", "load", "unit", "rpe", "notes")
+"""The generic strength CSV (``runeco template strength``): one row per exercise
+(``sets`` > 1) or per set; ``load`` in ``unit`` (kg or lb) per row, or
+columns ``load_kg`` / ``load_lb``; names matched without regard to case."""
+
+MAX_SETS_PER_ROW = 50
+
+
+def is_generic_header(header: list[str]) -> bool:
+    """A generic strength CSV header: date, exercise and sets or a load column."""
+    names = {h.strip().lower() for h in header}
+    return {"date", "exercise"} <= names and (
+        "sets" in names or any(n in names for n in ("load", "load_kg", "load_lb"))
+    )
+
+
+def read_strength_csv(path, *, weight_unit: str | None = None) -> StrengthRows:
+    """Read a coach's own strength log (the generic strength CSV).
+
+    Columns, any case: ``date`` (ISO, or day/month/year), ``exercise``,
+    ``sets`` (default 1; a row with sets = 3 becomes 3 sets), ``reps``,
+    ``load`` with ``unit`` (``kg``/``lb`` per row; without a unit column,
+    ``weight_unit`` or kg, with the "looks like the other unit" warning), or
+    ``load_kg`` / ``load_lb``; optional ``rpe``, ``duration_s`` and
+    ``notes``. Rows without a readable date or an exercise are left out with
+    a count in the warnings; ``sets`` above 50 in one row is refused as a typo.
+    """
+    raw = read_raw_csv(path)
+    name = raw.path.name
+    lookup = {h.strip().lower(): h for h in reversed(raw.header)}
+
+    def column(key: str) -> pd.Series | None:
+        return raw.get(lookup[key]) if key in lookup else None
+
+    if "date" not in lookup or "exercise" not in lookup:
+        require(raw, ("date", "exercise"), "the generic strength CSV")
+    warnings: list[str] = []
+    index = pd.RangeIndex(raw.n_rows)
+    nothing = pd.Series(np.nan, index=index)
+    if "load_kg" in lookup:
+        load = to_number(column("load_kg"))
+    elif "load_lb" in lookup:
+        load = to_number(column("load_lb")) * KG_PER_LB
+    elif "load" in lookup:
+        number = to_number(column("load"))
+        if "unit" in lookup:
+            unit = column("unit").fillna("").str.strip().str.lower()
+            bad = (unit != "") & ~unit.isin(["kg", "kgs", "lb", "lbs"]) & number.notna()
+            if bad.any():
+                warnings.append(
+                    f"{name}: {int(bad.sum())} rows with a unit other than kg or lb; "
+                    "their loads were left empty"
+                )
+            load = (number * _unit_factor(unit)).where(~bad)
+        else:
+            assumed = weight_unit or "kg"
+            hint = unit_mismatch(number, column("exercise").fillna(""), assumed)
+            if hint:
+                warnings.append(
+                    f"{name}: loads were read as {assumed} (no unit column) but {hint}; "
+                    "add a unit column or use --weight-unit"
+                )
+            load = number * (KG_PER_LB if assumed == "lb" else 1.0)
+    else:
+        load = nothing
+    date, ok_date = _dates(
+        column("date"), ("%Y-%m-%d", "%Y-%m-%d %H:%M", "%Y-%m-%d %H:%M:%S", "%d/%m/%Y")
+    )
+    sets = to_number(column("sets")) if "sets" in lookup else pd.Series(1.0, index=index)
+    sets = sets.fillna(1.0)
+    too_many = (sets > MAX_SETS_PER_ROW) | (sets < 1) | (sets != np.floor(sets))
+    if too_many.any():
+        warnings.append(
+            f"{name}: {int(too_many.sum())} rows with sets not a whole number from 1 to "
+            f"{MAX_SETS_PER_ROW} were left out"
+        )
+    frame = pd.DataFrame(
+        {
+            "label": row_labels(raw),
+            "date": date,
+            "exercise": column("exercise").fillna("").str.strip(),
+            "reps": to_number(column("reps")) if "reps" in lookup else nothing,
+            "load_kg": load,
+            "duration_s": to_number(column("duration_s")) if "duration_s" in lookup else nothing,
+            "rpe": to_number(column("rpe")) if "rpe" in lookup else nothing,
+            "set_type": "normal",
+            "workout": "",
+            "source": "strength_csv",
+            "source_file": name,
+        }
+    )
+    if "notes" in lookup:
+        frame["notes"] = column("notes").fillna("").str.strip()
+    _warn_bad_dates(ok_date, name, warnings)  # counted as rows of the file, not as sets
+    keep = ~too_many.to_numpy() & ok_date.to_numpy()
+    frame, sets = frame.loc[keep], sets.loc[keep]
+    frame = frame.loc[frame.index.repeat(sets.astype(int).to_numpy())]
+    frame.index = pd.RangeIndex(len(frame))
+    everything = pd.Series(True, index=frame.index)
+    return _sets(frame, everything, pd.Series(np.nan, index=frame.index), warnings, name)
+
+
+STRENGTH_TEMPLATE = """date,exercise,sets,reps,load,unit,rpe,notes
+2026-02-16,back squat,3,5,80,kg,8,one row per exercise: 3 sets of 5 at 80 kg
+2026-02-16,box jumps,3,6,,,7,no load: plyometric or bodyweight work
+"""
+"""``runeco template strength``: the generic strength CSV with two example rows."""
