@@ -205,6 +205,67 @@ def _cmd_template(args: argparse.Namespace) -> int:
     return 0
 
 
+_RUNNER_FLAGS = {
+    "name": "name",
+    "group": "group",
+    "sex": "sex",
+    "birth_year": "birth_year",
+    "body_mass": "body_mass_kg",
+    "hr_rest": "hr_rest_bpm",
+    "hr_max": "hr_max_bpm",
+    "vo2max": "vo2max_ml_kg_min",
+}
+
+
+def _cmd_runner(args: argparse.Namespace) -> int:
+    from analysis.io.edit import set_runner
+
+    values = {
+        column: getattr(args, flag)
+        for flag, column in _RUNNER_FLAGS.items()
+        if getattr(args, flag) is not None
+    }
+    if not values:
+        raise DataError(
+            "nothing to set: give at least one of "
+            + ", ".join("--" + f.replace("_", "-") for f in _RUNNER_FLAGS)
+        )
+    changes = set_runner(args.dataset, args.runner_id, values)
+    if not changes:
+        print(f"{args.runner_id}: nothing changed (the values were already set)")
+    for change in changes:
+        before = change.before or "(empty)"
+        after = change.after or "(empty)"
+        print(f"{args.runner_id}: {change.column} {before} -> {after}")
+    return 0
+
+
+def _cmd_remove(args: argparse.Namespace) -> int:
+    from analysis.io.edit import remove_runner, runner_rows
+
+    counts = runner_rows(args.dataset, args.runner)
+    if "runners.csv" not in counts:
+        raise DataError(f"runner {args.runner!r} is not in runners.csv", file=str(args.dataset))
+    listing = ", ".join(f"{n} rows of {f}" for f, n in counts.items())
+    if not args.yes:
+        if not sys.stdin.isatty():
+            raise DataError(
+                f"would remove {args.runner}: {listing}; add --yes to confirm (no terminal to ask)"
+            )
+        answer = input(f"remove {args.runner} ({listing}) from {args.dataset}? [y/N] ")
+        if answer.strip().lower() not in ("y", "yes"):
+            print("nothing removed")
+            return 1
+    removed = remove_runner(args.dataset, args.runner)
+    print(
+        f"removed {args.runner}: "
+        + ", ".join(
+            f"{n} {'files' if f == 'activities/' else 'rows'} of {f}" for f, n in removed.items()
+        )
+    )
+    return 0
+
+
 def _cmd_plan(args: argparse.Namespace) -> int:
     import numpy as np
 
@@ -440,6 +501,26 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
+
+    p = sub.add_parser("runner", help="set a runner's details in runners.csv")
+    p.add_argument("action", choices=("set",))
+    p.add_argument("dataset")
+    p.add_argument("runner_id", metavar="ID")
+    p.add_argument("--name")
+    p.add_argument("--group", help="e.g. strength or control")
+    p.add_argument("--sex", help="F or M")
+    p.add_argument("--birth-year")
+    p.add_argument("--body-mass", metavar="KG")
+    p.add_argument("--hr-rest", metavar="BPM", help="resting heart rate")
+    p.add_argument("--hr-max", metavar="BPM", help="maximal heart rate")
+    p.add_argument("--vo2max", metavar="ML_KG_MIN")
+    p.set_defaults(func=_cmd_runner)
+
+    p = sub.add_parser("remove", help="remove a runner and all their rows from a dataset")
+    p.add_argument("dataset")
+    p.add_argument("--runner", required=True, metavar="ID")
+    p.add_argument("--yes", action="store_true", help="do not ask")
+    p.set_defaults(func=_cmd_remove)
 
     p = sub.add_parser("template", help="write a ready-to-fill strength log (CSV)")
     p.add_argument("what", choices=("strength",), help="which template")
