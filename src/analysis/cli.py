@@ -340,6 +340,7 @@ def _cmd_import(args: argparse.Namespace) -> int:
         name=args.name,
         kind=args.kind,
         weight_unit=args.weight_unit,
+        replace=args.replace,
         include_non_running=args.include_non_running,
         progress=not args.quiet,
         workers=args.workers,
@@ -586,6 +587,11 @@ def build_parser() -> argparse.ArgumentParser:
         help="force the source kind instead of recognising it from extension and header",
     )
     p.add_argument("--weight-unit", choices=("kg", "lb"), help="unit of Strong's weights")
+    p.add_argument(
+        "--replace",
+        action="store_true",
+        help="replace this runner's strength rows from the same files (e.g. after fixing the unit)",
+    )
     p.add_argument(
         "--include-non-running", action="store_true", help="also import rides, walks, swims"
     )

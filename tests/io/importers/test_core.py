@@ -258,3 +258,48 @@ def test_gzipped_files_and_parallel_workers_give_the_same_dataset(tmp_path):
         assert (tmp_path / "one" / name).read_bytes() == (tmp_path / "two" / name).read_bytes()
     with pytest.raises(ValueError, match="'workers' parameter"):
         import_sources(tmp_path / "three", "R01", [folder], progress=False, workers=0)
+
+
+def test_replace_fixes_a_wrong_unit_instead_of_skipping_duplicates(tmp_path):
+    """Issue 12: a Strong log imported as kg, then again with --weight-unit lb, said
+    '0 new set rows, N duplicates skipped' and kept the wrong loads."""
+    first = _import(tmp_path, "strong_lb.csv", weight_unit="kg")
+    n = first.imported_strength_rows
+    loads_kg = load_dataset(tmp_path / "ds").strength["load_kg"].dropna().tolist()
+    again = _import(tmp_path, "strong_lb.csv", weight_unit="lb")
+    assert again.imported_strength_rows == 0 and again.duplicate_strength_rows == n
+    fixed = _import(tmp_path, "strong_lb.csv", weight_unit="lb", replace=True)
+    assert fixed.replaced_strength_rows == n and fixed.imported_strength_rows == n
+    assert "rows from the same files replaced" in fixed.format()
+    strength = load_dataset(tmp_path / "ds").strength
+    assert len(strength) == n
+    assert strength["load_kg"].dropna().tolist() == pytest.approx(
+        [w * 0.45359237 for w in loads_kg], rel=1e-3
+    )
+
+
+def test_replace_leaves_other_runners_and_other_files_alone(tmp_path):
+    _import(tmp_path, "strong_lb.csv", runner="R01", weight_unit="kg")
+    _import(tmp_path, "strong_lb.csv", runner="R02", weight_unit="kg")
+    _import(tmp_path, "hevy.csv", runner="R01")
+    before = load_dataset(tmp_path / "ds").strength
+    _import(tmp_path, "strong_lb.csv", runner="R01", weight_unit="lb", replace=True)
+    after = load_dataset(tmp_path / "ds").strength
+    for rid, source in (("R02", "strong_lb.csv"), ("R01", "hevy.csv")):
+        was = before.loc[(before["runner_id"] == rid) & (before["source_file"] == source)]
+        now = after.loc[(after["runner_id"] == rid) & (after["source_file"] == source)]
+        assert now["load_kg"].tolist() == pytest.approx(was["load_kg"].tolist(), nan_ok=True)
+    assert len(after) == len(before)
+
+
+def test_the_same_files_under_a_second_runner_id_are_named(tmp_path):
+    """Issue 12: 68 GPX files imported under a second runner id without a word."""
+    _import(tmp_path, "tiny_run.gpx", runner="ana")
+    second = _import(tmp_path, "tiny_run.gpx", runner="bob")
+    assert second.imported_runs == 1  # imported (it may be a different runner's run)
+    assert any(
+        "already in the dataset for runner ana" in w and "same start, distance and file name" in w
+        for w in second.warnings
+    )
+    third = _import(tmp_path, "tiny_run.tcx", runner="cem")
+    assert not any("already in the dataset" in w for w in third.warnings)

@@ -519,6 +519,7 @@ def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str, 
             seen_old.add(j)
     summary.duplicate_runs += int((~fresh & ~upgrade).sum())
 
+    _warn_other_runners(new.loc[fresh], runs, runner_id, summary)
     ids = pd.Series("", index=new.index, dtype="str")
     ids[fresh] = _run_ids(runner_id, new.loc[fresh, "date"], taken)
     for k in np.flatnonzero(upgrade):
@@ -557,6 +558,40 @@ def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str, 
     summary.runs_with_stream += int((has_stream & write_mask).sum())
 
 
+def _warn_other_runners(
+    new: pd.DataFrame, runs: CsvTable, runner_id: str, summary: ImportSummary
+) -> None:
+    """Warn when new runs are already in the dataset under another runner id.
+
+    The same start, distance and file name as another runner's run: the same
+    files imported twice under two ids (a squad running together shares start
+    and distance, not file names). Imported anyway; the warning names the runner.
+    """
+    if new.empty or "source_file" not in new or "source_file" not in runs.header:
+        return
+    old = runs.frame(("runner_id", "date", "distance_km", "source_file"))
+    owner = old["runner_id"].str.strip()
+    theirs = old.loc[(owner != runner_id) & (owner != "")].reset_index(drop=True)
+    if theirs.empty:
+        return
+    mine = theirs.assign(runner_id=runner_id)  # match_runs pairs runs of one runner
+    fresh = new.reset_index(drop=True)
+    match = dedupe.match_runs(fresh, mine)
+    hit = np.flatnonzero(match >= 0)
+    same = [
+        k for k in hit if str(fresh.at[k, "source_file"]) == theirs.at[int(match[k]), "source_file"]
+    ]
+    if not same:
+        return
+    counts = pd.Series([theirs.at[int(match[k]), "runner_id"].strip() for k in same]).value_counts()
+    for other, n in counts.items():
+        summary.warnings.append(
+            f"{n} of these runs are already in the dataset for runner {other} (same start, "
+            f"distance and file name): the same files imported under a second runner id? "
+            "Check the --runner given"
+        )
+
+
 def _strength_key(frame: pd.DataFrame) -> pd.Series:
     """runner | start (to the minute) | exercise | set number | reps: one set.
 
@@ -585,13 +620,22 @@ def _strength_key(frame: pd.DataFrame) -> pd.Series:
     )
 
 
-def _write_strength(col: _Collector, strength: CsvTable, runner_id: str) -> None:
+def _write_strength(
+    col: _Collector, strength: CsvTable, runner_id: str, replace: bool = False
+) -> None:
     summary = col.summary
     frames = [f for f in col.strength if len(f)]
     if not frames:
         return
     new = pd.concat(frames, ignore_index=True)
     new["runner_id"] = runner_id
+    if replace:
+        # the runner's rows that came from the same files (a corrected unit, a
+        # re-export) go, and the new reading takes their place
+        files = set(new["source_file"].astype(str))
+        mine = strength.column("runner_id").str.strip() == runner_id
+        same = strength.column("source_file").isin(files)
+        summary.replaced_strength_rows += strength.remove((mine & same).tolist())
     key = _strength_key(new)
     dup_batch = key.duplicated().to_numpy()
     old = strength.frame(("runner_id", "date", "exercise", "set_number", "reps"))
@@ -644,6 +688,7 @@ def import_sources(
     include_non_running: bool = False,
     progress: bool = True,
     workers: int = 1,
+    replace: bool = False,
 ) -> ImportSummary:
     """Import device files and app exports of one runner into a dataset.
 
@@ -672,6 +717,11 @@ def import_sources(
         Processes decoding device files in parallel (decoding is nearly all
         of the time; 1 = in this process). The result is the same for any
         number.
+    replace : bool
+        Strength logs: the runner's rows that came from the same source files
+        (``source_file``) are replaced by this reading instead of the new rows
+        being skipped as duplicates (a corrected ``weight_unit``, a
+        re-export). Runs are matched and upgraded as always.
 
     Returns
     -------
@@ -724,6 +774,7 @@ def import_sources(
             include_non_running,
             progress,
             workers,
+            replace,
         )
         summary.warnings[:0] = [f"{dataset}: {line}" for line in recovered]
     summary.seconds = time.perf_counter() - started
@@ -740,6 +791,7 @@ def _import_locked(
     include_non_running,
     progress,
     workers,
+    replace=False,
 ) -> ImportSummary:
     """The read-modify-write of :func:`import_sources`, under the dataset's lock."""
     runners, runs, strength = _open_dataset(dataset)
@@ -767,7 +819,7 @@ def _import_locked(
     tx = Transaction(dataset)
     try:
         _write_runs(col, runs, dataset, runner_id, tx)
-        _write_strength(col, strength, runner_id)
+        _write_strength(col, strength, runner_id, replace)
         if summary.changed:
             _write_runner(runners, runner_id, name, summary)
             runners.write(tx)

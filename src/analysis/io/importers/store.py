@@ -122,6 +122,17 @@ class CsvTable:
             block[:, self.header.index(c)] = rows[c].fillna("").astype(str).to_numpy()
         self.appended.extend(block.tolist())
 
+    def remove(self, drop) -> int:
+        """Remove existing records where ``drop`` (a boolean per record) is True;
+        returns how many (the file is re-serialised)."""
+        drop = list(drop)
+        keep = [r for r, d in zip(self.records, drop, strict=True) if not d]
+        removed = len(self.records) - len(keep)
+        if removed:
+            self.records = keep
+            self.rewrite = True
+        return removed
+
     def update(self, index: int, values: dict) -> None:
         """Overwrite cells of an existing record (the file is re-serialised)."""
         record = self.records[index]

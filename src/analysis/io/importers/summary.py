@@ -36,6 +36,9 @@ class ImportSummary:
         Runs already in the dataset (or twice in the sources), skipped.
     imported_strength_rows, duplicate_strength_rows : int
         Set rows added to strength.csv, and skipped as already there.
+    replaced_strength_rows : int
+        With ``replace``: the runner's earlier rows from the same source files,
+        removed before the new ones were added.
     non_running : list of (str, str)
         (file or row, sport) of activities skipped as not running.
     skipped : list of (str, str)
@@ -66,6 +69,7 @@ class ImportSummary:
     duplicate_runs: int = 0
     imported_strength_rows: int = 0
     duplicate_strength_rows: int = 0
+    replaced_strength_rows: int = 0
     non_running: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     failed: list = field(default_factory=list)
@@ -83,7 +87,12 @@ class ImportSummary:
     @property
     def changed(self) -> bool:
         """True when the import added or upgraded a run or added a strength set."""
-        return bool(self.imported_runs or self.upgraded_runs or self.imported_strength_rows)
+        return bool(
+            self.imported_runs
+            or self.upgraded_runs
+            or self.imported_strength_rows
+            or self.replaced_strength_rows
+        )
 
     @property
     def ok(self) -> bool:
@@ -115,6 +124,11 @@ class ImportSummary:
         lines.append(
             f"  strength: {self.imported_strength_rows} new set rows, "
             f"{self.duplicate_strength_rows} duplicates skipped"
+            + (
+                f", {self.replaced_strength_rows} rows from the same files replaced (--replace)"
+                if self.replaced_strength_rows
+                else ""
+            )
         )
         if self.non_running:
             sports = Counter(sport for _, sport in self.non_running)
