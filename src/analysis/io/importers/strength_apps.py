@@ -158,8 +158,8 @@ def read_strong(path, *, weight_unit: str | None = None) -> StrengthRows:
         if why:
             other = "lb" if unit == "kg" else "kg"
             warnings.append(
-                f"{name}: weights were read as {unit}, but {why}; if they are {other}, remove "
-                f"these rows from strength.csv and import again with --weight-unit {other}"
+                f"{name}: weights were read as {unit}, but {why}; if they are {other}, import "
+                f"the file again with --weight-unit {other} --replace"
             )
     set_type = np.select(
         [order.str.upper() == "W", order.str.upper() == "D", order.str.upper() == "F"],
