@@ -90,3 +90,42 @@ def test_analyze_prints_counts_not_rows_for_a_large_squad(squad, tmp_path, capsy
     verdicts = text.split("verdicts: ")[1].splitlines()[0]
     counts = dict(item.rsplit(" ", 1) for item in verdicts.split(", "))
     assert sum(int(n) for n in counts.values()) == len(pd.read_csv(tmp_path / "a.csv"))
+
+
+def test_a_coachs_real_files_get_reasons_and_fixes(tmp_path, capsys):
+    """A year of real GPX runs and a real Strong log from a later year (issue 12):
+    check says the logs do not overlap, with both date ranges, and what to change."""
+    from tests.paths import REAL_DIR
+
+    session, strong = REAL_DIR / "session", REAL_DIR / "strength" / "strong-small.csv"
+    if not (session.is_dir() and strong.is_file()):
+        pytest.skip(f"real sample files not available at {REAL_DIR}")
+    ds = tmp_path / "ds"
+    assert main(["import", str(ds), "--runner", "ana", str(session), str(strong)]) == 0
+    capsys.readouterr()
+    assert main(["check", str(ds)]) == 1
+    line = capsys.readouterr().out
+    assert "the run log (03 Jul 2020 to 27 Jun 2021) and the strength log" in line
+    assert "do not overlap -> import the runs of the strength block's weeks" in line
+    assert "came from a default -> set hr_rest_bpm" in line
+
+
+@pytest.mark.slow
+def test_a_runner_without_an_answer_gets_the_fixes_on_page_one_and_no_empty_charts(squad, tmp_path):
+    from pypdf import PdfReader
+
+    from analysis import report
+
+    runs = pd.read_csv(squad / "runs.csv")
+    strength = pd.read_csv(squad / "strength.csv")
+    first = strength.loc[strength["runner_id"] == "R01", "date"].min()
+    runs.loc[~((runs["runner_id"] == "R01") & (runs["date"] >= first))].to_csv(
+        squad / "runs.csv", index=False
+    )
+    out = tmp_path / "rep"
+    summary = report.render_reports(squad, out, runner_ids=["R01"], workers=1, progress=False)
+    assert summary.failed == []
+    pages = [p.extract_text() for p in PdfReader(out / "R01.pdf").pages]
+    first = " ".join(pages[0].split())
+    assert "What to change for an answer" in first
+    assert "do not overlap: import the runs of the strength block's weeks" in first

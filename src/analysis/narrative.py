@@ -653,3 +653,14 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
         f"With the documented choice ({documented}) the change would be "
         f"{format_change(other, low, high)}: {same}."
     )
+
+
+def fixes_markdown(problems, ready: bool) -> str:
+    """What to change for this runner (Markdown list), from
+    :func:`analysis.readiness.runner_readiness`'s ``problems``; "" when none."""
+    problems = list(problems or [])
+    if not problems:
+        return ""
+    title = "Worth fixing" if ready else "What to change for an answer"
+    items = "\n".join(f"- {md_escape(reason)}: **{md_escape(fix)}**" for reason, fix in problems)
+    return f"**{title}.**\n\n{items}"

@@ -113,7 +113,11 @@ def runner_readiness(
                     "(a gap or a stray session?)"
                 )
                 fixes.append("give the block's dates in blocks.csv")
-        if bool(row.get("params_defaulted")):
+        own_metrics = metrics.loc[metrics["runner_id"].astype(str) == rid]
+        defaulted = bool(row.get("params_defaulted")) or (
+            "defaulted" in own_metrics and bool(own_metrics["defaulted"].astype(bool).any())
+        )
+        if defaulted:
             reasons.append("HRrest, HRmax or VO2max came from a default")
             fixes.append(
                 "set hr_rest_bpm, hr_max_bpm and vo2max_ml_kg_min in runners.csv "
