@@ -16,7 +16,7 @@ def test_strava_export_folder_imports_its_activity_files_once(tmp_path):
     from_file = rows["1001"]
     assert from_file["source"] == "gpx" and from_file["activity_file"]
     assert (from_file["name"], from_file["rpe"]) == ("Sunday Run", "4")
-    assert from_file["date"] == "2024-05-05T07:30:00Z"
+    assert from_file["date"] == "2024-05-05T09:30:00+02:00"  # local time in Paris
     summary_only = rows["1002"]
     assert summary_only["source"] == "strava_csv" and summary_only["activity_file"] == ""
     # the second Distance column is in metres, the first is rounded display km

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import numpy as np
 import pandas as pd
@@ -147,6 +148,42 @@ class NotAnActivity(Exception):
     file): skipped, not failed."""
 
 
+_TIMEZONES = None
+
+
+def local_start(start_utc: pd.Timestamp | None, samples: pd.DataFrame) -> pd.Timestamp | None:
+    """The local wall-clock start from the time zone at the first GPS position.
+
+    GPX and TCX times are UTC (``...Z``) and a FIT file may lack its local
+    timestamp; runs.csv holds local time (DATA_FORMAT.md), so a run at 07:05
+    in Berlin must not be stored as 05:05. The zone comes from the
+    well-kept ``timezonefinder`` (offline polygons of the IANA zones) and
+    ``zoneinfo`` gives its offset on that day (summer time included). None
+    without a start time or a position.
+    """
+    global _TIMEZONES
+    if start_utc is None or "lat_deg" not in samples or "lon_deg" not in samples:
+        return None
+    ok = samples["lat_deg"].notna() & samples["lon_deg"].notna()
+    if not ok.any():
+        return None
+    lat = float(samples.loc[ok, "lat_deg"].iloc[0])
+    lon = float(samples.loc[ok, "lon_deg"].iloc[0])
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    if _TIMEZONES is None:
+        from timezonefinder import TimezoneFinder
+
+        _TIMEZONES = TimezoneFinder()
+    name = _TIMEZONES.timezone_at(lng=lon, lat=lat)
+    if not name:
+        return None
+    try:
+        return start_utc.tz_convert(ZoneInfo(name)).tz_localize(None)
+    except (ZoneInfoNotFoundError, ValueError, TypeError):
+        return None
+
+
 def format_date(start_utc: pd.Timestamp | None, start_local: pd.Timestamp | None) -> str:
     """ISO 8601 start for runs.csv: local time with offset, UTC with ``Z``, or local."""
     if start_local is not None and start_utc is not None:
@@ -273,8 +310,17 @@ def summarise(activity: Activity) -> tuple[dict, pd.DataFrame | None]:
         No usable samples and no totals to fall back on.
     """
     tot = activity.totals
+    start_local = activity.start_local
+    if start_local is None:
+        start_local = local_start(activity.start_utc, activity.samples)
+    offset = (
+        (start_local - activity.start_utc.tz_convert("UTC").tz_localize(None)).total_seconds() / 60
+        if start_local is not None and activity.start_utc is not None
+        else float("nan")
+    )
     row: dict = {
-        "date": format_date(activity.start_utc, activity.start_local),
+        "date": format_date(activity.start_utc, start_local),
+        "utc_offset_min": round(offset) if np.isfinite(offset) else float("nan"),
         "sport": activity.sport,
         "sub_sport": activity.sub_sport,
         "source": activity.source,

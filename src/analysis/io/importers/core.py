@@ -55,6 +55,7 @@ RUN_COLUMNS = (
     "sub_sport",
     "source",
     "source_file",
+    "utc_offset_min",
     "name",
     "device",
     "strava_id",
@@ -76,6 +77,7 @@ _DECIMALS = {
     "steady_avg_hr_bpm": 1,
     "steady_gas_m_min": 2,
     "decoupling_pct": 2,
+    "utc_offset_min": 0,
 }
 #: Columns an upgrade (a richer source of a run already there) only fills when empty.
 _KEEP_ON_UPGRADE = ("runner_id", "run_id", "run_type", "rpe")
