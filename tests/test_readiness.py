@@ -129,3 +129,15 @@ def test_a_runner_without_an_answer_gets_the_fixes_on_page_one_and_no_empty_char
     first = " ".join(pages[0].split())
     assert "What to change for an answer" in first
     assert "do not overlap: import the runs of the strength block's weeks" in first
+
+
+def test_a_second_block_is_said_out_loud(squad, tmp_path, capsys):
+    """Issue 12: two blocks for one runner; only the first is analysed and the
+    warning existed only in a CSV column."""
+    with open(squad / "blocks.csv", "a") as handle:
+        handle.write("R03,2026-05-04,2026-06-28,strength block 2\n")
+    assert main(["check", str(squad), "--runner", "R03"]) == 0  # still an answer
+    line = capsys.readouterr().out
+    assert "blocks.csv has 2 blocks for this runner, only the first is analysed" in line
+    assert main(["analyze", str(squad), "--out", str(tmp_path / "a.csv")]) == 0
+    assert "R03 field_hr: blocks.csv has 2 blocks" in capsys.readouterr().out

@@ -131,6 +131,11 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         else:  # a federation's squad: counts, the CSV has the rows
             counts = per_runner["verdict"].str.split(":").str[0].value_counts()
             print("verdicts: " + ", ".join(f"{v} {n}" for v, n in counts.items()))
+        warned = per_runner.loc[per_runner["warning"].fillna("").astype(str) != ""]
+        if len(warned):  # printed, not only in a CSV column nobody opens
+            print(f"warnings ({len(warned)} rows):")
+            for row in warned.head(MAX_PRINTED_ROWS).itertuples(index=False):
+                print(f"  {row.runner_id} {row.method}: {row.warning}")
         ready = runner_readiness(
             ds, per_runner, metrics, blocks, baseline_weeks=args.baseline_weeks
         )

@@ -104,6 +104,16 @@ def runner_readiness(
                     f"({_range(own_strength)}) do not overlap"
                 )
                 fixes.append("import the runs of the strength block's weeks")
+        warning = str(row.get("warning") or "")
+        if "blocks for this runner" in warning:
+            reasons.append(
+                next(w for w in warning.split("; ") if "blocks for this runner" in w).strip()
+                + ", only the first is analysed"
+            )
+            fixes.append(
+                "several blocks per runner are not analysed yet: keep the block to analyse "
+                "in blocks.csv (or copy the dataset once per block)"
+            )
         if block is not None and block["block_source"] == "inferred":
             weeks = float(block["block_weeks"])
             lo, hi = BLOCK_WEEKS_RANGE
