@@ -338,20 +338,58 @@ def _cmd_import(args: argparse.Namespace) -> int:
 
     if args.max_decompressed_mb is not None:  # read by every reader, in workers too
         os.environ["RUNECO_MAX_DECOMPRESSED_MB"] = str(args.max_decompressed_mb)
-    summary = import_sources(
-        args.dataset,
-        args.runner,
-        args.sources,
-        name=args.name,
-        kind=args.kind,
-        weight_unit=args.weight_unit,
-        replace=args.replace,
-        include_non_running=args.include_non_running,
-        progress=not args.quiet,
-        workers=args.workers,
-    )
-    print(summary.format())
-    return 0 if summary.ok else 1
+    if args.folders:
+        if args.runner or args.name:
+            raise DataError(
+                "--folders imports one runner per subfolder (the folder name is the runner "
+                "id): give no --runner or --name with it"
+            )
+        jobs = [job for root in args.sources for job in _runner_folders(Path(root))]
+    elif args.runner is None:
+        raise DataError("give --runner ID (or --folders for one subfolder per runner)")
+    else:
+        jobs = [(args.runner, args.sources)]
+    ok = True
+    for runner_id, sources in jobs:
+        summary = import_sources(
+            args.dataset,
+            runner_id,
+            sources,
+            name=args.name,
+            kind=args.kind,
+            weight_unit=args.weight_unit,
+            replace=args.replace,
+            include_non_running=args.include_non_running,
+            progress=not args.quiet,
+            workers=args.workers,
+        )
+        print(summary.format())
+        ok = ok and summary.ok
+    if len(jobs) > 1:
+        print(f"{len(jobs)} runners imported from {', '.join(args.sources)}")
+    print(f"next: `runeco check {args.dataset}` says which runners are ready for an answer")
+    return 0 if ok else 1
+
+
+def _runner_folders(root: Path) -> list[tuple[str, list[str]]]:
+    """One (runner id, [folder]) per subfolder of ``root``; every name must be a valid id."""
+    from analysis.schema import is_runner_id
+
+    if not root.is_dir():
+        raise DataError("not a folder (--folders wants one subfolder per runner)", file=str(root))
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    if not folders:
+        raise DataError(
+            "no subfolders: put each runner's files in a folder named by their id", file=str(root)
+        )
+    bad = [p.name for p in folders if not is_runner_id(p.name)]
+    if bad:
+        raise DataError(
+            "folder names must be runner ids (letters, digits, - and _): "
+            + ", ".join(repr(b) for b in bad[:10]),
+            file=str(root),
+        )
+    return [(p.name, [str(p)]) for p in folders]
 
 
 def _write_csv(frame, path: str) -> None:
@@ -584,8 +622,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("import", help="import device files and app exports into a dataset")
     p.add_argument("dataset", help="dataset folder (created if missing)")
-    p.add_argument("--runner", required=True, metavar="ID")
+    p.add_argument("--runner", metavar="ID")
     p.add_argument("--name", help="runner's name, for a new runner")
+    p.add_argument(
+        "--folders",
+        action="store_true",
+        help="a squad at once: each SOURCE holds one subfolder per runner, named by the runner id",
+    )
     p.add_argument(
         "--kind",
         choices=SOURCE_KINDS,

@@ -303,3 +303,28 @@ def test_the_same_files_under_a_second_runner_id_are_named(tmp_path):
     )
     third = _import(tmp_path, "tiny_run.tcx", runner="cem")
     assert not any("already in the dataset" in w for w in third.warnings)
+
+
+def test_a_squad_imports_from_one_folder_per_runner(tmp_path, capsys):
+    """Issue 12: a coach with ten athletes' exports types one command."""
+    from analysis.cli import main
+
+    exports = tmp_path / "exports"
+    for rid, files in {"ana": ["tiny_run.gpx"], "bob": ["tiny_run.tcx", "hevy.csv"]}.items():
+        (exports / rid).mkdir(parents=True)
+        for f in files:
+            shutil.copy(FIXTURES / f, exports / rid / f)
+    (exports / ".hidden").mkdir()
+    ds = tmp_path / "ds"
+    assert main(["import", str(ds), "--folders", "--quiet", str(exports)]) == 0
+    out = capsys.readouterr().out
+    assert "2 runners imported" in out and "runeco check" in out
+    data = load_dataset(ds)
+    assert set(data.runner_ids) == {"ana", "bob"}
+    assert set(data.runs["runner_id"]) == {"ana", "bob"}
+    assert set(data.strength["runner_id"]) == {"bob"}
+    (exports / "not an id").mkdir()
+    assert main(["import", str(ds), "--folders", str(exports)]) == 2
+    assert "'not an id'" in capsys.readouterr().err
+    assert main(["import", str(ds), "--folders", "--runner", "x", str(exports)]) == 2
+    assert main(["import", str(ds), str(exports)]) == 2  # neither --runner nor --folders
