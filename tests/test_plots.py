@@ -809,3 +809,30 @@ def test_the_report_shows_whether_a_learned_choice_moves_the_answer():
     assert formatting.format_change(-5.5, -10.4, -0.3).replace(formatting.NBSP, " ") in text
     assert "the verdict **improved** instead" in text
     assert narrative.sensitivity_sentence(_result_row(sensitivity_change_pct=np.nan)) == ""
+
+
+def _dose_row(slope, low, high, n):
+    return pd.DataFrame(
+        {
+            "dose": ["sessions_per_week"],
+            "dose_step": [1.0],
+            "dose_unit": ["session/week"],
+            "slope_pct": [slope],
+            "ci_low_pct": [low],
+            "ci_high_pct": [high],
+            "p_value": [0.3],
+            "n_runners": [n],
+            "note": [""],
+        }
+    )
+
+
+def test_dose_sentence_reads_the_interval_and_warns_at_small_n():
+    """Issue 13: '+1.90 points per session/week' from 4 runners was read as 'strength
+    made it worse'; the sentence now says what the interval allows."""
+    text = narrative.dose_sentence(_dose_row(1.9, -3.2, 6.7, 4))
+    assert "no clear link" in text and "With only 4 runners this slope is fragile" in text
+    text = narrative.dose_sentence(_dose_row(-1.2, -2.0, -0.4, 30))
+    assert "larger gain in economy" in text and "fragile" not in text
+    text = narrative.dose_sentence(_dose_row(1.2, 0.4, 2.0, 30))
+    assert "*smaller* gain" in text

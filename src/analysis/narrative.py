@@ -277,13 +277,36 @@ def dose_sentence(response: pd.DataFrame, dose: str = "sessions_per_week") -> st
     if not np.isfinite(r["slope_pct"]):
         return f"No dose-response estimate: {md_escape(r['note']) or 'not enough runners'}."
     step = f"{r['dose_step']:g} {r['dose_unit']}"
+    n = int(r["n_runners"])
+    low, high = float(r["ci_low_pct"]), float(r["ci_high_pct"])
+    if low < 0 < high:
+        reading = (
+            "The interval includes zero: these runners show **no clear link** between how "
+            "much strength work they did and their change, in either direction."
+        )
+    elif high < 0:
+        reading = "More strength work went with a larger gain in economy."
+    else:
+        reading = (
+            "More strength work went with a *smaller* gain (or a loss) in economy; with "
+            "doses the runners chose, fitter or busier runners may simply have done more."
+        )
+    few = (
+        f" With only {n} runners this slope is fragile: one runner can change its sign."
+        if n < MIN_DOSE_RUNNERS_FOR_READING
+        else ""
+    )
     return (
-        f"Across {int(r['n_runners'])} strength runners, each additional {step} went with a "
+        f"Across {n} strength runners, each additional {step} went with a "
         f"change in oxygen cost of {format_number(r['slope_pct'], 2, signed=True)} percentage points "
-        f"(95{NBSP}% CI {format_number(r['ci_low_pct'], 2, signed=True)} to "
-        f"{format_number(r['ci_high_pct'], 2, signed=True)}; p {format_p(r['p_value'])}). "
+        f"(95{NBSP}% CI {format_number(low, 2, signed=True)} to "
+        f"{format_number(high, 2, signed=True)}; p {format_p(r['p_value'])}). {reading}{few} "
         "Runners chose or were given their dose, so this is an association, not a dose effect."
     )
+
+
+MIN_DOSE_RUNNERS_FOR_READING = 10
+"""Below this many strength runners the dose sentence says the slope is fragile."""
 
 
 def _heat_words(onset) -> str:
