@@ -542,7 +542,7 @@ def test_economy_figure_draws_the_frame_it_was_given():
     assert len(raw.get_xdata()) == int(frame["used"].sum())
     adjusted = _line(ax, "adjusted to reference temperature, distance and speed")
     np.testing.assert_allclose(adjusted.get_ydata(), used["o2_cost_adjusted_ml_kg_km"])
-    trend = _line(ax, "model: baseline level, then linear change through the block")
+    trend = _line(ax, "model: baseline level, then the change through the block")
     np.testing.assert_allclose(
         trend.get_ydata(), frame.sort_values("date")["o2_cost_trend_ml_kg_km"]
     )
@@ -836,3 +836,24 @@ def test_dose_sentence_reads_the_interval_and_warns_at_small_n():
     assert "larger gain in economy" in text and "fragile" not in text
     text = narrative.dose_sentence(_dose_row(1.2, 0.4, 2.0, 30))
     assert "*smaller* gain" in text
+
+
+def test_economy_chart_shows_the_rest_of_the_season():
+    """Issue 13: runs outside the baseline and block were dropped from view."""
+    frame = _fit_frame()
+    extra = frame.iloc[:5].copy()
+    extra["date"] = pd.date_range("2025-11-03", periods=5, freq="7D")
+    extra["period"] = "outside"
+    extra["used"] = False
+    extra["steady"] = [True, True, True, False, True]
+    extra["o2_cost_trend_ml_kg_km"] = np.nan
+    fig = plots.economy_over_time(pd.concat([extra, frame], ignore_index=True), _block())
+    [season] = [
+        ln
+        for ln in fig.axes[0].get_lines()
+        if ln.get_label() == "steady run outside the analysis window"
+    ]
+    assert len(season.get_xdata()) == 4  # the steady ones
+    assert list(season.get_ydata()) == pytest.approx(
+        extra.loc[extra["steady"], "o2_cost_ml_kg_km"].tolist()
+    )

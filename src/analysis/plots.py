@@ -184,7 +184,8 @@ def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Fi
         Hollow circles: each run as estimated; filled dots: the same runs moved
         to the runner's reference temperature, distance and speed with the
         fitted coefficients; line: the model (baseline level, then a linear
-        change through the block); grey band: the strength block.
+        change through the block); grey band: the strength block; grey
+        crosses: steady runs of the rest of the season (not in the model).
     """
     block = as_mapping(block)
     fig, axes = _figure(3.1, left_in=0.8, bottom_in=0.75)
@@ -192,6 +193,28 @@ def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Fi
     frame = fit_frame.sort_values("date")
     used = frame.loc[frame["used"].astype(bool)]
     _shade_block(ax, block)
+    # the whole season: steady runs before the baseline and after the block, not in
+    # the model, drawn faintly so the block is seen in its context (issue 13)
+    season = (
+        frame.loc[
+            frame["period"].eq("outside")
+            & frame["steady"].astype(bool)
+            & np.isfinite(frame["o2_cost_ml_kg_km"].astype(float))
+        ]
+        if "period" in frame and "steady" in frame
+        else frame.iloc[:0]
+    )
+    if len(season):
+        ax.plot(
+            season["date"],
+            season["o2_cost_ml_kg_km"],
+            "x",
+            ms=3.5,
+            color="0.6",
+            mew=0.7,
+            ls="none",
+            label="steady run outside the analysis window",
+        )
     if used.empty:
         _no_data(ax, "no steady runs with heart rate in the analysis window")
         return fig
@@ -225,7 +248,7 @@ def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Fi
             "-",
             color="black",
             lw=1.8,
-            label="model: baseline level, then linear change through the block",
+            label="model: baseline level, then the change through the block",
         )
     ax.set_ylabel("oxygen cost [ml/kg/km]\n(lower = more economical)")
     _title(ax, "Economy over time (field estimate from heart rate)")
