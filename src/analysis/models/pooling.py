@@ -22,7 +22,7 @@ three scenarios).
 This is reported beside the headline (``pooled_change_pct`` with its 95 %
 interval), not as the verdict. On the validation scenarios (``make
 validate-model``) it cut the mean absolute error from 0.9-1.5 pp to
-0.5-0.8 pp with coverage 0.93-0.97, and its interval lay below zero for
+0.5-0.8 pp with coverage 0.93-0.98, and its interval lay below zero for
 78-93 % of runners with a true change of -3 % or more (62-88 % for the
 runner's own), but a runner the strength work did nothing for, in a group
 where it worked for the others, is pulled toward the group: with half the

@@ -196,7 +196,7 @@ def serial_prior(likelihood: np.ndarray, iterations: int = 200) -> np.ndarray:
     ``pi * L / sum(pi * L)`` (:func:`_reml_batch`): empirical Bayes over the
     noise model, the runner's own scale ``s2`` untouched. On the validation
     scenarios this brought the ratio of reported SE to actual spread from
-    1.24-1.38 to 1.12-1.25 with coverage 0.94-0.97, and detection of a true
+    1.24-1.38 to 1.15-1.28 with coverage 0.94-0.99, and detection of a true
     change of -3 % or more from 57-81 % to 62-88 % (``docs/VALIDATION.md``).
 
     Parameters
