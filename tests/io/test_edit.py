@@ -103,3 +103,16 @@ def test_two_edits_at_once_both_land(squad):
     assert [ds.runner(f"R0{k}")["hr_rest_bpm"] for k in range(1, 9)] == [
         41 + k - 1 for k in range(1, 9)
     ]
+
+
+def test_a_byte_order_mark_is_kept_and_a_broken_file_is_one_clear_error(squad, capsys):
+    path = squad / "runners.csv"
+    path.write_bytes(b"\xef\xbb\xbf" + path.read_bytes())
+    set_runner(squad, "R02", {"hr_rest_bpm": "55"})
+    assert path.read_bytes().startswith(b"\xef\xbb\xbfrunner_id,")
+    assert load_dataset(squad).runner("R02")["hr_rest_bpm"] == 55
+    path.write_bytes(path.read_bytes() + b"R99,\xff\xfe,F\n")
+    before = path.read_bytes()
+    assert main(["runner", "set", str(squad), "R01", "--hr-rest", "50"]) == 2
+    assert "not UTF-8" in capsys.readouterr().err
+    assert path.read_bytes() == before

@@ -35,21 +35,36 @@ CSV_FILES = (
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[list[str]], str]:
-    """Header, rows and line ending of a CSV file, all cells as text."""
+    """Header, rows and line ending of a CSV file, all cells as text (a byte-order
+    mark is remembered in the line ending's place: see :func:`_write_rows`)."""
     try:
         raw = path.read_bytes()
     except OSError as exc:
         raise DataError(f"cannot read the file ({exc.strerror or exc})", file=str(path)) from exc
-    text = raw.decode("utf-8-sig", errors="strict") if raw else ""
+    try:
+        text = raw.decode("utf-8-sig") if raw else ""
+    except UnicodeDecodeError as exc:
+        raise DataError(
+            f"not UTF-8 text (byte {exc.start}): nothing was changed", file=str(path)
+        ) from None
     ending = "\r\n" if "\r\n" in text[:4096] else "\n"
-    rows = list(csv.reader(io.StringIO(text, newline="")))
+    try:
+        rows = list(csv.reader(io.StringIO(text, newline="")))
+    except csv.Error as exc:
+        raise DataError(f"broken CSV ({exc}): nothing was changed", file=str(path)) from None
     if not rows:
         raise DataError("empty file: no header row", file=str(path))
+    if raw.startswith(b"\xef\xbb\xbf"):
+        ending = "\ufeff" + ending
     return rows[0], rows[1:], ending
 
 
 def _write_rows(header: list[str], rows: list[list[str]], ending: str) -> str:
+    bom = ending.startswith("\ufeff")
+    ending = ending.removeprefix("\ufeff")
     out = io.StringIO(newline="")
+    if bom:
+        out.write("\ufeff")
     writer = csv.writer(out, lineterminator=ending)
     writer.writerow(header)
     writer.writerows(rows)
