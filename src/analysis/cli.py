@@ -451,6 +451,16 @@ _positive_int = _int_in(1)
 _weeks = _int_in(1, 520)
 
 
+def _add_baseline_weeks(p: argparse.ArgumentParser) -> None:
+    """``--baseline-weeks`` of analyze, check and report (None: runeco.toml, else the default)."""
+    p.add_argument(
+        "--baseline-weeks",
+        type=_weeks,
+        default=None,
+        help=f"baseline before the block (runeco.toml, else {BASELINE_WEEKS})",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="runeco",
@@ -519,12 +529,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--runner", action="append", metavar="ID", help="only this runner (repeatable)")
     p.add_argument("--out", required=True, metavar="FILE.csv", help="per-runner results")
     p.add_argument("--squad-out", metavar="FILE.csv", help="squad model and dose-response")
-    p.add_argument(
-        "--baseline-weeks",
-        type=_weeks,
-        default=None,
-        help=f"baseline before the block (runeco.toml, else {BASELINE_WEEKS})",
-    )
+    _add_baseline_weeks(p)
     p.add_argument(
         "--swc-pct",
         type=_percent,
@@ -576,12 +581,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     p.add_argument("dataset")
     p.add_argument("--runner", action="append", metavar="ID", help="only this runner (repeatable)")
-    p.add_argument(
-        "--baseline-weeks",
-        type=_weeks,
-        default=None,
-        help=f"baseline before the block (runeco.toml, else {BASELINE_WEEKS})",
-    )
+    _add_baseline_weeks(p)
     p.add_argument("--out", metavar="FILE.csv", help="also write the table here")
     p.set_defaults(func=_cmd_check)
 
@@ -611,12 +611,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fresh-kernels", action="store_true", help="a new kernel for every report (slower)"
     )
-    p.add_argument(
-        "--baseline-weeks",
-        type=_weeks,
-        default=None,
-        help=f"baseline before the block (runeco.toml, else {BASELINE_WEEKS})",
-    )
+    _add_baseline_weeks(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_report)
 

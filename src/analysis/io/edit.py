@@ -19,19 +19,35 @@ from pathlib import Path
 
 from analysis.errors import DataError
 from analysis.io.transaction import Transaction, dataset_lock, recover
+from analysis.io.write import DATASET_CSV_FILES
 from analysis.schema import RUNNERS, SEXES, is_runner_id
 
 RUNNER_FIELDS = {c.name: c for c in RUNNERS if c.name != "runner_id"}
 """runners.csv columns ``runeco runner set`` can change."""
 
-CSV_FILES = (
-    "runners.csv",
-    "runs.csv",
-    "strength.csv",
-    "blocks.csv",
-    "lab_tests.csv",
-    "wellness.csv",
-)
+
+def _owned(rows: list[list[str]], key: int, runner_id: str) -> list[bool]:
+    """Which rows belong to ``runner_id`` (its id in column ``key``)."""
+    return [len(r) > key and r[key].strip() == runner_id for r in rows]
+
+
+def _runner_files(dataset: Path, runner_id: str):
+    """Each dataset CSV file with a runner_id column: (name, path, header, rows,
+    line ending, which rows are the runner's)."""
+    for name in DATASET_CSV_FILES:
+        path = dataset / name
+        if not path.is_file():
+            continue
+        header, rows, ending = _read_rows(path)
+        if "runner_id" in header:
+            yield (
+                name,
+                path,
+                header,
+                rows,
+                ending,
+                _owned(rows, header.index("runner_id"), runner_id),
+            )
 
 
 def _read_rows(path: Path) -> tuple[list[str], list[list[str]], str]:
@@ -129,7 +145,7 @@ def set_runner(dataset, runner_id: str, values: dict[str, str]) -> list[Change]:
         if "runner_id" not in header:
             raise DataError("no runner_id column", file=str(path))
         key = header.index("runner_id")
-        hits = [r for r in rows if len(r) > key and r[key].strip() == runner_id]
+        hits = [r for r, mine in zip(rows, _owned(rows, key, runner_id), strict=True) if mine]
         if not hits:
             known = sorted({r[key].strip() for r in rows if len(r) > key})
             raise DataError(
@@ -159,19 +175,10 @@ def set_runner(dataset, runner_id: str, values: dict[str, str]) -> list[Change]:
 
 def runner_rows(dataset, runner_id: str) -> dict[str, int]:
     """How many rows of each CSV file belong to ``runner_id`` (files without any left out)."""
-    dataset = Path(dataset)
     counts = {}
-    for name in CSV_FILES:
-        path = dataset / name
-        if not path.is_file():
-            continue
-        header, rows, _ = _read_rows(path)
-        if "runner_id" not in header:
-            continue
-        key = header.index("runner_id")
-        n = sum(1 for r in rows if len(r) > key and r[key].strip() == runner_id)
-        if n:
-            counts[name] = n
+    for name, *_, mine in _runner_files(Path(dataset), runner_id):
+        if any(mine):
+            counts[name] = sum(mine)
     return counts
 
 
@@ -190,15 +197,8 @@ def remove_runner(dataset, runner_id: str) -> dict[str, int]:
         recover(dataset)
         removed: dict[str, int] = {}
         tx = Transaction(dataset)
-        for name in CSV_FILES:
-            path = dataset / name
-            if not path.is_file():
-                continue
-            header, rows, ending = _read_rows(path)
-            if "runner_id" not in header:
-                continue
-            key = header.index("runner_id")
-            keep = [r for r in rows if not (len(r) > key and r[key].strip() == runner_id)]
+        for name, path, header, rows, ending, mine in _runner_files(dataset, runner_id):
+            keep = [r for r, m in zip(rows, mine, strict=True) if not m]
             if len(keep) != len(rows):
                 removed[name] = len(rows) - len(keep)
                 tx.stage_text(path, _write_rows(header, keep, ending))

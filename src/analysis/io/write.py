@@ -66,15 +66,15 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-DATASET_FILES = (
+DATASET_CSV_FILES = (
     "runners.csv",
     "runs.csv",
     "strength.csv",
     "blocks.csv",
     "lab_tests.csv",
     "wellness.csv",
-    "runeco.toml",
 )
+DATASET_FILES = (*DATASET_CSV_FILES, "runeco.toml")
 
 
 def refuse_dataset_files(dataset: str | os.PathLike, *outputs) -> None:
