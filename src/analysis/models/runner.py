@@ -92,7 +92,10 @@ def _squad_pooled(
     field = whole.loc[whole["method"] == FIELD_METHOD].set_index("runner_id")
     pooled = {rid: {c: float(field.at[rid, c]) for c in _POOLED} for rid in field.index}
     if key is not None:
-        _POOLED_CACHE.clear()  # one squad at a time
+        # one squad (dataset state) at a time, but every set of options for it: a
+        # report asks for the learned design and, beside it, the documented one
+        for old in [k for k in _POOLED_CACHE if k[0] != state]:
+            del _POOLED_CACHE[old]
         _POOLED_CACHE[key] = pooled
     return pooled
 
