@@ -77,9 +77,16 @@ def runner_readiness(
     """
     field = results.loc[results["method"] == FIELD_METHOD]
     by_block = blocks.set_index("runner_id")
-    runs = dataset.runs
-    strength = dataset.strength
-    steady = metrics.loc[metrics["steady"].astype(bool), ["runner_id", "date"]]
+    # each runner's dates, grouped once (not a scan of every table per runner)
+    run_dates = _dates_by_runner(dataset.runs)
+    strength_dates = _dates_by_runner(dataset.strength)
+    steady_dates = _dates_by_runner(metrics.loc[metrics["steady"].astype(bool)])
+    defaulted_runners = (
+        set(metrics.loc[metrics["defaulted"].astype(bool), "runner_id"].astype(str))
+        if "defaulted" in metrics
+        else set()
+    )
+    none = pd.Series(dtype="datetime64[ns]")
     rows = []
     for row in field.to_dict("records"):
         rid = str(row["runner_id"])
@@ -87,16 +94,12 @@ def runner_readiness(
         fixes: list[str] = []
         verdict = str(row["verdict"])
         ready = not verdict.startswith("insufficient data")
-        own_runs = runs.loc[runs["runner_id"].astype(str) == rid, "date"].dropna()
-        own_strength = (
-            strength.loc[strength["runner_id"].astype(str) == rid, "date"].dropna()
-            if len(strength)
-            else pd.Series(dtype="datetime64[ns]")
-        )
+        own_runs = run_dates.get(rid, none)
+        own_strength = strength_dates.get(rid, none)
         block = by_block.loc[rid] if rid in by_block.index else None
         if not ready:
             reasons.append(clean_text(verdict.removeprefix("insufficient data: ")))
-            fixes.append(_fix(verdict, rid, own_runs, steady, block, baseline_weeks, own_strength))
+            fixes.append(_fix(verdict, rid, steady_dates.get(rid, none), block, baseline_weeks))
         if len(own_runs) and len(own_strength):
             if own_strength.min() > own_runs.max() or own_strength.max() < own_runs.min():
                 reasons.append(
@@ -123,11 +126,7 @@ def runner_readiness(
                     "(a gap or a stray session?)"
                 )
                 fixes.append("give the block's dates in blocks.csv")
-        own_metrics = metrics.loc[metrics["runner_id"].astype(str) == rid]
-        defaulted = bool(row.get("params_defaulted")) or (
-            "defaulted" in own_metrics and bool(own_metrics["defaulted"].astype(bool).any())
-        )
-        if defaulted:
+        if bool(row.get("params_defaulted")) or rid in defaulted_runners:
             reasons.append("HRrest, HRmax or VO2max came from a default")
             fixes.append(
                 "set hr_rest_bpm, hr_max_bpm and vo2max_ml_kg_min in runners.csv "
@@ -155,16 +154,22 @@ def runner_readiness(
     return pd.DataFrame(rows, columns=[*READINESS_COLUMNS, "problems"])
 
 
+def _dates_by_runner(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """``runner_id -> its dates`` (missing dates dropped)."""
+    if frame.empty:
+        return {}
+    dated = frame.loc[frame["date"].notna(), ["runner_id", "date"]]
+    return {str(rid): g["date"] for rid, g in dated.groupby(dated["runner_id"].astype(str))}
+
+
 def _fix(
     verdict: str,
     rid: str,
-    own_runs: pd.Series,
-    steady: pd.DataFrame,
+    dates: pd.Series,
     block: Mapping | None,
     baseline_weeks: int,
-    own_strength: pd.Series,
 ) -> str:
-    """What to change for an ``insufficient data`` verdict."""
+    """What to change for an ``insufficient data`` verdict (``dates``: the runner's steady runs)."""
     if "no block dates" in verdict:
         return "import the strength log or give the block's dates in blocks.csv"
     if "no runs" in verdict and "between" not in verdict:
@@ -175,7 +180,6 @@ def _fix(
         return "import files recorded with a heart-rate sensor"
     if "steady runs" in verdict and block is not None:
         start = pd.Timestamp(block["block_start"])
-        dates = steady.loc[steady["runner_id"].astype(str) == rid, "date"]
         n_block = int(((dates >= start) & (dates <= pd.Timestamp(block["block_end"]))).sum())
         fixes = []
         n_base = int(((dates < start) & (dates >= pd.Timestamp(block["baseline_start"]))).sum())
