@@ -32,6 +32,16 @@ def sample_dir() -> Path:
     return SAMPLE_DIR
 
 
+@pytest.fixture
+def sample_copy(tmp_path, sample_dir) -> Path:
+    """A writable copy of the sample squad, for tests that change its files."""
+    import shutil
+
+    folder = tmp_path / "squad"
+    shutil.copytree(sample_dir, folder)
+    return folder
+
+
 def _write_dataset(directory, **files) -> Path:
     """Write a hand-made dataset folder and return it.
 

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
@@ -11,10 +9,8 @@ from analysis.cli import main
 
 
 @pytest.fixture
-def squad(tmp_path, sample_dir):
-    folder = tmp_path / "squad"
-    shutil.copytree(sample_dir, folder)
-    return folder
+def squad(sample_copy):
+    return sample_copy
 
 
 def _lines(capsys) -> dict[str, str]:

@@ -379,13 +379,10 @@ def test_a_long_table_flows_from_the_page_it_starts_on(tmp_path):
 
 
 @pytest.mark.slow
-def test_a_report_uses_and_states_the_datasets_settings(sample_dir, tmp_path):
+def test_a_report_uses_and_states_the_datasets_settings(sample_copy, tmp_path):
     """runeco.toml's baseline and smallest worthwhile change reach the runner report
     (the same numbers as `runeco analyze` on the dataset), and the report says so."""
-    import shutil
-
-    folder = tmp_path / "squad"
-    shutil.copytree(sample_dir, folder)
+    folder = sample_copy
     (folder / "runeco.toml").write_text("[analysis]\nbaseline_weeks = 4\nswc_pct = 3.5\n")
     expected = analyze(load_dataset(folder), baseline_weeks=4, swc_pct=3.5)
     row = expected.query("runner_id == 'R03' and method == 'field_hr'").iloc[0]

@@ -31,7 +31,7 @@ from analysis.models.inference import verdict as judge_verdict
 from analysis.models.lab import LAB_DAY_CV_PCT
 from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
 from analysis.models.prepare import LINEAR_HEAT
-from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM
+from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM, karvonen_target_hr
 from analysis.physiology import VO2_REST_ML_KG_MIN as VO2_REST
 from analysis.schema import EXERCISE_CATEGORIES
 from analysis.strength import unknown_exercises
@@ -592,7 +592,7 @@ def coach_units_sentence(row: Mapping | pd.Series, parameters: Mapping | pd.Seri
     fraction = (vo2 - VO2_REST) / (vo2max - VO2_REST)
     if not 0 < fraction < 1:
         return ""
-    hr = rest + fraction * (top - rest)
+    hr = karvonen_target_hr(fraction, rest, top)
     pace = 60000.0 / speed  # s/km
 
     def bpm(pct):

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import threading
 
 import pandas as pd
@@ -15,10 +14,8 @@ from analysis.io.edit import remove_runner, set_runner
 
 
 @pytest.fixture
-def squad(tmp_path, sample_dir):
-    folder = tmp_path / "squad"
-    shutil.copytree(sample_dir, folder)
-    return folder
+def squad(sample_copy):
+    return sample_copy
 
 
 def _lines(path):

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-
 import pandas as pd
 import pytest
 
@@ -14,10 +12,8 @@ from analysis.io.settings import SETTINGS_FILE, Settings, load_settings
 
 
 @pytest.fixture
-def squad(tmp_path, sample_dir):
-    folder = tmp_path / "squad"
-    shutil.copytree(sample_dir, folder)
-    return folder
+def squad(sample_copy):
+    return sample_copy
 
 
 def test_no_file_no_settings_and_defaults_resolve(tmp_path):

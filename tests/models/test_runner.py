@@ -158,18 +158,15 @@ def test_a_runners_report_gives_the_squads_pooled_value(tmp_path):
         )
 
 
-def test_one_runner_cannot_move_the_squads_learned_choice(tmp_path, sample_dir):
+def test_one_runner_cannot_move_the_squads_learned_choice(sample_copy):
     """One runner's wrong VO2max (85) moved the 8-runner sample squad's learned heat
     onset from 15 to 5 degC and flipped R03 from improved to inconclusive; a choice
     shared by the squad must hold without its most favourable runner."""
-    import shutil
-
     import pandas as pd
 
     from analysis.io import load_dataset
 
-    folder = tmp_path / "squad"
-    shutil.copytree(sample_dir, folder)
+    folder = sample_copy
     runners = pd.read_csv(folder / "runners.csv")
     runners.loc[runners["runner_id"] == "R03", "vo2max_ml_kg_min"] = 85.0
     runners.to_csv(folder / "runners.csv", index=False)
