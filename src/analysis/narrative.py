@@ -548,18 +548,20 @@ def settings_markdown(options: Mapping, settings) -> str:
     return f"**Settings.** {text}."
 
 
-def _bpm_words(delta: float) -> str:
+def _delta_words(delta: float, unit: str, down: str, up: str) -> str:
+    """``-4.2, "bpm", "lower", "higher"`` -> "4 bpm lower"; "no different" under 0.5."""
     amount = abs(delta)
     if amount < 0.5:
         return "no different"
-    return f"{amount:.0f}{NBSP}bpm {'lower' if delta < 0 else 'higher'}"
+    return f"{amount:.0f}{NBSP}{unit} {down if delta < 0 else up}"
+
+
+def _bpm_words(delta: float) -> str:
+    return _delta_words(delta, "bpm", "lower", "higher")
 
 
 def _pace_words(delta: float) -> str:
-    amount = abs(delta)
-    if amount < 0.5:
-        return "no different"
-    return f"{amount:.0f}{NBSP}s/km {'faster' if delta < 0 else 'slower'}"
+    return _delta_words(delta, "s/km", "faster", "slower")
 
 
 def coach_units_sentence(row: Mapping | pd.Series, parameters: Mapping | pd.Series) -> str:
