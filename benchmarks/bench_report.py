@@ -174,10 +174,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--keep", action="store_true", help="keep the PDFs under benchmarks/.out/")
     args = parser.parse_args(argv)
 
+    from analysis.execution import available_cores
     from analysis.io import load_dataset
-    from analysis.report import _available_cores, render_reports
+    from analysis.report import render_reports
 
-    workers = args.workers or _available_cores()
+    workers = args.workers or available_cores()
     dataset = _squad(args.runners, args.seed)
     runner_ids = load_dataset(dataset).runner_ids
     notebook_out = OUT / "notebooks"

@@ -313,6 +313,21 @@ def _cmd_plan(args: argparse.Namespace) -> int:
     return 0
 
 
+def _print_dashboard(summary) -> None:
+    if summary.dashboard:
+        print(f"Dask dashboard: {summary.dashboard}", file=sys.stderr, flush=True)
+
+
+def _add_scheduler(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        default=None,
+        help="run on Dask: 'local' starts a local cluster (--workers processes); "
+        "tcp://HOST:PORT uses a running one (default: a process pool on this machine)",
+    )
+
+
 def _cmd_report(args: argparse.Namespace) -> int:
     from analysis.report import render_reports
 
@@ -326,6 +341,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         fresh_kernels=args.fresh_kernels,
         progress=not args.quiet,
         parameters={"baseline_weeks": args.baseline_weeks},
+        scheduler=args.scheduler,
+        on_backend=_print_dashboard,
     )
     print(summary.format())
     return 0 if not summary.failed else 1
@@ -611,6 +628,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--fresh-kernels", action="store_true", help="a new kernel for every report (slower)"
     )
+    _add_scheduler(p)
     _add_baseline_weeks(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_report)

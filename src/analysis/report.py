@@ -26,11 +26,13 @@ import sys
 import tempfile
 import time
 import uuid
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 
 from analysis.errors import DataError
+from analysis.execution import TaskFailed, available_cores, make_backend, worker_state
 from analysis.schema import RUNNER_ID_PATTERN, is_runner_id
 
 FORMATS = ("pdf", "html", "ipynb")
@@ -79,7 +81,7 @@ _runeco_reset()
 # kernel saves), then move everything that exists now into the GC's permanent
 # generation, so that the full collection IPython's reset runs between reports
 # only walks the objects the reports created (0.2 s -> 0.03 s per reset).
-# Run first in every kernel: die with the process that started it (see _die_with_parent).
+# Run first in every kernel: die with the process that started it (see analysis.execution.die_with_parent).
 _KERNEL_PDEATHSIG_CODE = """
 def _runeco_die_with_parent(expected_ppid):
     import ctypes, os, signal, sys
@@ -97,25 +99,6 @@ _KERNEL_WARM_CODE = (
     "".join(f"try:\n    import {m}\nexcept Exception:\n    pass\n" for m in _WARM_IMPORTS)
     + "import gc\ngc.freeze()\n"
 )
-
-
-def _die_with_parent() -> None:
-    """On Linux, have the kernel send this process SIGTERM when its parent dies.
-
-    ``kill -9`` of ``runeco report`` cannot run any clean-up, so each worker
-    process and each Jupyter kernel asks for a parent-death signal
-    (``prctl(PR_SET_PDEATHSIG)``): the workers die with the command and the
-    kernels with their worker, and no process outlives the command.
-    """
-    if not sys.platform.startswith("linux"):
-        return
-    import ctypes
-    import signal
-
-    try:
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)
-    except OSError:
-        return
 
 
 FIGURE_DPI = 150
@@ -155,6 +138,8 @@ class RenderSummary:
     paths: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
+    backend: str = ""
+    dashboard: str = ""
 
     @property
     def reports_per_min(self) -> float:
@@ -166,6 +151,7 @@ class RenderSummary:
         lines = [
             f"rendered {len(self.ok)} of {n} report{'s' if n != 1 else ''} ({self.fmt}) "
             f"to {self.out_dir} in {self.seconds:.1f} s"
+            + (f" on {self.backend}" if self.backend else "")
         ]
         if self.failed:
             lines.append(f"{len(self.failed)} failed:")
@@ -229,6 +215,8 @@ def render_reports(
     runner_notebook: str | os.PathLike | None = None,
     squad_notebook: str | os.PathLike | None = None,
     timeout_s: float = 600.0,
+    scheduler: str | None = None,
+    on_backend: Callable[[RenderSummary], None] | None = None,
 ) -> RenderSummary:
     """Render runner reports (and the squad report) for a dataset.
 
@@ -254,7 +242,16 @@ def render_reports(
         Output format.
     workers : int, optional
         Worker processes; default one per available core (never more than
-        there are reports). ``1`` renders in this process.
+        there are reports). ``1`` renders in this process. With
+        ``scheduler="local"``: the local Dask cluster's workers.
+    scheduler : str, optional
+        Run the reports on Dask (:mod:`analysis.execution`): ``"local"``
+        starts a ``LocalCluster``; ``"tcp://HOST:PORT"`` uses a running
+        cluster whose workers see the dataset and ``out_dir`` at the same
+        paths. Default: the built-in process pool.
+    on_backend : callable, optional
+        Called with the (still empty) summary once the workers are up, its
+        ``backend`` and ``dashboard`` (the Dask dashboard link) filled in.
     fresh_kernels : bool
         Start a new kernel for every report (strict isolation, slower).
         By default each worker reuses one kernel, reset between reports.
@@ -312,9 +309,8 @@ def render_reports(
         fresh_kernels=fresh_kernels,
         timeout_s=float(timeout_s),
         runner_id_pattern=RUNNER_ID_PATTERN,
-        parent_pid=os.getpid(),
     )
-    n_workers = workers or _available_cores()
+    n_workers = workers or available_cores()
     if requested is not None:
         n_workers = min(n_workers, len(set(requested)) + int(squad))
     if not (dataset / "runners.csv").is_file():
@@ -327,7 +323,11 @@ def render_reports(
             file=str(out),
         ) from exc
     # Workers start (imports, kernel, fonts) while this process reads the dataset.
-    pool = _Pool(config, n_workers)
+    backend = make_backend(scheduler, n_workers, setup=partial(_start_worker, config))
+    summary.backend = backend.description
+    summary.dashboard = getattr(backend, "dashboard_link", "")
+    if on_backend is not None:
+        on_backend(summary)
     try:
         known = _dataset_runner_ids(dataset)
         if requested is None:
@@ -363,7 +363,9 @@ def render_reports(
         from tqdm.auto import tqdm
 
         with tqdm(total=len(tasks), desc="reports", unit="report", disable=not progress) as bar:
-            for result in pool.run(tasks):
+            for task, result in backend.map_unordered(_render_task, tasks):
+                if isinstance(result, TaskFailed):
+                    result = _Result(task.name, False, reason=result.reason)
                 if result.ok:
                     summary.ok.append(result.name)
                     summary.paths[result.name] = Path(result.path)
@@ -373,7 +375,7 @@ def render_reports(
                 bar.set_postfix_str(result.name, refresh=False)
                 bar.update()
     finally:
-        pool.close()
+        backend.close()
     order = {t.name: i for i, t in enumerate(tasks)}
     summary.ok.sort(key=order.__getitem__)
     summary.seconds = time.perf_counter() - start
@@ -397,7 +399,6 @@ class _WorkerConfig:
     fresh_kernels: bool
     timeout_s: float
     runner_id_pattern: str
-    parent_pid: int = 0
 
 
 @dataclass
@@ -442,99 +443,20 @@ def _dataset_runner_ids(dataset: Path) -> list[str]:
     return list(load_dataset(dataset).runner_ids)
 
 
-def _available_cores() -> int:
+def _start_worker(config: _WorkerConfig) -> _Worker:
+    """A back end's per-worker setup: this worker's kernel, warmed up before the first report."""
+    worker = _Worker(config)
     try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not on Linux
-        return max(1, os.cpu_count() or 1)
+        worker.warm_up()
+    except Exception:  # the first report starts the kernel again and reports the error as its own
+        worker.kernel.shutdown()
+    return worker
 
 
-class _Pool:
-    """One worker per core, each with its own warm kernel; in-process when ``n_workers == 1``.
-
-    Worker processes are spawned, not forked: the parent may hold threads
-    (pyarrow, tqdm, a Jupyter kernel's own) that a fork would copy mid-state.
-    As with any spawn-based pool, a script calling :func:`render_reports`
-    needs the ``if __name__ == "__main__":`` guard.
-    """
-
-    def __init__(self, config: _WorkerConfig, n_workers: int):
-        self.config = config
-        self.n_workers = n_workers
-        self.executor = None
-        self.worker: _Worker | None = None
-        if n_workers > 1:
-            import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
-
-            self.executor = ProcessPoolExecutor(
-                max_workers=n_workers,
-                mp_context=multiprocessing.get_context("spawn"),
-                initializer=_pool_init,
-                initargs=(config,),
-            )
-            # The executor spawns a process per submit while none is idle: start them all now.
-            for _ in range(n_workers):
-                self.executor.submit(_pool_ping)
-
-    def run(self, tasks: list[_Task]) -> Iterator[_Result]:
-        """Yield one result per task, in the order they finish."""
-        if self.executor is None:
-            if self.worker is None:
-                self.worker = _Worker(self.config)
-            for task in tasks:
-                yield self.worker.render(task)
-            return
-        from concurrent.futures import as_completed
-        from concurrent.futures.process import BrokenProcessPool
-
-        futures = {self.executor.submit(_pool_render, task): task for task in tasks}
-        for future in as_completed(futures):
-            task = futures[future]
-            try:
-                yield future.result()
-            except BrokenProcessPool as exc:
-                yield _Result(task.name, False, reason=f"worker process died: {exc}")
-            except Exception as exc:  # an engine bug must not lose the rest of the batch
-                yield _Result(task.name, False, reason=f"{type(exc).__name__}: {exc}")
-
-    def close(self) -> None:
-        if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
-            self.executor = None
-        if self.worker is not None:
-            self.worker.close()
-            self.worker = None
-
-
-def _pool_ping() -> None:
-    return None
-
-
-_POOL_WORKER: _Worker | None = None
-
-
-def _pool_init(config: _WorkerConfig) -> None:
-    """Start this worker process's kernel and warm everything up before the first report."""
-    global _POOL_WORKER
-    from multiprocessing.util import Finalize
-
-    _die_with_parent()
-    if config.parent_pid and os.getppid() != config.parent_pid:
-        os._exit(0)  # the command died before this worker asked for the signal
-    _POOL_WORKER = _Worker(config)
-    # multiprocessing workers leave through os._exit: atexit would not run, Finalize does.
-    Finalize(_POOL_WORKER, _POOL_WORKER.close, exitpriority=10)
-    try:
-        _POOL_WORKER.warm_up()
-    except Exception:  # noqa: S110 - an initializer that raises breaks the whole pool;
-        # the first report starts the kernel again and reports the error as its own.
-        _POOL_WORKER.kernel.shutdown()
-
-
-def _pool_render(task: _Task) -> _Result:
-    assert _POOL_WORKER is not None
-    return _POOL_WORKER.render(task)
+def _render_task(task: _Task) -> _Result:
+    worker = worker_state()
+    assert isinstance(worker, _Worker)
+    return worker.render(task)
 
 
 # --------------------------------------------------------------------------- one worker
