@@ -14,6 +14,7 @@ from pathlib import Path
 
 from analysis import __version__
 from analysis.errors import DataError
+from analysis.execution import CHUNK_RUNNERS
 from analysis.schema import BASELINE_WEEKS, SOURCE_KINDS
 
 
@@ -113,14 +114,21 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     args.baseline_weeks = options["baseline_weeks"]
     metrics = run_metrics(ds)
     blocks = runner_blocks(ds, baseline_weeks=args.baseline_weeks)
-    per_runner = analyze(
-        ds,
-        runner_ids=args.runner or None,
-        progress=not args.quiet,
-        metrics=metrics,
-        blocks=blocks,
-        **options,
-    )
+    backend = _analysis_backend(args)
+    try:
+        per_runner = analyze(
+            ds,
+            runner_ids=args.runner or None,
+            progress=not args.quiet,
+            metrics=metrics,
+            blocks=blocks,
+            backend=backend,
+            chunk_runners=args.chunk_runners,
+            **options,
+        )
+    finally:
+        if backend is not None:
+            backend.close()
     _write_csv(per_runner, args.out)
     n_rows = len(per_runner)
     if not args.quiet:
@@ -162,6 +170,20 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         _write_csv(squad, args.squad_out)
         print(f"wrote squad model and dose-response ({len(squad)} rows) to {args.squad_out}")
     return 0
+
+
+def _analysis_backend(args: argparse.Namespace):
+    """None (this process) unless --scheduler or --workers N > 1 asks for workers."""
+    if not args.scheduler and (args.workers or 1) == 1:
+        return None
+    from analysis.execution import make_backend
+
+    backend = make_backend(args.scheduler, args.workers)
+    print(f"analysing on {backend.description}", file=sys.stderr, flush=True)
+    link = getattr(backend, "dashboard_link", "")
+    if link:
+        print(f"Dask dashboard: {link}", file=sys.stderr, flush=True)
+    return backend
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
@@ -565,6 +587,21 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="headline = each runner's own change, not relative to the squad's controls",
     )
+    p.add_argument(
+        "--workers",
+        type=_positive_int,
+        default=None,
+        help="worker processes for the chunks of runners (default: this process; "
+        "with --scheduler local: the cluster's workers)",
+    )
+    p.add_argument(
+        "--chunk-runners",
+        type=_positive_int,
+        default=CHUNK_RUNNERS,
+        metavar="N",
+        help=f"runners per task ({CHUNK_RUNNERS}); the answer does not depend on where they run",
+    )
+    _add_scheduler(p)
     p.add_argument("--quiet", action="store_true", help="no progress bar")
     p.set_defaults(func=_cmd_analyze)
 

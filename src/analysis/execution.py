@@ -39,6 +39,9 @@ from dataclasses import dataclass
 from analysis.errors import DataError
 
 LOCAL_SCHEDULER = "local"
+CHUNK_RUNNERS = 500
+"""Runners per task of a chunked stage (``analyze``): large enough that a squad of
+a few hundred is one pass, small enough that a chunk's runs fit any worker."""
 PLUGIN_NAME = "runeco-worker-state"
 
 _STATE: object = None

@@ -109,6 +109,8 @@ from analysis.models.serial import (
     _hac_fit_kwargs,
     _pad,
     _reml_batch,
+    _reml_grid,
+    _serial_grid,
     newey_west_maxlags,
     serial_covariance,
 )
@@ -290,6 +292,39 @@ def _insufficiency(block: Mapping, summary: Mapping | None) -> str:
     return ""
 
 
+def _designs(
+    used: pd.DataFrame,
+    positions: Mapping[str, np.ndarray],
+    runners: list[tuple[str, bool]],
+    confounders: tuple[str, ...],
+) -> list[tuple]:
+    """Per runner that has enough runs: ``(id, row positions, terms, active
+    columns, [y, 1, regressors...], days since its first run)``."""
+    y_all = used["log_o2_cost"].to_numpy(dtype=float)
+    if SPEED_OFFSET in confounders:
+        y_all = y_all - used[SPEED_OFFSET].to_numpy(dtype=float)
+    cols_all = {t: used[t].to_numpy(dtype=float) for t in FIELD_TERMS}
+    days_all = ((used["date"] - _EPOCH) / _DAY).to_numpy(dtype=float)
+    designs = []
+    for rid, use_temp in runners:
+        idx = positions[rid]
+        cols = {t: c[idx] for t, c in cols_all.items()}
+        terms = _select_terms(cols, use_temp, confounders)
+        if len(idx) - (1 + len(terms)) < 3:
+            continue
+        active = np.array([True] + [t in terms for t in FIELD_TERMS])
+        z = np.column_stack([y_all[idx], np.ones(len(idx))] + [cols[t] for t in FIELD_TERMS])
+        z[:, 1:][:, ~active] = 0.0
+        designs.append((rid, idx, terms, active, z, days_all[idx] - days_all[idx[0]]))
+    return designs
+
+
+def _stacked(designs: list[tuple]) -> tuple[np.ndarray, ...]:
+    """The padded ``Z, dt, live`` and ``active`` arrays of :func:`_reml_batch`."""
+    Z, dt, live = _pad([d[4] for d in designs], [d[5] for d in designs], Z_COLUMNS)
+    return Z, dt, live, np.stack([d[3] for d in designs])
+
+
 def _fit_runners(
     used: pd.DataFrame,
     positions: Mapping[str, np.ndarray],
@@ -322,28 +357,11 @@ def _fit_runners(
     """
     confounders = tuple(confounders)
     offset = SPEED_OFFSET in confounders
-    y_all = used["log_o2_cost"].to_numpy(dtype=float)
-    if offset:
-        y_all = y_all - used[SPEED_OFFSET].to_numpy(dtype=float)
-    cols_all = {t: used[t].to_numpy(dtype=float) for t in FIELD_TERMS}
-    days_all = ((used["date"] - _EPOCH) / _DAY).to_numpy(dtype=float)
-    designs = []
-    for rid, use_temp in runners:
-        idx = positions[rid]
-        cols = {t: c[idx] for t, c in cols_all.items()}
-        terms = _select_terms(cols, use_temp, confounders)
-        if len(idx) - (1 + len(terms)) < 3:
-            continue
-        active = np.array([True] + [t in terms for t in FIELD_TERMS])
-        z = np.column_stack([y_all[idx], np.ones(len(idx))] + [cols[t] for t in FIELD_TERMS])
-        z[:, 1:][:, ~active] = 0.0
-        designs.append((rid, idx, terms, active, z, days_all[idx] - days_all[idx[0]]))
-
+    designs = _designs(used, positions, runners, confounders)
     fits: dict[str, _Fit | None] = {rid: None for rid, _ in runners}
     reml = None
     if errors == "ar1" and designs:
-        Z, dt, live = _pad([d[4] for d in designs], [d[5] for d in designs], Z_COLUMNS)
-        reml = _reml_batch(Z, dt, live, np.stack([d[3] for d in designs]), serial_prior)
+        reml = _reml_batch(*_stacked(designs), serial_prior)
         serial_prior = reml.prior
     for k, (rid, idx, terms, active, z, days) in enumerate(designs):
         y, X = z[:, 0], z[:, 1:][:, active]
@@ -404,6 +422,35 @@ def _fit_runners(
     return fits, serial_prior
 
 
+def _selection(blocks: pd.DataFrame, prep: pd.DataFrame) -> tuple:
+    """Summaries, runs in the model and their positions, block records, each
+    runner's insufficiency (empty: can be modelled) and the ``(id, use_temp)``
+    pairs to fit."""
+    summaries = _runner_summary(prep).to_dict("index")
+    used = prep.loc[prep["used"]]
+    positions = used.groupby("runner_id", sort=False).indices
+    records = blocks.to_dict("records")
+    problems = {b["runner_id"]: _insufficiency(b, summaries.get(b["runner_id"])) for b in records}
+    to_fit = [(rid, bool(summaries[rid]["use_temp"])) for rid, pr in problems.items() if not pr]
+    return summaries, used, positions, records, problems, to_fit
+
+
+def serial_likelihoods(
+    blocks: pd.DataFrame, prep: pd.DataFrame, confounders: Iterable[str] = CONFOUNDERS
+) -> np.ndarray:
+    """(R, G): the restricted likelihood over the serial grid of every runner
+    of ``blocks`` that the AR(1) field model fits, in ``blocks`` order.
+
+    Stacked over a squad (in any chunks), they are what
+    :func:`analysis.models.serial.serial_prior` learns the squad's prior from.
+    """
+    _, used, positions, _, _, to_fit = _selection(blocks, prep)
+    designs = _designs(used, positions, to_fit, tuple(confounders))
+    if not designs:
+        return np.zeros((0, len(_serial_grid()[0])))
+    return _reml_grid(*_stacked(designs)).likelihood
+
+
 def _field_rows(
     blocks: pd.DataFrame,
     prep: pd.DataFrame,
@@ -421,12 +468,7 @@ def _field_rows(
     Counts, reasons and references are computed for all runners at once
     (:func:`_runner_summary`); the fits in :func:`_fit_runners`.
     """
-    summaries = _runner_summary(prep).to_dict("index")
-    used = prep.loc[prep["used"]]
-    positions = used.groupby("runner_id", sort=False).indices
-    records = blocks.to_dict("records")
-    problems = {b["runner_id"]: _insufficiency(b, summaries.get(b["runner_id"])) for b in records}
-    to_fit = [(rid, bool(summaries[rid]["use_temp"])) for rid, pr in problems.items() if not pr]
+    summaries, used, positions, records, problems, to_fit = _selection(blocks, prep)
     if progress is not None:
         progress.update(len(records) - len(to_fit))
     fits, serial_prior = _fit_runners(

@@ -328,10 +328,23 @@ def _choose(metrics, blocks, key, candidates, default, **fixed) -> tuple[float, 
     learned heat onset from 15 to 5 degC (and flipped another runner's verdict);
     a choice shared by the squad should hold without any single runner.
     """
+    return choose_from(choice_logliks(metrics, blocks, key, candidates, **fixed), default)
+
+
+def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dict[str, float]]:
+    """``candidate -> {runner_id: profile log-likelihood}`` of a design choice
+    (``key``: ``heat_onset_c`` or ``ramp_weeks``) over these runners. Runners
+    are independent here, so a squad's can be computed in chunks and merged
+    before :func:`choose_from`."""
     per_runner = {}
     for value in candidates:
         prep = prepare_runs(metrics, blocks, **{key: float(value)}, **fixed)
         per_runner[float(value)] = _profile_loglik(prep)
+    return per_runner
+
+
+def choose_from(per_runner: dict[float, dict[str, float]], default: float) -> tuple[float, dict]:
+    """The choice of :func:`_choose` from :func:`choice_logliks` of the whole squad."""
     loglik = {k: float(sum(v.values())) for k, v in per_runner.items()}
     finite = {k: v for k, v in loglik.items() if np.isfinite(v) and v != 0.0}
     if not finite or default not in finite:

@@ -66,6 +66,11 @@ def _control_changes(
     return out
 
 
+def _control_changes_task(payload: tuple) -> dict[str, tuple[float, float]]:
+    """:func:`_control_changes` of one window, as one task of an execution back end."""
+    return _control_changes(*payload)
+
+
 def pooled_reference(changes: Mapping[str, tuple[float, float]], leave_out: str | None = None):
     """Random-effects mean of control log changes: (mu, variance incl. tau^2, df, n) or None."""
     items = [(b, se) for rid, (b, se) in changes.items() if rid != leave_out]
@@ -89,6 +94,7 @@ def control_references(
     *,
     design: dict | None = None,
     serial_prior=None,
+    run=None,
 ) -> dict[str, tuple[float, float, float, int]]:
     """The controls' pooled change over each modelled runner's own window.
 
@@ -97,22 +103,28 @@ def control_references(
     the controls. Returns ``{runner_id: (mu, variance, df, n_controls)}`` for
     every runner that can be referenced. ``serial_prior``: the squad's
     (:func:`analysis.models.serial.serial_prior`), so the controls are fitted as
-    in the squad's own fit.
+    in the squad's own fit. ``run(fn, payloads)``: where the controls' fit of
+    each window runs (a list of ``fn(payload)`` in order; default here, in turn).
     """
     controls = all_blocks.loc[_is_control(all_blocks["group"]) & all_blocks["block_start"].notna()]
     if len(controls) < MIN_CONTROLS:
         return {}
-    cache: dict[tuple, dict] = {}
+    modelled = [r for r in rows if r.get("method") == FIELD_METHOD and "_b" in r]
+    windows = list(dict.fromkeys(_window_key(r) for r in modelled))
+    own = metrics.loc[metrics["runner_id"].astype(str).isin(set(controls["runner_id"]))]
+    payloads = [
+        (key, controls, own, errors, tuple(confounders), design or {}, serial_prior)
+        for key in windows
+    ]
+    if run is None:
+        changes = [_control_changes_task(p) for p in payloads]
+    else:
+        changes = run(_control_changes_task, payloads)
+    cache: dict[tuple, dict] = dict(zip(windows, changes, strict=True))
     pooled_all: dict[tuple, tuple | None] = {}  # per window, for runners that are not controls
     out = {}
-    for row in rows:
-        if row.get("method") != FIELD_METHOD or "_b" not in row:
-            continue
+    for row in modelled:
         key = _window_key(row)
-        if key not in cache:
-            cache[key] = _control_changes(
-                key, controls, metrics, errors, confounders, design or {}, serial_prior
-            )
         rid = row["runner_id"]
         if rid in cache[key]:  # a control: referenced to the other controls
             ref = pooled_reference(cache[key], leave_out=rid)

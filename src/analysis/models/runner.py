@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import partial
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from analysis.blocks import runner_blocks
 from analysis.errors import DataError
+from analysis.execution import CHUNK_RUNNERS, DaskBackend, ProcessBackend, ordered_map
 from analysis.io.dataset import Dataset, quarantined_row_count
 from analysis.metrics import run_metrics
 from analysis.models.columns import ANALYZE, as_frame
@@ -19,7 +22,7 @@ from analysis.models.field import (
     _field_rows,
     field_formula,
     plot_frame,
-    squad_serial_prior,
+    serial_likelihoods,
 )
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
 from analysis.models.lab import LAB_DAY_CV_PCT, _lab_rows
@@ -28,13 +31,16 @@ from analysis.models.prepare import (
     CONFOUNDERS,
     FULL_BLOCK,
     HEAT_ONSET_C,
+    HEAT_ONSET_CANDIDATES_C,
     LINEAR_HEAT,
-    choose_heat_onset,
-    choose_time_course,
+    RAMP_WEEKS_CANDIDATES,
+    choice_logliks,
+    choose_from,
     design_columns,
     prepare_runs,
 )
 from analysis.models.reference import control_references
+from analysis.models.serial import serial_prior
 from analysis.schema import BASELINE_WEEKS
 
 
@@ -81,14 +87,14 @@ def _dataset_state(dataset: Dataset) -> tuple | None:
 
 
 def _squad_pooled(
-    dataset: Dataset, squad_metrics, all_blocks, *, computed: bool, **options
+    dataset: Dataset, squad_metrics, all_blocks, *, computed: bool, backend=None, **options
 ) -> dict[str, dict]:
     """``runner_id -> pooled columns`` from ``analyze`` of the whole squad."""
     state = _dataset_state(dataset) if computed else None
     key = None if state is None else (state, tuple(sorted(options.items())))
     if key is not None and key in _POOLED_CACHE:
         return _POOLED_CACHE[key]
-    whole = analyze(dataset, metrics=squad_metrics, blocks=all_blocks, **options)
+    whole = analyze(dataset, metrics=squad_metrics, blocks=all_blocks, backend=backend, **options)
     field = whole.loc[whole["method"] == FIELD_METHOD].set_index("runner_id")
     pooled = {rid: {c: float(field.at[rid, c]) for c in _POOLED} for rid in field.index}
     if key is not None:
@@ -115,6 +121,70 @@ def _design_text(design: dict) -> str:
     return f"{heat}, {ramp}"
 
 
+def _chunks(metrics: pd.DataFrame, blocks: pd.DataFrame, size: int) -> list[tuple]:
+    """``(metrics, blocks)`` of consecutive ``size`` runners of ``blocks``, in its order."""
+    if not isinstance(size, int) or size < 1:
+        raise ValueError(
+            f"The 'chunk_runners' parameter of analyze must be a positive integer. Got {size!r} instead."
+        )
+    ids = metrics["runner_id"].astype(str)
+    out = []
+    for k in range(0, len(blocks), size):
+        part = blocks.iloc[k : k + size]
+        out.append((metrics.loc[ids.isin(set(part["runner_id"]))], part))
+    return out
+
+
+def _chunk_name(blocks: pd.DataFrame) -> str:
+    ids = list(blocks["runner_id"])
+    return f"runner {ids[0]}" if len(ids) == 1 else f"runners {ids[0]} to {ids[-1]}"
+
+
+def _choice_task(payload: tuple) -> dict:
+    metrics, blocks, key, candidates, fixed = payload
+    return choice_logliks(metrics, blocks, key, candidates, **fixed)
+
+
+def _learned_choice(run, chunks, key, candidates, default, fixed) -> float:
+    """A design choice learned from the whole squad (:func:`choose_from`), chunk by chunk."""
+    merged: dict[float, dict[str, float]] = {float(c): {} for c in candidates}
+    for part in run(_choice_task, [(m, b, key, candidates, fixed) for m, b in chunks]):
+        for value, per_runner in part.items():
+            merged[value].update(per_runner)
+    return choose_from(merged, default)[0]
+
+
+def _likelihood_task(payload: tuple) -> np.ndarray:
+    metrics, blocks, confounders, design = payload
+    return serial_likelihoods(blocks, prepare_runs(metrics, blocks, **design), confounders)
+
+
+def _rows_task(payload: tuple) -> tuple[list[tuple[dict, RunnerFit | None]], np.ndarray | None]:
+    """The field rows of one chunk of runners (with their plotting fits when asked)."""
+    blocks, metrics, quarantined, errors, confounders, design, prior, with_fits = payload
+    prep = prepare_runs(metrics, blocks, **design)
+    fitted, prior = _field_rows(blocks, prep, quarantined, errors, confounders, serial_prior=prior)
+    if not with_fits:
+        return [(row, None) for row, _ in fitted], prior
+    positions = prep.groupby("runner_id", sort=False).indices
+    out = []
+    for row, fit in fitted:
+        rid = row["runner_id"]
+        own = prep.iloc[positions[rid]] if rid in positions else prep.iloc[:0]
+        out.append(
+            (
+                row,
+                RunnerFit(
+                    row=row,
+                    result=None,
+                    formula=field_formula(fit.terms, fit.speed_offset) if fit is not None else "",
+                    frame=plot_frame(own, fit),
+                ),
+            )
+        )
+    return out, prior
+
+
 def analyze(
     dataset: Dataset,
     runner_ids: Iterable[str] | str | None = None,
@@ -131,6 +201,8 @@ def analyze(
     heat_onset_c: float | str = "auto",
     ramp_weeks: float | str = "auto",
     return_fits: bool = False,
+    backend: ProcessBackend | DaskBackend | None = None,
+    chunk_runners: int = CHUNK_RUNNERS,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, RunnerFit]]:
     """Change in oxygen cost of running over the strength block, per runner.
 
@@ -183,6 +255,14 @@ def analyze(
         model's row and plotting frame, ``result`` None: the formula-API
         refit of :func:`fit_runner` is skipped), so a report fits each model
         once.
+    backend : execution back end, optional, keyword-only
+        Where the work on each chunk of runners runs (:mod:`analysis.execution`:
+        a process pool or a Dask cluster); default here, chunk after chunk.
+        The answer does not depend on it: the chunks are the same everywhere.
+    chunk_runners : int, keyword-only
+        Runners per chunk (default ``CHUNK_RUNNERS``). Each squad-level step
+        (heat onset, time course, serial prior, control references) combines
+        per-chunk summaries; a squad of one chunk is fitted in one pass.
 
     Returns
     -------
@@ -250,19 +330,34 @@ def analyze(
     in_squad = squad_metrics.loc[
         squad_metrics["runner_id"].astype(str).isin(set(all_blocks["runner_id"]))
     ]
+    run = partial(ordered_map, backend)
+    squad_chunks = _chunks(in_squad, all_blocks, chunk_runners)
     learned = heat_onset_c == "auto" or ramp_weeks == "auto"
     asked = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks}
     if heat_onset_c == "auto":
-        heat_onset_c, _ = choose_heat_onset(in_squad, all_blocks)
+        heat_onset_c = _learned_choice(
+            run, squad_chunks, "heat_onset_c", HEAT_ONSET_CANDIDATES_C, HEAT_ONSET_C, {}
+        )
     if ramp_weeks == "auto":
-        ramp_weeks, _ = choose_time_course(in_squad, all_blocks, heat_onset_c=heat_onset_c)
+        ramp_weeks = _learned_choice(
+            run,
+            squad_chunks,
+            "ramp_weeks",
+            RAMP_WEEKS_CANDIDATES,
+            FULL_BLOCK,
+            {"heat_onset_c": heat_onset_c},
+        )
     design = {"heat_onset_c": float(heat_onset_c), "ramp_weeks": float(ramp_weeks)}
-    prior = None  # learned from the runners fitted, when they are the whole squad
-    if errors == "ar1" and len(blocks) < len(all_blocks):
-        prior = squad_serial_prior(in_squad, all_blocks, confounders=confounders, **design)
     metrics = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
-    prep = prepare_runs(metrics, blocks, **design)
+    chunks = _chunks(metrics, blocks, chunk_runners)
+    prior = None  # learned by the one fit below when it holds the whole squad
+    if errors == "ar1" and (len(blocks) < len(all_blocks) or len(chunks) > 1):
+        likelihoods = run(
+            _likelihood_task, [(m, b, tuple(confounders), design) for m, b in squad_chunks]
+        )
+        prior = serial_prior(np.vstack(likelihoods))
     lab_rows = _lab_rows(blocks, dataset.lab_tests, day_cv_pct=lab_day_cv_pct)
+    quarantined = quarantined_row_count(dataset.quarantine, "runs.csv", by_runner=True)
 
     bar = None
     if progress:
@@ -270,18 +365,30 @@ def analyze(
 
         bar = tqdm(total=len(blocks), desc="analyze", unit="runner")
     try:
-        fitted, prior = _field_rows(
-            blocks,
-            prep,
-            quarantined_row_count(dataset.quarantine, "runs.csv", by_runner=True),
-            errors,
-            confounders,
-            progress=bar,
-            serial_prior=prior,
+        parts = run(
+            _rows_task,
+            [
+                (
+                    b,
+                    m,
+                    {r: quarantined[r] for r in b["runner_id"] if r in quarantined},
+                    errors,
+                    tuple(confounders),
+                    design,
+                    prior,
+                    return_fits,
+                )
+                for m, b in chunks
+            ],
+            describe=lambda i: _chunk_name(chunks[i][1]),
+            on_done=None if bar is None else (lambda i: bar.update(len(chunks[i][1]))),
         )
     finally:
         if bar is not None:
             bar.close()
+    fitted = [item for part, _ in parts for item in part]
+    if prior is None and parts:
+        prior = parts[0][1]
     references = {}
     if control_reference:
         references = control_references(
@@ -292,6 +399,7 @@ def analyze(
             confounders,
             design=design,
             serial_prior=prior,
+            run=run,
         )
     rows = []
     headline: dict = {}
@@ -314,6 +422,8 @@ def analyze(
             control_reference=control_reference,
             heat_onset_c=design["heat_onset_c"],
             ramp_weeks=design["ramp_weeks"],
+            backend=backend,
+            chunk_runners=chunk_runners,
         )
         for row in rows:
             if row.get("method") == FIELD_METHOD and row["runner_id"] in squad:
@@ -335,6 +445,8 @@ def analyze(
             swc_pct=swc_pct,
             lab_day_cv_pct=lab_day_cv_pct,
             control_reference=control_reference,
+            backend=backend,
+            chunk_runners=chunk_runners,
             **documented,
         )
         alt = alternative.loc[alternative["method"] == FIELD_METHOD].set_index("runner_id")
@@ -349,15 +461,5 @@ def analyze(
     out = as_frame(rows, ANALYZE)
     if not return_fits:
         return out
-    positions = prep.groupby("runner_id", sort=False).indices
-    fits = {}
-    for row, fit in fitted:
-        rid = row["runner_id"]
-        own = prep.iloc[positions[rid]] if rid in positions else prep.iloc[:0]
-        fits[rid] = RunnerFit(
-            row=row,
-            result=None,
-            formula=field_formula(fit.terms, fit.speed_offset) if fit is not None else "",
-            frame=plot_frame(own, fit),
-        )
+    fits = {row["runner_id"]: fit for row, fit in fitted}
     return out, fits

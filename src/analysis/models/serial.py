@@ -131,6 +131,41 @@ def _reml_batch(
     :func:`_serial_grid`) is learned from these runners when None; pass the
     squad's to fit a subset of it as the whole squad would.
     """
+    grid = _reml_grid(Z, dt, live, active)
+    weight = grid.likelihood
+    if prior is None:
+        prior = serial_prior(weight)
+    weight = weight * prior
+    weight /= weight.sum(axis=1, keepdims=True)
+    beta = grid.beta
+    mean = np.einsum("rg,rgi->ri", weight, beta)
+    spread = beta - mean[:, None, :]
+    within = np.where(np.isfinite(grid.s2), grid.s2, 0.0)[..., None, None] * grid.xtx_inv
+    cov = np.einsum("rg,rgij->rij", weight, within + spread[..., :, None] * spread[..., None, :])
+    r_grid, phi_grid = _serial_grid()
+    best = np.argmax(grid.loglik, axis=1)
+    return _Reml(mean, cov, r_grid[best], phi_grid[best], prior)
+
+
+@dataclass
+class _Grid:
+    """Per runner and grid point: GLS coefficients, their unscaled covariance,
+    residual variance and restricted log-likelihood (:func:`_reml_grid`)."""
+
+    beta: np.ndarray  # (R, G, P)
+    xtx_inv: np.ndarray  # (R, G, P, P)
+    s2: np.ndarray  # (R, G)
+    loglik: np.ndarray  # (R, G), -inf where not finite
+
+    @property
+    def likelihood(self) -> np.ndarray:
+        """(R, G) each runner's restricted likelihood over the grid, rows summing to 1."""
+        weight = np.exp(self.loglik - self.loglik.max(axis=1, keepdims=True))
+        return weight / weight.sum(axis=1, keepdims=True)
+
+
+def _reml_grid(Z: np.ndarray, dt: np.ndarray, live: np.ndarray, active: np.ndarray) -> _Grid:
+    """The REML pass of :func:`_reml_batch` over every grid point (see there)."""
     r_grid, phi_grid = _serial_grid()
     R = Z.shape[0]
     r = np.broadcast_to(r_grid, (R, len(r_grid)))
@@ -160,18 +195,7 @@ def _reml_batch(
         s2 = rss / (n - p)
         loglik = -0.5 * (logdet + np.linalg.slogdet(xtx)[1] + (n - p) * np.log(s2))
     loglik = np.where(np.isfinite(loglik) & (s2 > 0), loglik, -np.inf)
-    weight = np.exp(loglik - loglik.max(axis=1, keepdims=True))
-    weight /= weight.sum(axis=1, keepdims=True)
-    if prior is None:
-        prior = serial_prior(weight)
-    weight = weight * prior
-    weight /= weight.sum(axis=1, keepdims=True)
-    mean = np.einsum("rg,rgi->ri", weight, beta)
-    spread = beta - mean[:, None, :]
-    within = np.where(np.isfinite(s2), s2, 0.0)[..., None, None] * xtx_inv
-    cov = np.einsum("rg,rgij->rij", weight, within + spread[..., :, None] * spread[..., None, :])
-    best = np.argmax(loglik, axis=1)
-    return _Reml(mean, cov, r_grid[best], phi_grid[best], prior)
+    return _Grid(beta, xtx_inv, s2, loglik)
 
 
 MIN_RUNNERS_FOR_PRIOR = 5
