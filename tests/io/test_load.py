@@ -740,3 +740,94 @@ def test_plain_and_csv_tokenizers_agree(text, crlf):
         assert a.tolist() == b.tolist()
     assert plain[3].tolist() == slow[3].tolist()
     assert np.asarray(plain[4]).tolist() == np.asarray(slow[4]).tolist()
+
+
+# ------------------------------------------------- large files: blocks and runner chunks
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    text=st.lists(
+        st.lists(
+            st.text(
+                st.characters(blacklist_characters='\x00"\r\n', blacklist_categories=("Cs",)),
+                max_size=6,
+            ),
+            max_size=5,
+        ),
+        min_size=1,
+        max_size=12,
+    ),
+    crlf=st.booleans(),
+    final_break=st.booleans(),
+    block=st.integers(1, 40),
+)
+def test_a_large_file_read_in_blocks_gives_the_one_block_tokens(text, crlf, final_break, block):
+    content = ("\r\n" if crlf else "\n").join(",".join(r) for r in text)
+    content += ("\r\n" if crlf else "\n") if final_break else ""
+    whole = load_module._tokens_plain(content)
+    original = load_module._BLOCK_CHARS
+    load_module._BLOCK_CHARS = block  # a block boundary every few characters
+    try:
+        blocked = load_module._tokens_plain(content)
+    finally:
+        load_module._BLOCK_CHARS = original
+    assert (whole is None) == (blocked is None)
+    if whole is None:
+        return
+    assert blocked[0] == whole[0] and blocked[1] == whole[1]
+    assert [c.tolist() for c in blocked[2]] == [c.tolist() for c in whole[2]]
+    assert blocked[3].tolist() == whole[3].tolist()
+    assert blocked[4].tolist() == whole[4].tolist()
+
+
+_THREE_RUNNERS = RUNNERS + "R03,Cy,F,1999,195\n"
+
+
+def _load_in_chunks(folder, rows: int) -> Dataset:
+    original = load_module.CHUNK_ROWS
+    load_module.CHUNK_ROWS = rows
+    try:
+        return load_dataset(folder)
+    finally:
+        load_module.CHUNK_ROWS = original
+
+
+def _same_dataset(a: Dataset, b: Dataset) -> None:
+    for name in ("runners", "runs", "strength", "blocks", "lab_tests", "wellness", "quarantine"):
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+
+
+@pytest.mark.slow
+@settings(max_examples=60, deadline=None)
+@given(
+    runs=_garbled_rows(_GOOD_RUN, _RUN_COLUMNS),
+    strength=_garbled_rows(_GOOD_STRENGTH, _STRENGTH_COLUMNS),
+    owners=st.lists(st.sampled_from(["R01", "R02", "R03", "R09", ""]), min_size=16, max_size=16),
+    rows=st.integers(1, 4),
+)
+def test_validating_runner_by_runner_finds_what_validating_at_once_finds(
+    tmp_path_factory, runs, strength, owners, rows
+):
+    """Duplicates, run ids and 1RM estimates look within a runner only, so
+    chunks of whole runners quarantine and keep exactly the same rows."""
+    folder = tmp_path_factory.mktemp("chunks")
+    (folder / "runners.csv").write_text(_THREE_RUNNERS, encoding="utf-8")
+    for name, pairs, columns in (
+        ("runs.csv", runs + runs, _RUN_COLUMNS),  # repeated: duplicates across chunks
+        ("strength.csv", strength, _STRENGTH_COLUMNS),
+    ):
+        table = [
+            {**row, "runner_id": row.get("runner_id", "") if k % 4 == 3 else owners[k % 16]}
+            for k, (row, _) in enumerate(pairs)
+        ]
+        text = _csv_text(columns, table, [extra for _, extra in pairs])
+        (folder / name).write_text(text, encoding="utf-8", newline="")
+    _same_dataset(_load_in_chunks(folder, rows), load_dataset(folder))
+
+
+def test_sample_squad_loads_the_same_in_chunks_of_runners(sample_dir):
+    whole = load_dataset(sample_dir)
+    chunked = _load_in_chunks(sample_dir, 100)
+    assert len(whole.runs) > 300  # several chunks
+    _same_dataset(chunked, whole)

@@ -142,6 +142,7 @@ def read_csv_text(path: Path, name: str) -> tuple[pd.DataFrame, dict]:
             file=name,
         ) from exc
     text = _decode(data, name)
+    del data  # a federation's runs.csv: the bytes and the text need not both stay
     if "\x00" in text:
         line = text.count("\n", 0, text.index("\x00")) + 1
         raise DataError(
@@ -152,6 +153,7 @@ def read_csv_text(path: Path, name: str) -> tuple[pd.DataFrame, dict]:
         )
     plain = '"' not in text and text.count("\r") == text.count("\r\n")
     tokens = _tokens_plain(text) if plain else _tokens_csv(text, name)
+    del text
     if tokens is None:
         raise DataError(
             "is empty: there is no header row; the first line must name the columns "
@@ -177,38 +179,72 @@ def read_csv_text(path: Path, name: str) -> tuple[pd.DataFrame, dict]:
     return frame, info
 
 
+_BLOCK_CHARS = 4 << 20
+"""Characters of a quote-free file tokenised at a time: the transient memory of
+reading a large runs.csv is a block's, not the file's (5,000 runners: 460 -> ~XX MB)."""
+
+
 def _tokens_plain(text: str):
-    """Split a file without quotes: one record per line (Arrow kernels, no row loop)."""
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    if not lines:
+    """Split a file without quotes: one record per line (Arrow kernels, no row loop).
+
+    The body is split in blocks of about ``_BLOCK_CHARS`` characters, ending
+    at line breaks, so the Arrow intermediates of a large file never exist at
+    once; the columns are concatenated at the end.
+    """
+    start, header_line, end = 0, 1, -1
+    while start < len(text):  # the header: the first line with a non-blank cell
+        end = text.find("\n", start)
+        end = len(text) if end < 0 else end
+        if text[start:end].replace(",", "").strip(_WS):
+            break
+        start, header_line = end + 1, header_line + 1
+    else:
         return None
-    rows = pc.split_pattern(pc.utf8_rtrim(pa.array(lines, pa.string()), characters="\r"), ",")
+    fields = [f.lstrip(" ") for f in text[start:end].rstrip("\r").split(",")]
+    n_cols = len(fields)
+    parts: list[list[pa.Array]] = [[] for _ in range(n_cols)]
+    extras, lines = [], []
+    first_line = header_line + 1
+    pos = end + 1
+    while pos < len(text):
+        stop = text.find("\n", min(pos + _BLOCK_CHARS, len(text)) - 1)
+        stop = len(text) if stop < 0 else stop + 1
+        block = text[pos:stop]
+        n = _tokens_block(block, n_cols, parts, extras)
+        lines.append(first_line + np.arange(n, dtype=np.int64))
+        first_line += n
+        pos = stop
+    columns = [
+        pd.Series(pa.concat_arrays(p) if p else pa.array([], pa.string()), dtype="str")
+        for p in parts
+    ]
+    extra = np.concatenate(extras) if extras else np.array([], dtype=object)
+    body_lines = np.concatenate(lines) if lines else np.array([], dtype=np.int64)
+    return fields, header_line, columns, extra, body_lines
+
+
+def _tokens_block(block: str, n_cols: int, parts: list, extras: list) -> int:
+    """Tokenise whole lines of a quote-free file into ``parts`` (one list of
+    Arrow arrays per column) and ``extras``; return the number of lines."""
+    lines = pc.split_pattern(pa.array([block], pa.string()), "\n").values
+    if len(lines) and block.endswith("\n"):
+        lines = lines[:-1]  # the empty piece after the last line break
+    rows = pc.split_pattern(pc.utf8_rtrim(lines, characters="\r"), ",")
     offsets = rows.offsets.to_numpy()
     counts = np.diff(offsets)
     flat = pc.utf8_ltrim(rows.values, characters=" ")
-    filled = pc.utf8_length(pc.utf8_trim(flat, characters=_WS)).to_numpy()
-    nonblank = np.add.reduceat(filled, offsets[:-1]) > 0
-    if not nonblank.any():
-        return None
-    h = int(np.argmax(nonblank))
-    fields = flat[offsets[h] : offsets[h + 1]].to_pylist()
-    n_cols = len(fields)
-    body = np.arange(h + 1, len(lines))
-    columns = []
+    n = len(lines)
     for j in range(n_cols):
-        has = counts[body] > j
-        index = pa.array(offsets[body] + j, mask=~has)
-        cells = pc.take(flat, index).fill_null("")
-        columns.append(pd.Series(cells, dtype="str"))
-    extra = np.full(len(body), "", dtype=object)
-    for k in np.flatnonzero(counts[body] > n_cols):  # malformed rows only, usually none
-        r = body[k]
+        has = counts > j
+        index = pa.array(offsets[:-1] + j, mask=~has)
+        parts[j].append(pc.take(flat, index).fill_null(""))
+    extra = np.full(n, "", dtype=object)
+    for r in np.flatnonzero(counts > n_cols):  # malformed rows only, usually none
         tail = flat[offsets[r] + n_cols : offsets[r + 1]].to_pylist()
         if any(f.strip(_WS) for f in tail):
-            extra[k] = ",".join(tail)
-    return fields, h + 1, columns, extra, body + 1
+            extra[r] = ",".join(tail)
+    extras.append(extra)
+    return n
 
 
 def _tokens_csv(text: str, name: str):
@@ -895,6 +931,34 @@ def _check_columns(frame: pd.DataFrame, name: str, schema, header_line: int) -> 
         )
 
 
+CHUNK_ROWS = 100_000
+"""Rows of a file validated at a time (whole runners per chunk): the transient
+memory of validating a federation's runs.csv is a chunk's, not the file's."""
+
+
+def _by_runner_chunks(validate, raw: pd.DataFrame, runners, runner_q, size: int | None = None):
+    """``validate(raw, runners, runner_q)`` on chunks of whole runners, merged.
+
+    Every check that looks across rows (duplicate runs, the same run_id, a
+    runner's 1RM estimated from its log) looks within one runner, so
+    validating the runners of a file chunk by chunk finds exactly what
+    validating it at once finds; the kept rows are put back in file order.
+    """
+    size = size or CHUNK_ROWS
+    if len(raw) <= size:
+        return validate(raw, runners, runner_q)
+    ids = raw["runner_id"].str.strip(_WS) if "runner_id" in raw else pd.Series("", index=raw.index)
+    codes, _ = pd.factorize(ids.to_numpy())
+    chunk = (np.cumsum(np.bincount(codes)) // size)[codes]
+    kept, found = [], []
+    for k in np.unique(chunk):
+        typed, quarantine = validate(raw.loc[chunk == k].reset_index(drop=True), runners, runner_q)
+        kept.append(typed)
+        found.append(quarantine)
+    merged = pd.concat(kept, ignore_index=True).sort_values("line", kind="stable")
+    return merged.reset_index(drop=True), pd.concat(found, ignore_index=True)
+
+
 def load_dataset(path) -> Dataset:
     """Load and validate a canonical dataset folder.
 
@@ -948,45 +1012,56 @@ def load_dataset(path) -> Dataset:
     if not is_dir:
         raise DataError(f"{str(root)!r} is a file, not a dataset folder; {hint}")
     settings = load_settings(root)
-    raws: dict[str, pd.DataFrame] = {}
     files_meta: dict[str, dict] = {}
     warnings: list[str] = []
-    for name, (schema, required) in FILES.items():
-        file = root / name
+    for name, (_, required) in FILES.items():
+        if required and not present[name]:
+            raise DataError(
+                f"required file {name} is missing from {root}; every dataset needs "
+                "runners.csv and runs.csv (see DATA_FORMAT.md)",
+                file=name,
+            )
+
+    def read(name: str) -> pd.DataFrame:
+        schema = FILES[name][0]
         if not present[name]:
-            if required:
-                raise DataError(
-                    f"required file {name} is missing from {root}; every dataset needs "
-                    "runners.csv and runs.csv (see DATA_FORMAT.md)",
-                    file=name,
-                )
-            raws[name] = _empty_raw(schema)
             files_meta[name] = {"present": False, "rows": 0, "blank_rows": 0}
-            continue
-        frame, info = read_csv_text(file, name)
+            return _empty_raw(schema)
+        frame, info = read_csv_text(root / name, name)
         _check_columns(frame, name, schema, info["header_line"])
         for original, new in info["renamed"].items():
             warnings.append(f"{name}: header field {original} is loaded as column {new!r}")
-        raws[name] = frame
         files_meta[name] = {"present": True, "rows": len(frame), "blank_rows": info["blank_rows"]}
+        return frame
 
-    if raws["runners.csv"].empty:
+    raw_runners = read("runners.csv")
+    if raw_runners.empty:
         raise DataError(
             f"has a header but no runners (in {root}); add one row per runner "
             "(runner_id, and optionally name, group, hr_rest_bpm, ...)",
             file="runners.csv",
             line=2,
         )
-    runners, q_runners = _runners(raws["runners.csv"])
-    runs, q_runs = _runs(raws["runs.csv"], runners, q_runners)
-    strength, q_strength = _strength(raws["strength.csv"], runners, q_runners)
-    blocks, q_blocks = _blocks(raws["blocks.csv"], runners, q_runners)
-    lab_tests, q_lab = _lab_tests(raws["lab_tests.csv"], runners, q_runners)
-    wellness, q_wellness = _wellness(raws["wellness.csv"], runners, q_runners)
-
-    quarantine = pd.concat(
-        [q_runners, q_runs, q_strength, q_blocks, q_lab, q_wellness], ignore_index=True
+    runners, q_runners = _runners(raw_runners)
+    validators = {
+        "runs.csv": _runs,
+        "strength.csv": _strength,
+        "blocks.csv": _blocks,
+        "lab_tests.csv": _lab_tests,
+        "wellness.csv": _wellness,
+    }
+    frames, problems = {}, [q_runners]
+    for name, validate in validators.items():  # one file's raw cells in memory at a time
+        frames[name], found = _by_runner_chunks(validate, read(name), runners, q_runners)
+        problems.append(found)
+    runs, strength = frames["runs.csv"], frames["strength.csv"]
+    blocks, lab_tests, wellness = (
+        frames["blocks.csv"],
+        frames["lab_tests.csv"],
+        frames["wellness.csv"],
     )
+
+    quarantine = pd.concat(problems, ignore_index=True)
     quarantine = quarantine.astype({c: "str" for c in QUARANTINE_COLUMNS if c != "line"})
     quarantine["line"] = quarantine["line"].astype("int64")
     order = quarantine["file"].map({n: i for i, n in enumerate(_ORDER)})

@@ -241,18 +241,40 @@ HEAT_ONSET_CANDIDATES_C = (LINEAR_HEAT, 5.0, 10.0, 12.5, 15.0, 17.5, 20.0)
 
 
 def _profile_loglik(prep: pd.DataFrame) -> dict[str, float]:
-    """Each runner's Gaussian profile log-likelihood of the field design (OLS)."""
+    """Each runner's Gaussian profile log-likelihood of the field design (OLS).
+
+    ``-n/2 log(RSS/n)`` per runner with more than ``p + 2`` runs and only
+    finite values, from one batch: per-runner cross-products by grouped sums,
+    the least-squares coefficients by pseudo-inverse (a design column that is
+    zero for a runner, such as heat without temperatures, drops out as with
+    ``lstsq``), and the residuals computed from the data, not from the
+    cross-products (no cancellation). 60,000 runner-candidate fits of a
+    5,000-runner squad took 29 s one by one.
+    """
     used = prep.loc[prep["used"]]
+    if used.empty:
+        return {}
+    y = (used["log_o2_cost"] - used[SPEED_OFFSET]).to_numpy(dtype=float)
+    X = np.column_stack([np.ones(len(used))] + [used[t].to_numpy(dtype=float) for t in FIELD_TERMS])
+    codes, ids = pd.factorize(used["runner_id"], sort=False)
+    n_runners, p = len(ids), X.shape[1]
+    n = np.bincount(codes, minlength=n_runners)
+    finite = np.isfinite(y) & np.isfinite(X).all(axis=1)
+    ok = (np.bincount(codes, weights=~finite, minlength=n_runners) == 0) & (n > p + 2)
+    y0 = np.where(finite, y, 0.0)
+    X0 = np.where(finite[:, None], X, 0.0)
+    xtx = np.zeros((n_runners, p, p))
+    xty = np.zeros((n_runners, p))
+    np.add.at(xtx, codes, X0[:, :, None] * X0[:, None, :])
+    np.add.at(xty, codes, X0 * y0[:, None])
+    beta = np.einsum("rij,rj->ri", np.linalg.pinv(xtx[ok]), xty[ok])
+    full = np.zeros((n_runners, p))
+    full[ok] = beta
+    resid = y0 - np.einsum("ij,ij->i", X0, full[codes])
+    rss = np.bincount(codes, weights=resid**2, minlength=n_runners)
     total: dict[str, float] = {}
-    for rid, g in used.groupby("runner_id", sort=False):
-        y = (g["log_o2_cost"] - g[SPEED_OFFSET]).to_numpy(dtype=float)
-        X = np.column_stack([np.ones(len(g))] + [g[t].to_numpy(dtype=float) for t in FIELD_TERMS])
-        if len(y) <= X.shape[1] + 2 or not np.all(np.isfinite(X)) or not np.all(np.isfinite(y)):
-            continue
-        beta = np.linalg.lstsq(X, y, rcond=None)[0]
-        rss = float(np.sum((y - X @ beta) ** 2))
-        if rss > 0:
-            total[str(rid)] = -0.5 * len(y) * np.log(rss / len(y))
+    for k in np.flatnonzero(ok & (rss > 0)):
+        total[str(ids[k])] = float(-0.5 * n[k] * np.log(rss[k] / n[k]))
     return total
 
 
