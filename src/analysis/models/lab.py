@@ -74,15 +74,21 @@ def _lab_rows(
     keyed = pd.DataFrame(
         {"runner_id": lab["runner_id"].astype(str), "date": lab["date"], "reason": reason}
     )
-    stages_per_day = keyed.groupby(["runner_id", "date"]).size()
-    left_out = keyed.loc[keyed["reason"] != ""].groupby(["runner_id", "date", "reason"]).size()
-    by_runner = dict(tuple(at_speed.groupby("runner_id", sort=False)))
+    stages_per_day = keyed.groupby(["runner_id", "date"]).size().to_dict()
+    left_out: dict[str, list] = {}
+    counted = keyed.loc[keyed["reason"] != ""].groupby(["runner_id", "date", "reason"]).size()
+    for (rid, date, why), n in counted.items():
+        left_out.setdefault(rid, []).append((date, why, int(n)))
+    # plain records per runner, by date: a federation has thousands of lab runners
+    by_runner: dict[str, list[dict]] = {}
+    for day in at_speed.sort_values(["runner_id", "date"], kind="stable").to_dict("records"):
+        by_runner.setdefault(day["runner_id"], []).append(day)
     rows = {}
     for block in blocks.to_dict("records"):
         days = by_runner.get(str(block["runner_id"]))
         if days is None or pd.isna(block["block_start"]):
             continue
-        row = _lab_row(block, days.sort_values("date"), stages_per_day, left_out, day_cv_pct)
+        row = _lab_row(block, days, stages_per_day, left_out, day_cv_pct)
         if row is not None:
             rows[block["runner_id"]] = row
     return rows
@@ -90,23 +96,28 @@ def _lab_rows(
 
 def _lab_row(
     block: Mapping,
-    days: pd.DataFrame,
-    stages_per_day: pd.Series,
-    left_out: pd.Series,
+    days: list[dict],
+    stages_per_day: Mapping[tuple, int],
+    left_out: Mapping[str, list],
     day_cv_pct: float,
 ) -> dict | None:
-    """The ``lab`` row of one runner (see :func:`_lab_rows`), or None."""
+    """The ``lab`` row of one runner (see :func:`_lab_rows`), or None.
+
+    ``days``: the runner's :func:`analysis.metrics.lab_economy_at_speed`
+    records by date; ``stages_per_day``: ``(runner, date) -> stages``;
+    ``left_out``: ``runner -> [(date, reason, stages)]``.
+    """
     start = pd.Timestamp(block["block_start"])
     end = pd.Timestamp(block["block_end"])
-    before = days.loc[days["date"] < start]
-    after = days.loc[days["date"] >= start]
-    if before.empty or after.empty:
+    before = [d for d in days if d["date"] < start]
+    after = [d for d in days if d["date"] >= start]
+    if not before or not after:
         return None
     notes = [block["warning"]] if block.get("warning") else []
-    pre = before.iloc[-1]
-    late = after.loc[after["date"] >= end - LAB_POST_WINDOW]
-    post = late.iloc[0] if len(late) else after.iloc[-1]
-    if late.empty:
+    pre = before[-1]
+    late = [d for d in after if d["date"] >= end - LAB_POST_WINDOW]
+    post = late[0] if late else after[-1]
+    if not late:
         notes.append(
             f"no lab test in the last 2 weeks of the block: used the test of "
             f"{pd.Timestamp(post['date']):%Y-%m-%d}"
@@ -180,10 +191,10 @@ def _lab_row(
     return row
 
 
-def _reasons(left_out: pd.Series, runner_id: str, dates) -> str:
+def _reasons(left_out: Mapping[str, list], runner_id: str, dates) -> str:
     """Stages of the two test days left out, by reason (``"RER >= 1.0: 2"``)."""
     counts: dict[str, int] = {}
-    for (rid, date, reason), n in left_out.items():
-        if rid == runner_id and date in dates:
+    for date, reason, n in left_out.get(runner_id, ()):
+        if date in dates:
             counts[reason] = counts.get(reason, 0) + int(n)
     return "; ".join(f"{k}: {v}" for k, v in sorted(counts.items(), key=lambda kv: -kv[1]))

@@ -29,6 +29,7 @@ import numpy as np
 import pandas as pd
 from statsmodels.stats.meta_analysis import combine_effects
 
+from analysis.execution import CHUNK_RUNNERS
 from analysis.models.field import FIELD_METHOD, _field_rows
 from analysis.models.prepare import prepare_runs
 from analysis.models.squad import _is_control
@@ -73,16 +74,35 @@ def _control_changes_task(payload: tuple) -> dict[str, tuple[float, float]]:
 
 def pooled_reference(changes: Mapping[str, tuple[float, float]], leave_out: str | None = None):
     """Random-effects mean of control log changes: (mu, variance incl. tau^2, df, n) or None."""
-    items = [(b, se) for rid, (b, se) in changes.items() if rid != leave_out]
-    items = [(b, se) for b, se in items if np.isfinite(b) and np.isfinite(se) and se > 0]
-    if len(items) < MIN_CONTROLS:
+    return _pooled(_usable(changes), leave_out)
+
+
+def _usable(changes: Mapping[str, tuple[float, float]]) -> tuple[dict, np.ndarray, np.ndarray]:
+    """``(position of each id, log changes, SEs)`` of the controls with a finite
+    change and a positive SE, built once per window (a federation has thousands
+    of controls, each left out in turn)."""
+    keep = [
+        (rid, b, se)
+        for rid, (b, se) in changes.items()
+        if np.isfinite(b) and np.isfinite(se) and se > 0
+    ]
+    position = {rid: k for k, (rid, _, _) in enumerate(keep)}
+    return position, np.array([k[1] for k in keep]), np.array([k[2] for k in keep])
+
+
+def _pooled(usable: tuple, leave_out: str | None = None):
+    position, b, se = usable
+    if leave_out in position:
+        mask = np.ones(len(b), dtype=bool)
+        mask[position[leave_out]] = False
+        b, se = b[mask], se[mask]
+    if len(b) < MIN_CONTROLS:
         return None
-    b = np.array([i[0] for i in items])
-    var = np.array([i[1] ** 2 for i in items])
+    var = se**2
     with np.errstate(divide="ignore", invalid="ignore"):  # I^2 of identical controls
         res = combine_effects(b, var, method_re="pm")
     variance = float(res.sd_eff_w_re**2 + res.tau2)
-    return float(res.mean_effect_re), variance, float(len(items) - 1), len(items)
+    return float(res.mean_effect_re), variance, float(len(b) - 1), len(b)
 
 
 def control_references(
@@ -95,6 +115,7 @@ def control_references(
     design: dict | None = None,
     serial_prior=None,
     run=None,
+    chunk_runners: int = CHUNK_RUNNERS,
 ) -> dict[str, tuple[float, float, float, int]]:
     """The controls' pooled change over each modelled runner's own window.
 
@@ -104,33 +125,42 @@ def control_references(
     every runner that can be referenced. ``serial_prior``: the squad's
     (:func:`analysis.models.serial.serial_prior`), so the controls are fitted as
     in the squad's own fit. ``run(fn, payloads)``: where the controls' fit of
-    each window runs (a list of ``fn(payload)`` in order; default here, in turn).
+    each window runs, ``chunk_runners`` controls at a time (a list of
+    ``fn(payload)`` in order; default here, in turn).
     """
     controls = all_blocks.loc[_is_control(all_blocks["group"]) & all_blocks["block_start"].notna()]
     if len(controls) < MIN_CONTROLS:
         return {}
     modelled = [r for r in rows if r.get("method") == FIELD_METHOD and "_b" in r]
     windows = list(dict.fromkeys(_window_key(r) for r in modelled))
-    own = metrics.loc[metrics["runner_id"].astype(str).isin(set(controls["runner_id"]))]
+    ids = metrics["runner_id"].astype(str)
+    groups = []  # the controls in chunks: one window's fit of thousands of controls is large
+    for k in range(0, len(controls), chunk_runners):
+        part = controls.iloc[k : k + chunk_runners]
+        groups.append((part, metrics.loc[ids.isin(set(part["runner_id"]))]))
     payloads = [
-        (key, controls, own, errors, tuple(confounders), design or {}, serial_prior)
+        (key, part, own, errors, tuple(confounders), design or {}, serial_prior)
         for key in windows
+        for part, own in groups
     ]
     if run is None:
         changes = [_control_changes_task(p) for p in payloads]
     else:
         changes = run(_control_changes_task, payloads)
-    cache: dict[tuple, dict] = dict(zip(windows, changes, strict=True))
+    cache: dict[tuple, dict] = {key: {} for key in windows}
+    for (key, *_), found in zip(payloads, changes, strict=True):
+        cache[key].update(found)
+    usable = {key: _usable(found) for key, found in cache.items()}
     pooled_all: dict[tuple, tuple | None] = {}  # per window, for runners that are not controls
     out = {}
     for row in modelled:
         key = _window_key(row)
         rid = row["runner_id"]
         if rid in cache[key]:  # a control: referenced to the other controls
-            ref = pooled_reference(cache[key], leave_out=rid)
+            ref = _pooled(usable[key], leave_out=rid)
         else:  # every strength runner of a window shares one pooled reference
             if key not in pooled_all:
-                pooled_all[key] = pooled_reference(cache[key])
+                pooled_all[key] = _pooled(usable[key])
             ref = pooled_all[key]
         if ref is not None:
             out[rid] = ref

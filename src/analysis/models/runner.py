@@ -122,17 +122,27 @@ def _design_text(design: dict) -> str:
 
 
 def _chunks(metrics: pd.DataFrame, blocks: pd.DataFrame, size: int) -> list[tuple]:
-    """``(metrics, blocks)`` of consecutive ``size`` runners of ``blocks``, in its order."""
+    """``(metrics, blocks)`` of consecutive ``size`` runners of ``blocks``, in its order.
+
+    The metrics of runners not in ``blocks`` are left out. The rows are put in
+    chunk order once (keeping their order within a runner) and each chunk is a
+    slice of that one copy, not a copy of its own.
+    """
     if not isinstance(size, int) or size < 1:
         raise ValueError(
             f"The 'chunk_runners' parameter of analyze must be a positive integer. Got {size!r} instead."
         )
-    ids = metrics["runner_id"].astype(str)
-    out = []
-    for k in range(0, len(blocks), size):
-        part = blocks.iloc[k : k + size]
-        out.append((metrics.loc[ids.isin(set(part["runner_id"]))], part))
-    return out
+    n_chunks = -(-len(blocks) // size)
+    position = {str(r): k for k, r in enumerate(blocks["runner_id"])}
+    chunk = metrics["runner_id"].astype(str).map(position).to_numpy(dtype=float) // size
+    kept = np.flatnonzero(np.isfinite(chunk))
+    order = kept[np.argsort(chunk[kept], kind="stable")]
+    ordered = metrics.take(order)
+    bounds = np.searchsorted(chunk[order], np.arange(n_chunks + 1))
+    return [
+        (ordered.iloc[bounds[k] : bounds[k + 1]], blocks.iloc[k * size : (k + 1) * size])
+        for k in range(n_chunks)
+    ]
 
 
 def _chunk_name(blocks: pd.DataFrame) -> str:
@@ -327,11 +337,8 @@ def analyze(
         # onset, time course) and the control reference need the whole squad, so
         # that a report and `runeco analyze` give the same answer
         squad_metrics = run_metrics(dataset)
-    in_squad = squad_metrics.loc[
-        squad_metrics["runner_id"].astype(str).isin(set(all_blocks["runner_id"]))
-    ]
     run = partial(ordered_map, backend)
-    squad_chunks = _chunks(in_squad, all_blocks, chunk_runners)
+    squad_chunks = _chunks(squad_metrics, all_blocks, chunk_runners)
     learned = heat_onset_c == "auto" or ramp_weeks == "auto"
     asked = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks}
     if heat_onset_c == "auto":
@@ -348,8 +355,8 @@ def analyze(
             {"heat_onset_c": heat_onset_c},
         )
     design = {"heat_onset_c": float(heat_onset_c), "ramp_weeks": float(ramp_weeks)}
-    metrics = metrics.loc[metrics["runner_id"].astype(str).isin(set(blocks["runner_id"]))]
-    chunks = _chunks(metrics, blocks, chunk_runners)
+    whole_squad = blocks is all_blocks and metrics is squad_metrics
+    chunks = squad_chunks if whole_squad else _chunks(metrics, blocks, chunk_runners)
     prior = None  # learned by the one fit below when it holds the whole squad
     if errors == "ar1" and (len(blocks) < len(all_blocks) or len(chunks) > 1):
         likelihoods = run(
@@ -400,6 +407,7 @@ def analyze(
             design=design,
             serial_prior=prior,
             run=run,
+            chunk_runners=chunk_runners,
         )
     rows = []
     headline: dict = {}
