@@ -18,8 +18,10 @@ ORDER = [
     "bench_load",
     "bench_metrics",
     "bench_analyze",
+    "bench_scale",
     "bench_fit_once",
     "bench_report",
+    "bench_dask",
     "bench_import",
 ]
 

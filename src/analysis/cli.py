@@ -29,6 +29,15 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 1 if len(ds.quarantine) else 0
 
 
+def _cmd_convert(args: argparse.Namespace) -> int:
+    from analysis.io.convert import convert
+
+    written = convert(args.dataset, args.out, args.to)
+    rows = ", ".join(f"{name} {n:,} rows" for name, n in written.items()) or "nothing to convert"
+    print(f"wrote {args.out} in the {args.to} layout ({rows})")
+    return 0
+
+
 def _cmd_simulate(args: argparse.Namespace) -> int:
     from analysis.simulate import simulate_squad
 
@@ -555,6 +564,15 @@ def build_parser() -> argparse.ArgumentParser:
         help="day-to-day economy noise, lognormal SD (e.g. 0.03)",
     )
     p.set_defaults(func=_cmd_simulate)
+
+    p = sub.add_parser(
+        "convert",
+        help="copy a dataset to the Parquet layout (runs and strength by runner) or back to CSV",
+    )
+    p.add_argument("dataset")
+    p.add_argument("out", metavar="NEW_FOLDER", help="the converted copy (must not exist)")
+    p.add_argument("--to", choices=("parquet", "csv"), default="parquet")
+    p.set_defaults(func=_cmd_convert)
 
     p = sub.add_parser("metrics", help="per-run (and per-week, lab) metrics as CSV")
     p.add_argument("dataset")

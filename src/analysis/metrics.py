@@ -471,7 +471,12 @@ def run_metrics(
     rid = uniques[codes]
 
     out = pd.DataFrame(index=pd.RangeIndex(n))
-    out["run_id"] = _text(runs, "run_id").to_numpy()
+    if "run_id" in runs.columns and runs["run_id"].dtype == "str":
+        # Arrow strings stay Arrow strings: a federation's 1.6 M run ids as Python
+        # objects would cost ~120 MB on the way through
+        out["run_id"] = runs["run_id"].fillna("").array
+    else:
+        out["run_id"] = _text(runs, "run_id").to_numpy()
     out["runner_id"] = rid
     out["date"] = runs["date"].to_numpy() if "date" in runs else pd.NaT
     if "run_type" in runs.columns and isinstance(runs["run_type"].dtype, pd.CategoricalDtype):

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from analysis.errors import DataError
+from analysis.io.layout import refuse_partitioned
 from analysis.io.transaction import Transaction, dataset_lock, recover
 from analysis.io.write import DATASET_CSV_FILES
 from analysis.schema import RUNNERS, SEXES, is_runner_id
@@ -193,6 +194,7 @@ def remove_runner(dataset, runner_id: str) -> dict[str, int]:
     dataset = Path(dataset)
     if not is_runner_id(runner_id):
         raise DataError(f"{runner_id!r} is not a valid runner id")
+    refuse_partitioned(dataset, "remove")
     with dataset_lock(dataset):
         recover(dataset)
         removed: dict[str, int] = {}

@@ -53,6 +53,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from analysis.errors import DataError
+from analysis.io import layout
 from analysis.io.dataset import Dataset
 from analysis.io.settings import load_settings
 from analysis.schema import (
@@ -955,8 +956,36 @@ def _by_runner_chunks(validate, raw: pd.DataFrame, runners, runner_q, size: int 
         typed, quarantine = validate(raw.loc[chunk == k].reset_index(drop=True), runners, runner_q)
         kept.append(typed)
         found.append(quarantine)
-    merged = pd.concat(kept, ignore_index=True).sort_values("line", kind="stable")
-    return merged.reset_index(drop=True), pd.concat(found, ignore_index=True)
+    del raw, ids, codes, chunk  # the raw cells go before the kept rows are joined
+    return _in_line_order(kept), pd.concat(found, ignore_index=True)
+
+
+def _in_line_order(kept: list[pd.DataFrame]) -> pd.DataFrame:
+    """Typed chunks of one file joined, rows in the file's line order."""
+    merged = kept[0] if len(kept) == 1 else pd.concat(kept, ignore_index=True)
+    kept.clear()
+    if not merged["line"].is_monotonic_increasing:  # a file not grouped by runner
+        merged = merged.sort_values("line", kind="stable").reset_index(drop=True)
+    return merged
+
+
+def _read_parquet(root: Path, name: str, files_meta: dict, warnings: list):
+    """The raw parts of a partitioned file (:mod:`analysis.io.layout`), checked like a CSV."""
+    if (root / name).exists():
+        raise DataError(
+            f"both {name} and the Parquet folder {layout.part_folder(Path(), name)}/ exist; "
+            "keep one of them (runeco convert writes a new folder)",
+            file=name,
+        )
+    rows = 0
+    for raw, info in layout.read_parts(root, name):
+        _check_columns(raw, name, FILES[name][0], 1)
+        if rows == 0:
+            for original, new in info["renamed"].items():
+                warnings.append(f"{name}: header field {original} is loaded as column {new!r}")
+        rows += len(raw)
+        yield raw
+    files_meta[name] = {"present": True, "rows": rows, "blank_rows": 0, "layout": "parquet"}
 
 
 def load_dataset(path) -> Dataset:
@@ -1004,7 +1033,11 @@ def load_dataset(path) -> Dataset:
     hint = "give the folder that holds runners.csv and runs.csv"
     try:
         exists, is_dir = root.exists(), root.is_dir()
-        present = {name: (root / name).exists() for name in FILES} if is_dir else {}
+        present = (
+            {name: (root / name).exists() or bool(layout.parts(root, name)) for name in FILES}
+            if is_dir
+            else {}
+        )
     except (OSError, ValueError) as exc:
         raise DataError(f"cannot open dataset folder {str(root)!r} ({exc}); {hint}") from None
     if not exists:
@@ -1052,8 +1085,16 @@ def load_dataset(path) -> Dataset:
     }
     frames, problems = {}, [q_runners]
     for name, validate in validators.items():  # one file's raw cells in memory at a time
-        frames[name], found = _by_runner_chunks(validate, read(name), runners, q_runners)
-        problems.append(found)
+        if layout.parts(root, name):  # the Parquet layout: part by part
+            kept = []
+            for raw in _read_parquet(root, name, files_meta, warnings):
+                typed, found = _by_runner_chunks(validate, raw, runners, q_runners)
+                kept.append(typed)
+                problems.append(found)
+            frames[name] = _in_line_order(kept)
+        else:
+            frames[name], found = _by_runner_chunks(validate, read(name), runners, q_runners)
+            problems.append(found)
     runs, strength = frames["runs.csv"], frames["strength.csv"]
     blocks, lab_tests, wellness = (
         frames["blocks.csv"],
@@ -1071,6 +1112,9 @@ def load_dataset(path) -> Dataset:
         .drop(columns="_order")
         .reset_index(drop=True)[list(QUARANTINE_COLUMNS)]
     )
+    # Arrow keeps the buffers of the raw cells in its own pool; hand them back, so
+    # that what comes next (metrics, the model: numpy) can use that memory.
+    pa.default_memory_pool().release_unused()
     meta = {"files": files_meta, "load_seconds": time.perf_counter() - started}
     return Dataset(
         path=root,

@@ -20,6 +20,7 @@ from analysis.io.importers.store import CsvTable, format_numbers, stream_path, w
 from analysis.io.importers.strava import read_strava_csv
 from analysis.io.importers.summary import ImportSummary
 from analysis.io.importers.tcx import read_tcx
+from analysis.io.layout import refuse_partitioned
 from analysis.io.load import load_dataset
 from analysis.io.transaction import Transaction, dataset_lock, recover
 from analysis.schema import MAX_PACE_S_PER_KM, MIN_PACE_S_PER_KM, RUNS, is_runner_id
@@ -764,6 +765,7 @@ def import_sources(
         )
     kind = normalise_kind(kind)
     dataset = Path(dataset_dir)
+    refuse_partitioned(dataset, "import")
     with dataset_lock(dataset):
         recovered = recover(dataset)
         summary = _import_locked(

@@ -1,0 +1,111 @@
+"""Benchmark: ``runeco analyze`` as the squad grows (1,000, 5,000, 20,000 runners).
+
+Target (issue 14): 20,000 runners x 16 weeks analysed on one machine in
+<= 2 GB peak memory. Each size runs in its own Python process: load and
+validate the dataset, per-run metrics, blocks and :func:`analysis.models.analyze`
+(what ``runeco analyze`` does), timed, with its peak resident memory. Beside
+each, the baseline measured in the same run: plain ``pandas.read_csv`` of the
+same runs.csv and strength.csv (what any pandas tool pays just to hold the
+data), and the ratio of the two. The time and memory per runner come from a
+least-squares line through the measured sizes and are projected to 100,000
+runners.
+
+The squads are the benchmark squad of ``_common.py`` at each size (16 weeks,
+70 % strength, seed 0), simulated once and cached.
+
+Usage: ``python benchmarks/bench_scale.py [--runners 1000 5000 20000]``; exit
+code 1 when the 20,000-runner target is missed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from _common import benchmark_squad, run_child  # noqa: E402
+
+TARGET_MB = 2048.0
+TARGET_RUNNERS = 20_000
+PROJECT_TO = 100_000
+
+_CHILD = r"""
+import json, resource, sys, time
+from pathlib import Path
+kind, folder = sys.argv[1], Path(sys.argv[2])
+start = time.perf_counter()
+info = {}
+if kind == "analyze":
+    from analysis.blocks import runner_blocks
+    from analysis.io import load_dataset
+    from analysis.metrics import run_metrics
+    from analysis.models import analyze
+    ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    ds = load_dataset(folder)
+    info["load_s"] = time.perf_counter() - start
+    metrics = run_metrics(ds)
+    blocks = runner_blocks(ds)
+    out = analyze(ds, metrics=metrics, blocks=blocks)
+    info["rows"] = len(out)
+    info["answered"] = int(out["o2_cost_change_pct"].notna().sum())
+else:  # baseline: the two large files read by plain pandas
+    import pandas as pd
+    ready = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    start = time.perf_counter()
+    frames = [pd.read_csv(folder / name) for name in ("runs.csv", "strength.csv")]
+    info["rows"] = sum(len(f) for f in frames)
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+print(json.dumps({"seconds": seconds, "peak_mb": peak, "ready_mb": ready, **info}))
+"""
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runners", type=int, nargs="+", default=[1000, 5000, TARGET_RUNNERS])
+    args = parser.parse_args(argv)
+    sizes = sorted(set(args.runners))
+    results = []
+    for n in sizes:
+        folder = benchmark_squad(n)
+        ours = run_child(_CHILD, "analyze", folder)
+        base = run_child(_CHILD, "baseline", folder)
+        results.append((n, ours, base))
+        print(
+            f"{n:>7,} runners ({folder.name}): analyze {ours['seconds']:7.1f} s "
+            f"(load {ours['load_s']:.1f} s), peak {ours['peak_mb']:6.0f} MB, "
+            f"{ours['answered']:,} answers | plain read_csv of runs + strength: "
+            f"{base['seconds']:5.1f} s, peak {base['peak_mb']:5.0f} MB | ratio "
+            f"{ours['seconds'] / base['seconds']:.1f} x time, "
+            f"{ours['peak_mb'] / base['peak_mb']:.2f} x memory",
+            flush=True,
+        )
+    ok = True
+    if len(results) >= 2:
+        n = np.array([r[0] for r in results], dtype=float)
+        for key, unit in (("peak_mb", "MB"), ("seconds", "s")):
+            y = np.array([r[1][key] for r in results])
+            slope, intercept = np.polyfit(n, y, 1)
+            print(
+                f"{key}: {1000 * slope:.1f} {unit} per 1,000 runners above {intercept:.0f} {unit}; "
+                f"projected at {PROJECT_TO:,} runners: {intercept + slope * PROJECT_TO:,.0f} {unit}"
+            )
+    at_target = [r for r in results if r[0] == TARGET_RUNNERS]
+    if at_target:
+        peak = at_target[0][1]["peak_mb"]
+        ok = peak <= TARGET_MB
+        print(
+            f"target <= {TARGET_MB:.0f} MB at {TARGET_RUNNERS:,} runners: "
+            f"{'met' if ok else 'MISSED'} ({peak:.0f} MB)"
+        )
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,141 @@
+"""The Parquet layout (runs and strength by runner): the same dataset, the same quarantine."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from analysis.cli import main
+from analysis.errors import DataError
+from analysis.io import Dataset, load_dataset
+from analysis.io import layout as layout_module
+from analysis.io.convert import convert
+from analysis.io.edit import remove_runner, set_runner
+from analysis.io.importers import import_sources
+
+TABLES = ("runners", "runs", "strength", "blocks", "lab_tests", "wellness", "quarantine")
+
+
+def _same(a: Dataset, b: Dataset) -> None:
+    for name in TABLES:
+        pd.testing.assert_frame_equal(getattr(a, name), getattr(b, name), check_exact=True)
+    assert a.warnings == b.warnings
+
+
+def test_the_sample_in_parquet_and_back_is_the_same_dataset(sample_dir, tmp_path):
+    assert convert(sample_dir, tmp_path / "pq", "parquet") == {
+        "runs.csv": 579,
+        "strength.csv": 357,
+    }
+    assert not (tmp_path / "pq" / "runs.csv").exists()
+    assert [p.name for p in (tmp_path / "pq" / "runs").iterdir()] == ["part-00000.parquet"]
+    csv, parquet = load_dataset(sample_dir), load_dataset(tmp_path / "pq")
+    _same(csv, parquet)
+    assert parquet.meta["files"]["runs.csv"]["layout"] == "parquet"
+    convert(tmp_path / "pq", tmp_path / "back", "csv")
+    _same(csv, load_dataset(tmp_path / "back"))
+
+
+# Row problems of every kind, over five runners, so that parts of 2 runners split them.
+RUNNERS = """\
+runner_id,name,hr_max_bpm
+A1,Ann,190
+B2,Bob,185
+C3,Cy,188
+D4,Di,191
+E5,Ed,183
+"""
+RUNS = """\
+runner_id,date,distance_km,duration_s,avg_hr_bpm,run_type
+A1,2026-03-02T07:00,10,3000,150,easy
+B2,2026-03-02T07:00,10,3000,400,easy
+C3,2026-03-03T07:00,10,30,150,easy
+A1,2026-03-02T07:00,10,3000,150,easy
+D4,2026-03-04,8,2400,140,jog
+ZZ,2026-03-04,8,2400,140,easy
+E5,2026-03-05T07:00,10,3000,150,easy,surplus
+B2,2026-03-06T07:00,12,3600,150,long
+
+C3,not a date,10,3000,150,easy
+E5,2026-03-07T07:00,10,3000,=HYPERLINK("x"),easy
+"""
+STRENGTH = """\
+runner_id,date,exercise,sets,reps,load_kg
+A1,2026-03-02,Back squat,3,5,80
+E5,2026-03-02,Back squat,3,5,-4
+C3,2026-03-09,Deadlift,3,5,100
+ZZ,2026-03-02,Back squat,3,5,80
+"""
+
+
+@pytest.fixture
+def hostile(tmp_path, write_dataset, monkeypatch):
+    folder = write_dataset(tmp_path / "csv", runners=RUNNERS, runs=RUNS, strength=STRENGTH)
+    monkeypatch.setattr(layout_module, "RUNNERS_PER_PART", 2)
+    convert(folder, tmp_path / "pq", "parquet")
+    return folder, tmp_path / "pq"
+
+
+def test_quarantine_is_the_same_line_by_line_in_parts_of_two_runners(hostile):
+    csv_dir, pq_dir = hostile
+    assert len(list((pq_dir / "runs").iterdir())) == 3  # A1 B2 | C3 D4 | ZZ E5
+    csv, parquet = load_dataset(csv_dir), load_dataset(pq_dir)
+    _same(csv, parquet)
+    q = parquet.quarantine
+    assert len(q.loc[q["file"] == "runs.csv"]) >= 7  # the file and line of the CSV row
+    assert set(q.loc[q["file"] == "runs.csv", "line"]) >= {3, 4, 5, 6, 7, 8, 11, 12}
+    assert list(parquet.runs["line"]) == sorted(parquet.runs["line"])
+
+
+def test_dask_reads_the_layout_directly(hostile):
+    dd = pytest.importorskip("dask.dataframe")
+    _, pq_dir = hostile
+    runs = dd.read_parquet(str(pq_dir / "runs")).compute()
+    assert len(runs) == 10  # every data row (not the blank line), as the raw cells
+    assert set(runs["runner_id"]) == {"A1", "B2", "C3", "D4", "ZZ", "E5"}
+
+
+def test_a_damaged_part_is_one_error_naming_it(hostile):
+    _, pq_dir = hostile
+    part = sorted((pq_dir / "strength").iterdir())[0]
+    part.write_bytes(part.read_bytes()[:40])
+    with pytest.raises(DataError, match=r"^strength/part-00000\.parquet: cannot read this Parquet"):
+        load_dataset(pq_dir)
+
+
+def test_a_part_without_line_numbers_is_refused(hostile):
+    _, pq_dir = hostile
+    part = sorted((pq_dir / "runs").iterdir())[1]
+    pd.read_parquet(part).drop(columns="line").to_parquet(part)
+    with pytest.raises(DataError, match=r"runs/part-00001\.parquet: is not a runeco part: no line"):
+        load_dataset(pq_dir)
+
+
+def test_a_csv_beside_its_parquet_folder_is_ambiguous(hostile):
+    csv_dir, pq_dir = hostile
+    (pq_dir / "runs.csv").write_bytes((csv_dir / "runs.csv").read_bytes())
+    with pytest.raises(DataError, match="both runs.csv and the Parquet folder runs/ exist"):
+        load_dataset(pq_dir)
+
+
+def test_writers_of_csv_rows_refuse_the_layout_and_runner_set_still_works(hostile, tmp_path):
+    _, pq_dir = hostile
+    with pytest.raises(DataError, match="is in the Parquet layout.*--to csv"):
+        import_sources(pq_dir, "A1", [tmp_path / "nothing.gpx"])
+    with pytest.raises(DataError, match="remove writes CSV"):
+        remove_runner(pq_dir, "A1")
+    set_runner(pq_dir, "A1", {"hr_max_bpm": "192"})  # runners.csv stays CSV
+    assert load_dataset(pq_dir).runner("A1")["hr_max_bpm"] == 192
+
+
+def test_analyze_on_the_layout_writes_the_same_file(sample_dir, tmp_path, capsys):
+    assert main(["convert", str(sample_dir), str(tmp_path / "pq")]) == 0
+    assert "in the parquet layout (runs.csv 579 rows, strength.csv 357 rows)" in (
+        capsys.readouterr().out
+    )
+    for name, folder in (("csv", sample_dir), ("pq", tmp_path / "pq")):
+        out = tmp_path / f"{name}.csv"
+        assert main(["analyze", str(folder), "--out", str(out), "--quiet"]) == 0
+    assert (tmp_path / "pq.csv").read_bytes() == (tmp_path / "csv.csv").read_bytes()
+    assert main(["convert", str(sample_dir), str(tmp_path / "pq")]) == 2  # never overwrites
+    assert "already exists" in capsys.readouterr().err
