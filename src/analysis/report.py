@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import sys
 import tempfile
 import time
@@ -42,7 +43,7 @@ SQUAD_REPORT_NAME = "squad"
 TEMPLATE_NAME = "runeco_print"
 KERNEL_NAME = "python3"
 # Parameters the engine sets itself; callers may not override them.
-RESERVED_PARAMETERS = ("dataset", "runner_id", "runner_ids")
+RESERVED_PARAMETERS = ("dataset", "runner_id", "runner_ids", "batch")
 # Notebooks import these; importing them once per kernel is what a warm kernel saves.
 _WARM_IMPORTS = (
     "pandas",
@@ -217,6 +218,7 @@ def render_reports(
     timeout_s: float = 600.0,
     scheduler: str | None = None,
     on_backend: Callable[[RenderSummary], None] | None = None,
+    precompute: bool = True,
 ) -> RenderSummary:
     """Render runner reports (and the squad report) for a dataset.
 
@@ -252,6 +254,11 @@ def render_reports(
     on_backend : callable, optional
         Called with the (still empty) summary once the workers are up, its
         ``backend`` and ``dashboard`` (the Dask dashboard link) filled in.
+    precompute : bool
+        Analyse the squad once for the batch while the workers start
+        (:mod:`analysis.models.batch`) and hand each runner notebook the
+        folder as its ``batch`` parameter (default). False: every notebook
+        analyses its runner itself, as when it is run on its own.
     fresh_kernels : bool
         Start a new kernel for every report (strict isolation, slower).
         By default each worker reuses one kernel, reset between reports.
@@ -324,6 +331,7 @@ def render_reports(
         ) from exc
     # Workers start (imports, kernel, fonts) while this process reads the dataset.
     backend = make_backend(scheduler, n_workers, setup=partial(_start_worker, config))
+    batch_dir: Path | None = None
     summary.backend = backend.description
     summary.dashboard = getattr(backend, "dashboard_link", "")
     if on_backend is not None:
@@ -356,8 +364,13 @@ def render_reports(
                     {"dataset": str(dataset), "runner_ids": subset},
                 )
             )
+        if selected and precompute:
+            batch_dir = _write_batch(dataset, out, extra)
+        batch = {"batch": str(batch_dir)} if batch_dir is not None else {}
         tasks += [
-            _Task(rid, str(runner_nb), {"dataset": str(dataset), "runner_id": rid, **extra})
+            _Task(
+                rid, str(runner_nb), {"dataset": str(dataset), "runner_id": rid, **extra, **batch}
+            )
             for rid in selected
         ]
         from tqdm.auto import tqdm
@@ -376,6 +389,8 @@ def render_reports(
                 bar.update()
     finally:
         backend.close()
+        if batch_dir is not None:
+            shutil.rmtree(batch_dir, ignore_errors=True)
     order = {t.name: i for i, t in enumerate(tasks)}
     summary.ok.sort(key=order.__getitem__)
     summary.seconds = time.perf_counter() - start
@@ -433,6 +448,25 @@ def _check_parameters(parameters: dict | None) -> dict:
                 f"Got {type(value).__name__} instead."
             )
     return dict(parameters)
+
+
+def _write_batch(dataset: Path, out: Path, extra: dict) -> Path | None:
+    """The squad's analysis for this batch, in a private folder under ``out``;
+    None when it cannot be made (each notebook then analyses its runner and
+    reports its own error)."""
+    from analysis.io import load_dataset
+    from analysis.models.batch import write_batch
+
+    folder = None
+    try:
+        ds = load_dataset(dataset)
+        options = ds.settings.resolve(baseline_weeks=extra.get("baseline_weeks"))
+        folder = Path(tempfile.mkdtemp(prefix=".runeco-batch-", dir=out))
+        return write_batch(ds, folder, **options)
+    except Exception:  # noqa: BLE001 - the reports fall back to analysing on their own
+        if folder is not None:
+            shutil.rmtree(folder, ignore_errors=True)
+        return None
 
 
 def _dataset_runner_ids(dataset: Path) -> list[str]:
