@@ -547,3 +547,45 @@ def test_atl_ctl_trainingpeaks_method_and_a_plain_series():
     # lambda = 1/7 and 1/42: 14.285714 and 2.380952
     assert out["atl"].iloc[0] == pytest.approx(14.285714, rel=1e-6)
     assert out["ctl"].iloc[0] == pytest.approx(2.380952, rel=1e-6)
+
+
+# --------------------------------------------------------------------------
+# A few more edges found by mutation testing
+# --------------------------------------------------------------------------
+
+
+def test_grade_adjusted_speed_small_climb_and_tiny_positive_inputs():
+    # 10 m with 0.5 m of climb and no descent in 60 s: all uphill at g = 0.05
+    # Cr(0.05) = 0.0000486 - 0.00019 - 0.0054125 + 0.11575 + 0.975 + 3.6 = 4.6851961
+    # k = 4.6851961 / 3.6 = 1.3014434 -> 10 m x k per minute = 13.014434 m/min
+    assert phys.grade_adjusted_speed(0.01, 0.5, 0.0, 60.0) == pytest.approx(13.014434, rel=1e-6)
+    # half a metre in a minute on the flat; 10 m in half a second: 10 / (0.5 / 60) = 1200
+    assert phys.grade_adjusted_speed(0.0005, 0.0, 0.0, 60.0) == pytest.approx(0.5)
+    assert phys.grade_adjusted_speed(0.01, 0.0, 0.0, 0.5) == pytest.approx(1200.0)
+    # no distance but a climb: NaN, not 0
+    assert np.isnan(phys.grade_adjusted_speed(0.0, 10.0, 0.0, 600.0))
+
+
+def test_more_edges_raise_no_numpy_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        assert np.isnan(phys.hr_reserve_fraction(150.0, 50.0, 50.0))  # divides by 0
+        assert np.isnan(phys.daniels_speed_from_vo2(-100.0))  # no real root
+        # standing still (0 m over the window) with and without a change of altitude
+        got = phys.smoothed_grade([0.0, 0.0, 1.0], [0.0, 0.0, 0.0], window_samples=1)
+        assert_allclose(got, [0.0, 0.0, 0.0])
+
+
+def test_smoothed_grade_keeps_a_series_index():
+    alt = pd.Series(ALT, index=list("abcde"))
+    got = phys.smoothed_grade(alt, pd.Series(DIST, index=list("abcde")), window_samples=3)
+    assert isinstance(got, pd.Series) and list(got.index) == list("abcde")
+    assert_allclose(got, [0.15, 5 / 30, 5 / 30, 0.15, 0.1])  # as worked out above
+
+
+def test_gas_stream_distance_from_slow_speeds():
+    # 2, 0.5 and 0.5 m/s for 1 s each: distances 2, 2.5, 3 m; 0.2 m up at the 2nd sample.
+    # Window 1 sample: sample 0 covers 0.5 m and sample 1 covers 0.5 m, both under the
+    # 1 m minimum: flat; the last has no next sample: flat. So GAS = speed.
+    got = phys.grade_adjusted_speed_stream([2.0, 0.5, 0.5], [0.0, 0.2, 0.2], smooth_s=1.0)
+    assert_allclose(got, [2.0, 0.5, 0.5])
