@@ -589,3 +589,10 @@ def test_gas_stream_distance_from_slow_speeds():
     # 1 m minimum: flat; the last has no next sample: flat. So GAS = speed.
     got = phys.grade_adjusted_speed_stream([2.0, 0.5, 0.5], [0.0, 0.2, 0.2], smooth_s=1.0)
     assert_allclose(got, [2.0, 0.5, 0.5])
+
+
+def test_race_time_of_infinite_inputs_is_nan_without_warnings():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        got = phys.race_time_from_vdot([50.0, 50.0, np.inf, -np.inf], [-np.inf, np.inf, 5e3, 5e3])
+    assert np.isnan(got).all()
