@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -184,3 +185,200 @@ def test_blocks_of_a_simulated_squad_match_its_truth(tmp_path):
     assert (out["block_end"] == pd.to_datetime(truth["block_end"])).all()
     assert (out["block_weeks"] == 10.0).all()
     assert (out["baseline_start"] == pd.Timestamp("2026-01-05")).all()
+
+
+# --------------------------------------------------------------------------
+# infer_blocks: longest span, empty logs, output shape
+# --------------------------------------------------------------------------
+
+
+def test_longest_span_beats_more_session_weeks():
+    # Weeks 0, 2, 4, 6 (gaps of one week bridged): span 7 weeks, 4 session weeks.
+    # Weeks 10-14: span 5 weeks, 5 session weeks. The longer span wins.
+    rows = _sessions("R1", "2026-01-05", [0, 2, 4, 6, 10, 11, 12, 13, 14], weekdays=(0,))
+    out = infer_blocks(_dataset([{"runner_id": "R1"}], rows).strength)
+    assert out.loc[0, "block_start"] == pd.Timestamp("2026-01-05")
+    assert out.loc[0, "block_end"] == pd.Timestamp("2026-02-22")  # Sunday of week 6
+    assert out.loc[0, "n_session_weeks"] == 4 and out.loc[0, "n_sessions"] == 4
+
+
+def test_infer_blocks_rows_sorted_by_runner_with_only_the_documented_columns():
+    rows = _sessions("R2", "2026-01-05", range(3)) + _sessions("R1", "2026-01-12", range(3))
+    out = infer_blocks(_dataset([{"runner_id": "R2"}, {"runner_id": "R1"}], rows).strength)
+    assert list(out.columns) == [
+        "runner_id",
+        "block_start",
+        "block_end",
+        "n_session_weeks",
+        "n_sessions",
+    ]
+    assert list(out["runner_id"]) == ["R1", "R2"]
+    assert list(out.index) == [0, 1]
+
+
+def test_infer_blocks_without_dated_strength_work_is_empty_and_typed():
+    strength = pd.DataFrame(
+        {
+            "runner_id": ["R1", "R2"],
+            "date": pd.to_datetime(["2026-01-05", None]),
+            "exercise": ["foam rolling", "squat"],
+            "category": ["mobility", "heavy"],  # R2's squat has no date
+        }
+    )
+    out = infer_blocks(strength)
+    assert len(out) == 0
+    assert out["runner_id"].dtype == object
+    assert pd.api.types.is_datetime64_dtype(out["block_start"])
+    assert pd.api.types.is_datetime64_dtype(out["block_end"])
+    assert out["n_session_weeks"].dtype == "int64" and out["n_sessions"].dtype == "int64"
+
+
+# --------------------------------------------------------------------------
+# blocks.csv rows: validity, notes, ids, times of day
+# --------------------------------------------------------------------------
+
+
+def test_invalid_blocks_csv_rows_are_ignored_and_counted():
+    runners = [{"runner_id": r} for r in ("A", "B", "C", "D")]
+    blocks = [
+        ("A", "2026-04-26", "2026-02-16"),  # end before start
+        ("B", "2026-02-16", None),  # no end
+        ("C", None, "2026-04-26"),  # no start
+        ("C", "2026-02-16", "2026-04-26"),
+        ("D", "2026-02-16", "2026-02-16"),  # a one-day block is valid
+    ]
+    out = runner_blocks(_dataset(runners, blocks=blocks)).set_index("runner_id")
+    ignored = "blocks.csv: 1 row(s) with block_end before block_start or a missing date ignored"
+    assert out.loc["A", "block_source"] == "squad (control)"
+    assert out.loc["A", "warning"].startswith(ignored)
+    assert out.loc["B", "block_source"] == "squad (control)"
+    assert out.loc["B", "warning"].startswith(ignored)
+    assert out.loc["C", "block_source"] == "blocks.csv"
+    assert out.loc["C", "block_start"] == pd.Timestamp("2026-02-16")
+    assert out.loc["C", "warning"] == ignored
+    assert out.loc["D", "block_source"] == "blocks.csv"
+    assert out.loc["D", "block_end"] == pd.Timestamp("2026-02-16")
+    # 1 day / 7 = 0.142857 -> 0.1 weeks
+    assert out.loc["D", "block_weeks"] == 0.1
+    assert out.loc["D", "warning"] == "block of 0.1 weeks is outside the typical 8-12 weeks"
+
+
+def test_blocks_csv_notes_of_one_runner_are_joined_and_others_have_none():
+    runners = [{"runner_id": "S1"}, {"runner_id": "S2"}]
+    blocks = [
+        ("S1", "2026-06-01", "2026-08-09"),
+        ("S1", "2026-02-16", "2026-04-26"),
+        ("S1", "2026-05-01", "2026-04-01"),  # end before start
+        ("S2", "2026-02-16", "2026-04-26"),
+    ]
+    out = runner_blocks(_dataset(runners, blocks=blocks)).set_index("runner_id")
+    assert out.loc["S1", "warning"] == (
+        "blocks.csv: 1 row(s) with block_end before block_start or a missing date ignored; "
+        "blocks.csv has 2 blocks for this runner; the first one is analysed"
+    )
+    assert out.loc["S2", "warning"] == ""
+    assert out.loc["S2", "block_weeks"] == 10.0  # 70 days
+
+
+def test_numeric_runner_ids_match_between_runners_and_blocks():
+    runners = pd.DataFrame({"runner_id": [101, 102]})
+    blocks = pd.DataFrame(
+        {
+            "runner_id": [102],
+            "block_start": pd.to_datetime(["2026-02-16"]),
+            "block_end": pd.to_datetime(["2026-04-26"]),
+        }
+    )
+    ds = dataclasses.replace(_dataset([{"runner_id": "x"}]), runners=runners, blocks=blocks)
+    out = runner_blocks(ds).set_index("runner_id")
+    assert out.loc["102", "block_source"] == "blocks.csv"
+    assert out.loc["101", "block_source"] == "squad (control)"
+
+
+def test_blocks_csv_times_of_day_are_dropped():
+    runners = [{"runner_id": "S1"}]
+    blocks = [("S1", "2026-02-16 18:30", "2026-04-26 07:00")]
+    out = runner_blocks(_dataset(runners, blocks=blocks)).iloc[0]
+    assert out["block_start"] == pd.Timestamp("2026-02-16")
+    assert out["block_end"] == pd.Timestamp("2026-04-26")
+    assert out["block_weeks"] == 10.0  # 16 Feb to 26 Apr inclusive: 70 days
+
+
+# --------------------------------------------------------------------------
+# runner_blocks: lengths, warnings, baseline
+# --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "end, weeks, warning",
+    [
+        # from Monday 2026-02-16: 55 days = 7.857 -> 7.9 weeks, just short of 8
+        ("2026-04-11", 7.9, "block of 7.9 weeks is outside the typical 8-12 weeks"),
+        ("2026-04-12", 8.0, ""),  # 56 days
+        ("2026-04-22", 9.4, ""),  # 66 days = 9.4286 weeks, shown to one decimal
+        ("2026-05-10", 12.0, ""),  # 84 days
+        ("2026-05-11", 12.1, "block of 12.1 weeks is outside the typical 8-12 weeks"),  # 85
+    ],
+)
+def test_block_length_and_the_typical_range_boundaries(end, weeks, warning):
+    runners = [{"runner_id": "S1"}]
+    out = runner_blocks(_dataset(runners, blocks=[("S1", "2026-02-16", end)])).iloc[0]
+    assert out["block_weeks"] == weeks
+    assert out["warning"] == warning
+
+
+def test_baseline_of_one_week_is_allowed():
+    runners = [{"runner_id": "S1"}]
+    blocks = [("S1", "2026-02-16", "2026-04-26")]
+    out = runner_blocks(_dataset(runners, blocks=blocks), baseline_weeks=1).iloc[0]
+    assert out["baseline_start"] == pd.Timestamp("2026-02-09")  # 7 days before
+
+
+@pytest.mark.parametrize("bad, error", [(0, ValueError), (2.5, TypeError), (True, TypeError)])
+def test_baseline_weeks_message(bad, error):
+    with pytest.raises(
+        error,
+        match=r"^The 'baseline_weeks' parameter of runner_blocks must be a positive integer\. "
+        rf"Got {bad!r} instead\.$",
+    ):
+        runner_blocks(_dataset([{"runner_id": "A"}]), baseline_weeks=bad)
+
+
+def test_runner_blocks_warnings_word_for_word():
+    runners = [
+        {"runner_id": "S2", "group": None},
+        {"runner_id": "C1", "group": "control"},
+        {"runner_id": "C3", "group": "Control "},
+        {"runner_id": "S3", "group": "strength"},
+    ]
+    strength = _sessions("S2", "2026-02-02", range(10)) + _sessions("C1", "2026-03-02", [0])
+    out = runner_blocks(_dataset(runners, strength)).set_index("runner_id")
+    assert out.loc["S2", "warning"] == ""  # inferred 10-week block, nothing to say
+    # C1's two sessions (Monday and Thursday of one week) are set aside
+    assert out.loc["C1", "warning"] == (
+        "group is control: 2 strength session(s) in strength.csv set aside, squad block used"
+    )
+    assert out.loc["C3", "warning"] == ""  # labelled control, no sessions: nothing to say
+    assert out.loc["C3", "group"] == "Control"
+    assert out.loc["S3", "warning"] == (
+        "group is strength but neither blocks.csv nor strength.csv gives a block: squad block used"
+    )
+
+
+def test_no_blocks_anywhere_warning_and_date_types():
+    out = runner_blocks(_dataset([{"runner_id": "A"}]))
+    assert out.loc[0, "warning"] == "no block in blocks.csv or strength.csv for anyone in the squad"
+    for col in ("block_start", "block_end", "baseline_start"):
+        assert pd.api.types.is_datetime64_dtype(out[col]) and out[col].isna().all()
+    assert np.isnan(out.loc[0, "block_weeks"])
+
+
+def test_warnings_from_different_checks_are_joined_with_semicolons():
+    runners = [{"runner_id": "S1"}]
+    blocks = [("S1", "2026-02-16", "2026-03-15"), ("S1", "2026-06-01", "2026-08-09")]
+    out = runner_blocks(_dataset(runners, blocks=blocks)).iloc[0]
+    # the first block, 16 Feb to 15 Mar, is 28 days: 4 weeks
+    assert out["warning"] == (
+        "blocks.csv has 2 blocks for this runner; the first one is analysed; "
+        "block of 4 weeks is outside the typical 8-12 weeks"
+    )
