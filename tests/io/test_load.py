@@ -707,22 +707,17 @@ def test_any_bytes_raise_only_data_error(tmp_path_factory, content):
         assert set(ds.quarantine["file"]) <= {"runs.csv", "strength.csv"}
 
 
+def _quote_free_rows(max_rows: int):
+    """Rows of up to 5 cells without quotes, line breaks or NUL: the Arrow path's files."""
+    cell = st.text(
+        st.characters(blacklist_characters='\x00"\r\n', blacklist_categories=("Cs",)),
+        max_size=6,
+    )
+    return st.lists(st.lists(cell, max_size=5), min_size=1, max_size=max_rows)
+
+
 @settings(max_examples=200, deadline=None)
-@given(
-    text=st.lists(
-        st.lists(
-            st.text(
-                st.characters(blacklist_characters='\x00"\r\n', blacklist_categories=("Cs",)),
-                max_size=6,
-            ),
-            min_size=0,
-            max_size=5,
-        ),
-        min_size=1,
-        max_size=8,
-    ),
-    crlf=st.booleans(),
-)
+@given(text=_quote_free_rows(8), crlf=st.booleans())
 def test_plain_and_csv_tokenizers_agree(text, crlf):
     """The Arrow fast path (no quotes) gives exactly what the csv module gives."""
     content = ("\r\n" if crlf else "\n").join(",".join(r) for r in text) + "\n"
@@ -747,17 +742,7 @@ def test_plain_and_csv_tokenizers_agree(text, crlf):
 
 @settings(max_examples=150, deadline=None)
 @given(
-    text=st.lists(
-        st.lists(
-            st.text(
-                st.characters(blacklist_characters='\x00"\r\n', blacklist_categories=("Cs",)),
-                max_size=6,
-            ),
-            max_size=5,
-        ),
-        min_size=1,
-        max_size=12,
-    ),
+    text=_quote_free_rows(12),
     crlf=st.booleans(),
     final_break=st.booleans(),
     block=st.integers(1, 40),
