@@ -307,6 +307,8 @@ class DaskBackend:
 
         items = list(items)
         call = _with_state_lock if self.setup is not None else None
+        # The items travel inside the tasks, not scattered ahead: scattered data
+        # lives on one worker, and a worker lost with it could not be retried.
         futures = {}
         for item in items:
             future = (
