@@ -415,8 +415,38 @@ def _cmd_import(args: argparse.Namespace) -> int:
         ok = ok and summary.ok
     if len(jobs) > 1:
         print(f"{len(jobs)} runners imported from {', '.join(args.sources)}")
+    _print_readiness(args.dataset, [runner_id for runner_id, _ in jobs])
     print(f"next: `runeco check {args.dataset}` says which runners are ready for an answer")
     return 0 if ok else 1
+
+
+MAX_READINESS_AFTER_IMPORT = 50
+"""Runners whose readiness ``import`` prints; above, `runeco check` lists them."""
+
+
+def _print_readiness(dataset: str, runner_ids: list[str]) -> None:
+    """After an import: is each imported runner ready for an answer, and if not, why."""
+    from analysis.blocks import runner_blocks
+    from analysis.io import load_dataset
+    from analysis.metrics import run_metrics
+    from analysis.models import analyze
+    from analysis.readiness import readiness_lines, runner_readiness
+
+    try:
+        ds = load_dataset(dataset)
+    except DataError:
+        return  # nothing imported yet (a first import that failed): no dataset to check
+    known = set(ds.runner_ids)
+    ids = [r for r in dict.fromkeys(runner_ids) if r in known][:MAX_READINESS_AFTER_IMPORT]
+    if not ids:
+        return
+    options = ds.settings.resolve()
+    metrics = run_metrics(ds)
+    blocks = runner_blocks(ds, baseline_weeks=options["baseline_weeks"])
+    results = analyze(ds, ids, metrics=metrics, blocks=blocks, **options)
+    table = runner_readiness(ds, results, metrics, blocks, baseline_weeks=options["baseline_weeks"])
+    print(f"ready for an answer? (baseline {options['baseline_weeks']} weeks)")
+    print("\n".join(readiness_lines(table)))
 
 
 def _runner_folders(root: Path) -> list[tuple[str, list[str]]]:

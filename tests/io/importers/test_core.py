@@ -319,6 +319,12 @@ def test_a_squad_imports_from_one_folder_per_runner(tmp_path, capsys):
     assert main(["import", str(ds), "--folders", "--quiet", str(exports)]) == 0
     out = capsys.readouterr().out
     assert "2 runners imported" in out and "runeco check" in out
+    # and says at once why neither has an answer yet (one run each, no block)
+    readiness = out.split("ready for an answer? (baseline 6 weeks)\n")[1].splitlines()
+    assert readiness[0].startswith("ana  NOT READY: ") and readiness[1].startswith(
+        "bob  NOT READY: "
+    )
+    assert all(" -> " in line for line in readiness[:2])  # each with what to change
     data = load_dataset(ds)
     assert set(data.runner_ids) == {"ana", "bob"}
     assert set(data.runs["runner_id"]) == {"ana", "bob"}
