@@ -171,9 +171,11 @@ def _likelihood_task(payload: tuple) -> np.ndarray:
 
 def _rows_task(payload: tuple) -> tuple[list[tuple[dict, RunnerFit | None]], np.ndarray | None]:
     """The field rows of one chunk of runners (with their plotting fits when asked)."""
-    blocks, metrics, quarantined, errors, confounders, design, prior, with_fits = payload
+    blocks, metrics, quarantined, errors, confounders, design, prior, with_fits, bar = payload
     prep = prepare_runs(metrics, blocks, **design)
-    fitted, prior = _field_rows(blocks, prep, quarantined, errors, confounders, serial_prior=prior)
+    fitted, prior = _field_rows(
+        blocks, prep, quarantined, errors, confounders, serial_prior=prior, progress=bar
+    )
     if not with_fits:
         return [(row, None) for row, _ in fitted], prior
     positions = prep.groupby("runner_id", sort=False).indices
@@ -384,11 +386,15 @@ def analyze(
                     design,
                     prior,
                     return_fits,
+                    bar if backend is None else None,  # here: runner by runner
                 )
                 for m, b in chunks
             ],
             describe=lambda i: _chunk_name(chunks[i][1]),
-            on_done=None if bar is None else (lambda i: bar.update(len(chunks[i][1]))),
+            # on workers: chunk by chunk, as each comes back
+            on_done=None
+            if bar is None or backend is None
+            else (lambda i: bar.update(len(chunks[i][1]))),
         )
     finally:
         if bar is not None:
