@@ -139,3 +139,23 @@ def test_analyze_on_the_layout_writes_the_same_file(sample_dir, tmp_path, capsys
     assert (tmp_path / "pq.csv").read_bytes() == (tmp_path / "csv.csv").read_bytes()
     assert main(["convert", str(sample_dir), str(tmp_path / "pq")]) == 2  # never overwrites
     assert "already exists" in capsys.readouterr().err
+
+
+def test_a_part_with_nested_columns_is_one_error(hostile):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    _, pq_dir = hostile
+    part = sorted((pq_dir / "runs").iterdir())[0]
+    table = pq.read_table(part)
+    nested = pa.array([{"x": 1}] * table.num_rows)
+    pq.write_table(table.set_column(1, table.column_names[1], nested), part)
+    with pytest.raises(DataError, match=r"runs/part-00000\.parquet: column .* not text cells"):
+        load_dataset(pq_dir)
+
+
+def test_a_part_that_unpacks_to_more_than_the_limit_is_refused(hostile, monkeypatch):
+    _, pq_dir = hostile
+    monkeypatch.setattr(layout_module, "MAX_PART_MB", 0)  # every real part is over 0 MB
+    with pytest.raises(DataError, match=r"runs/part-00000\.parquet: unpacks to .* MB, more than"):
+        load_dataset(pq_dir)

@@ -38,6 +38,9 @@ RUNNERS_PER_PART = 500
 """Runners per Parquet part: large enough for few files, small enough that a
 part's raw cells are a small share of memory."""
 
+MAX_PART_MB = 2048
+"""Largest uncompressed part read (a part of 500 runners' raw cells is tens of MB)."""
+
 _RENAMED_KEY = b"runeco.renamed"
 RESERVED_COLUMNS = ("line", "_extra")
 
@@ -67,6 +70,15 @@ def read_parts(root: Path, name: str) -> Iterator[tuple[pd.DataFrame, dict]]:
     for path in parts(root, name):
         label = f"{part_folder(Path(''), name).name}/{path.name}"
         try:
+            meta = pq.ParquetFile(path).metadata
+            size = sum(meta.row_group(k).total_byte_size for k in range(meta.num_row_groups))
+            if size > MAX_PART_MB * 1024 * 1024:  # a small file may unpack to gigabytes
+                raise DataError(
+                    f"unpacks to {size / 2**20:,.0f} MB, more than a part of "
+                    f"{RUNNERS_PER_PART} runners can hold ({MAX_PART_MB} MB); "
+                    "convert the CSV files again with `runeco convert`",
+                    file=label,
+                )
             table = pq.read_table(path)
         except (OSError, pa.ArrowException, ValueError) as exc:
             raise DataError(
@@ -99,7 +111,14 @@ def read_parts(root: Path, name: str) -> Iterator[tuple[pd.DataFrame, dict]]:
                         f"its line column is not whole numbers ({exc})", file=label
                     ) from None
             else:
-                text = values.cast(pa.string()).fill_null("")
+                try:  # the raw cells are text; a part written by other means may not be
+                    text = values.cast(pa.string()).fill_null("")
+                except (pa.ArrowException, ValueError):
+                    raise DataError(
+                        f"column {column!r} holds {values.type}, not text cells; write parts "
+                        "with `runeco convert`",
+                        file=label,
+                    ) from None
                 cells[column] = pd.Series(text, dtype="str")
         yield pd.DataFrame(cells), {"renamed": renamed}
 
