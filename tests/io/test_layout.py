@@ -159,3 +159,14 @@ def test_a_part_that_unpacks_to_more_than_the_limit_is_refused(hostile, monkeypa
     monkeypatch.setattr(layout_module, "MAX_PART_MB", 0)  # every real part is over 0 MB
     with pytest.raises(DataError, match=r"runs/part-00000\.parquet: unpacks to .* MB, more than"):
         load_dataset(pq_dir)
+
+
+def test_convert_copies_links_as_links_never_their_targets(sample_copy, tmp_path):
+    secret = tmp_path / "secret.txt"
+    secret.write_text("not for the dataset")
+    (sample_copy / "notes.txt").symlink_to(secret)
+    (sample_copy / "activities").mkdir()
+    (sample_copy / "activities" / "x.fit").symlink_to(secret)
+    convert(sample_copy, tmp_path / "pq", "parquet")
+    for link in (tmp_path / "pq" / "notes.txt", tmp_path / "pq" / "activities" / "x.fit"):
+        assert link.is_symlink()  # not a copy of the secret's bytes

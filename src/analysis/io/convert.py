@@ -65,9 +65,10 @@ def convert(source: str | os.PathLike, target: str | os.PathLike, to: str) -> di
                     _csv_cells(raw).to_csv(tmp / f"{name}.csv", index=False, lineterminator="\n")
                 written[f"{name}.csv"] = len(raw)
             elif entry.is_file() and not name.startswith("."):
-                shutil.copy2(entry, tmp / name)
+                # a link stays a link: its target's content is never copied in
+                shutil.copy2(entry, tmp / name, follow_symlinks=False)
             elif entry.is_dir() and not name.startswith("."):
-                shutil.copytree(entry, tmp / name)
+                shutil.copytree(entry, tmp / name, symlinks=True)
         os.replace(tmp, target)
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
