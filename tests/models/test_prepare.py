@@ -108,3 +108,30 @@ def test_a_steady_ramp_keeps_the_full_block(squad40):
     _, _, metrics, blocks = squad40
     weeks, _ = choose_time_course(metrics, blocks)
     assert weeks == FULL_BLOCK
+
+
+def test_choice_logliks_prepare_once_and_equal_a_preparation_per_candidate(sample_dir):
+    """The candidate's column is swapped into one preparation: exactly the numbers
+    of preparing the runs again for every candidate."""
+    import numpy as np
+
+    from analysis.blocks import runner_blocks
+    from analysis.io import load_dataset
+    from analysis.metrics import run_metrics
+    from analysis.models import prepare as P
+
+    ds = load_dataset(sample_dir)
+    metrics, blocks = run_metrics(ds), runner_blocks(ds)
+    metrics["o2_cost_ml_kg_km"] *= np.exp(0.008 * (metrics["temp_c"].fillna(10) - 10))
+    for key, candidates, fixed in (
+        ("heat_onset_c", P.HEAT_ONSET_CANDIDATES_C, {}),
+        ("ramp_weeks", P.RAMP_WEEKS_CANDIDATES, {"heat_onset_c": 10.0}),
+    ):
+        once = P.choice_logliks(metrics, blocks, key, candidates, **fixed)
+        again = {
+            float(v): P._profile_loglik(P.prepare_runs(metrics, blocks, **{key: float(v)}, **fixed))
+            for v in candidates
+        }
+        assert once == again and len(once[float(candidates[1])]) == 8
+    with pytest.raises(ValueError, match="'key' parameter of choice_logliks"):
+        P.choice_logliks(metrics, blocks, "drift", (60.0,))

@@ -106,6 +106,24 @@ _METRIC_COLUMNS = (
 )
 
 
+def _ramp(day: pd.Series, start: pd.Series, end: pd.Series, ramp_weeks: float) -> pd.Series:
+    """Day-level ramp: 0 up to ``start``, 1 from ``end`` (or ``ramp_weeks`` into
+    the block) on, linear in between."""
+    span = (end - start).where(end > start, _DAY)
+    if np.isfinite(ramp_weeks):
+        span = span.clip(upper=pd.Timedelta(weeks=ramp_weeks))
+    return ((day - start) / span).clip(lower=0.0, upper=1.0).astype(float)
+
+
+def _heat_dev(temp: pd.Series, ref_temp: pd.Series, use_temp, onset: float) -> np.ndarray:
+    """Degrees above the heat onset, relative to the runner's reference temperature."""
+
+    def heat(t):
+        return (t - onset).clip(lower=0.0)
+
+    return np.where(use_temp, heat(temp) - heat(ref_temp), 0.0)
+
+
 def prepare_runs(
     metrics: pd.DataFrame,
     blocks: pd.DataFrame,
@@ -199,10 +217,7 @@ def prepare_runs(
     # Day-level ramp: 0 up to block_start, 1 from block_end on (the last day
     # of the block is its end), linear in between; with ramp_weeks, 1 from
     # that many weeks into the block on (an early plateau).
-    span = (end - start).where(end > start, _DAY)
-    if np.isfinite(ramp_weeks):
-        span = span.clip(upper=pd.Timedelta(weeks=ramp_weeks))
-    m["ramp"] = ((day - start) / span).clip(lower=0.0, upper=1.0).astype(float)
+    m["ramp"] = _ramp(day, start, end, ramp_weeks)
 
     log_gas = np.log(gas.where(gas > 0))
     refs = pd.DataFrame(
@@ -217,14 +232,11 @@ def prepare_runs(
     m["reference_minutes"] = ref["minutes"]
     m["reference_gas_m_min"] = np.exp(ref["log_gas"])
 
-    def heat(t):
-        return (t - heat_onset_c).clip(lower=0.0)
-
     def drift(t):
         return (t - DRIFT_ONSET_MIN).clip(lower=0.0)
 
     m["log_o2_cost"] = np.log(cost.where(cost > 0))
-    m["heat_c_dev"] = np.where(use_temp, heat(temp) - heat(ref["temp"]), 0.0)
+    m["heat_c_dev"] = _heat_dev(temp, ref["temp"], use_temp, heat_onset_c)
     m["drift_min_dev"] = drift(minutes) - drift(ref["minutes"])
     m["speed_cost_dev"] = daniels_cost_log_ratio(gas.where(gas > 0), np.exp(ref["log_gas"]))
     return m
@@ -358,10 +370,30 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
     (``key``: ``heat_onset_c`` or ``ramp_weeks``) over these runners. Runners
     are independent here, so a squad's can be computed in chunks and merged
     before :func:`choose_from`."""
+    # Only one column depends on the candidate: prepare once, then swap that column
+    # (the same formula prepare_runs uses), 12 squad-wide preparations -> 2.
+    prep = prepare_runs(metrics, blocks, **fixed)
+    if key == "heat_onset_c":
+        temp = pd.to_numeric(prep["temp_c"], errors="coerce").astype(float)
+        ref = prep["reference_temp_c"].astype(float)
+
+        def column(value):
+            return "heat_c_dev", _heat_dev(temp, ref, prep["use_temp"], value)
+    elif key == "ramp_weeks":
+        day = pd.to_datetime(prep["date"]).dt.normalize()
+        start, end = pd.to_datetime(prep["block_start"]), pd.to_datetime(prep["block_end"])
+
+        def column(value):
+            return "ramp", _ramp(day, start, end, value)
+    else:
+        raise ValueError(
+            f"The 'key' parameter of choice_logliks must be 'heat_onset_c' or 'ramp_weeks'. "
+            f"Got {key!r} instead."
+        )
     per_runner = {}
     for value in candidates:
-        prep = prepare_runs(metrics, blocks, **{key: float(value)}, **fixed)
-        per_runner[float(value)] = _profile_loglik(prep)
+        name, values = column(float(value))
+        per_runner[float(value)] = _profile_loglik(prep.assign(**{name: values}))
     return per_runner
 
 
