@@ -355,18 +355,24 @@ def render_reports(
                 file=str(dataset / "runners.csv"),
             )
         tasks = []
+        if (selected or squad) and precompute:
+            batch_dir = _write_batch(dataset, out, extra)
+        batch = {"batch": str(batch_dir)} if batch_dir is not None else {}
         if squad:  # the longest report goes first so that it does not finish last
             subset = None if requested is None else selected
             tasks.append(
                 _Task(
                     SQUAD_REPORT_NAME,
                     str(squad_nb),
-                    {"dataset": str(dataset), "runner_ids": subset},
+                    {
+                        "dataset": str(dataset),
+                        "runner_ids": subset,
+                        # the squad's baseline is the runners': one analysis for the batch
+                        **{k: v for k, v in extra.items() if k == "baseline_weeks"},
+                        **batch,
+                    },
                 )
             )
-        if selected and precompute:
-            batch_dir = _write_batch(dataset, out, extra)
-        batch = {"batch": str(batch_dir)} if batch_dir is not None else {}
         tasks += [
             _Task(
                 rid, str(runner_nb), {"dataset": str(dataset), "runner_id": rid, **extra, **batch}

@@ -45,6 +45,20 @@ def write_batch(dataset: Dataset, folder: str | os.PathLike, **options) -> Path:
     return folder
 
 
+def read_squad_batch(folder: str | os.PathLike, runner_ids=None) -> pd.DataFrame:
+    """The squad's ``analyze`` rows from :func:`write_batch`'s folder: all of them,
+    or those of ``runner_ids`` in that order (what ``analyze(squad, runner_ids)``
+    returns, with the numbers of the squad-wide fit)."""
+    results = as_frame(pd.read_parquet(Path(folder) / RESULTS), ANALYZE)
+    if runner_ids is None:
+        return results
+    wanted = [str(r) for r in ([runner_ids] if isinstance(runner_ids, str) else runner_ids)]
+    order = {rid: k for k, rid in enumerate(dict.fromkeys(wanted))}
+    mine = results.loc[results["runner_id"].isin(order)]
+    rank = mine["runner_id"].map(order)
+    return mine.iloc[rank.argsort(kind="stable")].reset_index(drop=True)
+
+
 def read_batch(
     folder: str | os.PathLike, runner_id: str
 ) -> tuple[pd.DataFrame, dict[str, RunnerFit]]:
