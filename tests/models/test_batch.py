@@ -24,3 +24,20 @@ def test_each_runner_reads_the_squad_rows_and_its_own_fit(sample_dir, tmp_path):
         assert fits[rid].row["o2_cost_change_pct"] == expected["o2_cost_change_pct"].iloc[0] or (
             pd.isna(fits[rid].row["o2_cost_change_pct"])
         )
+
+
+def test_a_runner_reads_its_own_rows_of_the_dataset_as_for_runner_gives_them(sample_dir, tmp_path):
+    from analysis.blocks import runner_blocks
+    from analysis.models.batch import read_batch_blocks, read_batch_dataset
+
+    ds = load_dataset(sample_dir)
+    write_batch(ds, tmp_path / "batch", baseline_weeks=5)
+    for rid in ds.runner_ids:  # strength runners and controls (no strength rows at all)
+        mine, expected = read_batch_dataset(tmp_path / "batch", rid), ds.for_runner(rid)
+        for name in ("runners", "runs", "strength", "blocks", "lab_tests", "wellness"):
+            pd.testing.assert_frame_equal(getattr(mine, name), getattr(expected, name))
+        pd.testing.assert_frame_equal(mine.quarantine, expected.quarantine)
+        assert mine.settings == ds.settings and mine.path == ds.path
+    pd.testing.assert_frame_equal(
+        read_batch_blocks(tmp_path / "batch"), runner_blocks(ds, baseline_weeks=5)
+    )
