@@ -394,3 +394,30 @@ def test_meta_counts_rows_and_blank_rows_per_file(tmp_path, write_dataset):
     assert files["runs.csv"] == {"present": True, "rows": 2, "blank_rows": 2}
     assert files["strength.csv"] == {"present": False, "rows": 0, "blank_rows": 0}
     assert ds.runs["line"].tolist() == [2, 5]
+
+
+def test_a_reason_shows_at_most_40_characters_of_a_cell_on_one_line(tmp_path, write_dataset):
+    forty, forty_one = "x" * 40, "y" * 41
+    runs = (
+        f"{RUNS_HEADER}\n"
+        f"{forty},2026-03-02T07:00,10,3000\n"
+        f"{forty_one},2026-03-02T07:00,10,3000\n"
+        '"R0\r\n\n1",2026-03-02T07:00,10,3000\n'
+    )
+    ds = _load(tmp_path, write_dataset, runs=runs)
+    assert ds.quarantine["reason"].tolist() == [
+        f"runner_id {forty} is not in runners.csv",
+        f"runner_id {'y' * 39}… is not in runners.csv",
+        "runner_id R0 1 is not in runners.csv",
+    ]
+    assert ds.quarantine["value"].tolist() == [forty, forty_one, "R0\r\n\n1"]
+    assert ds.quarantine["line"].tolist() == [2, 3, 4]
+
+
+def test_a_pace_under_half_a_second_per_km_shows_as_0_00(tmp_path, write_dataset):
+    runs = f"{RUNS_HEADER}\nR01,2026-03-02T07:00,400,100\nR01,2026-03-03T07:00,0.5,1000\n"
+    ds = _load(tmp_path, write_dataset, runs=runs)
+    assert ds.quarantine["reason"].tolist() == [
+        "pace 0:00/km (distance_km 400, duration_s 100) is faster than 2:30/km",
+        "pace 33:20/km (distance_km 0.5, duration_s 1000) is slower than 20:00/km",
+    ]
