@@ -227,6 +227,7 @@ def test_pace_limits_are_2_30_and_20_00_per_km_inclusive(tmp_path, write_dataset
         ("lab_tests.csv", "date", "runner_id,date,speed_kmh,vo2_ml_kg_min", "R01,{},12,40"),
         ("wellness.csv", "date", "runner_id,date,hr_rest_bpm", "R01,{},50"),
     ],
+    ids=["runs", "strength", "blocks", "lab_tests", "wellness"],
 )
 def test_dates_from_1900_to_2100_inclusive(tmp_path, write_dataset, file, column, header, row):
     days = ["1899-12-31", "1900-01-01", "2100-12-31", "2101-01-01"]
@@ -258,7 +259,9 @@ HOSTILE_IN_RUNNERS = [
 
 
 @pytest.mark.parametrize(
-    ("runner_id", "cell"), HOSTILE_IN_RUNNERS, ids=[repr(i) for i, _ in HOSTILE_IN_RUNNERS]
+    ("runner_id", "cell"),
+    HOSTILE_IN_RUNNERS,
+    ids=[f"id{k}" for k in range(len(HOSTILE_IN_RUNNERS))],
 )
 def test_a_hostile_id_in_runners_csv_stops_the_load_naming_line_and_id(
     tmp_path, write_dataset, runner_id, cell
@@ -309,7 +312,9 @@ HOSTILE_IN_RUNS = [
 ]
 
 
-@pytest.mark.parametrize(("runner_id", "shown"), HOSTILE_IN_RUNS)
+@pytest.mark.parametrize(
+    ("runner_id", "shown"), HOSTILE_IN_RUNS, ids=[f"id{k}" for k in range(len(HOSTILE_IN_RUNS))]
+)
 def test_a_hostile_id_in_runs_csv_is_an_unknown_runner(tmp_path, write_dataset, runner_id, shown):
     runs = f'{RUNS_HEADER}\nR01,2026-03-02T07:00,10,3000\n"{runner_id}",2026-03-03T07:00,10,3000\n'
     ds = load_dataset(write_dataset(tmp_path / "ds", runners=RUNNERS, runs=runs))
