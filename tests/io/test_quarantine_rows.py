@@ -11,9 +11,17 @@ import pytest
 
 from analysis.io import load as load_module
 from analysis.io import load_dataset
+from analysis.io.convert import convert
 
 RUNNERS = "runner_id,sex\nR01,F\nR02,M\n"
 RUNS_HEADER = "runner_id,date,distance_km,duration_s"
+RUNS_COLUMNS = [
+    "runner_id", "date", "distance_km", "duration_s", "avg_hr_bpm", "max_hr_bpm",
+    "elev_gain_m", "elev_loss_m", "temp_c", "run_type", "vo2max_est_ml_kg_min",
+    "cadence_spm", "rpe", "run_id", "activity_file", "sport", "elapsed_s",
+    "avg_power_w", "steady_duration_s", "steady_avg_hr_bpm", "steady_gas_m_min",
+    "decoupling_pct",
+]  # fmt: skip
 
 
 def _rows(q):
@@ -350,6 +358,8 @@ def test_validating_in_chunks_of_runners_keeps_line_order(
     )
     monkeypatch.setattr(load_module, "CHUNK_ROWS", chunk_rows)
     ds = _load(tmp_path, write_dataset, runs=runs)
+    assert list(ds.runs.columns) == [*RUNS_COLUMNS, "line"]
+    assert ds.runs.index.tolist() == [0, 1, 2]
     assert ds.runs["line"].tolist() == [2, 3, 5]
     assert ds.runs["runner_id"].tolist() == ["R01", "R02", "R01"]
     assert _rows(ds.quarantine) == [
@@ -421,3 +431,24 @@ def test_a_pace_under_half_a_second_per_km_shows_as_0_00(tmp_path, write_dataset
         "pace 0:00/km (distance_km 400, duration_s 100) is faster than 2:30/km",
         "pace 33:20/km (distance_km 0.5, duration_s 1000) is slower than 20:00/km",
     ]
+
+
+def test_the_parquet_layout_quarantines_the_same_rows_by_their_csv_lines(tmp_path, write_dataset):
+    runs = (
+        f"{RUNS_HEADER}\n"
+        "R02,2026-03-02T07:00,10,3000\n"
+        "R01,2026-03-02T07:00,10,3000\n"
+        "R02,2026-03-02T07:00,10,3000\n"
+        "R01,2026-03-03T07:00,10,400\n"
+    )
+    folder = write_dataset(tmp_path / "csv", runners=RUNNERS, runs=runs)
+    convert(folder, tmp_path / "pq", "parquet")
+    ds = load_dataset(tmp_path / "pq")
+    assert ds.meta["files"]["runs.csv"]["layout"] == "parquet"
+    assert list(ds.runs.columns) == [*RUNS_COLUMNS, "line"]
+    assert ds.runs.index.tolist() == [0, 1]
+    assert ds.runs[["runner_id", "line"]].values.tolist() == [["R02", 2], ["R01", 3]]
+    assert _rows(ds.quarantine) == [
+        ["runs.csv", 4, "date", "2026-03-02T07:00", "duplicate of line 2 (same runner_id and date)", "R02", "duplicate_run"],
+        ["runs.csv", 5, "duration_s", "400", "pace 0:40/km (distance_km 10, duration_s 400) is faster than 2:30/km", "R01", "pace_implausible"],
+    ]  # fmt: skip
