@@ -159,7 +159,7 @@ def floor(dataset: Path, runner_ids: list[str], out: Path) -> tuple[float, float
     batch = write_batch(ds, out / "batch", **ds.settings.resolve(baseline_weeks=6))
     _floor_report(
         squad_cells,
-        {"dataset": str(dataset), "runner_ids": None, "baseline_weeks": 6},
+        {"dataset": str(dataset), "runner_ids": None, "baseline_weeks": 6, "batch": str(batch)},
         out / "squad.pdf",
         css,
     )
