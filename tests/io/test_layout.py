@@ -170,3 +170,13 @@ def test_convert_copies_links_as_links_never_their_targets(sample_copy, tmp_path
     convert(sample_copy, tmp_path / "pq", "parquet")
     for link in (tmp_path / "pq" / "notes.txt", tmp_path / "pq" / "activities" / "x.fit"):
         assert link.is_symlink()  # not a copy of the secret's bytes
+
+
+def test_convert_refuses_a_dataset_already_in_the_layout_and_leaves_nothing(hostile, tmp_path):
+    _, pq_dir = hostile
+    with pytest.raises(
+        DataError, match="is already in the Parquet layout; convert it with --to csv"
+    ):
+        convert(pq_dir, tmp_path / "again", "parquet")
+    assert not (tmp_path / "again").exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".again.")]

@@ -40,6 +40,10 @@ def convert(source: str | os.PathLike, target: str | os.PathLike, to: str) -> di
     source, target = Path(source), Path(target)
     if not source.is_dir():
         raise DataError(f"dataset folder {str(source)!r} does not exist or is not a folder")
+    if to == "parquet" and any(part_folder(source, n).is_dir() for n in PARTITIONED):
+        raise DataError(
+            f"{str(source)!r} is already in the Parquet layout; convert it with --to csv"
+        )
     if target.exists():
         raise DataError(
             f"{str(target)!r} already exists; give a new folder for the converted dataset"
@@ -70,6 +74,12 @@ def convert(source: str | os.PathLike, target: str | os.PathLike, to: str) -> di
             elif entry.is_dir() and not name.startswith("."):
                 shutil.copytree(entry, tmp / name, symlinks=True)
         os.replace(tmp, target)
+    except OSError as exc:  # a file that vanished or cannot be read: one line, nothing left
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise DataError(
+            f"cannot convert: {exc.strerror or exc}",
+            file=str(exc.filename) if getattr(exc, "filename", None) else None,
+        ) from exc
     except BaseException:
         shutil.rmtree(tmp, ignore_errors=True)
         raise
