@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model mutation sample clean
+.PHONY: install sysdeps demo test lint format bench validate-model mutation deliberate-bugs sample clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -64,6 +64,10 @@ mutation: install
 	$(BIN)/mutmut run || true
 	$(BIN)/mutmut results > mutants-results.txt || true
 	@$(BIN)/python -c "import re,collections; t=open('mutants-results.txt').read(); c=collections.Counter(re.findall(r': (\w[\w ]*)$$', t, re.M)); print(dict(c))"
+
+# Issue 15's deliberate one-line bugs, each in a scratch worktree: every one must fail a test.
+deliberate-bugs: install
+	bash benchmarks/deliberate_bugs.sh
 
 # The model on scenarios it was not tuned on; writes docs/VALIDATION.md (about 1 minute).
 validate-model: install
