@@ -355,7 +355,7 @@ def _add_scheduler(p: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         default=None,
         help="run on Dask: 'local' starts a local cluster (--workers processes); "
-        "tcp://HOST:PORT uses a running one (default: a process pool on this machine)",
+        "tcp://HOST:PORT uses a running one (default: no Dask, this machine only)",
     )
 
 
