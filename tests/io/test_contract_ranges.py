@@ -15,9 +15,9 @@ import pytest
 
 from analysis.errors import DataError
 from analysis.io import load_dataset
+from tests.io._support import RUNS_HEADER, load_files, quarantine_rows
 
 RUNNERS = "runner_id\nR01\n"
-RUNS_HEADER = "runner_id,date,distance_km,duration_s"
 
 # (file, column, below low, low, high, above high, the range as the reason words it)
 RANGES = [
@@ -75,13 +75,8 @@ def _file_text(file: str, column: str, values: list[str]) -> str:
 
 
 def _load(tmp_path, write_dataset, file: str, text: str):
-    files = {"runners": RUNNERS, "runs": RUNS_HEADER + "\n"}
-    files[file.removesuffix(".csv")] = text
-    return load_dataset(write_dataset(tmp_path / "ds", **files))
-
-
-def _rows(q):
-    return q[["file", "line", "column", "value", "reason", "runner_id", "code"]].values.tolist()
+    files = {file.removesuffix(".csv"): text}
+    return load_files(tmp_path, write_dataset, files.pop("runners", RUNNERS), **files)
 
 
 def _frame(ds, file):
@@ -105,7 +100,7 @@ def test_each_limit_is_inclusive_and_one_step_beyond_is_quarantined(
 ):
     ds = _load(tmp_path, write_dataset, file, _file_text(file, column, [below, low, high, above]))
     rid = ("R01", "R04") if file == "runners.csv" else ("R01", "R01")
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         [file, 2, column, below, f"{column} {below} is outside {words}", rid[0], "out_of_range"],
         [file, 5, column, above, f"{column} {above} is outside {words}", rid[1], "out_of_range"],
     ]
@@ -132,7 +127,7 @@ def test_positive_lab_columns(tmp_path, write_dataset, file, column, tiny, high,
         cells.append(f"R01,2026-03-02,{row['speed_kmh']},{row['vo2_ml_kg_min']}")
     text = "runner_id,date,speed_kmh,vo2_ml_kg_min\n" + "".join(c + "\n" for c in cells)
     ds = _load(tmp_path, write_dataset, file, text)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         [file, 2, column, "0", f"{column} 0 must be > 0", "R01", "out_of_range"],
         [file, 3, column, "-1", f"{column} -1 must be > 0", "R01", "out_of_range"],
         [file, 6, column, above, f"{column} {above} is above the limit of {high} {unit}", "R01", "out_of_range"],
@@ -151,7 +146,7 @@ def test_run_distance_is_positive_and_at_most_400_km(tmp_path, write_dataset):
         "R01,2026-03-06T07:00,400.01,120000\n"
     )
     ds = _load(tmp_path, write_dataset, "runs.csv", text)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 2, "distance_km", "0", "distance_km 0 must be > 0", "R01", "out_of_range"],
         ["runs.csv", 3, "distance_km", "-0.5", "distance_km -0.5 must be > 0", "R01", "out_of_range"],
         ["runs.csv", 6, "distance_km", "400.01", "distance_km 400.01 is above the limit of 400 km", "R01", "out_of_range"],
@@ -170,7 +165,7 @@ def test_run_duration_is_positive_and_at_most_seven_days(tmp_path, write_dataset
         "R01,2026-03-05T07:00,400,604801\n"
     )
     ds = _load(tmp_path, write_dataset, "runs.csv", text)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 2, "duration_s", "0", "duration_s 0 must be > 0", "R01", "out_of_range"],
         ["runs.csv", 4, "duration_s", "604800", "pace 25:12/km (distance_km 400, duration_s 604800) is slower than 20:00/km", "R01", "pace_implausible"],
         ["runs.csv", 5, "duration_s", "604801", "duration_s 604801 is above the limit of 604800 s", "R01", "out_of_range"],
@@ -190,7 +185,7 @@ def test_a_clock_duration_has_the_same_limits_under_its_own_column(tmp_path, wri
         "R01,2026-03-08T07:00,10,3:20:10\n"
     )
     ds = _load(tmp_path, write_dataset, "runs.csv", text)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 2, "duration", "0:00", "duration 0:00 must be > 0", "R01", "out_of_range"],
         ["runs.csv", 3, "duration", "168:00:00", "pace 25:12/km (distance_km 400, duration 168:00:00) is slower than 20:00/km", "R01", "pace_implausible"],
         ["runs.csv", 4, "duration", "168:00:01", "duration 168:00:01 is above the limit of 604800 s", "R01", "out_of_range"],
@@ -210,7 +205,7 @@ def test_pace_limits_are_2_30_and_20_00_per_km_inclusive(tmp_path, write_dataset
         "R01,2026-03-06T07:00,0.5,74.5\n"  # 2:29/km (149 s/km) on a short one
     )
     ds = _load(tmp_path, write_dataset, "runs.csv", text)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 2, "duration_s", "1490", "pace 2:29/km (distance_km 10, duration_s 1490) is faster than 2:30/km", "R01", "pace_implausible"],
         ["runs.csv", 5, "duration_s", "12010", "pace 20:01/km (distance_km 10, duration_s 12010) is slower than 20:00/km", "R01", "pace_implausible"],
         ["runs.csv", 6, "duration_s", "74.5", "pace 2:29/km (distance_km 0.5, duration_s 74.5) is faster than 2:30/km", "R01", "pace_implausible"],
@@ -233,7 +228,7 @@ def test_dates_from_1900_to_2100_inclusive(tmp_path, write_dataset, file, column
     days = ["1899-12-31", "1900-01-01", "2100-12-31", "2101-01-01"]
     text = header + "\n" + "".join(row.format(d) + "\n" for d in days)
     ds = _load(tmp_path, write_dataset, file, text)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         [file, 2, column, "1899-12-31", f"{column} 1899-12-31 is outside the years 1900-2100", "R01", "bad_date"],
         [file, 5, column, "2101-01-01", f"{column} 2101-01-01 is outside the years 1900-2100", "R01", "bad_date"],
     ]  # fmt: skip
@@ -318,7 +313,7 @@ HOSTILE_IN_RUNS = [
 def test_a_hostile_id_in_runs_csv_is_an_unknown_runner(tmp_path, write_dataset, runner_id, shown):
     runs = f'{RUNS_HEADER}\nR01,2026-03-02T07:00,10,3000\n"{runner_id}",2026-03-03T07:00,10,3000\n'
     ds = load_dataset(write_dataset(tmp_path / "ds", runners=RUNNERS, runs=runs))
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 3, "runner_id", runner_id, f"runner_id {shown} is not in runners.csv", runner_id, "unknown_runner"]
     ]  # fmt: skip
     assert ds.runs["runner_id"].tolist() == ["R01"]

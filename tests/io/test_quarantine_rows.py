@@ -12,9 +12,9 @@ import pytest
 from analysis.io import load as load_module
 from analysis.io import load_dataset
 from analysis.io.convert import convert
+from tests.io._support import RUNS_HEADER, load_files, quarantine_rows
 
 RUNNERS = "runner_id,sex\nR01,F\nR02,M\n"
-RUNS_HEADER = "runner_id,date,distance_km,duration_s"
 RUNS_COLUMNS = [
     "runner_id", "date", "distance_km", "duration_s", "avg_hr_bpm", "max_hr_bpm",
     "elev_gain_m", "elev_loss_m", "temp_c", "run_type", "vo2max_est_ml_kg_min",
@@ -24,14 +24,8 @@ RUNS_COLUMNS = [
 ]  # fmt: skip
 
 
-def _rows(q):
-    return q[["file", "line", "column", "value", "reason", "runner_id", "code"]].values.tolist()
-
-
 def _load(tmp_path, write_dataset, **files):
-    files.setdefault("runners", RUNNERS)
-    files.setdefault("runs", RUNS_HEADER + "\n")
-    return load_dataset(write_dataset(tmp_path / "ds", **files))
+    return load_files(tmp_path, write_dataset, files.pop("runners", RUNNERS), **files)
 
 
 def test_not_a_number_names_the_cell_and_how_to_fix_it(tmp_path, write_dataset):
@@ -49,7 +43,7 @@ def test_not_a_number_names_the_cell_and_how_to_fix_it(tmp_path, write_dataset):
     ds = _load(tmp_path, write_dataset, runs=runs)
     empty = " is not a number (leave the cell empty for a missing value)"
     plain = " is not a number (use a plain number such as 10.5)"
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 2, "avg_hr_bpm", "NA", "avg_hr_bpm NA" + empty, "R01", "unparseable"],
         ["runs.csv", 3, "avg_hr_bpm", "n/a", "avg_hr_bpm n/a" + empty, "R01", "unparseable"],
         ["runs.csv", 4, "avg_hr_bpm", "--", "avg_hr_bpm --" + empty, "R01", "unparseable"],
@@ -70,7 +64,7 @@ def test_whole_number_columns(tmp_path, write_dataset):
         "R01,2026-03-02,Squat,0.5,5\n"
     )
     ds = _load(tmp_path, write_dataset, strength=strength)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["strength.csv", 3, "reps", "5.5", "reps 5.5 is not a whole number", "R01", "unparseable"],
         ["strength.csv", 5, "sets", "0.5", "sets 0.5 is not a whole number", "R01", "unparseable"],
     ]
@@ -94,7 +88,7 @@ def test_required_cells_of_every_file(tmp_path, write_dataset):
         wellness=wellness,
     )
     m = "missing_required"
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runners.csv", 3, "runner_id", "", "runner_id is missing", "", m],
         ["strength.csv", 2, "date", "", "date is missing", "R01", m],
         ["strength.csv", 3, "exercise", "", "exercise is missing", "R01", m],
@@ -119,7 +113,7 @@ def test_duration_missing_in_both_forms(tmp_path, write_dataset):
         "R01,2026-03-04T07:00,10,3000,\n"
     )
     ds = _load(tmp_path, write_dataset, runs=runs)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         [
             "runs.csv",
             2,
@@ -158,7 +152,7 @@ def test_clock_durations_that_do_not(tmp_path, write_dataset, clock):
     runs = f"runner_id,date,distance_km,duration\nR01,2026-03-02T07:00,10,{clock}\n"
     ds = _load(tmp_path, write_dataset, runs=runs)
     reason = f"duration {clock} is not a time like 1:02:03 (H:MM:SS) or 45:10 (MM:SS)"
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 2, "duration", clock, reason, "R01", "unparseable"]
     ]
 
@@ -179,7 +173,7 @@ def test_dates_and_times_accepted_and_refused(tmp_path, write_dataset):
     ds = _load(tmp_path, write_dataset, runs=runs)
     iso = " is not an ISO 8601 date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS)"
     real = " is not a real date or time"
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 7, "date", "2026-3-7", "date 2026-3-7" + iso, "R01", "bad_date"],
         ["runs.csv", 8, "date", "2026-02-29", "date 2026-02-29" + real, "R01", "bad_date"],
         ["runs.csv", 9, "date", "2026-03-08T07:61", "date 2026-03-08T07:61" + real, "R01", "bad_date"],
@@ -226,7 +220,7 @@ def test_categories_are_case_insensitive_and_empty_is_the_default(tmp_path, writ
         "R01,2026-03-05T07:00,10,3000,jog\n"
     )
     ds = _load(tmp_path, write_dataset, runners=runners, runs=runs)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runners.csv", 5, "sex", "W", "sex W is not one of F, M, X", "R04", "bad_category"],
         [
             "runs.csv",
@@ -254,7 +248,7 @@ def test_rows_of_a_runner_quarantined_in_runners_csv_name_its_line(tmp_path, wri
     )
     wellness = "runner_id,date\nR02,2026-03-02\n"
     ds = _load(tmp_path, write_dataset, runners=runners, strength=strength, wellness=wellness)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runners.csv", 3, "hr_rest_bpm", "10", "hr_rest_bpm 10 is outside 25-120 bpm", "R02", "out_of_range"],
         ["runners.csv", 3, "hr_max_bpm", "300", "hr_max_bpm 300 is outside 100-250 bpm", "R02", "out_of_range"],
         ["runners.csv", 4, "hr_max_bpm", "abc", "hr_max_bpm abc is not a number (use a plain number such as 10.5)", "R03", "unparseable"],
@@ -274,7 +268,7 @@ def test_a_malformed_row_gets_one_reason_and_its_surplus_fields(tmp_path, write_
         "R01,2026-03-04T07:00,10\n"  # short: padded with empty cells
     )
     ds = _load(tmp_path, write_dataset, runs=runs)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         [
             "runs.csv",
             2,
@@ -300,7 +294,7 @@ def test_a_malformed_row_gets_one_reason_and_its_surplus_fields(tmp_path, write_
 def test_a_malformed_row_in_a_quoted_file_too(tmp_path, write_dataset):
     runs = f'{RUNS_HEADER},notes\nR01,2026-03-02T07:00,10,3000,"a, b",c\nR01,2026-03-03T07:00,10,3000,"a, b"\n'
     ds = _load(tmp_path, write_dataset, runs=runs)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         [
             "runs.csv",
             2,
@@ -327,7 +321,7 @@ def test_duplicates_and_run_ids(tmp_path, write_dataset):
         "R01,2026-03-05,10,3000,R01-20260302T0700\n"  # 9: a given id equal to a derived one
     )
     ds = _load(tmp_path, write_dataset, runs=runs)
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 5, "date", "2026-03-02T07:00", "duplicate of line 2 (same runner_id and date)", "R01", "duplicate_run"],
         ["runs.csv", 7, "run_id", "a", "duplicate of line 6 (same run_id a)", "R01", "duplicate_run"],
         ["runs.csv", 9, "run_id", "R01-20260302T0700", "duplicate of line 2 (same run_id R01-20260302T0700)", "R01", "duplicate_run"],
@@ -362,7 +356,7 @@ def test_validating_in_chunks_of_runners_keeps_line_order(
     assert ds.runs.index.tolist() == [0, 1, 2]
     assert ds.runs["line"].tolist() == [2, 3, 5]
     assert ds.runs["runner_id"].tolist() == ["R01", "R02", "R01"]
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 4, "runner_id", "", "runner_id is missing", "", "missing_required"],
         ["runs.csv", 6, "run_id", "x", "duplicate of line 3 (same run_id x)", "R02", "duplicate_run"],
         ["runs.csv", 7, "date", "2026-03-02T07:00", "duplicate of line 2 (same runner_id and date)", "R01", "duplicate_run"],
@@ -448,7 +442,7 @@ def test_the_parquet_layout_quarantines_the_same_rows_by_their_csv_lines(tmp_pat
     assert list(ds.runs.columns) == [*RUNS_COLUMNS, "line"]
     assert ds.runs.index.tolist() == [0, 1]
     assert ds.runs[["runner_id", "line"]].values.tolist() == [["R02", 2], ["R01", 3]]
-    assert _rows(ds.quarantine) == [
+    assert quarantine_rows(ds.quarantine) == [
         ["runs.csv", 4, "date", "2026-03-02T07:00", "duplicate of line 2 (same runner_id and date)", "R02", "duplicate_run"],
         ["runs.csv", 5, "duration_s", "400", "pace 0:40/km (distance_km 10, duration_s 400) is faster than 2:30/km", "R01", "pace_implausible"],
     ]  # fmt: skip
