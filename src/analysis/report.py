@@ -321,7 +321,7 @@ def render_reports(
     if requested is not None:
         n_workers = min(n_workers, len(set(requested)) + int(squad))
     if not (dataset / "runners.csv").is_file():
-        _dataset_runner_ids(dataset)  # raises the loader's own DataError before any work starts
+        _load(dataset)  # raises the loader's own DataError before any work starts
     try:
         out.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
@@ -337,7 +337,8 @@ def render_reports(
     if on_backend is not None:
         on_backend(summary)
     try:
-        known = _dataset_runner_ids(dataset)
+        squad_data = _load(dataset)  # once: the runner ids here, the batch's analysis below
+        known = list(squad_data.runner_ids)
         if requested is None:
             selected = list(known)
         else:
@@ -356,7 +357,7 @@ def render_reports(
             )
         tasks = []
         if (selected or squad) and precompute:
-            batch_dir = _write_batch(dataset, out, extra)
+            batch_dir = _write_batch(squad_data, out, extra)
         batch = {"batch": str(batch_dir)} if batch_dir is not None else {}
         if squad:  # the longest report goes first so that it does not finish last
             subset = None if requested is None else selected
@@ -456,16 +457,14 @@ def _check_parameters(parameters: dict | None) -> dict:
     return dict(parameters)
 
 
-def _write_batch(dataset: Path, out: Path, extra: dict) -> Path | None:
+def _write_batch(ds, out: Path, extra: dict) -> Path | None:
     """The squad's analysis for this batch, in a private folder under ``out``;
     None when it cannot be made (each notebook then analyses its runner and
     reports its own error)."""
-    from analysis.io import load_dataset
     from analysis.models.batch import write_batch
 
     folder = None
     try:
-        ds = load_dataset(dataset)
         options = ds.settings.resolve(baseline_weeks=extra.get("baseline_weeks"))
         folder = Path(tempfile.mkdtemp(prefix=".runeco-batch-", dir=out))
         return write_batch(ds, folder, **options)
@@ -475,12 +474,12 @@ def _write_batch(dataset: Path, out: Path, extra: dict) -> Path | None:
         return None
 
 
-def _dataset_runner_ids(dataset: Path) -> list[str]:
+def _load(dataset: Path):
     # analysis.io is imported here, not at the top: it pulls in pandas and pyarrow,
     # which the worker processes (papermill, nbconvert, WeasyPrint) never need.
     from analysis.io import load_dataset
 
-    return list(load_dataset(dataset).runner_ids)
+    return load_dataset(dataset)
 
 
 def _start_worker(config: _WorkerConfig) -> _Worker:

@@ -113,6 +113,7 @@ from analysis.models.serial import (
     _serial_grid,
     newey_west_maxlags,
     serial_covariance,
+    serial_prior,
 )
 from analysis.schema import BASELINE_WEEKS
 
@@ -756,8 +757,8 @@ def squad_serial_prior(
     None when no runner can be modelled.
     """
     prep = prepare_runs(metrics, blocks, heat_onset_c=heat_onset_c, ramp_weeks=ramp_weeks)
-    _, prior = _field_rows(blocks, prep, {}, "ar1", tuple(confounders))
-    return prior
+    likelihood = serial_likelihoods(blocks, prep, confounders)  # the grid pass, no fits
+    return serial_prior(likelihood) if len(likelihood) else None
 
 
 def _check_options(errors: str, confounders, function: str) -> None:
