@@ -7,6 +7,8 @@ import stat
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 
 import pandas as pd
 import pytest
@@ -136,12 +138,19 @@ def test_a_second_writer_says_it_is_waiting(tmp_path):
     dataset = tmp_path / "ds"
     with dataset_lock(dataset):
         p = _runeco("import", str(dataset), "--runner", "W1", "--quiet", str(GPX))
-        try:
-            p.wait(timeout=4)
-            pytest.fail("the second writer did not wait for the lock")
-        except subprocess.TimeoutExpired:
-            pass
-    out, err = p.communicate(timeout=120)
+        # Hold the lock until the second writer says it waits (a busy machine can
+        # take many seconds to start it), reading its stderr as it comes.
+        said: list[str] = []
+        reader = threading.Thread(target=lambda: said.extend(iter(p.stderr.readline, "")))
+        reader.start()
+        deadline = time.monotonic() + 120
+        while not any("waiting for another runeco command" in s for s in said):
+            assert p.poll() is None, "the second writer did not wait for the lock"
+            assert time.monotonic() < deadline, "the second writer never said it was waiting"
+            time.sleep(0.05)
+    p.wait(timeout=120)
+    reader.join(timeout=10)
+    err = "".join(said)
     assert p.returncode == 0
     assert "waiting for another runeco command writing" in err
     assert pd.read_csv(dataset / "runners.csv")["runner_id"].tolist() == ["W1"]
