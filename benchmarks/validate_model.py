@@ -31,6 +31,7 @@ import pandas as pd
 from analysis.io import load_dataset
 from analysis.metrics import run_metrics
 from analysis.models import analyze
+from analysis.models.prepare import daniels_cost_log_ratio
 from analysis.simulate import simulate_squad
 
 
@@ -67,6 +68,16 @@ def _non_responders(metrics, truth):
     return _scale(metrics, undo), truth
 
 
+def _speed_flat(metrics, truth):
+    """Oxygen cost per km the same at every speed (di Prampero 1986), not the
+    rising curve of Daniels & Gilbert that the simulator and the estimator's
+    default speed offset share: each run's cost loses its Daniels speed
+    dependence relative to the runner's median speed. At a fixed speed the
+    factor does not change over time, so the truth is unchanged."""
+    ref = metrics.groupby("runner_id")["gas_m_min"].transform("median")
+    return _scale(metrics, np.exp(-daniels_cost_log_ratio(metrics["gas_m_min"], ref)))
+
+
 def _no_temperature(metrics, truth):
     out = metrics.copy()
     out["temp_c"] = np.nan
@@ -92,6 +103,7 @@ SCENARIOS = {
     "4-week baseline": ({"baseline_weeks": 4}, None),
     "heart-rate paced, 3 % day noise": ({"pacing": "hr", "econ_day_sd": 0.03}, None),
     "no warming season": ({"warming": False}, None),
+    "cost per km flat across speeds (heart-rate paced)": ({"pacing": "hr"}, _speed_flat),
     "half the strength group non-responders": ({}, _non_responders),
 }
 

@@ -313,8 +313,20 @@ def _first_available(sources, default):
 
 def _lab_vo2max(lab_tests: pd.DataFrame) -> pd.Series:
     """Per runner, the peak VO2 of lab tests that reached RER >= 1.10."""
+    maximal = lab_vo2max_tests(lab_tests)
+    return maximal.groupby(level="runner_id")["peak"].max()
+
+
+def lab_vo2max_tests(lab_tests: pd.DataFrame) -> pd.DataFrame:
+    """The peak VO2 of each lab test (runner and day) that reached RER >= 1.10
+    [ml/kg/min], indexed by ``(runner_id, day)``: a maximal test measures VO2max
+    (Howley et al. 1995; the criterion is ours, SCIENCE.md does not fix one)."""
+    empty = pd.DataFrame(
+        {"peak": pd.Series(dtype=float), "top_rer": pd.Series(dtype=float)},
+        index=pd.MultiIndex.from_tuples([], names=["runner_id", "day"]),
+    )
     if lab_tests is None or len(lab_tests) == 0 or "rer" not in lab_tests.columns:
-        return pd.Series(dtype=float)
+        return empty
     vo2 = _num(lab_tests, "vo2_ml_kg_min")
     rer = _num(lab_tests, "rer")
     key = pd.DataFrame(
@@ -326,8 +338,7 @@ def _lab_vo2max(lab_tests: pd.DataFrame) -> pd.Series:
         }
     )
     per_test = key.groupby(["runner_id", "day"]).agg(peak=("vo2", "max"), top_rer=("rer", "max"))
-    maximal = per_test.loc[per_test["top_rer"] >= _LAB_MAX_RER]
-    return maximal.groupby(level="runner_id")["peak"].max()
+    return per_test.loc[per_test["top_rer"] >= _LAB_MAX_RER]
 
 
 MORNING_WINDOW_DAYS = 7

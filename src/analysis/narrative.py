@@ -31,6 +31,7 @@ from analysis.models.inference import verdict as judge_verdict
 from analysis.models.lab import LAB_DAY_CV_PCT
 from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
 from analysis.models.prepare import LINEAR_HEAT
+from analysis.models.training import training_load_note
 from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM, karvonen_target_hr
 from analysis.physiology import VO2_REST_ML_KG_MIN as VO2_REST
 from analysis.schema import EXERCISE_CATEGORIES
@@ -637,6 +638,11 @@ def level_warning(row: Mapping | pd.Series) -> str:
             "resting heart rate, maximal heart rate or VO2max came from a default: set them "
             "in runners.csv (the data-quality section says which)"
         )
+    load_note = training_load_note(
+        row.get("training_load_ratio", np.nan), str(row.get("training_load_basis") or "")
+    )
+    if load_note and not str(row.get("verdict", "")).startswith("insufficient"):
+        problems.append(load_note)
     if not problems:
         return ""
     return "**Check first.** " + "; ".join(problems) + "."

@@ -283,7 +283,7 @@ def test_analyze_hands_back_the_fits_it_made(small):
     for rid in ("R01", "R06"):
         block = by_id.loc[rid].copy()
         block["runner_id"] = rid
-        alone = fit_runner(metrics, block, serial_prior=prior, **design)
+        alone = fit_runner(metrics, block, serial_prior=prior, lab_tests=ds.lab_tests, **design)
         assert fits[rid].row.keys() == alone.row.keys()
         for key, value in alone.row.items():
             got = fits[rid].row[key]

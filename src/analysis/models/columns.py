@@ -88,6 +88,12 @@ ANALYZE = (
     OutputColumn("model_terms"),
     OutputColumn("se_method"),
     OutputColumn("params_defaulted", "bool"),
+    OutputColumn("training_load_ratio", "float"),
+    OutputColumn("training_load_basis"),
+    OutputColumn("race_vdot_baseline", "float"),
+    OutputColumn("race_vdot_block", "float"),
+    OutputColumn("lab_vo2max_pre", "float"),
+    OutputColumn("lab_vo2max_post", "float"),
     OutputColumn("excluded_reasons"),
     OutputColumn("warning"),
 )

@@ -88,6 +88,7 @@ import pandas as pd
 import statsmodels.api as sm
 import statsmodels.formula.api as smf
 
+from analysis.models.fitness import add_fitness_signals, fitness_signals
 from analysis.models.inference import (
     SMALLEST_WORTHWHILE_CHANGE_PCT,
     finish_row,
@@ -115,6 +116,7 @@ from analysis.models.serial import (
     serial_covariance,
     serial_prior,
 )
+from analysis.models.training import add_training_load
 from analysis.schema import BASELINE_WEEKS
 
 FIELD_METHOD = "field_hr"
@@ -624,6 +626,7 @@ def fit_runner(
     heat_onset_c: float = HEAT_ONSET_C,
     ramp_weeks: float = FULL_BLOCK,
     serial_prior: np.ndarray | None = None,
+    lab_tests: pd.DataFrame | None = None,
 ) -> RunnerFit:
     """Fit the field model of one runner.
 
@@ -683,6 +686,9 @@ def fit_runner(
         Prior over the serial-correlation grid learned from a squad
         (:func:`squad_serial_prior`; ``analyze`` uses the squad's). Default:
         flat, the runner's own restricted likelihood alone.
+    lab_tests : DataFrame, optional, keyword-only
+        The dataset's lab tests, for the lab VO2max before and after the block
+        beside the answer (:func:`analysis.models.fitness.fitness_signals`).
 
     Returns
     -------
@@ -733,8 +739,12 @@ def fit_runner(
         formula=True,
         serial_prior=serial_prior,
     )
+    row = {**row, **design_columns(design)}
+    add_fitness_signals(row, fitness_signals(runs, lab_tests, block_frame))
+    row = finish_row(row, swc_pct)
+    add_training_load([row], runs, block_frame)
     return RunnerFit(
-        row=finish_row({**row, **design_columns(design)}, swc_pct),
+        row=row,
         result=fit.result if fit is not None else None,
         formula=field_formula(fit.terms, fit.speed_offset) if fit is not None else "",
         frame=plot_frame(prep, fit),

@@ -9,6 +9,8 @@ from collections.abc import MutableMapping
 import numpy as np
 from scipy import special
 
+from analysis.models.fitness import fitness_words
+
 CONFIDENCE = 0.95
 """Confidence level of every interval runeco reports."""
 
@@ -91,6 +93,23 @@ def verdict(ci_low_pct: float, ci_high_pct: float, swc_pct: float) -> str:
     return "inconclusive"
 
 
+def _alone(row, direction: str) -> str:
+    """For a heart-rate answer without controls: what else moves heart rate at a
+    pace, and the fitness signals in the data that can tell (" ..." or "")."""
+    if row.get("reference", "none") != "none" or row.get("method") != "field_hr":
+        return ""
+    signals = fitness_words(row)
+    tell = (
+        f"in these data {signals} (lab VO2max measures fitness; race VDOT rises with both)"
+        if signals
+        else "a maximal lab test before and after the block would tell them apart"
+    )
+    return (
+        f" Without controls, heart rate at a given pace can also {direction} with aerobic "
+        f"fitness or the season; {tell}."
+    )
+
+
 def verdict_text(row, swc_pct: float) -> str:
     """The verdict as one plain sentence for people (``verdict_text``)."""
     v = str(row["verdict"])
@@ -100,9 +119,13 @@ def verdict_text(row, swc_pct: float) -> str:
     ci = f"95 % CI {row['ci_low_pct']:+.1f} to {row['ci_high_pct']:+.1f} %"
     against = " relative to the controls" if row.get("reference") == "controls" else ""
     if v == "improved":
-        return f"More economical: oxygen cost changed by {change}{against} ({ci})."
+        return f"More economical: oxygen cost changed by {change}{against} ({ci})." + _alone(
+            row, "fall"
+        )
     if v == "worsened":
-        return f"Less economical: oxygen cost changed by {change}{against} ({ci})."
+        return f"Less economical: oxygen cost changed by {change}{against} ({ci})." + _alone(
+            row, "rise"
+        )
     if v == "no meaningful change":
         return (
             f"No change larger than {swc_pct:g} %: oxygen cost changed by {change}{against} "

@@ -24,6 +24,7 @@ from analysis.models.field import (
     plot_frame,
     serial_likelihoods,
 )
+from analysis.models.fitness import add_fitness_signals, fitness_signals
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
 from analysis.models.lab import LAB_DAY_CV_PCT, _lab_rows
 from analysis.models.pooling import pool_changes
@@ -41,6 +42,7 @@ from analysis.models.prepare import (
 )
 from analysis.models.reference import control_references
 from analysis.models.serial import serial_prior
+from analysis.models.training import add_training_load
 from analysis.schema import BASELINE_WEEKS
 
 
@@ -417,11 +419,15 @@ def analyze(
         )
     rows = []
     headline: dict = {}
+    signals = fitness_signals(squad_metrics, dataset.lab_tests, all_blocks)
     for row, _ in fitted:
         row.update(design_columns(design))
+        add_fitness_signals(row, signals)
         rows.append(finish_row(row, swc_pct, references.get(row["runner_id"]), headline=headline))
         if row["runner_id"] in lab_rows:
-            rows.append(finish_row(lab_rows[row["runner_id"]], swc_pct))
+            lab_row = add_fitness_signals(lab_rows[row["runner_id"]], signals)
+            rows.append(finish_row(lab_row, swc_pct))
+    add_training_load(rows, squad_metrics, all_blocks)
     if len(blocks) == len(all_blocks):
         pool_changes(rows, headline)
     else:  # the pooled values are the squad's: pool over the whole squad's fit

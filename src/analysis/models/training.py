@@ -1,0 +1,174 @@
+"""Training load over the block against the baseline: the note that more running
+may explain part of a change.
+
+More training improves running economy by itself (Barnes & Kilding 2015,
+SCIENCE.md section 5, list training volume and history among the determinants
+of economy), so a runner whose running load rose sharply with the strength
+block may have become more economical from the running. The difference in
+differences against the controls removes what the squad did in common; a rise
+the controls did not share stays in the answer. This module measures it and
+says so: it does not adjust the estimate (load and strength work were chosen
+together, so no model can separate them from one runner's data).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import numpy as np
+import pandas as pd
+
+LOAD_RATIO_LIMITS = (0.8, 1.3)
+"""Block load per week ÷ baseline load per week outside which the note is given.
+
+The 0.8-1.3 range of the acute:chronic workload ratio (Gabbett 2016, Br J Sports
+Med 50(5):273-280), used here only as a conventional marker of a large change
+in load; Gabbett defines it for injury risk, not for economy."""
+
+TRIMP_SHARE = 0.9
+"""Share of the window's runs with a Banister TRIMP needed to measure load as
+TRIMP; below it (no heart rate on many runs), running minutes are used."""
+
+_BASIS_WORDS = {"trimp": "Banister TRIMP", "minutes": "running minutes"}
+
+
+def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
+    """Each runner's running load per week in the baseline and in the block.
+
+    Load is the Banister TRIMP of each run (:func:`analysis.physiology.banister_trimp`
+    via :func:`analysis.metrics.run_metrics`) when at least ``TRIMP_SHARE`` of
+    the window's runs have one, else running minutes, summed over each window
+    and divided by its length in weeks (the baseline from ``baseline_start`` to
+    the day before ``block_start``; the block from ``block_start`` to
+    ``block_end``, both days included).
+
+    Parameters
+    ----------
+    metrics : DataFrame
+        :func:`analysis.metrics.run_metrics` rows (``runner_id``, ``date``,
+        ``trimp``, ``duration_s``); every run counts, steady or not.
+    blocks : DataFrame
+        :func:`analysis.blocks.runner_blocks` rows (``runner_id``,
+        ``baseline_start``, ``block_start``, ``block_end``).
+
+    Returns
+    -------
+    DataFrame
+        Indexed by ``runner_id``: ``training_load_basis`` (``"trimp"`` or
+        ``"minutes"``), ``baseline_load_per_week``, ``block_load_per_week`` and
+        ``training_load_ratio`` (block ÷ baseline; NaN without baseline load).
+        Runners without block dates are absent.
+    """
+    cols = ["runner_id", "baseline_start", "block_start", "block_end"]
+    windows = blocks.loc[blocks["block_start"].notna() & blocks["block_end"].notna(), cols]
+    windows = windows.drop_duplicates("runner_id").copy()
+    windows["runner_id"] = windows["runner_id"].astype(str)
+    for col in cols[1:]:
+        windows[col] = pd.to_datetime(windows[col]).dt.normalize()
+    out_cols = [
+        "training_load_basis",
+        "baseline_load_per_week",
+        "block_load_per_week",
+        "training_load_ratio",
+    ]
+    if windows.empty:
+        return pd.DataFrame(columns=out_cols, index=pd.Index([], name="runner_id"))
+    runs = metrics[["runner_id", "date"]].copy()
+    for col in ("trimp", "duration_s"):  # hand-made metrics may lack them: no load then
+        runs[col] = pd.to_numeric(metrics[col], errors="coerce") if col in metrics else np.nan
+    runs["runner_id"] = runs["runner_id"].astype(str)
+    runs = runs.merge(windows, on="runner_id", how="inner")
+    day = pd.to_datetime(runs["date"]).dt.normalize()
+    runs["part"] = np.select(
+        [
+            (day >= runs["baseline_start"]) & (day < runs["block_start"]),
+            (day >= runs["block_start"]) & (day <= runs["block_end"]),
+        ],
+        ["baseline", "block"],
+        default="",
+    )
+    runs = runs.loc[runs["part"] != ""]
+    share = runs["trimp"].notna().groupby(runs["runner_id"]).mean()
+    basis = (share >= TRIMP_SHARE).map({True: "trimp", False: "minutes"})
+    windows = windows.set_index("runner_id")
+    windows["training_load_basis"] = basis.reindex(windows.index).fillna("minutes")
+    runs["load"] = np.where(
+        runs["runner_id"].map(windows["training_load_basis"]).eq("trimp"),
+        runs["trimp"].fillna(0.0),
+        runs["duration_s"].fillna(0.0) / 60.0,
+    )
+    total = runs.pivot_table(
+        index="runner_id", columns="part", values="load", aggfunc="sum", fill_value=0.0
+    ).reindex(index=windows.index, columns=["baseline", "block"], fill_value=0.0)
+    base_weeks = (windows["block_start"] - windows["baseline_start"]).dt.days / 7.0
+    block_weeks = ((windows["block_end"] - windows["block_start"]).dt.days + 1) / 7.0
+    windows["baseline_load_per_week"] = total["baseline"] / base_weeks.where(base_weeks > 0)
+    windows["block_load_per_week"] = total["block"] / block_weeks.where(block_weeks > 0)
+    base = windows["baseline_load_per_week"]
+    windows["training_load_ratio"] = windows["block_load_per_week"] / base.where(base > 0)
+    return windows[out_cols]
+
+
+def _is_control(group: pd.Series) -> pd.Series:
+    return group.astype(str).str.strip().str.lower().eq("control")
+
+
+def training_load_note(ratio: float, basis: str, control_ratio: float | None = None) -> str:
+    """The warning for a block whose load per week differs a lot from the baseline's, or ""."""
+    if ratio is None or not np.isfinite(ratio):
+        return ""
+    low, high = LOAD_RATIO_LIMITS
+    if low < ratio < high:
+        return ""
+    words = _BASIS_WORDS.get(basis, basis)
+    controls = (
+        f" (the controls: {control_ratio:.2f}× over their blocks)"
+        if control_ratio is not None and np.isfinite(control_ratio)
+        else ""
+    )
+    if ratio >= high:
+        return (
+            f"training load rose: {ratio:.2f}× the baseline's per week "
+            f"({words}){controls}; more running can improve economy by itself, so part "
+            "of this change may come from the extra training"
+        )
+    return (
+        f"training load fell: {ratio:.2f}× the baseline's per week "
+        f"({words}){controls}; less running (a taper, an injury, an illness) can change "
+        "economy by itself, so part of this change may come from it"
+    )
+
+
+def controls_load_ratio(load: pd.DataFrame, blocks: pd.DataFrame) -> float | None:
+    """The controls' median load ratio (:func:`training_load`), or None with fewer than 3."""
+    if "group" not in blocks:
+        return None
+    ids = blocks.loc[_is_control(blocks["group"]), "runner_id"].astype(str)
+    ratios = load["training_load_ratio"].reindex(ids.unique()).dropna()
+    return float(ratios.median()) if len(ratios) >= 3 else None
+
+
+def add_training_load(rows: Iterable[dict], metrics: pd.DataFrame, blocks: pd.DataFrame) -> None:
+    """Put ``training_load_ratio`` and ``training_load_basis`` on analyze rows, and
+    the note of :func:`training_load_note` (with the controls' ratio beside a
+    strength runner's) in the ``warning`` of rows with an answer, in place.
+
+    ``metrics`` and ``blocks`` are the whole squad's, so the controls' ratio is
+    the same whichever runners ``rows`` hold.
+    """
+    load = training_load(metrics, blocks)
+    control_ratio = controls_load_ratio(load, blocks)
+    for row in rows:
+        rid = str(row.get("runner_id"))
+        if rid not in load.index:
+            row["training_load_ratio"] = np.nan
+            row["training_load_basis"] = ""
+            continue
+        ratio = float(load.at[rid, "training_load_ratio"])
+        basis = str(load.at[rid, "training_load_basis"])
+        row["training_load_ratio"] = ratio
+        row["training_load_basis"] = basis
+        is_control = _is_control(pd.Series([row.get("group", "")])).iat[0]
+        note = training_load_note(ratio, basis, None if is_control else control_ratio)
+        if note and not str(row.get("verdict", "")).startswith("insufficient"):
+            row["warning"] = "; ".join(w for w in (row.get("warning") or "", note) if w)
