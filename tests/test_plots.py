@@ -317,6 +317,16 @@ def test_weekly_training_panels_depend_on_external_load():
     _png_ok(fig)
 
 
+def test_weekly_training_of_a_runner_without_strength_sessions_is_one_panel():
+    weekly = _weekly(with_load=False)
+    weekly[[c for c in weekly if c.startswith("strength_sessions")]] = 0
+    fig = plots.weekly_training(weekly, _block())
+    assert len(fig.axes) == 1
+    assert fig.axes[0].get_title(loc="left") == "Weekly running (no strength sessions)"
+    assert fig.get_figheight() < plots.weekly_training(_weekly(), _block()).get_figheight() / 2
+    _png_ok(fig)
+
+
 def test_vo2max_over_time_shows_each_source():
     runs = pd.DataFrame(
         {"date": pd.date_range("2026-01-05", periods=10, freq="7D"), "vo2max_est_ml_kg_min": 58.0}

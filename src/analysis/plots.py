@@ -139,6 +139,15 @@ def _title(ax, text: str, *, pad: float = 5, **kwargs) -> None:
     ax.set_title(text, y=1.0, pad=pad, **kwargs)
 
 
+def _legend_below(ax, *, ncol: int, below_in: float = 0.21) -> None:
+    """A legend under the axes, ``below_in`` inches below their bottom edge (clear of
+    the tick labels whatever the figure's height; an axes fraction was not)."""
+    axes_h_in = ax.get_position().height * ax.figure.get_figheight()
+    ax.legend(
+        loc="upper left", bbox_to_anchor=(-0.02, -below_in / axes_h_in), ncol=ncol, borderaxespad=0
+    )
+
+
 def _label_width_in(labels) -> float:
     """Rough width of the longest tick label at 7.5 pt [in]."""
     return 0.055 * max((len(str(s)) for s in labels), default=4)
@@ -197,7 +206,7 @@ def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Fi
         crosses: steady runs of the rest of the season (not in the model).
     """
     block = as_mapping(block)
-    fig, axes = _figure(3.1, left_in=0.8, bottom_in=0.75, name="economy")
+    fig, axes = _figure(2.5, left_in=0.8, bottom_in=0.75, name="economy")
     ax = axes[0, 0]
     frame = fit_frame.sort_values("date")
     used = frame.loc[frame["used"].astype(bool)]
@@ -262,7 +271,7 @@ def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Fi
     ax.set_ylabel("oxygen cost [ml/kg/km]\n(lower = more economical)")
     _title(ax, "Economy over time (field estimate from heart rate)")
     _date_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(-0.02, -0.1), ncol=2, borderaxespad=0)
+    _legend_below(ax, ncol=2)
     return fig
 
 
@@ -296,7 +305,7 @@ def hr_vs_pace(metrics: pd.DataFrame, block: Mapping | pd.Series, *, late_weeks:
     Figure
     """
     block = as_mapping(block)
-    fig, axes = _figure(2.9, left_in=0.6, bottom_in=0.5, name="hr-vs-pace")
+    fig, axes = _figure(2.3, left_in=0.6, bottom_in=0.5, name="hr-vs-pace")
     ax = axes[0, 0]
     steady = metrics.loc[metrics["steady"].astype(bool)]
     steady = steady.loc[np.isfinite(steady["gas_m_min"].to_numpy(dtype=float))]
@@ -386,15 +395,22 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
     -------
     Figure
         Two panels (running, strength sessions), three when any exercise had
-        an external load (volume load = sets x reps x load).
+        an external load (volume load = sets x reps x load); running alone,
+        titled so, when no strength session was logged (an empty panel
+        said no more than the title and took a sixth of a page).
     """
     block = as_mapping(block)
     weekly = weekly.sort_values("week")
     load_cols = [f"volume_load_{c}_kg" for c in EXERCISE_CATEGORIES]
     has_load = any(c in weekly and weekly[c].fillna(0).gt(0).any() for c in load_cols)
-    n = 3 if has_load else 2
+    session_cols = [f"strength_sessions_{c}" for c in EXERCISE_CATEGORIES]
+    has_sessions = has_load or any(
+        c in weekly and weekly[c].fillna(0).gt(0).any()
+        for c in ("strength_sessions", *session_cols)
+    )
+    n = 1 + int(has_sessions) + int(has_load)
     fig, axes = _figure(
-        1.5 * n + 0.6,
+        1.05 * n + 0.5,
         n,
         1,
         sharex=True,
@@ -414,8 +430,11 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
     _week_bars(axes[0], weekly["week"], np.zeros(len(km)), km, color="0.55", label="running")
     axes[0].set_ylabel("running [km/week]")
     axes[0].set_ylim(bottom=0)
-    _title(axes[0], "Weekly training")
+    _title(axes[0], "Weekly training" if has_sessions else "Weekly running (no strength sessions)")
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    if not has_sessions:
+        _date_axis(axes[0])
+        return fig
 
     panels = [(axes[1], "strength_sessions_{}", "strength sessions\nper week")]
     if has_load:
@@ -423,7 +442,6 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
     # A session often mixes categories: its count is split between them in
     # proportion, so the stacked bar is the week's sessions, not 2-3 sessions
     # stacked to 7-10 category-sessions (issue 13).
-    session_cols = [f"strength_sessions_{c}" for c in EXERCISE_CATEGORIES]
     present = [c for c in session_cols if c in weekly]
     category_sessions = weekly[present].fillna(0).sum(axis=1).to_numpy(dtype=float)
     total = (
@@ -507,7 +525,7 @@ def vo2max_over_time(
     Figure
     """
     parameters = as_mapping(parameters)
-    fig, axes = _figure(2.7, left_in=0.6, bottom_in=0.75, name="vo2max")
+    fig, axes = _figure(2.0, left_in=0.6, bottom_in=0.75, name="vo2max")
     ax = axes[0, 0]
     if block is not None:
         _shade_block(ax, as_mapping(block))
@@ -568,7 +586,7 @@ def vo2max_over_time(
     ax.set_ylabel("VO2max [ml/kg/min]")
     _title(ax, "VO2max estimates over time")
     _date_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(-0.02, -0.12), ncol=2, borderaxespad=0)
+    _legend_below(ax, ncol=2)
     return fig
 
 
@@ -598,7 +616,7 @@ def lab_economy(lab_stages: pd.DataFrame, *, reference_speed_kmh: float | None =
         Submaximal stages only (RER < 1.0): above it VO2 is no longer a
         steady-state measure of economy.
     """
-    fig, axes = _figure(2.6, left_in=0.6, right_in=1.3, bottom_in=0.5, name="lab-economy")
+    fig, axes = _figure(2.0, left_in=0.6, right_in=1.3, bottom_in=0.5, name="lab-economy")
     ax = axes[0, 0]
     stages = (
         lab_stages.loc[lab_stages["submaximal"].astype(bool)] if len(lab_stages) else lab_stages
@@ -1109,5 +1127,5 @@ def dose_response_plot(
     ax.set_xlabel(_DOSE_LABELS.get(dose, dose.replace("_", " ")))
     ax.set_ylabel("change in oxygen cost [%]\n(negative = more economical)")
     _title(ax, "Dose-response")
-    ax.legend(loc="upper left", bbox_to_anchor=(-0.02, -0.22), ncol=3, borderaxespad=0)
+    _legend_below(ax, ncol=3, below_in=0.41)
     return fig
