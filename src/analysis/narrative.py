@@ -685,3 +685,37 @@ def fixes_markdown(problems, ready: bool) -> str:
     title = "Worth fixing" if ready else "What to change for an answer"
     items = "\n".join(f"- {md_escape(reason)}: **{md_escape(fix)}**" for reason, fix in problems)
     return f"**{title}.**\n\n{items}"
+
+
+def exclusion_sentence(before: Mapping | pd.Series, after: Mapping | pd.Series, n_runs: int) -> str:
+    """How the answer moves when ``n_runs`` runs are left out (Markdown).
+
+    ``before`` and ``after`` are the runner's ``field_hr`` rows of
+    :func:`analysis.models.analyze` on the data with and without those runs.
+    """
+    before, after = as_mapping(before), as_mapping(after)
+    runs = f"{n_runs} run{'s' if n_runs != 1 else ''}"
+    if n_runs == 0:
+        return (
+            "No runs left out: list run ids or days in `exclude_runs` to see how the answer moves."
+        )
+
+    def change(row) -> str:
+        if not np.isfinite(float(row.get("o2_cost_change_pct", np.nan))):
+            return "no estimate (" + md_escape(str(row.get("verdict", ""))) + ")"
+        return (
+            "**"
+            + format_change(row["o2_cost_change_pct"], row["ci_low_pct"], row["ci_high_pct"])
+            + "**"
+        )
+
+    verdict_before, verdict_after = str(before.get("verdict", "")), str(after.get("verdict", ""))
+    verdict = (
+        f"the verdict stays *{md_escape(verdict_after)}*"
+        if verdict_before == verdict_after
+        else f"the verdict changes from *{md_escape(verdict_before)}* to *{md_escape(verdict_after)}*"
+    )
+    return (
+        f"Without the {runs} left out, the change is {change(after)} instead of "
+        f"{change(before)}; {verdict}."
+    )
