@@ -317,6 +317,16 @@ def test_weekly_training_panels_depend_on_external_load():
     _png_ok(fig)
 
 
+def test_weekly_training_of_a_runner_without_strength_sessions_is_one_panel():
+    weekly = _weekly(with_load=False)
+    weekly[[c for c in weekly if c.startswith("strength_sessions")]] = 0
+    fig = plots.weekly_training(weekly, _block())
+    assert len(fig.axes) == 1
+    assert fig.axes[0].get_title(loc="left") == "Weekly running (no strength sessions)"
+    assert fig.get_figheight() < plots.weekly_training(_weekly(), _block()).get_figheight() / 2
+    _png_ok(fig)
+
+
 def test_vo2max_over_time_shows_each_source():
     runs = pd.DataFrame(
         {"date": pd.date_range("2026-01-05", periods=10, freq="7D"), "vo2max_est_ml_kg_min": 58.0}
@@ -857,3 +867,36 @@ def test_economy_chart_shows_the_rest_of_the_season():
     assert list(season.get_ydata()) == pytest.approx(
         extra.loc[extra["steady"], "o2_cost_ml_kg_km"].tolist()
     )
+
+
+# --------------------------------------------------------------------------- exploring one runner
+
+
+def test_left_out_runs_lists_every_unused_run_with_its_reason():
+    frame = _fit_frame()
+    frame.loc[0, "period"] = "outside"
+    listed = tables.left_out_runs(frame)
+    unused = frame.loc[~frame["used"]]
+    assert list(listed["run id"]) == list(unused["run_id"])
+    reasons = dict(zip(listed["run id"], listed["reason"], strict=True))
+    for row in unused.itertuples():
+        expected = "outside the baseline and block" if row.period == "outside" else "interval"
+        assert reasons[row.run_id] == expected
+    assert tables.left_out_runs(frame.loc[frame["used"]]).empty
+
+
+def test_exclusion_sentence_gives_both_answers_and_the_verdicts():
+    before = _result_row(
+        o2_cost_change_pct=-4.72, ci_low_pct=-9.81, ci_high_pct=0.66, verdict="inconclusive"
+    )
+    after = _result_row(
+        o2_cost_change_pct=-5.9, ci_low_pct=-10.2, ci_high_pct=-1.1, verdict="improved"
+    )
+    text = narrative.exclusion_sentence(before, after, 3)
+    assert text.startswith("Without the 3 runs left out, the change is ")
+    assert formatting.format_change(-5.9, -10.2, -1.1) in text.split("instead of")[0]
+    assert formatting.format_change(-4.72, -9.81, 0.66) in text.split("instead of")[1]
+    assert "the verdict changes from *inconclusive* to *improved*" in text
+    assert "stays *inconclusive*" in narrative.exclusion_sentence(before, before, 1)
+    assert "1 run left out" in narrative.exclusion_sentence(before, before, 1)
+    assert narrative.exclusion_sentence(before, before, 0).startswith("No runs left out")

@@ -374,6 +374,7 @@ def _cmd_report(args: argparse.Namespace) -> int:
         parameters={"baseline_weeks": args.baseline_weeks},
         scheduler=args.scheduler,
         on_backend=_print_dashboard,
+        figures_dir=args.figures,
     )
     print(summary.format())
     return 0 if not summary.failed else 1
@@ -709,6 +710,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=("pdf", "html", "ipynb"), default="pdf")
     p.add_argument(
         "--workers", type=_positive_int, default=None, help="worker processes (default: cores)"
+    )
+    p.add_argument(
+        "--figures",
+        metavar="DIR",
+        default=None,
+        help="also write every figure as PNG and SVG: DIR/<runner_id>/<figure>.png, DIR/squad/...",
     )
     p.add_argument(
         "--fresh-kernels", action="store_true", help="a new kernel for every report (slower)"

@@ -342,9 +342,8 @@ def _se_words(se_method: str) -> str:
     if se_method.startswith("GLS"):
         return (
             "generalised least squares with serially correlated errors (an AR(1) process in "
-            "days plus white noise, variances estimated by REML and weighted by what the whole "
-            "squad's runs show), the model-based alternative to Newey-West standard errors "
-            "(Newey & West 1987) for runs on nearby days"
+            "days plus white noise, variances by REML, weighted by what the whole squad's runs "
+            "show; the model-based alternative to Newey-West standard errors, Newey & West 1987)"
         )
     return md_escape(se_method) if se_method else "its standard errors"
 
@@ -402,29 +401,26 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
         [
             "## Methods",
             "**Field estimate.** On each steady run (easy, long, recovery, tempo and threshold "
-            "runs long enough and with heart rate in the usable range; intervals and races are "
-            "left out) the fraction of heart-rate reserve is taken as the fraction of VO2 "
-            "reserve (Swain & Leutholtz 1997), giving VO2 from the runner's resting and maximal "
-            "heart rate and VO2max. Dividing by the grade-adjusted speed (Minetti et al. 2002) "
-            "gives the oxygen cost per kilometre on the flat. Race VDOT follows Daniels & "
-            "Gilbert (1979).",
+            "runs long enough and with heart rate in the usable range) the fraction of "
+            "heart-rate reserve is taken as the fraction of VO2 reserve (Swain & Leutholtz "
+            "1997); VO2 divided by the grade-adjusted speed (Minetti et al. 2002) is the oxygen "
+            "cost per kilometre on the flat. Race VDOT follows Daniels & Gilbert (1979).",
             f"**Model.** {model}",
             *(
                 [
-                    "**Lab estimate.** Oxygen cost is measured on each treadmill stage and "
-                    "interpolated to a reference speed shared by the tests before and after the "
-                    "block. Its confidence interval reflects the stage-to-stage noise of those "
-                    "two tests only: the day-to-day variation of submaximal VO2 (about 1.5-3 % "
-                    "in trained runners; Saunders et al. 2004) cannot be estimated from one test "
-                    "on each side and is not in it, so a lab change of a few percent is less "
-                    "certain than its interval suggests."
+                    "**Lab estimate.** Oxygen cost on each treadmill stage, interpolated to a "
+                    "reference speed shared by the tests before and after the block. Its "
+                    "confidence interval adds to the stage-to-stage noise of the two tests a "
+                    "day-to-day variation of submaximal VO2 per test day (the lab CV in the "
+                    "settings; 1.5-3 % in trained runners, Saunders et al. 2004), which one "
+                    "test on each side cannot estimate."
                 ]
                 if lab_rows is not None and len(lab_rows)
                 else []
             ),
-            "**Caveat.** A heart-rate based estimate cannot separate economy from aerobic "
-            "fitness: a lower heart rate at the same pace means either a lower oxygen cost or a "
-            "higher VO2max. Lab tests, which measure oxygen uptake directly, separate them.",
+            "**Caveat.** Heart rate cannot separate economy from aerobic fitness: a lower heart "
+            "rate at the same pace means a lower oxygen cost or a higher VO2max; lab tests, "
+            "which measure oxygen uptake, separate them.",
             "*References.* Swain DP, Leutholtz BC (1997) Med Sci Sports Exerc 29:410-414. "
             "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
             "93:1039-1046. Newey WK, West KD (1987) Econometrica 55:703-708. Hopkins WG (2000) "
@@ -695,3 +691,37 @@ def fixes_markdown(problems, ready: bool) -> str:
     title = "Worth fixing" if ready else "What to change for an answer"
     items = "\n".join(f"- {md_escape(reason)}: **{md_escape(fix)}**" for reason, fix in problems)
     return f"**{title}.**\n\n{items}"
+
+
+def exclusion_sentence(before: Mapping | pd.Series, after: Mapping | pd.Series, n_runs: int) -> str:
+    """How the answer moves when ``n_runs`` runs are left out (Markdown).
+
+    ``before`` and ``after`` are the runner's ``field_hr`` rows of
+    :func:`analysis.models.analyze` on the data with and without those runs.
+    """
+    before, after = as_mapping(before), as_mapping(after)
+    runs = f"{n_runs} run{'s' if n_runs != 1 else ''}"
+    if n_runs == 0:
+        return (
+            "No runs left out: list run ids or days in `exclude_runs` to see how the answer moves."
+        )
+
+    def change(row) -> str:
+        if not np.isfinite(float(row.get("o2_cost_change_pct", np.nan))):
+            return "no estimate (" + md_escape(str(row.get("verdict", ""))) + ")"
+        return (
+            "**"
+            + format_change(row["o2_cost_change_pct"], row["ci_low_pct"], row["ci_high_pct"])
+            + "**"
+        )
+
+    verdict_before, verdict_after = str(before.get("verdict", "")), str(after.get("verdict", ""))
+    verdict = (
+        f"the verdict stays *{md_escape(verdict_after)}*"
+        if verdict_before == verdict_after
+        else f"the verdict changes from *{md_escape(verdict_before)}* to *{md_escape(verdict_after)}*"
+    )
+    return (
+        f"Without the {runs} left out, the change is {change(after)} instead of "
+        f"{change(before)}; {verdict}."
+    )

@@ -5,7 +5,11 @@ One function per figure: it takes the frames the library computes
 and returns a :class:`matplotlib.figure.Figure`, built without pyplot (no
 global figure registry, nothing shown twice in a notebook). Every figure reads
 in black-and-white print: series differ by marker shape, fill and line style,
-never by colour alone; blocks are shaded grey; bars are hatched.
+never by colour alone; blocks are shaded grey; bars are hatched. Each figure
+carries a short file-safe name as its label (``economy``, ``hr-vs-pace``,
+``training``, ``vo2max``, ``lab-economy``, ``forest``, ``dose-response``,
+``adherence``; ``forest-2`` for part 2 of a figure in parts), which
+``runeco report --figures`` uses as the file name.
 
 The text helpers (:func:`format_change`, :func:`answer_sentence`, ...) and
 table helpers (``*_table``, :func:`html_table`) turn computed numbers into
@@ -103,9 +107,13 @@ def _figure(
     top_in: float = 0.3,
     bottom_in: float = 0.45,
     hspace_in: float = 0.3,
+    name: str = "figure",
     **subplot_kw,
 ):
-    """A print-width figure with fixed margins [in].
+    """A print-width figure with fixed margins [in], labelled ``name``.
+
+    ``name`` becomes the figure's label (:meth:`Figure.get_label`): a short,
+    file-safe word that ``runeco report --figures`` uses as the file name.
 
     Fixed margins rather than constrained layout: the figures have a known
     width and known labels, and a layout engine would measure every text
@@ -113,6 +121,7 @@ def _figure(
     """
     width = FIGURE_WIDTH_IN
     fig = Figure(figsize=(width, height_in))
+    fig.set_label(name)
     axes_h = (height_in - top_in - bottom_in - hspace_in * (nrows - 1)) / nrows
     fig.subplots_adjust(
         left=left_in / width,
@@ -128,6 +137,15 @@ def _figure(
 def _title(ax, text: str, *, pad: float = 5, **kwargs) -> None:
     # An explicit y skips matplotlib's search for overlapping tick labels on every draw.
     ax.set_title(text, y=1.0, pad=pad, **kwargs)
+
+
+def _legend_below(ax, *, ncol: int, below_in: float = 0.21) -> None:
+    """A legend under the axes, ``below_in`` inches below their bottom edge (clear of
+    the tick labels whatever the figure's height; an axes fraction was not)."""
+    axes_h_in = ax.get_position().height * ax.figure.get_figheight()
+    ax.legend(
+        loc="upper left", bbox_to_anchor=(-0.02, -below_in / axes_h_in), ncol=ncol, borderaxespad=0
+    )
 
 
 def _label_width_in(labels) -> float:
@@ -188,7 +206,7 @@ def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Fi
         crosses: steady runs of the rest of the season (not in the model).
     """
     block = as_mapping(block)
-    fig, axes = _figure(3.1, left_in=0.8, bottom_in=0.75)
+    fig, axes = _figure(2.5, left_in=0.8, bottom_in=0.75, name="economy")
     ax = axes[0, 0]
     frame = fit_frame.sort_values("date")
     used = frame.loc[frame["used"].astype(bool)]
@@ -253,7 +271,7 @@ def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Fi
     ax.set_ylabel("oxygen cost [ml/kg/km]\n(lower = more economical)")
     _title(ax, "Economy over time (field estimate from heart rate)")
     _date_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(-0.02, -0.1), ncol=2, borderaxespad=0)
+    _legend_below(ax, ncol=2)
     return fig
 
 
@@ -287,7 +305,7 @@ def hr_vs_pace(metrics: pd.DataFrame, block: Mapping | pd.Series, *, late_weeks:
     Figure
     """
     block = as_mapping(block)
-    fig, axes = _figure(2.9, left_in=0.6, bottom_in=0.5)
+    fig, axes = _figure(2.3, left_in=0.6, bottom_in=0.5, name="hr-vs-pace")
     ax = axes[0, 0]
     steady = metrics.loc[metrics["steady"].astype(bool)]
     steady = steady.loc[np.isfinite(steady["gas_m_min"].to_numpy(dtype=float))]
@@ -377,15 +395,30 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
     -------
     Figure
         Two panels (running, strength sessions), three when any exercise had
-        an external load (volume load = sets x reps x load).
+        an external load (volume load = sets x reps x load); running alone,
+        titled so, when no strength session was logged (an empty panel
+        said no more than the title and took a sixth of a page).
     """
     block = as_mapping(block)
     weekly = weekly.sort_values("week")
     load_cols = [f"volume_load_{c}_kg" for c in EXERCISE_CATEGORIES]
     has_load = any(c in weekly and weekly[c].fillna(0).gt(0).any() for c in load_cols)
-    n = 3 if has_load else 2
+    session_cols = [f"strength_sessions_{c}" for c in EXERCISE_CATEGORIES]
+    has_sessions = has_load or any(
+        c in weekly and weekly[c].fillna(0).gt(0).any()
+        for c in ("strength_sessions", *session_cols)
+    )
+    n = 1 + int(has_sessions) + int(has_load)
     fig, axes = _figure(
-        1.5 * n + 0.6, n, 1, sharex=True, left_in=0.75, right_in=1.8, bottom_in=0.3, hspace_in=0.4
+        1.05 * n + 0.5,
+        n,
+        1,
+        sharex=True,
+        left_in=0.75,
+        right_in=1.8,
+        bottom_in=0.3,
+        hspace_in=0.4,
+        name="training",
     )
     axes = axes[:, 0]
     if weekly.empty:
@@ -397,8 +430,11 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
     _week_bars(axes[0], weekly["week"], np.zeros(len(km)), km, color="0.55", label="running")
     axes[0].set_ylabel("running [km/week]")
     axes[0].set_ylim(bottom=0)
-    _title(axes[0], "Weekly training")
+    _title(axes[0], "Weekly training" if has_sessions else "Weekly running (no strength sessions)")
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
+    if not has_sessions:
+        _date_axis(axes[0])
+        return fig
 
     panels = [(axes[1], "strength_sessions_{}", "strength sessions\nper week")]
     if has_load:
@@ -406,7 +442,6 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
     # A session often mixes categories: its count is split between them in
     # proportion, so the stacked bar is the week's sessions, not 2-3 sessions
     # stacked to 7-10 category-sessions (issue 13).
-    session_cols = [f"strength_sessions_{c}" for c in EXERCISE_CATEGORIES]
     present = [c for c in session_cols if c in weekly]
     category_sessions = weekly[present].fillna(0).sum(axis=1).to_numpy(dtype=float)
     total = (
@@ -490,7 +525,7 @@ def vo2max_over_time(
     Figure
     """
     parameters = as_mapping(parameters)
-    fig, axes = _figure(2.7, left_in=0.6, bottom_in=0.75)
+    fig, axes = _figure(2.0, left_in=0.6, bottom_in=0.75, name="vo2max")
     ax = axes[0, 0]
     if block is not None:
         _shade_block(ax, as_mapping(block))
@@ -551,7 +586,7 @@ def vo2max_over_time(
     ax.set_ylabel("VO2max [ml/kg/min]")
     _title(ax, "VO2max estimates over time")
     _date_axis(ax)
-    ax.legend(loc="upper left", bbox_to_anchor=(-0.02, -0.12), ncol=2, borderaxespad=0)
+    _legend_below(ax, ncol=2)
     return fig
 
 
@@ -581,7 +616,7 @@ def lab_economy(lab_stages: pd.DataFrame, *, reference_speed_kmh: float | None =
         Submaximal stages only (RER < 1.0): above it VO2 is no longer a
         steady-state measure of economy.
     """
-    fig, axes = _figure(2.6, left_in=0.6, right_in=1.3, bottom_in=0.5)
+    fig, axes = _figure(2.0, left_in=0.6, right_in=1.3, bottom_in=0.5, name="lab-economy")
     ax = axes[0, 0]
     stages = (
         lab_stages.loc[lab_stages["submaximal"].astype(bool)] if len(lab_stages) else lab_stages
@@ -644,6 +679,12 @@ def _part_title(title: str, part: int, parts: int) -> str:
     return title if parts == 1 else f"{title} ({part} of {parts})"
 
 
+def _part_name(name: str, part: tuple[int, int] | None) -> str:
+    """A figure's file name when it is part k of n: ``forest``, or ``forest-2`` of several."""
+    k, n = part or (1, 1)
+    return name if n == 1 else f"{name}-{k}"
+
+
 @_styled
 def forest_plot(
     per_runner: pd.DataFrame,
@@ -685,6 +726,7 @@ def forest_plot(
         left_in=0.25 + _label_width_in(names),
         right_in=1.15,
         bottom_in=0.5,
+        name=_part_name("forest", part),
     )
     ax = axes[0, 0]
     labels = []
@@ -782,7 +824,7 @@ def caterpillar_plot(per_runner: pd.DataFrame, squad: pd.DataFrame | None = None
     field = per_runner.loc[per_runner["method"].eq("field_hr")]
     known = field.loc[np.isfinite(field["o2_cost_change_pct"].astype(float))]
     known = known.sort_values("o2_cost_change_pct").reset_index(drop=True)
-    fig, axes = _figure(6.0, left_in=0.7, right_in=1.15, bottom_in=0.5)
+    fig, axes = _figure(6.0, left_in=0.7, right_in=1.15, bottom_in=0.5, name="forest-ranked")
     ax = axes[0, 0]
     if known.empty:
         _no_data(ax, "no runner has an estimate")
@@ -893,6 +935,7 @@ def adherence_plot(
         left_in=0.25 + _label_width_in(frame["runner_id"]),
         right_in=1.15,
         bottom_in=0.5,
+        name=_part_name("adherence", part),
     )
     ax = axes[0, 0]
     if frame.empty:
@@ -961,7 +1004,7 @@ def adherence_plots(
 @_styled
 def adherence_histogram(adherence: pd.DataFrame) -> Figure:
     """How many runners did how many strength sessions a week, by group (large squads)."""
-    fig, axes = _figure(2.6, right_in=1.15, bottom_in=0.5)
+    fig, axes = _figure(2.6, right_in=1.15, bottom_in=0.5, name="adherence-histogram")
     ax = axes[0, 0]
     values = adherence["sessions_per_week"].fillna(0).astype(float)
     control = adherence["group"].astype(str).str.strip().str.lower().eq("control")
@@ -1023,7 +1066,7 @@ def dose_response_plot(
         Filled circles: strength group; hollow squares: controls; vertical
         bars: 95 % CIs; dashed line: the fitted slope.
     """
-    fig, axes = _figure(3.1, left_in=0.8, bottom_in=0.95)
+    fig, axes = _figure(3.1, left_in=0.8, bottom_in=0.95, name="dose-response")
     ax = axes[0, 0]
     field = per_runner.loc[
         per_runner["method"].eq("field_hr") & per_runner["o2_cost_change_pct"].notna(),
@@ -1084,5 +1127,5 @@ def dose_response_plot(
     ax.set_xlabel(_DOSE_LABELS.get(dose, dose.replace("_", " ")))
     ax.set_ylabel("change in oxygen cost [%]\n(negative = more economical)")
     _title(ax, "Dose-response")
-    ax.legend(loc="upper left", bbox_to_anchor=(-0.02, -0.22), ncol=3, borderaxespad=0)
+    _legend_below(ax, ncol=3, below_in=0.41)
     return fig

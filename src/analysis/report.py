@@ -14,6 +14,12 @@ restarting the kernel after any error. ``fresh_kernels=True`` gives every
 report a new kernel instead. A report that fails is listed with the reason;
 the others are still rendered.
 
+With ``figures_dir`` every figure a report shows is also saved as PNG (the
+very image in the report) and SVG, under ``figures_dir/<report name>/`` and
+named by the figure's label (:mod:`analysis.plots`): the kernel's PNG
+formatter is wrapped for the report (:func:`_export_figures`), the files go to
+a private folder and are moved into place only when the report succeeded.
+
 This module imports nothing heavy at import time: papermill, nbconvert and
 WeasyPrint are loaded inside the workers.
 """
@@ -102,6 +108,17 @@ _KERNEL_WARM_CODE = (
 )
 
 
+# Run after the reset of every report: save the figures it shows (folder) or stop saving (None).
+_KERNEL_FIGURES_CODE = """
+from analysis.report import _export_figures as _runeco_export_figures
+_runeco_export_figures({folder!r})
+del _runeco_export_figures
+"""
+FIGURE_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
+"""A figure's label becomes its file name only when it matches this; else ``figure``."""
+FIGURE_FORMATS = ("png", "svg")
+_FIGURE_ERRORS = ".errors"  # in the private folder: why a figure could not be saved
+
 FIGURE_DPI = 150
 # Figures lay themselves out (constrained layout), so no "tight" bbox: that would draw them twice.
 _PRINT_FIGURE_KWARGS = {"bbox_inches": None, "dpi": FIGURE_DPI}
@@ -130,6 +147,9 @@ class RenderSummary:
         Wall time of the whole batch [s].
     timings : dict of str to dict
         Report name -> seconds per stage (``execute_s``, ``html_s``, ``pdf_s``, ``total_s``).
+    figures : dict of str to list of Path
+        With ``figures_dir``: report name -> the figure files written for it
+        (``<figures_dir>/<name>/<figure>.png`` and ``.svg``), sorted by name.
     """
 
     out_dir: Path
@@ -139,6 +159,8 @@ class RenderSummary:
     paths: dict[str, Path] = field(default_factory=dict)
     seconds: float = 0.0
     timings: dict[str, dict[str, float]] = field(default_factory=dict)
+    figures: dict[str, list[Path]] = field(default_factory=dict)
+    figures_dir: Path | None = None
     backend: str = ""
     dashboard: str = ""
 
@@ -154,6 +176,9 @@ class RenderSummary:
             f"to {self.out_dir} in {self.seconds:.1f} s"
             + (f" on {self.backend}" if self.backend else "")
         ]
+        if self.figures_dir is not None:
+            n_files = sum(len(files) for files in self.figures.values())
+            lines.append(f"{n_files} figure files (PNG and SVG) in {self.figures_dir}")
         if self.failed:
             lines.append(f"{len(self.failed)} failed:")
             lines += [f"  {name}: {reason}" for name, reason in self.failed]
@@ -219,6 +244,7 @@ def render_reports(
     scheduler: str | None = None,
     on_backend: Callable[[RenderSummary], None] | None = None,
     precompute: bool = True,
+    figures_dir: str | os.PathLike | None = None,
 ) -> RenderSummary:
     """Render runner reports (and the squad report) for a dataset.
 
@@ -259,6 +285,13 @@ def render_reports(
         (:mod:`analysis.models.batch`) and hand each runner notebook the
         folder as its ``batch`` parameter (default). False: every notebook
         analyses its runner itself, as when it is run on its own.
+    figures_dir : path, optional
+        Also write every figure of every report as PNG and SVG (for slides):
+        ``figures_dir/<runner_id>/<figure>.png`` and ``.svg``, the squad
+        report's under ``figures_dir/squad/``; figures are named by their
+        label (``economy``, ``hr-vs-pace``, ``forest-2``, ...). Created if
+        missing; a report's figures replace its previous ones, and a report
+        that fails leaves none.
     fresh_kernels : bool
         Start a new kernel for every report (strict isolation, slower).
         By default each worker reuses one kernel, reset between reports.
@@ -309,13 +342,15 @@ def render_reports(
             Path(squad_notebook).resolve() if squad_notebook else notebook_path(SQUAD_NOTEBOOK)
         )
 
-    summary = RenderSummary(out_dir=out, fmt=fmt)
+    figures = None if figures_dir is None else Path(figures_dir).resolve()
+    summary = RenderSummary(out_dir=out, fmt=fmt, figures_dir=figures)
     config = _WorkerConfig(
         out_dir=str(out),
         fmt=fmt,
         fresh_kernels=fresh_kernels,
         timeout_s=float(timeout_s),
         runner_id_pattern=RUNNER_ID_PATTERN,
+        figures_dir=None if figures is None else str(figures),
     )
     n_workers = workers or available_cores()
     if requested is not None:
@@ -329,6 +364,14 @@ def render_reports(
             f"cannot create the output folder: {exc.strerror}; give a folder path with --out",
             file=str(out),
         ) from exc
+    if figures is not None:
+        try:
+            figures.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise DataError(
+                f"cannot create the figures folder: {exc.strerror}; give a folder path with --figures",
+                file=str(figures),
+            ) from exc
     # Workers start (imports, kernel, fonts) while this process reads the dataset.
     backend = make_backend(scheduler, n_workers, setup=partial(_start_worker, config))
     batch_dir: Path | None = None
@@ -389,6 +432,8 @@ def render_reports(
                 if result.ok:
                     summary.ok.append(result.name)
                     summary.paths[result.name] = Path(result.path)
+                    if figures is not None:
+                        summary.figures[result.name] = [Path(f) for f in result.figures]
                 else:
                     summary.failed.append((result.name, result.reason))
                 summary.timings[result.name] = result.timings
@@ -421,6 +466,7 @@ class _WorkerConfig:
     fresh_kernels: bool
     timeout_s: float
     runner_id_pattern: str
+    figures_dir: str | None = None
 
 
 @dataclass
@@ -430,6 +476,7 @@ class _Result:
     path: str = ""
     reason: str = ""
     timings: dict = field(default_factory=dict)
+    figures: list = field(default_factory=list)
 
 
 def _check_parameters(parameters: dict | None) -> dict:
@@ -552,6 +599,34 @@ class _Worker:
     def render(self, task: _Task) -> _Result:
         if not re.fullmatch(self.config.runner_id_pattern, task.name):  # never build a path from it
             return _Result(task.name, False, reason="invalid report name")
+        if self.config.figures_dir is None:
+            return self._render(task, None)
+        root = Path(self.config.figures_dir)
+        # the kernel writes into a private folder; the files move into place on success
+        staging = root / f".{task.name}.figures-{uuid.uuid4().hex[:12]}"
+        try:
+            staging.mkdir()
+        except OSError as exc:
+            return _Result(task.name, False, reason=f"cannot write figures: {exc.strerror or exc}")
+        try:
+            result = self._render(task, staging)
+            if result.ok:
+                try:
+                    result.figures = [str(f) for f in _publish_figures(staging, root, task.name)]
+                except (OSError, DataError) as exc:
+                    result = _Result(
+                        task.name,
+                        False,
+                        reason=f"figures not saved: {getattr(exc, 'strerror', None) or exc}",
+                        timings=result.timings,
+                    )
+            if not result.ok:
+                _remove_figures(root, task.name)  # no stale figures beside a failed report
+            return result
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+
+    def _render(self, task: _Task, figures: Path | None) -> _Result:
         fmt = self.config.fmt
         ipynb = self.out_dir / f"{task.name}.ipynb"
         target = self.out_dir / f"{task.name}.{fmt}"
@@ -571,7 +646,11 @@ class _Worker:
             if self.kernel.km is not None and not self.kernel.alive():
                 self.kernel.restart()
             nb = self.kernel.execute_notebook(
-                task.notebook, str(ipynb), task.parameters, timeout_s=self.config.timeout_s
+                task.notebook,
+                str(ipynb),
+                task.parameters,
+                timeout_s=self.config.timeout_s,
+                figures=figures,
             )
         except Exception as exc:
             self.kernel.restart_after_error()
@@ -722,7 +801,13 @@ class _KernelSession:
         self.run_silent(_KERNEL_RESET_CODE.format(cwd=self.cwd, print_kwargs=_PRINT_FIGURE_KWARGS))
 
     def execute_notebook(
-        self, notebook: str, output_path: str, parameters: dict, *, timeout_s: float
+        self,
+        notebook: str,
+        output_path: str,
+        parameters: dict,
+        *,
+        timeout_s: float,
+        figures: str | os.PathLike | None = None,
     ):
         """papermill-execute ``notebook`` with ``parameters`` in this kernel; return the node.
 
@@ -732,12 +817,17 @@ class _KernelSession:
         its braces doubled. papermill writes the executed notebook (also when
         it fails, for inspection) to a temporary file beside ``output_path``,
         which then replaces it: no half-written ``.ipynb`` is ever left.
+        With ``figures`` (a folder), every figure the notebook shows is also
+        saved there (:func:`_export_figures`).
         """
         import nbformat
         import papermill
 
         self.start()
         self.reset()
+        self.run_silent(
+            _KERNEL_FIGURES_CODE.format(folder=None if figures is None else str(figures))
+        )
         _register_engine()
         node = nbformat.read(notebook, as_version=4)
         target = Path(output_path)
@@ -817,6 +907,118 @@ def _register_engine() -> None:
             return client.execute()
 
     papermill_engines.register(_ENGINE_NAME, KeptKernelEngine)
+
+
+# --------------------------------------------------------------------------- figures
+
+
+def _export_figures(folder: str | None) -> None:
+    """In a report's kernel: also save every figure it shows to ``folder`` (None: stop).
+
+    Wraps the inline backend's PNG formatter for matplotlib figures, so the
+    PNG saved is byte for byte the image in the report, and an SVG is drawn
+    beside it. Run after the kernel's reset, before the notebook.
+    """
+    from IPython import get_ipython
+    from matplotlib.figure import Figure
+
+    shell = get_ipython()
+    shell.run_line_magic("matplotlib", "inline")  # the inline formatters exist before we wrap them
+    formatter = shell.display_formatter.formatters["image/png"]
+    try:
+        current = formatter.lookup_by_type(Figure)
+    except KeyError:
+        return
+    draw = getattr(current, "draw", current)  # never wrap a saver of an earlier report
+    formatter.for_type(Figure, draw if folder is None else _FigureSaver(Path(folder), draw))
+
+
+class _FigureSaver:
+    """A PNG formatter for figures that also writes ``<label>.png`` and ``<label>.svg``.
+
+    The label (:meth:`Figure.get_label`, set by :mod:`analysis.plots`) is
+    the file name when it matches :data:`FIGURE_NAME_RE`, else ``figure``;
+    a repeated name gets ``-2``, ``-3``, ... Nothing is written outside
+    ``folder``. A figure that cannot be saved is still shown: the reason
+    goes to ``folder/.errors`` and the report fails after it ran.
+    """
+
+    def __init__(self, folder: Path, draw: Callable):
+        self.folder = folder
+        self.draw = draw
+        self.names: set[str] = set()
+
+    def name(self, fig) -> str:
+        label = str(fig.get_label() or "")
+        base = label if FIGURE_NAME_RE.fullmatch(label) else "figure"
+        name, k = base, 1
+        while name in self.names:
+            k += 1
+            name = f"{base}-{k}"
+        self.names.add(name)
+        return name
+
+    def __call__(self, fig):
+        import base64
+        import io
+
+        data = self.draw(fig)
+        if data is None:
+            return data
+        try:
+            name = self.name(fig)
+            png = base64.b64decode(data) if isinstance(data, str) else bytes(data)
+            svg = io.BytesIO()
+            fig.savefig(svg, format="svg", metadata={"Date": None})
+            (self.folder / f"{name}.png").write_bytes(png)
+            (self.folder / f"{name}.svg").write_bytes(svg.getvalue())
+        except Exception as exc:  # noqa: BLE001 - the report shows the figure and fails after
+            with open(self.folder / _FIGURE_ERRORS, "a", encoding="utf-8") as handle:
+                handle.write(f"{type(exc).__name__}: {exc}\n")
+        return data
+
+
+def _figure_folder(root: Path, name: str) -> Path:
+    """``root/name``, refused unless it is a real folder (or absent) directly inside ``root``."""
+    if not is_runner_id(name):
+        raise DataError(f"{name!r} is not a valid report name for a figures folder")
+    folder = root / name
+    if folder.is_symlink() or (folder.exists() and not folder.is_dir()):
+        raise DataError(
+            f"{folder} is not a folder runeco made; remove it or choose another --figures folder"
+        )
+    return folder
+
+
+def _publish_figures(staging: Path, root: Path, name: str) -> list[Path]:
+    """Move a report's figures from its private folder to ``root/name`` (each file by an
+    atomic rename) and remove that folder's figures the report no longer has."""
+    errors = staging / _FIGURE_ERRORS
+    if errors.exists():
+        raise DataError(errors.read_text(encoding="utf-8").strip().splitlines()[0])
+    folder = _figure_folder(root, name)
+    folder.mkdir(exist_ok=True)
+    made = sorted(staging.iterdir())
+    for path in made:
+        os.replace(path, folder / path.name)
+    keep = {path.name for path in made}
+    for ext in FIGURE_FORMATS:
+        for stale in folder.glob(f"*.{ext}"):
+            if stale.name not in keep and stale.is_file() and not stale.is_symlink():
+                stale.unlink()
+    return [folder / path.name for path in made]
+
+
+def _remove_figures(root: Path, name: str) -> None:
+    """Remove the PNG and SVG files of a report's figures folder (after the report failed)."""
+    try:
+        folder = _figure_folder(root, name)
+    except DataError:
+        return
+    for ext in FIGURE_FORMATS:
+        for stale in folder.glob(f"*.{ext}"):
+            if stale.is_file() and not stale.is_symlink():
+                stale.unlink(missing_ok=True)
 
 
 # --------------------------------------------------------------------------- export

@@ -119,6 +119,29 @@ def exclusions_table(fit_frame: pd.DataFrame, n_quarantined: int = 0) -> pd.Data
     return pd.DataFrame(rows, columns=["runs", "count"])
 
 
+def left_out_runs(fit_frame: pd.DataFrame) -> pd.DataFrame:
+    """Every run of ``RunnerFit.frame`` the model did not use, one row each, with the reason.
+
+    Columns: ``date``, ``run id``, ``period`` (baseline, block, outside) and
+    ``reason`` (``exclude_reason``; runs outside the baseline and block:
+    "outside the baseline and block").
+    """
+    frame = fit_frame.loc[~fit_frame["used"].astype(bool)].sort_values("date")
+    period = frame["period"].astype(str)
+    reason = frame["exclude_reason"].astype(str).where(frame["exclude_reason"].notna(), "")
+    reason = reason.mask(period.eq("outside"), "outside the baseline and block").replace(
+        "", "other"
+    )
+    return pd.DataFrame(
+        {
+            "date": [format_date(d, "%d %b %Y %H:%M") for d in frame["date"]],
+            "run id": frame["run_id"].astype(str).to_numpy(),
+            "period": period.to_numpy(),
+            "reason": reason.to_numpy(),
+        }
+    )
+
+
 def parameters_table(parameters: Mapping | pd.Series) -> pd.DataFrame:
     """HRrest, HRmax and VO2max with their sources (:func:`analysis.metrics.runner_parameters`)."""
     p = as_mapping(parameters)

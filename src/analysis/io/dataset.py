@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from types import MappingProxyType
 
@@ -85,6 +85,49 @@ class Dataset:
             meta=self.meta,
             settings=self.settings,
         )
+
+    def runs_matching(self, runs, *, runner_id: str | None = None) -> pd.DataFrame:
+        """The rows of ``runs.csv`` named by run id or by day (of ``runner_id`` if given).
+
+        Parameters
+        ----------
+        runs : str or iterable of str
+            Each a ``run_id`` (``"R01-20260310T0712"``) or a day
+            (``"2026-03-10"``: every run that starts that day).
+        runner_id : str, optional, keyword-only
+            Only this runner's runs.
+
+        Raises
+        ------
+        ValueError
+            When an entry names no run (an unknown id, a day without a run).
+        """
+        refs = [runs] if isinstance(runs, str) else list(runs)
+        frame = (
+            self.runs if runner_id is None else self.runs.loc[self.runs["runner_id"] == runner_id]
+        )
+        run_ids = frame["run_id"].astype(str)
+        days = frame["date"].dt.strftime("%Y-%m-%d")
+        keep = pd.Series(False, index=frame.index)
+        for ref in refs:
+            hit = run_ids.eq(str(ref)) | days.eq(str(ref))
+            if not hit.any():
+                whose = f" of {runner_id}" if runner_id is not None else ""
+                raise ValueError(
+                    f"No run{whose} has the run id or date {ref!r}; give a run_id from "
+                    "runs.csv or a day as YYYY-MM-DD."
+                )
+            keep |= hit
+        return frame.loc[keep]
+
+    def without_runs(self, runs, *, runner_id: str | None = None) -> Dataset:
+        """The same dataset with some runs removed, as if their rows were not in runs.csv.
+
+        ``runs`` and ``runner_id`` as in :meth:`runs_matching` (which raises
+        for an entry that names no run). Everything else is kept as it is.
+        """
+        drop = self.runs_matching(runs, runner_id=runner_id).index
+        return replace(self, runs=self.runs.drop(index=drop))
 
 
 def quarantined_row_count(

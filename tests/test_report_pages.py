@@ -1,0 +1,62 @@
+"""No paper wasted (issue 13): a runner report fits in 3 pages and no page is nearly empty.
+
+Measured from the PDFs of the whole sample squad: pages per report, and per
+page the lines of text (without the running header and footer) and the
+figures it draws (image XObjects painted by its content stream: WeasyPrint
+lists every image of the document in each page's resources).
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from analysis import report
+from analysis.io import load_dataset
+
+pypdf = pytest.importorskip("pypdf")
+
+MAX_RUNNER_PAGES = 3
+MIN_TEXT_LINES = 12
+"""A page that draws no figure holds at least this many lines of text (a spilled
+methods note was 3-8 lines on a page of its own)."""
+
+_RUNNING_LINES = re.compile(r"^(runeco|Page \d+ of \d+|Running economy: .*|Squad report: .*)$")
+
+
+def _page_content(page) -> tuple[int, int]:
+    """(lines of text without header and footer, figures drawn) of one PDF page."""
+    lines = [
+        line.strip()
+        for line in (page.extract_text() or "").splitlines()
+        if line.strip() and not _RUNNING_LINES.match(line.strip())
+    ]
+    xobjects = page["/Resources"].get("/XObject", {})
+    drawn = re.findall(rb"/(\S+)\s+Do\b", page.get_contents().get_data())
+    figures = sum(
+        1
+        for name in drawn
+        if (obj := xobjects.get("/" + name.decode())) is not None
+        and obj.get_object().get("/Subtype") == "/Image"
+    )
+    return len(lines), figures
+
+
+@pytest.mark.slow
+def test_every_sample_report_fits_its_pages_without_a_near_empty_one(sample_dir, tmp_path):
+    summary = report.render_reports(sample_dir, tmp_path, squad=True, workers=2, progress=False)
+    assert summary.failed == []
+    runners = load_dataset(sample_dir).runner_ids
+    for name in ["squad", *runners]:
+        pages = pypdf.PdfReader(str(tmp_path / f"{name}.pdf")).pages
+        if name != "squad":
+            assert len(pages) <= MAX_RUNNER_PAGES, (name, len(pages))
+        content = [_page_content(page) for page in pages]
+        for k, (lines, figures) in enumerate(content, start=1):
+            assert figures or lines >= MIN_TEXT_LINES, (name, k, lines, figures)
+        # the report ends with the methods note on a page that has other content too
+        last_lines, last_figures = content[-1]
+        last_text = pages[-1].extract_text()
+        assert "Methods" in last_text
+        assert last_figures or last_lines >= 2 * MIN_TEXT_LINES, (name, content[-1])
