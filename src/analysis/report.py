@@ -709,6 +709,7 @@ class _KernelSession:
         self.cwd = cwd
         self.km = None
         self.kc = None
+        self.exporting = False  # this kernel saves the figures it shows (_export_figures)
 
     def alive(self) -> bool:
         return self.km is not None and self.kc is not None and bool(_sync(self.km.is_alive)())
@@ -746,6 +747,7 @@ class _KernelSession:
             raise
         kc.allow_stdin = False
         self.km, self.kc = km, kc
+        self.exporting = False
         self.run_silent(_KERNEL_PDEATHSIG_CODE.format(ppid=os.getpid()))
         self.run_silent(_KERNEL_WARM_CODE)
 
@@ -825,9 +827,11 @@ class _KernelSession:
 
         self.start()
         self.reset()
-        self.run_silent(
-            _KERNEL_FIGURES_CODE.format(folder=None if figures is None else str(figures))
-        )
+        if figures is not None or self.exporting:  # no round trip when figures are never asked for
+            self.run_silent(
+                _KERNEL_FIGURES_CODE.format(folder=None if figures is None else str(figures))
+            )
+            self.exporting = figures is not None
         _register_engine()
         node = nbformat.read(notebook, as_version=4)
         target = Path(output_path)
