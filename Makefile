@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model mutation deliberate-bugs sample clean
+.PHONY: install sysdeps demo test lint format bench validate-model mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -48,12 +48,12 @@ test: install
 	$(BIN)/pytest -q -n $(WORKERS)
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks
-	$(BIN)/ruff format --check src tests benchmarks
+	$(BIN)/ruff check src tests benchmarks tools
+	$(BIN)/ruff format --check src tests benchmarks tools
 
 format: install
-	$(BIN)/ruff format src tests benchmarks
-	$(BIN)/ruff check --fix src tests benchmarks
+	$(BIN)/ruff format src tests benchmarks tools
+	$(BIN)/ruff check --fix src tests benchmarks tools
 
 bench: install
 	$(BIN)/python benchmarks/run.py $(BENCH)
@@ -76,6 +76,22 @@ validate-model: install
 # Regenerate the committed sample squad (fixed seed: the same bytes every time).
 sample: install
 	$(BIN)/runeco simulate --out data/sample --force --runners 8 --seed 2026 --baseline-weeks 6 --block-weeks 10
+
+# The interactive HTML report in a real browser (not part of `make test`): Debian's
+# chromium, installed with apt-get when we are root and it is missing, opens the sample
+# runner's and the squad's HTML headless; tools/check_html.py checks that no request
+# leaves the file, no CSP violation or console error occurs, and hovering a run shows
+# its tooltip.
+CHECK_HTML_DIR := reports/check-html
+check-html: install
+	@command -v chromium >/dev/null || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing chromium for the browser check"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium is missing: apt-get install chromium"; exit 1; fi; }
+	rm -rf $(CHECK_HTML_DIR)
+	$(BIN)/runeco report data/sample --runner R01 --squad --format html --out $(CHECK_HTML_DIR) --workers $(WORKERS)
+	$(BIN)/python tools/check_html.py $(CHECK_HTML_DIR)/R01.html $(CHECK_HTML_DIR)/squad.html
 
 clean:
 	rm -rf $(VENV) reports/sample reports/*.csv .pytest_cache

@@ -26,6 +26,10 @@ WeasyPrint are loaded inside the workers.
 
 from __future__ import annotations
 
+import base64
+import functools
+import hashlib
+import json
 import os
 import re
 import shutil
@@ -40,7 +44,7 @@ from pathlib import Path
 
 from analysis.errors import DataError
 from analysis.execution import TaskFailed, available_cores, make_backend, worker_state
-from analysis.schema import RUNNER_ID_PATTERN, is_runner_id
+from analysis.schema import CHART_MIME, RUNNER_ID_PATTERN, is_runner_id
 
 FORMATS = ("pdf", "html", "ipynb")
 RUNNER_NOTEBOOK = "runner_report.ipynb"
@@ -49,7 +53,7 @@ SQUAD_REPORT_NAME = "squad"
 TEMPLATE_NAME = "runeco_print"
 KERNEL_NAME = "python3"
 # Parameters the engine sets itself; callers may not override them.
-RESERVED_PARAMETERS = ("dataset", "runner_id", "runner_ids", "batch")
+RESERVED_PARAMETERS = ("dataset", "runner_id", "runner_ids", "batch", "interactive")
 # Notebooks import these; importing them once per kernel is what a warm kernel saves.
 _WARM_IMPORTS = (
     "pandas",
@@ -63,6 +67,8 @@ _WARM_IMPORTS = (
     "analysis.tables",
     "analysis.narrative",
 )
+# The HTML format's notebooks also draw interactive charts (Bokeh); the PDF path never loads them.
+_WARM_IMPORTS_HTML = ("analysis.charts", "bokeh.plotting", "bokeh.models", "bokeh.embed")
 
 _PARAMETER_NAME_RE = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -102,10 +108,14 @@ def _runeco_die_with_parent(expected_ppid):
 _runeco_die_with_parent({ppid})
 del _runeco_die_with_parent
 """
-_KERNEL_WARM_CODE = (
-    "".join(f"try:\n    import {m}\nexcept Exception:\n    pass\n" for m in _WARM_IMPORTS)
-    + "import gc\ngc.freeze()\n"
-)
+
+
+def _kernel_warm_code(fmt: str) -> str:
+    modules = _WARM_IMPORTS + (_WARM_IMPORTS_HTML if fmt == "html" else ())
+    return (
+        "".join(f"try:\n    import {m}\nexcept Exception:\n    pass\n" for m in modules)
+        + "import gc\ngc.freeze()\n"
+    )
 
 
 # Run after the reset of every report: save the figures it shows (folder) or stop saving (None).
@@ -402,6 +412,7 @@ def render_reports(
         if (selected or squad) and precompute:
             batch_dir = _write_batch(squad_data, out, extra)
         batch = {"batch": str(batch_dir)} if batch_dir is not None else {}
+        batch.update(notebook_format_parameters(fmt))
         if squad:  # the longest report goes first so that it does not finish last
             subset = None if requested is None else selected
             tasks.append(
@@ -477,6 +488,15 @@ class _Result:
     reason: str = ""
     timings: dict = field(default_factory=dict)
     figures: list = field(default_factory=list)
+
+
+def notebook_format_parameters(fmt: str) -> dict:
+    """Parameters the output format sets in every notebook: ``interactive`` for HTML.
+
+    The PDF's notebooks get none, so they run exactly as before the HTML
+    format had charts (and never import Bokeh).
+    """
+    return {"interactive": True} if fmt == "html" else {}
 
 
 def _check_parameters(parameters: dict | None) -> dict:
@@ -567,7 +587,7 @@ class _Worker:
         _block_slow_format_checker()
         self.config = config
         self.out_dir = Path(config.out_dir)
-        self.kernel = _KernelSession(cwd=str(self.out_dir))
+        self.kernel = _KernelSession(cwd=str(self.out_dir), warm_code=_kernel_warm_code(config.fmt))
         self._exporter = None
 
     def warm_up(self) -> None:
@@ -576,6 +596,8 @@ class _Worker:
             self.kernel.start()
         if self.config.fmt in ("html", "pdf"):
             html = self.exporter_html_from_string("<p>warm</p>")
+            if self.config.fmt == "html":
+                bokeh_js()  # read BokehJS once per worker, before the first report
             if self.config.fmt == "pdf":
                 import weasyprint
 
@@ -705,8 +727,9 @@ class _KernelSession:
     notebook, but the kernel manager and client are ours and survive the call.
     """
 
-    def __init__(self, cwd: str):
+    def __init__(self, cwd: str, warm_code: str = ""):
         self.cwd = cwd
+        self.warm_code = warm_code or _kernel_warm_code("pdf")
         self.km = None
         self.kc = None
         self.exporting = False  # this kernel saves the figures it shows (_export_figures)
@@ -749,7 +772,7 @@ class _KernelSession:
         self.km, self.kc = km, kc
         self.exporting = False
         self.run_silent(_KERNEL_PDEATHSIG_CODE.format(ppid=os.getpid()))
-        self.run_silent(_KERNEL_WARM_CODE)
+        self.run_silent(self.warm_code)
 
     def shutdown(self) -> None:
         km, kc = self.km, self.kc
@@ -1069,11 +1092,131 @@ def notebook_to_html(nb, *, exporter=None, title: str = "runeco report") -> str:
                 if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
                 and o.get("output_type") != "error"
             ]
+    n_charts = 0
+    for cell in nb.cells:
+        for output in cell.get("outputs", []):
+            payload = output.get("data", {}).get(CHART_MIME)
+            if payload is not None:
+                n_charts += 1
+                output["data"] = {"text/html": chart_markup(payload, n_charts)}
+                output["metadata"] = {}
+    resources = {"metadata": {"name": title}, "runeco_css": print_css()}
+    if n_charts:  # interactive charts: BokehJS and our embedding script, allowed by their hashes
+        scripts = [bokeh_js(), EMBED_JS]
+        resources.update(
+            runeco_css=print_css() + screen_css(),
+            runeco_scripts=scripts,
+            runeco_csp=content_security_policy(scripts),
+        )
     exporter = exporter or make_html_exporter()
-    html, _ = exporter.from_notebook_node(
-        nb, resources={"metadata": {"name": title}, "runeco_css": print_css()}
-    )
+    html, _ = exporter.from_notebook_node(nb, resources=resources)
     return html
+
+
+# The one script of ours in an interactive report: it hands each chart's JSON (a data
+# block, never executed) to BokehJS. A constant, so its hash in the CSP is too.
+EMBED_JS = """
+document.addEventListener("DOMContentLoaded", function () {
+  document.querySelectorAll("script.runeco-chart-data").forEach(function (data) {
+    Bokeh.embed.embed_item(JSON.parse(data.textContent), data.getAttribute("data-target"));
+  });
+});
+"""
+
+
+@functools.lru_cache(maxsize=1)
+def bokeh_js() -> str:
+    """BokehJS (the core bundle only: no widgets, tables, WebGL or MathJax) to inline."""
+    from bokeh.resources import Resources
+
+    js = Resources(mode="inline", components=["bokeh"]).js_raw[0]
+    if "</script" in js.lower() or "<!--" in js:  # would end or confuse its <script> element
+        raise RuntimeError("BokehJS cannot be inlined: it contains '</script' or '<!--'")
+    return js
+
+
+def screen_css() -> str:
+    return (templates_dir() / TEMPLATE_NAME / "screen.css").read_text(encoding="utf-8")
+
+
+def script_json(value) -> str:
+    """JSON for a ``<script type="application/json">`` block that no data can break out of.
+
+    ``<``, ``>`` and ``&`` are written as ``\\u003c``, ``\\u003e`` and
+    ``\\u0026`` (the same string to ``JSON.parse``), so no text in the data, such as
+    ``</script><script>...``, can end the element or open a comment; everything
+    outside ASCII is escaped too (U+2028 and U+2029 included).
+    """
+    text = json.dumps(value, ensure_ascii=True, allow_nan=False, separators=(",", ":"))
+    return text.replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
+
+
+def chart_markup(payload: dict, number: int) -> str:
+    """The HTML of one interactive chart: its target, its JSON as data and its alt text."""
+    import html
+
+    target = f"runeco-chart-{int(number)}"
+    alt = html.escape(str(payload.get("alt") or "chart"), quote=True)
+    item = _renumber_ids(payload["item"], prefix=f"c{int(number)}-")
+    return (
+        f'<figure class="runeco-chart">'
+        f'<div id="{target}" class="runeco-chart-target"></div>'
+        f'<script type="application/json" class="runeco-chart-data" data-target="{target}">'
+        f"{script_json(item)}</script>"
+        f'<figcaption class="runeco-alt">{alt}</figcaption>'
+        f"</figure>"
+    )
+
+
+def _renumber_ids(item: dict, *, prefix: str) -> dict:
+    """A Bokeh ``json_item`` with its object ids renamed ``<prefix>1``, ``<prefix>2``, ...
+
+    Bokeh numbers objects with a counter that runs on across a warm kernel's
+    reports, so the same report would differ from run to run, and two charts
+    of one page could share ids; renamed, they are unique in the page and the
+    same report gives the same bytes.
+    """
+    ids: dict[str, str] = {}
+
+    def rename(value):
+        if isinstance(value, dict):
+            return {
+                key: ids.setdefault(inner, f"{prefix}{len(ids) + 1}")
+                if key == "id" and isinstance(inner, str)
+                else rename(inner)
+                for key, inner in value.items()
+            }
+        if isinstance(value, list):
+            return [rename(v) for v in value]
+        return value
+
+    doc = rename(item["doc"])
+    out = {key: value for key, value in item.items() if key != "doc"}
+    out["doc"] = doc
+    if isinstance(out.get("root_id"), str):
+        out["root_id"] = ids.get(out["root_id"], out["root_id"])
+    return out
+
+
+def script_hash(script: str) -> str:
+    """The CSP source expression that allows exactly this inline script."""
+    digest = hashlib.sha256(script.encode("utf-8")).digest()
+    return f"'sha256-{base64.b64encode(digest).decode('ascii')}'"
+
+
+def content_security_policy(scripts: Iterable[str]) -> str:
+    """The interactive report's policy: nothing external; only these inline scripts run.
+
+    No ``'unsafe-inline'`` or ``'unsafe-eval'`` for scripts (the charts use no
+    ``CustomJS``: BokehJS never calls ``eval``); styles stay ``'unsafe-inline'``
+    as in print (our inline CSS, and BokehJS styles its own elements), and
+    images only from ``data:`` URIs (the static figures, Bokeh's tool icons).
+    """
+    sources = " ".join(script_hash(s) for s in scripts)
+    return (
+        f"default-src 'none'; script-src {sources}; style-src 'unsafe-inline'; "
+        "img-src data:; base-uri 'none'; form-action 'none'"
+    )
 
 
 def safe_url_fetcher():

@@ -33,6 +33,10 @@ EXERCISE_CATEGORIES = (
 )
 SEXES = ("F", "M", "X")
 
+CHART_MIME = "application/vnd.runeco.chart+json"
+"""The notebook output type of an interactive report chart (:mod:`analysis.charts`):
+Bokeh's JSON and the alt text, embedded as data by :mod:`analysis.report`."""
+
 BASELINE_WEEKS = 6
 """Default weeks of baseline before a block starts (every command and function
 that takes ``baseline_weeks`` defaults to this)."""
