@@ -65,6 +65,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         warming=not args.no_warming,
         pacing=args.pacing,
         econ_day_sd=args.econ_day_sd,
+        blocks=args.blocks,
     )
     print(f"simulated squad of {args.runners} runners (seed {args.seed}) written to {out}")
     print(f"known truth: {Path(out) / 'truth.csv'}")
@@ -592,6 +593,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_fraction,
         default=0.0,
         help="day-to-day economy noise, lognormal SD (e.g. 0.03)",
+    )
+    p.add_argument(
+        "--blocks",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="strength blocks per strength runner (2: a second block after a gap, its own effect)",
     )
     p.set_defaults(func=_cmd_simulate)
 
