@@ -153,7 +153,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if len(warned):  # printed, not only in a CSV column nobody opens
             print(f"warnings ({len(warned)} rows):")
             for row in warned.head(MAX_PRINTED_ROWS).itertuples(index=False):
-                print(f"  {row.runner_id} {row.method}: {row.warning}")
+                which = f" block {row.block}" if row.block > 1 else ""
+                print(f"  {row.runner_id}{which} {row.method}: {row.warning}")
         ready = runner_readiness(
             ds, per_runner, metrics, blocks, baseline_weeks=args.baseline_weeks
         )
@@ -216,7 +217,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     table = runner_readiness(ds, results, metrics, blocks, baseline_weeks=args.baseline_weeks)
     print("\n".join(readiness_lines(table)))
     n_ready = int(table["ready"].sum())
-    print(f"{n_ready} of {len(table)} runners ready (baseline {args.baseline_weeks} weeks)")
+    n_runners = table["runner_id"].nunique()
+    what = "runners" if n_runners == len(table) else f"blocks of {n_runners} runners"
+    print(f"{n_ready} of {len(table)} {what} ready (baseline {args.baseline_weeks} weeks)")
     if args.out:
         _write_csv(table[list(READINESS_COLUMNS)], args.out)
         print(f"written to {args.out}")
