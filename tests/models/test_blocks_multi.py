@@ -144,3 +144,33 @@ def test_analysing_one_runner_gives_its_squad_rows_for_every_block(two_blocks):
     alone = analyze(ds, [rid])
     mine = out.loc[out["runner_id"] == rid].reset_index(drop=True)
     pd.testing.assert_frame_equal(alone, mine, check_dtype=False)  # an all-empty date column
+
+
+def test_hostile_blocks_are_quarantined_or_reported_never_a_traceback(sample_copy, capsys):
+    with open(sample_copy / "blocks.csv", "a") as handle:
+        handle.write("R03,2026-04-01,2026-06-30,overlaps block 1\n")
+        handle.write("R04,2026-03-02,2026-03-29,inside block 1\n")
+        handle.write("R05,2026-05-01,2026-03-01,ends before it starts\n")
+        handle.write("R04,2026-02-16,2026-04-26,block 1 twice\n")
+    assert main(["validate", str(sample_copy)]) == 1  # the row that ends before it starts
+    out = capsys.readouterr()
+    assert "block_end 2026-03-01 is before block_start 2026-05-01" in out.out + out.err
+    table = sample_copy.parent / "a.csv"
+    assert main(["analyze", str(sample_copy), "--out", str(table)]) == 0
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    rows = pd.read_csv(table)
+    later = rows.loc[rows["block"] > 1].set_index(["runner_id", "block"])
+    assert list(later.index) == [("R03", 2), ("R04", 2), ("R04", 3)]
+    assert (
+        later["verdict"]
+        .str.startswith(
+            "insufficient data: overlaps an earlier block in blocks.csv (which ends on 2026-04-26)"
+        )
+        .all()
+    )
+    assert (rows.loc[rows["runner_id"] == "R05", "block"] == 1).all()  # quarantined, not a block
+    assert main(["check", str(sample_copy)]) == 1
+    out = capsys.readouterr()
+    assert "Traceback" not in out.out + out.err
+    assert "R04 block 3  NOT READY: overlaps an earlier block" in out.out
