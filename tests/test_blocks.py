@@ -9,7 +9,13 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.blocks import BLOCK_COLUMNS, infer_blocks, runner_blocks
+from analysis.blocks import (
+    BLOCK_COLUMNS,
+    LATER_BLOCK_COLUMNS,
+    infer_blocks,
+    later_blocks,
+    runner_blocks,
+)
 from analysis.io.dataset import Dataset
 
 
@@ -136,12 +142,18 @@ def test_baseline_weeks_and_length_warning():
     assert out["warning"] == "block of 4 weeks is outside the typical 8-12 weeks"
 
 
-def test_first_explicit_block_is_used_and_the_others_flagged():
+def test_the_earliest_explicit_block_is_block_1_and_the_next_a_later_block():
     runners = [{"runner_id": "S1"}]
-    blocks = [("S1", "2026-06-01", "2026-08-09"), ("S1", "2026-02-16", "2026-04-26")]
-    out = runner_blocks(_dataset(runners, blocks=blocks)).iloc[0]
-    assert out["block_start"] == pd.Timestamp("2026-02-16")
-    assert "2 blocks for this runner; the first one is analysed" in out["warning"]
+    blocks = [("S1", "2026-06-08", "2026-08-16"), ("S1", "2026-02-16", "2026-04-26")]
+    ds = _dataset(runners, blocks=blocks)
+    out = runner_blocks(ds).iloc[0]
+    assert out["block_start"] == pd.Timestamp("2026-02-16") and out["block"] == 1
+    assert out["warning"] == ""  # no "only the first is analysed" any more
+    later = later_blocks(ds).iloc[0]
+    assert later["block"] == 2 and later["block_start"] == pd.Timestamp("2026-06-08")
+    assert later["baseline_start"] == pd.Timestamp("2026-04-27")  # 6 weeks, clear of block 1
+    assert later["previous_block_end"] == pd.Timestamp("2026-04-26")
+    assert later["problem"] == "" and later["warning"] == ""
 
 
 def test_no_blocks_anywhere_gives_source_none_and_empty_dates():
@@ -273,8 +285,7 @@ def test_blocks_csv_notes_of_one_runner_are_joined_and_others_have_none():
     ]
     out = runner_blocks(_dataset(runners, blocks=blocks)).set_index("runner_id")
     assert out.loc["S1", "warning"] == (
-        "blocks.csv: 1 row(s) with block_end before block_start or a missing date ignored; "
-        "blocks.csv has 2 blocks for this runner; the first one is analysed"
+        "blocks.csv: 1 row(s) with block_end before block_start or a missing date ignored"
     )
     assert out.loc["S2", "warning"] == ""
     assert out.loc["S2", "block_weeks"] == 10.0  # 70 days
@@ -375,10 +386,81 @@ def test_no_blocks_anywhere_warning_and_date_types():
 
 def test_warnings_from_different_checks_are_joined_with_semicolons():
     runners = [{"runner_id": "S1"}]
-    blocks = [("S1", "2026-02-16", "2026-03-15"), ("S1", "2026-06-01", "2026-08-09")]
+    blocks = [("S1", "2026-02-16", "2026-03-15"), ("S1", "2026-06-01", "2026-05-09")]
     out = runner_blocks(_dataset(runners, blocks=blocks)).iloc[0]
     # the first block, 16 Feb to 15 Mar, is 28 days: 4 weeks
     assert out["warning"] == (
-        "blocks.csv has 2 blocks for this runner; the first one is analysed; "
+        "blocks.csv: 1 row(s) with block_end before block_start or a missing date ignored; "
         "block of 4 weeks is outside the typical 8-12 weeks"
     )
+
+
+def _later(blocks, baseline_weeks=6):
+    ds = _dataset([{"runner_id": "S1"}, {"runner_id": "S2"}], blocks=blocks)
+    return later_blocks(ds, baseline_weeks=baseline_weeks)
+
+
+def test_later_blocks_are_numbered_in_date_order_each_with_its_own_baseline():
+    out = _later(
+        [
+            ("S1", "2026-09-28", "2026-12-06"),  # block 3
+            ("S1", "2026-02-16", "2026-04-26"),  # block 1
+            ("S1", "2026-06-08", "2026-08-16"),  # block 2
+            ("S2", "2026-02-16", "2026-04-26"),  # one block: nothing later
+        ]
+    )
+    assert list(out.columns) == list(LATER_BLOCK_COLUMNS)
+    assert list(out["runner_id"]) == ["S1", "S1"] and list(out["block"]) == [2, 3]
+    assert list(out["block_start"]) == [pd.Timestamp("2026-06-08"), pd.Timestamp("2026-09-28")]
+    assert list(out["baseline_start"]) == [pd.Timestamp("2026-04-27"), pd.Timestamp("2026-08-17")]
+    assert (out["problem"] == "").all() and (out["block_source"] == "blocks.csv").all()
+    assert list(out["block_weeks"]) == [10.0, 10.0]
+
+
+def test_a_baseline_that_would_reach_into_the_block_before_is_shortened_and_said_so():
+    # block 2 starts 4 weeks after block 1 ends: a 6-week baseline would overlap it
+    out = _later([("S1", "2026-02-16", "2026-04-26"), ("S1", "2026-05-25", "2026-08-02")])
+    row = out.iloc[0]
+    assert row["baseline_start"] == pd.Timestamp("2026-04-27")  # the day after block 1
+    assert row["problem"] == ""
+    assert row["warning"] == "baseline shortened to 4 weeks: the block before ended on 2026-04-26"
+
+
+@pytest.mark.parametrize(
+    ("second", "reason"),
+    [
+        # overlapping: starts before block 1 ends
+        (("S1", "2026-04-01", "2026-06-30"), "overlaps an earlier block in blocks.csv"),
+        # inside block 1
+        (("S1", "2026-03-02", "2026-03-29"), "overlaps an earlier block in blocks.csv"),
+        # the same block twice
+        (("S1", "2026-02-16", "2026-04-26"), "overlaps an earlier block in blocks.csv"),
+        # back to back: no room for a baseline
+        (("S1", "2026-04-27", "2026-07-05"), "only 0 days between the end of the block before"),
+        (("S1", "2026-05-04", "2026-07-05"), "only 7 days between the end of the block before"),
+    ],
+)
+def test_hostile_later_blocks_get_a_reason_not_an_analysis(second, reason):
+    out = _later([("S1", "2026-02-16", "2026-04-26"), second])
+    assert len(out) == 1
+    assert out.loc[0, "problem"].startswith(reason)
+    assert "2026-04-26" in out.loc[0, "problem"]  # names the block it clashes with
+
+
+def test_a_block_after_one_inside_another_is_compared_with_the_latest_end():
+    # block 2 lies inside block 1; block 3 starts after block 2 but inside block 1
+    out = _later(
+        [
+            ("S1", "2026-02-16", "2026-06-28"),
+            ("S1", "2026-03-02", "2026-03-29"),
+            ("S1", "2026-04-06", "2026-05-03"),
+        ]
+    )
+    assert list(out["block"]) == [2, 3]
+    assert out["problem"].str.startswith("overlaps an earlier block").all()
+
+
+def test_no_later_blocks_is_an_empty_frame_with_the_columns():
+    out = _later([("S1", "2026-02-16", "2026-04-26")])
+    assert out.empty and list(out.columns) == list(LATER_BLOCK_COLUMNS)
+    assert pd.api.types.is_datetime64_dtype(out["block_start"])

@@ -60,6 +60,7 @@ def test_an_implausible_level_is_not_an_answer(squad, capsys):
     assert not table.loc["R02", "ready"] and table.loc["R01", "ready"]
     assert list(table.reset_index().columns) == [
         "runner_id",
+        "block",
         "ready",
         "reasons",
         "fixes",
@@ -127,13 +128,52 @@ def test_a_runner_without_an_answer_gets_the_fixes_on_page_one_and_no_empty_char
     assert "do not overlap: import the runs of the strength block's weeks" in first
 
 
-def test_a_second_block_is_said_out_loud(squad, tmp_path, capsys):
-    """Issue 12: two blocks for one runner; only the first is analysed and the
-    warning existed only in a CSV column."""
+def test_each_block_of_a_runner_is_checked_on_its_own_line(squad, tmp_path, capsys):
+    """Issue 12: two blocks for one runner; only the first was analysed and the
+    warning existed only in a CSV column. Now each block is ready or not, with why."""
     with open(squad / "blocks.csv", "a") as handle:
         handle.write("R03,2026-05-04,2026-06-28,strength block 2\n")
-    assert main(["check", str(squad), "--runner", "R03"]) == 0  # still an answer
-    line = capsys.readouterr().out
-    assert "blocks.csv has 2 blocks for this runner, only the first is analysed" in line
+    out = tmp_path / "check.csv"
+    assert main(["check", str(squad), "--runner", "R03", "--out", str(out)]) == 1
+    text = capsys.readouterr().out
+    lines = [x for x in text.splitlines() if x.startswith("R03")]
+    assert lines[0].startswith("R03 block 1  ready: these data can detect a change larger than")
+    assert lines[1] == (
+        "R03 block 2  NOT READY: only 7 days between the end of the block before (2026-04-26) "
+        "and this block's start: a baseline needs at least 2 weeks -> give this block dates "
+        "in blocks.csv that start at least 2 weeks after the block before ends"
+    )
+    assert "1 of 2 blocks of 1 runners ready" in text
+    table = pd.read_csv(out)
+    assert list(table.columns[:3]) == ["runner_id", "block", "ready"]
+    assert list(table["block"]) == [1, 2] and list(table["ready"]) == [True, False]
     assert main(["analyze", str(squad), "--out", str(tmp_path / "a.csv")]) == 0
-    assert "R03 field_hr: blocks.csv has 2 blocks" in capsys.readouterr().out
+    printed = capsys.readouterr().out
+    assert "R03 block 2  field_hr" in printed
+    assert "R03 block 2 field_hr: block of 8 weeks" not in printed  # 8 weeks is typical
+    assert "R01  " in printed  # one block: no block number
+
+
+def test_a_later_blocks_thin_baseline_asks_for_runs_between_the_blocks(tmp_path, capsys):
+    from analysis.simulate import simulate_squad
+
+    squad = simulate_squad(tmp_path / "two", n_runners=8, seed=4, blocks=2, lab_tests=False)
+    blocks = pd.read_csv(squad / "blocks.csv")
+    rid = blocks["runner_id"].iloc[0]
+    # block 2 of this runner moved to start 12 days after block 1: a baseline of 12 days
+    second = (blocks["runner_id"] == rid) & (blocks["label"] == "strength block 2")
+    blocks.loc[second, "block_start"] = "2026-05-08"
+    blocks.to_csv(squad / "blocks.csv", index=False)
+    assert main(["check", str(squad), "--runner", rid]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith(f"{rid} block 2"))
+    assert "only 11 days between the end of the block before (2026-04-26)" in line
+    blocks.loc[second, "block_start"] = "2026-05-11"  # 14 days: room for a baseline
+    blocks.to_csv(squad / "blocks.csv", index=False)
+    runs = pd.read_csv(squad / "runs.csv")
+    gap = (runs["runner_id"] == rid) & runs["date"].between("2026-04-27", "2026-05-11")
+    runs.drop(index=runs.index[gap][3:]).to_csv(squad / "runs.csv", index=False)  # 3 left
+    assert main(["check", str(squad), "--runner", rid]) == 1
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith(f"{rid} block 2"))
+    assert "NOT READY" in line and "in the baseline" in line
+    # not a longer --baseline-weeks: the baseline cannot reach back into block 1
+    assert "import more steady runs between 26 Apr 2026 and 11 May 2026" in line

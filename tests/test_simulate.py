@@ -517,3 +517,43 @@ def test_economy_day_noise_shows_in_hr_when_plan_paced_and_in_speed_when_hr_pace
     assert spread["plan", 0.04][1] > spread["plan", 0.0][1] + 0.5
     assert spread["hr", 0.04][0] > spread["hr", 0.0][0] + 0.01
     assert spread["hr", 0.04][1] == pytest.approx(spread["hr", 0.0][1], abs=0.3)
+
+
+def test_two_blocks_per_strength_runner_with_their_own_sessions_and_truth():
+    one = generate_squad(n_runners=12, seed=8)
+    two = generate_squad(n_runners=12, seed=8, blocks=2, block2_effect_pct_mean=-3.0)
+    # the first block's draws are those of one block
+    pd.testing.assert_frame_equal(two["runners"], one["runners"])
+    truth = two["truth"]
+    strength = truth.loc[truth["group"] == "strength"]
+    assert list(truth.columns[:2]) == ["runner_id", "block"]
+    assert all(v == [1, 2] for v in strength.groupby("runner_id")["block"].agg(list))
+    first, second = strength.loc[strength["block"] == 1], strength.loc[strength["block"] == 2]
+    pd.testing.assert_series_equal(
+        first["o2_cost_change_pct"].reset_index(drop=True),
+        one["truth"]
+        .loc[one["truth"]["group"] == "strength", "o2_cost_change_pct"]
+        .reset_index(drop=True),
+    )
+    assert set(second["block_start"]) == {"2026-06-08"} and set(second["block_end"]) == {
+        "2026-08-16"
+    }
+    assert second["o2_cost_change_pct"].ne(first["o2_cost_change_pct"].to_numpy()).all()
+    # every strength runner has both rows in blocks.csv (none inferred)
+    blocks = two["blocks"]
+    assert len(blocks) == 2 * len(first) and set(blocks["label"]) == {
+        "strength block 1",
+        "strength block 2",
+    }
+    # sessions only inside the two blocks, some in each
+    day = pd.to_datetime(two["strength"]["date"])
+    in_1 = day.between("2026-02-16", "2026-04-26")
+    in_2 = day.between("2026-06-08", "2026-08-16")
+    assert (in_1 | in_2).all() and in_1.any() and in_2.any()
+    # the runs cover both blocks
+    assert pd.to_datetime(two["runs"]["date"]).max() >= pd.Timestamp("2026-08-10")
+
+
+def test_blocks_must_be_one_or_two():
+    with pytest.raises(ValueError, match="'blocks' parameter of generate_squad must be 1 or 2"):
+        generate_squad(blocks=3)

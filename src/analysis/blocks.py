@@ -1,4 +1,4 @@
-"""Strength blocks and baseline windows, one row per runner.
+"""Strength blocks and baseline windows: one row per runner, then the later blocks.
 
 A runner's block comes from ``blocks.csv`` when it has a row there, else it is
 inferred from ``strength.csv`` (``DATA_FORMAT.md``): the longest run of ISO
@@ -7,6 +7,12 @@ the run is allowed. A runner with no block of its own (a control) is analysed
 over the squad's block: the earliest block start to the latest block end of
 the runners that have one. The baseline is the ``baseline_weeks`` weeks before
 the block start.
+
+A runner with several rows in ``blocks.csv`` has several blocks, numbered 1,
+2, ... in date order. :func:`runner_blocks` gives block 1 of every runner (the
+block the squad-level steps use, see :mod:`analysis.models.runner`);
+:func:`later_blocks` gives blocks 2, 3, ..., each with its own baseline, which
+never reaches back into the block before it.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from analysis.strength import week_start
 
 BLOCK_COLUMNS = (
     "runner_id",
+    "block",
     "group",
     "block_start",
     "block_end",
@@ -40,6 +47,17 @@ analysed but get a warning."""
 MAX_GAP_WEEKS = 1
 """Empty weeks allowed inside an inferred block (DATA_FORMAT.md)."""
 
+MIN_BASELINE_WEEKS = 2
+"""A later block whose gap after the block before it is shorter than this
+[weeks] has no baseline of its own ("insufficient data"): 8 steady runs
+(``MIN_STEADY_RUNS``) take about two weeks at 4-6 runs a week."""
+
+LATER_BLOCK_COLUMNS = (*BLOCK_COLUMNS, "previous_block_end", "problem")
+"""Columns of :func:`later_blocks`: ``BLOCK_COLUMNS``, the end of the block
+before (the baseline starts after it) and why the block cannot be analysed
+(``""`` when it can)."""
+
+_DATES = ("block_start", "block_end")
 _MONDAY_EPOCH = pd.Timestamp("1970-01-05")  # a Monday: ISO weeks start on Monday
 _WEEK = pd.Timedelta(days=7)
 _DAY = pd.Timedelta(days=1)
@@ -126,10 +144,11 @@ def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
 
 
 def _explicit_blocks(blocks: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
-    """First valid blocks.csv row per runner and a warning per runner."""
+    """Every valid blocks.csv row, numbered per runner in date order (``block``), and
+    a warning per runner about the rows that were ignored."""
     cols = ["runner_id", "block_start", "block_end"]
     if blocks.empty:
-        return pd.DataFrame(columns=cols), pd.Series(dtype=object)
+        return pd.DataFrame(columns=[*cols, "block"]), pd.Series(dtype=object)
     b = blocks[cols].copy()
     b["runner_id"] = b["runner_id"].astype(str)
     b["block_start"] = pd.to_datetime(b["block_start"]).dt.normalize()
@@ -144,18 +163,10 @@ def _explicit_blocks(blocks: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
             + n_invalid.astype(str)
             + " row(s) with block_end before block_start or a missing date ignored"
         )
-    b = b.loc[valid].sort_values(["runner_id", "block_start"], kind="stable")
-    n_rows = b.groupby("runner_id").size()
-    many = n_rows[n_rows > 1]
-    if len(many):
-        notes.append(
-            "blocks.csv has "
-            + many.astype(str)
-            + " blocks for this runner; the first one is analysed"
-        )
-    first = b.drop_duplicates("runner_id", keep="first").reset_index(drop=True)
+    b = b.loc[valid].sort_values(["runner_id", "block_start", "block_end"], kind="stable")
+    b["block"] = b.groupby("runner_id").cumcount() + 1
     note = pd.concat(notes).groupby(level=0).agg("; ".join) if notes else pd.Series(dtype=object)
-    return first, note
+    return b.reset_index(drop=True), note
 
 
 def _join_notes(parts: list[np.ndarray], n: int) -> np.ndarray:
@@ -190,10 +201,12 @@ def runner_blocks(dataset: Dataset, *, baseline_weeks: int = BASELINE_WEEKS) -> 
         One row per runner of ``runners.csv``, in its order, with
         ``BLOCK_COLUMNS``:
 
+        - ``block``: 1 (the runner's first block; :func:`later_blocks` has
+          the others).
         - ``group``: ``runners.csv`` ``group`` when given, else ``"strength"``
           for a runner with a block of its own, else ``"control"``.
         - ``block_start``, ``block_end`` (dates, ``block_end`` inclusive) and
-          ``block_source``: ``"blocks.csv"`` (first valid row of that runner),
+          ``block_source``: ``"blocks.csv"`` (the runner's earliest valid row),
           ``"inferred"`` (:func:`infer_blocks`), ``"squad (control)"`` (no
           block of its own: the earliest block start to the latest block end
           of the runners that have one) or ``"none"`` (nobody in the squad has
@@ -201,7 +214,8 @@ def runner_blocks(dataset: Dataset, *, baseline_weeks: int = BASELINE_WEEKS) -> 
         - ``baseline_start`` = ``block_start`` - ``baseline_weeks`` weeks.
         - ``block_weeks`` = (``block_end`` - ``block_start`` + 1 day) / 7.
         - ``warning``: ``""`` or a ``"; "``-joined list (block length outside
-          8-12 weeks, ignored blocks.csv rows, a runner labelled control whose
+          8-12 weeks, ignored blocks.csv rows (block_end before block_start
+          or a missing date), a runner labelled control whose
           strength sessions were set aside, a runner labelled strength with no
           block of their own).
 
@@ -236,7 +250,8 @@ def runner_blocks(dataset: Dataset, *, baseline_weeks: int = BASELINE_WEEKS) -> 
         out["label"] = None
     is_control_label = out["label"].fillna("").str.lower().eq("control")
 
-    explicit, explicit_notes = _explicit_blocks(dataset.blocks)
+    every_explicit, explicit_notes = _explicit_blocks(dataset.blocks)
+    explicit = every_explicit.loc[every_explicit["block"] == 1, ["runner_id", *_DATES]]
     inferred = infer_blocks(dataset.strength)
 
     ex = out[["runner_id"]].merge(explicit, on="runner_id", how="left")
@@ -315,4 +330,139 @@ def runner_blocks(dataset: Dataset, *, baseline_weeks: int = BASELINE_WEEKS) -> 
         )
     )
     out["warning"] = _join_notes(warnings, len(out))
+    out["block"] = 1
     return out[list(BLOCK_COLUMNS)]
+
+
+def _weeks_text(delta: pd.Series) -> np.ndarray:
+    return np.array([f"{w:g}" for w in (delta / _WEEK).round(1)], dtype=object)
+
+
+def later_blocks(
+    dataset: Dataset,
+    *,
+    baseline_weeks: int = BASELINE_WEEKS,
+    blocks: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Blocks 2, 3, ... of the runners with several rows in ``blocks.csv``.
+
+    Block numbers follow ``block_start`` (then ``block_end``), as in
+    :func:`runner_blocks`, whose block 1 they follow. Each block's baseline is
+    the ``baseline_weeks`` weeks before its start, but never reaches back into
+    the blocks before it: where it would, it starts the day after the latest
+    end of those blocks (``previous_block_end``), and ``warning`` says it was
+    shortened. ``problem`` says why a block cannot be analysed (its row gets
+    ``insufficient data: <problem>``):
+
+    - it starts on or before the end of an earlier block (two blocks that
+      overlap, or one inside another: which weeks belong to which block is
+      not known, so neither baseline nor ramp can be drawn);
+    - the gap after the earlier block is shorter than ``MIN_BASELINE_WEEKS``
+      (no baseline of its own).
+
+    Rows with ``block_end`` before ``block_start`` never get here: the loader
+    quarantines them, and :func:`runner_blocks` counts any left in its warning.
+
+    Parameters
+    ----------
+    dataset : Dataset
+        A loaded dataset.
+    baseline_weeks : int, keyword-only
+        Weeks of baseline before each block (default 6); ignored when
+        ``blocks`` is given (its own baseline is used).
+    blocks : DataFrame, optional, keyword-only
+        :func:`runner_blocks` of the dataset, for the runners' groups and the
+        baseline length (computed when not given).
+
+    Returns
+    -------
+    DataFrame
+        ``LATER_BLOCK_COLUMNS``, one row per later block of a runner of
+        ``blocks``, by runner (in ``blocks`` order) and block number;
+        ``block_source`` is ``"blocks.csv"``.
+    """
+    if blocks is None:
+        blocks = runner_blocks(dataset, baseline_weeks=baseline_weeks)
+    else:
+        known = blocks.loc[blocks["block_start"].notna() & blocks["baseline_start"].notna()]
+        if len(known):
+            span = known["block_start"].iloc[0] - known["baseline_start"].iloc[0]
+            baseline_weeks = int(round(span / _WEEK))
+    explicit, _ = _explicit_blocks(dataset.blocks)
+    columns = list(LATER_BLOCK_COLUMNS)
+    primary = blocks.loc[blocks["block"].eq(1) if "block" in blocks else slice(None)]
+    groups = primary[["runner_id", "group"]].assign(runner_id=primary["runner_id"].astype(str))
+    explicit = explicit.merge(groups, on="runner_id", how="inner")
+    if explicit.empty or not (explicit["block"] > 1).any():
+        return pd.DataFrame(
+            {
+                c: pd.Series(dtype="datetime64[ns]" if c in _DATE_COLUMNS else object)
+                for c in columns
+            }
+        ).astype({"block": "int64", "block_weeks": float})
+    previous = explicit.groupby("runner_id")["block_end"].transform(
+        lambda ends: ends.cummax().shift()
+    )
+    out = explicit.assign(previous_block_end=previous).loc[explicit["block"] > 1].copy()
+    order = {rid: k for k, rid in enumerate(groups["runner_id"])}
+    out = out.iloc[
+        np.lexsort((out["block"].to_numpy(), out["runner_id"].map(order).to_numpy()))
+    ].reset_index(drop=True)
+    out["block_source"] = "blocks.csv"
+    wanted = out["block_start"] - pd.Timedelta(weeks=baseline_weeks)
+    floor = out["previous_block_end"] + _DAY
+    out["baseline_start"] = wanted.where((wanted >= floor) | (out["block_start"] <= floor), floor)
+    out["block_weeks"] = ((out["block_end"] - out["block_start"] + _DAY) / _WEEK).round(1)
+
+    overlap = out["block_start"] <= out["previous_block_end"]
+    gap = out["block_start"] - floor
+    short = ~overlap & (gap < pd.Timedelta(weeks=MIN_BASELINE_WEEKS))
+    prev_text = out["previous_block_end"].map(_date_text)
+    problem = np.where(
+        overlap,
+        "overlaps an earlier block in blocks.csv (which ends on "
+        + prev_text
+        + "): give blocks that do not overlap",
+        np.where(
+            short,
+            "only "
+            + (gap / _DAY).astype(int).astype(str)
+            + np.where(gap == _DAY, " day", " days")
+            + " between the end of the block before ("
+            + prev_text
+            + f") and this block's start: a baseline needs at least {MIN_BASELINE_WEEKS} weeks",
+            "",
+        ),
+    )
+    out["problem"] = problem
+    shortened = ~overlap & ~short & (wanted < floor)
+    lo, hi = TYPICAL_BLOCK_WEEKS
+    weeks = out["block_weeks"].to_numpy(dtype=float)
+    odd = (weeks < lo) | (weeks > hi)
+    weeks_text = np.array([f"{w:g}" for w in weeks], dtype=object)
+    out["warning"] = _join_notes(
+        [
+            np.where(
+                shortened,
+                "baseline shortened to "
+                + _weeks_text(out["block_start"] - out["baseline_start"])
+                + " weeks: the block before ended on "
+                + prev_text,
+                "",
+            ),
+            np.where(
+                odd,
+                "block of " + weeks_text + f" weeks is outside the typical {lo:g}-{hi:g} weeks",
+                "",
+            ),
+        ],
+        len(out),
+    )
+    return out[columns]
+
+
+_DATE_COLUMNS = ("block_start", "block_end", "baseline_start", "previous_block_end")
+
+
+def _date_text(day) -> str:
+    return "" if pd.isna(day) else f"{pd.Timestamp(day):%Y-%m-%d}"

@@ -65,6 +65,7 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
         warming=not args.no_warming,
         pacing=args.pacing,
         econ_day_sd=args.econ_day_sd,
+        blocks=args.blocks,
     )
     print(f"simulated squad of {args.runners} runners (seed {args.seed}) written to {out}")
     print(f"known truth: {Path(out) / 'truth.csv'}")
@@ -152,7 +153,8 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
         if len(warned):  # printed, not only in a CSV column nobody opens
             print(f"warnings ({len(warned)} rows):")
             for row in warned.head(MAX_PRINTED_ROWS).itertuples(index=False):
-                print(f"  {row.runner_id} {row.method}: {row.warning}")
+                which = f" block {row.block}" if row.block > 1 else ""
+                print(f"  {row.runner_id}{which} {row.method}: {row.warning}")
         ready = runner_readiness(
             ds, per_runner, metrics, blocks, baseline_weeks=args.baseline_weeks
         )
@@ -215,7 +217,9 @@ def _cmd_check(args: argparse.Namespace) -> int:
     table = runner_readiness(ds, results, metrics, blocks, baseline_weeks=args.baseline_weeks)
     print("\n".join(readiness_lines(table)))
     n_ready = int(table["ready"].sum())
-    print(f"{n_ready} of {len(table)} runners ready (baseline {args.baseline_weeks} weeks)")
+    n_runners = table["runner_id"].nunique()
+    what = "runners" if n_runners == len(table) else f"blocks of {n_runners} runners"
+    print(f"{n_ready} of {len(table)} {what} ready (baseline {args.baseline_weeks} weeks)")
     if args.out:
         _write_csv(table[list(READINESS_COLUMNS)], args.out)
         print(f"written to {args.out}")
@@ -593,6 +597,13 @@ def build_parser() -> argparse.ArgumentParser:
         type=_fraction,
         default=0.0,
         help="day-to-day economy noise, lognormal SD (e.g. 0.03)",
+    )
+    p.add_argument(
+        "--blocks",
+        type=int,
+        choices=(1, 2),
+        default=1,
+        help="strength blocks per strength runner (2: a second block after a gap, its own effect)",
     )
     p.set_defaults(func=_cmd_simulate)
 

@@ -26,6 +26,7 @@ from analysis.formatting import (
     md_escape,
 )
 from analysis.models import HEAT_ONSET_C
+from analysis.models.columns import first_blocks
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT
 from analysis.models.inference import verdict as judge_verdict
 from analysis.models.lab import LAB_DAY_CV_PCT
@@ -87,6 +88,32 @@ def training_summary(weekly: pd.DataFrame, block: Mapping | pd.Series) -> str:
             + " per week."
         )
     return text
+
+
+def blocks_sentence(field_rows: pd.DataFrame) -> str:
+    """The blocks of a runner with several, one clause each (Markdown), or ``""`` for one."""
+    if len(field_rows) < 2:
+        return ""
+    parts = []
+    for row in field_rows.to_dict("records"):
+        verdict = str(row["verdict"])
+        if verdict.startswith("insufficient data"):
+            outcome = "no estimate (" + md_escape(verdict) + ")"
+        else:
+            outcome = (
+                format_change(row["o2_cost_change_pct"], row["ci_low_pct"], row["ci_high_pct"])
+                + ", "
+                + md_escape(verdict)
+            )
+        parts.append(
+            f"block {int(row['block'])} ({format_date(row['block_start'])} to "
+            f"{format_date(row['block_end'])}): {outcome}"
+        )
+    return (
+        f"{len(parts)} strength blocks, each against its own baseline: "
+        + "; ".join(parts)
+        + ". A later block's change is on top of what the blocks before it left."
+    )
 
 
 def block_source_text(source: str) -> str:
@@ -247,8 +274,10 @@ def unknown_exercises_note(strength: pd.DataFrame) -> str:
 
 
 def squad_header(dataset_name: str, results: pd.DataFrame, blocks: pd.DataFrame) -> str:
-    """Markdown title of the squad report: runners per group and the block dates."""
-    field = results.loc[results["method"].eq("field_hr")]
+    """Markdown title of the squad report: runners per group and the block dates (of
+    each runner's first block; runners with later blocks are counted)."""
+    every = results.loc[results["method"].eq("field_hr")]
+    field = first_blocks(every)
     groups = field["group"].astype(str).value_counts()
     group_text = ", ".join(f"{n} {md_escape(g)}" for g, n in groups.items())
     own = blocks.loc[blocks["runner_id"].isin(field["runner_id"])]
@@ -266,6 +295,13 @@ def squad_header(dataset_name: str, results: pd.DataFrame, blocks: pd.DataFrame)
         )
     else:
         lines.append("**Strength blocks** none in the squad")
+    n_later = every.loc[~every.index.isin(field.index), "runner_id"].nunique()
+    if n_later:
+        lines[-1] += "  "
+        lines.append(
+            f"**Later blocks** {n_later} runner(s) with more than one block in blocks.csv: "
+            "listed block by block; the squad model and dose-response use first blocks"
+        )
     return "\n".join(lines)
 
 

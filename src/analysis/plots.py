@@ -36,6 +36,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from analysis.formatting import CI_LEVEL_PCT, as_mapping, figure_text, format_number
+from analysis.models.columns import first_blocks
 from analysis.schema import EXERCISE_CATEGORIES
 
 FIGURE_WIDTH_IN = 6.9
@@ -272,6 +273,152 @@ def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Fi
     _title(ax, "Economy over time (field estimate from heart rate)")
     _date_axis(ax)
     _legend_below(ax, ncol=2)
+    return fig
+
+
+def _block_label(row: Mapping) -> str:
+    start, end = pd.Timestamp(row["block_start"]), pd.Timestamp(row["block_end"])
+    return f"block {int(row.get('block', 1))}\n{start:%d %b} to {end:%d %b %Y}"
+
+
+@_styled
+def block_changes(field_rows: pd.DataFrame) -> Figure:
+    """The change of each of a runner's blocks with its CI, side by side.
+
+    Parameters
+    ----------
+    field_rows : DataFrame
+        The runner's ``field_hr`` rows of :func:`analysis.models.analyze`, one
+        per block (``block``, ``block_start``, ``block_end``,
+        ``o2_cost_change_pct``, ``ci_low_pct``, ``ci_high_pct``, ``swc_pct``).
+
+    Returns
+    -------
+    Figure
+        One dot and 95 % CI per block; a block without an estimate is named
+        with "no estimate"; the band is the smallest worthwhile change.
+    """
+    rows = field_rows.to_dict("records")
+    fig, axes = _figure(2.6, left_in=0.8, bottom_in=0.55)
+    ax = axes[0, 0]
+    x = np.arange(len(rows))
+    swc = next((float(r["swc_pct"]) for r in rows if np.isfinite(float(r["swc_pct"]))), np.nan)
+    if np.isfinite(swc):
+        ax.axhspan(-swc, swc, color=BLOCK_SHADE, lw=0, zorder=0, label="smallest worthwhile change")
+    ax.axhline(0.0, color="0.3", lw=0.8)
+    for k, row in zip(x, rows, strict=True):
+        change = float(row["o2_cost_change_pct"])
+        if not np.isfinite(change):
+            ax.text(k, 0.0, "no estimate", ha="center", va="bottom", color="0.3")
+            continue
+        low, high = float(row["ci_low_pct"]), float(row["ci_high_pct"])
+        ax.errorbar(
+            k,
+            change,
+            yerr=[[change - low], [high - change]],
+            fmt="o",
+            color="black",
+            capsize=4,
+            ms=5,
+            lw=1.2,
+        )
+        ax.annotate(
+            format_number(change, 1, signed=True) + " %",
+            (k, change),
+            xytext=(8, 0),
+            textcoords="offset points",
+            va="center",
+        )
+    ax.set_xticks(x, [_block_label(r) for r in rows])
+    ax.set_xlim(-0.6, len(rows) - 0.4)
+    ax.set_ylabel(f"change in oxygen cost [%]\n{CI_LEVEL_PCT} % CI; below 0 = more economical")
+    _title(ax, "Change over each block")
+    if np.isfinite(swc):
+        ax.legend(loc="upper right")
+    return fig
+
+
+@_styled
+def season_economy(fit_frames: list[pd.DataFrame], field_rows: pd.DataFrame) -> Figure:
+    """Economy over the whole log with every block shaded and each block's model.
+
+    Parameters
+    ----------
+    fit_frames : list of DataFrame
+        ``RunnerFit.frame`` of each block, in block order (block 1's, then
+        ``RunnerFit.later``'s); each holds every run of the runner.
+    field_rows : DataFrame
+        The runner's ``field_hr`` rows, one per block, in the same order.
+
+    Returns
+    -------
+    Figure
+        Hollow circles: every steady run as estimated; filled dots: the runs
+        each block's model used, adjusted to that block's reference
+        conditions; lines: each block's model (its baseline level, then its
+        change); grey bands: the blocks, each labelled.
+    """
+    fig, axes = _figure(3.1, left_in=0.8, bottom_in=0.75)
+    ax = axes[0, 0]
+    rows = field_rows.to_dict("records")
+    for k, row in enumerate(rows):
+        _shade_block(ax, row, label=k == 0)
+        if pd.notna(row["block_start"]):
+            ax.annotate(
+                f"block {int(row.get('block', k + 1))}",
+                (pd.Timestamp(row["block_start"]), 1.0),
+                xycoords=("data", "axes fraction"),
+                xytext=(3, -3),
+                textcoords="offset points",
+                va="top",
+                color="0.3",
+            )
+    frame = fit_frames[0] if fit_frames else pd.DataFrame()
+    steady = (
+        frame.loc[
+            frame["steady"].astype(bool) & np.isfinite(frame["o2_cost_ml_kg_km"].astype(float))
+        ]
+        if len(frame)
+        else frame
+    )
+    if steady.empty:
+        _no_data(ax, "no steady runs with heart rate")
+        return fig
+    ax.plot(
+        steady["date"],
+        steady["o2_cost_ml_kg_km"],
+        "o",
+        ms=3.5,
+        mfc="white",
+        mec="0.55",
+        mew=0.6,
+        ls="none",
+        label="steady run, as estimated",
+    )
+    for k, own in enumerate(fit_frames):
+        used = own.loc[own["used"].astype(bool)]
+        ax.plot(
+            used["date"],
+            used["o2_cost_adjusted_ml_kg_km"],
+            "o",
+            ms=2.6,
+            color="black",
+            ls="none",
+            label="adjusted, in a block's model" if k == 0 else None,
+        )
+        trend = own.loc[own["o2_cost_trend_ml_kg_km"].notna()].sort_values("date")
+        ax.plot(
+            trend["date"],
+            trend["o2_cost_trend_ml_kg_km"],
+            "-",
+            color="black",
+            lw=1.8,
+            label="each block's model" if k == 0 else None,
+        )
+    ax.set_ylabel("oxygen cost [ml/kg/km]\n(lower = more economical)")
+    _title(ax, "Economy over the season, every block")
+    _date_axis(ax)
+    ax.legend(loc="upper left", bbox_to_anchor=(-0.02, -0.1), ncol=2, borderaxespad=0)
     return fig
 
 
@@ -717,8 +864,11 @@ def forest_plot(
     field = per_runner.loc[per_runner["method"].eq("field_hr")].reset_index(drop=True)
     effects = pd.DataFrame() if squad is None else squad.loc[squad["estimate_pct"].notna()]
     n_rows = len(field) + (len(effects) + 1 if len(effects) else 0)
+    number = field["block"].fillna(1).astype(int) if "block" in field else pd.Series(1, field.index)
+    several = number.groupby(field["runner_id"]).transform("max").gt(1)
     names = [
-        figure_text(f"{r} ({g})") for r, g in zip(field["runner_id"], field["group"], strict=True)
+        figure_text(f"{r} block {k} ({g})" if many else f"{r} ({g})")
+        for r, g, k, many in zip(field["runner_id"], field["group"], number, several, strict=True)
     ]
     names += [f"squad: {e}" for e in effects.get("effect", [])]
     fig, axes = _figure(
@@ -764,7 +914,7 @@ def forest_plot(
                 color="0.3",
                 transform=ax.get_yaxis_transform(),
             )
-        labels.append(figure_text(f"{row.runner_id} ({row.group})"))
+        labels.append(names[y])
         y += 1
     if len(effects):
         y += 0.5
@@ -1068,6 +1218,7 @@ def dose_response_plot(
     """
     fig, axes = _figure(3.1, left_in=0.8, bottom_in=0.95, name="dose-response")
     ax = axes[0, 0]
+    per_runner = first_blocks(per_runner)  # the doses are those of each runner's first block
     field = per_runner.loc[
         per_runner["method"].eq("field_hr") & per_runner["o2_cost_change_pct"].notna(),
         ["runner_id", "o2_cost_change_pct", "ci_low_pct", "ci_high_pct"],

@@ -14,6 +14,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from analysis.blocks import MIN_BASELINE_WEEKS, later_blocks
 from analysis.formatting import clean_text, format_date
 from analysis.models.field import FIELD_METHOD
 from analysis.models.prepare import MIN_STEADY_RUNS
@@ -25,8 +26,9 @@ than a training block."""
 
 MAX_SUGGESTED_BASELINE_WEEKS = 52
 
-READINESS_COLUMNS = ("runner_id", "ready", "reasons", "fixes", "detectable_pct")
-"""``runeco check --out``: ``reasons`` and ``fixes`` are "; "-joined, in the same order."""
+READINESS_COLUMNS = ("runner_id", "block", "ready", "reasons", "fixes", "detectable_pct")
+"""``runeco check --out``: one row per runner and block (``block`` 1, 2, ... as in
+``analyze``); ``reasons`` and ``fixes`` are "; "-joined, in the same order."""
 
 
 def _suggest_baseline_weeks(steady_dates: pd.Series, block_start: pd.Timestamp) -> int | None:
@@ -51,7 +53,8 @@ def runner_readiness(
     *,
     baseline_weeks: int,
 ) -> pd.DataFrame:
-    """Whether each runner of ``results`` has an answer, and what to change if not.
+    """Whether each runner (and each of its blocks) of ``results`` has an answer,
+    and what to change if not.
 
     Parameters
     ----------
@@ -62,21 +65,25 @@ def runner_readiness(
     metrics : DataFrame
         :func:`analysis.metrics.run_metrics` of the dataset.
     blocks : DataFrame
-        :func:`analysis.blocks.runner_blocks` with ``baseline_weeks``.
+        :func:`analysis.blocks.runner_blocks` with ``baseline_weeks`` (the
+        later blocks of ``blocks.csv`` are found from it and the dataset).
     baseline_weeks : int, keyword-only
         The baseline used, for the suggestion of a longer one.
 
     Returns
     -------
     DataFrame
-        ``READINESS_COLUMNS``: ``ready`` is False when the field model has no
+        ``READINESS_COLUMNS``, one row per ``field_hr`` row of ``results``
+        (per runner and block): ``ready`` is False when the field model has no
         estimate or its level is implausible; ``reasons`` and ``fixes`` are
         "; "-joined sentences (``fixes`` in the same order); ``detectable_pct``
         the smallest change these data can detect (``mdc_pct``); ``problems``
         the (reason, fix) pairs.
     """
     field = results.loc[results["method"] == FIELD_METHOD]
-    by_block = blocks.set_index("runner_id")
+    records = {(str(b["runner_id"]), 1): b for b in blocks.to_dict("records")}
+    for b in later_blocks(dataset, blocks=blocks).to_dict("records"):
+        records[(str(b["runner_id"]), int(b["block"]))] = b
     # each runner's dates, grouped once (not a scan of every table per runner)
     run_dates = _dates_by_runner(dataset.runs)
     strength_dates = _dates_by_runner(dataset.strength)
@@ -96,7 +103,8 @@ def runner_readiness(
         ready = not verdict.startswith("insufficient data")
         own_runs = run_dates.get(rid, none)
         own_strength = strength_dates.get(rid, none)
-        block = by_block.loc[rid] if rid in by_block.index else None
+        number = int(row["block"]) if pd.notna(row.get("block", np.nan)) else 1
+        block = records.get((rid, number))
         if not ready:
             reasons.append(clean_text(verdict.removeprefix("insufficient data: ")))
             fixes.append(_fix(verdict, rid, steady_dates.get(rid, none), block, baseline_weeks))
@@ -107,16 +115,6 @@ def runner_readiness(
                     f"({_range(own_strength)}) do not overlap"
                 )
                 fixes.append("import the runs of the strength block's weeks")
-        warning = str(row.get("warning") or "")
-        if "blocks for this runner" in warning:
-            reasons.append(
-                next(w for w in warning.split("; ") if "blocks for this runner" in w).strip()
-                + ", only the first is analysed"
-            )
-            fixes.append(
-                "several blocks per runner are not analysed yet: keep the block to analyse "
-                "in blocks.csv (or copy the dataset once per block)"
-            )
         if block is not None and block["block_source"] == "inferred":
             weeks = float(block["block_weeks"])
             lo, hi = BLOCK_WEEKS_RANGE
@@ -144,6 +142,7 @@ def runner_readiness(
         rows.append(
             {
                 "runner_id": rid,
+                "block": number,
                 "ready": ready,
                 "reasons": "; ".join(reasons),
                 "fixes": "; ".join(fixes),
@@ -170,6 +169,11 @@ def _fix(
     baseline_weeks: int,
 ) -> str:
     """What to change for an ``insufficient data`` verdict (``dates``: the runner's steady runs)."""
+    if "overlaps an earlier block" in verdict or "a baseline needs at least" in verdict:
+        return (
+            "give this block dates in blocks.csv that start at least "
+            f"{MIN_BASELINE_WEEKS} weeks after the block before ends"
+        )
     if "no block dates" in verdict:
         return "import the strength log or give the block's dates in blocks.csv"
     if "no runs" in verdict and "between" not in verdict:
@@ -184,11 +188,17 @@ def _fix(
         fixes = []
         n_base = int(((dates < start) & (dates >= pd.Timestamp(block["baseline_start"]))).sum())
         if n_base < MIN_STEADY_RUNS:
-            weeks = _suggest_baseline_weeks(dates, start)
+            previous = block.get("previous_block_end", pd.NaT)
+            if pd.notna(previous):  # a later block: its baseline stops at the block before
+                weeks = _suggest_baseline_weeks(dates.loc[dates > previous], start)
+                after = f"between {format_date(previous)} and {format_date(start)}"
+            else:
+                weeks = _suggest_baseline_weeks(dates, start)
+                after = f"from before {format_date(start)}"
             fixes.append(
                 f"use --baseline-weeks {weeks} (now {baseline_weeks})"
                 if weeks is not None and weeks > baseline_weeks
-                else f"import more steady runs from before {format_date(start)}"
+                else f"import more steady runs {after}"
             )
         if n_block < MIN_STEADY_RUNS:
             fixes.append(
@@ -200,11 +210,14 @@ def _fix(
 
 
 def readiness_lines(table: pd.DataFrame) -> list[str]:
-    """One line per runner: ready (and what it can detect) or not, with reasons and fixes."""
-    width = max((len(str(r)) for r in table["runner_id"]), default=6)
+    """One line per runner: ready (and what it can detect) or not, with reasons and fixes.
+
+    A runner with several blocks has one line per block, ``R03 block 2``."""
+    labels = _labels(table)
+    width = max((len(label) for label in labels), default=6)
     lines = []
-    for row in table.itertuples(index=False):
-        rid = clean_text(str(row.runner_id)).ljust(width)
+    for label, row in zip(labels, table.itertuples(index=False), strict=True):
+        rid = label.ljust(width)
         if row.ready:
             text = "ready"
             if np.isfinite(row.detectable_pct):
@@ -217,12 +230,25 @@ def readiness_lines(table: pd.DataFrame) -> list[str]:
     return lines
 
 
+def _labels(table: pd.DataFrame) -> list[str]:
+    """``runner_id``, or ``runner_id block k`` for a runner with several blocks."""
+    ids = table["runner_id"].astype(str).map(clean_text)
+    if "block" not in table.columns:
+        return list(ids)
+    number = table["block"].fillna(1).astype(int)
+    several = number.groupby(table["runner_id"].astype(str)).transform("max").gt(1)
+    return [
+        f"{r} block {k}" if many else r for r, k, many in zip(ids, number, several, strict=True)
+    ]
+
+
 def results_lines(results: pd.DataFrame) -> list[str]:
     """``analyze`` on the terminal: runner, method, change with its 95 % CI, verdict
     (with the reason when there is no answer), in plain ASCII."""
     header = ("runner", "method", "change [%] (95 % CI)", "verdict")
     body = []
-    for row in results.to_dict("records"):
+    labels = _labels(results)
+    for label, row in zip(labels, results.to_dict("records"), strict=True):
         change = row["o2_cost_change_pct"]
         text = (
             f"{change:+.1f} ({row['ci_low_pct']:+.1f} to {row['ci_high_pct']:+.1f})"
@@ -231,7 +257,7 @@ def results_lines(results: pd.DataFrame) -> list[str]:
         )
         body.append(
             (
-                clean_text(str(row["runner_id"])),
+                label,
                 str(row["method"]),
                 text,
                 clean_text(row["verdict"]),

@@ -148,6 +148,21 @@ runner except one in eight (at least one): their block must be inferred
 (``truth.block_source`` = ``inferred``). All strength runners share the
 squad's block dates.
 
+Two blocks (``blocks=2``, ``runeco simulate --blocks 2``): after the first
+block come ``baseline_weeks`` without strength work (the second block's own
+baseline, so it is not shortened) and then a second block of ``block_weeks``,
+with sessions drawn as in the first (same plan and adherence, new days).
+Economy keeps the first block's change and ramps again through the second:
+``econ(t) = econ · (1 + effect/100 · ramp1(t)) · (1 + effect2/100 · ramp2(t))``,
+where ``effect2`` is drawn like ``effect`` around ``block2_effect_pct_mean``
+(default half of ``effect_pct_mean``: an assumption, a second block adding
+less than the first) with its own z and the second block's sessions per week.
+So the true change of block 2 relative to its baseline is exactly
+``effect2``. Every strength runner then has two rows in ``blocks.csv`` (none
+inferred), ``truth.csv`` gets a ``block`` column and a second row per
+strength runner, and the lab tests stay around the first block. All of it is
+drawn from a tenth random stream, used only when ``blocks=2``.
+
 Lab tests
 ---------
 When ``lab_tests=True``, half of each group (rounded up) has a treadmill
@@ -354,6 +369,8 @@ def generate_squad(
     warming=True,
     pacing="plan",
     econ_day_sd=0.0,
+    blocks=1,
+    block2_effect_pct_mean=None,
 ) -> dict[str, pd.DataFrame]:
     """Generate a synthetic squad with known truth (no file access).
 
@@ -395,6 +412,11 @@ def generate_squad(
     econ_day_sd : float
         Day-to-day SD of the runner's economy on run days, as a fraction
         (lognormal; >= 0; 0.03 = 3 %). Default 0: economy is a smooth ramp.
+    blocks : {1, 2}
+        Strength blocks per strength runner (module docstring, "Two blocks").
+    block2_effect_pct_mean : float or None
+        Mean true change of the second block at the reference dose [%]
+        (default None: half of ``effect_pct_mean``); used with ``blocks=2``.
 
     Returns
     -------
@@ -406,6 +428,8 @@ def generate_squad(
         ``programme``, ``lab_tested``, ``vo2max_ml_kg_min``, ``hr_rest_bpm``,
         ``hr_max_bpm``, ``temp_slope_bpm_per_c``, ``drift_bpm_per_min``,
         ``econ_factor``, ``baseline_o2_cost_12kmh_ml_kg_km``) and
+        with ``blocks=2`` a ``block`` column and a second row per strength
+        runner for its second block) and
         ``bad_rows`` (``file``, ``line``, ``kind``, ``runner_id``; line is
         the 1-based CSV line, header = 1). ``lab_tests`` is empty when
         ``lab_tests=False``.
@@ -430,16 +454,20 @@ def generate_squad(
         effect_pct_sd=effect_pct_sd,
         pacing=pacing,
         econ_day_sd=econ_day_sd,
+        blocks=blocks,
+        block2_effect_pct_mean=block2_effect_pct_mean,
     )
     # Independent streams, so that e.g. lab_tests=False or missing cells
     # leave every other number unchanged.
-    streams = np.random.default_rng(seed).spawn(9)
+    parent = np.random.default_rng(seed)
+    streams = parent.spawn(9)
     rng_runner, rng_weather, rng_plan, rng_run, rng_str, rng_lab, rng_miss, rng_bad = streams[:8]
     # The ninth stream (pacing styles, economy day noise) is drawn from only
     # when asked for, so the defaults give the same bytes as before it existed.
     rng_pacing = streams[8]
 
-    n_weeks = baseline_weeks + block_weeks + post_weeks
+    second = 0 if blocks == 1 else baseline_weeks + block_weeks
+    n_weeks = baseline_weeks + block_weeks + second + post_weeks
     cal = {
         "start": start,
         "n_weeks": n_weeks,
@@ -455,6 +483,25 @@ def generate_squad(
     effect = np.where(p["strength"], (effect_pct_mean + effect_pct_sd * z) * dose, 0.0)
     p["effect_pct"] = np.round(effect, 3)
     p["spw"] = spw
+    if blocks == 2:  # the tenth stream, drawn from only here (module docstring)
+        rng_block2 = parent.spawn(1)[0]
+        cal["block2_start_day"] = cal["block_start_day"] + 7 * second
+        cal["block2_end_day"] = cal["block_end_day"] + 7 * second
+        p["inferred"] = np.zeros(n_runners, dtype=bool)  # two blocks.csv rows each
+        strength2, spw2 = _draw_strength(
+            rng_block2, p, {**cal, "block_start_day": cal["block2_start_day"]}
+        )
+        z2 = rng_block2.standard_normal(n_runners)
+        mean2 = effect_pct_mean / 2.0 if block2_effect_pct_mean is None else block2_effect_pct_mean
+        dose2 = (1.0 - _DOSE_SHARE) + _DOSE_SHARE * spw2 / DOSE_REF_SESSIONS_PER_WEEK
+        effect2 = np.where(p["strength"], (mean2 + effect_pct_sd * z2) * dose2, 0.0)
+        p["effect2_pct"] = np.round(effect2, 3)
+        p["spw2"] = spw2
+        strength = (
+            pd.concat([strength, strength2], ignore_index=True)
+            .sort_values(["runner_id", "date"], kind="stable")
+            .reset_index(drop=True)
+        )
 
     weather = _weather(rng_weather, cal, warming)
     p["hr_paced"] = _draw_pacing(rng_pacing, pacing, n_runners)
@@ -574,6 +621,18 @@ def _check_args(**a) -> pd.Timestamp:
         raise ValueError(
             "The 'effect_pct_sd' parameter of generate_squad must be >= 0. "
             f"Got {a['effect_pct_sd']!r} instead."
+        )
+    if isinstance(a["blocks"], bool) or a["blocks"] not in (1, 2):
+        raise ValueError(
+            f"The 'blocks' parameter of generate_squad must be 1 or 2. Got {a['blocks']!r} instead."
+        )
+    v = a["block2_effect_pct_mean"]
+    if v is not None and (
+        not isinstance(v, numbers.Real) or isinstance(v, bool) or not np.isfinite(v)
+    ):
+        raise ValueError(
+            "The 'block2_effect_pct_mean' parameter of generate_squad must be a finite number "
+            f"or None. Got {v!r} instead."
         )
     if a["pacing"] not in PACING:
         raise ValueError(
@@ -837,7 +896,11 @@ def _econ_at(p, day, runner, cal):
     """True economy factor of ``runner`` on ``day`` (ramp through the block)."""
     span = cal["block_end_day"] - cal["block_start_day"]  # >= 6 days
     ramp = np.clip((day - cal["block_start_day"]) / span, 0.0, 1.0)
-    return p["econ"][runner] * (1.0 + p["effect_pct"][runner] / 100.0 * ramp)
+    econ = p["econ"][runner] * (1.0 + p["effect_pct"][runner] / 100.0 * ramp)
+    if "block2_start_day" in cal:  # blocks=2: the second block's ramp on top
+        ramp2 = np.clip((day - cal["block2_start_day"]) / span, 0.0, 1.0)
+        econ = econ * (1.0 + p["effect2_pct"][runner] / 100.0 * ramp2)
+    return econ
 
 
 def _hr_steady(vo2, runner, p):
@@ -1128,28 +1191,52 @@ def _draw_lab_tests(rng, p, cal):
 # ---------------------------------------------------------------------------
 
 
-def _block_dates(cal):
-    start = cal["start"] + pd.Timedelta(days=cal["block_start_day"])
-    end = cal["start"] + pd.Timedelta(days=cal["block_end_day"])
+def _block_dates(cal, number=1):
+    prefix = "block" if number == 1 else "block2"
+    start = cal["start"] + pd.Timedelta(days=cal[f"{prefix}_start_day"])
+    end = cal["start"] + pd.Timedelta(days=cal[f"{prefix}_end_day"])
     return start.strftime("%Y-%m-%d"), end.strftime("%Y-%m-%d")
 
 
 def _blocks_frame(p, cal):
     listed = p["strength"] & ~p["inferred"]
-    bs, be = _block_dates(cal)
     m = int(listed.sum())
-    return pd.DataFrame(
-        {
-            "runner_id": p["id"][listed],
-            "block_start": [bs] * m,
-            "block_end": [be] * m,
-            "label": ["strength block 1"] * m,
-        },
-        columns=["runner_id", "block_start", "block_end", "label"],
-    ).astype(object)
+    numbers = (1, 2) if "block2_start_day" in cal else (1,)
+    parts = []
+    for number in numbers:
+        bs, be = _block_dates(cal, number)
+        parts.append(
+            pd.DataFrame(
+                {
+                    "runner_id": p["id"][listed],
+                    "block_start": [bs] * m,
+                    "block_end": [be] * m,
+                    "label": [f"strength block {number}"] * m,
+                },
+                columns=["runner_id", "block_start", "block_end", "label"],
+            )
+        )
+    frame = parts[0] if len(parts) == 1 else pd.concat(parts).sort_index(kind="stable")
+    return frame.reset_index(drop=True).astype(object)
 
 
 def _truth_frame(p, cal, labs):
+    truth = _truth_block1(p, cal, labs)
+    if "block2_start_day" not in cal:
+        return truth
+    truth.insert(1, "block", 1)
+    bs, be = _block_dates(cal, 2)
+    second = truth.loc[p["strength"]].assign(
+        block=2,
+        o2_cost_change_pct=p["effect2_pct"][p["strength"]],
+        block_start=bs,
+        block_end=be,
+        strength_sessions_per_week=np.round(p["spw2"][p["strength"]], 3),
+    )
+    return pd.concat([truth, second]).sort_index(kind="stable").reset_index(drop=True)
+
+
+def _truth_block1(p, cal, labs):
     bs, be = _block_dates(cal)
     n = p["n"]
     has_strength = p["strength"].any()

@@ -78,11 +78,17 @@ def html_table(frame: pd.DataFrame, *, caption: str | None = None, long: bool = 
 
 
 def results_table(results: pd.DataFrame) -> pd.DataFrame:
-    """One formatted row per method of :func:`analysis.models.analyze` output."""
+    """One formatted row per method (and block) of :func:`analysis.models.analyze` output.
+
+    With several blocks the method cell names the block (``field (heart rate),
+    block 2``); with one it is as it always was."""
     methods = {"field_hr": "field (heart rate)", "lab": "lab test"}
+    method = results["method"].map(methods).fillna(results["method"])
+    if "block" in results and results["block"].fillna(1).gt(1).any():
+        method = method + ", block " + results["block"].fillna(1).astype(int).astype(str)
     return pd.DataFrame(
         {
-            "method": results["method"].map(methods).fillna(results["method"]),
+            "method": method,
             "oxygen cost [ml/kg/km], baseline to end": [
                 f"{format_number(b, 1)} to {format_number(e, 1)}"
                 for b, e in zip(
@@ -95,6 +101,45 @@ def results_table(results: pd.DataFrame) -> pd.DataFrame:
             "p": results["p_value"].map(format_p),
             "runs or stages (baseline, block)": _run_count_cells(results),
             "verdict": results["verdict"].astype(str),
+        }
+    )
+
+
+def blocks_table(field_rows: pd.DataFrame, weekly: pd.DataFrame) -> pd.DataFrame:
+    """One formatted row per block of a runner with several (the report's comparison).
+
+    Parameters
+    ----------
+    field_rows : DataFrame
+        The runner's ``field_hr`` rows of :func:`analysis.models.analyze`, one
+        per block.
+    weekly : DataFrame
+        :func:`analysis.metrics.weekly_metrics` of the runner (``week``,
+        ``strength_sessions``): the sessions per week inside each block.
+
+    Returns
+    -------
+    DataFrame
+        ``block``, ``dates``, ``change (95 % CI)``, ``verdict`` and
+        ``strength sessions per week`` (the mean over the weeks that start
+        inside the block, as the training section counts them).
+    """
+    week = pd.to_datetime(weekly["week"]) if len(weekly) else pd.Series(dtype="datetime64[ns]")
+    sessions = weekly.get("strength_sessions", pd.Series(0.0, index=weekly.index))
+    per_week = []
+    for start, end in zip(field_rows["block_start"], field_rows["block_end"], strict=True):
+        inside = (week >= pd.Timestamp(start)) & (week <= pd.Timestamp(end))
+        per_week.append(format_number(sessions.loc[inside].mean(), 1) if inside.any() else "n/a")
+    return pd.DataFrame(
+        {
+            "block": field_rows["block"].fillna(1).astype(int).astype(str).to_numpy(),
+            "dates": [
+                f"{format_date(a)} to {format_date(b)}"
+                for a, b in zip(field_rows["block_start"], field_rows["block_end"], strict=True)
+            ],
+            "change (95 % CI)": _change_cells(field_rows),
+            "verdict": field_rows["verdict"].astype(str).to_numpy(),
+            "strength sessions per week": per_week,
         }
     )
 
@@ -174,19 +219,23 @@ def quarantine_table(quarantine: pd.DataFrame) -> pd.DataFrame:
 
 
 def squad_table(per_runner: pd.DataFrame, runners: pd.DataFrame | None = None) -> pd.DataFrame:
-    """One formatted row per runner and method: group, change (95 % CI), verdict, runs."""
+    """One formatted row per runner, block and method: group, change (95 % CI), verdict,
+    runs (the method names the block, ``field, block 2``, for a later block)."""
     frame = per_runner.copy()
     names = {}
     if runners is not None and "name" in runners:
         names = dict(zip(runners["runner_id"].astype(str), runners["name"].fillna(""), strict=True))
+    method = frame["method"].map({"field_hr": "field", "lab": "lab"}).fillna(frame["method"])
+    if "block" in frame and frame["block"].fillna(1).gt(1).any():
+        several = frame["block"].fillna(1).groupby(frame["runner_id"]).transform("max").gt(1)
+        number = frame["block"].fillna(1).astype(int).astype(str)
+        method = method.where(~several, method + ", block " + number)
     return pd.DataFrame(
         {
             "runner": frame["runner_id"].astype(str),
             "name": frame["runner_id"].astype(str).map(names).fillna(""),
             "group": frame["group"].astype(str),
-            "method": frame["method"]
-            .map({"field_hr": "field", "lab": "lab"})
-            .fillna(frame["method"]),
+            "method": method,
             "change (95 % CI)": _change_cells(frame),
             "verdict": frame["verdict"].astype(str),
             "runs (baseline, block)": _run_count_cells(frame),

@@ -41,3 +41,26 @@ def test_a_runner_reads_its_own_rows_of_the_dataset_as_for_runner_gives_them(sam
     pd.testing.assert_frame_equal(
         read_batch_blocks(tmp_path / "batch"), runner_blocks(ds, baseline_weeks=5)
     )
+
+
+def test_a_runner_with_two_blocks_reads_both_rows_and_both_fits(tmp_path):
+    from analysis.simulate import simulate_squad
+
+    ds = load_dataset(simulate_squad(tmp_path / "two", n_runners=8, seed=6, blocks=2))
+    write_batch(ds, tmp_path / "batch")
+    whole, fits = analyze(ds, return_fits=True)
+    two = [rid for rid in ds.runner_ids if len(fits[rid].later)]
+    assert len(two) == 4  # the strength runners
+    for rid in ds.runner_ids:
+        results, read = read_batch(tmp_path / "batch", rid)
+        expected = whole.loc[whole["runner_id"] == rid].reset_index(drop=True)
+        pd.testing.assert_frame_equal(results, expected, check_exact=True)
+        assert len(read[rid].later) == len(fits[rid].later)
+        for got, own in zip(
+            (read[rid], *read[rid].later), (fits[rid], *fits[rid].later), strict=True
+        ):
+            pd.testing.assert_frame_equal(got.frame, own.frame, check_exact=True)
+            assert got.formula == own.formula
+            assert got.row["block"] == own.row["block"]
+            assert got.row["o2_cost_change_pct"] == own.row["o2_cost_change_pct"]
+    assert [f.row["block"] for f in (fits[two[0]], *fits[two[0]].later)] == [1, 2]

@@ -13,6 +13,7 @@ given that folder as its ``batch`` parameter, reads its runner's share with
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from pathlib import Path
@@ -35,6 +36,7 @@ TABLES = ("runners", "runs", "strength", "blocks", "lab_tests", "wellness", "qua
 """The dataset's tables, stored so that a runner's notebook reads its own rows only
 (a 1,000-runner squad took 0.5 s to load in every report)."""
 _RUNNER = "_runner_id"
+_BLOCK = "_block"
 _ROW = "_row"
 
 
@@ -58,11 +60,21 @@ def write_batch(dataset: Dataset, folder: str | os.PathLike, **options) -> Path:
     (folder / SOURCE).write_text(json.dumps({"path": str(dataset.path), "categories": categories}))
     results, fits = analyze(dataset, return_fits=True, blocks=blocks, **options)
     results.to_parquet(folder / RESULTS, index=False)
-    frames = [fit.frame.assign(**{_RUNNER: rid}) for rid, fit in fits.items()]
+    # every block's fit: block 1's, then the later blocks' (RunnerFit.later)
+    every = [
+        (rid, number, one)
+        for rid, fit in fits.items()
+        for number, one in enumerate((fit, *fit.later), start=1)
+    ]
+    frames = [one.frame.assign(**{_RUNNER: rid, _BLOCK: n}) for rid, n, one in every]
     if frames:
         pd.concat(frames, ignore_index=True).to_parquet(folder / FRAMES, index=False)
     pd.DataFrame(
-        {"runner_id": list(fits), "formula": [fit.formula for fit in fits.values()]}
+        {
+            "runner_id": [rid for rid, _, _ in every],
+            "block": [n for _, n, _ in every],
+            "formula": [one.formula for _, _, one in every],
+        }
     ).to_parquet(folder / FORMULAS, index=False)
     return folder
 
@@ -85,19 +97,33 @@ def read_batch(
     folder: str | os.PathLike, runner_id: str
 ) -> tuple[pd.DataFrame, dict[str, RunnerFit]]:
     """One runner's ``analyze`` rows and :class:`RunnerFit` from :func:`write_batch`'s
-    folder: what ``analyze(squad, [runner_id], return_fits=True)`` returns."""
+    folder: what ``analyze(squad, [runner_id], return_fits=True)`` returns (the
+    fits of later blocks in ``RunnerFit.later``)."""
     folder = Path(folder)
     mine = [("runner_id", "==", runner_id)]
     results = as_frame(pd.read_parquet(folder / RESULTS, filters=mine), ANALYZE)
-    frame = pd.DataFrame()
+    frames = pd.DataFrame({_BLOCK: pd.Series(dtype="int64")})
     if (folder / FRAMES).exists():
-        frame = pd.read_parquet(folder / FRAMES, filters=[(_RUNNER, "==", runner_id)])
-        frame = frame.drop(columns=_RUNNER).reset_index(drop=True)
+        frames = pd.read_parquet(folder / FRAMES, filters=[(_RUNNER, "==", runner_id)])
     formulas = pd.read_parquet(folder / FORMULAS, filters=mine)
     field = results.loc[results["method"] == "field_hr"]
-    row = field.iloc[0].to_dict() if len(field) else {}
-    formula = str(formulas["formula"].iloc[0]) if len(formulas) else ""
-    return results, {runner_id: RunnerFit(row=row, result=None, formula=formula, frame=frame)}
+    fits = []
+    for number in sorted(set(field["block"].astype(int))) or [1]:
+        own = field.loc[field["block"] == number]
+        frame = frames.loc[frames[_BLOCK] == number].drop(
+            columns=[_RUNNER, _BLOCK], errors="ignore"
+        )
+        formula = formulas.loc[formulas["block"] == number, "formula"]
+        fits.append(
+            RunnerFit(
+                row=own.iloc[0].to_dict() if len(own) else {},
+                result=None,
+                formula=str(formula.iloc[0]) if len(formula) else "",
+                frame=frame.reset_index(drop=True),
+            )
+        )
+    first, *later = fits
+    return results, {runner_id: dataclasses.replace(first, later=tuple(later))}
 
 
 def read_batch_dataset(folder: str | os.PathLike, runner_id: str) -> Dataset:

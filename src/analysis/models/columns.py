@@ -43,6 +43,7 @@ ANALYZE = (
     _c("method"),
     _c("block_start", "datetime"),
     _c("block_end", "datetime"),
+    _c("block", "count"),
     _c("baseline_o2_cost_ml_kg_km", "float"),
     _c("end_o2_cost_ml_kg_km", "float"),
     _c("o2_cost_change_pct", "float"),
@@ -172,3 +173,12 @@ def as_frame(
         if cast is not None:
             out[col.name] = cast(out[col.name])
     return out
+
+
+def first_blocks(per_runner: pd.DataFrame) -> pd.DataFrame:
+    """The rows of each runner's first block (``block`` 1) of an ``analyze`` frame:
+    what the squad-level models use (:mod:`analysis.models.runner`). A frame
+    without a ``block`` column (an older output) is returned whole."""
+    if "block" not in per_runner.columns:
+        return per_runner
+    return per_runner.loc[per_runner["block"].fillna(1).eq(1)]

@@ -8,7 +8,7 @@ import statsmodels.api as sm
 
 from analysis.blocks import runner_blocks
 from analysis.io.dataset import Dataset
-from analysis.models.columns import DOSE, as_frame
+from analysis.models.columns import DOSE, as_frame, first_blocks
 from analysis.models.field import FIELD_METHOD
 from analysis.models.inference import t_pvalue, t_quantile
 from analysis.models.squad import _is_control
@@ -122,7 +122,10 @@ def dose_response(
     say widen the CI instead of being ignored (a multiplicative-dispersion
     meta-regression). Controls are not included: the group contrast is the
     squad model's job, and a dose of zero by design would turn the slope into
-    that contrast. Runners with ``insufficient data`` are left out.
+    that contrast. Runners with ``insufficient data`` are left out. Each
+    runner enters once, with its first block (``block`` 1): the doses of
+    :func:`runner_doses` are those of the first block, and one runner's
+    blocks are not independent units (:mod:`analysis.models.runner`).
 
     Parameters
     ----------
@@ -152,6 +155,7 @@ def dose_response(
     """
     if doses is None:
         doses = runner_doses(dataset, baseline_weeks=baseline_weeks)
+    per_runner = first_blocks(per_runner)  # the dose of each runner's first block
     field_rows = per_runner.loc[
         per_runner["method"].eq(FIELD_METHOD) & per_runner["o2_cost_change_pct"].notna()
     ]

@@ -278,6 +278,8 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
 
 def _insufficiency(block: Mapping, summary: Mapping | None) -> str:
     """The reason a runner cannot be modelled, or ``""``."""
+    if block.get("problem"):  # a later block that overlaps another or has no room for a baseline
+        return str(block["problem"])
     if block["block_source"] == "none" or pd.isna(block["block_start"]):
         return "no block dates (no runner in the squad has a strength block)"
     if summary is None or summary["n_runs"] == 0:
@@ -498,6 +500,7 @@ def _field_rows(
             "runner_id": rid,
             "group": block["group"],
             "method": FIELD_METHOD,
+            "block": int(block.get("block", 1)),
             "block_start": block["block_start"],
             "block_end": block["block_end"],
             "n_baseline_runs": int(counts["n_base"]),
@@ -565,12 +568,17 @@ class RunnerFit:
         for runs in the model) and ``o2_cost_trend_ml_kg_km`` (the fitted
         baseline-then-ramp trend at reference conditions, for runs in the
         analysis window).
+    later : tuple of RunnerFit
+        The fits of the runner's later blocks (block 2, 3, ... of blocks.csv,
+        in order) from ``analyze(..., return_fits=True)``; empty for a runner
+        with one block.
     """
 
     row: dict
     result: object | None
     formula: str
     frame: pd.DataFrame = field(repr=False)
+    later: tuple = ()
 
     @property
     def insufficient(self) -> bool:

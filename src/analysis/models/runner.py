@@ -1,7 +1,33 @@
-"""``analyze``: one row per runner and method (field and lab), the answer to the question."""
+"""``analyze``: one row per runner, block and method (field and lab), the answer to the question.
+
+More than one block per runner
+------------------------------
+A runner with several rows in ``blocks.csv`` gets one set of rows per block
+(``block`` = 1, 2, ... in date order; :func:`analysis.blocks.later_blocks`),
+each block with its own baseline, which never reaches back into the block
+before it. The squad-level steps are learned from **block 1 of every runner
+only**: the heat onset and time course, the serial-correlation prior, the
+partial pooling of the squad, and (in :mod:`analysis.models.squad` and
+:mod:`analysis.models.dose`) the squad's mixed model and dose-response. So a
+squad's results do not change when later blocks are added, and no runner
+enters a squad fit twice: two blocks of one runner share the runner's
+physiology, parameters and noise, and entering both as independent units
+would count one runner as two (their errors are correlated) and weight runners
+with many blocks more. A later block is then fitted per runner with those
+squad-level quantities, exactly as block 1 is: the same design, the same
+prior; its control reference is the controls' pooled change over *that
+block's* baseline and block dates, fitted on the controls' runs of those
+dates (:func:`analysis.models.reference.control_references` works per window);
+and it is pooled (``pooled_change_pct``) with the same block of the other
+runners of its group (a second block is a different dose of the same kind of
+training, so its changes are pooled with each other, not with first blocks).
+A runner with one block, an inferred block or none (a control) gets exactly
+the rows it got before blocks were numbered.
+"""
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Iterable
 from functools import partial
 from pathlib import Path
@@ -9,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.blocks import runner_blocks
+from analysis.blocks import later_blocks, runner_blocks
 from analysis.errors import DataError
 from analysis.execution import CHUNK_RUNNERS, DaskBackend, ProcessBackend, ordered_map
 from analysis.io.dataset import Dataset, quarantined_row_count
@@ -26,7 +52,7 @@ from analysis.models.field import (
 )
 from analysis.models.fitness import add_fitness_signals, fitness_signals
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
-from analysis.models.lab import LAB_DAY_CV_PCT, _lab_rows
+from analysis.models.lab import LAB_DAY_CV_PCT, LAB_POST_WINDOW, _lab_rows
 from analysis.models.pooling import pool_changes
 from analysis.models.prepare import (
     CONFOUNDERS,
@@ -91,14 +117,17 @@ def _dataset_state(dataset: Dataset) -> tuple | None:
 def _squad_pooled(
     dataset: Dataset, squad_metrics, all_blocks, *, computed: bool, backend=None, **options
 ) -> dict[str, dict]:
-    """``runner_id -> pooled columns`` from ``analyze`` of the whole squad."""
+    """``(runner_id, block) -> pooled columns`` from ``analyze`` of the whole squad."""
     state = _dataset_state(dataset) if computed else None
     key = None if state is None else (state, tuple(sorted(options.items())))
     if key is not None and key in _POOLED_CACHE:
         return _POOLED_CACHE[key]
     whole = analyze(dataset, metrics=squad_metrics, blocks=all_blocks, backend=backend, **options)
-    field = whole.loc[whole["method"] == FIELD_METHOD].set_index("runner_id")
-    pooled = {rid: {c: float(field.at[rid, c]) for c in _POOLED} for rid in field.index}
+    field = whole.loc[whole["method"] == FIELD_METHOD]
+    pooled = {
+        (str(row["runner_id"]), int(row["block"])): {c: float(row[c]) for c in _POOLED}
+        for row in field.to_dict("records")
+    }
     if key is not None:
         # one squad (dataset state) at a time, but every set of options for it: a
         # report asks for the learned design and, beside it, the documented one
@@ -199,6 +228,53 @@ def _rows_task(payload: tuple) -> tuple[list[tuple[dict, RunnerFit | None]], np.
     return out, prior
 
 
+def _lab_after(lab_tests: pd.DataFrame, later: pd.DataFrame) -> pd.DataFrame:
+    """The lab tests that can be a later block's: from the end of the block before
+    less ``LAB_POST_WINDOW`` on (that block's post test is this block's pre test)."""
+    if lab_tests is None or len(lab_tests) == 0:
+        return lab_tests
+    previous = later.set_index(later["runner_id"].astype(str))["previous_block_end"]
+    floor = lab_tests["runner_id"].astype(str).map(previous) - LAB_POST_WINDOW
+    return lab_tests.loc[(lab_tests["date"] >= floor).to_numpy(dtype=bool)]
+
+
+def _later_rows(
+    run,
+    later: pd.DataFrame,
+    metrics: pd.DataFrame,
+    quarantined: dict,
+    *,
+    errors: str,
+    confounders: tuple,
+    design: dict,
+    prior,
+    return_fits: bool,
+    chunk_runners: int,
+) -> list[tuple[dict, RunnerFit | None]]:
+    """The field rows (and fits) of one later block number of the selected runners,
+    with the squad's design and serial prior, chunk by chunk as block 1."""
+    chunks = _chunks(metrics, later, chunk_runners)
+    parts = run(
+        _rows_task,
+        [
+            (
+                b,
+                m,
+                {r: quarantined[r] for r in b["runner_id"] if r in quarantined},
+                errors,
+                confounders,
+                design,
+                prior,
+                return_fits,
+                None,
+            )
+            for m, b in chunks
+        ],
+        describe=lambda i: _chunk_name(chunks[i][1]),
+    )
+    return [item for part, _ in parts for item in part]
+
+
 def analyze(
     dataset: Dataset,
     runner_ids: Iterable[str] | str | None = None,
@@ -218,7 +294,7 @@ def analyze(
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
 ) -> pd.DataFrame | tuple[pd.DataFrame, dict[str, RunnerFit]]:
-    """Change in oxygen cost of running over the strength block, per runner.
+    """Change in oxygen cost of running over the strength block, per runner and block.
 
     Parameters
     ----------
@@ -284,7 +360,10 @@ def analyze(
         ``ANALYZE_COLUMNS`` (DATA_FORMAT.md, in order) then ``EXTRA_COLUMNS``,
         one ``field_hr`` row for every selected runner, each followed by a
         ``lab`` row where lab_tests.csv has a test before and one after the
-        block start (:func:`_lab_rows`).
+        block start (:func:`_lab_rows`), then the same for each of the
+        runner's later blocks (``block`` 2, 3, ...; module docstring: they
+        use the squad-level quantities of the first blocks; a later block's
+        lab pre test is from the end of the block before less two weeks on).
 
         - A runner that cannot be modelled (no block dates, no runs, no runs
           in the window, no heart rate, fewer than ``MIN_STEADY_RUNS`` steady
@@ -404,6 +483,8 @@ def analyze(
     fitted = [item for part, _ in parts for item in part]
     if prior is None and parts:
         prior = parts[0][1]
+    later = later_blocks(dataset, blocks=all_blocks)
+    later = later.loc[later["runner_id"].isin(set(blocks["runner_id"].astype(str)))]
     references = {}
     if control_reference:
         references = control_references(
@@ -428,8 +509,60 @@ def analyze(
             lab_row = add_fitness_signals(lab_rows[row["runner_id"]], signals)
             rows.append(finish_row(lab_row, swc_pct))
     add_training_load(rows, squad_metrics, all_blocks)
+    # Later blocks: per runner, with the squad-level quantities learned above
+    later_rows: dict[str, list[dict]] = {}
+    later_fits: dict[str, list[RunnerFit]] = {}
+    pools = [(rows, headline)]
+    for number in sorted(later["block"].unique()):
+        part = later.loc[later["block"] == number].reset_index(drop=True)
+        fitted_k = _later_rows(
+            run,
+            part,
+            metrics,
+            quarantined,
+            errors=errors,
+            confounders=tuple(confounders),
+            design=design,
+            prior=prior,
+            return_fits=return_fits,
+            chunk_runners=chunk_runners,
+        )
+        references_k = {}
+        if control_reference:
+            references_k = control_references(
+                [row for row, _ in fitted_k],
+                all_blocks,
+                squad_metrics,
+                errors,
+                confounders,
+                design=design,
+                serial_prior=prior,
+                run=run,
+                chunk_runners=chunk_runners,
+            )
+        labs_k = _lab_rows(part, _lab_after(dataset.lab_tests, part), day_cv_pct=lab_day_cv_pct)
+        rows_k: list[dict] = []
+        headline_k: dict = {}
+        signals_k = fitness_signals(squad_metrics, dataset.lab_tests, part)
+        for row, fit in fitted_k:
+            rid = row["runner_id"]
+            row.update(design_columns(design))
+            add_fitness_signals(row, signals_k)
+            own = [finish_row(row, swc_pct, references_k.get(rid), headline=headline_k)]
+            if rid in labs_k:
+                lab_row = add_fitness_signals(dict(labs_k[rid], block=int(number)), signals_k)
+                own.append(finish_row(lab_row, swc_pct))
+            rows_k += own
+            later_rows.setdefault(rid, []).extend(own)
+            if fit is not None:
+                later_fits.setdefault(rid, []).append(fit)
+        add_training_load(rows_k, squad_metrics, part)  # the block's own dates
+        pools.append((rows_k, headline_k))
+    for row in rows:
+        row.setdefault("block", 1)
     if len(blocks) == len(all_blocks):
-        pool_changes(rows, headline)
+        for pool_rows, pool_headline in pools:  # each block number pooled on its own
+            pool_changes(pool_rows, pool_headline)
     else:  # the pooled values are the squad's: pool over the whole squad's fit
         squad = _squad_pooled(
             dataset,
@@ -445,9 +578,10 @@ def analyze(
             backend=backend,
             chunk_runners=chunk_runners,
         )
-        for row in rows:
-            if row.get("method") == FIELD_METHOD and row["runner_id"] in squad:
-                row.update(squad[row["runner_id"]])
+        for row in [*rows, *(r for own in later_rows.values() for r in own)]:
+            key = (row["runner_id"], int(row["block"]))
+            if row.get("method") == FIELD_METHOD and key in squad:
+                row.update(squad[key])
     documented = {
         key: default if asked[key] == "auto" else float(asked[key])
         for key, default in (("heat_onset_c", HEAT_ONSET_C), ("ramp_weeks", FULL_BLOCK))
@@ -469,17 +603,27 @@ def analyze(
             chunk_runners=chunk_runners,
             **documented,
         )
-        alt = alternative.loc[alternative["method"] == FIELD_METHOD].set_index("runner_id")
+        alt = alternative.loc[alternative["method"] == FIELD_METHOD].set_index(
+            ["runner_id", "block"]
+        )
         text = _design_text(documented)
-        for row in rows:
-            if row.get("method") == FIELD_METHOD and row["runner_id"] in alt.index:
-                other = alt.loc[row["runner_id"]]
+        for row in [*rows, *(r for own in later_rows.values() for r in own)]:
+            key = (row["runner_id"], int(row["block"]))
+            if row.get("method") == FIELD_METHOD and key in alt.index:
+                other = alt.loc[key]
                 row["sensitivity_design"] = text
                 for col in ("change_pct", "ci_low_pct", "ci_high_pct"):
                     source = "o2_cost_change_pct" if col == "change_pct" else col
                     row[f"sensitivity_{col}"] = float(other[source])
+    if later_rows:  # each runner's later blocks right after its first
+        by_runner: dict[str, list[dict]] = {}
+        for row in rows:
+            by_runner.setdefault(row["runner_id"], []).append(row)
+        rows = [r for rid, own in by_runner.items() for r in (*own, *later_rows.get(rid, ()))]
     out = as_frame(rows, ANALYZE)
     if not return_fits:
         return out
     fits = {row["runner_id"]: fit for row, fit in fitted}
+    for rid, own in later_fits.items():
+        fits[rid] = dataclasses.replace(fits[rid], later=tuple(own))
     return out, fits

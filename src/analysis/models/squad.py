@@ -12,7 +12,7 @@ import statsmodels.formula.api as smf
 from analysis.blocks import runner_blocks
 from analysis.io.dataset import Dataset
 from analysis.metrics import run_metrics
-from analysis.models.columns import SQUAD, as_frame
+from analysis.models.columns import SQUAD, as_frame, first_blocks
 from analysis.models.field import FIELD_METHOD, field_formula
 from analysis.models.inference import CONFIDENCE, pct_change, t_pvalue, t_quantile
 from analysis.models.prepare import MIN_STEADY_RUNS, design_from, prepare_runs
@@ -53,6 +53,9 @@ def _squad_data(
     ]
     runners = blocks.loc[blocks["runner_id"].isin(enough) & blocks["block_source"].ne("none")]
     if per_runner is not None:
+        # each runner once, with its first block (analysis.models.runner: the squad
+        # steps use first blocks; a runner's blocks are not independent units)
+        per_runner = first_blocks(per_runner)
         field_rows = per_runner.loc[per_runner["method"].eq(FIELD_METHOD)]
         modelled = field_rows.loc[~field_rows["verdict"].str.startswith("insufficient data")]
         runners = runners.loc[runners["runner_id"].isin(set(modelled["runner_id"].astype(str)))]
@@ -159,7 +162,9 @@ def squad_model(
         A loaded dataset.
     per_runner : DataFrame, optional
         :func:`analyze` output; when given, only runners with a ``field_hr``
-        estimate (not ``insufficient data``) enter the model.
+        estimate (not ``insufficient data``) of their first block enter the
+        model. Later blocks (``block`` > 1) never do: each runner enters once,
+        over its first block (:mod:`analysis.models.runner`).
     baseline_weeks : int, keyword-only
         Weeks of baseline (default 6).
     metrics : DataFrame, optional, keyword-only
