@@ -48,12 +48,12 @@ test: install
 	$(BIN)/pytest -q -n $(WORKERS)
 
 lint: install
-	$(BIN)/ruff check src tests benchmarks tools
-	$(BIN)/ruff format --check src tests benchmarks tools
+	$(BIN)/ruff check src tests benchmarks
+	$(BIN)/ruff format --check src tests benchmarks
 
 format: install
-	$(BIN)/ruff format src tests benchmarks tools
-	$(BIN)/ruff check --fix src tests benchmarks tools
+	$(BIN)/ruff format src tests benchmarks
+	$(BIN)/ruff check --fix src tests benchmarks
 
 bench: install
 	$(BIN)/python benchmarks/run.py $(BENCH)
@@ -79,7 +79,7 @@ sample: install
 
 # The interactive HTML report in a real browser (not part of `make test`): Debian's
 # chromium, installed with apt-get when we are root and it is missing, opens the sample
-# runner's and the squad's HTML headless; tools/check_html.py checks that no request
+# runner's and the squad's HTML headless; tests/browser/check_html.py checks that no request
 # leaves the file, no CSP violation or console error occurs, and hovering a run shows
 # its tooltip.
 CHECK_HTML_DIR := reports/check-html
@@ -91,7 +91,7 @@ check-html: install
 	  else echo "chromium is missing: apt-get install chromium"; exit 1; fi; }
 	rm -rf $(CHECK_HTML_DIR)
 	$(BIN)/runeco report data/sample --runner R01 --squad --format html --out $(CHECK_HTML_DIR) --workers $(WORKERS)
-	$(BIN)/python tools/check_html.py $(CHECK_HTML_DIR)/R01.html $(CHECK_HTML_DIR)/squad.html
+	$(BIN)/python tests/browser/check_html.py $(CHECK_HTML_DIR)/R01.html $(CHECK_HTML_DIR)/squad.html
 
 clean:
 	rm -rf $(VENV) reports/sample reports/*.csv .pytest_cache

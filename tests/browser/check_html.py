@@ -1,6 +1,6 @@
 """Open an interactive HTML report in headless Chromium and check it as a reader would.
 
-    python tools/check_html.py REPORT.html [--screenshot OUT.png] [--expect-text TEXT ...]
+    python tests/browser/check_html.py REPORT.html [--screenshot OUT.png] [--expect-text TEXT ...]
 
 `make check-html` renders the sample runner's and the squad's HTML reports and
 runs this on each (Debian's `chromium` is installed with apt-get when missing
