@@ -100,6 +100,8 @@ STRENGTH_COLUMNS = (
     "assistance_kg",
     "app_category",
     "notes",
+    "weight_unit",
+    "weight_unit_source",
     "source",
     "source_file",
 )
@@ -406,6 +408,7 @@ def _import_file(src: Source, col: _Collector, weight_unit, progress: bool) -> N
         else:
             got = strength_apps.read_fitnotes(src.path)
         col.summary.warnings.extend(got.warnings)
+        col.summary.weight_units.extend(got.unit_notes)
         col.strength.append(got.rows)
 
 
@@ -759,7 +762,10 @@ def import_sources(
         Force the kind of every file: ``fit``, ``gpx``, ``tcx``,
         ``garmin_csv``, ``strava_csv``, ``strong``, ``hevy``, ``fitnotes``.
     weight_unit : {"kg", "lb"}, optional
-        Unit of Strong's weights (its export does not say); kg when None.
+        Unit of the weights of exports that do not say theirs (Strong, a
+        generic strength CSV without a unit); when None it is inferred from
+        the loads (:func:`analysis.io.importers.strength_apps.infer_weight_unit`),
+        kg when they are ambiguous, and the summary says which and why.
     include_non_running : bool
         Also import cycling, walking, swimming... (with their ``sport``).
     progress : bool

@@ -44,6 +44,9 @@ class ImportSummary:
         :mod:`analysis.io.importers.runtype`).
     untyped_reasons : Counter
         Why new runs were typed ``other`` (the ``run_type_reason`` column).
+    weight_units : list of str
+        How the weight unit of each export that does not say it was settled
+        (given, inferred with its evidence, or ambiguous); never cut short.
     non_running : list of (str, str)
         (file or row, sport) of activities skipped as not running.
     skipped : list of (str, str)
@@ -77,6 +80,7 @@ class ImportSummary:
     replaced_strength_rows: int = 0
     run_types: Counter = field(default_factory=Counter)
     untyped_reasons: Counter = field(default_factory=Counter)
+    weight_units: list = field(default_factory=list)
     non_running: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     failed: list = field(default_factory=list)
@@ -146,6 +150,9 @@ class ImportSummary:
                 else ""
             )
         )
+        if self.weight_units:
+            lines.append("  weight units:")
+            lines.extend(f"    {note}" for note in self.weight_units)
         if self.non_running:
             sports = Counter(sport for _, sport in self.non_running)
             by_sport = ", ".join(f"{s} {n}" for s, n in sports.most_common())
