@@ -541,3 +541,10 @@ STRENGTH_TEMPLATE = """date,exercise,sets,reps,load,unit,rpe,notes
 2026-02-16,box jumps,3,6,,,7,no load: plyometric or bodyweight work
 """
 """``runeco template strength``: the generic strength CSV with two example rows."""
+
+EXERCISES_TEMPLATE = """exercise,category,runner_id
+back squat,heavy,
+box jumps,plyometric,R01
+"""
+"""``runeco template exercises``: a dataset's exercise mapping (exercises.csv), with
+one row for every runner (runner_id empty) and one for a single runner."""
