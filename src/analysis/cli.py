@@ -227,21 +227,29 @@ def _cmd_check(args: argparse.Namespace) -> int:
 
 
 def _cmd_template(args: argparse.Namespace) -> int:
-    from analysis.io.importers.strength_apps import STRENGTH_TEMPLATE
+    from analysis.io.importers.strength_apps import EXERCISES_TEMPLATE, STRENGTH_TEMPLATE
 
+    text = EXERCISES_TEMPLATE if args.what == "exercises" else STRENGTH_TEMPLATE
     if args.out is None:
-        sys.stdout.write(STRENGTH_TEMPLATE)
+        sys.stdout.write(text)
         return 0
     target = Path(args.out)
     if target.exists():
         raise DataError(
             "already exists: choose another name (nothing was written)", file=str(target)
         )
-    target.write_text(STRENGTH_TEMPLATE, encoding="utf-8")
-    print(
-        f"wrote {target}: fill in one row per exercise (or per set), then "
-        f"`runeco import DATASET --runner ID {target}`"
-    )
+    target.write_text(text, encoding="utf-8")
+    if args.what == "exercises":
+        print(
+            f"wrote {target}: one row per exercise whose category you set (heavy, explosive, "
+            "plyometric, bodyweight_strength, core, mobility, other), runner_id empty for "
+            "every runner; save it as exercises.csv in the dataset folder"
+        )
+    else:
+        print(
+            f"wrote {target}: fill in one row per exercise (or per set), then "
+            f"`runeco import DATASET --runner ID {target}`"
+        )
     return 0
 
 
@@ -685,8 +693,15 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--yes", action="store_true", help="do not ask")
     p.set_defaults(func=_cmd_remove)
 
-    p = sub.add_parser("template", help="write a ready-to-fill strength log (CSV)")
-    p.add_argument("what", choices=("strength",), help="which template")
+    p = sub.add_parser(
+        "template", help="write a ready-to-fill strength log or exercise mapping (CSV)"
+    )
+    p.add_argument(
+        "what",
+        choices=("strength", "exercises"),
+        help="strength: a strength log to import; exercises: exercises.csv, a dataset's "
+        "exercise categories",
+    )
     p.add_argument("--out", metavar="FILE.csv", help="write here (default: print it)")
     p.set_defaults(func=_cmd_template)
 

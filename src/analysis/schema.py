@@ -149,6 +149,17 @@ WELLNESS = (
 )
 """Optional morning measurements: resting heart rate (and HRV) by day."""
 
+EXERCISES = (
+    Column("exercise", "text", required=True),
+    Column("category", "category", required=True, categories=EXERCISE_CATEGORIES),
+    Column("runner_id", "id"),
+)
+"""A coach's exercise mapping (``exercises.csv``): an exercise's category for one
+runner (``runner_id``) or for all (empty), overriding the automatic one."""
+
+MAX_EXERCISE_NAME_CHARS = 100
+"""Longest exercise name accepted in exercises.csv."""
+
 FILES = {
     "runners.csv": (RUNNERS, True),
     "runs.csv": (RUNS, True),
@@ -156,6 +167,7 @@ FILES = {
     "blocks.csv": (BLOCKS, False),
     "lab_tests.csv": (LAB_TESTS, False),
     "wellness.csv": (WELLNESS, False),
+    "exercises.csv": (EXERCISES, False),
 }
 
 QUARANTINE_COLUMNS = ("file", "line", "column", "value", "reason", "runner_id", "code")
@@ -174,5 +186,7 @@ QUARANTINE_CODES = {
     "unknown_runner": "runner_id not in runners.csv (or its runner row was quarantined)",
     "duplicate_run": "repeats an earlier run (same runner and start, or same run_id)",
     "malformed_row": "more fields than the header has columns",
+    "bad_text": "control characters, a spreadsheet formula or an over-long name",
+    "duplicate_mapping": "repeats an exercises.csv row for the same exercise and runner",
 }
 """Quarantine codes and what they mean (``Dataset.quarantine['code']``)."""

@@ -50,6 +50,16 @@ class Dataset:
             }
         )
     )
+    exercises: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {
+                "exercise": pd.Series(dtype=object),
+                "category": pd.Series(dtype=object),
+                "runner_id": pd.Series(dtype=object),
+                "exercise_key": pd.Series(dtype=object),
+            }
+        )
+    )
     meta: MappingProxyType = field(default_factory=lambda: MappingProxyType({}))
     settings: Settings = field(default_factory=Settings)
 
@@ -80,6 +90,9 @@ class Dataset:
             blocks=pick(self.blocks),
             lab_tests=pick(self.lab_tests),
             wellness=pick(self.wellness),
+            exercises=self.exercises.loc[
+                self.exercises["runner_id"].isna() | (self.exercises["runner_id"] == runner_id)
+            ],
             quarantine=q.loc[mask],
             warnings=self.warnings,
             meta=self.meta,

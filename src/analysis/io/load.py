@@ -41,6 +41,7 @@ cell is):
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import itertools
 import time
@@ -59,8 +60,10 @@ from analysis.io.settings import load_settings
 from analysis.schema import (
     BLOCKS,
     EXERCISE_CATEGORIES,
+    EXERCISES,
     FILES,
     LAB_TESTS,
+    MAX_EXERCISE_NAME_CHARS,
     MAX_PACE_S_PER_KM,
     MIN_PACE_S_PER_KM,
     QUARANTINE_COLUMNS,
@@ -71,7 +74,7 @@ from analysis.schema import (
     WELLNESS,
     Column,
 )
-from analysis.strength import categorise_strength
+from analysis.strength import categorise_strength, normalise_exercise_name
 
 __all__ = ["load_dataset", "read_csv_text"]
 
@@ -844,7 +847,99 @@ def _categorise(kept: pd.DataFrame, raw_one_rm: pd.Series | None) -> pd.Series:
     return categorise_strength(frame).astype(object)
 
 
-def _strength(raw: pd.DataFrame, runners: pd.DataFrame, runner_q: pd.DataFrame):
+_FORMULA_START = ("=", "+", "-", "@")
+
+
+def _exercises(raw: pd.DataFrame, runners: pd.DataFrame, runner_q: pd.DataFrame):
+    """exercises.csv: a coach's category for an exercise, for one runner or for all.
+
+    A row is quarantined when its category is not one of the contract's, its
+    runner_id (empty = all runners) is not in runners.csv, its exercise name
+    is hostile (control characters, a spreadsheet formula, longer than
+    :data:`MAX_EXERCISE_NAME_CHARS`) or has no letters or digits, or it
+    repeats an earlier row for the same exercise (as matched) and runner.
+    The kept rows get ``exercise_key``, the name as matched
+    (:func:`analysis.strength.normalise_exercise_name`).
+    """
+    chk = _Checker("exercises.csv", raw)
+    values = _parse_columns(chk, EXERCISES)
+    name = chk.text("exercise")
+    spec = _col(EXERCISES, "category")
+    category_txt = chk.text("category")
+    chk.required(spec, category_txt)
+    values["category"] = chk.category(spec)
+    hostile = ~name.map(str.isprintable).to_numpy(dtype=bool)
+    chk.flag(hostile, "exercise", name, "exercise holds control characters", "bad_text")
+    formula = name.str.startswith(_FORMULA_START).to_numpy(dtype=bool)
+    chk.flag(
+        formula,
+        "exercise",
+        name,
+        "exercise starts like a spreadsheet formula (=, +, -, @); write the name itself",
+        "bad_text",
+    )
+    long = (name.str.len() > MAX_EXERCISE_NAME_CHARS).to_numpy(dtype=bool)
+    chk.flag(
+        long,
+        "exercise",
+        name,
+        f"exercise is longer than {MAX_EXERCISE_NAME_CHARS} characters",
+        "bad_text",
+    )
+    key = name.map(normalise_exercise_name)
+    no_words = ((key == "") & (name != "")).to_numpy(dtype=bool)
+    chk.flag(no_words, "exercise", name, "exercise has no letters or digits", "bad_text")
+    rid = chk.runner
+    values["runner_id"] = rid.where(rid != "")
+    unknown = ((rid != "") & ~rid.isin(runners["runner_id"])).to_numpy(dtype=bool)
+    chk.flag(
+        unknown,
+        "runner_id",
+        rid,
+        ["runner_id ", rid, " is not in runners.csv (leave it empty for every runner)"],
+        "unknown_runner",
+    )
+    pair = key + "|" + rid
+    ok = pd.Series(~chk.bad, index=raw.index)
+    first_line = raw["line"].where(ok).groupby(pair.where(ok)).transform("min")
+    repeat = ok & pair.where(ok).duplicated()
+    first = first_line.astype("Int64").astype(str)
+    reason = ["repeats line ", first, " (the same exercise and runner); keep one row"]
+    chk.flag(repeat.to_numpy(dtype=bool), "exercise", name, reason, "duplicate_mapping")
+    values["exercise_key"] = key
+    return _typed(chk, EXERCISES, values), chk.quarantine()
+
+
+def _apply_mapping(kept: pd.DataFrame, mapped: pd.Series, exercises: pd.DataFrame | None):
+    """Categories from exercises.csv: a runner's own row, else an all-runners row, else ``mapped``."""
+    if exercises is None or exercises.empty or kept.empty:
+        return mapped
+    key = kept["exercise"].fillna("").map(normalise_exercise_name)
+    rid = kept["runner_id"].fillna("").astype(str)
+    cat = exercises["category"].astype(object)
+    mine = exercises["runner_id"].notna()
+    own = pd.Series(
+        cat[mine].to_numpy(),
+        index=exercises.loc[mine, "runner_id"].astype(str)
+        + "|"
+        + exercises.loc[mine, "exercise_key"],
+    )
+    everyone = pd.Series(cat[~mine].to_numpy(), index=exercises.loc[~mine, "exercise_key"])
+    by_runner = (rid + "|" + key).map(own)
+    for_all = key.map(everyone)
+    return (
+        by_runner.where(by_runner.notna(), for_all)
+        .where(lambda s: s.notna(), mapped)
+        .astype(object)
+    )
+
+
+def _strength(
+    raw: pd.DataFrame,
+    runners: pd.DataFrame,
+    runner_q: pd.DataFrame,
+    exercises: pd.DataFrame | None = None,
+):
     chk = _Checker("strength.csv", raw)
     values = _parse_columns(chk, STRENGTH)
     values["runner_id"] = chk.runner.where(chk.runner != "")
@@ -860,6 +955,7 @@ def _strength(raw: pd.DataFrame, runners: pd.DataFrame, runner_q: pd.DataFrame):
     kept = pd.DataFrame({c: values[c] for c in ("runner_id", "exercise", "load_kg", "reps")})
     one_rm = raw["one_rm_kg"].loc[keep] if "one_rm_kg" in raw else None
     mapped = _categorise(kept.loc[keep], one_rm)
+    mapped = _apply_mapping(kept.loc[keep], mapped, exercises)
     if own is not None:
         own_kept = own.loc[keep]
         mapped = mapped.where(own_kept.isna(), own_kept)
@@ -1025,8 +1121,9 @@ def load_dataset(path) -> Dataset:
     Strength rows get ``category`` from
     :func:`analysis.strength.categorise_strength` (names mapped to
     categories, loaded lifts split into heavy / bodyweight_strength against
-    the runner's 1RM estimated from the log), unless the file has its own
-    valid ``category`` cell for that row.
+    the runner's 1RM estimated from the log), overridden by the dataset's
+    ``exercises.csv`` (a row for the runner beats a row for every runner),
+    and a row's own valid ``category`` cell beats both.
     """
     started = time.perf_counter()
     root = Path(path)
@@ -1076,14 +1173,15 @@ def load_dataset(path) -> Dataset:
             line=2,
         )
     runners, q_runners = _runners(raw_runners)
+    exercises, q_exercises = _exercises(read("exercises.csv"), runners, q_runners)
     validators = {
         "runs.csv": _runs,
-        "strength.csv": _strength,
+        "strength.csv": functools.partial(_strength, exercises=exercises),
         "blocks.csv": _blocks,
         "lab_tests.csv": _lab_tests,
         "wellness.csv": _wellness,
     }
-    frames, problems = {}, [q_runners]
+    frames, problems = {}, [q_runners, q_exercises]
     for name, validate in validators.items():  # one file's raw cells in memory at a time
         if layout.parts(root, name):  # the Parquet layout: part by part
             kept = []
@@ -1124,6 +1222,7 @@ def load_dataset(path) -> Dataset:
         blocks=blocks,
         lab_tests=lab_tests,
         wellness=wellness,
+        exercises=exercises,
         quarantine=quarantine,
         warnings=tuple(warnings),
         meta=MappingProxyType(meta),

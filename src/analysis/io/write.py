@@ -73,6 +73,7 @@ DATASET_CSV_FILES = (
     "blocks.csv",
     "lab_tests.csv",
     "wellness.csv",
+    "exercises.csv",
 )
 DATASET_FILES = (*DATASET_CSV_FILES, "runeco.toml")
 

@@ -191,10 +191,11 @@ def test_real_strength_exports(real, tmp_path):
     strong = read_strong(real / "strength" / "strong-small.csv", weight_unit="lb")
     assert len(strong.rows) == 48
     assert strong.rows["load_kg"].iloc[0] == pytest.approx(45 * KG_PER_LB)
-    assert any(
-        "look like pounds" in w
-        for w in read_strong(real / "strength" / "strong-small.csv").warnings
-    )
+    # the file does not say its unit: pounds are inferred from the barbell loads
+    inferred = read_strong(real / "strength" / "strong-small.csv")
+    (note,) = inferred.unit_notes
+    assert "WEIGHT UNIT INFERRED AS LB" in note and "45 on Squat (Barbell)" in note
+    assert inferred.rows["load_kg"].tolist() == pytest.approx(strong.rows["load_kg"].tolist())
     hevy = read_hevy(real / "strength" / "hevy-workouts.csv")
     assert (hevy.rows["set_type"] == "warmup").sum() == 48
     pullups = hevy.rows[hevy.rows["exercise"] == "Pull Up"]

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from analysis.io import load_dataset
+from analysis.io.importers import import_sources
 from analysis.io.importers.strength_apps import KG_PER_LB, read_fitnotes, read_hevy, read_strong
 from tests.io.importers._support_importers import FIXTURES, _import
 
@@ -25,13 +26,98 @@ def test_strong_weights_in_the_unit_given_and_warm_up_flagged():
     plank = rows.iloc[3]
     assert np.isnan(plank["load_kg"]) and np.isnan(plank["reps"]) and plank["duration_s"] == 60
     assert any("Rest Timer" in w for w in got.warnings) and any("cardio" in w for w in got.warnings)
-    assert not any("look like" in w for w in got.warnings)
+    assert got.unit_notes == []  # given, and the loads agree
+    assert set(rows["weight_unit"]) == {"lb"} and set(rows["weight_unit_source"]) == {
+        "--weight-unit"
+    }
 
 
-def test_strong_loads_that_look_like_pounds_are_warned_about():
-    got = read_strong(FIXTURES / "strong_lb.csv")  # no unit given: kg assumed
-    assert got.rows["load_kg"].iloc[1] == 135
-    assert any("look like pounds" in w and "--weight-unit lb" in w for w in got.warnings)
+def test_strong_pounds_are_inferred_from_the_plates_when_no_unit_is_given():
+    got = read_strong(FIXTURES / "strong_lb.csv")  # 45 (empty bar), 135, 135, 155
+    assert got.rows["load_kg"].iloc[1] == pytest.approx(135 * KG_PER_LB)
+    (note,) = got.unit_notes
+    assert "WEIGHT UNIT INFERRED AS LB" in note
+    assert "45 on Squat (Barbell), 135 on Squat (Barbell) (a 45-lb bar plus pound plates)" in note
+    assert "--weight-unit kg --replace" in note
+    assert set(got.rows["weight_unit_source"]) == {"inferred"}
+
+
+def test_an_explicit_weight_unit_is_never_overridden_by_the_evidence():
+    got = read_strong(FIXTURES / "strong_lb.csv", weight_unit="kg")
+    assert got.rows["load_kg"].iloc[1] == 135  # as the user said
+    (note,) = got.unit_notes
+    assert "read as kg (--weight-unit), but the loads look like pounds" in note
+    assert "--weight-unit lb --replace" in note
+    assert set(got.rows["weight_unit_source"]) == {"--weight-unit"}
+
+
+def _strong(path, rows):
+    head = "Date,Workout Name,Duration,Exercise Name,Set Order,Weight,Reps,Distance,Seconds\n"
+    body = "".join(
+        f'2024-05-0{1 + i // 4} 18:00:00,"W",40m,"{ex}",{i % 4 + 1},{w},5,0,0\n'
+        for i, (ex, w) in enumerate(rows)
+    )
+    path.write_text(head + body, encoding="utf-8")
+    return path
+
+
+def test_loads_implausible_in_kg_are_read_as_pounds(tmp_path):
+    """Issue 12: a 590 leg press, a 500 hip thrust and a 420 deadlift read as kg."""
+    path = _strong(
+        tmp_path / "strong.csv",
+        [("Leg Press", 590), ("Hip Thrust (Barbell)", 500), ("Deadlift (Barbell)", 420)]
+        + [("Leg Press", 410)],
+    )
+    got = read_strong(path)
+    np.testing.assert_allclose(
+        got.rows["load_kg"], np.array([590, 500, 420, 410]) * KG_PER_LB, rtol=1e-9
+    )
+    (note,) = got.unit_notes
+    assert "WEIGHT UNIT INFERRED AS LB" in note
+    assert "4 loads implausible in kg (e.g. 590 on Leg Press, above 400 kg)" in note
+
+
+def test_kilogram_plates_are_recognised(tmp_path):
+    path = _strong(
+        tmp_path / "strong.csv",
+        [("Squat (Barbell)", 20), ("Squat (Barbell)", 62.5), ("Squat (Barbell)", 72.5)],
+    )
+    got = read_strong(path)
+    assert got.rows["load_kg"].tolist() == [20, 62.5, 72.5]
+    (note,) = got.unit_notes
+    assert "WEIGHT UNIT INFERRED AS KG" in note and "2.5-kg steps" in note
+    assert "an empty 20-kg bar" in note and "--weight-unit lb --replace" in note
+
+
+@pytest.mark.parametrize(
+    ("rows", "why"),
+    [
+        ([("Leg Extension (Machine)", 50), ("Leg Extension (Machine)", 60)], "do not tell"),
+        (
+            [
+                ("Squat (Barbell)", 45),
+                ("Squat (Barbell)", 135),
+                ("Squat (Barbell)", 22.5),
+                ("Squat (Barbell)", 62.5),
+            ],
+            "point both ways",
+        ),
+    ],
+)
+def test_ambiguous_loads_keep_kg_and_say_so(tmp_path, rows, why):
+    got = read_strong(_strong(tmp_path / "strong.csv", rows))
+    assert got.rows["load_kg"].tolist() == [w for _, w in rows]
+    (note,) = got.unit_notes
+    assert "weight unit is ambiguous" in note and why in note and "kg was assumed" in note
+    assert set(got.rows["weight_unit_source"]) == {"default"}
+
+
+def test_hostile_exercise_names_are_shown_clipped_and_without_control_characters(tmp_path):
+    name = "Deadlift \x1b[31mRED\x1b[0m" + "x" * 200
+    got = read_strong(_strong(tmp_path / "strong.csv", [(name, 420), (name, 430), (name, 440)]))
+    (note,) = got.unit_notes
+    assert "\x1b" not in note and "x" * 60 not in note
+    assert "WEIGHT UNIT INFERRED AS LB" in note
 
 
 def test_strong_legacy_semicolon_export_with_a_unit_per_row():
@@ -140,12 +226,27 @@ def test_the_generic_log_takes_the_unit_per_row_and_warns_without_one(tmp_path):
         )
     )
     got = read_strength_csv(bare)
-    assert "read as kg (no unit column)" in " ".join(got.warnings)
-    assert "look like pounds" in " ".join(got.warnings)
-    assert got.rows["load_kg"].tolist() == [45.0, 135.0, 185.0]  # as written, with the warning
-    assert read_strength_csv(bare, weight_unit="lb").rows["load_kg"].iloc[1] == pytest.approx(
-        135 * KG_PER_LB
+    assert "WEIGHT UNIT INFERRED AS LB" in " ".join(got.unit_notes)
+    assert got.rows["load_kg"].tolist() == pytest.approx(np.array([45, 135, 185]) * KG_PER_LB)
+    forced = read_strength_csv(bare, weight_unit="kg")
+    assert forced.rows["load_kg"].iloc[1] == 135
+    assert "look like pounds" in " ".join(forced.unit_notes)
+
+
+def test_the_generic_log_infers_only_the_rows_whose_unit_cell_is_empty(tmp_path):
+    from analysis.io.importers.strength_apps import read_strength_csv
+
+    path = tmp_path / "log.csv"
+    path.write_text(
+        "date,exercise,sets,reps,load,unit\n"
+        "2026-02-16,leg press,1,5,200,kg\n"
+        "2026-02-17,leg press,1,5,590,\n"
+        "2026-02-17,deadlift,1,5,420,\n"
     )
+    got = read_strength_csv(path)
+    assert got.rows["load_kg"].tolist() == pytest.approx([200, 590 * KG_PER_LB, 420 * KG_PER_LB])
+    assert got.rows["weight_unit_source"].tolist() == ["file", "inferred", "inferred"]
+    assert got.rows["weight_unit"].tolist() == ["kg", "lb", "lb"]
 
 
 def test_the_strength_template_imports_as_it_is(tmp_path, capsys):
@@ -162,3 +263,29 @@ def test_the_strength_template_imports_as_it_is(tmp_path, capsys):
         "one row per exercise: 3 sets of 5 at 80 kg",
         "no load: plyometric or bodyweight work",
     }
+
+
+def test_an_import_records_the_inferred_unit_with_the_rows_and_says_so(tmp_path):
+    summary = _import(tmp_path, "strong_lb.csv")
+    text = summary.format()
+    assert "weight units:" in text and "WEIGHT UNIT INFERRED AS LB" in text
+    strength = load_dataset(tmp_path / "ds").strength
+    assert set(strength["weight_unit"]) == {"lb"}
+    assert set(strength["weight_unit_source"]) == {"inferred"}
+    squat = strength.loc[strength["exercise"] == "Squat (Barbell)", "load_kg"]
+    assert squat.tolist() == pytest.approx(np.array([45, 135, 135]) * KG_PER_LB, abs=0.01)
+
+
+def test_real_pounds_strong_export_imports_as_pounds_without_a_flag(tmp_path):
+    from tests.paths import REAL_DIR
+
+    path = REAL_DIR / "strength" / "strong-small.csv"
+    if not path.is_file():
+        pytest.skip("../shared/data/real is not available")
+    summary = import_sources(tmp_path / "ds", "ana", [path], progress=False)
+    assert "WEIGHT UNIT INFERRED AS LB" in summary.format()
+    strength = load_dataset(tmp_path / "ds").strength
+    assert len(strength) == 48 and set(strength["weight_unit_source"]) == {"inferred"}
+    # the heaviest barbell squat, 100 lb, is 45.4 kg (not 100 kg)
+    squats = strength.loc[strength["exercise"] == "Squat (Barbell)", "load_kg"]
+    assert squats.max() == pytest.approx(100 * KG_PER_LB, abs=0.01)

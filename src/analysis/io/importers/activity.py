@@ -25,7 +25,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.errors import DataError
-from analysis.io.importers import streams
+from analysis.io.importers import runtype, streams
 from analysis.physiology import grade_adjusted_speed_stream
 
 #: Strava's numeric activity types in its GPX/TCX exports (``<type>9</type>``).
@@ -299,7 +299,9 @@ def summarise(activity: Activity) -> tuple[dict, pd.DataFrame | None]:
     Returns
     -------
     row : dict
-        runs.csv values (numbers as floats; ``date`` as text).
+        runs.csv values (numbers as floats; ``date`` as text), and the
+        private ``_`` keys of :data:`runtype.FEATURES` from which the
+        importer types the run.
     stream : DataFrame or None
         :data:`streams.STREAM_COLUMNS` per second; None when the file's
         samples cannot be trusted (decoding stopped part-way).
@@ -411,6 +413,7 @@ def summarise(activity: Activity) -> tuple[dict, pd.DataFrame | None]:
     row.update(
         streams.stream_metrics(grid["gas_m_s"], grid["hr_bpm"], grid["steady"], grid["time_s"])
     )
+    row.update(runtype.stream_features(grid))
     if not np.isfinite(hr).any():
         activity.warnings.append("no heart rate recorded")
     stream = grid[list(streams.STREAM_COLUMNS)].copy()

@@ -10,7 +10,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.errors import DataError
-from analysis.io.importers import dedupe, strength_apps
+from analysis.io.importers import dedupe, runtype, strength_apps
 from analysis.io.importers.activity import Activity, NotAnActivity, summarise
 from analysis.io.importers.detect import DEVICE_KINDS, Source, collect_sources, normalise_kind
 from analysis.io.importers.fit import read_fit
@@ -23,7 +23,7 @@ from analysis.io.importers.tcx import read_tcx
 from analysis.io.layout import refuse_partitioned
 from analysis.io.load import load_dataset
 from analysis.io.transaction import Transaction, dataset_lock, recover
-from analysis.schema import MAX_PACE_S_PER_KM, MIN_PACE_S_PER_KM, RUNS, is_runner_id
+from analysis.schema import MAX_PACE_S_PER_KM, MIN_PACE_S_PER_KM, RUNNERS, RUNS, is_runner_id
 from analysis.strength import unknown_exercises
 
 #: A running activity shorter than this is a button pressed by mistake, not a run.
@@ -41,6 +41,7 @@ RUN_COLUMNS = (
     "elev_gain_m",
     "elev_loss_m",
     "temp_c",
+    "run_type",
     "vo2max_est_ml_kg_min",
     "cadence_spm",
     "rpe",
@@ -57,6 +58,7 @@ RUN_COLUMNS = (
     "source",
     "source_file",
     "utc_offset_min",
+    "run_type_reason",
     "name",
     "device",
     "strava_id",
@@ -98,6 +100,8 @@ STRENGTH_COLUMNS = (
     "assistance_kg",
     "app_category",
     "notes",
+    "weight_unit",
+    "weight_unit_source",
     "source",
     "source_file",
 )
@@ -404,6 +408,7 @@ def _import_file(src: Source, col: _Collector, weight_unit, progress: bool) -> N
         else:
             got = strength_apps.read_fitnotes(src.path)
         col.summary.warnings.extend(got.warnings)
+        col.summary.weight_units.extend(got.unit_notes)
         col.strength.append(got.rows)
 
 
@@ -482,7 +487,43 @@ def _add_columns(table: CsvTable, columns: list[str], summary: ImportSummary) ->
         )
 
 
-def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str, tx=None) -> None:
+def _runner_hr(runners: CsvTable, runner_id: str) -> tuple[float, float]:
+    """The runner's HRmax and HRrest from runners.csv (NaN when absent or implausible)."""
+    ids = runners.column("runner_id").str.strip()
+    out = []
+    for name in ("hr_max_bpm", "hr_rest_bpm"):
+        value = float("nan")
+        if name in runners.header and (ids == runner_id).any():
+            text = runners.column(name)[(ids == runner_id).to_numpy()].iloc[0]
+            number = pd.to_numeric(pd.Series([text.strip()]), errors="coerce").iloc[0]
+            spec = next(c for c in RUNNERS if c.name == name)
+            if np.isfinite(number) and spec.low <= number <= spec.high:
+                value = float(number)
+        out.append(value)
+    return out[0], out[1]
+
+
+def _type_runs(new: pd.DataFrame, hr: tuple[float, float]) -> None:
+    """``run_type`` and ``run_type_reason`` from the streams (a given run type is kept)."""
+    types, reasons = runtype.assign_run_types(new, hr_max_bpm=hr[0], hr_rest_bpm=hr[1])
+    given = (
+        new["run_type"].fillna("").astype(str).str.strip()
+        if "run_type" in new
+        else pd.Series("", index=new.index)
+    )
+    mine = given == ""
+    new["run_type"] = given.where(~mine, types)
+    new["run_type_reason"] = reasons.where(mine, "")
+
+
+def _write_runs(
+    col: _Collector,
+    runs: CsvTable,
+    dataset: Path,
+    runner_id: str,
+    tx=None,
+    hr: tuple[float, float] = (float("nan"), float("nan")),
+) -> None:
     summary = col.summary
     if not col.rows:
         return
@@ -504,6 +545,7 @@ def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str, 
     keep_idx = np.flatnonzero(~drop)
     new = new.iloc[keep_idx].reset_index(drop=True)
     streams = [streams[k] for k in keep_idx]
+    _type_runs(new, hr)
 
     old = runs.frame(("runner_id", "date", "distance_km", "source", "activity_file", "run_id"))
     match = dedupe.match_runs(new, old)
@@ -543,15 +585,24 @@ def _write_runs(col: _Collector, runs: CsvTable, dataset: Path, runner_id: str, 
     for k in np.flatnonzero(upgrade):
         j = int(match[k])
         existing = {c: runs.column(c)[j] for c in _KEEP_ON_UPGRADE if c in runs.header}
+        typed_by_us = "run_type_reason" in runs.header and runs.column("run_type_reason")[j].strip()
+        if typed_by_us:
+            existing.pop("run_type", None)  # typed by an import: the richer source retypes it
         values = {
             c: v
             for c, v in text.loc[k].items()
             if c in runs.header and v != "" and not existing.get(c, "").strip()
         }
+        if existing.get("run_type", "").strip():
+            values.pop("run_type_reason", None)  # the user's own run type stays unexplained
         if not old["run_id"][j]:
             values["run_id"] = text.at[k, "run_id"]
         runs.update(j, values)
     runs.append(text.loc[fresh])
+    summary.run_types.update(new.loc[fresh, "run_type"])
+    summary.untyped_reasons.update(
+        new.loc[fresh & (new["run_type"] == "other"), "run_type_reason"].replace("", "given")
+    )
     summary.imported_runs += int(fresh.sum())
     summary.upgraded_runs += int(upgrade.sum())
     summary.imported_km += float(new.loc[fresh, "distance_km"].sum())
@@ -711,7 +762,10 @@ def import_sources(
         Force the kind of every file: ``fit``, ``gpx``, ``tcx``,
         ``garmin_csv``, ``strava_csv``, ``strong``, ``hevy``, ``fitnotes``.
     weight_unit : {"kg", "lb"}, optional
-        Unit of Strong's weights (its export does not say); kg when None.
+        Unit of the weights of exports that do not say theirs (Strong, a
+        generic strength CSV without a unit); when None it is inferred from
+        the loads (:func:`analysis.io.importers.strength_apps.infer_weight_unit`),
+        kg when they are ambiguous, and the summary says which and why.
     include_non_running : bool
         Also import cycling, walking, swimming... (with their ``sport``).
     progress : bool
@@ -822,7 +876,7 @@ def _import_locked(
     col.finish()
     tx = Transaction(dataset)
     try:
-        _write_runs(col, runs, dataset, runner_id, tx)
+        _write_runs(col, runs, dataset, runner_id, tx, _runner_hr(runners, runner_id))
         _write_strength(col, strength, runner_id, replace)
         if summary.changed:
             _write_runner(runners, runner_id, name, summary)

@@ -10,9 +10,13 @@ out), ``workout``, ``source`` and ``source_file``.
 
 Units: Hevy and FitNotes say theirs (``weight_kg`` / ``weight_lbs``,
 ``Weight (kgs)`` / ``Weight (lbs)``); Strong's export does not (an app
-setting), so the caller's ``weight_unit`` is used, kg when not given, and a
-warning is raised when the loads look like the other unit (an empty 45-lb
-bar, every load a multiple of 5 lb; or an empty 20-kg bar, 2.5 kg steps).
+setting), nor does a generic strength CSV without a unit. Then the caller's
+``weight_unit`` is used when given (with a warning when the loads look like
+the other unit), else the unit is inferred from the loads themselves
+(:func:`infer_weight_unit`), loudly; ambiguous loads keep kg, with a warning
+that says so. Each row records ``weight_unit`` (the unit its numbers were
+in) and ``weight_unit_source`` (``file``, ``--weight-unit``, ``inferred``
+or ``default``).
 An empty or zero weight is body weight (load left empty). For assisted
 machines (``Chin Up (Assisted)``) the weight is the assistance, kept in
 ``assistance_kg``, not a load. Cardio rows (a distance, no reps, no load)
@@ -21,7 +25,7 @@ are not strength sets and are left out, with a count in the warnings.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
@@ -46,6 +50,8 @@ class StrengthRows:
 
     rows: pd.DataFrame
     warnings: list
+    unit_notes: list = field(default_factory=list)
+    """How the weight unit was settled when the file does not say it (shown apart)."""
 
 
 def _unit_factor(unit: pd.Series) -> pd.Series:
@@ -53,30 +59,142 @@ def _unit_factor(unit: pd.Series) -> pd.Series:
     return pd.Series(np.where(u.str.startswith("lb"), KG_PER_LB, 1.0), index=unit.index)
 
 
-def unit_mismatch(load, exercise: pd.Series, assumed: str) -> str | None:
-    """Why the loads (in the file's own numbers) look like the other unit, or None.
+#: The heaviest load [kg] we take as plausible for a lift in a runner's log
+#: (our convention, set well above what trained non-powerlifters move: the
+#: open men's raw world records are about 500 kg deadlift and 490 kg squat).
+#: A load above it read as kg is far more likely a pound number: a 590 leg
+#: press, a 500 hip thrust, a 420 deadlift. First match wins.
+PLAUSIBLE_MAX_KG = (
+    ("dumbbell", 100.0),  # two of the heaviest common dumbbells (50 kg), if logged together
+    ("leg press", 400.0),
+    ("hip thrust", 300.0),
+    ("deadlift", 300.0),
+    ("squat", 300.0),
+    ("bench", 200.0),
+    ("machine", 200.0),
+    ("cable", 150.0),
+    ("", 300.0),
+)
 
-    Pounds: an empty 45-lb bar on a barbell exercise, and every load a
-    multiple of 5 (pound plates: 45, 35, 25, 10, 5, 2.5 per side). Kilograms:
-    an empty 20-kg bar, or loads in 2.5-kg steps that are not multiples of 5
-    (22.5, 37.5: 1.25-kg plates). A heuristic for a warning only; the data
-    are never changed by it.
+#: Barbell loads that are a 45-lb bar plus pairs of 45-lb (and one pair of
+#: 25-lb) plates: the loads of a pound gym (45, 95, 135, 185, 225, ...).
+LB_BAR_LOADS = (45.0, 95.0, 135.0, 185.0, 225.0, 275.0, 315.0, 365.0, 405.0, 455.0, 495.0)
+
+_BARBELL_WORDS = ("barbell", "back squat", "front squat", "deadlift", "bench press", "hip thrust")
+
+
+def _shown(text: str, limit: int = 40) -> str:
+    """An exercise name from a file, safe to print (control characters dropped, clipped)."""
+    clean = "".join(ch for ch in str(text) if ch.isprintable())
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
+def infer_weight_unit(load, exercise) -> tuple[str | None, str]:
+    """Whether loads written without a unit are kilograms or pounds.
+
+    Evidence for pounds: a load that would be implausible in kilograms for
+    its lift (:data:`PLAUSIBLE_MAX_KG`: a 590 leg press, a 420 deadlift), and
+    barbell loads that are pound-plate sums (:data:`LB_BAR_LOADS`: 45, 95,
+    135, 225, 315; two different ones). Evidence for kilograms: loads in
+    2.5-kg steps that are not pound-plate steps (22.5, 62.5: 1.25-kg plates;
+    two different ones; dumbbells left out, as 12.5-lb dumbbells exist) and
+    an empty 20-kg bar (a barbell load of 20). Our conventions; the plate
+    sets are those of commercial gyms.
+
+    Parameters
+    ----------
+    load : array-like
+        The loads as written (zero or missing: body weight, ignored).
+    exercise : Series of str
+        Exercise names, aligned with ``load``.
+
+    Returns
+    -------
+    unit : {"kg", "lb"} or None
+        None when there is no evidence either way, or evidence both ways.
+    evidence : str
+        What was found, in words (empty when nothing was).
     """
     w = np.asarray(load, dtype=float)
+    names = pd.Series(exercise, dtype=object).fillna("").astype(str).to_numpy()
     ok = np.isfinite(w) & (w > 0)
-    if ok.sum() < 3:
-        return None
-    w = w[ok]
-    barbell = exercise[ok].fillna("").str.lower().str.contains("barbell").to_numpy()
-    all_fives = bool(np.all(np.isclose(np.mod(w, 5.0), 0.0)))
-    half_steps = np.isclose(np.mod(w, 5.0), 2.5) & ~np.isclose(np.mod(w, 1.0), 0.0)
-    lb_bar = bool(np.any(np.isclose(w[barbell], 45.0)))
-    kg_bar = bool(np.any(np.isclose(w[barbell], 20.0)))
-    if assumed == "kg" and lb_bar and all_fives:
-        return "an empty 45-lb bar on a barbell exercise and every load a multiple of 5 look like pounds"
-    if assumed == "lb" and (kg_bar or half_steps.mean() > 0.2):
-        return "an empty 20-kg bar or loads in 2.5-kg steps look like kilograms"
-    return None
+    w, names = w[ok], names[ok]
+    lower = np.array([n.lower() for n in names], dtype=object)
+    ceiling = np.full(w.size, np.nan)
+    for word, top in PLAUSIBLE_MAX_KG:
+        hit = np.isnan(ceiling) & np.array([word in n for n in lower], dtype=bool)
+        ceiling[hit] = top
+    too_heavy = w > ceiling
+    barbell = np.array([any(b in n for b in _BARBELL_WORDS) for n in lower], dtype=bool)
+    dumbbell = np.array(["dumbbell" in n for n in lower], dtype=bool)
+    lb_bar = barbell & np.isin(w, LB_BAR_LOADS)
+    half_step = ~dumbbell & np.isclose(np.mod(w, 5.0), 2.5)
+    kg_bar = barbell & np.isclose(w, 20.0)
+
+    def examples(mask, what):
+        picks = pd.Series(names[mask]).groupby(w[mask]).first().head(3)
+        return ", ".join(f"{load:g} on {_shown(name)}" for load, name in picks.items()) + what
+
+    lb, kg = [], []
+    if too_heavy.any():
+        j = np.flatnonzero(too_heavy)[np.argmax(w[too_heavy])]
+        lb.append(
+            f"{int(too_heavy.sum())} loads implausible in kg (e.g. {w[j]:g} on "
+            f"{_shown(names[j])}, above {ceiling[j]:g} kg)"
+        )
+    if np.unique(w[lb_bar]).size >= 2:
+        lb.append(examples(lb_bar, " (a 45-lb bar plus pound plates)"))
+    if np.unique(w[half_step]).size >= 2:
+        kg.append(examples(half_step, " (2.5-kg steps, not pound plates)"))
+    if kg_bar.any():
+        kg.append(examples(kg_bar, " (an empty 20-kg bar)"))
+    if lb and not kg:
+        return "lb", "; ".join(lb)
+    if kg and not lb:
+        return "kg", "; ".join(kg)
+    if lb and kg:
+        return None, "pounds: " + "; ".join(lb) + "; kilograms: " + "; ".join(kg)
+    return None, ""
+
+
+def resolve_weight_unit(
+    name: str, load, exercise, weight_unit: str | None, notes: list
+) -> tuple[str, str]:
+    """The unit of loads written without one, and where it came from.
+
+    ``weight_unit`` (the user's ``--weight-unit``) always wins, with a
+    warning when the loads look like the other unit; otherwise the unit
+    inferred by :func:`infer_weight_unit`, announced loudly with its
+    evidence; otherwise kg, with a warning that the loads were ambiguous.
+
+    Returns
+    -------
+    unit : {"kg", "lb"}
+    source : {"--weight-unit", "inferred", "default"}
+    """
+    guess, evidence = infer_weight_unit(load, exercise)
+    if weight_unit is not None:
+        if guess is not None and guess != weight_unit:
+            notes.append(
+                f"{name}: weights were read as {weight_unit} (--weight-unit), but the loads "
+                f"look like {'pounds' if guess == 'lb' else 'kilograms'}: {evidence}; if they "
+                f"are {guess}, import the file again with --weight-unit {guess} --replace"
+            )
+        return weight_unit, "--weight-unit"
+    if guess is not None:
+        other = "kg" if guess == "lb" else "lb"
+        notes.append(
+            f"{name}: WEIGHT UNIT INFERRED AS {guess.upper()} (the file does not say): "
+            f"{evidence}. If that is wrong, import the file again with --weight-unit {other} "
+            "--replace"
+        )
+        return guess, "inferred"
+    why = f"the loads point both ways ({evidence})" if evidence else "the loads do not tell"
+    notes.append(
+        f"{name}: the weight unit is ambiguous ({why}); kg was assumed. Give --weight-unit "
+        "kg or lb (with --replace to re-read a file already imported)"
+    )
+    return "kg", "default"
 
 
 def _finish(frame: pd.DataFrame) -> pd.DataFrame:
@@ -125,6 +243,7 @@ def read_strong(path, *, weight_unit: str | None = None) -> StrengthRows:
     require(raw, ("Date", "Exercise Name", "Reps"), "Strong")
     name = raw.path.name
     warnings: list[str] = []
+    unit_notes: list[str] = []
     comma = raw.delimiter == ";" and decimal_comma([raw.first("Weight", "Weight (kg)")])
     order = raw.get("Set Order")
     order = (
@@ -139,28 +258,23 @@ def read_strong(path, *, weight_unit: str | None = None) -> StrengthRows:
         if weight_text is not None
         else pd.Series(np.nan, index=range(raw.n_rows))
     )
+    source = "file"
     if raw.has("Weight Unit"):
+        unit_text = raw.get("Weight Unit").fillna("").str.strip().str.lower()
         factor = _unit_factor(raw.get("Weight Unit"))
+        unit_cells = pd.Series(np.where(unit_text.str.startswith("lb"), "lb", "kg"))
     elif raw.has("Weight (lbs)") or raw.has("Weight (lb)"):
         factor = pd.Series(KG_PER_LB, index=weight.index)
+        unit_cells = "lb"
     elif raw.has("Weight (kg)"):
         factor = pd.Series(1.0, index=weight.index)
+        unit_cells = "kg"
     else:
-        unit = weight_unit or "kg"
-        factor = pd.Series(KG_PER_LB if unit == "lb" else 1.0, index=weight.index)
         exercise = raw.get("Exercise Name").fillna("")
-        why = unit_mismatch(weight.where(~rest), exercise, unit)
-        if weight_unit is None:
-            warnings.append(
-                f"{name}: Strong does not record whether weights are kg or lb; kg was assumed "
-                "(give --weight-unit lb if the app is set to pounds)"
-            )
-        if why:
-            other = "lb" if unit == "kg" else "kg"
-            warnings.append(
-                f"{name}: weights were read as {unit}, but {why}; if they are {other}, import "
-                f"the file again with --weight-unit {other} --replace"
-            )
+        unit_cells, source = resolve_weight_unit(
+            name, weight.where(~rest), exercise, weight_unit, unit_notes
+        )
+        factor = pd.Series(KG_PER_LB if unit_cells == "lb" else 1.0, index=weight.index)
     set_type = np.select(
         [order.str.upper() == "W", order.str.upper() == "D", order.str.upper() == "F"],
         ["warmup", "dropset", "failure"],
@@ -182,6 +296,8 @@ def read_strong(path, *, weight_unit: str | None = None) -> StrengthRows:
             "workout": raw.get("Workout Name").fillna("").str.strip()
             if raw.has("Workout Name")
             else "",
+            "weight_unit": unit_cells,
+            "weight_unit_source": source,
             "source": "strong",
             "source_file": name,
         }
@@ -190,7 +306,9 @@ def read_strong(path, *, weight_unit: str | None = None) -> StrengthRows:
         warnings.append(
             f"{name}: {int(rest.sum())} 'Rest Timer' rows are not sets and were left out"
         )
-    return _sets(frame, ok_date, raw.number("Distance"), warnings, name, rest=rest)
+    got = _sets(frame, ok_date, raw.number("Distance"), warnings, name, rest=rest)
+    got.unit_notes = unit_notes
+    return got
 
 
 def read_hevy(path) -> StrengthRows:
@@ -199,10 +317,11 @@ def read_hevy(path) -> StrengthRows:
     require(raw, ("start_time", "exercise_title", "reps"), "Hevy")
     name = raw.path.name
     warnings: list[str] = []
+    unit = ""
     if raw.has("weight_kg"):
-        load = to_number(raw.get("weight_kg"))
+        load, unit = to_number(raw.get("weight_kg")), "kg"
     elif raw.has("weight_lbs") or raw.has("weight_lb"):
-        load = to_number(raw.first("weight_lbs", "weight_lb")) * KG_PER_LB
+        load, unit = to_number(raw.first("weight_lbs", "weight_lb")) * KG_PER_LB, "lb"
     else:
         load = pd.Series(np.nan, index=range(raw.n_rows))
         warnings.append(f"{name}: no weight column (weight_kg / weight_lbs); loads left empty")
@@ -226,6 +345,8 @@ def read_hevy(path) -> StrengthRows:
             "rpe": raw.number("rpe"),
             "set_type": pd.Series(set_type, index=load.index).replace("", "normal"),
             "workout": raw.get("title").fillna("").str.strip() if raw.has("title") else "",
+            "weight_unit": unit,
+            "weight_unit_source": "file" if unit else "",
             "source": "hevy",
             "source_file": name,
         }
@@ -239,12 +360,15 @@ def read_fitnotes(path) -> StrengthRows:
     require(raw, ("Date", "Exercise", "Reps"), "FitNotes")
     name = raw.path.name
     warnings: list[str] = []
+    unit = ""
     if raw.has("Weight (kgs)") or raw.has("Weight (kg)"):
-        load = to_number(raw.first("Weight (kgs)", "Weight (kg)"))
+        load, unit = to_number(raw.first("Weight (kgs)", "Weight (kg)")), "kg"
     elif raw.has("Weight (lbs)") or raw.has("Weight (lb)"):
-        load = to_number(raw.first("Weight (lbs)", "Weight (lb)")) * KG_PER_LB
+        load, unit = to_number(raw.first("Weight (lbs)", "Weight (lb)")) * KG_PER_LB, "lb"
     elif raw.has("Weight") and raw.has("Weight Unit"):
         load = to_number(raw.get("Weight")) * _unit_factor(raw.get("Weight Unit"))
+        lbs = raw.get("Weight Unit").fillna("").str.strip().str.lower().str.startswith("lb")
+        unit = pd.Series(np.where(lbs, "lb", "kg"))
     else:
         load = pd.Series(np.nan, index=range(raw.n_rows))
         warnings.append(f"{name}: no weight column with a unit; loads left empty")
@@ -264,6 +388,8 @@ def read_fitnotes(path) -> StrengthRows:
             "app_category": raw.get("Category").fillna("").str.strip()
             if raw.has("Category")
             else "",
+            "weight_unit": unit,
+            "weight_unit_source": "file" if not isinstance(unit, str) or unit else "",
             "source": "fitnotes",
             "source_file": name,
         }
@@ -331,32 +457,42 @@ def read_strength_csv(path, *, weight_unit: str | None = None) -> StrengthRows:
     if "date" not in lookup or "exercise" not in lookup:
         require(raw, ("date", "exercise"), "the generic strength CSV")
     warnings: list[str] = []
+    unit_notes: list[str] = []
     index = pd.RangeIndex(raw.n_rows)
     nothing = pd.Series(np.nan, index=index)
+    unit_of = pd.Series("", index=index, dtype=object)
+    source = pd.Series("", index=index, dtype=object)
     if "load_kg" in lookup:
         load = to_number(column("load_kg"))
+        unit_of[:], source[:] = "kg", "file"
     elif "load_lb" in lookup:
         load = to_number(column("load_lb")) * KG_PER_LB
+        unit_of[:], source[:] = "lb", "file"
     elif "load" in lookup:
         number = to_number(column("load"))
-        if "unit" in lookup:
-            unit = column("unit").fillna("").str.strip().str.lower()
-            bad = (unit != "") & ~unit.isin(["kg", "kgs", "lb", "lbs"]) & number.notna()
-            if bad.any():
-                warnings.append(
-                    f"{name}: {int(bad.sum())} rows with a unit other than kg or lb; "
-                    "their loads were left empty"
-                )
-            load = (number * _unit_factor(unit)).where(~bad)
-        else:
-            assumed = weight_unit or "kg"
-            hint = unit_mismatch(number, column("exercise").fillna(""), assumed)
-            if hint:
-                warnings.append(
-                    f"{name}: loads were read as {assumed} (no unit column) but {hint}; "
-                    "add a unit column or use --weight-unit"
-                )
-            load = number * (KG_PER_LB if assumed == "lb" else 1.0)
+        unit = (
+            column("unit").fillna("").str.strip().str.lower()
+            if "unit" in lookup
+            else pd.Series("", index=index)
+        )
+        bad = (unit != "") & ~unit.isin(["kg", "kgs", "lb", "lbs"]) & number.notna()
+        if bad.any():
+            warnings.append(
+                f"{name}: {int(bad.sum())} rows with a unit other than kg or lb; "
+                "their loads were left empty"
+            )
+        given = unit.isin(["kg", "kgs", "lb", "lbs"])
+        unit_of[given] = np.where(unit[given].str.startswith("lb"), "lb", "kg")
+        source[given] = "file"
+        unsaid = ~given & ~bad & (number > 0)
+        if unsaid.any():
+            # no unit column, or rows with an empty unit cell: --weight-unit, else the loads
+            said, said_source = resolve_weight_unit(
+                name, number[unsaid], column("exercise")[unsaid], weight_unit, unit_notes
+            )
+            unit_of[unsaid], source[unsaid] = said, said_source
+        factor = np.where(unit_of == "lb", KG_PER_LB, 1.0)
+        load = (number * factor).where(~bad)
     else:
         load = nothing
     date, ok_date = _dates(
@@ -381,6 +517,8 @@ def read_strength_csv(path, *, weight_unit: str | None = None) -> StrengthRows:
             "rpe": to_number(column("rpe")) if "rpe" in lookup else nothing,
             "set_type": "normal",
             "workout": "",
+            "weight_unit": unit_of,
+            "weight_unit_source": source,
             "source": "strength_csv",
             "source_file": name,
         }
@@ -393,7 +531,9 @@ def read_strength_csv(path, *, weight_unit: str | None = None) -> StrengthRows:
     frame = frame.loc[frame.index.repeat(sets.astype(int).to_numpy())]
     frame.index = pd.RangeIndex(len(frame))
     everything = pd.Series(True, index=frame.index)
-    return _sets(frame, everything, pd.Series(np.nan, index=frame.index), warnings, name)
+    got = _sets(frame, everything, pd.Series(np.nan, index=frame.index), warnings, name)
+    got.unit_notes = unit_notes
+    return got
 
 
 STRENGTH_TEMPLATE = """date,exercise,sets,reps,load,unit,rpe,notes
@@ -401,3 +541,10 @@ STRENGTH_TEMPLATE = """date,exercise,sets,reps,load,unit,rpe,notes
 2026-02-16,box jumps,3,6,,,7,no load: plyometric or bodyweight work
 """
 """``runeco template strength``: the generic strength CSV with two example rows."""
+
+EXERCISES_TEMPLATE = """exercise,category,runner_id
+back squat,heavy,
+box jumps,plyometric,R01
+"""
+"""``runeco template exercises``: a dataset's exercise mapping (exercises.csv), with
+one row for every runner (runner_id empty) and one for a single runner."""

@@ -39,6 +39,14 @@ class ImportSummary:
     replaced_strength_rows : int
         With ``replace``: the runner's earlier rows from the same source files,
         removed before the new ones were added.
+    run_types : Counter
+        Run types of the new runs (assigned from their streams,
+        :mod:`analysis.io.importers.runtype`).
+    untyped_reasons : Counter
+        Why new runs were typed ``other`` (the ``run_type_reason`` column).
+    weight_units : list of str
+        How the weight unit of each export that does not say it was settled
+        (given, inferred with its evidence, or ambiguous); never cut short.
     non_running : list of (str, str)
         (file or row, sport) of activities skipped as not running.
     skipped : list of (str, str)
@@ -70,6 +78,9 @@ class ImportSummary:
     imported_strength_rows: int = 0
     duplicate_strength_rows: int = 0
     replaced_strength_rows: int = 0
+    run_types: Counter = field(default_factory=Counter)
+    untyped_reasons: Counter = field(default_factory=Counter)
+    weight_units: list = field(default_factory=list)
     non_running: list = field(default_factory=list)
     skipped: list = field(default_factory=list)
     failed: list = field(default_factory=list)
@@ -121,6 +132,15 @@ class ImportSummary:
             f"{self.runs_with_stream} with a per-second stream), {self.upgraded_runs} upgraded to a "
             f"richer source, {self.duplicate_runs} duplicates skipped"
         )
+        if self.run_types:
+            order = ("easy", "long", "recovery", "tempo", "threshold", "interval", "race", "other")
+            counts = ", ".join(f"{t} {self.run_types[t]}" for t in order if self.run_types[t])
+            lines.append(
+                f"  run types (from the streams; why in runs.csv run_type_reason): {counts}"
+            )
+            lines.extend(
+                f"    other {n}: {why}" for why, n in self.untyped_reasons.most_common(MAX_LISTED)
+            )
         lines.append(
             f"  strength: {self.imported_strength_rows} new set rows, "
             f"{self.duplicate_strength_rows} duplicates skipped"
@@ -130,6 +150,9 @@ class ImportSummary:
                 else ""
             )
         )
+        if self.weight_units:
+            lines.append("  weight units:")
+            lines.extend(f"    {note}" for note in self.weight_units)
         if self.non_running:
             sports = Counter(sport for _, sport in self.non_running)
             by_sport = ", ".join(f"{s} {n}" for s, n in sports.most_common())
