@@ -165,3 +165,47 @@ def test_a_worker_killed_mid_import_fails_only_its_file(tmp_path, monkeypatch):
     assert "died" in failed["src/kill.gpx"]
     assert summary.imported_runs >= 1  # the others were decoded (same run: kept once)
     assert (tmp_path / "ds" / "runs.csv").is_file()
+
+
+def test_a_corrupted_time_stamp_fails_its_file_instead_of_filling_memory(tmp_path):
+    """A fuzzed FIT file had one time stamp 97 years after the others: the
+    one-second grid asked for 23 GB and the kernel killed the process. A span
+    beyond the 7 days an activity may last now fails that file with a reason,
+    and the rest of the import goes on. Run under a 3 GB address-space limit,
+    so a regression fails here instead of exhausting the machine."""
+    points = [
+        ("2024-05-04T07:30:00Z", 48.80000),
+        ("2024-05-04T07:30:10Z", 48.80030),
+        ("2024-05-04T07:30:20Z", 48.80060),
+        ("2121-05-04T07:30:30Z", 48.80090),  # the corrupted one
+    ]
+    gpx = tmp_path / "late.gpx"
+    gpx.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><gpx version="1.1" creator="t" '
+        'xmlns="http://www.topografix.com/GPX/1/1"><trk><type>running</type><trkseg>'
+        + "".join(f'<trkpt lat="{lat}" lon="2.3"><time>{t}</time></trkpt>' for t, lat in points)
+        + "</trkseg></trk></gpx>"
+    )
+    good = tmp_path / "good.tcx"
+    shutil.copy(FIXTURES_DIR / "import" / "tiny_run.tcx", good)
+    code = (
+        "import json, resource, sys\n"
+        "resource.setrlimit(resource.RLIMIT_AS, (3 << 30, 3 << 30))\n"
+        "from analysis.io.importers import import_sources\n"
+        "s = import_sources(sys.argv[1], 'G', sys.argv[2:], progress=False)\n"
+        "print(json.dumps({'failed': s.failed, 'runs': s.imported_runs}))\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "ds"), str(gpx), str(good)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=True,
+    )
+    result = json.loads(done.stdout.strip().splitlines()[-1])
+    [(name, reason)] = result["failed"]
+    assert name.endswith("late.gpx")
+    days = (pd.Timestamp(points[-1][0]) - pd.Timestamp(points[0][0])).total_seconds() / 86400
+    assert f"time stamps span {days:,.0f} days" in reason and "corrupted" in reason
+    assert "MemoryError" not in reason
+    assert result["runs"] == 1  # the good file is imported

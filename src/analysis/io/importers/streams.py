@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis.errors import DataError
 from analysis.physiology import aerobic_decoupling
 
 #: Longest gap between two samples that is filled by linear interpolation [s].
@@ -23,6 +24,11 @@ from analysis.physiology import aerobic_decoupling
 MAX_FILL_GAP_S = 30.0
 
 #: Below this speed [m/s] (1.8 km/h) a second counts as standing still.
+MAX_STREAM_S = 7 * 86400
+"""Longest stream put on the one-second grid [s]: the 7 days a run may last
+(``duration_s`` in DATA_FORMAT). A longer span is a corrupted time stamp; a
+grid of it would take gigabytes (3 billion seconds in a fuzzed FIT: 23 GB)."""
+
 MOVING_SPEED_M_S = 0.5
 
 #: Window [s] over which the net displacement decides moving vs standing: GPS
@@ -209,6 +215,11 @@ def resample_1hz(samples: pd.DataFrame, *, max_gap_s: float = MAX_FILL_GAP_S) ->
         flat across long gaps, so that it stays non-decreasing.
     """
     t = samples["time_s"].to_numpy(dtype=float)
+    if t.size and not t[-1] <= MAX_STREAM_S:
+        raise DataError(
+            f"time stamps span {t[-1] / 86400:,.0f} days, more than the "
+            f"{MAX_STREAM_S // 86400} days an activity may last: a time stamp is corrupted"
+        )
     end = int(np.floor(t[-1])) if t.size else -1
     grid = np.arange(end + 1, dtype=float)
     out = {"time_s": grid.astype(np.int64)}
