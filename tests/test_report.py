@@ -400,3 +400,19 @@ def test_a_report_uses_and_states_the_datasets_settings(sample_copy, tmp_path):
         )
         in text
     )
+
+
+def test_squad_only_renders_the_squad_report_of_every_runner_and_nothing_else(sample_dir, tmp_path):
+    import pypdf
+
+    from analysis.cli import main
+
+    out = tmp_path / "out"
+    code = main(["report", str(sample_dir), "--squad-only", "--out", str(out), "--quiet"])
+    assert code == 0
+    assert sorted(p.name for p in out.glob("*.pdf")) == ["squad.pdf"]
+    text = "".join(page.extract_text() for page in pypdf.PdfReader(out / "squad.pdf").pages)
+    for rid in [f"R0{k}" for k in range(1, 9)]:
+        assert rid in text  # the whole squad, not a subset
+    with pytest.raises(ValueError, match="nothing to render"):
+        report.render_reports(sample_dir, tmp_path / "none", runner_reports=False)

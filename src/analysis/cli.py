@@ -378,7 +378,8 @@ def _cmd_report(args: argparse.Namespace) -> int:
         args.dataset,
         args.out,
         runner_ids=args.runner or None,
-        squad=args.squad,
+        squad=args.squad or args.squad_only,
+        runner_reports=not args.squad_only,
         fmt=args.format,
         workers=args.workers,
         fresh_kernels=args.fresh_kernels,
@@ -732,6 +733,11 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("dataset")
     p.add_argument("--runner", action="append", metavar="ID", help="only this runner (repeatable)")
     p.add_argument("--squad", action="store_true", help="also render the squad report")
+    p.add_argument(
+        "--squad-only",
+        action="store_true",
+        help="only the squad report (of the --runner ids given, else of every runner)",
+    )
     p.add_argument("--out", required=True, metavar="DIR")
     p.add_argument("--format", choices=("pdf", "html", "ipynb"), default="pdf")
     p.add_argument(

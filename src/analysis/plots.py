@@ -798,6 +798,12 @@ ROWS_PER_FIGURE = 40
 """Runners per forest or adherence figure: a figure of 40 rows (8.9 in) fits one
 A4 page with its heading; a larger squad gets one figure per page."""
 
+FIRST_PART_ROWS = 22
+"""Runners in the first part of a split forest plot: it shares page 1 of the
+squad report with the header and the squad model (about 5.7 in left), so a
+squad of 60 is drawn as 22 + 38 rather than 30 + 30 on pages 2 and 3 with
+page 1 two-thirds empty."""
+
 MAX_LABELLED_RUNNERS = 200
 """Above this many runners the forest plot ranks the estimates without names
 (a caterpillar plot); the table beside it names them."""
@@ -1026,12 +1032,16 @@ def forest_plots(
     squad: pd.DataFrame | None = None,
     *,
     rows_per_figure: int = ROWS_PER_FIGURE,
+    first_rows: int = FIRST_PART_ROWS,
 ) -> list[Figure]:
     """The forest plot of a squad of any size, one page-sized figure per part.
 
-    Up to ``rows_per_figure`` runners per figure, all parts on the same x
-    axis, the squad estimates on the last; above ``MAX_LABELLED_RUNNERS``
-    runners a single :func:`caterpillar_plot` instead (names are in the table).
+    A squad of up to ``first_rows`` runners is one figure; a larger one gets a
+    first part of ``first_rows`` runners (it fits under the squad report's
+    header) and then parts of up to ``rows_per_figure`` runners, all on the
+    same x axis, the squad estimates on the last; above
+    ``MAX_LABELLED_RUNNERS`` runners a single :func:`caterpillar_plot` instead
+    (names are in the table).
     """
     field = per_runner.loc[per_runner["method"].eq("field_hr")].reset_index(drop=True)
     if len(field) > MAX_LABELLED_RUNNERS:
@@ -1041,7 +1051,10 @@ def forest_plots(
     if effects is not None:
         spans.append((effects, "ci_low_pct", "ci_high_pct"))
     xlim = _interval_range(spans)
-    parts = _chunks(field, rows_per_figure)
+    if len(field) <= first_rows:
+        parts = [field]
+    else:
+        parts = [field.iloc[:first_rows], *_chunks(field.iloc[first_rows:], rows_per_figure)]
     return [
         forest_plot(
             part,

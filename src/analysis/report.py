@@ -243,6 +243,7 @@ def render_reports(
     *,
     runner_ids: Iterable[str] | None = None,
     squad: bool = False,
+    runner_reports: bool = True,
     fmt: str = "pdf",
     workers: int | None = None,
     fresh_kernels: bool = False,
@@ -302,6 +303,9 @@ def render_reports(
         label (``economy``, ``hr-vs-pace``, ``forest-2``, ...). Created if
         missing; a report's figures replace its previous ones, and a report
         that fails leaves none.
+    runner_reports : bool
+        Render the runners' reports (default). False with ``squad``: the squad
+        report alone (of ``runner_ids``, or of every runner).
     fresh_kernels : bool
         Start a new kernel for every report (strict isolation, slower).
         By default each worker reuses one kernel, reset between reports.
@@ -363,8 +367,13 @@ def render_reports(
         figures_dir=None if figures is None else str(figures),
     )
     n_workers = workers or available_cores()
-    if requested is not None:
-        n_workers = min(n_workers, len(set(requested)) + int(squad))
+    if not runner_reports and not squad:
+        raise ValueError(
+            "render_reports with runner_reports=False needs squad=True: nothing to render."
+        )
+    if requested is not None or not runner_reports:
+        n_runners = len(set(requested or ())) if runner_reports else 0
+        n_workers = min(n_workers, max(1, n_runners + int(squad)))
     if not (dataset / "runners.csv").is_file():
         _load(dataset)  # raises the loader's own DataError before any work starts
     try:
@@ -432,7 +441,7 @@ def render_reports(
             _Task(
                 rid, str(runner_nb), {"dataset": str(dataset), "runner_id": rid, **extra, **batch}
             )
-            for rid in selected
+            for rid in (selected if runner_reports else [])
         ]
         from tqdm.auto import tqdm
 
