@@ -116,7 +116,10 @@ def _floor_report(cells, parameters: dict, pdf_path: Path, css: str) -> None:
 
     collector = _Collector()
     IPython.display.display = collector  # the notebooks import display from here
-    namespace = dict(parameters)
+    (_, defaults), *cells = cells  # the parameters cell: its defaults, then ours over them
+    namespace: dict = {}
+    exec(compile(defaults, "<parameters cell>", "exec"), namespace)  # noqa: S102 - our own notebook
+    namespace.update(parameters)
     for kind, source in cells:
         if kind == "markdown":
             collector.parts.append(collector._markdown(source))
@@ -134,8 +137,8 @@ def floor(dataset: Path, runner_ids: list[str], out: Path) -> tuple[float, float
     from analysis import report
 
     css = report.print_css()
-    runner_cells = _code_cells(report.notebook_path(report.RUNNER_NOTEBOOK))[1:]
-    squad_cells = _code_cells(report.notebook_path(report.SQUAD_NOTEBOOK))[1:]
+    runner_cells = _code_cells(report.notebook_path(report.RUNNER_NOTEBOOK))
+    squad_cells = _code_cells(report.notebook_path(report.SQUAD_NOTEBOOK))
     out.mkdir(parents=True, exist_ok=True)
     # Warm: imports, font loading, matplotlib caches.
     _floor_report(

@@ -785,10 +785,33 @@ def test_adherence_table_says_no_added_load_rather_than_zero():
             "sessions_per_week_explosive": [0.0, 0.0, 0.0],
             "sessions_per_week_plyometric": [2.0, 0.4, 0.0],
             "volume_load_kg_per_week": [0.0, 3150.0, 0.0],
+            "repetitions_per_week": [164.4, 95.0, 0.0],
         }
     )
     table = tables.adherence_table(doses)
     assert list(table["volume load [kg/week]"]) == ["no added load", "3150", "0"]
+    # the plyometric runner's work shows beside its 0 kg of volume load
+    assert list(table["reps/week (all work)"]) == ["164", "95", "0"]
+
+
+def test_repetitions_count_bodyweight_and_jumps_that_volume_load_cannot_see():
+    from analysis.strength import repetitions, volume_load, weekly_strength
+
+    frame = pd.DataFrame(
+        {
+            "runner_id": ["A"] * 4,
+            "date": pd.to_datetime(["2026-03-02", "2026-03-02", "2026-03-04", "2026-03-04"]),
+            "exercise": ["box jump", "back squat", "pogo jumps", "back squat"],
+            "sets": [4, 3, np.nan, 2],  # a missing sets count is one set
+            "reps": [8, 5, 40, 5],
+            "load_kg": [np.nan, 80.0, np.nan, 60.0],
+            "set_type": ["", "", "", "warmup"],
+        }
+    )
+    assert list(repetitions(frame)) == [32.0, 15.0, 40.0, 0.0]  # warm-up sets: no work
+    assert list(volume_load(frame)) == [0.0, 1200.0, 0.0, 0.0]
+    [week] = weekly_strength(frame).to_dict("records")
+    assert week["repetitions"] == 87.0 and week["volume_load_kg"] == 1200.0
 
 
 def test_an_implausible_level_or_default_parameters_are_flagged_on_page_one():
@@ -903,3 +926,22 @@ def test_exclusion_sentence_gives_both_answers_and_the_verdicts():
     assert "stays *inconclusive*" in narrative.exclusion_sentence(before, before, 1)
     assert "1 run left out" in narrative.exclusion_sentence(before, before, 1)
     assert narrative.exclusion_sentence(before, before, 0).startswith("No runs left out")
+
+
+def test_training_summary_names_the_repetitions_beside_the_sessions():
+    weekly = pd.DataFrame(
+        {
+            "week": pd.to_datetime(["2026-01-05", "2026-01-12", "2026-01-19", "2026-01-26"]),
+            "running_km": [40.0, 42.0, 44.0, 46.0],
+            "strength_sessions": [0, 0, 2, 3],
+            "strength_repetitions": [0.0, 0.0, 100.0, 140.0],
+        }
+    )
+    block = {
+        "baseline_start": pd.Timestamp("2026-01-05"),
+        "block_start": pd.Timestamp("2026-01-19"),
+        "block_end": pd.Timestamp("2026-02-01"),
+    }
+    text = narrative.training_summary(weekly, block)
+    assert "baseline: 41 km and 0.0 strength sessions per week" in text
+    assert "block: 45 km and 2.5 strength sessions (120 repetitions) per week" in text

@@ -649,7 +649,8 @@ def weekly_metrics(dataset, metrics: pd.DataFrame | None = None) -> pd.DataFrame
         steady runs, NaN without one), then from
         :func:`analysis.strength.weekly_strength`: ``strength_sessions``,
         ``strength_sessions_<category>``, ``volume_load_kg``,
-        ``volume_load_<category>_kg`` and ``strength_session_rpe_load``.
+        ``volume_load_<category>_kg``, ``strength_repetitions`` (sets x reps,
+        bodyweight and jumps included) and ``strength_session_rpe_load``.
 
     References
     ----------
@@ -680,6 +681,7 @@ def weekly_metrics(dataset, metrics: pd.DataFrame | None = None) -> pd.DataFrame
     strength = weekly_strength(dataset.strength)
     rename = {c: f"strength_{c}" for c in strength.columns if c.startswith("sessions")}
     rename["session_rpe_load"] = "strength_session_rpe_load"
+    rename["repetitions"] = "strength_repetitions"
     strength = strength.rename(columns=rename)
     strength["runner_id"] = strength["runner_id"].astype("object")
     strength = strength.set_index(["runner_id", "week"])

@@ -74,7 +74,9 @@ def training_summary(weekly: pd.DataFrame, block: Mapping | pd.Series) -> str:
             continue
         km = format_number(frame["running_km"].mean(), 0)
         sessions = format_number(frame.get("strength_sessions", pd.Series(0.0)).mean(), 1)
-        parts.append(f"{label}: {km} km and {sessions} strength sessions per week")
+        reps = frame.get("strength_repetitions", pd.Series(0.0)).fillna(0.0).mean()
+        work = f" ({format_number(reps, 0)} repetitions)" if reps > 0 else ""
+        parts.append(f"{label}: {km} km and {sessions} strength sessions{work} per week")
     text = "Average per week, " + "; ".join(parts) + "."
     cats = [
         (c.replace("_", " "), during[f"strength_sessions_{c}"].mean())

@@ -694,6 +694,35 @@ def volume_load(frame):
     return pd.Series(sets * reps * load, index=frame.index, name="volume_load_kg", dtype=float)
 
 
+def repetitions(frame):
+    """Working repetitions of each strength entry, sets x reps, whatever the load.
+
+    A load measure that counts the work volume load cannot see: a bodyweight
+    squat or a box jump adds 0 kg of volume load but its repetitions (for
+    plyometric work, the jump or ground contacts) count here, the usual
+    count of plyometric dose (SCIENCE.md §8: "≤200 jumps" per session).
+
+    Parameters
+    ----------
+    frame : DataFrame
+        Columns ``sets`` (missing = 1) and ``reps`` (missing = 0, e.g. timed
+        holds); ``set_type`` ``warmup`` rows count 0, as in :func:`volume_load`.
+
+    Returns
+    -------
+    Series
+        ``repetitions`` per row, indexed like ``frame``.
+    """
+    sets = np.nan_to_num(_frame_column(frame, "sets"), nan=1.0)
+    reps = np.clip(np.nan_to_num(_frame_column(frame, "reps"), nan=0.0), 0.0, None)
+    if "set_type" in frame.columns:
+        warmup = (
+            frame["set_type"].astype(str).str.strip().str.lower().isin(("warmup", "warm-up", "w"))
+        )
+        reps = np.where(warmup.to_numpy(), 0.0, reps)
+    return pd.Series(sets * reps, index=frame.index, name="repetitions", dtype=float)
+
+
 def week_start(dates):
     """Monday 00:00 of the ISO week of each date.
 
@@ -736,8 +765,10 @@ def weekly_strength(strength_frame):
         One row per runner_id x week with columns ``runner_id``, ``week``
         (Monday of the ISO week), ``sessions``, ``sessions_<category>`` for
         every category (sessions with at least one entry of it),
-        ``volume_load_kg``, ``volume_load_<category>_kg`` and
-        ``session_rpe_load`` [AU]. Weeks without sessions are absent.
+        ``volume_load_kg``, ``volume_load_<category>_kg``, ``repetitions``
+        (sets x reps of every entry, bodyweight and jumps included:
+        :func:`repetitions`) and ``session_rpe_load`` [AU]. Weeks without
+        sessions are absent.
 
     References
     ----------
@@ -746,7 +777,7 @@ def weekly_strength(strength_frame):
     cat_cols = [f"sessions_{c}" for c in EXERCISE_CATEGORIES]
     vol_cols = [f"volume_load_{c}_kg" for c in EXERCISE_CATEGORIES]
     columns = ["runner_id", "week", "sessions", *cat_cols, "volume_load_kg", *vol_cols]
-    columns.append("session_rpe_load")
+    columns += ["repetitions", "session_rpe_load"]
     if len(strength_frame) == 0:
         out = pd.DataFrame({c: pd.Series(dtype=float) for c in columns})
         out["runner_id"] = out["runner_id"].astype(object)
@@ -764,6 +795,7 @@ def weekly_strength(strength_frame):
             "day": day.to_numpy(),
             "category": pd.Categorical(category.to_numpy(), categories=EXERCISE_CATEGORIES),
             "volume": volume_load(f).to_numpy(),
+            "reps": repetitions(f).to_numpy(),
             "rpe": _frame_column(f, "session_rpe")
             if "session_rpe" in f.columns
             else _frame_column(f, "rpe"),
@@ -785,6 +817,7 @@ def weekly_strength(strength_frame):
     weekly = sessions.groupby(["runner_id", "week"], sort=True).agg(
         sessions=("day", "size"), srpe_sum=("srpe", "sum"), srpe_n=("srpe", "count")
     )
+    weekly["repetitions"] = work.groupby(["runner_id", "week"], sort=True)["reps"].sum()
     weekly["session_rpe_load"] = weekly["srpe_sum"].where(weekly["srpe_n"] > 0)
     weekly = weekly.drop(columns=["srpe_sum", "srpe_n"])
     by_cat_sessions = (

@@ -306,5 +306,9 @@ def adherence_table(doses: pd.DataFrame) -> pd.DataFrame:
                     doses["sessions"].fillna(0), doses["volume_load_kg_per_week"], strict=True
                 )
             ],
+            # the work volume load cannot see: bodyweight moves and jump contacts
+            "reps/week (all work)": doses["repetitions_per_week"].map(
+                lambda v: format_number(v, 0)
+            ),
         }
     )

@@ -58,7 +58,9 @@ def runner_doses(
         ``volume_load_kg_per_week`` and, for each of ``DOSE_CATEGORIES``,
         ``sessions_per_week_<category>`` (sessions with at least one exercise
         of it) and ``volume_load_kg_per_week_<category>`` (sets x reps x
-        external load; body-weight moves add 0 kg). Zero for a runner without
+        external load; body-weight moves add 0 kg), then
+        ``repetitions_per_week`` (sets x reps of every exercise, bodyweight
+        and jumps included: :func:`analysis.strength.repetitions`). Zero for a runner without
         sessions; NaN without block dates.
 
     References
@@ -75,6 +77,7 @@ def runner_doses(
     sums = {
         "sessions": "sessions",
         "volume_load_kg_per_week": "volume_load_kg",
+        "repetitions_per_week": "repetitions",
         **{f"sessions_per_week_{c}": f"sessions_{c}" for c in DOSE_CATEGORIES},
         **{f"volume_load_kg_per_week_{c}": f"volume_load_{c}_kg" for c in DOSE_CATEGORIES},
     }
@@ -100,6 +103,7 @@ def runner_doses(
         "volume_load_kg_per_week",
         *(f"sessions_per_week_{c}" for c in DOSE_CATEGORIES),
         *(f"volume_load_kg_per_week_{c}" for c in DOSE_CATEGORIES),
+        "repetitions_per_week",
     ]
     return out[order].reset_index(drop=True)
 
