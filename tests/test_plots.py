@@ -895,6 +895,42 @@ def test_economy_chart_shows_the_rest_of_the_season():
     )
 
 
+def test_season_rolling_is_the_mean_of_the_steady_runs_within_14_days_either_side():
+    dates = pd.to_datetime(
+        ["2026-01-01", "2026-01-05", "2026-01-09", "2026-01-13", "2026-02-20", "2026-02-21"]
+    )
+    frame = pd.DataFrame(
+        {
+            "date": dates,
+            "o2_cost_ml_kg_km": [200.0, 204.0, 196.0, 200.0, 190.0, 999.0],
+            "steady": [True, True, True, True, True, False],  # the last is not steady
+        }
+    )
+    out = plots.season_rolling(frame, window_days=28, min_runs=4)
+    # 2026-01-05: the window 22 Dec - 19 Jan holds the four January runs
+    row = out.loc[out["date"] == pd.Timestamp("2026-01-05")].iloc[0]
+    values = np.array([200.0, 204.0, 196.0, 200.0])
+    half = 3.182446305284263 * values.std(ddof=1) / 2.0  # t(0.975, 3) = 3.1824...
+    assert row["n"] == 4 and row["mean"] == pytest.approx(200.0)
+    assert row["low"] == pytest.approx(200.0 - half) and row["high"] == pytest.approx(200.0 + half)
+    # 20 Feb has one steady run in its window: no estimate there
+    assert pd.Timestamp("2026-02-20") not in set(out["date"])
+    assert plots.season_rolling(frame.iloc[:3], min_runs=4).empty
+
+
+def test_economy_chart_draws_the_season_estimate_from_its_data():
+    frame = _fit_frame()
+    fig = plots.economy_over_time(frame, _block())
+    expected = plots.season_rolling(frame.sort_values("date"))
+    [line] = [ln for ln in fig.axes[0].get_lines() if ln.get_label().startswith("season:")]
+    assert list(line.get_ydata()) == pytest.approx(expected["mean"].tolist())
+    dotted = [ln for ln in fig.axes[0].get_lines() if ln.get_linestyle() == ":"]
+    assert [list(ln.get_ydata()) for ln in dotted] == [
+        pytest.approx(expected["low"].tolist()),
+        pytest.approx(expected["high"].tolist()),
+    ]
+
+
 # --------------------------------------------------------------------------- exploring one runner
 
 

@@ -183,6 +183,58 @@ def _no_data(ax, text: str) -> None:
 # --------------------------------------------------------------------------- runner figures
 
 
+SEASON_WINDOW_DAYS = 28
+"""Width of the rolling season estimate of :func:`season_rolling` [days]."""
+
+
+def season_rolling(
+    fit_frame: pd.DataFrame, window_days: int = SEASON_WINDOW_DAYS, min_runs: int = 4
+) -> pd.DataFrame:
+    """The season's economy as a rolling mean of every steady run, with a 95 % band.
+
+    Every steady run with an estimate (in the model or outside its window)
+    enters a centred window of ``window_days``; at each run's date the mean
+    estimated oxygen cost of the runs in the window and its 95 % interval
+    (mean ± t(n-1) · SD/√n), where the window holds at least ``min_runs`` runs.
+    A description of the season, not the model: it is not adjusted for
+    temperature, distance or speed.
+
+    Returns
+    -------
+    DataFrame
+        ``date``, ``mean``, ``low``, ``high``, ``n`` (runs in the window),
+        sorted by date; empty without enough runs.
+    """
+    from scipy import stats
+
+    cost = pd.to_numeric(fit_frame.get("o2_cost_ml_kg_km"), errors="coerce")
+    steady = (
+        fit_frame["steady"].astype(bool)
+        if "steady" in fit_frame
+        else pd.Series(True, index=fit_frame.index)
+    )
+    keep = steady & np.isfinite(cost.astype(float))
+    series = pd.Series(
+        cost[keep].to_numpy(dtype=float), index=pd.to_datetime(fit_frame.loc[keep, "date"])
+    ).sort_index()
+    empty = pd.DataFrame(columns=["date", "mean", "low", "high", "n"])
+    if len(series) < min_runs:
+        return empty
+    window = series.rolling(f"{int(window_days)}D", center=True, min_periods=min_runs)
+    mean, sd, n = window.mean(), window.std(), window.count()
+    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    out = pd.DataFrame(
+        {
+            "date": series.index,
+            "mean": mean.to_numpy(),
+            "low": (mean - half).to_numpy(),
+            "high": (mean + half).to_numpy(),
+            "n": n.to_numpy(),
+        }
+    )
+    return out.loc[out["mean"].notna()].reset_index(drop=True)
+
+
 @_styled
 def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
     """Field oxygen cost of every steady run, adjusted values and the model's trend.
@@ -204,7 +256,9 @@ def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Fi
         to the runner's reference temperature, distance and speed with the
         fitted coefficients; line: the model (baseline level, then a linear
         change through the block); grey band: the strength block; grey
-        crosses: steady runs of the rest of the season (not in the model).
+        crosses: steady runs of the rest of the season (not in the model);
+        light band and thin line: the season, a rolling mean of every steady
+        run with its 95 % interval (:func:`season_rolling`).
     """
     block = as_mapping(block)
     fig, axes = _figure(2.5, left_in=0.8, bottom_in=0.75, name="economy")
@@ -212,6 +266,19 @@ def economy_over_time(fit_frame: pd.DataFrame, block: Mapping | pd.Series) -> Fi
     frame = fit_frame.sort_values("date")
     used = frame.loc[frame["used"].astype(bool)]
     _shade_block(ax, block)
+    rolling = season_rolling(frame)
+    if len(rolling):  # the band's edges dotted: a fill alone vanishes on the block's grey
+        for edge in ("low", "high"):
+            ax.plot(rolling["date"], rolling[edge], ":", color="0.45", lw=0.8, zorder=0.6)
+        ax.plot(
+            rolling["date"],
+            rolling["mean"],
+            "-",
+            color="0.5",
+            lw=1.0,
+            zorder=0.6,
+            label=f"season: {SEASON_WINDOW_DAYS}-day mean, 95 % band (dotted)",
+        )
     # the whole season: steady runs before the baseline and after the block, not in
     # the model, drawn faintly so the block is seen in its context (issue 13)
     season = (
