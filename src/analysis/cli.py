@@ -775,7 +775,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--replace",
         action="store_true",
-        help="replace this runner's strength rows from the same files (e.g. after fixing the unit)",
+        help="replace this runner's runs and strength rows that came from the files given "
+        "(a corrected file, a re-export, a fixed unit); rows of other files are kept",
     )
     p.add_argument(
         "--include-non-running", action="store_true", help="also import rides, walks, swims"

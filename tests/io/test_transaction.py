@@ -154,3 +154,66 @@ def test_a_second_writer_says_it_is_waiting(tmp_path):
     assert p.returncode == 0
     assert "waiting for another runeco command writing" in err
     assert pd.read_csv(dataset / "runners.csv")["runner_id"].tolist() == ["W1"]
+
+
+def test_removals_happen_with_the_renames_and_never_undo_a_staged_file(tmp_path):
+    dataset = tmp_path / "ds"
+    folder = dataset / "activities" / "R01"
+    folder.mkdir(parents=True)
+    gone, rewritten = folder / "a.parquet", folder / "b.parquet"
+    gone.write_bytes(b"old a")
+    rewritten.write_bytes(b"old b")
+    outside = tmp_path / "outside.txt"
+    outside.write_text("keep me")
+    (folder / "link.parquet").symlink_to(outside)
+    tx = Transaction(dataset)
+    tx.stage_text(dataset / "runs.csv", "runner_id\n")
+    tx.stage_text(rewritten, "new b")
+    for path in (gone, rewritten, folder / "link.parquet", folder / "never-there.parquet"):
+        tx.stage_removal(path)
+    tx.commit()
+    assert not gone.exists() and rewritten.read_text() == "new b"
+    assert not (folder / "link.parquet").is_symlink() and outside.read_text() == "keep me"
+    assert (dataset / "runs.csv").read_text() == "runner_id\n"
+    assert not list(dataset.rglob("*.tmp")) and not (dataset / JOURNAL).exists()
+
+
+def test_an_aborted_update_removes_nothing(tmp_path):
+    dataset = tmp_path / "ds"
+    dataset.mkdir()
+    kept = dataset / "stream.parquet"
+    kept.write_bytes(b"stream")
+    tx = Transaction(dataset)
+    tx.stage_text(dataset / "runs.csv", "runner_id\n")
+    tx.stage_removal(kept)
+    tx.abort()
+    tx.commit()  # nothing left to do
+    assert kept.read_bytes() == b"stream" and not (dataset / "runs.csv").exists()
+
+
+def test_a_writer_killed_during_its_removals_is_completed_by_recover(tmp_path):
+    dataset = tmp_path / "ds"
+    dataset.mkdir()
+    streams = [dataset / f"s{i}.parquet" for i in range(3)]
+    for p in streams:
+        p.write_bytes(b"x")
+    killer = (
+        "import os, sys\n"
+        "from pathlib import Path\n"
+        "import analysis.io.transaction as t\n"
+        "real = t._replay\n"
+        "t._replay = lambda entries: (real(entries[:2]), os._exit(137))  # died half-way\n"
+        "tx = t.Transaction(sys.argv[1])\n"
+        "tx.stage_text(Path(sys.argv[1]) / 'runs.csv', 'runner_id\\n')\n"
+        "for name in ('s0', 's1', 's2'):\n"
+        "    tx.stage_removal(Path(sys.argv[1]) / f'{name}.parquet')\n"
+        "tx.commit()\n"
+    )
+    done = subprocess.run([sys.executable, "-c", killer, str(dataset)], timeout=120)
+    assert done.returncode == 137
+    assert (dataset / JOURNAL).exists()
+    assert [p.exists() for p in streams] == [False, True, True]
+    assert recover(dataset) == ["completed an interrupted write (4 files)"]
+    assert not any(p.exists() for p in streams)
+    assert (dataset / "runs.csv").read_text() == "runner_id\n"
+    assert recover(dataset) == []

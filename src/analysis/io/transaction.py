@@ -5,11 +5,13 @@ library) for a command's whole read-modify-write, so two imports into one
 dataset run one after the other instead of one silently dropping the
 other's runner. :class:`Transaction` stages every file of an update
 (runners.csv, runs.csv, strength.csv, per-second streams) as a complete,
-fsynced temporary file beside its target, then writes a journal listing the
-renames, performs them and deletes the journal. :func:`recover`, run under the
-lock before the next write, finishes a journal a killed process left behind
-(every temporary file it names was complete before the journal existed) and
-removes temporary files that never made it into a journal.
+fsynced temporary file beside its target, and the files an update removes (the
+stream of a run that ``import --replace`` removed), then writes a journal listing
+the renames and the removals, performs them and deletes the journal.
+:func:`recover`, run under the lock before the next write, finishes a journal a
+killed process left behind (every temporary file it names was complete before
+the journal existed; a removal already done is skipped) and removes temporary
+files that never made it into a journal.
 """
 
 from __future__ import annotations
@@ -95,6 +97,7 @@ class Transaction:
     def __init__(self, dataset) -> None:
         self.dataset = Path(dataset)
         self.moves: list[tuple[Path, Path]] = []
+        self.removals: list[Path] = []
 
     def _temporary(self, path: Path) -> tuple[int, Path]:
         try:
@@ -132,12 +135,20 @@ class Transaction:
             self.abort()
             raise DataError(f"cannot write here: {exc.strerror or exc}", file=str(path)) from exc
 
+    def stage_removal(self, path) -> None:
+        """Remove ``path`` with the rest of the update (not when a staged file replaces it)."""
+        self.removals.append(Path(path))
+
     def commit(self) -> None:
-        """Journal the renames, perform them, remove the journal."""
-        if not self.moves:
+        """Journal the renames and removals, perform them, remove the journal."""
+        written = {final for _, final in self.moves}
+        removals = [p for p in dict.fromkeys(self.removals) if p not in written]
+        if not self.moves and not removals:
             return
         journal = self.dataset / JOURNAL
+        # renames first, then removals ([null, path]); a replay repeats both safely
         entries = [[str(tmp), str(final)] for tmp, final in self.moves]
+        entries += [[None, str(p)] for p in removals]
         tmp_journal = None
         try:
             self.dataset.mkdir(parents=True, exist_ok=True)
@@ -157,17 +168,25 @@ class Transaction:
         journal.unlink(missing_ok=True)
         _fsync_dir(self.dataset)
         self.moves = []
+        self.removals = []
 
     def abort(self) -> None:
         """Remove the staged files; the dataset stays as it was."""
         for tmp, _ in self.moves:
             tmp.unlink(missing_ok=True)
         self.moves = []
+        self.removals = []
 
 
 def _replay(entries) -> None:
     for tmp, final in entries:
-        tmp, final = Path(tmp), Path(final)
+        final = Path(final)
+        if tmp is None:  # a removal: a file, or a link itself (never what it points to)
+            if final.is_symlink() or final.is_file():
+                final.unlink(missing_ok=True)
+                _fsync_dir(final.parent)
+            continue
+        tmp = Path(tmp)
         if tmp.exists():
             os.replace(tmp, final)
             _fsync_dir(final.parent)

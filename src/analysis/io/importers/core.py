@@ -10,13 +10,23 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.errors import DataError
-from analysis.io.importers import dedupe, runtype, strength_apps
+from analysis.io.importers import dedupe, replace, runtype, strength_apps
 from analysis.io.importers.activity import Activity, NotAnActivity, summarise
 from analysis.io.importers.detect import DEVICE_KINDS, Source, collect_sources, normalise_kind
 from analysis.io.importers.fit import read_fit
 from analysis.io.importers.garmin_csv import read_garmin_csv
 from analysis.io.importers.gpx import MAX_RUNNING_SPEED_M_S, read_gpx
-from analysis.io.importers.store import CsvTable, format_numbers, stream_path, write_stream
+from analysis.io.importers.replace import FilesRead
+from analysis.io.importers.store import (
+    CsvTable,
+    format_numbers,
+    is_stream_name,
+    own_stream,
+    same_stream,
+    stream_cell,
+    stream_path,
+    write_stream,
+)
 from analysis.io.importers.strava import read_strava_csv
 from analysis.io.importers.summary import ImportSummary
 from analysis.io.importers.tcx import read_tcx
@@ -163,6 +173,7 @@ class _Collector:
         self.streams: list[pd.DataFrame | None] = []
         self.strength: list[pd.DataFrame] = []
         self.untyped: list[tuple[str, float]] = []
+        self.files = FilesRead()
 
     def finish(self) -> None:
         """Warnings that concern many files at once."""
@@ -322,6 +333,10 @@ def _device_file(job: tuple[Source, bool]) -> tuple:
         summary.skipped.append((label, str(exc)))
     except Exception as exc:  # a decoder crash on one odd file must not stop the rest
         summary.failed.append((label, f"could not be read ({type(exc).__name__}: {exc})"))
+    if summary.failed:  # wholly or in part: --replace keeps what came from it before
+        col.files.failed(src.path.name)
+    else:
+        col.files.read(src.path.name, src.kind)
     return (
         col.rows,
         col.streams,
@@ -330,11 +345,13 @@ def _device_file(job: tuple[Source, bool]) -> tuple:
         summary.skipped,
         summary.failed,
         summary.warnings,
+        col.files,
     )
 
 
 def _merge(col: _Collector, result: tuple) -> None:
-    rows, stream_list, untyped, non_running, skipped, failed, warnings = result
+    rows, stream_list, untyped, non_running, skipped, failed, warnings, files = result
+    col.files.merge(files)
     col.rows.extend(rows)
     col.streams.extend(stream_list)
     col.untyped.extend(untyped)
@@ -388,7 +405,8 @@ def _decode_in_pool(jobs: list, workers: int, bar) -> dict[int, tuple]:
         except BrokenProcessPool:
             src = jobs[i][0]
             reason = "the process decoding it died (out of memory, or a decoder crash)"
-            results[i] = ([], [], [], [], [], [(src.label or str(src.path), reason)], [])
+            unread = FilesRead(unreadable={src.path.name})
+            results[i] = ([], [], [], [], [], [(src.label or str(src.path), reason)], [], unread)
         bar.update()
     return results
 
@@ -396,8 +414,10 @@ def _decode_in_pool(jobs: list, workers: int, bar) -> dict[int, tuple]:
 def _import_file(src: Source, col: _Collector, weight_unit, progress: bool) -> None:
     if src.kind == "garmin_csv":
         _csv_runs(read_garmin_csv(src.path), col, progress)
+        col.files.read(src.path.name, src.kind)
     elif src.kind == "strava_csv":
         _csv_runs(read_strava_csv(src.path), col, progress)
+        col.files.read(src.path.name, src.kind)
     else:
         if src.kind == "strong":
             got = strength_apps.read_strong(src.path, weight_unit=weight_unit)
@@ -441,12 +461,17 @@ def _csv_runs(got, col: _Collector, progress: bool) -> None:
                 f"{row['label']}: its activity file could not be read ({exc}); the CSV summary was imported"
             )
             acts = []
+        failed_before = len(col.summary.failed)
         if acts:
             for act in acts:
                 act.display = f"{row['label']} ({path.parent.name}/{path.name})"
                 col.activity(act, overrides)
         else:
             from_file.pop(path)
+        if acts and kind and len(col.summary.failed) == failed_before:
+            col.files.read(path.name, kind)
+        else:
+            col.files.failed(path.name)
     imported_from_file = np.zeros(len(got.rows), dtype=bool)
     imported_from_file[list(from_file.values())] = True
     col.csv_rows(got.rows.loc[~imported_from_file])
@@ -523,37 +548,191 @@ def _write_runs(
     runner_id: str,
     tx=None,
     hr: tuple[float, float] = (float("nan"), float("nan")),
+    replace_runs: bool = False,
 ) -> None:
     summary = col.summary
-    if not col.rows:
+    if not col.rows and not replace_runs:
         return
-    new = pd.DataFrame(col.rows)
+    new = pd.DataFrame(col.rows, columns=None if col.rows else ["date", "distance_km", "source"])
     new["runner_id"] = runner_id
     if "_warnings" not in new:
         new["_warnings"] = None
+    if "_label" not in new:
+        new["_label"] = ""
     streams = list(col.streams)
-    ok = _plausible(new, summary)
+    ok = _plausible(new, summary) if len(new) else np.zeros(0, dtype=bool)
     for label, notes in zip(new.loc[ok, "_label"], new.loc[ok, "_warnings"], strict=True):
         if isinstance(notes, list):
             summary.warnings.extend(f"{label}: {m}" for m in notes)
     new = new.loc[ok].drop(columns=["_label", "_warnings"]).reset_index(drop=True)
     streams = [s for s, k in zip(streams, ok, strict=True) if k]
-    if new.empty:
+    if new.empty and not replace_runs:
         return
     drop = dedupe.dedupe_batch(new)
     summary.duplicate_runs += int(drop.sum())
     keep_idx = np.flatnonzero(~drop)
     new = new.iloc[keep_idx].reset_index(drop=True)
     streams = [streams[k] for k in keep_idx]
-    _type_runs(new, hr)
+    if len(new):
+        _type_runs(new, hr)
 
-    old = runs.frame(("runner_id", "date", "distance_km", "source", "activity_file", "run_id"))
+    old = runs.frame(_OLD_RUN_COLUMNS)
+    taken = set(old["run_id"][old["run_id"] != ""])
+    taken |= set(_run_ids(runner_id, old["date"][old["run_id"] == ""], set()))
+    given = set(new.columns) | {"run_id", "activity_file"}  # both set below
+    _add_columns(runs, [c for c in RUN_COLUMNS if c in given], summary)
+    removed = np.zeros(len(old), dtype=bool)
+    unlinked: list[Path] = []
+    if replace_runs:
+        new, streams, targeted, removed, unlinked = _replace_runs(
+            col, runs, old, new, streams, dataset, runner_id, tx, taken
+        )
+        # the rows being replaced are not there for the usual matching below
+        old = old.assign(runner_id=old["runner_id"].where(~targeted, ""))
+    if len(new):
+        _add_runs(col, runs, old, new, streams, dataset, runner_id, tx, taken, replace_runs)
+    if removed.any():
+        runs.remove(removed.tolist())
+    _remove_streams(runs, unlinked, tx)
+
+
+#: runs.csv columns read before an import writes (matching, replacing).
+_OLD_RUN_COLUMNS = (
+    "runner_id",
+    "date",
+    "distance_km",
+    "source",
+    "activity_file",
+    "run_id",
+    "source_file",
+    "sport",
+)
+
+
+def _stream_cells(new: pd.DataFrame, streams: list, runner_id: str, summary) -> np.ndarray:
+    """``activity_file`` of each row whose stream can be cached; which can."""
+    has_stream = np.array([s is not None for s in streams], dtype=bool)
+    nameable = new["run_id"].map(is_stream_name).to_numpy(dtype=bool)
+    for run_id in new.loc[has_stream & ~nameable, "run_id"]:
+        summary.warnings.append(
+            f"run_id '{_shown(run_id)}' cannot name a file, so its per-second stream was not "
+            "cached (runs.csv keeps the run)"
+        )
+    has_stream &= nameable
+    new["activity_file"] = [
+        stream_cell(runner_id, r) if h else ""
+        for r, h in zip(new["run_id"], has_stream, strict=True)
+    ]
+    return has_stream
+
+
+def _shown(text) -> str:
+    """A cell as the summary prints it: control characters escaped, on one line."""
+    return "".join(c if c.isprintable() else repr(c)[1:-1] for c in str(text))
+
+
+def _replace_runs(col, runs, old, new, streams, dataset, runner_id, tx, taken):
+    """``--replace``: rewrite or remove the rows that came from the files read.
+
+    Returns the new runs not replacing a row (for the usual matching), their
+    streams, which old rows were targets, which to remove, and the stream
+    files that may go.
+    """
+    summary = col.summary
+    targeted = replace.targets(
+        old, runner_id, col.files, include_non_running=col.include_non_running
+    )
+    for name, n in replace.kept_unreadable(old, runner_id, col.files):
+        summary.warnings.append(
+            f"{_shown(name)} could not be read (or only in part), so its {n} run"
+            f"{'s' if n != 1 else ''} in runs.csv {'were' if n != 1 else 'was'} kept (--replace)"
+        )
+    paired = replace.pair(new, old, targeted)
+    hit = np.flatnonzero(paired >= 0)
+    unlinked: list[Path] = []
+    if hit.size:
+        mine = new.iloc[hit].reset_index(drop=True)
+        mine_streams = [streams[k] for k in hit]
+        mine["run_id"] = [
+            old.at[int(j), "run_id"] or _run_ids(runner_id, new.loc[[k], "date"], taken)[0]
+            for k, j in zip(hit, paired[hit], strict=True)
+        ]
+        has_stream = _stream_cells(mine, mine_streams, runner_id, summary)
+        columns = [c for c in RUN_COLUMNS if c in mine.columns and c in runs.header]
+        text = _text_rows(mine, columns, _DECIMALS)
+        width = len(runs.header)
+        for k, j in enumerate(paired[hit]):
+            j = int(j)
+            record = runs.records[j] + [""] * (width - len(runs.records[j]))
+            before = dict(zip(runs.header, record, strict=False))
+            values = replace.replacement(before, text.loc[k].to_dict())
+            if not before.get("run_id", ""):
+                values["run_id"] = text.at[k, "run_id"]
+            if before.get("activity_file", "") != text.at[k, "activity_file"]:
+                values["activity_file"] = text.at[k, "activity_file"]
+            changed = {c for c in values if c != "activity_file"}
+            own = own_stream(dataset, runner_id, old.at[j, "run_id"], old.at[j, "activity_file"])
+            if has_stream[k]:
+                path = stream_path(dataset, runner_id, mine.at[k, "run_id"])
+                if own != path or not same_stream(path, mine_streams[k]):
+                    write_stream(path, mine_streams[k], tx)
+                    changed.add("stream")
+            if own is not None and (
+                not has_stream[k] or own.name != f"{mine.at[k, 'run_id']}.parquet"
+            ):
+                unlinked.append(own)
+                changed.add("stream")
+            if values:
+                runs.update(j, values)
+            if changed or values:
+                summary.replaced_runs += 1
+                summary.replaced_columns.update(dict.fromkeys(changed or ["activity_file"], 1))
+            else:
+                summary.unchanged_runs += 1
+    removed = targeted.copy()
+    removed[paired[hit]] = False
+    for j in np.flatnonzero(removed):
+        summary.removed_runs.append(
+            (
+                _shown(old.at[j, "run_id"]),
+                _shown(old.at[j, "date"]),
+                _shown(old.at[j, "source_file"]),
+            )
+        )
+        own = own_stream(dataset, runner_id, old.at[j, "run_id"], old.at[j, "activity_file"])
+        if own is not None:
+            unlinked.append(own)
+    rest = np.flatnonzero(paired < 0)
+    return (
+        new.iloc[rest].reset_index(drop=True),
+        [streams[k] for k in rest],
+        targeted,
+        removed,
+        unlinked,
+    )
+
+
+def _remove_streams(runs: CsvTable, unlinked: list[Path], tx) -> None:
+    """Stage the removal of stream files no row of runs.csv refers to any more."""
+    if not unlinked:
+        return
+    referenced = set(runs.column("activity_file"))
+    if "activity_file" in runs.header:
+        j = runs.header.index("activity_file")
+        referenced |= {r[j] for r in runs.appended if j < len(r)}
+    for path in unlinked:
+        cell = f"activities/{path.parent.name}/{path.name}"
+        if cell not in referenced:
+            tx.stage_removal(path)
+
+
+def _add_runs(col, runs, old, new, streams, dataset, runner_id, tx, taken, replace_runs) -> None:
+    """New runs: appended, a richer source of a run upgrading its row, or duplicates skipped."""
+    summary = col.summary
     match = dedupe.match_runs(new, old)
     old_prio = dedupe.existing_priority(old["source"], old["activity_file"])
     new_prio = new["source"].map(dedupe.SOURCE_PRIORITY).fillna(0).to_numpy()
 
-    taken = set(old["run_id"][old["run_id"] != ""])
-    taken |= set(_run_ids(runner_id, old["date"][old["run_id"] == ""], set()))
     fresh = match < 0
     upgrade = np.zeros(len(new), dtype=bool)
     seen_old: set[int] = set()
@@ -563,6 +742,8 @@ def _write_runs(
             upgrade[k] = True
             seen_old.add(j)
     summary.duplicate_runs += int((~fresh & ~upgrade).sum())
+    if replace_runs:
+        _say_other_files(col, old, match, ~fresh & ~upgrade)
 
     _warn_other_runners(new.loc[fresh], runs, runner_id, summary)
     ids = pd.Series("", index=new.index, dtype="str")
@@ -571,17 +752,18 @@ def _write_runs(
         j = int(match[k])
         ids[k] = old["run_id"][j] or _run_ids(runner_id, new.loc[[k], "date"], taken)[0]
     new["run_id"] = ids
-    has_stream = np.array([s is not None for s in streams])
-    new["activity_file"] = np.where(
-        has_stream, "activities/" + runner_id + "/" + new["run_id"] + ".parquet", ""
-    )
     write_mask = fresh | upgrade
+    has_stream = _stream_cells(
+        new,
+        [s if w else None for s, w in zip(streams, write_mask, strict=True)],
+        runner_id,
+        summary,
+    )
     for k in np.flatnonzero(write_mask & has_stream):
         write_stream(stream_path(dataset, runner_id, new.at[k, "run_id"]), streams[k], tx)
 
     columns = [c for c in RUN_COLUMNS if c in new.columns]
     text = _text_rows(new, columns, _DECIMALS)
-    _add_columns(runs, columns, summary)
     for k in np.flatnonzero(upgrade):
         j = int(match[k])
         existing = {c: runs.column(c)[j] for c in _KEEP_ON_UPGRADE if c in runs.header}
@@ -610,6 +792,25 @@ def _write_runs(
         int(new.loc[fresh, "avg_hr_bpm"].notna().sum()) if "avg_hr_bpm" in new else 0
     )
     summary.runs_with_stream += int((has_stream & write_mask).sum())
+
+
+def _say_other_files(
+    col: _Collector, old: pd.DataFrame, match: np.ndarray, dup: np.ndarray
+) -> None:
+    """With --replace: runs of these files already in runs.csv from a file of another name."""
+    files = old["source_file"].to_numpy()[match[dup]] if dup.any() else []
+    elsewhere = sorted({f for f in files if f not in col.files.kinds})
+    if not elsewhere:
+        return
+    n = sum(f in elsewhere for f in files)
+    names = ", ".join(_shown(f) if f else "(typed by hand)" for f in elsewhere[:3])
+    more = f" and {len(elsewhere) - 3} more" if len(elsewhere) > 3 else ""
+    col.summary.warnings.append(
+        f"{n} run{'s' if n != 1 else ''} of these files {'are' if n != 1 else 'is'} already in "
+        f"runs.csv from other files ({names}{more}): kept as they are; --replace replaces only "
+        "rows whose source_file is the name of a file imported (a re-export under a new name "
+        "is a duplicate)"
+    )
 
 
 def _warn_other_runners(
@@ -775,10 +976,17 @@ def import_sources(
         of the time; 1 = in this process). The result is the same for any
         number.
     replace : bool
-        Strength logs: the runner's rows that came from the same source files
-        (``source_file``) are replaced by this reading instead of the new rows
-        being skipped as duplicates (a corrected ``weight_unit``, a
-        re-export). Runs are matched and upgraded as always.
+        The runner's rows that came from the files read are replaced by this
+        reading instead of the new rows being skipped as duplicates (a
+        corrected file or ``weight_unit``, a re-export). Strength logs: the
+        rows with a new row's ``source_file``. Runs
+        (:mod:`analysis.io.importers.replace`): each row of a file read is
+        rewritten in place from its new reading (its ``run_id``, a run type
+        the user set and the columns the import does not write are kept) or
+        removed with its stream when the file no longer holds it; rows of
+        other files, of other runners and typed by hand are not touched.
+        The summary counts runs replaced, unchanged, new and removed, and
+        which columns changed.
 
     Returns
     -------
@@ -870,13 +1078,15 @@ def _import_locked(
             _import_file(src, col, weight_unit, progress)
         except DataError as exc:
             summary.failed.append((src.label or str(src.path), exc.detail))
+            col.files.failed(src.path.name)
         except NotAnActivity as exc:
             summary.skipped.append((src.label or str(src.path), str(exc)))
 
     col.finish()
+    summary.replace = replace
     tx = Transaction(dataset)
     try:
-        _write_runs(col, runs, dataset, runner_id, tx, _runner_hr(runners, runner_id))
+        _write_runs(col, runs, dataset, runner_id, tx, _runner_hr(runners, runner_id), replace)
         _write_strength(col, strength, runner_id, replace)
         if summary.changed:
             _write_runner(runners, runner_id, name, summary)

@@ -92,7 +92,7 @@ def _pairs(a: pd.DataFrame, b: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
     return i, j
 
 
-def match_runs(new: pd.DataFrame, old: pd.DataFrame) -> np.ndarray:
+def match_runs(new: pd.DataFrame, old: pd.DataFrame, *, check_distance: bool = True) -> np.ndarray:
     """For every row of ``new``, the position of the same run in ``old`` (-1 if none).
 
     Parameters
@@ -100,6 +100,9 @@ def match_runs(new: pd.DataFrame, old: pd.DataFrame) -> np.ndarray:
     new, old : DataFrame
         ``date`` (text as in runs.csv), ``distance_km`` (float) and
         ``runner_id``.
+    check_distance : bool
+        False: the start alone decides (rows of one file read again, whose
+        distance a corrected unit may have changed).
 
     Returns
     -------
@@ -114,7 +117,7 @@ def match_runs(new: pd.DataFrame, old: pd.DataFrame) -> np.ndarray:
     i, j = _pairs(a, b)
     if i.size == 0:
         return result
-    ok, gap = _same_run(a, b, new, old, i, j)
+    ok, gap = _same_run(a, b, new, old, i, j, check_distance=check_distance)
     if not ok.any():
         return result
     cand = pd.DataFrame({"i": i[ok], "j": j[ok], "gap": gap[ok]}).sort_values(["i", "gap", "j"])
@@ -123,7 +126,7 @@ def match_runs(new: pd.DataFrame, old: pd.DataFrame) -> np.ndarray:
     return result
 
 
-def _same_run(a, b, new, old, i, j):
+def _same_run(a, b, new, old, i, j, *, check_distance=True):
     ua, ub = a["utc_s"].to_numpy()[i], b["utc_s"].to_numpy()[j]
     la, lb = a["local_s"].to_numpy()[i], b["local_s"].to_numpy()[j]
     da, db = a["date_only"].to_numpy()[i], b["date_only"].to_numpy()[j]
@@ -148,7 +151,7 @@ def _same_run(a, b, new, old, i, j):
         tol = np.maximum(MATCH_DISTANCE_FRACTION * np.fmax(ka, kb), MATCH_DISTANCE_FLOOR_KM)
         close = time_ok & (gap <= MATCH_CLOSE_S) & ~(da | db)
         tol = np.where(close, np.fmax(tol, MATCH_CLOSE_DISTANCE_FRACTION * np.fmax(ka, kb)), tol)
-        dist_ok = np.abs(ka - kb) <= tol
+        dist_ok = (np.abs(ka - kb) <= tol) | (not check_distance)
     runner_ok = (
         new["runner_id"].astype(str).to_numpy()[i] == old["runner_id"].astype(str).to_numpy()[j]
     )

@@ -18,6 +18,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -201,12 +202,46 @@ def format_numbers(values: pd.Series, decimals: int) -> pd.Series:
 # ------------------------------------------------------------------ streams
 
 
+_STREAM_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,127}")
+
+
+def is_stream_name(run_id: str) -> bool:
+    """True when ``run_id`` can name its stream file (``activities/<runner>/<run_id>.parquet``).
+
+    The ids the importer makes always can; a run_id typed by hand with a
+    ``/``, ``..``, a line break or a leading dot cannot, and such a run gets no
+    cached stream rather than a file outside its folder.
+    """
+    return bool(_STREAM_NAME.fullmatch(str(run_id))) and ".." not in str(run_id)
+
+
 def stream_path(dataset: Path, runner_id: str, run_id: str) -> Path:
+    if not is_stream_name(run_id):
+        raise ValueError(f"run_id {run_id!r} cannot name a stream file")
     return Path(dataset) / "activities" / runner_id / f"{run_id}.parquet"
 
 
-def write_stream(path: Path, stream: pd.DataFrame, tx=None) -> None:
-    """Write a per-second stream atomically as Parquet (or stage it in ``tx``)."""
+def stream_cell(runner_id: str, run_id: str) -> str:
+    """The ``activity_file`` cell of a run whose stream the importer cached."""
+    return f"activities/{runner_id}/{run_id}.parquet"
+
+
+def own_stream(dataset: Path, runner_id: str, run_id: str, activity_file: str) -> Path | None:
+    """The cached stream file of a runs.csv row, when the importer wrote it.
+
+    Only a row whose ``activity_file`` is exactly the importer's own name for
+    its run (:func:`stream_cell`) has one; any other cell (a device file the
+    user refers to, a path that leads elsewhere) gives None, so an import never
+    removes a file it did not write.
+    """
+    if not is_stream_name(run_id) or activity_file != stream_cell(runner_id, run_id):
+        return None
+    path = stream_path(dataset, runner_id, run_id)
+    return path if path.is_file() and not path.is_symlink() else None
+
+
+def _stream_frame(stream: pd.DataFrame) -> pd.DataFrame:
+    """The stream as stored: time as int32, flags as bool, the rest float32."""
     frame = stream.copy()
     for col in frame.columns:
         if col == "time_s":
@@ -215,6 +250,21 @@ def write_stream(path: Path, stream: pd.DataFrame, tx=None) -> None:
             continue
         else:
             frame[col] = frame[col].astype("float32")
+    return frame
+
+
+def same_stream(path: Path, stream: pd.DataFrame) -> bool:
+    """True when the file at ``path`` already holds ``stream`` as it would be stored."""
+    try:
+        stored = pd.read_parquet(path)
+    except (OSError, ValueError):
+        return False
+    return stored.reset_index(drop=True).equals(_stream_frame(stream).reset_index(drop=True))
+
+
+def write_stream(path: Path, stream: pd.DataFrame, tx=None) -> None:
+    """Write a per-second stream atomically as Parquet (or stage it in ``tx``)."""
+    frame = _stream_frame(stream)
     if tx is not None:
         tx.stage_parquet(path, frame)
         return

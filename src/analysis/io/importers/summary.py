@@ -39,6 +39,20 @@ class ImportSummary:
     replaced_strength_rows : int
         With ``replace``: the runner's earlier rows from the same source files,
         removed before the new ones were added.
+    replace : bool
+        True when the import was asked to replace (``--replace``).
+    replaced_runs : int
+        With ``replace``: runs of the files imported that were in runs.csv
+        and got new values (the same run, its row rewritten in place).
+    unchanged_runs : int
+        With ``replace``: runs of those files read again with the same values.
+    removed_runs : list of (str, str, str)
+        With ``replace``: (run_id, date, source_file) of runs that were in
+        runs.csv from those files and are not in them any more (removed with
+        their streams).
+    replaced_columns : Counter
+        For the replaced runs: how many runs each column changed on
+        (``stream`` for the per-second stream).
     run_types : Counter
         Run types of the new runs (assigned from their streams,
         :mod:`analysis.io.importers.runtype`).
@@ -78,6 +92,11 @@ class ImportSummary:
     imported_strength_rows: int = 0
     duplicate_strength_rows: int = 0
     replaced_strength_rows: int = 0
+    replace: bool = False
+    replaced_runs: int = 0
+    unchanged_runs: int = 0
+    removed_runs: list = field(default_factory=list)
+    replaced_columns: Counter = field(default_factory=Counter)
     run_types: Counter = field(default_factory=Counter)
     untyped_reasons: Counter = field(default_factory=Counter)
     weight_units: list = field(default_factory=list)
@@ -103,6 +122,8 @@ class ImportSummary:
             or self.upgraded_runs
             or self.imported_strength_rows
             or self.replaced_strength_rows
+            or self.replaced_runs
+            or self.removed_runs
         )
 
     @property
@@ -132,6 +153,8 @@ class ImportSummary:
             f"{self.runs_with_stream} with a per-second stream), {self.upgraded_runs} upgraded to a "
             f"richer source, {self.duplicate_runs} duplicates skipped"
         )
+        if self.replace:
+            lines.extend(self._replace_lines())
         if self.run_types:
             order = ("easy", "long", "recovery", "tempo", "threshold", "interval", "race", "other")
             counts = ", ".join(f"{t} {self.run_types[t]}" for t in order if self.run_types[t])
@@ -175,6 +198,25 @@ class ImportSummary:
             if len(self.warnings) > len(shown):
                 lines.append(f"    ... and {len(self.warnings) - len(shown)} more")
         return "\n".join(lines)
+
+    def _replace_lines(self) -> list[str]:
+        """What ``--replace`` did to the runs of the files imported."""
+        columns = ", ".join(
+            f"{col} on {n} run{'s' if n != 1 else ''}"
+            for col, n in sorted(self.replaced_columns.items(), key=lambda kv: (-kv[1], kv[0]))
+        )
+        lines = [
+            f"  --replace, runs from these files: {self.replaced_runs} replaced"
+            + (f" ({columns})" if columns else "")
+            + f", {self.unchanged_runs} unchanged, {self.imported_runs} new, "
+            f"{len(self.removed_runs)} removed (in runs.csv from these files, not in them now)"
+        ]
+        shown = [
+            (f"removed {run_id or '(no run_id)'}", f"{date}, from {source_file}")
+            for run_id, date, source_file in self.removed_runs
+        ]
+        lines.extend(_listed(shown))
+        return lines
 
 
 def _listed(pairs: list) -> list[str]:
