@@ -84,6 +84,8 @@ class _Collector:
         from matplotlib.figure import Figure
 
         for obj in objects:
+            if isinstance(getattr(obj, "figure", None), Figure):  # a report Chart (static)
+                obj = obj.figure
             if isinstance(obj, Figure):
                 buffer = io.BytesIO()
                 obj.savefig(buffer, format="png", dpi=150)
@@ -95,6 +97,8 @@ class _Collector:
                 self.parts.append(self._markdown(obj._repr_markdown_()))
             elif hasattr(obj, "_repr_html_"):
                 self.parts.append(f'<div class="output_html">{obj._repr_html_()}</div>')
+            else:  # never drop an output silently: the floor would do less work than a report
+                raise TypeError(f"the floor cannot show a {type(obj).__name__}")
 
 
 def _code_cells(notebook: Path) -> list[str]:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import signal
 
 __all__ = [
     "VO2_REST_ML_KG_MIN",
@@ -1406,6 +1405,8 @@ def exponential_load(daily_load, tau_days, *, method="exact", initial=0.0):
     if x.size == 0:
         out = x
     else:
+        from scipy import signal  # lazily: scipy.signal costs ~0.8 s to import
+
         zi = np.array([(1.0 - lam) * initial])
         out, _ = signal.lfilter([lam], [1.0, -(1.0 - lam)], x, zi=zi)
     return pd.Series(out, index=index) if index is not None else out

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
 from analysis.blocks import runner_blocks
 from analysis.io.dataset import Dataset
@@ -157,6 +156,8 @@ def dose_response(
     .. [1] Thompson SG, Sharp SJ (1999). Explaining heterogeneity in
        meta-analysis: a comparison of methods. Stat Med 18(20):2693-2708.
     """
+    import statsmodels.api as sm  # lazily: the reports never fit here
+
     if doses is None:
         doses = runner_doses(dataset, baseline_weeks=baseline_weeks)
     per_runner = first_blocks(per_runner)  # the dose of each runner's first block

@@ -85,8 +85,6 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
-import statsmodels.formula.api as smf
 
 from analysis.models.fitness import add_fitness_signals, fitness_signals
 from analysis.models.inference import (
@@ -360,6 +358,9 @@ def _fit_runners(
     ``serial_prior`` when given, else learned from these runners (None
     without AR(1) fits).
     """
+    import statsmodels.api as sm  # lazily: a report reads its fits from the batch
+    import statsmodels.formula.api as smf
+
     confounders = tuple(confounders)
     offset = SPEED_OFFSET in confounders
     designs = _designs(used, positions, runners, confounders)

@@ -46,7 +46,6 @@ from collections.abc import Mapping
 
 import numpy as np
 from scipy import stats
-from statsmodels.stats.meta_analysis import combine_effects
 
 from analysis.models.inference import CONFIDENCE, pct_change
 
@@ -71,6 +70,8 @@ def pool_changes(rows: list[dict], headline: Mapping[str, tuple[float, float]]) 
     headline : mapping
         ``runner_id -> (log change, SE)`` of each field row's headline.
     """
+    from statsmodels.stats.meta_analysis import combine_effects  # lazily (import cost)
+
     groups: dict[bool, list[dict]] = {}
     for row in rows:
         if row.get("method") == "field_hr" and row["runner_id"] in headline:

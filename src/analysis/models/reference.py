@@ -27,7 +27,6 @@ from collections.abc import Iterable, Mapping
 
 import numpy as np
 import pandas as pd
-from statsmodels.stats.meta_analysis import combine_effects
 
 from analysis.execution import CHUNK_RUNNERS
 from analysis.models.field import FIELD_METHOD, _field_rows
@@ -91,6 +90,8 @@ def _usable(changes: Mapping[str, tuple[float, float]]) -> tuple[dict, np.ndarra
 
 
 def _pooled(usable: tuple, leave_out: str | None = None):
+    from statsmodels.stats.meta_analysis import combine_effects  # lazily (import cost)
+
     position, b, se = usable
     if leave_out in position:
         mask = np.ones(len(b), dtype=bool)

@@ -7,7 +7,6 @@ from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
-import statsmodels.formula.api as smf
 
 from analysis.blocks import runner_blocks
 from analysis.io.dataset import Dataset
@@ -74,6 +73,8 @@ def _mixed_fit(data: pd.DataFrame, formula: str, slope: bool):
     random-effects covariance is singular (a slope variance or correlation at
     the boundary), so that the caller falls back to a random intercept.
     """
+    import statsmodels.formula.api as smf  # lazily (import cost)
+
     model = smf.mixedlm(
         formula, data, groups=data["runner_id"], re_formula="~ramp" if slope else None
     )
