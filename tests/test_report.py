@@ -416,3 +416,24 @@ def test_squad_only_renders_the_squad_report_of_every_runner_and_nothing_else(sa
         assert rid in text  # the whole squad, not a subset
     with pytest.raises(ValueError, match="nothing to render"):
         report.render_reports(sample_dir, tmp_path / "none", runner_reports=False)
+
+
+def test_a_squad_without_a_dose_estimate_gets_a_sentence_not_an_empty_chart(sample_dir, tmp_path):
+    import pypdf
+
+    summary = report.render_reports(
+        sample_dir,
+        tmp_path / "out",
+        runner_ids=["R01", "R02"],  # one strength runner: no dose-response slope
+        squad=True,
+        runner_reports=False,
+        progress=False,
+        workers=1,
+    )
+    assert summary.ok == ["squad"]
+    reader = pypdf.PdfReader(tmp_path / "out" / "squad.pdf")
+    text = "".join(page.extract_text() for page in reader.pages)
+    assert "No dose-response estimate" in text
+    # distinct images (WeasyPrint shares one resource dictionary between pages)
+    images = {image.name for page in reader.pages for image in page.images}
+    assert len(images) == 2  # the forest plot and the adherence chart, no dose-response chart
