@@ -66,8 +66,11 @@ def _check_every_item_once(backend, folder: Path) -> None:
     assert {x: got[x][0] for x in got if x != 3} == {x: x * x for x in range(8) if x != 3}
     pids = {got[x][1] for x in got if x != 3}
     setups = {p.name for p in folder.glob("setup-*")}
-    # setup ran once in each worker that ran a task, never once per task
-    assert setups == {f"setup-{pid}" for pid in pids}
+    # setup ran in each worker that ran a task, once per worker (at most the two
+    # workers), never once per task; a worker started late on a busy machine may
+    # have been set up and run nothing
+    assert {f"setup-{pid}" for pid in pids} <= setups
+    assert len(setups) <= 2
 
 
 def test_process_pool_gives_every_item_once_and_sets_each_worker_up_once(tmp_path):
