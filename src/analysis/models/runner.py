@@ -485,10 +485,13 @@ def analyze(
         prior = parts[0][1]
     later = later_blocks(dataset, blocks=all_blocks)
     later = later.loc[later["runner_id"].isin(set(blocks["runner_id"].astype(str)))]
-    references = {}
-    if control_reference:
-        references = control_references(
-            [row for row, _ in fitted],
+
+    def referenced(fitted_rows) -> dict:
+        """The controls' pooled change over each fitted runner's own window."""
+        if not control_reference:
+            return {}
+        return control_references(
+            [row for row, _ in fitted_rows],
             all_blocks,
             squad_metrics,
             errors,
@@ -498,6 +501,8 @@ def analyze(
             run=run,
             chunk_runners=chunk_runners,
         )
+
+    references = referenced(fitted)
     rows = []
     headline: dict = {}
     signals = fitness_signals(squad_metrics, dataset.lab_tests, all_blocks)
@@ -527,19 +532,7 @@ def analyze(
             return_fits=return_fits,
             chunk_runners=chunk_runners,
         )
-        references_k = {}
-        if control_reference:
-            references_k = control_references(
-                [row for row, _ in fitted_k],
-                all_blocks,
-                squad_metrics,
-                errors,
-                confounders,
-                design=design,
-                serial_prior=prior,
-                run=run,
-                chunk_runners=chunk_runners,
-            )
+        references_k = referenced(fitted_k)
         labs_k = _lab_rows(part, _lab_after(dataset.lab_tests, part), day_cv_pct=lab_day_cv_pct)
         rows_k: list[dict] = []
         headline_k: dict = {}
