@@ -14,6 +14,7 @@ from analysis.metrics import lab_economy_at_speed
 from analysis.models import (
     analyze,
 )
+from analysis.models.lab import _lab_rows
 from tests.models._support_models import BLOCK, EVIDENCE_RUNNERS, EVIDENCE_SEEDS, _metrics_frame
 
 
@@ -85,3 +86,89 @@ def test_lab_row_from_hand_made_tests():
     # ... a settable, smaller day-to-day CV narrows it to "improved".
     precise = analyze(runs_ds, metrics=runs, lab_day_cv_pct=0.5)
     assert precise.loc[precise["method"] == "lab", "verdict"].item() == "improved"
+
+
+def _stages(runner_id, days):
+    """Treadmill stages of hand-made test days: ``(date, cost at 12 km/h, noise, rer at 14)``."""
+    rows = []
+    for day, cost, noise, speeds in days:
+        for i, speed in enumerate(speeds):
+            vo2 = cost * (1 + 0.01 * (speed - 12)) * (1 + noise * (-1) ** i) * speed / 60
+            rows.append((runner_id, pd.Timestamp(day), speed, vo2, 1.02 if speed >= 14 else 0.9))
+    lab = pd.DataFrame(rows, columns=["runner_id", "date", "speed_kmh", "vo2_ml_kg_min", "rer"])
+    return lab.assign(grade_pct=0.0)
+
+
+def test_lab_change_and_its_interval_by_hand():
+    """The change is log(post / pre) of the two days' interpolated costs (the lab
+    table's numbers); its variance each day's (residual SD / cost)^2 (days with at
+    least 3 stages, n - 2 df) plus 2 x (CV / 100)^2 for the day-to-day variation
+    (infinite df), with Welch-Satterthwaite df: computed here from the table."""
+    five = (10.0, 11.0, 12.0, 13.0, 14.0)
+    lab = _stages(
+        "X",
+        [
+            ("2026-01-20", 205.0, 0.003, five),  # an earlier pre test: not used
+            ("2026-02-13", 200.0, 0.004, five),  # the last before the block: pre
+            ("2026-03-20", 195.0, 0.004, five),  # mid-block
+            (
+                "2026-04-13",
+                190.0,
+                0.006,
+                (10.0, 11.0, 12.0, 13.0, 14.0, 15.0),
+            ),  # from end - 2 weeks: post
+            ("2026-04-27", 185.0, 0.004, five),
+        ],
+    )
+    blocks = pd.DataFrame([{**BLOCK, "warning": "short block"}])
+    row = _lab_rows(blocks, lab, day_cv_pct=1.5)["X"]
+    table = lab_economy_at_speed(lab).set_index("date")
+    pre, post = table.loc[pd.Timestamp("2026-02-13")], table.loc[pd.Timestamp("2026-04-13")]
+    assert (pre["n_stages"], post["n_stages"]) == (4, 4)
+    b = np.log(post["o2_cost_ml_kg_km"] / pre["o2_cost_ml_kg_km"])
+    parts = [
+        (pre["residual_sd_ml_kg_km"] / pre["o2_cost_ml_kg_km"]) ** 2,
+        (post["residual_sd_ml_kg_km"] / post["o2_cost_ml_kg_km"]) ** 2,
+    ]
+    day = 2 * 0.015**2
+    se2 = sum(parts) + day
+    df = se2**2 / (parts[0] ** 2 / 2 + parts[1] ** 2 / 2)
+    assert row["_b"] == pytest.approx(b, rel=1e-12)
+    assert row["_se"] == pytest.approx(np.sqrt(se2), rel=1e-12)
+    assert row["_df"] == pytest.approx(df, rel=1e-9)
+    assert row["typical_error_pct"] == pytest.approx(100 * np.sqrt(np.mean(parts)), rel=1e-12)
+    assert row["lab_pre_date"] == pd.Timestamp("2026-02-13")
+    assert row["lab_post_date"] == pd.Timestamp("2026-04-13")
+    assert (row["n_baseline_runs"], row["n_block_runs"]) == (4, 4)
+    assert row["n_excluded_runs"] == 3  # RER >= 1.0 at 14 and 15 km/h
+    assert row["excluded_reasons"] == "RER >= 1.0: 3"
+    assert row["warning"] == "short block"
+    assert "1.5 % day-to-day" in row["se_method"]
+    assert row["method"] == "lab" and row["reference_speed_kmh"] == 13.0
+
+
+def test_lab_post_test_falls_back_to_the_last_test_in_the_block_with_a_warning():
+    """No test from block_end - 2 weeks on: the last test after the block start, said
+    so; days with 2 submaximal stages carry no stage noise (day-to-day only)."""
+    two = (12.0, 13.0, 14.0)  # 2 submaximal stages
+    lab = _stages(
+        "X",
+        [
+            ("2026-02-01", 200.0, 0.0, two),
+            ("2026-03-01", 192.0, 0.0, two),
+            ("2026-03-20", 190.0, 0.0, two),
+        ],
+    )
+    row = _lab_rows(pd.DataFrame([BLOCK]), lab)["X"]
+    assert row["lab_post_date"] == pd.Timestamp("2026-03-20")
+    assert (
+        row["warning"]
+        == "no lab test in the last 2 weeks of the block: used the test of 2026-03-20"
+    )
+    assert row["_se"] == pytest.approx(np.sqrt(2) * 0.02, rel=1e-12)
+    assert np.isinf(row["_df"]) and np.isnan(row["typical_error_pct"])
+    # a test on block_end - 2 weeks exactly is late enough
+    edge = _stages("X", [("2026-02-01", 200.0, 0.0, two), ("2026-04-12", 190.0, 0.0, two)])
+    assert _lab_rows(pd.DataFrame([BLOCK]), edge)["X"]["warning"] == ""
+    # no test before the block start: no lab row
+    assert _lab_rows(pd.DataFrame([BLOCK]), edge.loc[edge["date"] > BLOCK["block_start"]]) == {}
