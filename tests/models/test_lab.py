@@ -172,3 +172,47 @@ def test_lab_post_test_falls_back_to_the_last_test_in_the_block_with_a_warning()
     assert _lab_rows(pd.DataFrame([BLOCK]), edge)["X"]["warning"] == ""
     # no test before the block start: no lab row
     assert _lab_rows(pd.DataFrame([BLOCK]), edge.loc[edge["date"] > BLOCK["block_start"]]) == {}
+
+
+def test_lab_rows_carry_the_block_and_count_what_was_left_out():
+    """The row names the runner's block; stages at another grade than the runner's
+    usual one and at RER 1.00 exactly are left out and counted, the larger count
+    first; a runner without block dates listed first does not stop the others;
+    tests without RER leave nothing out; no speed shared is insufficient data."""
+    four = (10.0, 11.0, 12.0, 13.0)
+    lab = _stages("X", [("2026-02-13", 200.0, 0.0, four), ("2026-04-20", 190.0, 0.0, four)])
+    steep = _stages("X", [("2026-04-20", 190.0, 0.0, (9.0, 9.5, 10.5))]).assign(grade_pct=1.0)
+    lab = pd.concat([lab, steep], ignore_index=True)
+    lab.loc[(lab["date"] == "2026-02-13") & (lab["speed_kmh"] == 13.0), "rer"] = 1.0
+    blocks = pd.DataFrame([{**BLOCK, "runner_id": "N", "block_start": pd.NaT}, BLOCK])
+    rows = _lab_rows(blocks, pd.concat([lab, lab.assign(runner_id="N")]))
+    assert list(rows) == ["X"]
+    row = rows["X"]
+    for col in (
+        "runner_id",
+        "group",
+        "block_start",
+        "block_end",
+        "block_source",
+        "baseline_start",
+        "block_weeks",
+    ):
+        assert row[col] == BLOCK[col], col
+    assert np.isnan(row["reference_temp_c"]) and np.isnan(row["reference_gas_m_min"])
+    assert row["params_defaulted"] is False
+    assert row["model_terms"] == "log(post / pre) at the reference speed"
+    assert row["excluded_reasons"] == "other grade: 3; RER >= 1.0: 1"
+    assert (row["n_baseline_runs"], row["n_block_runs"], row["n_excluded_runs"]) == (3, 4, 4)
+    no_rer = _lab_rows(pd.DataFrame([BLOCK]), lab.drop(columns="rer"))["X"]
+    assert no_rer["excluded_reasons"] == "other grade: 3" and no_rer["n_baseline_runs"] == 4
+    assert _lab_rows(pd.DataFrame([BLOCK]), None) == {}
+    apart = _stages(
+        "X", [("2026-02-01", 200.0, 0.0, (8.0, 9.0)), ("2026-04-20", 190.0, 0.0, (12.0, 13.0))]
+    )
+    blocks = pd.DataFrame([{**BLOCK, "warning": "short block"}])
+    row = _lab_rows(blocks, apart)["X"]
+    assert row["verdict"] == (
+        "insufficient data: the pre and post lab tests share no submaximal speed "
+        "(or a test has fewer than 2 submaximal stages)"
+    )
+    assert row["warning"] == "short block" and "_b" not in row
