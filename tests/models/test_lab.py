@@ -216,3 +216,17 @@ def test_lab_rows_carry_the_block_and_count_what_was_left_out():
         "(or a test has fewer than 2 submaximal stages)"
     )
     assert row["warning"] == "short block" and "_b" not in row
+
+
+def test_a_missing_grade_is_level_as_in_the_lab_table():
+    """lab_economy_at_speed reads a missing grade as 0 % and uses those stages; the
+    lab row must not report them as left out for another grade (found by mutation
+    testing: a NaN grade differs from the modal grade, so every stage of a hand-made
+    frame without grades was reported as "other grade")."""
+    three = (10.0, 11.0, 12.0)
+    lab = _stages("X", [("2026-02-01", 200.0, 0.004, three), ("2026-04-20", 195.0, 0.004, three)])
+    mixed = lab.assign(grade_pct=[np.nan, 0.0, np.nan, 0.0, np.nan, 0.0])
+    for frame in (lab.assign(grade_pct=np.nan), mixed, lab.drop(columns="grade_pct")):
+        row = _lab_rows(pd.DataFrame([BLOCK]), frame)["X"]
+        assert row["excluded_reasons"] == "" and row["n_excluded_runs"] == 0
+        assert (row["n_baseline_runs"], row["n_block_runs"]) == (3, 3)
