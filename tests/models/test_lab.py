@@ -207,7 +207,7 @@ def test_lab_rows_carry_the_block_and_count_what_was_left_out():
     assert no_rer["excluded_reasons"] == "other grade: 3" and no_rer["n_baseline_runs"] == 4
     assert _lab_rows(pd.DataFrame([BLOCK]), None) == {}
     apart = _stages(
-        "X", [("2026-02-01", 200.0, 0.0, (8.0, 9.0)), ("2026-04-20", 190.0, 0.0, (12.0, 13.0))]
+        "X", [("2026-02-01", 200.0, 0.0, (8.0, 9.0)), ("2026-03-20", 190.0, 0.0, (12.0, 13.0))]
     )
     blocks = pd.DataFrame([{**BLOCK, "warning": "short block"}])
     row = _lab_rows(blocks, apart)["X"]
@@ -215,7 +215,10 @@ def test_lab_rows_carry_the_block_and_count_what_was_left_out():
         "insufficient data: the pre and post lab tests share no submaximal speed "
         "(or a test has fewer than 2 submaximal stages)"
     )
-    assert row["warning"] == "short block" and "_b" not in row
+    assert "_b" not in row
+    assert row["warning"] == (
+        "short block; no lab test in the last 2 weeks of the block: used the test of 2026-03-20"
+    )
 
 
 def test_a_missing_grade_is_level_as_in_the_lab_table():
@@ -230,3 +233,45 @@ def test_a_missing_grade_is_level_as_in_the_lab_table():
         row = _lab_rows(pd.DataFrame([BLOCK]), frame)["X"]
         assert row["excluded_reasons"] == "" and row["n_excluded_runs"] == 0
         assert (row["n_baseline_runs"], row["n_block_runs"]) == (3, 3)
+
+
+def test_a_test_on_the_block_start_is_a_post_test_and_three_stages_carry_noise():
+    """A test day on block_start is after the start (the pre test is the last one
+    before it); without a test in the last two weeks the last test after the start
+    is the post test, its note after the block's own; days with exactly 3
+    submaximal stages carry stage noise with 1 df; nothing left out counts 0; a
+    runner with block dates and no lab test gets no row."""
+    three = (10.0, 11.0, 12.0)
+    days = [
+        ("2026-02-01", 200.0, 0.004, three),
+        ("2026-02-16", 198.0, 0.005, three),  # block_start
+        ("2026-03-01", 196.0, 0.004, three),
+        ("2026-03-20", 194.0, 0.006, three),
+    ]
+    lab = _stages("X", days)
+    blocks = pd.DataFrame(
+        [{**BLOCK, "runner_id": "Y"}, {**BLOCK, "warning": "short block"}]  # Y: no lab test
+    )
+    rows = _lab_rows(blocks, lab)
+    assert list(rows) == ["X"]
+    row = rows["X"]
+    assert row["lab_pre_date"] == pd.Timestamp("2026-02-01")
+    assert row["lab_post_date"] == pd.Timestamp("2026-03-20")
+    assert row["warning"] == (
+        "short block; no lab test in the last 2 weeks of the block: used the test of 2026-03-20"
+    )
+    assert (row["n_baseline_runs"], row["n_block_runs"], row["n_excluded_runs"]) == (3, 3, 0)
+    table = lab_economy_at_speed(lab).set_index("date")
+    pre, post = table.loc[pd.Timestamp("2026-02-01")], table.loc[pd.Timestamp("2026-03-20")]
+    parts = [(d["residual_sd_ml_kg_km"] / d["o2_cost_ml_kg_km"]) ** 2 for d in (pre, post)]
+    se2 = sum(parts) + 2 * 0.02**2
+    assert row["_se"] == pytest.approx(np.sqrt(se2), rel=1e-12)
+    assert row["_df"] == pytest.approx(se2**2 / (parts[0] ** 2 / 1 + parts[1] ** 2 / 1), rel=1e-9)
+    assert row["se_method"] == (
+        "stage-to-stage noise of each test plus 2 % day-to-day variation per test day "
+        "(Saunders et al. 2004); t, Welch-Satterthwaite df"
+    )
+    # only the test on block_start after the start: it is the post test
+    on_start = _lab_rows(blocks, _stages("X", days[:2]))["X"]
+    assert on_start["lab_post_date"] == pd.Timestamp("2026-02-16")
+    assert on_start["_b"] == pytest.approx(np.log(198.0 / 200.0), abs=2e-3)
