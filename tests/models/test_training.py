@@ -138,7 +138,8 @@ def test_load_edges_by_hand():
     baseline start with a time of day, a second block row (the first counts), runs
     outside the windows without TRIMP (they do not vote on the basis), exactly 90 %
     of runs with TRIMP (TRIMP, the other run counting 0), one-week windows, a
-    baseline load below 1 per week, and a runner without runs in the windows."""
+    baseline load below 1 per week, a runner without runs in the windows and one
+    without runs in the block."""
     blocks = pd.DataFrame(
         [
             # A: 7-day baseline (1 week), 7-day block (1 week)
@@ -156,6 +157,7 @@ def test_load_edges_by_hand():
             },
             {"runner_id": "B", **{k: v for k, v in BLOCK.items() if k != "runner_id"}},
             {"runner_id": "C", **{k: v for k, v in BLOCK.items() if k != "runner_id"}},
+            {"runner_id": "D", **{k: v for k, v in BLOCK.items() if k != "runner_id"}},
         ]
     )
     rows = [
@@ -167,8 +169,11 @@ def test_load_edges_by_hand():
     rows[-2] = (7, "2026-01-14", np.nan, 600)  # 9 of 10 runs in the windows with TRIMP
     rows += [(7, f"2026-02-{d:02d}", np.nan, 600) for d in range(1, 28)]  # outside: no TRIMP
     rows += [("B", "2026-01-05", np.nan, 60), ("B", "2026-01-20", np.nan, 600)]  # minutes
+    rows += [("D", "2026-01-05", 100.0, 600)]  # D: baseline runs only
     load = training_load(_runs(rows), blocks)
-    assert sorted(load.index) == ["7", "B", "C"]
+    assert sorted(load.index) == ["7", "B", "C", "D"]
+    assert load.at["D", "block_load_per_week"] == 0.0  # no runs in the block: no load
+    assert load.at["D", "training_load_ratio"] == 0.0
     assert load.at["7", "training_load_basis"] == "trimp"
     assert load.at["7", "baseline_load_per_week"] == pytest.approx(30.0)  # 3 x 10 over 1 week
     assert load.at["7", "block_load_per_week"] == pytest.approx(20.0 * 6)  # the NaN one: 0
