@@ -9,7 +9,7 @@ import pytest
 from analysis.io import load_dataset
 from analysis.metrics import run_metrics
 from analysis.models import analyze
-from analysis.models.fitness import fitness_signals
+from analysis.models.fitness import COLUMNS, add_fitness_signals, fitness_signals, fitness_words
 from analysis.models.inference import verdict_text
 
 BLOCK = pd.DataFrame(
@@ -105,3 +105,75 @@ def test_analyze_carries_the_race_vdot_of_each_window(sample_dir):
     assert row["race_vdot_baseline"] == pytest.approx(races.loc[in_base, "race_vdot"].max())
     words = f"race VDOT {row['race_vdot_baseline']:.1f} → {row['race_vdot_block']:.1f}"
     assert words in row["verdict_text"]
+
+
+def test_signals_on_the_edges_of_the_windows():
+    """A race on the baseline's first day counts in the baseline, one on the block's
+    last day in the block; maximal tests on the block's first and last days are the
+    pre and post tests. Ids given as numbers, a baseline start with a time of day,
+    a second block row (the first counts) and a runner without a block end."""
+    blocks = pd.DataFrame(
+        [
+            {
+                "runner_id": 7,
+                "baseline_start": pd.Timestamp("2026-01-01 12:00"),
+                "block_start": "2026-02-01",
+                "block_end": "2026-04-01",
+            },
+            {
+                "runner_id": 7,
+                "baseline_start": "2026-04-02",
+                "block_start": "2026-05-01",
+                "block_end": "2026-06-01",
+            },
+            {
+                "runner_id": "B",
+                "baseline_start": "2026-01-01",
+                "block_start": "2026-02-01",
+                "block_end": pd.NaT,
+            },
+        ]
+    )
+    races = pd.DataFrame(
+        {
+            "runner_id": [7, 7, 7, 7],
+            "date": [
+                pd.Timestamp(d)
+                for d in ("2026-01-01 08:00", "2026-01-20", "2026-04-01 18:00", "2026-03-01")
+            ],
+            "race_vdot": [55.0, 50.0, 56.0, 51.0],
+        }
+    )
+    lab = _lab(
+        [
+            ("7", "2026-01-10", 50.0, 1.12),
+            ("7", "2026-02-01", 52.0, 1.12),  # on the block's first day: the pre test
+            ("7", "2026-04-01", 58.0, 1.15),  # on its last day: the post test
+            ("7", "2026-04-20", 60.0, 1.15),
+        ]
+    )
+    got = fitness_signals(races, lab, blocks)
+    assert list(got.index) == ["7"]
+    assert got.loc["7"].to_dict() == {
+        "race_vdot_baseline": 55.0,
+        "race_vdot_block": 56.0,
+        "lab_vo2max_pre": 52.0,
+        "lab_vo2max_post": 58.0,
+    }
+
+
+def test_fitness_words_and_rows():
+    row = {
+        "lab_vo2max_pre": 57.04,
+        "lab_vo2max_post": 59.46,
+        "race_vdot_baseline": np.nan,
+        "race_vdot_block": 52.0,
+    }
+    assert fitness_words(row) == "lab VO2max 57.0 → 59.5"  # a signal needs both ends
+    row["race_vdot_baseline"] = 50.0
+    assert fitness_words(row) == "lab VO2max 57.0 → 59.5, race VDOT 50.0 → 52.0"
+    assert fitness_words({"lab_vo2max_pre": 57.0, "race_vdot_baseline": None}) == ""
+    signals = pd.DataFrame({c: [1.0] for c in COLUMNS}, index=["A"])
+    assert add_fitness_signals({"runner_id": "A"}, signals)["lab_vo2max_post"] == 1.0
+    absent = add_fitness_signals({"runner_id": "Z"}, signals)
+    assert all(np.isnan(absent[c]) for c in COLUMNS)

@@ -6,8 +6,10 @@ import math
 
 import numpy as np
 import pytest
+from scipy import stats
 
 from analysis.models.pooling import MIN_POOLED_RUNNERS, pool_changes
+from tests.models._support_models import paule_mandel
 
 
 def _squad(rng, n, mean_pct, sd_pct, se, group):
@@ -63,3 +65,47 @@ def test_identical_estimates_pool_to_themselves():
     for r in rows:
         assert r["pooled_change_pct"] == pytest.approx(-3.0)
         assert r["pooled_ci_low_pct"] < -3.0 < r["pooled_ci_high_pct"]
+
+
+def _by_hand(d, s):
+    """Morris (1983) posterior mean and interval with Kass & Steffey's (1989) term for
+    the uncertainty of tau^2, written from the papers: B_i = s_i^2 / (s_i^2 + tau^2),
+    Var = s_i^2 (1 - B_i) + B_i^2 Var(mu) + (dB_i/dtau^2)^2 Var(tau^2) (d_i - mu)^2,
+    Var(tau^2) = 2 / sum w_i^2, and Student t with k - 1 df."""
+    d, s2 = np.asarray(d), np.asarray(s) ** 2
+    mu, var_mu, tau2 = paule_mandel(d, s)
+    w = 1 / (s2 + tau2)
+    b = s2 / (s2 + tau2)
+    db_dtau2 = -s2 / (s2 + tau2) ** 2
+    var = s2 * (1 - b) + b**2 * var_mu + db_dtau2**2 * (2 / (w**2).sum()) * (d - mu) ** 2
+    post = d - b * (d - mu)
+    half = stats.t.ppf(0.975, len(d) - 1) * np.sqrt(var)
+    return 100 * np.expm1(post), 100 * np.expm1(post - half), 100 * np.expm1(post + half), tau2
+
+
+D = [-0.080, -0.020, -0.050, 0.010, -0.065, -0.030]
+S = [0.015, 0.020, 0.010, 0.025, 0.020, 0.012]
+
+
+def test_pooled_values_are_the_empirical_bayes_posterior_by_hand():
+    rows = [{"runner_id": f"S{k}", "group": "strength", "method": "field_hr"} for k in range(6)]
+    pool_changes(rows, {r["runner_id"]: (d, s) for r, d, s in zip(rows, D, S, strict=True)})
+    change, low, high, tau2 = _by_hand(D, S)
+    assert tau2 > 1e-4  # runners differ more than their SEs: every term counts
+    np.testing.assert_allclose([r["pooled_change_pct"] for r in rows], change, rtol=1e-6)
+    np.testing.assert_allclose([r["pooled_ci_low_pct"] for r in rows], low, rtol=1e-6)
+    np.testing.assert_allclose([r["pooled_ci_high_pct"] for r in rows], high, rtol=1e-6)
+
+
+def test_a_group_of_exactly_five_pools_after_a_smaller_one_and_lab_rows_stay_out():
+    controls = [{"runner_id": f"C{k}", "group": " Control", "method": "field_hr"} for k in range(4)]
+    strength = [{"runner_id": f"S{k}", "group": "strength", "method": "field_hr"} for k in range(5)]
+    lab = {"runner_id": "S0", "group": "strength", "method": "lab"}
+    headline = {r["runner_id"]: (d, s) for r, d, s in zip(strength, D, S, strict=False)}
+    headline.update({r["runner_id"]: (0.0, 0.02) for r in controls})
+    assert MIN_POOLED_RUNNERS == 5
+    pool_changes([*controls, *strength, lab], headline)
+    assert not any("pooled_change_pct" in r for r in [*controls, lab])
+    change, low, high, _ = _by_hand(D[:5], S[:5])
+    np.testing.assert_allclose([r["pooled_change_pct"] for r in strength], change, rtol=1e-6)
+    np.testing.assert_allclose([r["pooled_ci_low_pct"] for r in strength], low, rtol=1e-6)

@@ -7,12 +7,17 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+from scipy import stats
 
+import analysis.models.runner as runner_module
+from analysis.blocks import runner_blocks
+from analysis.io import load_dataset
 from analysis.metrics import run_metrics
 from analysis.models import analyze
 from analysis.models.inference import mdc_pct, verdict, welch_df
-from analysis.models.reference import MIN_CONTROLS, pooled_reference
-from tests.models._support_models import _field, _squad
+from analysis.models.prepare import CONFOUNDERS
+from analysis.models.reference import MIN_CONTROLS, control_references, pooled_reference
+from tests.models._support_models import _field, _squad, paule_mandel
 
 
 @pytest.mark.parametrize(
@@ -52,6 +57,106 @@ def test_pooled_reference_needs_three_controls_and_leaves_one_out():
     assert var == pytest.approx(0.01**2 / 3)  # identical controls: no between-control variance
     assert pooled_reference(changes, leave_out="C1")[0] > 0.01  # C4 pulls the mean up
     assert pooled_reference({"C1": (0.0, 0.01), "C2": (0.0, 0.01)}) is None
+
+
+CONTROLS = {
+    "C1": (0.030, 0.010),
+    "C2": (-0.010, 0.015),
+    "C3": (0.045, 0.008),
+    "C4": (0.000, 0.012),
+    "C5": (0.020, 0.020),
+}
+
+
+def test_pooled_reference_is_paule_mandel_by_hand_and_skips_unusable_controls():
+    """Five controls that differ more than their SEs say (tau^2 > 0): the mean and
+    its variance plus tau^2 (the runner's own season is one more draw), from a
+    hand Paule-Mandel; controls without a finite change or a positive SE do not count."""
+    b, se = zip(*CONTROLS.values(), strict=True)
+    mu, var_mu, tau2 = paule_mandel(b, se)
+    assert tau2 > 1e-4  # the case that tells "+ tau^2" from "- tau^2"
+    unusable = {
+        "N1": (math.nan, 0.01),
+        "N2": (0.01, math.nan),
+        "N3": (0.01, math.inf),
+        "N4": (0.01, 0.0),
+        "N5": (math.inf, 0.01),
+    }
+    got = pooled_reference({**CONTROLS, **unusable})
+    assert got == (pytest.approx(mu, rel=1e-6), pytest.approx(var_mu + tau2, rel=1e-6), 4.0, 5)
+    # left out: the other four
+    others = {k: v for k, v in CONTROLS.items() if k != "C3"}
+    mu4, var4, tau4 = paule_mandel(*zip(*others.values(), strict=True))
+    got = pooled_reference({**CONTROLS, **unusable}, leave_out="C3")
+    assert got == (pytest.approx(mu4, rel=1e-6), pytest.approx(var4 + tau4, rel=1e-6), 3.0, 4)
+
+
+def test_control_references_need_three_controls_and_reference_field_rows_only(sample_dir):
+    """The sample squad's four controls share R03's dates; with one of them
+    dropped there are exactly MIN_CONTROLS; a lab row gets no reference."""
+    ds = load_dataset(sample_dir)
+    metrics = run_metrics(ds)
+    blocks = runner_blocks(ds)
+    window = blocks.set_index("runner_id").loc[
+        "R03", ["baseline_start", "block_start", "block_end"]
+    ]
+    rows = [
+        {"runner_id": "R03", "method": "field_hr", "_b": -0.05, **window},
+        {"runner_id": "R04", "method": "lab", "_b": -0.05, **window},
+    ]
+    three = blocks.loc[blocks["runner_id"] != "R08"]
+    refs = control_references(rows, three, metrics, "ar1", CONFOUNDERS)  # in turn
+    assert set(refs) == {"R03"}
+    assert refs["R03"][2:] == (2.0, 3)
+    two = three.loc[three["runner_id"] != "R07"]
+    assert control_references(rows, two, metrics, "ar1", CONFOUNDERS) == {}
+    # one control per task gives the same answer as all at once
+    one_by_one = control_references(
+        rows,
+        three,
+        metrics,
+        "ar1",
+        CONFOUNDERS,
+        run=lambda fn, ps: [fn(p) for p in ps],
+        chunk_runners=1,
+    )
+    assert one_by_one == refs
+
+
+def test_each_field_change_is_net_of_the_controls_pooled_by_hand(sample_dir, monkeypatch):
+    """The sample squad (all on the same dates, four controls), with a heat onset and
+    a plateau that are not the defaults: each strength runner's reference is the
+    Paule-Mandel mean of the four controls' own field changes, each control's that
+    of the other three; the headline is the difference with a Welch-Satterthwaite t
+    interval, computed here by hand from the field model's own (b, SE, df)."""
+    own = {}
+    finish = runner_module.finish_row
+
+    def spy(row, swc_pct, reference=None, **kwargs):
+        if row.get("method") == "field_hr" and "_b" in row:
+            own[row["runner_id"]] = (row["_b"], row["_se"], row["_df"])
+        return finish(row, swc_pct, reference, **kwargs)
+
+    monkeypatch.setattr(runner_module, "finish_row", spy)
+    ds = load_dataset(sample_dir)
+    out = _field(analyze(ds, heat_onset_c=12.0, ramp_weeks=4.0)).set_index("runner_id")
+    controls = sorted(out.index[out["group"] == "control"])
+    assert len(controls) == 4 and set(own) == set(out.index)
+    for rid, row in out.iterrows():
+        pool = [c for c in controls if c != rid]
+        mu, var_mu, tau2 = paule_mandel([own[c][0] for c in pool], [own[c][1] for c in pool])
+        b, se, df = own[rid]
+        var_ref = var_mu + tau2
+        assert row["n_reference_runners"] == len(pool)
+        assert row["reference_change_pct"] == pytest.approx(100 * math.expm1(mu), rel=1e-6)
+        assert row["raw_change_pct"] == pytest.approx(100 * math.expm1(b), rel=1e-9)
+        d = b - mu
+        se_d = math.sqrt(se**2 + var_ref)
+        df_d = (se**2 + var_ref) ** 2 / (se**4 / df + var_ref**2 / (len(pool) - 1))
+        half = stats.t.ppf(0.975, df_d) * se_d
+        assert row["o2_cost_change_pct"] == pytest.approx(100 * math.expm1(d), rel=1e-6)
+        assert row["ci_low_pct"] == pytest.approx(100 * math.expm1(d - half), rel=1e-5)
+        assert row["ci_high_pct"] == pytest.approx(100 * math.expm1(d + half), rel=1e-5)
 
 
 @pytest.fixture(scope="module")

@@ -14,10 +14,15 @@ from analysis.models import (
 )
 from analysis.models.serial import (
     MIN_RUNNERS_FOR_PRIOR,
+    SERIAL_PHI_PER_DAY,
+    SERIAL_VARIANCE_RATIOS,
+    _hac_fit_kwargs,
     _kalman_pass,
     _pad,
     _reml_batch,
     _serial_grid,
+    newey_west_maxlags,
+    serial_prior,
 )
 from tests.models._support_models import _field
 
@@ -105,3 +110,141 @@ def test_the_serial_prior_is_learned_from_the_squad():
     pooled = _batch(np.random.default_rng(4), 20, prior=squad.prior)
     ratio = np.sqrt(pooled.cov[:, 1, 1] / one.cov[:, 1, 1])
     assert ratio.mean() < 0.97, ratio.mean()
+
+
+@pytest.mark.parametrize(
+    ("n_obs", "lags"), [(0, 1), (1, 1), (50, 3), (100, 4), (300, 5), (1000, 6), (10000, 11)]
+)
+def test_newey_west_lags_by_hand(n_obs, lags):
+    # floor(4 (n / 100)^(2/9)): 4 x 0.5^0.2222 = 3.43; 4 x 3^0.2222 = 5.11;
+    # 4 x 10^0.2222 = 6.67; 4 x 100^0.2222 = 11.13; at least 1
+    assert newey_west_maxlags(n_obs) == lags
+    kwargs = _hac_fit_kwargs(n_obs)
+    assert kwargs == {
+        "cov_type": "HAC",
+        "cov_kwds": {"maxlags": lags, "use_correction": True},
+        "use_t": True,
+    }
+
+
+def test_serial_covariance_by_hand():
+    v = serial_covariance([0.0, 1.0, 3.0], 2.0, 0.5)
+    expected = [[3.0, 1.0, 0.25], [1.0, 3.0, 0.5], [0.25, 0.5, 3.0]]  # 1 + 2 x 0.5^|dt|
+    np.testing.assert_allclose(v, expected, rtol=1e-12)
+
+
+def _dense_reml(y, X, t):
+    """Per grid point, dense GLS with V = I + r phi^|dt| (statsmodels) and the
+    restricted log-likelihood -1/2 [log|V| + log|X'V^-1 X| + (n - p) log s2]
+    (Harville 1977, s2 and beta profiled out): no Kalman filter."""
+    n, p = X.shape
+    out = []
+    for r, phi in zip(*_serial_grid(), strict=True):
+        v = serial_covariance(t, r, phi)
+        fit = sm.GLS(y, X, sigma=v).fit()
+        vinv = np.linalg.inv(v)
+        xtx = X.T @ vinv @ X
+        resid = y - X @ fit.params
+        s2 = resid @ vinv @ resid / (n - p)
+        loglik = -0.5 * (np.linalg.slogdet(v)[1] + np.linalg.slogdet(xtx)[1] + (n - p) * np.log(s2))
+        out.append((fit.params, s2 * np.linalg.inv(xtx), loglik))
+    return out
+
+
+def test_reml_average_over_the_grid_is_dense_gls_by_hand():
+    """Two runners of 9 and 7 runs (one padded): each grid point's GLS fit and
+    restricted likelihood from dense matrices, the posterior weights under a
+    given prior, and the mixture's mean and covariance (within plus spread)."""
+    rng = np.random.default_rng(12)
+    runners = []
+    for n in (9, 7):
+        t = np.cumsum(rng.choice([1.0, 2.0, 3.0], n)) - 1.0
+        X = np.column_stack([np.ones(n), (t > t[n // 2]) * 1.0])
+        y = X @ [1.0, -0.04] + 0.02 * rng.normal(size=n) + 0.01 * np.sin(t)
+        runners.append((y, X, t))
+    G = len(_serial_grid()[0])
+    prior = rng.dirichlet(np.ones(G))
+    Z, dt, live = _pad(
+        [np.column_stack([y, X]) for y, X, _ in runners], [t for *_, t in runners], 3
+    )
+    got = _reml_batch(Z, dt, live, np.ones((2, 2), dtype=bool), prior)
+    r_grid, phi_grid = _serial_grid()
+    for k, (y, X, t) in enumerate(runners):
+        dense = _dense_reml(y, X, t)
+        loglik = np.array([d[2] for d in dense])
+        weight = prior * np.exp(loglik - loglik.max())
+        weight /= weight.sum()
+        mean = sum(w * d[0] for w, d in zip(weight, dense, strict=True))
+        cov = sum(
+            w * (d[1] + np.outer(d[0] - mean, d[0] - mean))
+            for w, d in zip(weight, dense, strict=True)
+        )
+        np.testing.assert_allclose(got.params[k], mean, rtol=1e-8)
+        np.testing.assert_allclose(got.cov[k], cov, rtol=1e-7)
+        best = np.argmax(loglik)
+        assert (got.r[k], got.phi[k]) == (r_grid[best], phi_grid[best])
+    np.testing.assert_allclose(got.prior, prior)
+
+
+def test_an_inactive_column_drops_out_of_the_fit():
+    """A runner without one regressor (all zeros, marked inactive) gets the fit of
+    the design without it: same coefficients, covariance and best grid point."""
+    rng = np.random.default_rng(5)
+    n = 12
+    t = np.arange(n, dtype=float) * 2.0
+    X = np.column_stack([np.ones(n), (t > 10) * 1.0])
+    y = X @ [1.0, -0.05] + 0.02 * rng.normal(size=n)
+    prior = np.full(len(_serial_grid()[0]), 1.0 / len(_serial_grid()[0]))
+    Z2, dt, live = _pad([np.column_stack([y, X])], [t], 3)
+    Z3, *_ = _pad([np.column_stack([y, X, np.zeros(n)])], [t], 4)
+    two = _reml_batch(Z2, dt, live, np.ones((1, 2), dtype=bool), prior)
+    three = _reml_batch(Z3, dt, live, np.array([[True, True, False]]), prior)
+    np.testing.assert_allclose(three.params[0, :2], two.params[0], rtol=1e-10)
+    np.testing.assert_allclose(three.cov[0, :2, :2], two.cov[0], rtol=1e-10)
+    assert (three.r[0], three.phi[0]) == (two.r[0], two.phi[0])
+
+
+def _map_objective(pi, likelihood):
+    """Log posterior of the mixing weights: sum_r log sum_g pi_g L_rg plus a
+    Dirichlet prior worth one pseudo-runner spread over the G points."""
+    return np.log(likelihood @ pi).sum() + np.log(pi).sum() / len(pi)
+
+
+def test_serial_prior_is_the_map_mixing_distribution():
+    """The EM fixed point (Laird 1978, with one pseudo-runner spread evenly) is the
+    maximum of the penalised mixture likelihood: checked here with a generic
+    optimiser over the simplex, not with EM."""
+    from scipy.optimize import minimize
+
+    rng = np.random.default_rng(9)
+    R, G = 8, 4
+    likelihood = rng.dirichlet(np.ones(G) * 0.7, size=R)
+    pi = serial_prior(likelihood, iterations=5000)
+
+    def negative(z):
+        p = np.exp(z - z.max())
+        return -_map_objective(p / p.sum(), likelihood)
+
+    best = minimize(
+        negative,
+        np.zeros(G),
+        method="Nelder-Mead",
+        options={"xatol": 1e-10, "fatol": 1e-14, "maxiter": 40000},
+    )
+    p = np.exp(best.x - best.x.max())
+    np.testing.assert_allclose(pi, p / p.sum(), atol=1e-4)
+    assert _map_objective(pi, likelihood) >= -best.fun - 1e-9
+    assert pi.sum() == pytest.approx(1.0)
+    # the default iterations are enough on this case
+    np.testing.assert_allclose(serial_prior(likelihood), pi, atol=1e-4)
+    # exactly MIN_RUNNERS_FOR_PRIOR runners learn a prior; one fewer keep it flat
+    five = likelihood[:MIN_RUNNERS_FOR_PRIOR]
+    assert not np.allclose(serial_prior(five), 1.0 / G)
+    np.testing.assert_allclose(serial_prior(five[:-1]), 1.0 / G)
+
+
+def test_the_grid_is_independent_errors_then_every_pair():
+    r, phi = _serial_grid()
+    assert (r[0], phi[0]) == (0.0, 0.5)  # r = 0: phi plays no part; 0.5 by convention
+    pairs = list(zip(r[1:], phi[1:], strict=True))
+    assert pairs == [(v, p) for v in SERIAL_VARIANCE_RATIOS for p in SERIAL_PHI_PER_DAY]

@@ -11,6 +11,8 @@ from analysis.metrics import run_metrics
 from analysis.models import analyze
 from analysis.models.training import (
     LOAD_RATIO_LIMITS,
+    add_training_load,
+    controls_load_ratio,
     training_load,
     training_load_note,
 )
@@ -129,3 +131,143 @@ def test_page_one_check_first_carries_the_note():
     assert "training load rose: 1.45×" in text and "running minutes" in text
     assert level_warning({**row, "training_load_ratio": 1.1}) == ""
     assert level_warning({**row, "verdict": "insufficient data: 3 steady runs"}) == ""
+
+
+def test_load_edges_by_hand():
+    """Hand-counted loads on the edges of training_load: ids given as numbers, a
+    baseline start with a time of day, a second block row (the first counts), runs
+    outside the windows without TRIMP (they do not vote on the basis), exactly 90 %
+    of runs with TRIMP (TRIMP, the other run counting 0), one-week windows, a
+    baseline load below 1 per week, a runner without runs in the windows and one
+    without runs in the block."""
+    blocks = pd.DataFrame(
+        [
+            # A: 7-day baseline (1 week), 7-day block (1 week)
+            {
+                "runner_id": 7,
+                "baseline_start": "2026-01-01 12:00",
+                "block_start": "2026-01-08",
+                "block_end": "2026-01-14",
+            },
+            {
+                "runner_id": 7,
+                "baseline_start": "2026-03-01",
+                "block_start": "2026-03-08",
+                "block_end": "2026-03-14",
+            },
+            {"runner_id": "B", **{k: v for k, v in BLOCK.items() if k != "runner_id"}},
+            {"runner_id": "C", **{k: v for k, v in BLOCK.items() if k != "runner_id"}},
+            {"runner_id": "D", **{k: v for k, v in BLOCK.items() if k != "runner_id"}},
+        ]
+    )
+    rows = [
+        (7, "2026-01-01", 10.0, 600),  # counts: the baseline starts that day at 12:00
+        (7, "2026-01-03", 10.0, 600),
+        (7, "2026-01-05", 10.0, 600),
+    ]
+    rows += [(7, f"2026-01-{d:02d}", 20.0, 600) for d in range(8, 16)]  # 8-14: block; 15: after
+    rows[-2] = (7, "2026-01-14", np.nan, 600)  # 9 of 10 runs in the windows with TRIMP
+    rows += [(7, f"2026-02-{d:02d}", np.nan, 600) for d in range(1, 28)]  # outside: no TRIMP
+    rows += [("B", "2026-01-05", np.nan, 60), ("B", "2026-01-20", np.nan, 600)]  # minutes
+    rows += [("D", "2026-01-05", 100.0, 600)]  # D: baseline runs only
+    load = training_load(_runs(rows), blocks)
+    assert sorted(load.index) == ["7", "B", "C", "D"]
+    assert load.at["D", "block_load_per_week"] == 0.0  # no runs in the block: no load
+    assert load.at["D", "training_load_ratio"] == 0.0
+    assert load.at["7", "training_load_basis"] == "trimp"
+    assert load.at["7", "baseline_load_per_week"] == pytest.approx(30.0)  # 3 x 10 over 1 week
+    assert load.at["7", "block_load_per_week"] == pytest.approx(20.0 * 6)  # the NaN one: 0
+    assert load.at["7", "training_load_ratio"] == pytest.approx(4.0)
+    assert load.at["B", "training_load_basis"] == "minutes"
+    assert load.at["B", "baseline_load_per_week"] == pytest.approx(0.5)  # 1 minute / 2 weeks
+    assert load.at["B", "training_load_ratio"] == pytest.approx((10.0 / 3) / 0.5)
+    assert load.at["C", "training_load_basis"] == "minutes"  # no runs: minutes, zero load
+    assert load.at["C", "baseline_load_per_week"] == 0.0
+    assert load.at["C", "block_load_per_week"] == 0.0
+    assert np.isnan(load.at["C", "training_load_ratio"])
+    # 8 of 9 runs with TRIMP (89 %): minutes
+    fewer = _runs([r for r in rows if r[0] == 7 and r[1] != "2026-01-01"])
+    assert training_load(fewer, blocks).at["7", "training_load_basis"] == "minutes"
+
+
+def test_load_without_load_columns_or_block_dates():
+    plain = pd.DataFrame({"runner_id": ["A"], "date": pd.to_datetime(["2026-01-20"])})
+    load = training_load(plain, pd.DataFrame([BLOCK]))
+    assert load.at["A", "block_load_per_week"] == 0.0
+    assert np.isnan(load.at["A", "training_load_ratio"])
+    empty = training_load(plain, pd.DataFrame([{**BLOCK, "block_start": pd.NaT}]))
+    assert empty.empty and empty.index.name == "runner_id"
+    assert list(empty.columns) == [
+        "training_load_basis",
+        "baseline_load_per_week",
+        "block_load_per_week",
+        "training_load_ratio",
+    ]
+
+
+def test_the_notes_word_for_word():
+    assert training_load_note(1.5, "minutes") == (
+        "training load rose: 1.50× the baseline's per week (running minutes); more running "
+        "can improve economy by itself, so part of this change may come from the extra training"
+    )
+    assert training_load_note(0.5, "trimp", 0.98) == (
+        "training load fell: 0.50× the baseline's per week (Banister TRIMP) (the controls: "
+        "0.98× over their blocks); less running (a taper, an injury, an illness) can change "
+        "economy by itself, so part of this change may come from it"
+    )
+    assert "(watts)" in training_load_note(2.0, "watts", np.nan)
+    assert training_load_note(None, "trimp") == ""
+
+
+def test_controls_ratio_is_their_median_from_three():
+    load = pd.DataFrame({"training_load_ratio": [1.0, 1.2, 2.0, 5.0, 9.0]}, index=list("KLMSN"))
+    groups = ["control", " Control ", "CONTROL", "strength", "strength"]
+    blocks = pd.DataFrame({"runner_id": list("KLMSN"), "group": groups})
+    assert controls_load_ratio(load, blocks) == pytest.approx(1.2)
+    assert controls_load_ratio(load, blocks.iloc[1:]) is None  # two controls
+    assert controls_load_ratio(load, blocks.drop(columns="group")) is None
+
+
+def test_add_training_load_notes_only_rows_with_an_answer():
+    """On analyze rows: the ratio and basis on every row with block dates (NaN and ""
+    otherwise), the note in the warning after what is there, the controls' median
+    beside a strength runner's note but not a control's, no note on insufficient rows."""
+    blocks = pd.DataFrame(
+        [
+            {**BLOCK, "runner_id": rid, "group": group}
+            for rid, group in (
+                ("S", "strength"),
+                ("K1", "control"),
+                ("K2", "Control"),
+                ("K3", "control"),
+                ("I", "strength"),
+            )
+        ]
+        + [{**BLOCK, "runner_id": "Z", "group": "strength", "block_start": pd.NaT}]
+    )
+    per_runner = {"S": (60, 180), "K1": (60, 90), "K2": (60, 99), "K3": (60, 135), "I": (60, 120)}
+    rows = []
+    for rid, (base_min, block_min) in per_runner.items():
+        rows += [
+            (rid, "2026-01-02", np.nan, 60 * base_min),
+            (rid, "2026-01-20", np.nan, 60 * block_min),
+        ]
+    out = [
+        {"runner_id": "Z", "group": "strength", "verdict": "insufficient data: no block"},
+        {"runner_id": "S", "group": "strength", "verdict": "improved", "warning": "short block"},
+        {"runner_id": "K1", "group": "control", "verdict": "no meaningful change"},
+        {"runner_id": "K3", "group": "control", "verdict": "worsened", "warning": None},
+        {"runner_id": "I", "group": "strength", "verdict": "insufficient data: 3 steady runs"},
+    ]
+    add_training_load(out, _runs(rows), blocks)
+    z, s, k1, k3, i = out
+    assert np.isnan(z["training_load_ratio"]) and z["training_load_basis"] == ""
+    assert "warning" not in z
+    assert s["training_load_ratio"] == pytest.approx(2.0) and s["training_load_basis"] == "minutes"
+    # controls' ratios 1.0, 1.1, 1.5: median 1.1
+    assert s["warning"] == "short block; " + training_load_note(2.0, "minutes", 1.1)
+    assert "(the controls" not in k3["warning"] and k3["warning"].startswith(
+        "training load rose: 1.50×"
+    )
+    assert "warning" not in k1  # 1.0: inside the limits
+    assert i["training_load_ratio"] == pytest.approx(1.33333, rel=1e-4) and "warning" not in i

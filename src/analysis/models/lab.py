@@ -63,13 +63,17 @@ def _lab_rows(
     at_speed = lab_economy_at_speed(lab)
     at_speed = at_speed.assign(runner_id=at_speed["runner_id"].astype(str))
     rer = pd.to_numeric(lab.get("rer"), errors="coerce") if "rer" in lab else None
-    modal_grade = lab.groupby(lab["runner_id"].astype(str))["grade_pct"].transform(
-        lambda g: g.mode().iloc[0] if g.notna().any() else np.nan
+    # a missing grade is level (0 %), as lab_economy_at_speed reads it
+    grade = (
+        pd.to_numeric(lab["grade_pct"], errors="coerce").fillna(0.0)
+        if "grade_pct" in lab
+        else pd.Series(0.0, index=lab.index)
     )
+    modal_grade = grade.groupby(lab["runner_id"].astype(str)).transform(lambda g: g.mode().iloc[0])
     reason = np.where(
         (rer >= 1.0).to_numpy() if rer is not None else False,
         "RER >= 1.0",
-        np.where(lab["grade_pct"].ne(modal_grade).to_numpy(), "other grade", ""),
+        np.where(grade.ne(modal_grade).to_numpy(), "other grade", ""),
     )
     keyed = pd.DataFrame(
         {"runner_id": lab["runner_id"].astype(str), "date": lab["date"], "reason": reason}
