@@ -249,6 +249,7 @@ def test_runner_doses_count_the_week_that_starts_on_the_last_day():
     out = runner_doses(ds, blocks=blocks)
     assert out.loc[0, "sessions"] == 2
     assert out.loc[0, "volume_load_kg_per_week"] == pytest.approx(2 * 3 * 5 * 100.0 / 2)
+    assert out.loc[0, "repetitions_per_week"] == pytest.approx(2 * 3 * 5 / 2)
     assert list(out.columns) == [
         "runner_id",
         "group",
@@ -259,4 +260,5 @@ def test_runner_doses_count_the_week_that_starts_on_the_last_day():
         "volume_load_kg_per_week",
         *(f"sessions_per_week_{c}" for c in ("heavy", "explosive", "plyometric")),
         *(f"volume_load_kg_per_week_{c}" for c in ("heavy", "explosive", "plyometric")),
+        "repetitions_per_week",
     ]
