@@ -981,3 +981,14 @@ def test_training_summary_names_the_repetitions_beside_the_sessions():
     text = narrative.training_summary(weekly, block)
     assert "baseline: 41 km and 0.0 strength sessions per week" in text
     assert "block: 45 km and 2.5 strength sessions (120 repetitions) per week" in text
+
+
+def test_the_vo2max_note_says_the_watch_estimate_is_not_independent():
+    parameters = {"vo2max_ml_kg_min": 61.3, "vo2max_source": "runners.csv"}
+    runs = pd.DataFrame({"vo2max_est_ml_kg_min": [np.nan, 58.0]})
+    text = narrative.vo2max_note(parameters, runs)
+    assert text.startswith("The analysis used a VO2max of 61.3 ml/kg/min (source: runners.csv).")
+    assert "same heart rate and pace" in text and "a maximal lab test can" in text
+    # no watch estimates in the log: nothing to warn about
+    for without in (None, pd.DataFrame({"vo2max_est_ml_kg_min": [np.nan]}), pd.DataFrame()):
+        assert "watch" not in narrative.vo2max_note(parameters, without)

@@ -513,6 +513,32 @@ def squad_methods_markdown(squad: pd.DataFrame) -> str:
     )
 
 
+def vo2max_note(parameters: Mapping | pd.Series, runs: pd.DataFrame | None = None) -> str:
+    """What the VO2max section says under its chart (Markdown).
+
+    The VO2max used and its source, why a wrong one matters little for the
+    change, and, when the runner's log holds the watch's estimates, that they
+    are no independent sign of fitness: the watch derives them from the same
+    heart rate and pace the field estimate uses (issue 11), unlike a maximal
+    lab test.
+    """
+    parameters = as_mapping(parameters)
+    # the source is from a fixed vocabulary (runner_parameters), not user text
+    text = (
+        f"The analysis used a VO2max of {format_number(parameters['vo2max_ml_kg_min'], 1)} "
+        f"ml/kg/min (source: {parameters['vo2max_source']}). A wrong VO2max "
+        "scales the oxygen cost of every run alike, so it moves the level of the curve much "
+        "more than the change over the block."
+    )
+    watch = runs is not None and "vo2max_est_ml_kg_min" in runs
+    if watch and pd.to_numeric(runs["vo2max_est_ml_kg_min"], errors="coerce").notna().any():
+        text += (
+            " The watch computes its VO2max estimates from the same heart rate and pace, so "
+            "they cannot tell fitness from economy; a maximal lab test can."
+        )
+    return text
+
+
 def plan_sentence(row: Mapping | pd.Series, target_pct: float = TARGET_CHANGE_PCT) -> str:
     """What this runner's data can detect, and what it would take to detect ``target_pct``."""
     row = as_mapping(row)
