@@ -10,7 +10,7 @@ from analysis.io.dataset import Dataset
 from analysis.models.columns import DOSE, as_frame, first_blocks
 from analysis.models.field import FIELD_METHOD
 from analysis.models.inference import t_pvalue, t_quantile
-from analysis.models.squad import _is_control
+from analysis.models.training import _is_control
 from analysis.schema import BASELINE_WEEKS
 from analysis.strength import week_start, weekly_strength
 

@@ -22,18 +22,9 @@ import numpy as np
 import pandas as pd
 
 from analysis.metrics import lab_vo2max_tests
+from analysis.models.training import block_windows
 
 COLUMNS = ("race_vdot_baseline", "race_vdot_block", "lab_vo2max_pre", "lab_vo2max_post")
-
-
-def _windows(blocks: pd.DataFrame) -> pd.DataFrame:
-    cols = ["runner_id", "baseline_start", "block_start", "block_end"]
-    w = blocks.loc[blocks["block_start"].notna() & blocks["block_end"].notna(), cols]
-    w = w.drop_duplicates("runner_id").copy()
-    w["runner_id"] = w["runner_id"].astype(str)
-    for col in cols[1:]:
-        w[col] = pd.to_datetime(w[col]).dt.normalize()
-    return w.set_index("runner_id")
 
 
 def fitness_signals(
@@ -50,7 +41,7 @@ def fitness_signals(
     [ml/kg/min]. NaN where there is none. Indexed by ``runner_id``; runners
     without block dates are absent.
     """
-    w = _windows(blocks)
+    w = block_windows(blocks)
     out = pd.DataFrame(np.nan, index=w.index, columns=list(COLUMNS))
     if w.empty:
         return out

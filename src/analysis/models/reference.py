@@ -31,7 +31,7 @@ import pandas as pd
 from analysis.execution import CHUNK_RUNNERS
 from analysis.models.field import FIELD_METHOD, _field_rows
 from analysis.models.prepare import prepare_runs
-from analysis.models.squad import _is_control
+from analysis.models.training import _is_control
 
 MIN_CONTROLS = 3
 """Controls with a field estimate needed for a control-referenced answer."""

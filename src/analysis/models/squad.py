@@ -15,6 +15,7 @@ from analysis.models.columns import SQUAD, as_frame, first_blocks
 from analysis.models.field import FIELD_METHOD, field_formula
 from analysis.models.inference import CONFIDENCE, pct_change, t_pvalue, t_quantile
 from analysis.models.prepare import MIN_STEADY_RUNS, design_from, prepare_runs
+from analysis.models.training import _is_control
 from analysis.schema import BASELINE_WEEKS
 
 SQUAD_EFFECTS = ("strength minus control", "strength change", "control change")
@@ -24,10 +25,6 @@ FEW_RUNNERS = 20
 (SCIENCE.md section 9); :func:`squad_model` says so in ``note``."""
 
 _SQUAD_CONFOUNDERS = ("heat_c_dev", "drift_min_dev")
-
-
-def _is_control(group: pd.Series) -> pd.Series:
-    return group.astype(str).str.strip().str.lower().eq("control")
 
 
 def _squad_data(

@@ -59,12 +59,7 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
         ``training_load_ratio`` (block ÷ baseline; NaN without baseline load).
         Runners without block dates are absent.
     """
-    cols = ["runner_id", "baseline_start", "block_start", "block_end"]
-    windows = blocks.loc[blocks["block_start"].notna() & blocks["block_end"].notna(), cols]
-    windows = windows.drop_duplicates("runner_id").copy()
-    windows["runner_id"] = windows["runner_id"].astype(str)
-    for col in cols[1:]:
-        windows[col] = pd.to_datetime(windows[col]).dt.normalize()
+    windows = block_windows(blocks).reset_index()
     out_cols = [
         "training_load_basis",
         "baseline_load_per_week",
@@ -109,7 +104,20 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     return windows[out_cols]
 
 
+def block_windows(blocks: pd.DataFrame) -> pd.DataFrame:
+    """Each runner's ``baseline_start``, ``block_start`` and ``block_end`` as days,
+    indexed by ``runner_id`` (text); runners without block dates are left out."""
+    cols = ["runner_id", "baseline_start", "block_start", "block_end"]
+    windows = blocks.loc[blocks["block_start"].notna() & blocks["block_end"].notna(), cols]
+    windows = windows.drop_duplicates("runner_id").copy()
+    windows["runner_id"] = windows["runner_id"].astype(str)
+    for col in cols[1:]:
+        windows[col] = pd.to_datetime(windows[col]).dt.normalize()
+    return windows.set_index("runner_id")
+
+
 def _is_control(group: pd.Series) -> pd.Series:
+    """Rows of the control group (``group`` "control", any case or spacing)."""
     return group.astype(str).str.strip().str.lower().eq("control")
 
 
