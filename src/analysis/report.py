@@ -376,21 +376,9 @@ def render_reports(
         n_workers = min(n_workers, max(1, n_runners + int(squad)))
     if not (dataset / "runners.csv").is_file():
         _load(dataset)  # raises the loader's own DataError before any work starts
-    try:
-        out.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise DataError(
-            f"cannot create the output folder: {exc.strerror}; give a folder path with --out",
-            file=str(out),
-        ) from exc
+    _make_folder(out, "output folder", "--out")
     if figures is not None:
-        try:
-            figures.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise DataError(
-                f"cannot create the figures folder: {exc.strerror}; give a folder path with --figures",
-                file=str(figures),
-            ) from exc
+        _make_folder(figures, "figures folder", "--figures")
     # Workers start (imports, kernel, fonts) while this process reads the dataset.
     backend = make_backend(scheduler, n_workers, setup=partial(_start_worker, config))
     batch_dir: Path | None = None
@@ -477,6 +465,17 @@ class _Task:
     name: str
     notebook: str
     parameters: dict
+
+
+def _make_folder(path: Path, what: str, flag: str) -> None:
+    """Create ``path`` (and its parents), or one DataError naming it and the flag."""
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise DataError(
+            f"cannot create the {what}: {exc.strerror}; give a folder path with {flag}",
+            file=str(path),
+        ) from exc
 
 
 @dataclass(frozen=True)
