@@ -111,6 +111,14 @@ def figure(static: Figure, alt: str) -> Chart:
     return Chart(alt, figure=static)
 
 
+def _change_texts(frame: pd.DataFrame, change: str) -> list[str]:
+    """Each row's change with its CI (``ci_low_pct``, ``ci_high_pct``) as the reports print it."""
+    return [
+        format_change(c, lo, hi)
+        for c, lo, hi in zip(frame[change], frame["ci_low_pct"], frame["ci_high_pct"], strict=True)
+    ]
+
+
 # --------------------------------------------------------------------------- runner charts
 
 
@@ -471,15 +479,7 @@ def forest(
             "runner_text": [clean_text(r) for r in field["runner_id"]],
             "name_text": [clean_text(names.get(r, r)) for r in field["runner_id"]],
             "group_text": [clean_text(g) for g in field["group"]],
-            "change_text": [
-                format_change(c, lo, hi)
-                for c, lo, hi in zip(
-                    field["o2_cost_change_pct"],
-                    field["ci_low_pct"],
-                    field["ci_high_pct"],
-                    strict=True,
-                )
-            ],
+            "change_text": _change_texts(field, "o2_cost_change_pct"),
             "verdict_text": [clean_text(v) for v in field["verdict"]],
         }
     )
@@ -547,15 +547,7 @@ def forest(
                 "low": effects["ci_low_pct"].to_numpy(dtype=float),
                 "high": effects["ci_high_pct"].to_numpy(dtype=float),
                 "effect_text": [clean_text(e) for e in effects["effect"]],
-                "change_text": [
-                    format_change(e, lo, hi)
-                    for e, lo, hi in zip(
-                        effects["estimate_pct"],
-                        effects["ci_low_pct"],
-                        effects["ci_high_pct"],
-                        strict=True,
-                    )
-                ],
+                "change_text": _change_texts(effects, "estimate_pct"),
             }
         )
         source = _source(bk, squad_table)
