@@ -15,11 +15,11 @@ from pathlib import Path
 import nbformat
 import pytest
 from matplotlib.figure import Figure
-from nbformat.v4 import new_code_cell, new_notebook
 from PIL import Image
 
 from analysis import report
 from analysis.io import DataError, load_dataset
+from tests.test_report import _probe_notebook as _probe
 
 pypdf = pytest.importorskip("pypdf")
 
@@ -101,19 +101,6 @@ def tiny_dataset(tmp_path, write_dataset) -> Path:
         runs="runner_id,date,distance_km,duration_s,avg_hr_bpm\n"
         "A1,2026-01-05,10,3000,140\nB2,2026-01-05,10,3000,140\n",
     )
-
-
-def _probe(path: Path, body: str) -> Path:
-    params = new_code_cell('dataset = "."\nrunner_id = "A1"')
-    params.metadata["tags"] = ["parameters"]
-    nb = new_notebook(cells=[params, new_code_cell(body)])
-    nb.metadata["kernelspec"] = {
-        "name": "python3",
-        "display_name": "Python 3",
-        "language": "python",
-    }
-    nbformat.write(nb, path)
-    return path
 
 
 # Two figures whose labels try to leave the folder, and one shown twice.
