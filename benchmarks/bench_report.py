@@ -10,7 +10,7 @@ notebook its share (:mod:`analysis.models.batch`); the targets are judged on
 
 The floor is the same work without notebooks, kernels or nbconvert: one plain
 Python process executes the report notebooks' code cells directly (the same
-library and plot calls; ``display`` collects the figures as 150 dpi PNGs,
+library and plot calls; ``display`` collects the figures as the kernels' 150 dpi PNGs,
 the Markdown through mistune and the HTML tables as they are), wraps them in
 an HTML page with the same print stylesheet and prints it with WeasyPrint.
 It is measured warm (modules imported, one report rendered before timing), so
@@ -35,7 +35,6 @@ from __future__ import annotations
 
 import argparse
 import base64
-import io
 import json
 import os
 import resource
@@ -83,13 +82,13 @@ class _Collector:
     def __call__(self, *objects, **_kwargs):
         from matplotlib.figure import Figure
 
+        from analysis.charts import figure_png  # the PNG the kernels show
+
         for obj in objects:
             if isinstance(getattr(obj, "figure", None), Figure):  # a report Chart (static)
                 obj = obj.figure
             if isinstance(obj, Figure):
-                buffer = io.BytesIO()
-                obj.savefig(buffer, format="png", dpi=150)
-                data = base64.b64encode(buffer.getvalue()).decode("ascii")
+                data = base64.b64encode(figure_png(obj)).decode("ascii")
                 self.parts.append(
                     f'<div class="output_png"><img src="data:image/png;base64,{data}"></div>'
                 )

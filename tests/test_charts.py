@@ -158,3 +158,55 @@ def test_alt_texts_carry_the_key_numbers(r01):
     assert (
         "baseline: 26 steady runs" in pace and "last 4 weeks of the block: 16 steady runs" in pace
     )
+
+
+# --------------------------------------------------------------------------- print PNG
+
+
+def _matplotlib_png_on(figure, colour):
+    """Matplotlib's own PNG of ``figure`` at 150 dpi, composited on ``colour``."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", dpi=150)
+    image = Image.open(buffer)
+    opaque = Image.new("RGB", image.size, colour)
+    opaque.paste(image, mask=image.getchannel("A"))
+    return np.asarray(opaque).astype(int)
+
+
+@pytest.mark.parametrize(
+    ("size", "face", "colour"),
+    [
+        ((6.9, 2.5), "white", (255, 255, 255)),
+        ((2.3, 1.7), "white", (255, 255, 255)),  # 2.3 x 150 = 344.99...: 345 px, as matplotlib
+        ((3.3333, 2.2222), "#ffeedd", (255, 238, 221)),
+        ((4.0, 3.0), "none", (255, 255, 255)),  # a transparent face prints on white
+    ],
+)
+def test_figure_png_is_matplotlibs_image_without_alpha(size, face, colour):
+    import io
+
+    import matplotlib.pyplot as plt
+    import numpy as np
+    from PIL import Image
+
+    figure, ax = plt.subplots(figsize=size, facecolor=face)
+    ax.plot(np.sin(np.linspace(0, 6, 50)), marker="o")
+    ax.set_title("economy")
+    figure.canvas.draw()  # lay out once, so both images below come from the same layout
+    try:
+        expected = _matplotlib_png_on(figure, colour)
+        data = charts.figure_png(figure)
+    finally:
+        plt.close(figure)
+    with Image.open(io.BytesIO(data)) as image:
+        assert image.format == "PNG"
+        assert image.mode == "RGB"
+        assert image.size == (expected.shape[1], expected.shape[0])
+        got = np.asarray(image).astype(int)
+    assert np.abs(got - expected).max() <= 1  # the same pixels (alpha compositing rounds)
+    assert abs(image.info["dpi"][0] - 150) < 0.5

@@ -80,6 +80,7 @@ def test_sample_squad_figures_are_the_reports_figures_as_png_and_svg(sample_dir,
             with Image.open(io.BytesIO(data)) as image:
                 image.verify()
                 assert image.size[0] == round(report.FIGURE_DPI * 6.9)  # print width, 150 dpi
+                assert image.mode == "RGB"  # opaque (charts.figure_png): no mask for the PDF
         for svg in svgs:
             root = ET.parse(svg).getroot()
             assert root.tag == "{http://www.w3.org/2000/svg}svg"

@@ -45,7 +45,7 @@ from analysis.formatting import (
     format_number,
     format_pace,
 )
-from analysis.schema import CHART_MIME
+from analysis.schema import CHART_MIME, PRINT_FIGURE_DPI
 
 CHART_HEIGHT_PX = 440
 """Height of a runner chart on screen [px]; the width follows the page."""
@@ -87,6 +87,46 @@ class Chart:
         return data, metadata
 
 
+def figure_png(figure: Figure, dpi: float = PRINT_FIGURE_DPI) -> bytes:
+    """The figure as the print reports embed it: an opaque RGB PNG, quickly compressed.
+
+    Matplotlib's PNG carries an alpha channel that a report never uses (every
+    figure has an opaque face), and WeasyPrint splits it off again and
+    compresses both parts anew for the PDF; its default zlib level costs more
+    than the smaller file saves, since the PDF is compressed again anyway.
+    Saving RGB at level 1 gives the same pixels (composited on the figure's
+    face colour, white where that is transparent) for about 35 ms less CPU
+    per report (``benchmarks/bench_report.py``).
+    """
+    import io
+
+    from matplotlib.colors import to_rgba
+    from PIL import Image
+
+    with io.BytesIO() as buffer:
+        figure.savefig(buffer, format="rgba", dpi=dpi)
+        raw = buffer.getvalue()
+    shown_dpi = figure.dpi
+    figure.dpi = dpi  # the canvas size as savefig's renderer had it (RendererAgg truncates)
+    try:
+        width, height = (int(v) for v in figure.bbox.size)
+    finally:
+        figure.dpi = shown_dpi
+    if width * height * 4 == len(raw):
+        image = Image.frombuffer("RGBA", (width, height), raw, "raw", "RGBA", 0, 1)
+    else:  # pragma: no cover - never guess a size: read matplotlib's own PNG
+        with io.BytesIO() as buffer:
+            figure.savefig(buffer, format="png", dpi=dpi)
+            image = Image.open(io.BytesIO(buffer.getvalue())).convert("RGBA")
+    face = to_rgba(figure.get_facecolor())
+    colour = tuple(round(255 * c) for c in face[:3]) if face[3] > 0 else (255, 255, 255)
+    opaque = Image.new("RGB", image.size, colour)
+    opaque.paste(image, mask=image.getchannel("A"))
+    with io.BytesIO() as buffer:
+        opaque.save(buffer, format="png", compress_level=1, dpi=(dpi, dpi))
+        return buffer.getvalue()
+
+
 def _static_bundle(figure: Figure) -> tuple[dict, dict]:
     """The figure as the kernel's inline backend shows it (the same PNG as ``display(figure)``)."""
     try:
@@ -99,11 +139,7 @@ def _static_bundle(figure: Figure) -> tuple[dict, dict]:
         data, metadata = shell.display_formatter.format(figure, include={"image/png"})
         if "image/png" in data:
             return data, metadata
-    import io
-
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", dpi=150)
-    return {"image/png": buffer.getvalue(), "text/plain": repr(figure)}, {}
+    return {"image/png": figure_png(figure), "text/plain": repr(figure)}, {}
 
 
 def figure(static: Figure, alt: str) -> Chart:

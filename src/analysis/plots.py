@@ -205,7 +205,7 @@ def season_rolling(
         ``date``, ``mean``, ``low``, ``high``, ``n`` (runs in the window),
         sorted by date; empty without enough runs.
     """
-    from scipy import stats
+    from scipy import special  # t quantiles as scipy.stats.t.ppf has them, without scipy.stats
 
     cost = pd.to_numeric(fit_frame.get("o2_cost_ml_kg_km"), errors="coerce")
     steady = (
@@ -222,7 +222,7 @@ def season_rolling(
         return empty
     window = series.rolling(f"{int(window_days)}D", center=True, min_periods=min_runs)
     mean, sd, n = window.mean(), window.std(), window.count()
-    half = stats.t.ppf(0.975, np.maximum(n - 1, 1)) * sd / np.sqrt(n)
+    half = special.stdtrit(np.maximum(n - 1, 1), 0.975) * sd / np.sqrt(n)
     out = pd.DataFrame(
         {
             "date": series.index,

@@ -44,7 +44,7 @@ from pathlib import Path
 
 from analysis.errors import DataError
 from analysis.execution import TaskFailed, available_cores, make_backend, worker_state
-from analysis.schema import CHART_MIME, RUNNER_ID_PATTERN, is_runner_id
+from analysis.schema import CHART_MIME, PRINT_FIGURE_DPI, RUNNER_ID_PATTERN, is_runner_id
 
 FORMATS = ("pdf", "html", "ipynb")
 RUNNER_NOTEBOOK = "runner_report.ipynb"
@@ -88,6 +88,12 @@ def _runeco_reset():
     matplotlib.rcdefaults()
     ip.run_line_magic("config", "InlineBackend.figure_formats = ['png']")
     ip.run_line_magic("config", "InlineBackend.print_figure_kwargs = {print_kwargs!r}")
+    # after the config above, which registers the inline backend's own PNG formatter
+    import functools
+    from matplotlib.figure import Figure
+    from analysis.charts import figure_png
+    png = functools.partial(figure_png, dpi={dpi!r})
+    ip.display_formatter.formatters["image/png"].for_type(Figure, png)
 _runeco_reset()
 """
 # Run once in a new kernel: import what the notebooks import (the time a kept
@@ -129,7 +135,7 @@ FIGURE_NAME_RE = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 FIGURE_FORMATS = ("png", "svg")
 _FIGURE_ERRORS = ".errors"  # in the private folder: why a figure could not be saved
 
-FIGURE_DPI = 150
+FIGURE_DPI = PRINT_FIGURE_DPI
 # Figures lay themselves out (constrained layout), so no "tight" bbox: that would draw them twice.
 _PRINT_FIGURE_KWARGS = {"bbox_inches": None, "dpi": FIGURE_DPI}
 
@@ -831,7 +837,11 @@ class _KernelSession:
 
     def reset(self) -> None:
         """Wipe the namespace, figures, rc settings and warning filters of the kernel."""
-        self.run_silent(_KERNEL_RESET_CODE.format(cwd=self.cwd, print_kwargs=_PRINT_FIGURE_KWARGS))
+        self.run_silent(
+            _KERNEL_RESET_CODE.format(
+                cwd=self.cwd, print_kwargs=_PRINT_FIGURE_KWARGS, dpi=FIGURE_DPI
+            )
+        )
 
     def execute_notebook(
         self,

@@ -37,6 +37,9 @@ CHART_MIME = "application/vnd.runeco.chart+json"
 """The notebook output type of an interactive report chart (:mod:`analysis.charts`):
 Bokeh's JSON and the alt text, embedded as data by :mod:`analysis.report`."""
 
+PRINT_FIGURE_DPI = 150
+"""Resolution of the figures in the print reports (PDF) [dots per inch]."""
+
 BASELINE_WEEKS = 6
 """Default weeks of baseline before a block starts (every command and function
 that takes ``baseline_weeks`` defaults to this)."""

@@ -45,9 +45,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 import numpy as np
-from scipy import stats
 
-from analysis.models.inference import CONFIDENCE, pct_change
+from analysis.models.inference import pct_change, t_quantile
 
 MIN_POOLED_RUNNERS = 5
 """Runners with an estimate needed in a group to pool it; fewer leave the
@@ -92,7 +91,7 @@ def pool_changes(rows: list[dict], headline: Mapping[str, tuple[float, float]]) 
         var_tau2 = 2.0 / (w**2).sum()
         var = s2 * (1 - shrink) + shrink**2 * var_mu + (s2 * w**2) ** 2 * var_tau2 * (d - mu) ** 2
         # Student t with k - 1 df: mu and tau^2 come from the k runners of the group
-        half = float(stats.t.ppf(0.5 + CONFIDENCE / 2, len(members) - 1)) * np.sqrt(var)
+        half = t_quantile(len(members) - 1) * np.sqrt(var)
         for row, m, h in zip(members, post, half, strict=True):
             row["pooled_change_pct"] = float(pct_change(m))
             row["pooled_ci_low_pct"] = float(pct_change(m - h))
