@@ -86,9 +86,11 @@ def _runeco_reset():
     import matplotlib.pyplot as plt
     plt.close("all")
     matplotlib.rcdefaults()
+    # the inline backend set up now: the notebook's own %matplotlib inline then changes nothing
+    ip.run_line_magic("matplotlib", "inline")
     ip.run_line_magic("config", "InlineBackend.figure_formats = ['png']")
     ip.run_line_magic("config", "InlineBackend.print_figure_kwargs = {print_kwargs!r}")
-    # after the config above, which registers the inline backend's own PNG formatter
+    # after the lines above, which register the inline backend's own PNG formatter
     import functools
     from matplotlib.figure import Figure
     from analysis.charts import figure_png
