@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -72,6 +72,13 @@ deliberate-bugs: install
 # The model on scenarios it was not tuned on; writes docs/VALIDATION.md (about 1 minute).
 validate-model: install
 	$(BIN)/python benchmarks/validate_model.py --squads 10 --runners 16 --out docs/VALIDATION.md
+
+# The model on squads from a generator written independently of our simulator and
+# estimator (benchmarks/independent_scenarios.py; docs/INDEPENDENT_CHECK.md says how
+# and what it found); prints the table (about 2 minutes).
+independent-check: install
+	$(BIN)/python benchmarks/independent_scenarios.py run --work benchmarks/.out/independent \
+	  --seeds 5 --runeco $(BIN)/runeco --md benchmarks/.out/independent/table.md
 
 # Regenerate the committed sample squad (fixed seed: the same bytes every time).
 sample: install
