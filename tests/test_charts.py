@@ -152,7 +152,7 @@ def test_alt_texts_carry_the_key_numbers(r01):
     economy = describe.economy_over_time(frame, block, field)
     assert "70 steady runs used by the model" in economy
     assert "11 runs left out (7 interval, 4 race)" in economy
-    assert "from 178 ml/kg/km in the baseline to 171 at the end of the block" in economy
+    assert "from 178 ml/kg/km in the baseline to 170 at the end of the block" in economy
     assert "16 Feb 2026 to 26 Apr 2026" in economy
     pace = describe.hr_vs_pace(metrics, block)
     assert (

@@ -402,6 +402,8 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
         onset = row.get("heat_onset_c")
         onset = HEAT_ONSET_C if onset is None or not np.isfinite(onset) else onset
         per = "per °C" if onset <= LINEAR_HEAT else f"per °C above {onset:g} °C"
+        if "heat slope pooled" in str(row.get("se_method") or ""):
+            per += " (this runner's slope pooled with the squad's)"
         text += (
             " Heart rate, and with it the estimated cost, changed by "
             f"{format_change(coef, row['temp_coef_ci_low_pct_per_c'], row['temp_coef_ci_high_pct_per_c'], 2)} "

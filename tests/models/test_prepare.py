@@ -93,15 +93,18 @@ def test_an_early_plateau_is_recognised_and_its_end_value_recovered(plateau_squa
     weeks, loglik = choose_time_course(metrics, blocks)
     assert weeks in (2.0, 4.0, 6.0)
     assert loglik[weeks] - loglik[FULL_BLOCK] > ONSET_LR_THRESHOLD
-    bias = {}
+    bias, mae = {}, {}
     for choice in ("auto", FULL_BLOCK):
         out = analyze(ds, metrics=metrics, blocks=blocks, ramp_weeks=choice)
         field = out.loc[(out["method"] == "field_hr") & (out["group"] == "strength")]
-        bias[choice] = float((field["o2_cost_change_pct"] + 5.0).mean())
-    # measured: -0.81 pp with the full-block ramp, +0.19 pp with the learned plateau;
-    # a full-block ramp fitted to a change that came early overshoots its end value
-    assert abs(bias[FULL_BLOCK]) > 0.5
-    assert abs(bias["auto"]) < abs(bias[FULL_BLOCK]) / 2
+        error = field["o2_cost_change_pct"] + 5.0
+        bias[choice], mae[choice] = float(error.mean()), float(error.abs().mean())
+    # measured (20 strength runners): bias -0.39 pp (SE 0.33), MAE 1.24 pp with the
+    # full-block ramp, which overshoots a change that came early; +0.19 pp (SE 0.24),
+    # MAE 0.90 pp with the learned plateau (before the heat slope was pooled with the
+    # squad's, the ramp's bias was -0.81 pp: the runner's own heat slope took part of it)
+    assert mae["auto"] < 0.8 * mae[FULL_BLOCK]
+    assert abs(bias["auto"]) < 0.5
 
 
 def test_a_steady_ramp_keeps_the_full_block(squad40):

@@ -34,8 +34,11 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
   (:func:`analysis.models.prepare.choose_heat_onset`), keeping the documented
   ``HEAT_ONSET_C`` (15 degC; coaching figures put it at ~1 bpm per degC above
   ~15-20 degC, SCIENCE.md section 6) unless another onset fits better by a
-  likelihood-ratio test at 1 %; its slope is estimated per runner
-  (``temp_coef_pct_per_c``, % of cost per degC above the onset, with its CI).
+  likelihood-ratio test at 1 %; its slope is estimated per runner and
+  pooled with the squad's (:func:`heat_prior`, :func:`pool_heat`: a random
+  slope; in a warming season an unpooled slope is nearly collinear with the
+  ramp) (``temp_coef_pct_per_c``, % of cost per degC above the onset, with
+  its CI).
   A fixed onset was a liability: where heart rate rises with temperature
   across the whole range, a 15 degC onset biased the change by +6.7 pp on a
   simulated warming season, the learned onset by +0.02 pp
@@ -110,7 +113,9 @@ from analysis.models.serial import (
     _reml_batch,
     _reml_grid,
     _serial_grid,
+    mixture_moments,
     newey_west_maxlags,
+    posterior_weights,
     serial_covariance,
     serial_prior,
 )
@@ -173,6 +178,107 @@ class _Fit:
     ar_phi_per_day: float = np.nan
     ar_variance_share: float = np.nan
     speed_offset: bool = False
+
+
+HEAT_COLUMN = 1 + FIELD_TERMS.index("heat_c_dev")
+"""Position of the heat slope among the fitted coefficients (intercept first)."""
+
+MIN_RUNNERS_FOR_HEAT_PRIOR = 5
+"""Runners with a heat slope needed to pool it across the squad; with fewer,
+each runner's heat slope is its own (unpooled)."""
+
+
+@dataclass(frozen=True)
+class SquadPrior:
+    """What a squad's field fits share, learned from all its runners.
+
+    ``serial``: the prior over the serial-correlation grid
+    (:func:`analysis.models.serial.serial_prior`). ``heat``: ``(mean,
+    variance)`` of the runners' heat slopes (log oxygen cost per degC) that
+    each runner's own slope is pooled with (:func:`heat_prior`), or None for
+    no pooling. Passed to a fit of part of the squad (a chunk, the controls of
+    one window, one runner's :func:`fit_runner`) so it is fitted as in the
+    squad's own fit.
+    """
+
+    serial: np.ndarray | None
+    heat: tuple[float, float] | None
+
+
+def heat_prior(slopes: np.ndarray, variances: np.ndarray) -> tuple[float, float] | None:
+    """The squad's distribution of heat slopes, for pooling each runner's.
+
+    In a warming season each runner's own heat slope is nearly collinear with
+    the ramp through the block, so an unpooled slope widens the CI of the
+    change (to about 15 pp on squads from an independent generator with heat
+    rising at every temperature). Runners of a squad share how heat raises
+    their heart rate, up to a runner-level deviation, so the slopes are
+    treated as draws from ``N(mu, tau^2)``: the random-effects mean and
+    between-runner variance of the runners' slopes (Paule-Mandel,
+    statsmodels ``combine_effects``), the variance of the estimated mean added
+    (the predictive distribution of a runner's slope). Returns ``(mu,
+    tau^2 + SE(mu)^2)``, or None with fewer than
+    ``MIN_RUNNERS_FOR_HEAT_PRIOR`` slopes.
+
+    References
+    ----------
+    .. [1] Paule RC, Mandel J (1982). Consensus values and weighting factors.
+       J Res Natl Bur Stand 87(5):377-385.
+    .. [2] Laird NM, Ware JH (1982). Random-effects models for longitudinal
+       data. Biometrics 38(4):963-974 (random slopes, shrinkage).
+    """
+    from statsmodels.stats.meta_analysis import combine_effects  # lazily (import cost)
+
+    slopes, variances = np.asarray(slopes, dtype=float), np.asarray(variances, dtype=float)
+    keep = np.isfinite(slopes) & np.isfinite(variances) & (variances > 0)
+    if keep.sum() < MIN_RUNNERS_FOR_HEAT_PRIOR:
+        return None
+    with np.errstate(divide="ignore", invalid="ignore"):  # I^2 of identical slopes
+        res = combine_effects(slopes[keep], variances[keep], method_re="pm")
+    return float(res.mean_effect_re), float(res.tau2 + res.sd_eff_w_re**2)
+
+
+def _heat_moments(grid, weight: np.ndarray, active: np.ndarray):
+    """Each runner's heat slope and its variance under its posterior over the
+    serial grid, and whether its model has the heat term."""
+    within = (
+        np.where(np.isfinite(grid.s2), grid.s2, 0.0) * grid.xtx_inv[..., HEAT_COLUMN, HEAT_COLUMN]
+    )
+    mean, var = mixture_moments(weight, grid.beta[..., HEAT_COLUMN], within)
+    return mean, var, active[:, HEAT_COLUMN]
+
+
+def pool_heat(params: np.ndarray, cov: np.ndarray, active: np.ndarray, prior) -> np.ndarray:
+    """Pool each runner's heat slope with the squad's, in place; which runners.
+
+    The prior ``N(mu, v)`` on a runner's heat slope is one more observation of
+    it, so the coefficients and their covariance given the runner's data and
+    the prior are the Gaussian update (a random slope's BLUP, Laird & Ware
+    1982): with ``c`` the covariance column of the heat slope ``h``,
+    ``beta <- beta - c (h - mu) / (c_h + v)`` and
+    ``cov <- cov - c c' / (c_h + v)``. The ramp moves by its covariance with
+    the heat slope, and its variance shrinks by as much as the prior breaks
+    their collinearity.
+    """
+    mu, v = prior
+    pooled = active[:, HEAT_COLUMN].copy()
+    for k in np.flatnonzero(pooled):
+        c = cov[k][:, HEAT_COLUMN].copy()
+        s = cov[k][HEAT_COLUMN, HEAT_COLUMN] + v
+        params[k] = params[k] - c * (params[k][HEAT_COLUMN] - mu) / s
+        cov[k] = cov[k] - np.outer(c, c) / s
+    return pooled
+
+
+_LEARN = object()  # a prior to learn from the runners being fitted
+
+
+def _prior_parts(prior) -> tuple[np.ndarray | None, object]:
+    """``(grid prior, heat prior or _LEARN)`` of a ``serial_prior`` argument:
+    a :class:`SquadPrior`, a grid prior alone (heat learned here) or None."""
+    if isinstance(prior, SquadPrior):
+        return prior.serial, prior.heat
+    return prior, _LEARN
 
 
 def field_formula(terms: Iterable[str], speed_offset: bool = False) -> str:
@@ -337,7 +443,7 @@ def _fit_runners(
     *,
     formula: bool = False,
     progress=None,
-    serial_prior: np.ndarray | None = None,
+    serial_prior: SquadPrior | np.ndarray | None = None,
 ) -> tuple[dict[str, _Fit | None], np.ndarray | None]:
     """Fit the field model of several runners (the hot path of analyze).
 
@@ -366,9 +472,17 @@ def _fit_runners(
     designs = _designs(used, positions, runners, confounders)
     fits: dict[str, _Fit | None] = {rid: None for rid, _ in runners}
     reml = None
+    pooled = np.zeros(len(designs), dtype=bool)
     if errors == "ar1" and designs:
-        reml = _reml_batch(*_stacked(designs), serial_prior)
-        serial_prior = reml.prior
+        grid_prior, heat = _prior_parts(serial_prior)
+        reml = _reml_batch(*_stacked(designs), grid_prior)
+        active_all = np.stack([d[3] for d in designs])
+        if heat is _LEARN:  # the squad's, from these runners
+            mean, var, has = _heat_moments(reml.grid, reml.weight, active_all)
+            heat = heat_prior(mean[has], var[has])
+        if heat is not None:
+            pooled = pool_heat(reml.params, reml.cov, active_all, heat)
+        serial_prior = SquadPrior(reml.prior, heat)
     for k, (rid, idx, terms, active, z, days) in enumerate(designs):
         y, X = z[:, 0], z[:, 1:][:, active]
         n, p = X.shape
@@ -408,7 +522,8 @@ def _fit_runners(
                 f"GLS, AR(1) in days + white noise (REML: phi {phi:.2f}/day, "
                 f"{100 * share:.0f} % of error variance), averaged over the REML grid "
                 "with a prior learned from the squad; "
-                f"t, {n - p} df"
+                + ("heat slope pooled with the squad's; " if pooled[k] else "")
+                + f"t, {n - p} df"
             )
             fits[rid] = _Fit(
                 reml.params[k][active],
@@ -441,20 +556,45 @@ def _selection(blocks: pd.DataFrame, prep: pd.DataFrame) -> tuple:
     return summaries, used, positions, records, problems, to_fit
 
 
-def serial_likelihoods(
+def serial_grid_stats(
     blocks: pd.DataFrame, prep: pd.DataFrame, confounders: Iterable[str] = CONFOUNDERS
-) -> np.ndarray:
-    """(R, G): the restricted likelihood over the serial grid of every runner
-    of ``blocks`` that the AR(1) field model fits, in ``blocks`` order.
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The grid pass of every runner of ``blocks`` that the AR(1) field model
+    fits, in ``blocks`` order, without the fits: its restricted likelihood over
+    the serial grid (R, G), its heat slope and that slope's variance at each
+    grid point (R, G), and whether its model has the heat term (R,).
 
-    Stacked over a squad (in any chunks), they are what
-    :func:`analysis.models.serial.serial_prior` learns the squad's prior from.
+    Stacked over a squad (in any chunks), they are what :func:`squad_prior`
+    learns the squad's :class:`SquadPrior` from.
     """
     _, used, positions, _, _, to_fit = _selection(blocks, prep)
     designs = _designs(used, positions, to_fit, tuple(confounders))
     if not designs:
-        return np.zeros((0, len(_serial_grid()[0])))
-    return _reml_grid(*_stacked(designs)).likelihood
+        g = len(_serial_grid()[0])
+        return np.zeros((0, g)), np.zeros((0, g)), np.zeros((0, g)), np.zeros(0, dtype=bool)
+    grid = _reml_grid(*_stacked(designs))
+    within = (
+        np.where(np.isfinite(grid.s2), grid.s2, 0.0) * grid.xtx_inv[..., HEAT_COLUMN, HEAT_COLUMN]
+    )
+    active = np.stack([d[3] for d in designs])
+    return grid.likelihood, grid.beta[..., HEAT_COLUMN], within, active[:, HEAT_COLUMN]
+
+
+def squad_prior(stats: Iterable[tuple]) -> SquadPrior | None:
+    """The squad's :class:`SquadPrior` from :func:`serial_grid_stats` of its
+    runners (one tuple per chunk, in squad order); None without a runner to
+    model. The same numbers as a fit of the whole squad at once learns."""
+    stats = list(stats)
+    likelihood = np.vstack([s[0] for s in stats])
+    if not len(likelihood):
+        return None
+    grid_prior = serial_prior(likelihood)
+    weight = posterior_weights(likelihood, grid_prior)
+    mean, var = mixture_moments(
+        weight, np.vstack([s[1] for s in stats]), np.vstack([s[2] for s in stats])
+    )
+    has = np.concatenate([s[3] for s in stats])
+    return SquadPrior(grid_prior, heat_prior(mean[has], var[has]))
 
 
 def _field_rows(
@@ -466,7 +606,7 @@ def _field_rows(
     *,
     formula: bool = False,
     progress=None,
-    serial_prior: np.ndarray | None = None,
+    serial_prior: SquadPrior | np.ndarray | None = None,
 ) -> tuple[list[tuple[dict, _Fit | None]], np.ndarray | None]:
     """The ``field_hr`` row (and fit) of every runner in ``blocks``, and the
     serial-correlation prior used (:func:`_fit_runners`).
@@ -634,7 +774,7 @@ def fit_runner(
     swc_pct: float = SMALLEST_WORTHWHILE_CHANGE_PCT,
     heat_onset_c: float = HEAT_ONSET_C,
     ramp_weeks: float = FULL_BLOCK,
-    serial_prior: np.ndarray | None = None,
+    serial_prior: SquadPrior | np.ndarray | None = None,
     lab_tests: pd.DataFrame | None = None,
 ) -> RunnerFit:
     """Fit the field model of one runner.
@@ -767,17 +907,15 @@ def squad_serial_prior(
     heat_onset_c: float = HEAT_ONSET_C,
     ramp_weeks: float = FULL_BLOCK,
     confounders: Iterable[str] = CONFOUNDERS,
-) -> np.ndarray | None:
-    """The serial-correlation prior learned from a squad's field fits.
-
-    :func:`analysis.models.serial.serial_prior` over every runner of
-    ``blocks`` that can be modelled; what :func:`analyze` uses, so that
-    :func:`fit_runner` given it reproduces the runner's ``analyze`` row.
+) -> SquadPrior | None:
+    """What a squad's field fits share (:class:`SquadPrior`): the
+    serial-correlation prior and the heat-slope prior learned from every
+    runner of ``blocks`` that can be modelled; what :func:`analyze` uses, so
+    that :func:`fit_runner` given it reproduces the runner's ``analyze`` row.
     None when no runner can be modelled.
     """
     prep = prepare_runs(metrics, blocks, heat_onset_c=heat_onset_c, ramp_weeks=ramp_weeks)
-    likelihood = serial_likelihoods(blocks, prep, confounders)  # the grid pass, no fits
-    return serial_prior(likelihood) if len(likelihood) else None
+    return squad_prior([serial_grid_stats(blocks, prep, confounders)])  # the grid pass, no fits
 
 
 def _check_options(errors: str, confounders, function: str) -> None:

@@ -44,11 +44,13 @@ from analysis.models.columns import ANALYZE, as_frame
 from analysis.models.field import (
     FIELD_METHOD,
     RunnerFit,
+    SquadPrior,
     _check_options,
     _field_rows,
     field_formula,
     plot_frame,
-    serial_likelihoods,
+    serial_grid_stats,
+    squad_prior,
 )
 from analysis.models.fitness import add_fitness_signals, fitness_signals
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
@@ -67,7 +69,6 @@ from analysis.models.prepare import (
     prepare_runs,
 )
 from analysis.models.reference import control_references
-from analysis.models.serial import serial_prior
 from analysis.models.training import add_training_load
 from analysis.schema import BASELINE_WEEKS
 
@@ -195,12 +196,12 @@ def _learned_choice(run, chunks, key, candidates, default, fixed) -> float:
     return choose_from(merged, default)[0]
 
 
-def _likelihood_task(payload: tuple) -> np.ndarray:
+def _grid_stats_task(payload: tuple) -> tuple:
     metrics, blocks, confounders, design = payload
-    return serial_likelihoods(blocks, prepare_runs(metrics, blocks, **design), confounders)
+    return serial_grid_stats(blocks, prepare_runs(metrics, blocks, **design), confounders)
 
 
-def _rows_task(payload: tuple) -> tuple[list[tuple[dict, RunnerFit | None]], np.ndarray | None]:
+def _rows_task(payload: tuple) -> tuple[list[tuple[dict, RunnerFit | None]], SquadPrior | None]:
     """The field rows of one chunk of runners (with their plotting fits when asked)."""
     blocks, metrics, quarantined, errors, confounders, design, prior, with_fits, bar = payload
     prep = prepare_runs(metrics, blocks, **design)
@@ -442,10 +443,9 @@ def analyze(
     chunks = squad_chunks if whole_squad else _chunks(metrics, blocks, chunk_runners)
     prior = None  # learned by the one fit below when it holds the whole squad
     if errors == "ar1" and (len(blocks) < len(all_blocks) or len(chunks) > 1):
-        likelihoods = run(
-            _likelihood_task, [(m, b, tuple(confounders), design) for m, b in squad_chunks]
+        prior = squad_prior(
+            run(_grid_stats_task, [(m, b, tuple(confounders), design) for m, b in squad_chunks])
         )
-        prior = serial_prior(np.vstack(likelihoods))
     lab_rows = _lab_rows(blocks, dataset.lab_tests, day_cv_pct=lab_day_cv_pct)
     quarantined = quarantined_row_count(dataset.quarantine, "runs.csv", by_runner=True)
 

@@ -105,6 +105,8 @@ class _Reml:
     r: np.ndarray  # (R,) REML-best r
     phi: np.ndarray  # (R,) REML-best phi
     prior: np.ndarray  # (G,) the prior over the grid the weights used
+    grid: _Grid  # per runner and grid point (:func:`_reml_grid`)
+    weight: np.ndarray  # (R, G) each runner's posterior weights over the grid
 
 
 def _reml_batch(
@@ -132,11 +134,9 @@ def _reml_batch(
     squad's to fit a subset of it as the whole squad would.
     """
     grid = _reml_grid(Z, dt, live, active)
-    weight = grid.likelihood
     if prior is None:
-        prior = serial_prior(weight)
-    weight = weight * prior
-    weight /= weight.sum(axis=1, keepdims=True)
+        prior = serial_prior(grid.likelihood)
+    weight = posterior_weights(grid.likelihood, prior)
     beta = grid.beta
     mean = np.einsum("rg,rgi->ri", weight, beta)
     spread = beta - mean[:, None, :]
@@ -144,7 +144,28 @@ def _reml_batch(
     cov = np.einsum("rg,rgij->rij", weight, within + spread[..., :, None] * spread[..., None, :])
     r_grid, phi_grid = _serial_grid()
     best = np.argmax(grid.loglik, axis=1)
-    return _Reml(mean, cov, r_grid[best], phi_grid[best], prior)
+    return _Reml(mean, cov, r_grid[best], phi_grid[best], prior, grid, weight)
+
+
+def posterior_weights(likelihood: np.ndarray, prior: np.ndarray) -> np.ndarray:
+    """(R, G) each runner's posterior over the grid: ``prior * L``, rows summing to 1."""
+    weight = likelihood * prior
+    return weight / weight.sum(axis=1, keepdims=True)
+
+
+def mixture_moments(weight: np.ndarray, value: np.ndarray, within: np.ndarray):
+    """Mean and variance of one coefficient under each runner's posterior over the grid.
+
+    ``value`` and ``within`` (R, G): the coefficient's GLS estimate and its
+    variance at each grid point; the variance of the mixture is the weighted
+    within-point variance plus the spread of the estimates (as in
+    :func:`_reml_batch`).
+    """
+    # row sums of C-ordered copies: the same rounding whichever runners share the array
+    weight, value, within = (np.ascontiguousarray(a, dtype=float) for a in (weight, value, within))
+    mean = (weight * value).sum(axis=1)
+    spread = value - mean[:, None]
+    return mean, (weight * (within + spread * spread)).sum(axis=1)
 
 
 @dataclass
