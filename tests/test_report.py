@@ -174,6 +174,41 @@ def test_reused_kernel_isolates_runners_and_survives_a_failure(tiny_dataset, tmp
     assert not (out / "B2.pdf").exists()
 
 
+def test_each_executed_notebook_is_written_once(tiny_dataset, tmp_path, monkeypatch):
+    """papermill can write the notebook before and after every cell (about 35
+    times a report); a report's is written once, when it ends (also when a cell
+    raised): request_save_on_cell_execute=False."""
+    import papermill.engines
+    import papermill.execute
+
+    written: list[str] = []
+    original = papermill.engines.write_ipynb
+
+    def counting(nb, path):
+        written.append(Path(path).name)
+        return original(nb, path)
+
+    # the execution manager's saves (request_save_on_cell_execute) and the final write
+    monkeypatch.setattr(papermill.engines, "write_ipynb", counting)
+    monkeypatch.setattr(papermill.execute, "write_ipynb", counting)
+    monkeypatch.setenv("RUNECO_PROBE_FAIL", "1")  # B2 raises
+    notebook = _probe_notebook(tmp_path / "probe.ipynb", PROBE)
+    out = tmp_path / "out"
+    summary = report.render_reports(
+        tiny_dataset,
+        out,
+        runner_ids=["A1", "B2"],
+        fmt="ipynb",
+        workers=1,  # in this process, where write_ipynb is counted
+        progress=False,
+        runner_notebook=notebook,
+    )
+    assert summary.ok == ["A1"]
+    assert len(written) == 2  # one temporary file per report, renamed into place
+    assert sorted(p.name for p in out.glob("*.ipynb")) == ["A1.ipynb", "B2.ipynb"]
+    assert "runner A1" in _stdout(out / "A1.ipynb")
+
+
 @pytest.mark.slow
 def test_kernel_is_reused_between_runners_and_fresh_on_request(tiny_dataset, tmp_path):
     notebook = _probe_notebook(tmp_path / "probe.ipynb", PROBE)
