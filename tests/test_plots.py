@@ -489,6 +489,21 @@ def test_methods_note_follows_the_fitted_model_and_cites_its_sources(se_method, 
     assert "cannot separate economy from aerobic fitness" in text
 
 
+def test_methods_note_says_when_the_heat_slope_is_pooled():
+    terms = "1 + ramp + heat_c_dev + drift_min_dev + offset(speed_cost_dev)"
+    pooled = (
+        "GLS, AR(1) in days + white noise (REML: phi 0.65/day, 33 % of error variance), "
+        "averaged over the REML grid with a prior learned from the squad; "
+        "heat slope pooled with the squad's; t, 60 df"
+    )
+    text = narrative.methods_markdown(_result_row(model_terms=terms, se_method=pooled))
+    assert "heat slope is pooled with the squad's (a random slope" in text
+    assert "Laird NM, Ware JH (1982)" in text
+    own = pooled.replace("heat slope pooled with the squad's; ", "")
+    text = narrative.methods_markdown(_result_row(model_terms=terms, se_method=own))
+    assert "pooled" not in text and "Laird" not in text
+
+
 def test_economy_caption_states_the_temperature_coefficient():
     row = _result_row(
         reference_temp_c=4.7,

@@ -434,6 +434,13 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
         "at the end of the block; its 95 % confidence interval comes from "
         + _se_words(str(row.get("se_method") or ""))
         + ". The typical error is the residual variation of a single run (Hopkins 2000)."
+        + (
+            " The runner's heat slope is pooled with the squad's (a random slope, Laird & Ware "
+            "1982): in a warming season it is hard to tell apart from the ramp, so it leans "
+            "toward the squad's as far as the runner's own runs leave it uncertain."
+            if "heat slope pooled" in str(row.get("se_method") or "")
+            else ""
+        )
     )
     if not row.get("model_terms"):
         model = "This runner could not be modelled: " + md_escape(str(row.get("verdict", ""))) + "."
@@ -465,6 +472,11 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
             "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
             "93:1039-1046. Newey WK, West KD (1987) Econometrica 55:703-708. Hopkins WG (2000) "
             "Sports Med 30:1-15."
+            + (
+                " Laird NM, Ware JH (1982) Biometrics 38:963-974."
+                if "heat slope pooled" in str(row.get("se_method") or "")
+                else ""
+            )
             + (
                 " Saunders PU et al. (2004) Med Sci Sports Exerc 36:1972-1976."
                 if lab_rows is not None and len(lab_rows)
