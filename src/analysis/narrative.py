@@ -380,8 +380,8 @@ def _se_words(se_method: str) -> str:
     if se_method.startswith("GLS"):
         return (
             "generalised least squares with serially correlated errors (an AR(1) process in "
-            "days plus white noise, variances by REML, weighted by what the whole squad's runs "
-            "show; the model-based alternative to Newey-West standard errors, Newey & West 1987)"
+            "days plus white noise, variances by REML with a prior learned from the squad; a "
+            "model-based alternative to Newey & West 1987)"
         )
     return md_escape(se_method) if se_method else "its standard errors"
 
@@ -402,8 +402,6 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
         onset = row.get("heat_onset_c")
         onset = HEAT_ONSET_C if onset is None or not np.isfinite(onset) else onset
         per = "per °C" if onset <= LINEAR_HEAT else f"per °C above {onset:g} °C"
-        if "heat slope pooled" in str(row.get("se_method") or ""):
-            per += " (this runner's slope pooled with the squad's)"
         text += (
             " Heart rate, and with it the estimated cost, changed by "
             f"{format_change(coef, row['temp_coef_ci_low_pct_per_c'], row['temp_coef_ci_high_pct_per_c'], 2)} "
@@ -435,9 +433,7 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
         + _se_words(str(row.get("se_method") or ""))
         + ". The typical error is the residual variation of a single run (Hopkins 2000)."
         + (
-            " The runner's heat slope is pooled with the squad's (a random slope, Laird & Ware "
-            "1982): in a warming season it is hard to tell apart from the ramp, so it leans "
-            "toward the squad's as far as the runner's own runs leave it uncertain."
+            " Its heat slope is pooled with the squad's (Laird & Ware 1982)."
             if "heat slope pooled" in str(row.get("se_method") or "")
             else ""
         )
@@ -472,11 +468,6 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
             "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
             "93:1039-1046. Newey WK, West KD (1987) Econometrica 55:703-708. Hopkins WG (2000) "
             "Sports Med 30:1-15."
-            + (
-                " Laird NM, Ware JH (1982) Biometrics 38:963-974."
-                if "heat slope pooled" in str(row.get("se_method") or "")
-                else ""
-            )
             + (
                 " Saunders PU et al. (2004) Med Sci Sports Exerc 36:1972-1976."
                 if lab_rows is not None and len(lab_rows)
