@@ -365,7 +365,7 @@ def test_excluded_runs_are_counted_with_their_reasons():
     frame.loc[[5, 41], ["steady", "exclude_reason"]] = [False, ""]  # no reason given
     frame.loc[[50], ["steady", "exclude_reason"]] = [False, "race"]
     frame["steady"] = frame["steady"].astype(object)
-    frame.loc[[52], ["steady", "exclude_reason"]] = [np.nan, "race"]  # unknown: not steady
+    frame.loc[[52], ["steady", "exclude_reason"]] = [np.nan, ""]  # unknown: not steady
     frame.loc[[7], "o2_cost_ml_kg_km"] = np.nan
     frame.loc[[9], "o2_cost_ml_kg_km"] = -1.0
     outside = frame.iloc[[0, 1]].copy()
@@ -376,7 +376,7 @@ def test_excluded_runs_are_counted_with_their_reasons():
     fit = fit_runner(frame, BLOCK, n_quarantined=4, errors="hac")
     row = fit.row
     assert row["excluded_reasons"] == (
-        "interval: 2; no oxygen cost: 2; not steady: 2; race: 2; quarantined: 4"
+        "not steady: 3; interval: 2; no oxygen cost: 2; race: 1; quarantined: 4"
     )
     assert row["n_excluded_runs"] == 8 + 4
     day = pd.to_datetime(frame["date"]).dt.normalize()
@@ -424,9 +424,9 @@ def _block(start="2026-02-16", days=80, **extra):
     }
 
 
-@pytest.mark.parametrize(("last_day", "note"), [(60, None), (59, 74)])
+@pytest.mark.parametrize(("last_day", "note"), [(60, None), (59, 74), (53, 66)])
 def test_a_block_whose_runs_stop_early_is_said_to_be_extrapolated(last_day, note):
-    """The last steady run at 60 of 80 days (75 %) gives no note; at 59 days it does."""
+    """The last steady run at 60 of 80 days (75 %) gives no note; at 59 or 53 days it does."""
     block = _block()
     frame = _runner(4, block=block)
     day = (pd.to_datetime(frame["date"]).dt.normalize() - block["block_start"]).dt.days
@@ -705,3 +705,89 @@ def test_the_squad_prior_follows_the_design_options():
         post /= post.sum(axis=1, keepdims=True)
         pi = (post.sum(axis=0) + 1.0 / G) / (len(dense) + 1.0)
     np.testing.assert_allclose(prior, pi, rtol=1e-5, atol=1e-12)
+
+
+def test_a_row_has_exactly_the_analyze_columns():
+    """DATA_FORMAT.md's columns and the extras, no more and no fewer, whether the
+    runner is modelled or not; an unmodelled runner has no reference values."""
+    from analysis.models import ANALYZE_COLUMNS, EXTRA_COLUMNS
+
+    frame = _runner(15)
+    expected = set(ANALYZE_COLUMNS) | set(EXTRA_COLUMNS)
+    fitted = fit_runner(frame, BLOCK, errors="hac").row
+    assert set(fitted) == expected
+    missing = fit_runner(frame.assign(avg_hr_bpm=np.nan), BLOCK).row
+    assert set(missing) == expected
+    for key in ("reference_temp_c", "reference_gas_m_min", "reference_speed_kmh"):
+        assert math.isnan(missing[key]), key
+    assert missing["lab_pre_date"] is pd.NaT and missing["lab_post_date"] is pd.NaT
+
+
+def test_a_runner_without_runs_has_zero_counts_and_no_reasons():
+    row = fit_runner(_runner(16).iloc[:0], BLOCK).row
+    assert row["verdict"] == "insufficient data: no runs"
+    assert (row["n_baseline_runs"], row["n_block_runs"], row["n_excluded_runs"]) == (0, 0, 0)
+    assert row["excluded_reasons"] == "" and row["params_defaulted"] is False
+    # one run, before the baseline: it has runs, none in the window
+    early = _runner(16).iloc[:1].assign(date=pd.Timestamp("2025-11-01 07:00"))
+    row = fit_runner(early, BLOCK).row
+    assert row["verdict"] == "insufficient data: no runs between baseline start and block end"
+    assert row["n_excluded_runs"] == 0
+
+
+def test_the_block_number_comes_from_the_block():
+    frame = _runner(17)
+    assert fit_runner(frame, {**BLOCK, "block": 2}, errors="hac").row["block"] == 2
+
+
+def test_a_column_varying_by_exactly_1e9_is_constant():
+    n = 12
+    ramp = np.clip(np.arange(n) / 6 - 0.5, 0, 1)
+    drift = np.array([0.0, 40, 0, 0, 35, 0, 0, 50, 0, 0, 45, 0])
+    heat = np.r_[np.zeros(n - 1), 1e-9]
+    assert np.ptp(heat) == 1e-9
+    cols = {"ramp": ramp, "heat_c_dev": heat, "drift_min_dev": drift}
+    assert _select_terms(cols, True) == ["ramp", "drift_min_dev"]
+
+
+def test_the_squads_runners_report_their_own_serial_correlation():
+    """Each runner's REML-best (r, phi) from the dense likelihood, in the row's
+    phi, AR share and SE method; the squad's fits without formulas carry no
+    statsmodels result, and a formula fit's intervals use Student t."""
+    frames, blocks = _squad_frames(6)
+    frames[5] = _runner(40, phi=0.5, runner_id="R5")
+    metrics = pd.concat(frames, ignore_index=True)
+    prep = prepare_runs(metrics, blocks)
+    rows, prior = _field_rows(blocks, prep, {}, "ar1", CONFOUNDERS)
+    seen = set()
+    for k, (row, fit) in enumerate(rows):
+        y, X, t, _, _ = _design(frames[k])
+        _, _, (r, phi) = _dense_reml(y, X, t)
+        seen.add(r)
+        share = r / (1 + r)
+        assert row["ar_variance_share"] == pytest.approx(share)
+        if r > 0:
+            assert row["ar_phi_per_day"] == phi
+        else:
+            assert math.isnan(row["ar_phi_per_day"])
+        assert row["se_method"].startswith(
+            f"GLS, AR(1) in days + white noise (REML: phi {phi:.2f}/day, "
+            f"{100 * share:.0f} % of error variance)"
+        )
+        assert fit.result is None
+    assert seen & {0.5, 1.0} and seen & {0.5, 4.0, 8.0, 16.0}, seen
+    # statsmodels' GLS through fit_runner: t intervals at the REML-best point
+    fit = fit_runner(metrics, blocks.iloc[5], serial_prior=prior)
+    y, X, t, _, _ = _design(frames[5])
+    _, _, (r, phi) = _dense_reml(y, X, t)
+    v = np.eye(len(t)) + r * phi ** np.abs(t[:, None] - t[None, :])
+    vinv = np.linalg.inv(v)
+    xtx = X.T @ vinv @ X
+    beta = np.linalg.solve(xtx, X.T @ vinv @ y)
+    resid = y - X @ beta
+    df = len(y) - 4
+    se = np.sqrt(np.diag(resid @ vinv @ resid / df * np.linalg.inv(xtx)))
+    tcrit = stats.t.ppf(0.975, df)
+    ci = fit.result.conf_int().to_numpy()
+    np.testing.assert_allclose(ci[:, 0], beta - tcrit * se, rtol=1e-8)
+    np.testing.assert_allclose(ci[:, 1], beta + tcrit * se, rtol=1e-8)
