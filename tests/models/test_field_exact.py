@@ -503,6 +503,8 @@ def test_insufficient_data_says_why():
         fit_runner(few_block, BLOCK).row,
         f"{n_base} steady runs in the baseline and 7 in the block (need 8 in each)",
     )
+    eight_block = frame.drop(frame.index[block_positions[8:]])
+    assert not fit_runner(eight_block, BLOCK, errors="hac").insufficient
 
 
 def test_fit_runner_fills_the_block_from_its_dates():
