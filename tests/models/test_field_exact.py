@@ -20,9 +20,10 @@ from scipy import stats
 
 from analysis.models import CONFOUNDERS, fit_runner, prepare_runs, squad_serial_prior
 from analysis.models.field import (
+    SquadPrior,
     _field_rows,
     _select_terms,
-    serial_likelihoods,
+    serial_grid_stats,
 )
 from analysis.models.serial import SERIAL_PHI_PER_DAY, SERIAL_VARIANCE_RATIOS
 from tests.models._support_models import BLOCK, _metrics_frame
@@ -151,6 +152,55 @@ def _dense_reml(y, X, t, prior=None):
     )
     best = GRID[int(np.argmax([d[2] for d in dense]))]
     return mean, cov, best
+
+
+def _paule_mandel(b, v):
+    """tau^2 with sum w (b - mu)^2 = k - 1, w = 1 / (v + tau^2), by bisection (0 below it)."""
+
+    def q(tau2):
+        w = 1.0 / (v + tau2)
+        mu = (w * b).sum() / w.sum()
+        return (w * (b - mu) ** 2).sum()
+
+    k = len(b)
+    if q(0.0) <= k - 1:
+        return 0.0
+    lo, hi = 0.0, 1.0
+    while q(hi) > k - 1:
+        hi *= 2.0
+    for _ in range(200):
+        mid = (lo + hi) / 2.0
+        lo, hi = (mid, hi) if q(mid) > k - 1 else (lo, mid)
+    return (lo + hi) / 2.0
+
+
+def _heat_prior(mixtures, names_list):
+    """The squad's heat prior from the runners' dense mixtures: Paule-Mandel mean, and
+    tau^2 plus the variance of the mean (None with fewer than 5 heat slopes)."""
+    b, v = [], []
+    for (mean, cov), names in zip(mixtures, names_list, strict=True):
+        if "heat_c_dev" in names:
+            j = names.index("heat_c_dev") + 1
+            b.append(mean[j])
+            v.append(cov[j, j])
+    if len(b) < 5:
+        return None
+    b, v = np.array(b), np.array(v)
+    tau2 = _paule_mandel(b, v)
+    w = 1.0 / (v + tau2)
+    return (w * b).sum() / w.sum(), tau2 + 1.0 / w.sum()
+
+
+def _pooled(mean, cov, names, prior):
+    """The posterior with the prior N(mu, v) on the heat slope, in precision form."""
+    if prior is None or "heat_c_dev" not in names:
+        return mean, cov
+    mu, v = prior
+    e = np.zeros(len(mean))
+    e[names.index("heat_c_dev") + 1] = 1.0
+    data_precision = np.linalg.inv(cov)
+    post = np.linalg.inv(data_precision + np.outer(e, e) / v)
+    return post @ (data_precision @ mean + e * mu / v), post
 
 
 def _pct(x):
@@ -556,12 +606,13 @@ def _squad_frames(n_runners=5):
 def test_the_squad_prior_is_learned_from_each_runners_dense_likelihood():
     """Five runners: the serial likelihoods are each runner's dense restricted
     likelihood over the grid (normalised), the prior is the EM mixing
-    distribution of them (written out here), and a runner fitted with it gets
-    the dense mixture under that prior."""
+    distribution of them (written out here), the heat prior the Paule-Mandel
+    mean and spread of the runners' dense heat slopes under it, and a runner
+    fitted with them gets its dense mixture with the heat prior added."""
     frames, blocks = _squad_frames()
     metrics = pd.concat(frames, ignore_index=True)
     prep = prepare_runs(metrics, blocks)
-    like = serial_likelihoods(blocks, prep)
+    like = serial_grid_stats(blocks, prep)[0]
     dense = [_likelihood(_dense_grid(*_design(f)[:3])) for f in frames]
     np.testing.assert_allclose(like, np.array(dense), rtol=1e-6, atol=1e-12)
     # Laird's EM with one pseudo-runner spread evenly, 200 steps
@@ -571,31 +622,45 @@ def test_the_squad_prior_is_learned_from_each_runners_dense_likelihood():
         post = pi * np.array(dense)
         post /= post.sum(axis=1, keepdims=True)
         pi = (post.sum(axis=0) + 1.0 / G) / (len(dense) + 1.0)
+    designs = [_design(f) for f in frames]
+    mixtures = [_dense_reml(y, X, t, prior=pi)[:2] for y, X, t, _, _ in designs]
+    heat = _heat_prior(mixtures, [d[3] for d in designs])
+    assert heat is not None  # all five runners have a heat slope: it is pooled
     prior = squad_serial_prior(metrics, blocks)
-    np.testing.assert_allclose(prior, pi, rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(prior.serial, pi, rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(prior.heat, heat, rtol=1e-5)
     fit = fit_runner(metrics, blocks.iloc[2], serial_prior=prior, errors="ar1")
-    y, X, t, names, _ = _design(frames[2])
-    mean, cov, _ = _dense_reml(y, X, t, prior=prior)
+    y, X, t, names, _ = designs[2]
+    mean, cov = _pooled(*_dense_reml(y, X, t, prior=prior.serial)[:2], names, prior.heat)
     _assert_row(fit.row, _expected_row(mean, np.sqrt(np.diag(cov)), len(y) - 4, y, X, names))
-    # the squad's rows: each runner's own design with the squad's prior
+    assert "heat slope pooled with the squad's" in fit.row["se_method"]
+    # the squad's rows: each runner's own design with the squad's priors
     rows, used_prior = _field_rows(blocks, prep, {"R4": 1}, "ar1", CONFOUNDERS)
-    np.testing.assert_allclose(used_prior, pi, rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(used_prior.serial, pi, rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(used_prior.heat, heat, rtol=1e-5)
     for k, (row, _) in enumerate(rows):
         assert row["runner_id"] == f"R{k}"
-        y, X, t, names, _ = _design(frames[k])
-        mean, cov, _ = _dense_reml(y, X, t, prior=used_prior)
-        assert row["_b"] == pytest.approx(mean[1], rel=1e-8)
-        assert row["_se"] == pytest.approx(math.sqrt(cov[1, 1]), rel=1e-8)
+        y, X, t, names, _ = designs[k]
+        mean, cov = _pooled(*_dense_reml(y, X, t, prior=used_prior.serial)[:2], names, heat)
+        assert row["_b"] == pytest.approx(mean[1], rel=1e-6)
+        assert row["_se"] == pytest.approx(math.sqrt(cov[1, 1]), rel=1e-6)
         assert row["_df"] == len(y) - 4
     assert rows[4][0]["excluded_reasons"] == "quarantined: 1"
     assert rows[4][0]["n_excluded_runs"] == 1
+    # without the heat prior (SquadPrior(..., None)) each runner keeps its own slope
+    rows, _ = _field_rows(blocks, prep, {}, "ar1", CONFOUNDERS, serial_prior=SquadPrior(pi, None))
+    y, X, t, names, _ = designs[0]
+    mean, cov, _ = _dense_reml(y, X, t, prior=pi)
+    assert rows[0][0]["_b"] == pytest.approx(mean[1], rel=1e-6)
+    assert rows[0][0]["_se"] == pytest.approx(math.sqrt(cov[1, 1]), rel=1e-6)
+    assert "pooled" not in rows[0][0]["se_method"]
 
 
 def test_a_squad_without_a_runner_to_model_has_no_prior():
     frames, blocks = _squad_frames(2)
     metrics = pd.concat(frames, ignore_index=True).assign(avg_hr_bpm=np.nan)
     prep = prepare_runs(metrics, blocks)
-    assert serial_likelihoods(blocks, prep).shape == (0, len(GRID))
+    assert serial_grid_stats(blocks, prep)[0].shape == (0, len(GRID))
     assert squad_serial_prior(metrics, blocks) is None
     rows, prior = _field_rows(blocks, prep, {}, "ar1", CONFOUNDERS)
     assert prior is None
@@ -633,7 +698,8 @@ def test_two_runners_keep_each_runners_own_design():
     metrics = pd.concat(frames, ignore_index=True)
     prep = prepare_runs(metrics, blocks)
     rows, prior = _field_rows(blocks, prep, {}, "ar1", CONFOUNDERS, formula=True)
-    np.testing.assert_allclose(prior, 1.0 / len(GRID))
+    np.testing.assert_allclose(prior.serial, 1.0 / len(GRID))
+    assert prior.heat is None  # two heat slopes are too few to pool
     for k, (row, fit) in enumerate(rows):
         y, X, t, names, _ = _design(frames[k])
         mean, cov, (r, phi) = _dense_reml(y, X, t)
@@ -706,7 +772,7 @@ def test_the_squad_prior_follows_the_design_options():
         post = pi * dense
         post /= post.sum(axis=1, keepdims=True)
         pi = (post.sum(axis=0) + 1.0 / G) / (len(dense) + 1.0)
-    np.testing.assert_allclose(prior, pi, rtol=1e-5, atol=1e-12)
+    np.testing.assert_allclose(prior.serial, pi, rtol=1e-5, atol=1e-12)
 
 
 def test_a_row_has_exactly_the_analyze_columns():
