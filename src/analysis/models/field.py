@@ -444,7 +444,7 @@ def _fit_runners(
     formula: bool = False,
     progress=None,
     serial_prior: SquadPrior | np.ndarray | None = None,
-) -> tuple[dict[str, _Fit | None], np.ndarray | None]:
+) -> tuple[dict[str, _Fit | None], SquadPrior | np.ndarray | None]:
     """Fit the field model of several runners (the hot path of analyze).
 
     ``used`` holds the runs in the model (sorted by runner and date),
@@ -459,10 +459,10 @@ def _fit_runners(
     also fits ``smf.gls`` at the REML-best covariance for a statsmodels result
     with named coefficients; the reported numbers are the same either way.
     ``errors="hac"`` is one ``sm.OLS`` per runner. A runner with fewer than 3
-    residual degrees of freedom gets None. Returns the fits and the prior over
-    the serial-correlation grid (:func:`analysis.models.serial.serial_prior`):
-    ``serial_prior`` when given, else learned from these runners (None
-    without AR(1) fits).
+    residual degrees of freedom gets None. Returns the fits and the
+    :class:`SquadPrior` used (serial grid and heat slopes): the parts given in
+    ``serial_prior``, the others learned from these runners (``serial_prior``
+    unchanged without AR(1) fits).
     """
     import statsmodels.api as sm  # lazily: a report reads its fits from the batch
     import statsmodels.formula.api as smf
@@ -607,9 +607,9 @@ def _field_rows(
     formula: bool = False,
     progress=None,
     serial_prior: SquadPrior | np.ndarray | None = None,
-) -> tuple[list[tuple[dict, _Fit | None]], np.ndarray | None]:
+) -> tuple[list[tuple[dict, _Fit | None]], SquadPrior | np.ndarray | None]:
     """The ``field_hr`` row (and fit) of every runner in ``blocks``, and the
-    serial-correlation prior used (:func:`_fit_runners`).
+    squad prior used (:func:`_fit_runners`).
 
     Counts, reasons and references are computed for all runners at once
     (:func:`_runner_summary`); the fits in :func:`_fit_runners`.
