@@ -83,6 +83,20 @@ def test_out_of_range_dates_skip_the_row_and_keep_the_rest(tmp_path):
     assert any("date" in w for w in summary.warnings)
 
 
+def test_non_finite_or_huge_reps_do_not_crash_the_import(tmp_path):
+    """A Reps cell of inf stopped the import with an internal error (exit 3)."""
+    f = tmp_path / "strong.csv"
+    f.write_text(
+        "Date,Exercise,Category,Weight (kgs),Reps\n"
+        "2024-01-05,Squat,Legs,100,inf\n2024-01-06,Squat,Legs,100,-inf\n"
+        "2024-01-07,Squat,Legs,100,1e300\n2024-01-08,Squat,Legs,100,5\n"
+    )
+    summary = _summary(tmp_path, f, kind="fitnotes")
+    assert summary.imported_strength_rows == 4  # kept as given; validate quarantines them
+    again = _summary(tmp_path, f, kind="fitnotes")  # and recognised as the same sets
+    assert again.imported_strength_rows == 0
+
+
 def _bomb(path, megabytes):
     with gzip.open(path, "wb", compresslevel=9) as f:
         block = b"\0" * (1 << 20)
