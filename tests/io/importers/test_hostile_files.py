@@ -64,6 +64,23 @@ def test_a_folder_skips_pipes_links_out_and_folders_named_like_files(tmp_path):
     assert summary.imported_runs == 1
 
 
+def test_a_runner_folder_that_links_out_of_the_squad_folder_is_skipped(tmp_path, capsys):
+    """``--folders`` followed a subfolder symlinked outside the squad folder and imported it."""
+    from analysis.cli import main
+
+    squad, outside = tmp_path / "squad", tmp_path / "outside"
+    (squad / "A1").mkdir(parents=True)
+    outside.mkdir()
+    shutil.copy(IMPORT / "tiny_run.gpx", squad / "A1")
+    shutil.copy(IMPORT / "tiny_run.tcx", outside)
+    (squad / "B1").symlink_to(outside, target_is_directory=True)
+    (squad / "C1").symlink_to(squad / "A1", target_is_directory=True)  # inside: kept
+    assert main(["import", str(tmp_path / "ds"), "--folders", "--quiet", str(squad)]) == 0
+    assert "B1: a link to a folder outside" in capsys.readouterr().err
+    runs = pd.read_csv(tmp_path / "ds" / "runs.csv")
+    assert set(runs["runner_id"]) == {"A1", "C1"}
+
+
 def test_a_named_pipe_given_explicitly_is_skipped_not_read(tmp_path):
     os.mkfifo(tmp_path / "p.fit")
     summary = _summary(tmp_path, tmp_path / "p.fit")
