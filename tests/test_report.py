@@ -209,6 +209,39 @@ def test_each_executed_notebook_is_written_once(tiny_dataset, tmp_path, monkeypa
     assert "runner A1" in _stdout(out / "A1.ipynb")
 
 
+def test_a_notebook_that_cannot_be_written_leaves_no_half_file(tiny_dataset, tmp_path, monkeypatch):
+    """On a full disk the truncated executed notebook replaced R01.ipynb (and a
+    0-byte R02.ipynb was left) with the reason "OSError: [Errno 28] ..."."""
+    import errno
+
+    import papermill.execute
+
+    original = papermill.execute.write_ipynb
+
+    def full_disk(nb, path):
+        if "B2" in str(path):
+            Path(path).write_text('{"cells": [', encoding="utf-8")  # half written
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return original(nb, path)
+
+    monkeypatch.setattr(papermill.execute, "write_ipynb", full_disk)
+    notebook = _probe_notebook(tmp_path / "probe.ipynb", PROBE)
+    out = tmp_path / "out"
+    summary = report.render_reports(
+        tiny_dataset,
+        out,
+        runner_ids=["A1", "B2"],
+        fmt="ipynb",
+        workers=1,
+        progress=False,
+        runner_notebook=notebook,
+    )
+    assert summary.ok == ["A1"]
+    assert sorted(p.name for p in out.iterdir()) == ["A1.ipynb"]
+    reason = dict(summary.failed)["B2"]
+    assert str(out / "B2.ipynb") in reason and "No space left" in reason
+
+
 @pytest.mark.slow
 def test_kernel_is_reused_between_runners_and_fresh_on_request(tiny_dataset, tmp_path):
     notebook = _probe_notebook(tmp_path / "probe.ipynb", PROBE)

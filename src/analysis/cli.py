@@ -470,6 +470,11 @@ def _runner_folders(root: Path) -> list[tuple[str, list[str]]]:
     if not root.is_dir():
         raise DataError("not a folder (--folders wants one subfolder per runner)", file=str(root))
     folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith("."))
+    real_root = root.resolve()
+    for link in [p for p in folders if p.is_symlink() and real_root not in p.resolve().parents]:
+        # as a file link that leaves the folder is skipped, so is a runner's folder
+        print(f"{link}: a link to a folder outside {root}: skipped", file=sys.stderr)
+        folders.remove(link)
     if not folders:
         raise DataError(
             "no subfolders: put each runner's files in a folder named by their id", file=str(root)

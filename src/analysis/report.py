@@ -692,7 +692,10 @@ class _Worker:
             )
         except Exception as exc:
             self.kernel.restart_after_error()
-            return _Result(task.name, False, reason=_execution_reason(exc), timings=timings)
+            reason = _execution_reason(exc)
+            if isinstance(exc, OSError):  # name the file, not just "[Errno 28]"
+                reason = f"cannot write {ipynb}: {exc.strerror or exc}"
+            return _Result(task.name, False, reason=reason, timings=timings)
         finally:
             timings["execute_s"] = time.perf_counter() - t0
         try:
@@ -891,6 +894,11 @@ class _KernelSession:
                 execution_timeout=timeout_s,
                 session=self,
             )
+        except OSError:
+            # the notebook itself could not be written (a full disk): the
+            # half-written temporary file never replaces the output
+            tmp.unlink(missing_ok=True)
+            raise
         finally:
             if tmp.exists():
                 try:

@@ -101,6 +101,9 @@ def _number(text: str) -> bool:
         ["metrics", "{d}", "--out", "{o}/m.csv", "--weekly", "{d}/activities/x.csv"],
         ["validate", "{d}", "--quarantine", "{d}/runners.csv"],
         ["validate", "{d}", "--quarantine", "{d}/../squad/lab_tests.csv"],
+        ["metrics", "{d}", "--out", "{o}/m.csv", "--lab", "{d}/truth.csv"],
+        ["metrics", "{d}", "--out", "{d}/runs/part-00000.parquet"],
+        ["analyze", "{d}", "--out", "{d}/strength/part-00000.parquet"],
     ],
 )
 def test_no_command_writes_over_the_datasets_own_files(argv, squad, tmp_path, capsys):
@@ -118,3 +121,46 @@ def test_simulate_refuses_a_folder_with_files_unless_forced(squad, capsys):
     assert (squad / "runs.csv").read_bytes() == before
     assert main(["simulate", "--out", str(squad), "--runners", "2", "--force"]) == 0
     assert (squad / "runs.csv").read_bytes() != before
+
+
+def test_no_output_replaces_a_parquet_part_or_the_known_truth(squad, tmp_path, capsys):
+    """``metrics pq --out pq/runs/part-00000.parquet`` replaced a part (the dataset no longer loaded)."""
+    pq = tmp_path / "pq"
+    assert main(["convert", str(squad), str(pq)]) == 0
+    (pq / "truth.csv").write_text("runner_id,o2_cost_change_pct\nR01,-3.0\n", encoding="utf-8")
+    files = sorted(p for p in pq.rglob("*") if p.is_file())
+    before = {p: p.read_bytes() for p in files}
+    part = next((pq / "runs").glob("*.parquet"))
+    for argv in (
+        ["metrics", str(pq), "--out", str(part)],
+        ["metrics", str(pq), "--out", str(tmp_path / "m.csv"), "--lab", str(pq / "truth.csv")],
+        ["analyze", str(pq), "--out", str(pq / "strength" / part.name), "--quiet"],
+    ):
+        assert main(argv) == 2
+        assert "never writes over its input" in capsys.readouterr().err
+    assert {p: p.read_bytes() for p in files} == before
+
+
+def test_an_output_that_is_a_pipe_or_a_device_is_written_in_place_not_replaced(tmp_path):
+    """``--out /dev/null`` run as root replaced /dev/null with a regular file (a rename onto it)."""
+    import os
+    import stat
+
+    from analysis.io.write import write_csv_atomic
+
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = os.open(fifo, os.O_RDONLY | os.O_NONBLOCK)
+    try:
+        write_csv_atomic(pd.DataFrame({"a": [1, 2]}), fifo)
+        assert os.read(reader, 1000) == b"a\n1\n2\n"
+    finally:
+        os.close(reader)
+    assert stat.S_ISFIFO(os.lstat(fifo).st_mode)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.fifo"]
+    target = tmp_path / "real.csv"
+    target.write_text("old\n", encoding="utf-8")
+    (tmp_path / "link.csv").symlink_to(target)
+    write_csv_atomic(pd.DataFrame({"a": [3]}), tmp_path / "link.csv")
+    assert (tmp_path / "link.csv").is_symlink()
+    assert target.read_text(encoding="utf-8") == "a\n3\n"

@@ -19,6 +19,18 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwar
     """
     path = Path(path)
     to_csv_kwargs.setdefault("index", False)
+    if path.is_symlink():  # write the file it names, never replace the link (/dev/stdout)
+        path = Path(os.path.realpath(path))
+    if path.exists() and not path.is_file() and not path.is_dir():
+        # A device or a pipe (/dev/null, /dev/stdout on a terminal, a FIFO): a
+        # rename would replace the device node itself (as root, /dev/null
+        # became a regular file), so it is written in place.
+        try:
+            with open(path, "w", encoding="utf-8", newline="") as handle:
+                frame.to_csv(handle, **to_csv_kwargs)
+        except OSError as exc:
+            raise DataError(f"cannot write here: {exc.strerror or exc}", file=str(path)) from exc
+        return path
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -75,7 +87,10 @@ DATASET_CSV_FILES = (
     "wellness.csv",
     "exercises.csv",
 )
-DATASET_FILES = (*DATASET_CSV_FILES, "runeco.toml")
+DATASET_FILES = (*DATASET_CSV_FILES, "runeco.toml", "truth.csv")
+DATASET_FOLDERS = ("activities", "runs", "strength")
+"""Folders of the dataset's own files: streams, and the Parquet layout's parts
+of runs.csv and strength.csv (``analysis.io.layout``)."""
 
 
 def refuse_dataset_files(dataset: str | os.PathLike, *outputs) -> None:
@@ -83,7 +98,9 @@ def refuse_dataset_files(dataset: str | os.PathLike, *outputs) -> None:
 
     ``runeco analyze ds --out ds/runs.csv`` once replaced the runs with the
     results; an output may live in the dataset folder, never over its data
-    files or inside ``activities/``.
+    files (``truth.csv`` of a simulated squad included) or inside
+    ``activities/`` or the Parquet layout's ``runs/`` and ``strength/``
+    (``metrics pq --out pq/runs/part-00000.parquet`` replaced a part).
     """
     root = Path(dataset).resolve()
     protected = {root / name for name in DATASET_FILES}
@@ -91,7 +108,7 @@ def refuse_dataset_files(dataset: str | os.PathLike, *outputs) -> None:
         if output is None:
             continue
         target = Path(output).resolve()
-        if target in protected or root / "activities" in target.parents:
+        if target in protected or any(root / name in target.parents for name in DATASET_FOLDERS):
             raise DataError(
                 "is one of the dataset's own files: runeco never writes over its input; "
                 "give another output path",

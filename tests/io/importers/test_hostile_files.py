@@ -64,6 +64,23 @@ def test_a_folder_skips_pipes_links_out_and_folders_named_like_files(tmp_path):
     assert summary.imported_runs == 1
 
 
+def test_a_runner_folder_that_links_out_of_the_squad_folder_is_skipped(tmp_path, capsys):
+    """``--folders`` followed a subfolder symlinked outside the squad folder and imported it."""
+    from analysis.cli import main
+
+    squad, outside = tmp_path / "squad", tmp_path / "outside"
+    (squad / "A1").mkdir(parents=True)
+    outside.mkdir()
+    shutil.copy(IMPORT / "tiny_run.gpx", squad / "A1")
+    shutil.copy(IMPORT / "tiny_run.tcx", outside)
+    (squad / "B1").symlink_to(outside, target_is_directory=True)
+    (squad / "C1").symlink_to(squad / "A1", target_is_directory=True)  # inside: kept
+    assert main(["import", str(tmp_path / "ds"), "--folders", "--quiet", str(squad)]) == 0
+    assert "B1: a link to a folder outside" in capsys.readouterr().err
+    runs = pd.read_csv(tmp_path / "ds" / "runs.csv")
+    assert set(runs["runner_id"]) == {"A1", "C1"}
+
+
 def test_a_named_pipe_given_explicitly_is_skipped_not_read(tmp_path):
     os.mkfifo(tmp_path / "p.fit")
     summary = _summary(tmp_path, tmp_path / "p.fit")
@@ -81,6 +98,20 @@ def test_out_of_range_dates_skip_the_row_and_keep_the_rest(tmp_path):
     summary = _summary(tmp_path, f, kind="fitnotes")
     assert summary.imported_strength_rows == 1
     assert any("date" in w for w in summary.warnings)
+
+
+def test_non_finite_or_huge_reps_do_not_crash_the_import(tmp_path):
+    """A Reps cell of inf stopped the import with an internal error (exit 3)."""
+    f = tmp_path / "strong.csv"
+    f.write_text(
+        "Date,Exercise,Category,Weight (kgs),Reps\n"
+        "2024-01-05,Squat,Legs,100,inf\n2024-01-06,Squat,Legs,100,-inf\n"
+        "2024-01-07,Squat,Legs,100,1e300\n2024-01-08,Squat,Legs,100,5\n"
+    )
+    summary = _summary(tmp_path, f, kind="fitnotes")
+    assert summary.imported_strength_rows == 4  # kept as given; validate quarantines them
+    again = _summary(tmp_path, f, kind="fitnotes")  # and recognised as the same sets
+    assert again.imported_strength_rows == 0
 
 
 def _bomb(path, megabytes):

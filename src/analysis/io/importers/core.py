@@ -855,9 +855,12 @@ def _strength_key(frame: pd.DataFrame) -> pd.Series:
     """
 
     def whole(values) -> pd.Series:
-        n = pd.to_numeric(values, errors="coerce").round(0)
+        # formatted, not cast to int64: a Reps cell of inf crashed the import,
+        # and inf is stored empty, so it keys as empty (+ 0.0 turns -0 into 0)
+        n = pd.to_numeric(values, errors="coerce").astype(float).round(0) + 0.0
+        finite = np.isfinite(n.to_numpy())
         return pd.Series(
-            np.where(n.notna(), n.fillna(0).astype("int64").astype(str), ""), index=frame.index
+            np.where(finite, n.map(lambda v: f"{v:.0f}"), ""), index=frame.index, dtype=object
         )
 
     dates = pd.to_datetime(frame["date"], errors="coerce", format="mixed")
