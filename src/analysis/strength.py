@@ -685,12 +685,11 @@ def volume_load(frame):
     """
     sets = np.nan_to_num(_frame_column(frame, "sets"), nan=1.0)
     reps = np.nan_to_num(_frame_column(frame, "reps"), nan=0.0)
-    load = np.clip(np.nan_to_num(_frame_column(frame, "load_kg"), nan=0.0), 0.0, None)
-    if "set_type" in frame.columns:
-        warmup = (
-            frame["set_type"].astype(str).str.strip().str.lower().isin(("warmup", "warm-up", "w"))
-        )
-        load = np.where(warmup.to_numpy(), 0.0, load)
+    load = np.where(
+        _warmup_rows(frame),
+        0.0,
+        np.clip(np.nan_to_num(_frame_column(frame, "load_kg"), nan=0.0), 0.0, None),
+    )
     return pd.Series(sets * reps * load, index=frame.index, name="volume_load_kg", dtype=float)
 
 
@@ -714,13 +713,20 @@ def repetitions(frame):
         ``repetitions`` per row, indexed like ``frame``.
     """
     sets = np.nan_to_num(_frame_column(frame, "sets"), nan=1.0)
-    reps = np.clip(np.nan_to_num(_frame_column(frame, "reps"), nan=0.0), 0.0, None)
-    if "set_type" in frame.columns:
-        warmup = (
-            frame["set_type"].astype(str).str.strip().str.lower().isin(("warmup", "warm-up", "w"))
-        )
-        reps = np.where(warmup.to_numpy(), 0.0, reps)
+    reps = np.where(
+        _warmup_rows(frame),
+        0.0,
+        np.clip(np.nan_to_num(_frame_column(frame, "reps"), nan=0.0), 0.0, None),
+    )
     return pd.Series(sets * reps, index=frame.index, name="repetitions", dtype=float)
+
+
+def _warmup_rows(frame) -> np.ndarray:
+    """True for warm-up sets (``set_type`` warmup, warm-up or w, any case), which count 0."""
+    if "set_type" not in frame.columns:
+        return np.zeros(len(frame), dtype=bool)
+    kind = frame["set_type"].astype(str).str.strip().str.lower()
+    return kind.isin(("warmup", "warm-up", "w")).to_numpy()
 
 
 def week_start(dates):
