@@ -26,19 +26,14 @@ from analysis.models.field import (
     serial_grid_stats,
 )
 from analysis.models.serial import SERIAL_PHI_PER_DAY, SERIAL_VARIANCE_RATIOS
-from tests.models._support_models import BLOCK, _metrics_frame
+from tests.models._support_models import BLOCK, NUMBERS, _metrics_frame
 
 START = BLOCK["block_start"]
 END = BLOCK["block_end"]
 GRID = [(0.0, 0.5)] + [(r, p) for r in SERIAL_VARIANCE_RATIOS for p in SERIAL_PHI_PER_DAY]
 
 ANALYZE_NUMBERS = (
-    "baseline_o2_cost_ml_kg_km",
-    "end_o2_cost_ml_kg_km",
-    "o2_cost_change_pct",
-    "ci_low_pct",
-    "ci_high_pct",
-    "p_value",
+    *NUMBERS,
     "typical_error_pct",
     "temp_coef_pct_per_c",
     "temp_coef_ci_low_pct_per_c",
