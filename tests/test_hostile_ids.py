@@ -90,6 +90,8 @@ def test_analyze_report_and_plan_refuse(command, runner_id, squad, tmp_path, cap
     err = capsys.readouterr().err
     assert code in (1, 2), err
     assert "error" in err or "failed" in err
+    # the id is shown escaped, on the error's one line (no raw newline or NUL)
+    assert err.count("\n") == 1 and repr(runner_id) in err, err
     assert _tree(squad) == before  # nothing written into the dataset
     if out.exists():
         assert not any(p.suffix in (".pdf", ".ipynb", ".csv") for p in out.rglob("*"))

@@ -7,8 +7,10 @@ with the reason (an exception in the task, a worker process that died). No
 item is ever silently missing: every item comes back exactly once.
 
 - :class:`ProcessBackend` (the default): ``workers`` spawned processes
-  (``concurrent.futures``), or this very process when ``workers == 1``.
-  Worker processes ask for a parent-death signal, so none outlives the command.
+  (:class:`WorkerPool`), or this very process when ``workers == 1``. Worker
+  processes ask for a parent-death signal, so none outlives the command; a
+  task whose worker dies runs once more on a fresh worker, then comes back as
+  :class:`TaskFailed`.
 - :class:`DaskBackend`: ``dask.distributed``. ``scheduler="local"`` starts a
   ``LocalCluster`` of ``workers`` single-threaded worker processes;
   ``scheduler="tcp://HOST:PORT"`` connects to a running cluster, whose
@@ -99,6 +101,168 @@ def _close_state() -> None:
         close()
 
 
+# --------------------------------------------------------------------------- worker pool
+
+
+def _worker_main(conn, initializer, initargs) -> None:
+    """A pool worker: run ``(key, fn, item)`` messages until told to stop; send each outcome back."""
+    if initializer is not None:
+        initializer(*initargs)
+    while True:
+        try:
+            message = conn.recv()
+        except (EOFError, OSError):  # the pool is gone
+            return
+        if message is None:
+            return
+        key, fn, item = message
+        try:
+            outcome = (key, True, fn(item))
+        except BaseException as exc:  # one task must not lose the worker
+            outcome = (key, False, _reason(exc))
+        try:
+            conn.send(outcome)
+        except Exception as exc:  # an unpicklable result: nothing was written yet
+            conn.send((key, False, f"its result could not be sent back ({_reason(exc)})"))
+
+
+def _death(exitcode: int | None) -> str:
+    if exitcode is not None and exitcode < 0:
+        import signal
+
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = f"signal {-exitcode}"
+        return f"worker process died (killed by {name}: out of memory, or killed)"
+    return f"worker process died (exit code {exitcode})"
+
+
+class WorkerPool:
+    """``workers`` processes, each with its own pipe: a worker that dies loses only its task.
+
+    The standard library's pools share one result pipe and its lock among
+    workers: a worker killed while sending its result (as the out-of-memory
+    killer would) leaves a half message that the parent waits on for ever and
+    a lock that the other workers wait on for ever. Here each worker has its
+    own pipe and holds one task at a time, so the parent knows which task a
+    dead worker held: it reads the end of that pipe (a half message is an end
+    of file, never a wait), starts a new worker, and runs the task once more;
+    a task whose worker dies ``1 + retries`` times comes back as
+    :class:`TaskFailed`. Every item comes back exactly once.
+    """
+
+    def __init__(
+        self,
+        workers: int,
+        *,
+        context=None,
+        initializer: Callable | None = None,
+        initargs: tuple = (),
+        retries: int = 1,
+    ):
+        import multiprocessing
+
+        self.context = context or multiprocessing.get_context()
+        self.initializer = initializer
+        self.initargs = initargs
+        self.retries = retries
+        self.size = workers
+        self._workers: list[list] = []  # [process, connection, task key or None]
+        self._idle_deaths = 0
+        for _ in range(workers):
+            self._start()
+
+    def _start(self) -> None:
+        parent_end, child_end = self.context.Pipe()
+        process = self.context.Process(
+            target=_worker_main,
+            args=(child_end, self.initializer, self.initargs),
+            daemon=True,
+        )
+        process.start()
+        # Only the worker may hold its end: a worker that dies is then an end of file here.
+        child_end.close()
+        self._workers.append([process, parent_end, None])
+
+    def _retire(self, worker: list) -> None:
+        process, conn, _ = worker
+        conn.close()
+        process.join(timeout=5)
+        if process.is_alive():
+            process.kill()
+            process.join()
+        self._workers.remove(worker)
+
+    def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[tuple[object, object]]:
+        """Yield ``(item, fn(item) or TaskFailed)`` for every item, as they finish."""
+        from multiprocessing.connection import wait
+
+        items = list(items)
+        waiting = list(range(len(items)))
+        deaths = [0] * len(items)
+        running = 0
+        while waiting or running:
+            for worker in self._workers:
+                if worker[2] is None and waiting:
+                    key = waiting.pop(0)
+                    try:
+                        worker[1].send((key, fn, items[key]))
+                    except (OSError, EOFError):  # it died idle: the check below replaces it
+                        waiting.insert(0, key)
+                        continue
+                    worker[2] = key
+                    running += 1
+            by_handle: dict = {}
+            for worker in self._workers:
+                by_handle[worker[1]] = worker
+                by_handle[worker[0].sentinel] = worker
+            ready = set(wait(list(by_handle)))
+            for worker in {id(by_handle[h]): by_handle[h] for h in ready}.values():
+                process, conn, key = worker
+                ended = False
+                try:
+                    outcome = conn.recv() if conn.poll() else None
+                except (EOFError, OSError):  # the end of its pipe, or half a message
+                    outcome, ended = None, True
+                if outcome is not None:
+                    done, ok, value = outcome
+                    worker[2] = None
+                    running -= 1
+                    yield items[done], value if ok else TaskFailed(value)
+                    continue
+                if not (ended or process.sentinel in ready or process.exitcode is not None):
+                    continue
+                self._retire(worker)
+                reason = _death(process.exitcode)
+                if key is None:  # it died idle, or while starting
+                    self._idle_deaths += 1
+                    if self._idle_deaths > 2 * self.size:
+                        for k in waiting:
+                            yield items[k], TaskFailed(f"{reason} before it took a task")
+                        waiting = []
+                        if not running:
+                            return
+                else:
+                    running -= 1
+                    deaths[key] += 1
+                    if deaths[key] > self.retries:
+                        yield items[key], TaskFailed(reason)
+                    else:
+                        waiting.insert(0, key)
+                if waiting:
+                    self._start()
+
+    def close(self) -> None:
+        for _, conn, _ in self._workers:
+            try:
+                conn.send(None)
+            except (OSError, EOFError):
+                pass
+        for worker in list(self._workers):
+            self._retire(worker)
+
+
 # --------------------------------------------------------------------------- process pool
 
 
@@ -113,10 +277,6 @@ def _process_init(setup: Callable[[], object] | None, parent_pid: int) -> None:
         _STATE = setup()
         # pool workers leave through os._exit: atexit would not run, Finalize does.
         Finalize(_STATE, _close_state, exitpriority=10)
-
-
-def _ping() -> None:
-    return None
 
 
 class ProcessBackend:
@@ -135,17 +295,13 @@ class ProcessBackend:
         self._own_state = False
         if workers > 1:
             import multiprocessing
-            from concurrent.futures import ProcessPoolExecutor
 
-            self.executor = ProcessPoolExecutor(
-                max_workers=workers,
-                mp_context=multiprocessing.get_context("spawn"),
+            self.executor = WorkerPool(
+                workers,
+                context=multiprocessing.get_context("spawn"),
                 initializer=_process_init,
                 initargs=(setup, os.getpid()),
             )
-            # The executor spawns a process per submit while none is idle: start them all now.
-            for _ in range(workers):
-                self.executor.submit(_ping)
 
     @property
     def description(self) -> str:
@@ -165,22 +321,11 @@ class ProcessBackend:
                 except Exception as exc:  # one task must not lose the rest of the batch
                     yield item, TaskFailed(_reason(exc))
             return
-        from concurrent.futures import as_completed
-        from concurrent.futures.process import BrokenProcessPool
-
-        futures = {self.executor.submit(fn, item): item for item in items}
-        for future in as_completed(futures):
-            item = futures[future]
-            try:
-                yield item, future.result()
-            except BrokenProcessPool as exc:
-                yield item, TaskFailed(f"worker process died: {exc}")
-            except Exception as exc:
-                yield item, TaskFailed(_reason(exc))
+        yield from self.executor.map_unordered(fn, items)
 
     def close(self) -> None:
         if self.executor is not None:
-            self.executor.shutdown(wait=True, cancel_futures=True)
+            self.executor.close()
             self.executor = None
         if self._own_state:
             _close_state()

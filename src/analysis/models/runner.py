@@ -83,7 +83,8 @@ def _select_runners(blocks: pd.DataFrame, runner_ids, runners_file="runners.csv"
     unknown = [r for r in wanted if r not in known]
     if unknown:
         raise DataError(
-            f"runner(s) {', '.join(unknown)} not found; known runners are listed in runners.csv",
+            f"runner(s) {', '.join(map(repr, unknown))} not found; "
+            "known runners are listed in runners.csv",
             file=str(runners_file),
             column="runner_id",
         )

@@ -378,37 +378,33 @@ def _device_files(devices: list[Source], col: _Collector, workers: int, progress
 def _decode_in_pool(jobs: list, workers: int, bar) -> dict[int, tuple]:
     """Decode device files in worker processes; a worker that dies fails only its file.
 
-    When a worker is killed (the out-of-memory killer, a crash in a decoder's C
-    code) the pool breaks and every file still in it is lost to that pool;
-    each of those is then decoded alone in a fresh one-worker pool, so only a
-    file that kills its own worker is reported as failed and the rest are
-    imported.
+    A worker killed while decoding (the out-of-memory killer, a crash in a
+    decoder's C code), even while it sends its result back, loses only the
+    file it held: that file is decoded once more in a fresh worker, and if it
+    kills that one too it is reported as failed; the rest are imported.
     """
-    from concurrent.futures import ProcessPoolExecutor, as_completed
-    from concurrent.futures.process import BrokenProcessPool
+    import os
+
+    from analysis.execution import TaskFailed, WorkerPool, _process_init
 
     results: dict[int, tuple] = {}
-    lost: list[int] = []
-    with ProcessPoolExecutor(max_workers=workers) as pool:
-        futures = {pool.submit(_device_file, job): i for i, job in enumerate(jobs)}
-        for future in as_completed(futures):
-            i = futures[future]
-            try:
-                results[i] = future.result()
-                bar.update()
-            except BrokenProcessPool:
-                lost.append(i)
-    for i in sorted(lost):
-        try:
-            with ProcessPoolExecutor(max_workers=1) as alone:
-                results[i] = alone.submit(_device_file, jobs[i]).result()
-        except BrokenProcessPool:
-            src = jobs[i][0]
-            reason = "the process decoding it died (out of memory, or a decoder crash)"
-            unread = FilesRead(unreadable={src.path.name})
-            results[i] = ([], [], [], [], [], [(src.label or str(src.path), reason)], [], unread)
-        bar.update()
+    pool = WorkerPool(workers, initializer=_process_init, initargs=(None, os.getpid()))
+    try:
+        for (i, job), got in pool.map_unordered(_decode_one, list(enumerate(jobs))):
+            if isinstance(got, TaskFailed):
+                src = job[0]
+                reason = f"the process decoding it died ({got.reason})"
+                unread = FilesRead(unreadable={src.path.name})
+                got = ([], [], [], [], [], [(src.label or str(src.path), reason)], [], unread)
+            results[i] = got
+            bar.update()
+    finally:
+        pool.close()
     return results
+
+
+def _decode_one(task: tuple) -> tuple:
+    return _device_file(task[1])
 
 
 def _import_file(src: Source, col: _Collector, weight_unit, progress: bool) -> None:
