@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -46,6 +47,22 @@ def benchmark_squad(n_runners: int = SQUAD["n_runners"], weeks: int = SQUAD["wee
             strength_fraction=SQUAD["strength_fraction"],
         )
         stamp.write_text("ok\n")
+    return folder
+
+
+def benchmark_squad_parquet(
+    n_runners: int = SQUAD["n_runners"], weeks: int = SQUAD["weeks"]
+) -> Path:
+    """The benchmark squad in the Parquet layout (``runeco convert``), converted once."""
+    from analysis.io.convert import convert
+
+    csv = benchmark_squad(n_runners, weeks)
+    folder = csv.with_name(csv.name + "_parquet")
+    if not (folder / ".complete").exists():
+        if folder.exists():
+            shutil.rmtree(folder)
+        convert(csv, folder, "parquet")
+        (folder / ".complete").write_text("ok\n")
     return folder
 
 

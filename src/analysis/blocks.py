@@ -184,7 +184,12 @@ def _clean_group(values: pd.Series) -> pd.Series:
     return text.where(text != "", None)
 
 
-def runner_blocks(dataset: Dataset, *, baseline_weeks: int = BASELINE_WEEKS) -> pd.DataFrame:
+def runner_blocks(
+    dataset: Dataset,
+    *,
+    baseline_weeks: int = BASELINE_WEEKS,
+    inferred: pd.DataFrame | None = None,
+) -> pd.DataFrame:
     """The strength block and baseline window of every runner.
 
     Parameters
@@ -194,6 +199,10 @@ def runner_blocks(dataset: Dataset, *, baseline_weeks: int = BASELINE_WEEKS) -> 
     baseline_weeks : int, keyword-only
         Length of the baseline before ``block_start`` [weeks], default 6
         (``DATA_FORMAT.md``).
+    inferred : DataFrame, optional, keyword-only
+        :func:`infer_blocks` of the dataset's strength log, when already
+        computed (a dataset read part by part: per runner, so the parts'
+        results concatenated); ``dataset.strength`` is then not read.
 
     Returns
     -------
@@ -252,7 +261,8 @@ def runner_blocks(dataset: Dataset, *, baseline_weeks: int = BASELINE_WEEKS) -> 
 
     every_explicit, explicit_notes = _explicit_blocks(dataset.blocks)
     explicit = every_explicit.loc[every_explicit["block"] == 1, ["runner_id", *_DATES]]
-    inferred = infer_blocks(dataset.strength)
+    if inferred is None:
+        inferred = infer_blocks(dataset.strength)
 
     ex = out[["runner_id"]].merge(explicit, on="runner_id", how="left")
     inf = out[["runner_id"]].merge(inferred, on="runner_id", how="left")

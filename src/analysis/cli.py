@@ -113,12 +113,15 @@ MAX_PRINTED_ROWS = 200
 
 def _cmd_analyze(args: argparse.Namespace) -> int:
     from analysis.blocks import runner_blocks
-    from analysis.io import load_dataset, quarantined_row_count
+    from analysis.io import load_dataset
+    from analysis.io.layout import is_partitioned
     from analysis.io.write import refuse_dataset_files
     from analysis.metrics import run_metrics
     from analysis.models import analyze, squad_summary
 
     refuse_dataset_files(args.dataset, args.out, args.squad_out)
+    if is_partitioned(Path(args.dataset)) and not args.squad_out:
+        return _analyze_in_parts(args)
     ds = load_dataset(args.dataset)
     options = _settings(ds, args)
     args.baseline_weeks = options["baseline_weeks"]
@@ -139,10 +142,74 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     finally:
         if backend is not None:
             backend.close()
+    ready = None
+    if not args.quiet:
+        from analysis.readiness import runner_readiness
+
+        ready = runner_readiness(
+            ds, per_runner, metrics, blocks, baseline_weeks=args.baseline_weeks
+        )
+    _analyze_output(args, ds, per_runner, ready)
+    if args.squad_out:
+        squad = squad_summary(
+            ds, per_runner, baseline_weeks=args.baseline_weeks, metrics=metrics, blocks=blocks
+        )
+        _write_csv(squad, args.squad_out)
+        print(f"wrote squad model and dose-response ({len(squad)} rows) to {args.squad_out}")
+    return 0
+
+
+def _analyze_in_parts(args: argparse.Namespace) -> int:
+    """``runeco analyze`` of a Parquet dataset, one part of runners in memory at a time."""
+    import shutil
+    import tempfile
+
+    from analysis.io import load_dataset_parts
+    from analysis.models import analyze_parts
+    from analysis.readiness import runner_readiness_parts
+
+    head, parts = load_dataset_parts(args.dataset)
+    options = _settings(head, args)
+    args.baseline_weeks = options.pop("baseline_weeks")
+    # On a cluster the workers read the spilled metrics: beside the output file
+    # (a folder they see); here, the system's temporary folder.
+    near = Path(args.out).resolve().parent if args.scheduler else None
+    spill = tempfile.mkdtemp(prefix=".runeco-spill-", dir=near if near and near.is_dir() else None)
+    backend = None
+    try:
+        backend = _analysis_backend(args)
+        per_runner, ds, blocks, spilled = analyze_parts(
+            head,
+            parts,
+            spill,
+            args.runner or None,
+            baseline_weeks=args.baseline_weeks,
+            progress=not args.quiet,
+            backend=backend,
+            chunk_runners=args.chunk_runners,
+            **options,
+        )
+        ready = None
+        if not args.quiet:
+            ready = runner_readiness_parts(
+                ds, per_runner, spilled, blocks, baseline_weeks=args.baseline_weeks
+            )
+    finally:
+        if backend is not None:
+            backend.close()
+        shutil.rmtree(spill, ignore_errors=True)
+    _analyze_output(args, ds, per_runner, ready)
+    return 0
+
+
+def _analyze_output(args: argparse.Namespace, ds, per_runner, ready) -> None:
+    """Write ``analyze``'s results and print what a coach reads first."""
+    from analysis.io import quarantined_row_count
+
     _write_csv(per_runner, args.out)
     n_rows = len(per_runner)
     if not args.quiet:
-        from analysis.readiness import readiness_lines, results_lines, runner_readiness
+        from analysis.readiness import readiness_lines, results_lines
 
         if len(per_runner) <= MAX_PRINTED_ROWS:
             print("\n".join(results_lines(per_runner)))
@@ -155,9 +222,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             for row in warned.head(MAX_PRINTED_ROWS).itertuples(index=False):
                 which = f" block {row.block}" if row.block > 1 else ""
                 print(f"  {row.runner_id}{which} {row.method}: {row.warning}")
-        ready = runner_readiness(
-            ds, per_runner, metrics, blocks, baseline_weeks=args.baseline_weeks
-        )
         not_ready = ready.loc[~ready["ready"]]
         if len(not_ready):
             print(f"{len(not_ready)} runner(s) without an answer; what to change:")
@@ -174,13 +238,6 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
             f"note: {n_quarantined} rows were quarantined on loading; "
             f"see `runeco validate {args.dataset} --quarantine FILE.csv`"
         )
-    if args.squad_out:
-        squad = squad_summary(
-            ds, per_runner, baseline_weeks=args.baseline_weeks, metrics=metrics, blocks=blocks
-        )
-        _write_csv(squad, args.squad_out)
-        print(f"wrote squad model and dose-response ({len(squad)} rows) to {args.squad_out}")
-    return 0
 
 
 def _analysis_backend(args: argparse.Namespace):

@@ -8,6 +8,7 @@ and at the end of ``runeco analyze``.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 
@@ -151,6 +152,53 @@ def runner_readiness(
             }
         )
     return pd.DataFrame(rows, columns=[*READINESS_COLUMNS, "problems"])
+
+
+def runner_readiness_parts(
+    dataset, results: pd.DataFrame, spilled, blocks: pd.DataFrame, *, baseline_weeks: int
+) -> pd.DataFrame:
+    """:func:`runner_readiness` of a dataset read part by part
+    (:func:`analysis.models.analyze_parts`): each part's runners with that part's
+    spilled metrics and dates, one part in memory at a time; the same table.
+    """
+    field = results["method"] == FIELD_METHOD
+    ids = results["runner_id"].astype(str)
+    done = np.zeros(len(results), dtype=bool)
+    empty = pd.DataFrame({"runner_id": [], "date": pd.Series(dtype="datetime64[ns]")})
+    bare = dataclasses.replace(dataset, runs=empty, strength=empty)
+    none = empty.assign(steady=pd.Series(dtype=bool))
+    tables = []
+    for k, (_, own) in enumerate(spilled.parts):
+        mine = (ids.isin(own) & ~done).to_numpy()
+        if not (mine & field.to_numpy()).any():
+            continue
+        done |= mine
+        part = dataclasses.replace(
+            dataset, runs=spilled.dates(k, "runs"), strength=spilled.dates(k, "strength")
+        )
+        tables.append(
+            runner_readiness(
+                part, results.loc[mine], spilled.part(k), blocks, baseline_weeks=baseline_weeks
+            )
+        )
+    if (~done & field.to_numpy()).any():  # runners without runs or strength rows
+        tables.append(
+            runner_readiness(bare, results.loc[~done], none, blocks, baseline_weeks=baseline_weeks)
+        )
+    if not tables:
+        return runner_readiness(bare, results.iloc[:0], none, blocks, baseline_weeks=baseline_weeks)
+    table = pd.concat(tables, ignore_index=True)
+    order = {key: i for i, key in enumerate(_keys(results.loc[field]))}
+    position = [order[key] for key in zip(table["runner_id"], table["block"], strict=True)]
+    return table.iloc[np.argsort(position, kind="stable")].reset_index(drop=True)
+
+
+def _keys(field: pd.DataFrame) -> list[tuple[str, int]]:
+    blocks = field["block"] if "block" in field else pd.Series(1, index=field.index)
+    return [
+        (str(r), int(b) if pd.notna(b) else 1)
+        for r, b in zip(field["runner_id"], blocks, strict=True)
+    ]
 
 
 def _dates_by_runner(frame: pd.DataFrame) -> dict[str, pd.Series]:

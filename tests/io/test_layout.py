@@ -7,7 +7,7 @@ import pytest
 
 from analysis.cli import main
 from analysis.errors import DataError
-from analysis.io import Dataset, load_dataset
+from analysis.io import Dataset, load_dataset, load_dataset_parts
 from analysis.io import layout as layout_module
 from analysis.io.convert import convert
 from analysis.io.edit import remove_runner, set_runner
@@ -180,3 +180,45 @@ def test_convert_refuses_a_dataset_already_in_the_layout_and_leaves_nothing(host
         convert(pq_dir, tmp_path / "again", "parquet")
     assert not (tmp_path / "again").exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".again.")]
+
+
+def test_parts_hold_their_runners_and_together_the_whole_dataset(
+    tmp_path, write_dataset, monkeypatch
+):
+    """load_dataset_parts: one runs part's runners at a time, the same rows and quarantine."""
+    runners = RUNNERS + "F6,Fay,187\n"  # F6: strength sessions, no runs
+    strength = STRENGTH + "F6,2026-03-03,Deadlift,3,5,90\nYY,2026-03-03,Deadlift,3,5,90\n"
+    folder = write_dataset(tmp_path / "csv", runners=runners, runs=RUNS, strength=strength)
+    monkeypatch.setattr(layout_module, "RUNNERS_PER_PART", 2)
+    convert(folder, tmp_path / "pq", "parquet")
+    whole = load_dataset(folder)
+    head, parts = load_dataset_parts(tmp_path / "pq")
+    parts = list(parts)
+    assert head.runs.empty and head.strength.empty
+    pd.testing.assert_frame_equal(head.runners, whole.runners)
+
+    # the three runs parts (A1 B2 | C3 D4 | ZZ E5), then the strength of F6 and YY
+    def runs_of(part):  # kept or quarantined
+        q = part.quarantine
+        return sorted(
+            set(part.runs["runner_id"]) | set(q.loc[q["file"] == "runs.csv", "runner_id"])
+        )
+
+    assert [runs_of(p) for p in parts] == [["A1", "B2"], ["C3", "D4"], ["E5", "ZZ"], []]
+    assert list(parts[-1].strength["runner_id"]) == ["F6"]
+    assert set(parts[-1].quarantine["runner_id"]) == {"YY"}  # an unknown runner's row
+    for name in ("runs", "strength"):
+        joined = pd.concat([getattr(p, name) for p in parts], ignore_index=True)
+        joined = joined.sort_values("line", ignore_index=True)
+        pd.testing.assert_frame_equal(joined, getattr(whole, name), check_exact=True)
+    found = pd.concat([head.quarantine, *(p.quarantine for p in parts)], ignore_index=True)
+    key = ["file", "line", "column", "reason"]
+    assert sorted(map(tuple, found[key].to_numpy().tolist())) == sorted(
+        map(tuple, whole.quarantine[key].to_numpy().tolist())
+    )
+    assert head.meta["files"]["strength.csv"]["rows"] == len(strength.splitlines()) - 1
+
+
+def test_reading_in_parts_needs_the_layout(sample_dir):
+    with pytest.raises(DataError, match=r"keeps its runs in runs.csv; .*`runeco convert "):
+        load_dataset_parts(sample_dir)

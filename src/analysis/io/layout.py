@@ -68,59 +68,79 @@ def read_parts(root: Path, name: str) -> Iterator[tuple[pd.DataFrame, dict]]:
     ``_extra``) with ``{"renamed": ...}``; a part that cannot be read is one
     DataError naming it."""
     for path in parts(root, name):
-        label = f"{part_folder(Path(''), name).name}/{path.name}"
-        try:
-            meta = pq.ParquetFile(path).metadata
-            size = sum(meta.row_group(k).total_byte_size for k in range(meta.num_row_groups))
-            if size > MAX_PART_MB * 1024 * 1024:  # a small file may unpack to gigabytes
-                raise DataError(
-                    f"unpacks to {size / 2**20:,.0f} MB, more than a part of "
-                    f"{RUNNERS_PER_PART} runners can hold ({MAX_PART_MB} MB); "
-                    "convert the CSV files again with `runeco convert`",
-                    file=label,
-                )
-            table = pq.read_table(path)
-        except (OSError, pa.ArrowException, ValueError) as exc:
+        yield read_part(path, name)
+
+
+def part_runner_ids(path: Path, name: str) -> set[str]:
+    """The runner ids (stripped) in one part, from its ``runner_id`` column alone."""
+    label = f"{part_folder(Path(''), name).name}/{path.name}"
+    try:
+        column = pq.read_table(path, columns=["runner_id"]).column("runner_id")
+        text = column.cast(pa.string()).fill_null("").to_pylist()
+    except (OSError, pa.ArrowException, ValueError, KeyError) as exc:
+        raise DataError(
+            f"cannot read this Parquet part ({exc}); convert the CSV files again "
+            "with `runeco convert`",
+            file=label,
+        ) from None
+    return {value.strip(" \t\r\n\f\v") for value in text}
+
+
+def read_part(path: Path, name: str) -> tuple[pd.DataFrame, dict]:
+    """One part of ``name`` as the loader's raw frame (:func:`read_parts`)."""
+    label = f"{part_folder(Path(''), name).name}/{path.name}"
+    try:
+        meta = pq.ParquetFile(path).metadata
+        size = sum(meta.row_group(k).total_byte_size for k in range(meta.num_row_groups))
+        if size > MAX_PART_MB * 1024 * 1024:  # a small file may unpack to gigabytes
             raise DataError(
-                f"cannot read this Parquet part ({exc}); convert the CSV files again "
-                "with `runeco convert`",
-                file=label,
-            ) from None
-        missing = [c for c in RESERVED_COLUMNS if c not in table.column_names]
-        if missing:
-            raise DataError(
-                f"is not a runeco part: no {', '.join(missing)} column; write parts with "
-                "`runeco convert`",
+                f"unpacks to {size / 2**20:,.0f} MB, more than a part of "
+                f"{RUNNERS_PER_PART} runners can hold ({MAX_PART_MB} MB); "
+                "convert the CSV files again with `runeco convert`",
                 file=label,
             )
-        renamed = {}
-        meta = table.schema.metadata or {}
-        if _RENAMED_KEY in meta:
+        table = pq.read_table(path)
+    except (OSError, pa.ArrowException, ValueError) as exc:
+        raise DataError(
+            f"cannot read this Parquet part ({exc}); convert the CSV files again "
+            "with `runeco convert`",
+            file=label,
+        ) from None
+    missing = [c for c in RESERVED_COLUMNS if c not in table.column_names]
+    if missing:
+        raise DataError(
+            f"is not a runeco part: no {', '.join(missing)} column; write parts with "
+            "`runeco convert`",
+            file=label,
+        )
+    renamed = {}
+    meta = table.schema.metadata or {}
+    if _RENAMED_KEY in meta:
+        try:
+            renamed = dict(json.loads(meta[_RENAMED_KEY]))
+        except (ValueError, TypeError):
+            renamed = {}
+    cells = {}
+    for column in table.column_names:
+        values = table.column(column)
+        if column == "line":
             try:
-                renamed = dict(json.loads(meta[_RENAMED_KEY]))
-            except (ValueError, TypeError):
-                renamed = {}
-        cells = {}
-        for column in table.column_names:
-            values = table.column(column)
-            if column == "line":
-                try:
-                    cells[column] = values.cast(pa.int64()).to_numpy()
-                except (pa.ArrowException, ValueError) as exc:
-                    raise DataError(
-                        f"its line column is not whole numbers ({exc})", file=label
-                    ) from None
-            else:
-                try:  # the raw cells are text; a part written by other means may not be
-                    text = values.cast(pa.string()).fill_null("")
-                except (pa.ArrowException, ValueError):
-                    raise DataError(
-                        f"column {column!r} holds {values.type}, not text cells; write parts "
-                        "with `runeco convert`",
-                        file=label,
-                    ) from None
-                cells[column] = pd.Series(text, dtype="str")
-        yield pd.DataFrame(cells), {"renamed": renamed}
+                cells[column] = values.cast(pa.int64()).to_numpy()
+            except (pa.ArrowException, ValueError) as exc:
+                raise DataError(
+                    f"its line column is not whole numbers ({exc})", file=label
+                ) from None
+        else:
+            try:  # the raw cells are text; a part written by other means may not be
+                text = values.cast(pa.string()).fill_null("")
+            except (pa.ArrowException, ValueError):
+                raise DataError(
+                    f"column {column!r} holds {values.type}, not text cells; write parts "
+                    "with `runeco convert`",
+                    file=label,
+                ) from None
+            cells[column] = pd.Series(text, dtype="str")
+    return pd.DataFrame(cells), {"renamed": renamed}
 
 
 def write_parts(raw: pd.DataFrame, folder: Path, renamed: dict) -> int:

@@ -41,10 +41,12 @@ cell is):
 from __future__ import annotations
 
 import csv
+import dataclasses
 import functools
 import io
 import itertools
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from types import MappingProxyType
 
@@ -1125,7 +1127,54 @@ def load_dataset(path) -> Dataset:
     ``exercises.csv`` (a row for the runner beats a row for every runner),
     and a row's own valid ``category`` cell beats both.
     """
-    started = time.perf_counter()
+    opened = _open(path)
+    frames, problems = {}, list(opened.problems)
+    for name, validate in opened.validators.items():  # one file's raw cells in memory at a time
+        if layout.parts(opened.root, name):  # the Parquet layout: part by part
+            kept = []
+            for raw in _read_parquet(opened.root, name, opened.files_meta, opened.warnings):
+                typed, found = _by_runner_chunks(validate, raw, opened.runners, opened.q_runners)
+                kept.append(typed)
+                problems.append(found)
+            frames[name] = _in_line_order(kept)
+        else:
+            frames[name], found = _by_runner_chunks(
+                validate, opened.read(name), opened.runners, opened.q_runners
+            )
+            problems.append(found)
+    return _assemble(opened, frames, problems)
+
+
+class _Opened:
+    """A dataset folder checked, its settings, runners and exercises read (:func:`_open`)."""
+
+    def __init__(self, root: Path, settings, present: dict):
+        self.started = time.perf_counter()
+        self.root = root
+        self.settings = settings
+        self.present = present
+        self.files_meta: dict[str, dict] = {}
+        self.warnings: list[str] = []
+
+    def read(self, name: str) -> pd.DataFrame:
+        schema = FILES[name][0]
+        if not self.present[name]:
+            self.files_meta[name] = {"present": False, "rows": 0, "blank_rows": 0}
+            return _empty_raw(schema)
+        frame, info = read_csv_text(self.root / name, name)
+        _check_columns(frame, name, schema, info["header_line"])
+        for original, new in info["renamed"].items():
+            self.warnings.append(f"{name}: header field {original} is loaded as column {new!r}")
+        self.files_meta[name] = {
+            "present": True,
+            "rows": len(frame),
+            "blank_rows": info["blank_rows"],
+        }
+        return frame
+
+
+def _open(path) -> _Opened:
+    """Check the folder, read its settings, runners.csv and exercises.csv."""
     root = Path(path)
     hint = "give the folder that holds runners.csv and runs.csv"
     try:
@@ -1141,9 +1190,7 @@ def load_dataset(path) -> Dataset:
         raise DataError(f"dataset folder {str(root)!r} does not exist; {hint}")
     if not is_dir:
         raise DataError(f"{str(root)!r} is a file, not a dataset folder; {hint}")
-    settings = load_settings(root)
-    files_meta: dict[str, dict] = {}
-    warnings: list[str] = []
+    opened = _Opened(root, load_settings(root), present)
     for name, (_, required) in FILES.items():
         if required and not present[name]:
             raise DataError(
@@ -1151,20 +1198,7 @@ def load_dataset(path) -> Dataset:
                 "runners.csv and runs.csv (see DATA_FORMAT.md)",
                 file=name,
             )
-
-    def read(name: str) -> pd.DataFrame:
-        schema = FILES[name][0]
-        if not present[name]:
-            files_meta[name] = {"present": False, "rows": 0, "blank_rows": 0}
-            return _empty_raw(schema)
-        frame, info = read_csv_text(root / name, name)
-        _check_columns(frame, name, schema, info["header_line"])
-        for original, new in info["renamed"].items():
-            warnings.append(f"{name}: header field {original} is loaded as column {new!r}")
-        files_meta[name] = {"present": True, "rows": len(frame), "blank_rows": info["blank_rows"]}
-        return frame
-
-    raw_runners = read("runners.csv")
+    raw_runners = opened.read("runners.csv")
     if raw_runners.empty:
         raise DataError(
             f"has a header but no runners (in {root}); add one row per runner "
@@ -1172,59 +1206,155 @@ def load_dataset(path) -> Dataset:
             file="runners.csv",
             line=2,
         )
-    runners, q_runners = _runners(raw_runners)
-    exercises, q_exercises = _exercises(read("exercises.csv"), runners, q_runners)
-    validators = {
+    opened.runners, opened.q_runners = _runners(raw_runners)
+    opened.exercises, q_exercises = _exercises(
+        opened.read("exercises.csv"), opened.runners, opened.q_runners
+    )
+    opened.problems = [opened.q_runners, q_exercises]
+    opened.validators = {
         "runs.csv": _runs,
-        "strength.csv": functools.partial(_strength, exercises=exercises),
+        "strength.csv": functools.partial(_strength, exercises=opened.exercises),
         "blocks.csv": _blocks,
         "lab_tests.csv": _lab_tests,
         "wellness.csv": _wellness,
     }
-    frames, problems = {}, [q_runners, q_exercises]
-    for name, validate in validators.items():  # one file's raw cells in memory at a time
-        if layout.parts(root, name):  # the Parquet layout: part by part
-            kept = []
-            for raw in _read_parquet(root, name, files_meta, warnings):
-                typed, found = _by_runner_chunks(validate, raw, runners, q_runners)
-                kept.append(typed)
-                problems.append(found)
-            frames[name] = _in_line_order(kept)
-        else:
-            frames[name], found = _by_runner_chunks(validate, read(name), runners, q_runners)
-            problems.append(found)
-    runs, strength = frames["runs.csv"], frames["strength.csv"]
-    blocks, lab_tests, wellness = (
-        frames["blocks.csv"],
-        frames["lab_tests.csv"],
-        frames["wellness.csv"],
-    )
+    return opened
 
+
+def _quarantine_table(problems: list[pd.DataFrame]) -> pd.DataFrame:
+    """The problems found, in file order then line order, with the quarantine's columns."""
     quarantine = pd.concat(problems, ignore_index=True)
     quarantine = quarantine.astype({c: "str" for c in QUARANTINE_COLUMNS if c != "line"})
     quarantine["line"] = quarantine["line"].astype("int64")
     order = quarantine["file"].map({n: i for i, n in enumerate(_ORDER)})
-    quarantine = (
+    return (
         quarantine.assign(_order=order)
         .sort_values(["_order", "line"], kind="stable")
         .drop(columns="_order")
         .reset_index(drop=True)[list(QUARANTINE_COLUMNS)]
     )
+
+
+def _assemble(opened: _Opened, frames: dict, problems: list) -> Dataset:
+    """The Dataset of validated frames (an absent file: empty) and every problem found."""
+    empty = {
+        name: validate(_empty_raw(FILES[name][0]), opened.runners, opened.q_runners)[0]
+        for name, validate in opened.validators.items()
+        if name not in frames
+    }
+    frames = {**empty, **frames}
+    quarantine = _quarantine_table(problems)
     # Arrow keeps the buffers of the raw cells in its own pool; hand them back, so
     # that what comes next (metrics, the model: numpy) can use that memory.
     pa.default_memory_pool().release_unused()
-    meta = {"files": files_meta, "load_seconds": time.perf_counter() - started}
+    meta = {"files": opened.files_meta, "load_seconds": time.perf_counter() - opened.started}
     return Dataset(
-        path=root,
-        runners=runners,
-        runs=runs,
-        strength=strength,
-        blocks=blocks,
-        lab_tests=lab_tests,
-        wellness=wellness,
-        exercises=exercises,
+        path=opened.root,
+        runners=opened.runners,
+        runs=frames["runs.csv"],
+        strength=frames["strength.csv"],
+        blocks=frames["blocks.csv"],
+        lab_tests=frames["lab_tests.csv"],
+        wellness=frames["wellness.csv"],
+        exercises=opened.exercises,
         quarantine=quarantine,
-        warnings=tuple(warnings),
+        warnings=tuple(opened.warnings),
         meta=MappingProxyType(meta),
-        settings=settings,
+        settings=opened.settings,
     )
+
+
+def load_dataset_parts(path) -> tuple[Dataset, Iterator[Dataset]]:
+    """A dataset in the Parquet layout, one part of runners at a time, for squads
+    too large to hold at once (:mod:`analysis.io.layout`).
+
+    Returns ``(head, parts)``. ``head`` is the dataset without runs and strength
+    (runners, blocks, lab tests, wellness, exercises, and the quarantine of
+    those files). ``parts`` yields, for each Parquet part of ``runs/``, the
+    dataset of that part's runners: ``head`` with their runs and strength
+    rows and the quarantine of those rows alone; then one more part with the
+    strength rows of runners that have no runs (or an unknown id), when there
+    are any. Rows are validated and quarantined exactly as
+    :func:`load_dataset` does (every check looks within one runner), so the
+    parts' rows and quarantines together are the whole dataset's. Only one
+    part's rows are in memory at a time; ``strength/`` parts are matched to
+    runners by their ``runner_id`` column (a CSV ``strength.csv`` is read
+    once).
+
+    Raises
+    ------
+    DataError
+        As :func:`load_dataset`; also when ``runs`` is not in the Parquet
+        layout (convert it with ``runeco convert``).
+    """
+    opened = _open(path)
+    root = opened.root
+    if not layout.parts(root, "runs.csv"):
+        raise DataError(
+            f"{str(root)!r} keeps its runs in runs.csv; reading it in parts needs the "
+            f"Parquet layout: `runeco convert {root} NEW_FOLDER`"
+        )
+    frames, problems = {}, list(opened.problems)
+    for name in ("blocks.csv", "lab_tests.csv", "wellness.csv"):
+        frames[name], found = _by_runner_chunks(
+            opened.validators[name], opened.read(name), opened.runners, opened.q_runners
+        )
+        problems.append(found)
+    head = _assemble(opened, frames, problems)
+    return head, _part_datasets(opened, head)
+
+
+def _part_datasets(opened: _Opened, head: Dataset) -> Iterator[Dataset]:
+    root, name = opened.root, "strength.csv"
+    strength_parts = [(p, layout.part_runner_ids(p, name)) for p in layout.parts(root, name)]
+    strength_csv = (
+        opened.read(name) if opened.present[name] and not strength_parts else _empty_raw(STRENGTH)
+    )
+    strength_rows = 0
+
+    def strength_of(ids: set[str]) -> pd.DataFrame:
+        nonlocal strength_rows
+        if strength_parts:
+            found = []
+            for part, own in strength_parts:
+                if own & ids:
+                    raw, _ = layout.read_part(part, name)
+                    _check_columns(raw, name, STRENGTH, 1)
+                    found.append(raw.loc[raw["runner_id"].str.strip(_WS).isin(ids)])
+            raw = pd.concat(found, ignore_index=True) if found else _empty_raw(STRENGTH)
+        else:
+            raw = strength_csv.loc[strength_csv["runner_id"].str.strip(_WS).isin(ids)]
+            raw = raw.reset_index(drop=True)
+        strength_rows += len(raw)
+        return raw
+
+    def dataset(raw_runs: pd.DataFrame, raw_strength: pd.DataFrame) -> Dataset:
+        runs, q_runs = _by_runner_chunks(_runs, raw_runs, opened.runners, opened.q_runners)
+        strength, q_strength = _by_runner_chunks(
+            opened.validators[name], raw_strength, opened.runners, opened.q_runners
+        )
+        quarantine = _quarantine_table([head.quarantine.iloc[:0], q_runs, q_strength])
+        return dataclasses.replace(head, runs=runs, strength=strength, quarantine=quarantine)
+
+    covered: set[str] = set()
+    for raw in _read_parquet(root, "runs.csv", opened.files_meta, opened.warnings):
+        ids = set(raw["runner_id"].str.strip(_WS))
+        yield dataset(raw, strength_of(ids - covered))
+        covered |= ids
+    every = {str(r) for r in opened.runners["runner_id"]}
+    if strength_parts:
+        every |= set().union(*(own for _, own in strength_parts))
+    elif len(strength_csv):
+        every |= set(strength_csv["runner_id"].str.strip(_WS))
+    rest = strength_of(every - covered)
+    if len(rest):
+        yield dataset(_empty_raw(RUNS), rest)
+    if strength_parts:
+        opened.files_meta[name] = {
+            "present": True,
+            "rows": strength_rows,
+            "blank_rows": 0,
+            "layout": "parquet",
+        }
+    elif not opened.present[name]:
+        opened.files_meta[name] = {"present": False, "rows": 0, "blank_rows": 0}

@@ -48,7 +48,7 @@ from analysis.models.prepare import (
     daniels_cost_log_ratio,
     prepare_runs,
 )
-from analysis.models.runner import analyze
+from analysis.models.runner import analyze, analyze_parts
 from analysis.models.serial import (
     newey_west_maxlags,
     serial_correlation_reml,
@@ -81,6 +81,7 @@ __all__ = [
     "VOLUME_STEP_KG",
     "RunnerFit",
     "analyze",
+    "analyze_parts",
     "daniels_cost_log_ratio",
     "dose_response",
     "field_formula",

@@ -31,6 +31,7 @@ import pandas as pd
 from analysis.execution import CHUNK_RUNNERS
 from analysis.models.field import FIELD_METHOD, _field_rows
 from analysis.models.prepare import prepare_runs
+from analysis.models.spill import resolve, select
 from analysis.models.training import _is_control
 
 MIN_CONTROLS = 3
@@ -68,7 +69,8 @@ def _control_changes(
 
 def _control_changes_task(payload: tuple) -> dict[str, tuple[float, float]]:
     """:func:`_control_changes` of one window, as one task of an execution back end."""
-    return _control_changes(*payload)
+    window, controls, metrics, *rest = payload
+    return _control_changes(window, controls, resolve(metrics), *rest)
 
 
 def pooled_reference(changes: Mapping[str, tuple[float, float]], leave_out: str | None = None):
@@ -122,7 +124,7 @@ def control_references(
 
     ``rows`` are field rows (with ``_b``); ``all_blocks`` the whole squad's
     :func:`analysis.blocks.runner_blocks`; ``metrics`` run metrics that include
-    the controls. Returns ``{runner_id: (mu, variance, df, n_controls)}`` for
+    the controls (a frame, or :class:`~analysis.models.spill.SpilledMetrics`). Returns ``{runner_id: (mu, variance, df, n_controls)}`` for
     every runner that can be referenced. ``serial_prior``: the squad's
     (:func:`analysis.models.serial.serial_prior`), so the controls are fitted as
     in the squad's own fit. ``run(fn, payloads)``: where the controls' fit of
@@ -134,11 +136,10 @@ def control_references(
         return {}
     modelled = [r for r in rows if r.get("method") == FIELD_METHOD and "_b" in r]
     windows = list(dict.fromkeys(_window_key(r) for r in modelled))
-    ids = metrics["runner_id"].astype(str)
     groups = []  # the controls in chunks: one window's fit of thousands of controls is large
     for k in range(0, len(controls), chunk_runners):
         part = controls.iloc[k : k + chunk_runners]
-        groups.append((part, metrics.loc[ids.isin(set(part["runner_id"]))]))
+        groups.append((part, select(metrics, part["runner_id"])))
     payloads = [
         (key, part, own, errors, tuple(confounders), design or {}, serial_prior)
         for key in windows

@@ -69,7 +69,9 @@ from analysis.models.prepare import (
     prepare_runs,
 )
 from analysis.models.reference import control_references
-from analysis.models.training import add_training_load
+from analysis.models.spill import SpilledMetrics, resolve
+from analysis.models.spill import runner_ids as runner_ids_of
+from analysis.models.training import add_training_load, training_load
 from analysis.schema import BASELINE_WEEKS
 
 
@@ -157,7 +159,8 @@ def _design_text(design: dict) -> str:
 def _chunks(metrics: pd.DataFrame, blocks: pd.DataFrame, size: int) -> list[tuple]:
     """``(metrics, blocks)`` of consecutive ``size`` runners of ``blocks``, in its order.
 
-    The metrics of runners not in ``blocks`` are left out. The rows are put in
+    The metrics of runners not in ``blocks`` are left out; spilled metrics
+    (:class:`SpilledMetrics`) give each chunk a reference its task reads. The rows are put in
     chunk order once (keeping their order within a runner) and each chunk is a
     slice of that one copy, not a copy of its own.
     """
@@ -166,6 +169,9 @@ def _chunks(metrics: pd.DataFrame, blocks: pd.DataFrame, size: int) -> list[tupl
             f"The 'chunk_runners' parameter of analyze must be a positive integer. Got {size!r} instead."
         )
     n_chunks = -(-len(blocks) // size)
+    if isinstance(metrics, SpilledMetrics):  # each task reads its own chunk where it runs
+        parts = [blocks.iloc[k * size : (k + 1) * size] for k in range(n_chunks)]
+        return [(metrics.select(b["runner_id"]), b) for b in parts]
     position = {str(r): k for k, r in enumerate(blocks["runner_id"])}
     chunk = metrics["runner_id"].astype(str).map(position).to_numpy(dtype=float) // size
     kept = np.flatnonzero(np.isfinite(chunk))
@@ -178,6 +184,36 @@ def _chunks(metrics: pd.DataFrame, blocks: pd.DataFrame, size: int) -> list[tupl
     ]
 
 
+def _race_rows(metrics) -> pd.DataFrame:
+    """What :func:`fitness_signals` reads: the frame, or the spilled parts' races only."""
+    if not isinstance(metrics, SpilledMetrics):
+        return metrics
+
+    def races(m: pd.DataFrame) -> pd.DataFrame:
+        if "race_vdot" not in m:
+            return m.iloc[:0][["runner_id", "date"]]
+        return m.loc[m["race_vdot"].notna(), ["runner_id", "date", "race_vdot"]]
+
+    return metrics.map_parts(races).reset_index(drop=True)
+
+
+def _training_load(metrics, blocks: pd.DataFrame) -> pd.DataFrame:
+    """:func:`training_load` of the squad; of spilled metrics part by part (it is per runner)."""
+    if not isinstance(metrics, SpilledMetrics):
+        return training_load(metrics, blocks)
+    ids = blocks["runner_id"].astype(str)
+    done: set[str] = set()
+
+    def one(m: pd.DataFrame) -> pd.DataFrame:
+        own = set(m["runner_id"].astype(str))
+        done.update(own)
+        return training_load(m, blocks.loc[ids.isin(own).to_numpy()])
+
+    load = metrics.map_parts(one)
+    rest = blocks.loc[~ids.isin(done).to_numpy()]  # runners without runs: no load
+    return pd.concat([load, training_load(metrics.map_parts(lambda m: m.iloc[:0]), rest)])
+
+
 def _chunk_name(blocks: pd.DataFrame) -> str:
     ids = list(blocks["runner_id"])
     return f"runner {ids[0]}" if len(ids) == 1 else f"runners {ids[0]} to {ids[-1]}"
@@ -185,7 +221,7 @@ def _chunk_name(blocks: pd.DataFrame) -> str:
 
 def _choice_task(payload: tuple) -> dict:
     metrics, blocks, key, candidates, fixed = payload
-    return choice_logliks(metrics, blocks, key, candidates, **fixed)
+    return choice_logliks(resolve(metrics), blocks, key, candidates, **fixed)
 
 
 def _learned_choice(run, chunks, key, candidates, default, fixed) -> float:
@@ -199,13 +235,13 @@ def _learned_choice(run, chunks, key, candidates, default, fixed) -> float:
 
 def _grid_stats_task(payload: tuple) -> tuple:
     metrics, blocks, confounders, design = payload
-    return serial_grid_stats(blocks, prepare_runs(metrics, blocks, **design), confounders)
+    return serial_grid_stats(blocks, prepare_runs(resolve(metrics), blocks, **design), confounders)
 
 
 def _rows_task(payload: tuple) -> tuple[list[tuple[dict, RunnerFit | None]], SquadPrior | None]:
     """The field rows of one chunk of runners (with their plotting fits when asked)."""
     blocks, metrics, quarantined, errors, confounders, design, prior, with_fits, bar = payload
-    prep = prepare_runs(metrics, blocks, **design)
+    prep = prepare_runs(resolve(metrics), blocks, **design)
     fitted, prior = _field_rows(
         blocks, prep, quarantined, errors, confounders, serial_prior=prior, progress=bar
     )
@@ -417,7 +453,7 @@ def analyze(
     metrics_given = metrics
     squad_metrics = metrics
     with_runs = set(dataset.runs["runner_id"].astype(str)) if len(dataset.runs) else set()
-    if with_runs - set(squad_metrics["runner_id"].astype(str)):
+    if with_runs - runner_ids_of(squad_metrics):
         # metrics of a subset (a runner's report): the squad-level choices (heat
         # onset, time course) and the control reference need the whole squad, so
         # that a report and `runeco analyze` give the same answer
@@ -506,7 +542,8 @@ def analyze(
     references = referenced(fitted)
     rows = []
     headline: dict = {}
-    signals = fitness_signals(squad_metrics, dataset.lab_tests, all_blocks)
+    races = _race_rows(squad_metrics)
+    signals = fitness_signals(races, dataset.lab_tests, all_blocks)
     for row, _ in fitted:
         row.update(design_columns(design))
         add_fitness_signals(row, signals)
@@ -514,7 +551,9 @@ def analyze(
         if row["runner_id"] in lab_rows:
             lab_row = add_fitness_signals(lab_rows[row["runner_id"]], signals)
             rows.append(finish_row(lab_row, swc_pct))
-    add_training_load(rows, squad_metrics, all_blocks)
+    add_training_load(
+        rows, squad_metrics, all_blocks, load=_training_load(squad_metrics, all_blocks)
+    )
     # Later blocks: per runner, with the squad-level quantities learned above
     later_rows: dict[str, list[dict]] = {}
     later_fits: dict[str, list[RunnerFit]] = {}
@@ -537,7 +576,7 @@ def analyze(
         labs_k = _lab_rows(part, _lab_after(dataset.lab_tests, part), day_cv_pct=lab_day_cv_pct)
         rows_k: list[dict] = []
         headline_k: dict = {}
-        signals_k = fitness_signals(squad_metrics, dataset.lab_tests, part)
+        signals_k = fitness_signals(races, dataset.lab_tests, part)
         for row, fit in fitted_k:
             rid = row["runner_id"]
             row.update(design_columns(design))
@@ -550,7 +589,8 @@ def analyze(
             later_rows.setdefault(rid, []).extend(own)
             if fit is not None:
                 later_fits.setdefault(rid, []).append(fit)
-        add_training_load(rows_k, squad_metrics, part)  # the block's own dates
+        # the block's own dates
+        add_training_load(rows_k, squad_metrics, part, load=_training_load(squad_metrics, part))
         pools.append((rows_k, headline_k))
     for row in rows:
         row.setdefault("block", 1)
@@ -621,3 +661,67 @@ def analyze(
     for rid, own in later_fits.items():
         fits[rid] = dataclasses.replace(fits[rid], later=tuple(own))
     return out, fits
+
+
+def analyze_parts(
+    head: Dataset,
+    parts: Iterable[Dataset],
+    spill_folder: str | Path,
+    runner_ids: Iterable[str] | str | None = None,
+    *,
+    baseline_weeks: int = BASELINE_WEEKS,
+    progress: bool = False,
+    **options,
+) -> tuple[pd.DataFrame, Dataset, pd.DataFrame, SpilledMetrics]:
+    """:func:`analyze` of a dataset read part by part (:func:`analysis.io.load_dataset_parts`).
+
+    Each part's run metrics (the models' columns) and the dates of its runs and
+    strength sessions are written to ``spill_folder`` as the part is read, and
+    its blocks inferred from its strength log; then :func:`analyze` runs on the
+    spilled metrics, each chunk of runners read where its task runs. Only one
+    part's rows (and one chunk's metrics per worker) are in memory at a time;
+    what grows with the squad is one row per runner (blocks, results) and the
+    quarantine. The answer is the same as :func:`analyze` of the whole
+    dataset.
+
+    Returns
+    -------
+    (results, dataset, blocks, spilled)
+        ``analyze``'s frame; ``head`` with the whole quarantine (no runs or
+        strength rows); the squad's :func:`analysis.blocks.runner_blocks`; the
+        :class:`~analysis.models.spill.SpilledMetrics` (for
+        :func:`analysis.readiness.runner_readiness_parts`).
+    """
+    from analysis.blocks import infer_blocks
+
+    spilled = SpilledMetrics(spill_folder)
+    inferred, quarantine = [], [head.quarantine]
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(desc="read and measure", unit="part")
+    try:
+        for part in parts:
+            spilled.add(run_metrics(part), runs=part.runs, strength=part.strength)
+            inferred.append(infer_blocks(part.strength))
+            quarantine.append(part.quarantine)
+            if bar is not None:
+                bar.update()
+    finally:
+        if bar is not None:
+            bar.close()
+    dataset = dataclasses.replace(head, quarantine=pd.concat(quarantine, ignore_index=True))
+    blocks = runner_blocks(
+        dataset, baseline_weeks=baseline_weeks, inferred=pd.concat(inferred, ignore_index=True)
+    )
+    results = analyze(
+        dataset,
+        runner_ids,
+        metrics=spilled,
+        blocks=blocks,
+        baseline_weeks=baseline_weeks,
+        progress=progress,
+        **options,
+    )
+    return results, dataset, blocks, spilled

@@ -156,15 +156,23 @@ def controls_load_ratio(load: pd.DataFrame, blocks: pd.DataFrame) -> float | Non
     return float(ratios.median()) if len(ratios) >= 3 else None
 
 
-def add_training_load(rows: Iterable[dict], metrics: pd.DataFrame, blocks: pd.DataFrame) -> None:
+def add_training_load(
+    rows: Iterable[dict],
+    metrics: pd.DataFrame,
+    blocks: pd.DataFrame,
+    *,
+    load: pd.DataFrame | None = None,
+) -> None:
     """Put ``training_load_ratio`` and ``training_load_basis`` on analyze rows, and
     the note of :func:`training_load_note` (with the controls' ratio beside a
     strength runner's) in the ``warning`` of rows with an answer, in place.
 
     ``metrics`` and ``blocks`` are the whole squad's, so the controls' ratio is
-    the same whichever runners ``rows`` hold.
+    the same whichever runners ``rows`` hold. ``load``: their
+    :func:`training_load`, when already computed (``metrics`` is then not read).
     """
-    load = training_load(metrics, blocks)
+    if load is None:
+        load = training_load(metrics, blocks)
     control_ratio = controls_load_ratio(load, blocks)
     for row in rows:
         rid = str(row.get("runner_id"))
