@@ -1,17 +1,21 @@
 """Benchmark: ``runeco analyze`` as the squad grows (1,000, 5,000, 20,000 runners).
 
 Target (issue 14): 20,000 runners x 16 weeks analysed on one machine in
-<= 2 GB peak memory. Each size runs in its own Python process: load and
-validate the dataset, per-run metrics, blocks and :func:`analysis.models.analyze`
-(what ``runeco analyze`` does), timed, with its peak resident memory. Beside
-each, the baseline measured in the same run: plain ``pandas.read_csv`` of the
-same runs.csv and strength.csv (what any pandas tool pays just to hold the
-data), and the ratio of the two. The time and memory per runner come from a
-least-squares line through the measured sizes and are projected to 100,000
-runners.
+<= 2 GB peak memory, and memory that stays flat as the squad grows. Each
+measurement runs in its own Python process (peak resident memory ``VmHWM``,
+which is not inherited from this parent): the dataset in the Parquet layout
+read part by part (:func:`analysis.io.load_dataset_parts` and
+:func:`analysis.models.analyze_parts`, what ``runeco analyze`` does with that
+layout; the target is judged on it), the same squad in CSV loaded whole
+(``load_dataset``, ``run_metrics``, ``analyze``), and the baseline measured in
+the same run: plain ``pandas.read_csv`` of the same runs.csv and strength.csv
+(what any pandas tool pays just to hold the data). Time and memory per 1,000
+runners come from a least-squares line through the measured sizes and are
+projected to 100,000 runners.
 
 The squads are the benchmark squad of ``_common.py`` at each size (16 weeks,
-70 % strength, seed 0), simulated once and cached.
+70 % strength, seed 0), simulated once per simulator version and cached, and
+converted once to the Parquet layout (``runeco convert``, parts of 500).
 
 Usage: ``python benchmarks/bench_scale.py [--runners 1000 5000 20000]``; exit
 code 1 when the 20,000-runner target is missed.
@@ -28,7 +32,7 @@ import numpy as np
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
-from _common import benchmark_squad, run_child  # noqa: E402
+from _common import benchmark_squad, benchmark_squad_parquet, run_child  # noqa: E402
 
 TARGET_MB = 2048.0
 TARGET_RUNNERS = 20_000
@@ -92,28 +96,31 @@ def main(argv: list[str] | None = None) -> int:
     results = []
     for n in sizes:
         folder = benchmark_squad(n)
-        ours = run_child(_CHILD, "analyze", folder)
+        parts = run_child(_CHILD, "parts", benchmark_squad_parquet(n))
+        whole = run_child(_CHILD, "analyze", folder)
         base = run_child(_CHILD, "baseline", folder)
-        results.append((n, ours, base))
+        results.append((n, parts, whole, base))
         print(
-            f"{n:>7,} runners ({folder.name}): analyze {ours['seconds']:7.1f} s "
-            f"(load {ours['load_s']:.1f} s), peak {ours['peak_mb']:6.0f} MB, "
-            f"{ours['answered']:,} answers | plain read_csv of runs + strength: "
-            f"{base['seconds']:5.1f} s, peak {base['peak_mb']:5.0f} MB | ratio "
-            f"{ours['seconds'] / base['seconds']:.1f} x time, "
-            f"{ours['peak_mb'] / base['peak_mb']:.2f} x memory",
+            f"{n:>7,} runners: Parquet part by part {parts['seconds']:6.1f} s, "
+            f"peak {parts['peak_mb']:5.0f} MB | CSV loaded whole {whole['seconds']:6.1f} s, "
+            f"peak {whole['peak_mb']:5.0f} MB | plain read_csv of runs + strength "
+            f"{base['seconds']:5.1f} s, peak {base['peak_mb']:5.0f} MB | ratio to read_csv: "
+            f"{parts['peak_mb'] / base['peak_mb']:.2f} x / {whole['peak_mb'] / base['peak_mb']:.2f} x "
+            f"memory ({parts['answered']:,} answers)",
             flush=True,
         )
     ok = True
     if len(results) >= 2:
         n = np.array([r[0] for r in results], dtype=float)
-        for key, unit in (("peak_mb", "MB"), ("seconds", "s")):
-            y = np.array([r[1][key] for r in results])
-            slope, intercept = np.polyfit(n, y, 1)
-            print(
-                f"{key}: {1000 * slope:.1f} {unit} per 1,000 runners above {intercept:.0f} {unit}; "
-                f"projected at {PROJECT_TO:,} runners: {intercept + slope * PROJECT_TO:,.0f} {unit}"
-            )
+        for label, k in (("Parquet part by part", 1), ("CSV loaded whole", 2)):
+            for key, unit in (("peak_mb", "MB"), ("seconds", "s")):
+                y = np.array([r[k][key] for r in results])
+                slope, intercept = np.polyfit(n, y, 1)
+                print(
+                    f"{label}, {key}: {1000 * slope:.1f} {unit} per 1,000 runners above "
+                    f"{intercept:.0f} {unit}; projected at {PROJECT_TO:,} runners: "
+                    f"{intercept + slope * PROJECT_TO:,.0f} {unit}"
+                )
     at_target = [r for r in results if r[0] == TARGET_RUNNERS]
     if at_target:
         peak = at_target[0][1]["peak_mb"]

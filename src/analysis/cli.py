@@ -74,10 +74,13 @@ def _cmd_simulate(args: argparse.Namespace) -> int:
 
 def _cmd_metrics(args: argparse.Namespace) -> int:
     from analysis.io import load_dataset
+    from analysis.io.layout import is_partitioned
     from analysis.io.write import refuse_dataset_files
     from analysis.metrics import lab_economy_at_speed, run_metrics, weekly_metrics
 
     refuse_dataset_files(args.dataset, args.out, args.weekly, args.lab)
+    if is_partitioned(Path(args.dataset)):
+        return _metrics_in_parts(args)
     ds = load_dataset(args.dataset)
     runs = run_metrics(ds)
     _write_csv(runs, args.out)
@@ -89,6 +92,41 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
         print(f"wrote {len(weeks)} runner-weeks to {args.weekly}")
     if args.lab:
         lab = lab_economy_at_speed(ds.lab_tests)
+        _write_csv(lab, args.lab)
+        print(f"wrote {len(lab)} lab test days to {args.lab}")
+    return 0
+
+
+def _metrics_in_parts(args: argparse.Namespace) -> int:
+    """``runeco metrics`` of a Parquet dataset: each part of runners measured and
+    written in turn (rows in part order), never the whole squad in memory."""
+    import pandas as pd
+
+    from analysis.io import load_dataset_parts
+    from analysis.io.write import neutralise_formulas, write_csv_atomic
+    from analysis.metrics import lab_economy_at_speed, run_metrics, weekly_metrics
+
+    head, parts = load_dataset_parts(args.dataset)
+    counts = {"runs": 0, "steady": 0}
+    weeks = []
+
+    def measured():
+        for part in parts:
+            runs = run_metrics(part)
+            counts["runs"] += len(runs)
+            counts["steady"] += int(runs["steady"].sum())
+            if args.weekly:
+                weeks.append(weekly_metrics(part, runs))
+            yield neutralise_formulas(runs)
+
+    write_csv_atomic(measured(), args.out)
+    print(f"wrote {counts['runs']} runs ({counts['steady']} steady) to {args.out} (part by part)")
+    if args.weekly:
+        weekly = pd.concat(weeks, ignore_index=True)
+        _write_csv(weekly, args.weekly)
+        print(f"wrote {len(weekly)} runner-weeks to {args.weekly}")
+    if args.lab:
+        lab = lab_economy_at_speed(head.lab_tests)
         _write_csv(lab, args.lab)
         print(f"wrote {len(lab)} lab test days to {args.lab}")
     return 0

@@ -164,3 +164,22 @@ def test_an_output_that_is_a_pipe_or_a_device_is_written_in_place_not_replaced(t
     write_csv_atomic(pd.DataFrame({"a": [3]}), tmp_path / "link.csv")
     assert (tmp_path / "link.csv").is_symlink()
     assert target.read_text(encoding="utf-8") == "a\n3\n"
+
+
+def test_frames_written_one_after_another_under_one_header_or_not_at_all(tmp_path):
+    from analysis.io.write import write_csv_atomic
+
+    target = tmp_path / "out.csv"
+    target.write_text("old\n")
+    parts = [pd.DataFrame({"a": [1, 2], "b": ["x", "y"]}), pd.DataFrame({"a": [3], "b": ["z"]})]
+    write_csv_atomic(iter(parts), target)
+    assert target.read_text() == "a,b\n1,x\n2,y\n3,z\n"
+
+    def broken():
+        yield parts[0]
+        raise RuntimeError("the second part failed")
+
+    with pytest.raises(RuntimeError, match="second part"):
+        write_csv_atomic(broken(), target)
+    assert target.read_text() == "a,b\n1,x\n2,y\n3,z\n"  # the old file, whole
+    assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temporary left

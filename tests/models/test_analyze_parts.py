@@ -98,3 +98,21 @@ def test_runeco_analyze_on_the_layout_prints_and_writes_what_the_csv_gives(
     assert printed["pq"] == printed["csv"]
     assert "rows were quarantined on loading" in printed["pq"]
     assert list(spill_root.iterdir()) == []  # the spilled metrics are gone
+
+
+def test_runeco_metrics_on_the_layout_writes_the_same_rows_part_by_part(squads, tmp_path):
+    csv, pq = squads
+    for name, folder in (("csv", csv), ("pq", pq)):
+        argv = ["metrics", str(folder), "--out", str(tmp_path / f"{name}.csv")]
+        assert main([*argv, "--weekly", str(tmp_path / f"{name}-weekly.csv")]) == 0
+    for stem in ("", "-weekly"):
+        whole = pd.read_csv(tmp_path / f"csv{stem}.csv")
+        parted = pd.read_csv(tmp_path / f"pq{stem}.csv")
+        assert list(parted.columns) == list(whole.columns)
+        keys = list(whole.columns)
+        pd.testing.assert_frame_equal(
+            parted.sort_values(keys, ignore_index=True), whole.sort_values(keys, ignore_index=True)
+        )
+    # part by part: each runner's rows together, the runners of one part before the next
+    ids = pd.read_csv(tmp_path / "pq.csv")["runner_id"]
+    assert (ids != ids.shift()).sum() == ids.nunique()

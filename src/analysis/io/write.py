@@ -11,11 +11,24 @@ import pandas as pd
 from analysis.errors import DataError
 
 
-def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwargs) -> Path:
+def _to_csv(frame, handle, kwargs: dict) -> None:
+    """One frame, or the frames of an iterable one after another (one header)."""
+    if isinstance(frame, pd.DataFrame):
+        frame.to_csv(handle, **kwargs)
+        return
+    header = kwargs.get("header", True)
+    for k, part in enumerate(frame):
+        part.to_csv(handle, **{**kwargs, "header": header if k == 0 else False})
+
+
+def write_csv_atomic(frame, path: str | os.PathLike, **to_csv_kwargs) -> Path:
     """Write ``frame`` as UTF-8 CSV to ``path`` through a temporary file and a rename.
 
-    The temporary file lives in the target folder, so ``os.replace`` is atomic
-    on POSIX: the old file stays intact until the new one is complete.
+    ``frame`` is a DataFrame, or an iterable of DataFrames with the same
+    columns, written one after another under one header (a large output made
+    part by part, never whole in memory). The temporary file lives in the
+    target folder, so ``os.replace`` is atomic on POSIX: the old file stays
+    intact until the new one is complete.
     """
     path = Path(path)
     to_csv_kwargs.setdefault("index", False)
@@ -27,7 +40,7 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwar
         # became a regular file), so it is written in place.
         try:
             with open(path, "w", encoding="utf-8", newline="") as handle:
-                frame.to_csv(handle, **to_csv_kwargs)
+                _to_csv(frame, handle, to_csv_kwargs)
         except OSError as exc:
             raise DataError(f"cannot write here: {exc.strerror or exc}", file=str(path)) from exc
         return path
@@ -42,7 +55,7 @@ def write_csv_atomic(frame: pd.DataFrame, path: str | os.PathLike, **to_csv_kwar
         os.umask(umask)
         os.chmod(tmp, 0o666 & ~umask)
         with os.fdopen(fd, "w", encoding="utf-8", newline="") as handle:
-            frame.to_csv(handle, **to_csv_kwargs)
+            _to_csv(frame, handle, to_csv_kwargs)
         os.replace(tmp, path)
     except OSError as exc:
         Path(tmp).unlink(missing_ok=True)
