@@ -174,17 +174,25 @@ def add_training_load(
     if load is None:
         load = training_load(metrics, blocks)
     control_ratio = controls_load_ratio(load, blocks)
+    # one lookup table, not a frame lookup per row (a squad of 20,000 has 60,000 rows)
+    by_runner = dict(
+        zip(
+            load.index.astype(str),
+            zip(load["training_load_ratio"], load["training_load_basis"], strict=True),
+            strict=True,
+        )
+    )
     for row in rows:
         rid = str(row.get("runner_id"))
-        if rid not in load.index:
+        if rid not in by_runner:
             row["training_load_ratio"] = np.nan
             row["training_load_basis"] = ""
             continue
-        ratio = float(load.at[rid, "training_load_ratio"])
-        basis = str(load.at[rid, "training_load_basis"])
+        ratio, basis = float(by_runner[rid][0]), str(by_runner[rid][1])
         row["training_load_ratio"] = ratio
         row["training_load_basis"] = basis
-        is_control = _is_control(pd.Series([row.get("group", "")])).iat[0]
+        # as _is_control reads a group cell: its text, stripped, any case
+        is_control = str(row.get("group", "")).strip().lower() == "control"
         note = training_load_note(ratio, basis, None if is_control else control_ratio)
         if note and not str(row.get("verdict", "")).startswith("insufficient"):
             row["warning"] = "; ".join(w for w in (row.get("warning") or "", note) if w)
