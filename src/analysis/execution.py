@@ -149,7 +149,9 @@ class WorkerPool:
     dead worker held: it reads the end of that pipe (a half message is an end
     of file, never a wait), starts a new worker, and runs the task once more;
     a task whose worker dies ``1 + retries`` times comes back as
-    :class:`TaskFailed`. Every item comes back exactly once.
+    :class:`TaskFailed`. Every item comes back exactly once. ``initializer``
+    runs first in each worker (default: ask for a parent-death signal, so no
+    worker outlives the command; :func:`_process_init` does that and more).
     """
 
     def __init__(
@@ -164,6 +166,8 @@ class WorkerPool:
         import multiprocessing
 
         self.context = context or multiprocessing.get_context()
+        if initializer is None:  # at least: die with the command (a parent-death signal)
+            initializer, initargs = _process_init, (None, os.getpid())
         self.initializer = initializer
         self.initargs = initargs
         self.retries = retries

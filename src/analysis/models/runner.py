@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.blocks import later_blocks, runner_blocks
+from analysis.blocks import infer_blocks, later_blocks, runner_blocks
 from analysis.errors import DataError
 from analysis.execution import CHUNK_RUNNERS, DaskBackend, ProcessBackend, ordered_map
 from analysis.io.dataset import Dataset, quarantined_row_count
@@ -692,8 +692,6 @@ def analyze_parts(
         :class:`~analysis.models.spill.SpilledMetrics` (for
         :func:`analysis.readiness.runner_readiness_parts`).
     """
-    from analysis.blocks import infer_blocks
-
     spilled = SpilledMetrics(spill_folder)
     inferred, quarantine = [], [head.quarantine]
     bar = None

@@ -10,6 +10,7 @@ import pandas as pd
 from tqdm.auto import tqdm
 
 from analysis.errors import DataError
+from analysis.execution import TaskFailed, WorkerPool
 from analysis.io.importers import dedupe, replace, runtype, strength_apps
 from analysis.io.importers.activity import Activity, NotAnActivity, summarise
 from analysis.io.importers.detect import DEVICE_KINDS, Source, collect_sources, normalise_kind
@@ -383,12 +384,8 @@ def _decode_in_pool(jobs: list, workers: int, bar) -> dict[int, tuple]:
     file it held: that file is decoded once more in a fresh worker, and if it
     kills that one too it is reported as failed; the rest are imported.
     """
-    import os
-
-    from analysis.execution import TaskFailed, WorkerPool, _process_init
-
     results: dict[int, tuple] = {}
-    pool = WorkerPool(workers, initializer=_process_init, initargs=(None, os.getpid()))
+    pool = WorkerPool(workers)
     try:
         for (i, job), got in pool.map_unordered(_decode_one, list(enumerate(jobs))):
             if isinstance(got, TaskFailed):
