@@ -596,11 +596,62 @@ def _block_slow_format_checker() -> None:
         sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 
 
+def _import_export_modules(*, pdf: bool) -> None:
+    """Import papermill (and WeasyPrint with ``pdf``) without two searches a report never needs.
+
+    Only in a process with no other Python thread (a pool worker, never a Dask
+    worker whose other tasks could import at the same moment), and only for
+    the import itself:
+
+    - papermill imports pyarrow (and numpy, ~0.25 s CPU) for its optional HDFS
+      handler, which a report never uses: pyarrow is marked absent while
+      papermill is imported, so papermill records the handler as missing.
+    - WeasyPrint tries several names per library (Pango, HarfBuzz, fontconfig);
+      each that is not a file name goes to ``ctypes.util.find_library``, which
+      runs ldconfig, gcc and ld (~0.15 s CPU in about 200 subprocesses). On
+      Linux every list holds the library's soname (``libpango-1.0.so.0``),
+      which the dynamic loader finds itself, as it would find the soname
+      find_library returns; so find_library answers None during the import,
+      and should WeasyPrint then fail to load a library, it is imported again
+      the usual way.
+    """
+    import threading
+
+    _block_slow_format_checker()
+    alone = threading.active_count() == 1
+    if alone and "papermill" not in sys.modules and "pyarrow" not in sys.modules:
+        sys.modules["pyarrow"] = None  # type: ignore[assignment]
+        try:
+            import papermill  # noqa: F401
+        finally:
+            if "pyarrow" in sys.modules and sys.modules["pyarrow"] is None:
+                del sys.modules["pyarrow"]
+    import papermill  # noqa: F401, F811
+
+    if not pdf:
+        return
+    if alone and sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
+        import contextlib
+        import ctypes.util
+        import io
+
+        search = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None  # noqa: ARG005
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint's own advice, if it fails
+                import weasyprint  # noqa: F401
+        except OSError:
+            pass  # imported again below, with the library search
+        finally:
+            ctypes.util.find_library = search
+    import weasyprint  # noqa: F401, F811
+
+
 class _Worker:
     """Executes and exports reports; owns one kernel (reused or fresh per report)."""
 
     def __init__(self, config: _WorkerConfig):
-        _block_slow_format_checker()
+        _import_export_modules(pdf=config.fmt == "pdf")
         self.config = config
         self.out_dir = Path(config.out_dir)
         self.kernel = _KernelSession(cwd=str(self.out_dir), warm_code=_kernel_warm_code(config.fmt))
@@ -1089,6 +1140,8 @@ def make_html_exporter():
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        # the notebook validated once after the preprocessors, not after each of them
+        optimistic_validation=True,
     )
     return exporter
 
@@ -1109,25 +1162,30 @@ def notebook_to_html(nb, *, exporter=None, title: str = "runeco report") -> str:
     title : str
         The HTML document's title (the PDF's title metadata).
     """
-    import copy
+    from nbformat import NotebookNode
 
-    nb = copy.deepcopy(nb)
+    # New nodes where anything changes, never a deep copy: nbconvert copies the notebook itself.
+    n_charts = 0
+    cells = []
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [
-                o
-                for o in cell.get("outputs", [])
-                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-                and o.get("output_type") != "error"
-            ]
-    n_charts = 0
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            payload = output.get("data", {}).get(CHART_MIME)
-            if payload is not None:
-                n_charts += 1
-                output["data"] = {"text/html": chart_markup(payload, n_charts)}
-                output["metadata"] = {}
+            outputs = []
+            for output in cell.get("outputs", []):
+                kind = output.get("output_type")
+                if kind == "error" or (kind == "stream" and output.get("name") == "stderr"):
+                    continue
+                payload = output.get("data", {}).get(CHART_MIME)
+                if payload is not None:
+                    n_charts += 1
+                    output = NotebookNode(
+                        output,
+                        data=NotebookNode({"text/html": chart_markup(payload, n_charts)}),
+                        metadata=NotebookNode(),
+                    )
+                outputs.append(output)
+            cell = NotebookNode(cell, outputs=outputs)
+        cells.append(cell)
+    nb = NotebookNode(nb, cells=cells)
     resources = {"metadata": {"name": title}, "runeco_css": print_css()}
     if n_charts:  # interactive charts: BokehJS and our embedding script, allowed by their hashes
         scripts = [bokeh_js(), EMBED_JS]
