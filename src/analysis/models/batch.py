@@ -8,7 +8,10 @@ reference) that every report repeated. :func:`write_batch` runs
 and each runner's plotting frame as Parquet in a folder; the runner notebook,
 given that folder as its ``batch`` parameter, reads its runner's share with
 :func:`read_batch`. The numbers are those of ``runeco analyze`` on the squad
-(a notebook run on its own still analyses its runner itself).
+(a notebook run on its own still analyses its runner itself). The per-run,
+per-week and per-runner metrics the report shows are computed once for the
+squad too (:func:`read_batch_metrics`): each runner's rows of them are
+exactly what the runner's own data give (0.05 s of every report).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import pandas as pd
 from analysis.blocks import runner_blocks
 from analysis.io.dataset import Dataset
 from analysis.io.settings import load_settings
+from analysis.metrics import run_metrics, runner_parameters, weekly_metrics
 from analysis.models.columns import ANALYZE, as_frame
 from analysis.models.field import RunnerFit
 from analysis.models.runner import analyze
@@ -32,6 +36,9 @@ FRAMES = "frames.parquet"
 FORMULAS = "formulas.parquet"
 BLOCKS = "squad-blocks.parquet"
 SOURCE = "source.json"
+METRICS = "metrics.parquet"
+WEEKLY = "weekly.parquet"
+PARAMETERS = "parameters.parquet"
 TABLES = ("runners", "runs", "strength", "blocks", "lab_tests", "wellness", "quarantine")
 """The dataset's tables, stored so that a runner's notebook reads its own rows only
 (a 1,000-runner squad took 0.5 s to load in every report)."""
@@ -58,6 +65,12 @@ def write_batch(dataset: Dataset, folder: str | os.PathLike, **options) -> Path:
         }
     # Parquet keeps a categorical's values, not its unused categories: written beside
     (folder / SOURCE).write_text(json.dumps({"path": str(dataset.path), "categories": categories}))
+    # run_metrics, weekly_metrics and runner_parameters work runner by runner:
+    # a runner's rows of the squad's are those of its own data
+    metrics = run_metrics(dataset)
+    metrics.to_parquet(folder / METRICS, index=False)
+    weekly_metrics(dataset, metrics).to_parquet(folder / WEEKLY, index=False)
+    runner_parameters(dataset).to_parquet(folder / PARAMETERS, index=False)
     results, fits = analyze(dataset, return_fits=True, blocks=blocks, **options)
     results.to_parquet(folder / RESULTS, index=False)
     # every block's fit: block 1's, then the later blocks' (RunnerFit.later)
@@ -124,6 +137,22 @@ def read_batch(
         )
     first, *later = fits
     return results, {runner_id: dataclasses.replace(first, later=tuple(later))}
+
+
+def read_batch_metrics(
+    folder: str | os.PathLike, runner_id: str
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.Series]:
+    """One runner's ``(run_metrics, weekly_metrics, runner_parameters row)`` from
+    :func:`write_batch`'s folder: what :func:`analysis.metrics.run_metrics`,
+    :func:`~analysis.metrics.weekly_metrics` and
+    :func:`~analysis.metrics.runner_parameters` ``.iloc[0]`` give for the
+    runner's own rows (``Dataset.for_runner``)."""
+    folder = Path(folder)
+    mine = [("runner_id", "==", runner_id)]
+    metrics, weekly, parameters = (
+        pd.read_parquet(folder / name, filters=mine) for name in (METRICS, WEEKLY, PARAMETERS)
+    )
+    return metrics, weekly, parameters.iloc[0]
 
 
 def read_batch_dataset(folder: str | os.PathLike, runner_id: str) -> Dataset:
