@@ -415,7 +415,8 @@ def render_reports(
             )
         tasks = []
         if (selected or squad) and precompute:
-            batch_dir = _write_batch(squad_data, out, extra)
+            squad_of = None if requested is None else selected  # the squad report's runners
+            batch_dir = _write_batch(squad_data, out, extra, squad=squad, squad_runner_ids=squad_of)
         batch = {"batch": str(batch_dir)} if batch_dir is not None else {}
         batch.update(notebook_format_parameters(fmt))
         if squad:  # the longest report goes first so that it does not finish last
@@ -540,17 +541,24 @@ def _check_parameters(parameters: dict | None) -> dict:
     return dict(parameters)
 
 
-def _write_batch(ds, out: Path, extra: dict) -> Path | None:
-    """The squad's analysis for this batch, in a private folder under ``out``;
-    None when it cannot be made (each notebook then analyses its runner and
-    reports its own error)."""
-    from analysis.models.batch import write_batch
+def _write_batch(
+    ds, out: Path, extra: dict, *, squad: bool = False, squad_runner_ids=None
+) -> Path | None:
+    """The squad's analysis for this batch (with ``squad``, the squad report's
+    models too), in a private folder under ``out``; None when it cannot be
+    made (each notebook then analyses its runner and reports its own error)."""
+    from analysis.models.batch import write_batch, write_squad_batch
 
     folder = None
     try:
         options = ds.settings.resolve(baseline_weeks=extra.get("baseline_weeks"))
         folder = Path(tempfile.mkdtemp(prefix=".runeco-batch-", dir=out))
-        return write_batch(ds, folder, **options)
+        write_batch(ds, folder, **options)
+        if squad:
+            write_squad_batch(
+                ds, folder, squad_runner_ids, baseline_weeks=options["baseline_weeks"]
+            )
+        return folder
     except Exception:  # noqa: BLE001 - the reports fall back to analysing on their own
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
