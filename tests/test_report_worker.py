@@ -113,3 +113,53 @@ def test_print_html_leaves_the_executed_notebook_as_it_was():
     assert "kept" in html
     assert "a warning" not in html and "boom" not in html
     assert 'id="runeco-chart-1"' in html and "c1-1" in html
+
+
+def _png(width: int, height: int, colour=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    with io.BytesIO() as buffer:
+        Image.new("RGB", (width, height), colour).save(buffer, format="png")
+        return buffer.getvalue()
+
+
+def _page_images(pdf_path) -> list[tuple[int, int]]:
+    pypdf = pytest.importorskip("pypdf")
+    page = pypdf.PdfReader(str(pdf_path)).pages[0]
+    return sorted((image.image.width, image.image.height) for image in page.images)
+
+
+def test_embedded_figures_reach_the_pdf_by_reference_with_their_bytes(tmp_path):
+    import base64
+
+    pngs = [_png(40, 30), _png(50, 20, (0, 90, 200))]
+    html = (
+        "<html><body>"
+        + "".join(
+            f'<img alt="figure" src="data:image/png;base64,{base64.b64encode(p).decode()}">'
+            for p in pngs
+        )
+        + "</body></html>"
+    )
+    referenced, images = report._images_by_reference(html)
+    assert "base64" not in referenced  # WeasyPrint's parser no longer reads them
+    assert list(images.values()) == pngs
+    assert referenced.count('src="runeco-image:') == 2
+    report.html_to_pdf(html, tmp_path / "figures.pdf")
+    assert _page_images(tmp_path / "figures.pdf") == [(40, 30), (50, 20)]
+
+
+def test_an_image_name_the_document_does_not_carry_is_refused(tmp_path):
+    # only this document's own PNGs are served by name; nothing else, as before
+    fetcher = report.safe_url_fetcher({"runeco-image:1": _png(4, 4)})
+    with pytest.raises(ValueError):
+        fetcher("runeco-image:2")
+    with pytest.raises(ValueError):
+        fetcher("file:///etc/passwd")
+    report.html_to_pdf(
+        '<html><body><p>text</p><img alt="x" src="runeco-image:1"></body></html>',
+        tmp_path / "none.pdf",
+    )
+    assert _page_images(tmp_path / "none.pdf") == []
