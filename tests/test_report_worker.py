@@ -163,3 +163,39 @@ def test_an_image_name_the_document_does_not_carry_is_refused(tmp_path):
         tmp_path / "none.pdf",
     )
     assert _page_images(tmp_path / "none.pdf") == []
+
+
+def _frozen_objects(_item) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_a_pool_worker_freezes_what_it_loaded_and_a_calling_process_does_not(tmp_path):
+    # the full collections during each report's export then skip the worker's modules
+    # (~40 ms per report); a process that calls render_reports keeps its own GC as it is
+    import gc
+    from functools import partial
+
+    from analysis.execution import ProcessBackend
+
+    config = report._WorkerConfig(
+        out_dir=str(tmp_path),
+        fmt="ipynb",
+        fresh_kernels=True,  # no kernel: only the worker's own start
+        timeout_s=60.0,
+        runner_id_pattern=report.RUNNER_ID_PATTERN,
+    )
+    setup = partial(report._start_worker, config)
+    pool = ProcessBackend(2, setup=setup)
+    try:
+        frozen = [n for _, n in pool.map_unordered(_frozen_objects, [1, 2])]
+    finally:
+        pool.close()
+    assert all(isinstance(n, int) and n > 10_000 for n in frozen), frozen
+    before = gc.get_freeze_count()
+    here = ProcessBackend(1, setup=setup)  # workers=1: this very process
+    try:
+        assert [n for _, n in here.map_unordered(_frozen_objects, [1])] == [before]
+    finally:
+        here.close()
