@@ -159,10 +159,11 @@ def floor(dataset: Path, runner_ids: list[str], out: Path) -> tuple[float, float
     start, cpu_start = time.perf_counter(), time.process_time()
     # the squad analysed once, as runeco report does, inside the timed work
     from analysis.io import load_dataset
-    from analysis.models.batch import write_batch
+    from analysis.models.batch import write_batch, write_squad_batch
 
     ds = load_dataset(dataset)
     batch = write_batch(ds, out / "batch", **ds.settings.resolve(baseline_weeks=6))
+    write_squad_batch(ds, batch, None, baseline_weeks=6)
     _floor_report(
         squad_cells,
         {"dataset": str(dataset), "runner_ids": None, "baseline_weeks": 6, "batch": str(batch)},

@@ -415,7 +415,8 @@ def render_reports(
             )
         tasks = []
         if (selected or squad) and precompute:
-            batch_dir = _write_batch(squad_data, out, extra)
+            squad_of = None if requested is None else selected  # the squad report's runners
+            batch_dir = _write_batch(squad_data, out, extra, squad=squad, squad_runner_ids=squad_of)
         batch = {"batch": str(batch_dir)} if batch_dir is not None else {}
         batch.update(notebook_format_parameters(fmt))
         if squad:  # the longest report goes first so that it does not finish last
@@ -540,17 +541,24 @@ def _check_parameters(parameters: dict | None) -> dict:
     return dict(parameters)
 
 
-def _write_batch(ds, out: Path, extra: dict) -> Path | None:
-    """The squad's analysis for this batch, in a private folder under ``out``;
-    None when it cannot be made (each notebook then analyses its runner and
-    reports its own error)."""
-    from analysis.models.batch import write_batch
+def _write_batch(
+    ds, out: Path, extra: dict, *, squad: bool = False, squad_runner_ids=None
+) -> Path | None:
+    """The squad's analysis for this batch (with ``squad``, the squad report's
+    models too), in a private folder under ``out``; None when it cannot be
+    made (each notebook then analyses its runner and reports its own error)."""
+    from analysis.models.batch import write_batch, write_squad_batch
 
     folder = None
     try:
         options = ds.settings.resolve(baseline_weeks=extra.get("baseline_weeks"))
         folder = Path(tempfile.mkdtemp(prefix=".runeco-batch-", dir=out))
-        return write_batch(ds, folder, **options)
+        write_batch(ds, folder, **options)
+        if squad:
+            write_squad_batch(
+                ds, folder, squad_runner_ids, baseline_weeks=options["baseline_weeks"]
+            )
+        return folder
     except Exception:  # noqa: BLE001 - the reports fall back to analysing on their own
         if folder is not None:
             shutil.rmtree(folder, ignore_errors=True)
@@ -596,11 +604,69 @@ def _block_slow_format_checker() -> None:
         sys.modules["rfc3987_syntax"] = None  # type: ignore[assignment]
 
 
+def _import_export_modules(*, pdf: bool) -> None:
+    """Import papermill (and WeasyPrint with ``pdf``) without two searches a report never needs.
+
+    Only in a process with no other Python thread (a pool worker, never a Dask
+    worker whose other tasks could import at the same moment), and only for
+    the import itself:
+
+    - papermill imports pyarrow (and numpy, ~0.25 s CPU) for its optional HDFS
+      handler, which a report never uses: pyarrow is marked absent while
+      papermill is imported, so papermill records the handler as missing.
+    - WeasyPrint tries several names per library (Pango, HarfBuzz, fontconfig);
+      each that is not a file name goes to ``ctypes.util.find_library``, which
+      runs ldconfig, gcc and ld (~0.15 s CPU in about 200 subprocesses). On
+      Linux every list holds the library's soname (``libpango-1.0.so.0``),
+      which the dynamic loader finds itself, as it would find the soname
+      find_library returns; so find_library answers None during the import,
+      and should WeasyPrint then fail to load a library, it is imported again
+      the usual way.
+    """
+    import threading
+
+    _block_slow_format_checker()
+    alone = threading.active_count() == 1
+    if alone and "papermill" not in sys.modules and "pyarrow" not in sys.modules:
+        sys.modules["pyarrow"] = None  # type: ignore[assignment]
+        try:
+            import papermill  # noqa: F401
+        finally:
+            if "pyarrow" in sys.modules and sys.modules["pyarrow"] is None:
+                del sys.modules["pyarrow"]
+    import papermill  # noqa: F401, F811
+
+    if not pdf:
+        return
+    if alone and sys.platform.startswith("linux") and "weasyprint" not in sys.modules:
+        import contextlib
+        import ctypes.util
+        import io
+
+        search = ctypes.util.find_library
+        ctypes.util.find_library = lambda name: None  # noqa: ARG005
+        try:
+            with contextlib.redirect_stdout(io.StringIO()):  # WeasyPrint's own advice, if it fails
+                import weasyprint  # noqa: F401
+        except OSError:
+            pass  # imported again below, with the library search
+        finally:
+            ctypes.util.find_library = search
+    import weasyprint  # noqa: F401, F811
+
+
 class _Worker:
     """Executes and exports reports; owns one kernel (reused or fresh per report)."""
 
     def __init__(self, config: _WorkerConfig):
-        _block_slow_format_checker()
+        import multiprocessing
+        import threading
+
+        # a pool worker: a process of its own, where nothing else runs
+        self.own_process = (
+            threading.active_count() == 1 and multiprocessing.parent_process() is not None
+        )
+        _import_export_modules(pdf=config.fmt == "pdf")
         self.config = config
         self.out_dir = Path(config.out_dir)
         self.kernel = _KernelSession(cwd=str(self.out_dir), warm_code=_kernel_warm_code(config.fmt))
@@ -618,6 +684,14 @@ class _Worker:
                 import weasyprint
 
                 weasyprint.HTML(string=html, url_fetcher=safe_url_fetcher()).write_pdf()
+        if self.own_process:
+            # What exists now (modules, templates, fonts) lives as long as the worker:
+            # frozen, the full collections during each report's export skip it
+            # (about 40 ms less per report), as the kernel does after its imports.
+            import gc
+
+            gc.collect()
+            gc.freeze()
 
     def exporter_html_from_string(self, body: str) -> str:
         import nbformat
@@ -1089,6 +1163,8 @@ def make_html_exporter():
         exclude_input=True,
         exclude_input_prompt=True,
         exclude_output_prompt=True,
+        # the notebook validated once after the preprocessors, not after each of them
+        optimistic_validation=True,
     )
     return exporter
 
@@ -1109,25 +1185,30 @@ def notebook_to_html(nb, *, exporter=None, title: str = "runeco report") -> str:
     title : str
         The HTML document's title (the PDF's title metadata).
     """
-    import copy
+    from nbformat import NotebookNode
 
-    nb = copy.deepcopy(nb)
+    # New nodes where anything changes, never a deep copy: nbconvert copies the notebook itself.
+    n_charts = 0
+    cells = []
     for cell in nb.cells:
         if cell.cell_type == "code":
-            cell.outputs = [
-                o
-                for o in cell.get("outputs", [])
-                if not (o.get("output_type") == "stream" and o.get("name") == "stderr")
-                and o.get("output_type") != "error"
-            ]
-    n_charts = 0
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            payload = output.get("data", {}).get(CHART_MIME)
-            if payload is not None:
-                n_charts += 1
-                output["data"] = {"text/html": chart_markup(payload, n_charts)}
-                output["metadata"] = {}
+            outputs = []
+            for output in cell.get("outputs", []):
+                kind = output.get("output_type")
+                if kind == "error" or (kind == "stream" and output.get("name") == "stderr"):
+                    continue
+                payload = output.get("data", {}).get(CHART_MIME)
+                if payload is not None:
+                    n_charts += 1
+                    output = NotebookNode(
+                        output,
+                        data=NotebookNode({"text/html": chart_markup(payload, n_charts)}),
+                        metadata=NotebookNode(),
+                    )
+                outputs.append(output)
+            cell = NotebookNode(cell, outputs=outputs)
+        cells.append(cell)
+    nb = NotebookNode(nb, cells=cells)
     resources = {"metadata": {"name": title}, "runeco_css": print_css()}
     if n_charts:  # interactive charts: BokehJS and our embedding script, allowed by their hashes
         scripts = [bokeh_js(), EMBED_JS]
@@ -1247,21 +1328,35 @@ def content_security_policy(scripts: Iterable[str]) -> str:
     )
 
 
-def safe_url_fetcher():
+def safe_url_fetcher(images: dict[str, bytes] | None = None):
     """A WeasyPrint URL fetcher that serves only ``data:`` URIs and refuses everything else.
 
     Our reports carry their CSS inline and their figures as ``data:`` images,
     so nothing outside the document is ever needed; refusing ``file:``,
     ``http(s):`` and every other scheme means text from a data file can never
     make the PDF embed a local file, apply a local stylesheet or send a
-    request, even if it were not escaped.
+    request, even if it were not escaped. ``images`` (from
+    :func:`_images_by_reference`) are the document's own PNGs, served from
+    memory by their ``runeco-image:N`` names.
     """
     from weasyprint import urls
 
+    images = dict(images or {})
     if hasattr(urls, "URLFetcher"):  # WeasyPrint >= 66
-        return urls.URLFetcher(allowed_protocols={"data"})
+
+        class _Fetcher(urls.URLFetcher):
+            def fetch(self, url, headers=None):
+                if url in images:
+                    return urls.URLFetcherResponse(
+                        url, images[url], headers={"Content-Type": "image/png"}
+                    )
+                return super().fetch(url, headers)
+
+        return _Fetcher(allowed_protocols={"data"})
 
     def fetch(url, *args, **kwargs):  # older WeasyPrint: a fetcher function
+        if str(url) in images:
+            return {"string": images[str(url)], "mime_type": "image/png"}
         if not str(url).startswith("data:"):
             raise ValueError(f"runeco reports load no external resources: {str(url)[:80]!r}")
         return urls.default_url_fetcher(url, *args, **kwargs)
@@ -1269,12 +1364,34 @@ def safe_url_fetcher():
     return fetch
 
 
+_EMBEDDED_PNG_RE = re.compile(r'src="data:image/png;base64,([A-Za-z0-9+/=\s]*)"')
+
+
+def _images_by_reference(html: str) -> tuple[str, dict[str, bytes]]:
+    """``html`` with each embedded PNG's ``src`` replaced by a short name, and the PNGs.
+
+    The figures are most of a report's HTML (about 250 kB of base64), which
+    WeasyPrint's HTML parser reads character by character and then decodes:
+    about 11 ms of every report. Given by name, the same bytes are fetched
+    from memory (:func:`safe_url_fetcher`), and the PDF is the same.
+    """
+    images: dict[str, bytes] = {}
+
+    def refer(match: re.Match) -> str:
+        name = f"runeco-image:{len(images) + 1}"
+        images[name] = base64.b64decode(match.group(1))
+        return f'src="{name}"'
+
+    return _EMBEDDED_PNG_RE.sub(refer, html), images
+
+
 def html_to_pdf(html: str, pdf_path: str | os.PathLike, *, base_url: str | None = None) -> Path:
     """Print ``html`` to an A4 PDF with WeasyPrint (written atomically), fetching nothing."""
     import weasyprint
 
+    html, images = _images_by_reference(html)
     pdf = weasyprint.HTML(
-        string=html, base_url=base_url, url_fetcher=safe_url_fetcher()
+        string=html, base_url=base_url, url_fetcher=safe_url_fetcher(images)
     ).write_pdf()
     return _write_atomic(Path(pdf_path), pdf)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pandas as pd
+import pytest
 
 from analysis.io import load_dataset
 from analysis.models import analyze
@@ -64,3 +65,47 @@ def test_a_runner_with_two_blocks_reads_both_rows_and_both_fits(tmp_path):
             assert got.row["block"] == own.row["block"]
             assert got.row["o2_cost_change_pct"] == own.row["o2_cost_change_pct"]
     assert [f.row["block"] for f in (fits[two[0]], *fits[two[0]].later)] == [1, 2]
+
+
+def test_a_runner_reads_the_metrics_its_own_rows_give(sample_dir, tmp_path):
+    from analysis.metrics import run_metrics, runner_parameters, weekly_metrics
+    from analysis.models.batch import read_batch_metrics
+
+    ds = load_dataset(sample_dir)
+    write_batch(ds, tmp_path / "batch")
+    for rid in ds.runner_ids:  # what the runner's notebook computed on its own, to the bit
+        own = ds.for_runner(rid)
+        metrics, weekly, parameters = read_batch_metrics(tmp_path / "batch", rid)
+        expected = run_metrics(own)
+        pd.testing.assert_frame_equal(metrics, expected, check_exact=True)
+        pd.testing.assert_frame_equal(weekly, weekly_metrics(own, expected), check_exact=True)
+        pd.testing.assert_series_equal(parameters, runner_parameters(own).iloc[0], check_exact=True)
+
+
+@pytest.mark.parametrize("runner_ids", [None, ["R05", "R02", "R07"]])
+def test_the_squad_models_read_from_the_batch_are_those_the_squad_notebook_fits(
+    sample_dir, tmp_path, runner_ids
+):
+    from analysis.blocks import runner_blocks
+    from analysis.metrics import run_metrics
+    from analysis.models import dose_response, runner_doses, squad_model
+    from analysis.models.batch import read_squad_batch, read_squad_models, write_squad_batch
+
+    ds = load_dataset(sample_dir)
+    write_batch(ds, tmp_path / "batch", baseline_weeks=5)
+    write_squad_batch(ds, tmp_path / "batch", runner_ids, baseline_weeks=5)
+    effects, doses, response = read_squad_models(tmp_path / "batch", runner_ids)
+    # the notebook's own fits, as squad_report.ipynb makes them without a batch
+    blocks = runner_blocks(ds, baseline_weeks=5)
+    metrics = run_metrics(ds)
+    results = read_squad_batch(tmp_path / "batch", runner_ids)
+    own = squad_model(ds, results, baseline_weeks=5, metrics=metrics, blocks=blocks)
+    own_doses = runner_doses(ds, blocks=blocks)
+    own_doses = own_doses.loc[own_doses["runner_id"].isin(results["runner_id"])]
+    pd.testing.assert_frame_equal(effects, own, check_exact=True)
+    pd.testing.assert_frame_equal(doses, own_doses, check_exact=True)
+    pd.testing.assert_frame_equal(
+        response, dose_response(ds, results, doses=own_doses), check_exact=True
+    )
+    with pytest.raises(ValueError, match=r"squad models are of the runners .*, not of \['R01'\]"):
+        read_squad_models(tmp_path / "batch", ["R01"])

@@ -1,0 +1,201 @@
+"""A report worker's own costs (issue 14, item 5): what it imports and how it exports."""
+
+from __future__ import annotations
+
+import copy
+import json
+import subprocess
+import sys
+
+import pytest
+from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+from analysis import report
+from analysis.schema import CHART_MIME
+
+_PROBE = """
+import ctypes.util, json, subprocess, sys, threading
+spawned = []
+start = subprocess.Popen._execute_child
+def counting(self, args, *rest, **kw):
+    spawned.append(str(args[0] if isinstance(args, (list, tuple)) else args))
+    return start(self, args, *rest, **kw)
+subprocess.Popen._execute_child = counting
+search = ctypes.util.find_library
+{before}
+from analysis.report import _import_export_modules
+_import_export_modules(pdf=True)
+from weasyprint.text import ffi  # Pango and co. loaded
+state = {{
+    "spawned": len(spawned),
+    "pyarrow": "pyarrow" in sys.modules,
+    "numpy": "numpy" in sys.modules,
+    "find_library_restored": ctypes.util.find_library is search,
+}}
+import pyarrow  # still importable afterwards
+state["pyarrow_after"] = pyarrow.__name__
+print(json.dumps(state))
+"""
+
+
+def _probe(before: str = "") -> tuple[dict, str]:
+    done = subprocess.run(
+        [sys.executable, "-c", _PROBE.format(before=before)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    *printed, last = done.stdout.strip().splitlines() or [""]
+    return json.loads(last), "\n".join(printed)
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the library search is Linux's")
+def test_a_worker_imports_papermill_and_weasyprint_without_pyarrow_or_a_library_search():
+    # papermill's optional HDFS handler pulled in pyarrow and numpy (~0.25 s CPU), and
+    # WeasyPrint's library names ran ldconfig, gcc and ld about 200 times (~0.15 s CPU)
+    state, printed = _probe()
+    assert state == {
+        "spawned": 0,
+        "pyarrow": False,
+        "numpy": False,
+        "find_library_restored": True,
+        "pyarrow_after": "pyarrow",
+    }
+    assert printed == ""
+
+
+def test_with_another_thread_running_nothing_is_skipped():
+    # a Dask worker's other tasks may import at the same moment: no module marked absent there
+    state, _ = _probe(
+        "stop = threading.Event()\nthreading.Thread(target=stop.wait, daemon=True).start()"
+    )
+    assert state["pyarrow"] is True
+    assert state["find_library_restored"] is True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="the library search is Linux's")
+def test_weasyprint_is_imported_with_the_search_when_a_soname_does_not_load():
+    # a system whose libraries only the search finds: the first import fails
+    # silently (WeasyPrint's printed advice is swallowed) and the usual one follows
+    state, printed = _probe(
+        "import cffi\n"
+        "dlopen = cffi.FFI.dlopen\n"
+        "def only_with_search(self, name, *args):\n"
+        "    if ctypes.util.find_library is not search:\n"
+        "        raise OSError(f'cannot load library {name!r}')\n"
+        "    return dlopen(self, name, *args)\n"
+        "cffi.FFI.dlopen = only_with_search"
+    )
+    assert state["find_library_restored"] is True
+    assert state["spawned"] > 0  # the search ran: the import that works
+    assert printed == ""
+
+
+def test_print_html_leaves_the_executed_notebook_as_it_was():
+    chart = {"item": {"doc": {"roots": [{"id": "p1001"}]}, "root_id": "p1001"}, "alt": "a chart"}
+    nb = new_notebook(
+        cells=[
+            new_code_cell(
+                "x",
+                outputs=[
+                    new_output("stream", name="stderr", text="a warning\n"),
+                    new_output("stream", name="stdout", text="kept\n"),
+                    new_output("display_data", data={CHART_MIME: chart, "text/plain": "a chart"}),
+                    new_output("error", ename="ValueError", evalue="boom", traceback=[]),
+                ],
+            )
+        ]
+    )
+    before = copy.deepcopy(nb)
+    html = report.notebook_to_html(nb)
+    assert nb == before  # no copy of the notebook is made: nothing may change in it
+    assert "kept" in html
+    assert "a warning" not in html and "boom" not in html
+    assert 'id="runeco-chart-1"' in html and "c1-1" in html
+
+
+def _png(width: int, height: int, colour=(200, 30, 30)) -> bytes:
+    import io
+
+    from PIL import Image
+
+    with io.BytesIO() as buffer:
+        Image.new("RGB", (width, height), colour).save(buffer, format="png")
+        return buffer.getvalue()
+
+
+def _page_images(pdf_path) -> list[tuple[int, int]]:
+    pypdf = pytest.importorskip("pypdf")
+    page = pypdf.PdfReader(str(pdf_path)).pages[0]
+    return sorted((image.image.width, image.image.height) for image in page.images)
+
+
+def test_embedded_figures_reach_the_pdf_by_reference_with_their_bytes(tmp_path):
+    import base64
+
+    pngs = [_png(40, 30), _png(50, 20, (0, 90, 200))]
+    html = (
+        "<html><body>"
+        + "".join(
+            f'<img alt="figure" src="data:image/png;base64,{base64.b64encode(p).decode()}">'
+            for p in pngs
+        )
+        + "</body></html>"
+    )
+    referenced, images = report._images_by_reference(html)
+    assert "base64" not in referenced  # WeasyPrint's parser no longer reads them
+    assert list(images.values()) == pngs
+    assert referenced.count('src="runeco-image:') == 2
+    report.html_to_pdf(html, tmp_path / "figures.pdf")
+    assert _page_images(tmp_path / "figures.pdf") == [(40, 30), (50, 20)]
+
+
+def test_an_image_name_the_document_does_not_carry_is_refused(tmp_path):
+    # only this document's own PNGs are served by name; nothing else, as before
+    fetcher = report.safe_url_fetcher({"runeco-image:1": _png(4, 4)})
+    with pytest.raises(ValueError):
+        fetcher("runeco-image:2")
+    with pytest.raises(ValueError):
+        fetcher("file:///etc/passwd")
+    report.html_to_pdf(
+        '<html><body><p>text</p><img alt="x" src="runeco-image:1"></body></html>',
+        tmp_path / "none.pdf",
+    )
+    assert _page_images(tmp_path / "none.pdf") == []
+
+
+def _frozen_objects(_item) -> int:
+    import gc
+
+    return gc.get_freeze_count()
+
+
+def test_a_pool_worker_freezes_what_it_loaded_and_a_calling_process_does_not(tmp_path):
+    # the full collections during each report's export then skip the worker's modules
+    # (~40 ms per report); a process that calls render_reports keeps its own GC as it is
+    import gc
+    from functools import partial
+
+    from analysis.execution import ProcessBackend
+
+    config = report._WorkerConfig(
+        out_dir=str(tmp_path),
+        fmt="ipynb",
+        fresh_kernels=True,  # no kernel: only the worker's own start
+        timeout_s=60.0,
+        runner_id_pattern=report.RUNNER_ID_PATTERN,
+    )
+    setup = partial(report._start_worker, config)
+    pool = ProcessBackend(2, setup=setup)
+    try:
+        frozen = [n for _, n in pool.map_unordered(_frozen_objects, [1, 2])]
+    finally:
+        pool.close()
+    assert all(isinstance(n, int) and n > 10_000 for n in frozen), frozen
+    before = gc.get_freeze_count()
+    here = ProcessBackend(1, setup=setup)  # workers=1: this very process
+    try:
+        assert [n for _, n in here.map_unordered(_frozen_objects, [1])] == [before]
+    finally:
+        here.close()
