@@ -103,7 +103,7 @@ def test_runner_selection_and_unknown_runner(small):
     row = _field(out).set_index("runner_id").loc["R06"]
     assert row["block_source"] == "squad (control)"
     assert row["block_start"] == pd.Timestamp("2026-02-16")
-    with pytest.raises(DataError, match="runner.s. R99 not found"):
+    with pytest.raises(DataError, match="runner.s. 'R99' not found"):
         analyze(ds, runner_ids=["R99"])
     with pytest.raises(ValueError, match="'errors' parameter of analyze must be one of"):
         analyze(ds, errors="ols")
