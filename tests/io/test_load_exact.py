@@ -1,0 +1,242 @@
+"""analysis.io.load: exact line numbers, messages and meta worked out by hand.
+
+Each test writes a small CSV (or converts it to the Parquet layout) whose
+line numbers can be counted on the page, and states the expected rows,
+messages and counts from ``DATA_FORMAT.md`` and the loader's documented
+rules: a line break inside a quoted cell (``\\n``, ``\\r\\n`` or a bare
+``\\r``, as ``str.splitlines`` counts them) moves the following lines on;
+only ``" \\t\\r\\n\\f\\v"`` is blank. These pin the mutants that the older
+loader tests let survive (``make mutation``).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from analysis.errors import DataError
+from analysis.io import layout, load_dataset
+from analysis.io import load as load_module
+from analysis.io.convert import convert
+from analysis.io.load import read_csv_text
+from tests.io._support import RUNS_HEADER, load_files, quarantine_rows
+
+RUNNERS = "runner_id,sex\nR01,F\nR02,M\nR03,F\n"
+MALFORMED = "row has more fields than the {} columns of the header; quote text that contains commas"
+
+
+def _load(tmp_path, write_dataset, **files):
+    return load_files(tmp_path, write_dataset, files.pop("runners", RUNNERS), **files)
+
+
+def _csv(tmp_path, text: str, name: str = "runs.csv"):
+    path = tmp_path / name
+    path.write_bytes(text.encode("utf-8"))
+    return read_csv_text(path, name)
+
+
+# ------------------------------------------------------------ line numbers, CSV path
+
+
+def test_every_kind_of_quoted_line_break_moves_the_next_rows_on(tmp_path, write_dataset):
+    runs = (
+        f"{RUNS_HEADER},notes\n"  # 1
+        'R01,2026-03-02,10,3000,"a\nb"\n'  # 2-3: LF inside quotes
+        'R01,2026-03-03,10,3000,"c\rd"\n'  # 4-5: a bare CR inside quotes
+        'R01,2026-03-04,10,3000,"e\r\nf"\n'  # 6-7: CRLF inside quotes
+        'R01,2026-03-05,10,3000,x,"g\nh"\n'  # 8-9: a surplus field with a break
+        "R01,2026-03-06,10,3000,y\n"  # 10
+    )
+    assert len(runs.splitlines()) == 10  # the count an editor shows
+    ds = _load(tmp_path, write_dataset, runs=runs)
+    assert ds.runs["line"].tolist() == [2, 4, 6, 10]
+    assert ds.runs["notes"].tolist() == ["a\nb", "c\rd", "e\r\nf", "y"]
+    assert quarantine_rows(ds.quarantine) == [
+        ["runs.csv", 8, "", "g\nh", MALFORMED.format(5), "R01", "malformed_row"],
+    ]
+
+
+def test_a_file_with_bare_cr_line_ends_loads_line_by_line(tmp_path, write_dataset):
+    # classic Mac line ends: no quotes, yet not the one-record-per-\n fast path
+    runs = f"{RUNS_HEADER}\rR01,2026-03-02,10,3000\rR02,2026-03-02,10,-5\rR01,2026-03-03,10,3000\r"
+    ds = _load(tmp_path, write_dataset, runs=runs.encode())
+    assert ds.runs["line"].tolist() == [2, 4]
+    assert ds.runs["distance_km"].tolist() == [10.0, 10.0]
+    assert quarantine_rows(ds.quarantine) == [
+        ["runs.csv", 3, "duration_s", "-5", "duration_s -5 must be > 0", "R02", "out_of_range"],
+    ]
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_a_no_break_space_is_text_not_blank_in_both_tokenizers(tmp_path, quoted):
+    # blank is " \t\r\n\f\v" only; U+00A0 is a character like any other, in both code paths
+    last = 'R02,"q"' if quoted else "R02,q"
+    frame, info = _csv(tmp_path, f"\xa0\n{RUNS_HEADER}\nR01,x,\xa0\n{last}\n", "notes.csv")
+    assert info["header_line"] == 1
+    assert list(frame.columns) == ["\xa0", "line", "_extra"]
+    assert frame["line"].tolist() == [2, 3, 4]
+    assert frame["\xa0"].tolist() == ["runner_id", "R01", "R02"]
+    assert frame["_extra"].tolist() == ["date,distance_km,duration_s", "x,\xa0", "q"]
+
+
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_surplus_fields_of_a_no_break_space_make_a_row_malformed(tmp_path, quoted):
+    cell = '"n"' if quoted else "n"
+    frame, _ = _csv(tmp_path, f"runner_id,notes\nR01,{cell},\xa0\nR01,{cell}, \t\n")
+    assert frame["line"].tolist() == [2, 3]
+    assert frame["_extra"].tolist() == ["\xa0", ""]
+    assert frame["notes"].tolist() == ["n", "n"]
+
+
+def test_a_quoted_header_only_file_has_text_columns_like_a_plain_one(tmp_path):
+    plain, _ = _csv(tmp_path, "runner_id,notes\n")
+    quoted, _ = _csv(tmp_path, 'runner_id,"notes"\n')
+    for frame in (plain, quoted):
+        assert len(frame) == 0
+        assert [str(frame[c].dtype) for c in ("runner_id", "notes")] == ["str", "str"]
+        assert str(frame["line"].dtype) == "int64"
+
+
+# ------------------------------------------------------------ broken quoting messages
+
+
+def test_an_unclosed_quote_names_its_line_after_multi_line_cells(tmp_path, write_dataset):
+    runs = (
+        f"{RUNS_HEADER},notes\n"  # 1
+        'R01,2026-03-02,10,3000,"a\r\nb"\n'  # 2-3
+        'R01,2026-03-03,10,3000,"c\rd"\n'  # 4-5
+        'R01,2026-03-04,10,3000, "e\nf"\n'  # 6-7: a space before the quote is skipped
+        'R01,2026-03-05,10,3000, "never closed\n'  # 8: the quote opens here
+        "R01,2026-03-06,10,3000,x\n"
+    )
+    message = (
+        r"^runs\.csv line 8: unbalanced quotes: a quoted field opened on this line is never "
+        r'closed; close it with " or remove the stray quote$'
+    )
+    with pytest.raises(DataError, match=message) as caught:
+        _load(tmp_path, write_dataset, runs=runs)
+    assert (caught.value.file, caught.value.line) == ("runs.csv", 8)
+
+
+def test_an_unclosed_quote_in_a_file_with_bare_cr_line_ends(tmp_path, write_dataset):
+    runs = f'{RUNS_HEADER},notes\rR01,2026-03-02,10,3000,ok\rR01,2026-03-03,10,3000,"open\rR01,x\r'
+    with pytest.raises(DataError, match=r"^runs\.csv line 3: unbalanced quotes"):
+        _load(tmp_path, write_dataset, runs=runs.encode())
+
+
+def test_text_after_a_closing_quote_gets_the_whole_message(tmp_path, write_dataset):
+    runs = f'{RUNS_HEADER},notes\nR01,2026-03-02,10,3000,ok\nR01,2026-03-03,10,3000,"a"b\n'
+    message = (
+        r"^runs\.csv line 3: is not valid CSV \(.+\); a quoted field must be followed by a "
+        r'comma or the end of the line, and a " inside quotes is written ""$'
+    )
+    with pytest.raises(DataError, match=message):
+        _load(tmp_path, write_dataset, runs=runs)
+
+
+# ---------------------------------------------------------------------- pace shown
+
+
+def test_an_off_the_scale_pace_is_shown_at_the_cap_never_as_0_00(tmp_path, write_dataset):
+    # 3000 s / 1e-310 km overflows to an infinite pace; 3000 s / 1e-300 km is 3e303 s/km.
+    # Both are shown at the display cap of 1e15 s = 16666666666666 min 40 s.
+    runs = f"{RUNS_HEADER}\nR01,2026-03-02,1e-310,3000\nR01,2026-03-03,1e-300,3000\n"
+    ds = _load(tmp_path, write_dataset, runs=runs)
+    assert ds.quarantine["reason"].tolist() == [
+        "pace 16666666666666:40/km (distance_km 1e-310, duration_s 3000) is slower than 20:00/km",
+        "pace 16666666666666:40/km (distance_km 1e-300, duration_s 3000) is slower than 20:00/km",
+    ]
+    assert ds.quarantine["code"].tolist() == ["pace_implausible", "pace_implausible"]
+    assert ds.runs.empty
+
+
+# ------------------------------------------------------------- chunks of runners
+
+
+def test_two_chunks_of_runners_both_keep_their_rows(tmp_path, write_dataset, monkeypatch):
+    runs = f"{RUNS_HEADER}\nR01,2026-03-02,10,3000\nR02,2026-03-02,10,3000\n"
+    monkeypatch.setattr(load_module, "CHUNK_ROWS", 1)  # one runner per chunk: two chunks
+    ds = _load(tmp_path, write_dataset, runs=runs)
+    assert ds.runs[["runner_id", "line"]].values.tolist() == [["R01", 2], ["R02", 3]]
+    assert ds.runs.index.tolist() == [0, 1]
+
+
+# ------------------------------------------------------------------ Parquet layout
+
+
+def _parquet(tmp_path, write_dataset, monkeypatch, runs: str, per_part: int = 1):
+    """``runs`` converted to the Parquet layout, ``per_part`` runners a part."""
+    monkeypatch.setattr(layout, "RUNNERS_PER_PART", per_part)
+    folder = write_dataset(tmp_path / "csv", runners=RUNNERS, runs=runs)
+    convert(folder, tmp_path / "pq", "parquet")
+    return tmp_path / "pq"
+
+
+def test_parquet_meta_counts_the_rows_of_every_part(tmp_path, write_dataset, monkeypatch):
+    runs = (
+        f"{RUNS_HEADER}\n"
+        "R01,2026-03-02,10,3000\n"
+        "R02,2026-03-02,10,3000\n"
+        "R01,2026-03-03,10,3000\n"
+        "R03,2026-03-02,10,3000\n"
+        "R03,2026-03-03,10,3000\n"
+    )
+    pq = _parquet(tmp_path, write_dataset, monkeypatch, runs)
+    assert [p.name for p in layout.parts(pq, "runs.csv")] == [
+        "part-00000.parquet",
+        "part-00001.parquet",
+        "part-00002.parquet",
+    ]
+    ds = load_dataset(pq)
+    assert ds.meta["files"]["runs.csv"] == {
+        "present": True,
+        "rows": 5,
+        "blank_rows": 0,
+        "layout": "parquet",
+    }
+    assert ds.runs["line"].tolist() == [2, 3, 4, 5, 6]
+    assert ds.quarantine.empty
+
+
+def test_parquet_renamed_field_is_warned_about_once(tmp_path, write_dataset, monkeypatch):
+    # parts of 2, 1 and 1 rows: the warning comes from the first part only
+    runs = (
+        f"{RUNS_HEADER},line\n"
+        "R01,2026-03-02,10,3000,a\n"
+        "R01,2026-03-03,10,3000,b\n"
+        "R02,2026-03-02,10,3000,c\n"
+        "R03,2026-03-02,10,3000,d\n"
+    )
+    ds = load_dataset(_parquet(tmp_path, write_dataset, monkeypatch, runs))
+    assert ds.warnings == ("runs.csv: header field line (field 5) is loaded as column 'line.1'",)
+    assert ds.runs["line.1"].tolist() == ["a", "b", "c", "d"]
+
+
+def test_parquet_part_without_a_required_column(tmp_path, write_dataset, monkeypatch):
+    runs = "runner_id,date,duration_s\nR01,2026-03-02,3000\n"
+    pq = _parquet(tmp_path, write_dataset, monkeypatch, runs)
+    message = (
+        r"^runs\.csv line 1, column distance_km: missing required column 'distance_km'; "
+        r"found columns: runner_id, date, duration_s\. Add the column or rename the "
+        r"matching one \(see DATA_FORMAT\.md\)$"
+    )
+    with pytest.raises(DataError, match=message):
+        load_dataset(pq)
+
+
+def test_parquet_part_with_clock_durations_only_loads(tmp_path, write_dataset, monkeypatch):
+    runs = "runner_id,date,distance_km,duration\nR01,2026-03-02,10,50:00\n"
+    ds = load_dataset(_parquet(tmp_path, write_dataset, monkeypatch, runs))
+    assert ds.runs["duration_s"].tolist() == [3000.0]
+
+
+def test_a_csv_beside_its_parquet_folder_is_refused(tmp_path, write_dataset, monkeypatch):
+    runs = f"{RUNS_HEADER}\nR01,2026-03-02,10,3000\n"
+    pq = _parquet(tmp_path, write_dataset, monkeypatch, runs)
+    (pq / "runs.csv").write_text(runs, encoding="utf-8")
+    message = (
+        r"^runs\.csv: both runs\.csv and the Parquet folder runs/ exist; keep one of them "
+        r"\(runeco convert writes a new folder\)$"
+    )
+    with pytest.raises(DataError, match=message) as caught:
+        load_dataset(pq)
+    assert caught.value.file == "runs.csv"
