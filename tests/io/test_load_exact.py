@@ -11,6 +11,9 @@ loader tests let survive (``make mutation``).
 
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 
 from analysis.errors import DataError
@@ -136,6 +139,7 @@ def test_text_after_a_closing_quote_gets_the_whole_message(tmp_path, write_datas
 # ---------------------------------------------------------------------- pace shown
 
 
+@pytest.mark.filterwarnings("error::RuntimeWarning")  # and no overflow warning on the way
 def test_an_off_the_scale_pace_is_shown_at_the_cap_never_as_0_00(tmp_path, write_dataset):
     # 3000 s / 1e-310 km overflows to an infinite pace; 3000 s / 1e-300 km is 3e303 s/km.
     # Both are shown at the display cap of 1e15 s = 16666666666666 min 40 s.
@@ -147,6 +151,28 @@ def test_an_off_the_scale_pace_is_shown_at_the_cap_never_as_0_00(tmp_path, write
     ]
     assert ds.quarantine["code"].tolist() == ["pace_implausible", "pace_implausible"]
     assert ds.runs.empty
+
+
+# --------------------------------------------------------------- clock durations
+
+
+def test_a_clock_that_is_not_a_time_gets_no_pace_reason_too(tmp_path, write_dataset):
+    # read as numbers these would be 45 min 60 s = 2760 s and 1 h 60 min = 7200 s,
+    # 0:28/km and 1:12/km over 100 km: too fast, but a cell that is not a time has no pace
+    runs = (
+        "runner_id,date,distance_km,duration\n"
+        "R01,2026-03-02T07:00,100,45:60\n"
+        "R01,2026-03-03T07:00,100,1:60:00\n"
+        "R01,2026-03-04T07:00,10,50:00\n"
+    )
+    ds = _load(tmp_path, write_dataset, runs=runs)
+    tail = " is not a time like 1:02:03 (H:MM:SS) or 45:10 (MM:SS)"
+    assert quarantine_rows(ds.quarantine) == [
+        ["runs.csv", 2, "duration", "45:60", "duration 45:60" + tail, "R01", "unparseable"],
+        ["runs.csv", 3, "duration", "1:60:00", "duration 1:60:00" + tail, "R01", "unparseable"],
+    ]
+    assert ds.runs["duration_s"].tolist() == [3000.0]
+    assert str(ds.runs["duration_s"].dtype) == "float64"
 
 
 # ------------------------------------------------------------- chunks of runners
@@ -240,3 +266,128 @@ def test_a_csv_beside_its_parquet_folder_is_refused(tmp_path, write_dataset, mon
     with pytest.raises(DataError, match=message) as caught:
         load_dataset(pq)
     assert caught.value.file == "runs.csv"
+
+
+# ------------------------------------------------------------------ exercises.csv
+
+EXERCISE_CATEGORIES = "heavy, explosive, plyometric, bodyweight_strength, core, mobility, other"
+
+
+def test_exercises_rows_kept_and_quarantined_exactly(tmp_path, write_dataset):
+    long_name = "x" * 101
+    exercises = (
+        "exercise,category,runner_id\n"  # 1
+        "Back-Squats,HEAVY,R01\n"  # 2: kept, matched as "back squat"
+        "back squat,core,R01\n"  # 3: the same exercise and runner as line 2
+        "back squat,core,\n"  # 4: kept, for every runner
+        "box jump,explosive,R09\n"  # 5: no such runner
+        "+plank,core,\n"  # 6: a formula
+        "!!!,core,\n"  # 7: no letters or digits
+        "plank,,\n"  # 8: no category
+        ",core,\n"  # 9: no exercise
+        "plank,stretchy,\n"  # 10: not a category
+        f"{long_name},core,\n"  # 11: 101 characters
+        "a\tb,core,\n"  # 12: a control character inside
+        "Box Jumps,explosive,R02\n"  # 13: kept
+    )
+    ds = _load(tmp_path, write_dataset, exercises=exercises)
+    f = "exercises.csv"
+    assert quarantine_rows(ds.quarantine) == [
+        [f, 3, "exercise", "back squat", "repeats line 2 (the same exercise and runner); keep one row", "R01", "duplicate_mapping"],
+        [f, 5, "runner_id", "R09", "runner_id R09 is not in runners.csv (leave it empty for every runner)", "R09", "unknown_runner"],
+        [f, 6, "exercise", "+plank", "exercise starts like a spreadsheet formula (=, +, -, @); write the name itself", "", "bad_text"],
+        [f, 7, "exercise", "!!!", "exercise has no letters or digits", "", "bad_text"],
+        [f, 8, "category", "", "category is missing", "", "missing_required"],
+        [f, 9, "exercise", "", "exercise is missing", "", "missing_required"],
+        [f, 10, "category", "stretchy", f"category stretchy is not one of {EXERCISE_CATEGORIES}", "", "bad_category"],
+        [f, 11, "exercise", long_name, "exercise is longer than 100 characters", "", "bad_text"],
+        [f, 12, "exercise", "a\tb", "exercise holds control characters", "", "bad_text"],
+    ]  # fmt: skip
+    kept = ds.exercises
+    assert list(kept.columns) == ["exercise", "category", "runner_id", "exercise_key", "line"]
+    assert kept["exercise"].tolist() == ["Back-Squats", "back squat", "Box Jumps"]
+    assert kept["category"].astype(str).tolist() == ["heavy", "core", "explosive"]
+    assert kept["runner_id"].fillna("<all>").tolist() == ["R01", "<all>", "R02"]
+    assert kept["exercise_key"].tolist() == ["back squat", "back squat", "box jump"]
+    assert kept["line"].tolist() == [2, 4, 13]
+
+
+def test_exercises_precedence_own_cell_then_runner_row_then_all_runners_then_automatic(
+    tmp_path, write_dataset
+):
+    exercises = (
+        "exercise,category,runner_id\n"
+        "back squat,heavy,R01\n"
+        "back squat,core,\n"
+        "box jumps,explosive,R02\n"
+    )
+    strength = (
+        "runner_id,date,exercise,sets,reps,category\n"
+        "R01,2026-03-02,Back Squats,3,5,\n"  # 2: R01's own mapping row
+        "R02,2026-03-02,back squat,3,5,\n"  # 3: the all-runners row
+        "R02,2026-03-02,box jumps,3,6,\n"  # 4: R02's own row
+        "R01,2026-03-02,box jumps,3,6,\n"  # 5: no row: the automatic category
+        "R01,2026-03-03,back squat,3,5,Mobility\n"  # 6: the row's own cell wins
+        "R03,2026-03-03,back squat,3,5,\n"  # 7: the all-runners row again
+    )
+    ds = _load(tmp_path, write_dataset, exercises=exercises, strength=strength)
+    assert ds.quarantine.empty
+    assert ds.strength["line"].tolist() == [2, 3, 4, 5, 6, 7]
+    assert ds.strength["category"].astype(str).tolist() == [
+        "heavy",
+        "core",
+        "explosive",
+        "plyometric",
+        "mobility",
+        "core",
+    ]
+
+
+# ------------------------------------------------------------------ folder level
+
+
+def _raises_exactly(path, message: str) -> None:
+    with pytest.raises(DataError, match="^" + re.escape(message) + "$"):
+        load_dataset(path)
+
+
+def test_folder_level_messages_whole(tmp_path, write_dataset):
+    hint = "give the folder that holds runners.csv and runs.csv"
+    nowhere = tmp_path / "nowhere"
+    _raises_exactly(nowhere, f"dataset folder '{nowhere}' does not exist; {hint}")
+    a_file = tmp_path / "runs.csv"
+    a_file.write_text("x\n", encoding="utf-8")
+    _raises_exactly(a_file, f"'{a_file}' is a file, not a dataset folder; {hint}")
+    folder = write_dataset(tmp_path / "ds", runners="runner_id,name\n")
+    _raises_exactly(
+        folder,
+        f"runs.csv: required file runs.csv is missing from {folder}; every dataset needs "
+        "runners.csv and runs.csv (see DATA_FORMAT.md)",
+    )
+    write_dataset(folder, runs=RUNS_HEADER + "\n")
+    _raises_exactly(
+        folder,
+        f"runners.csv line 2: has a header but no runners (in {folder}); add one row per "
+        "runner (runner_id, and optionally name, group, hr_rest_bpm, ...)",
+    )
+
+
+def test_a_folder_that_cannot_be_looked_at_is_one_data_error(tmp_path):
+    too_long = tmp_path / ("x" * 300)  # a name longer than any file system allows
+    with pytest.raises(DataError) as caught:
+        load_dataset(too_long)
+    assert re.fullmatch(
+        rf"cannot open dataset folder '{re.escape(str(too_long))}' \(.*File name too long.*\); "
+        r"give the folder that holds runners\.csv and runs\.csv",
+        str(caught.value),
+    )
+
+
+def test_load_seconds_is_the_time_the_load_took(tmp_path, write_dataset):
+    folder = write_dataset(
+        tmp_path, runners=RUNNERS, runs=f"{RUNS_HEADER}\nR01,2026-03-02,10,3000\n"
+    )
+    before = time.perf_counter()
+    ds = load_dataset(folder)
+    took = time.perf_counter() - before
+    assert 0 < ds.meta["load_seconds"] <= took  # a bound, not a speed test
