@@ -99,6 +99,69 @@ def test_a_quoted_header_only_file_has_text_columns_like_a_plain_one(tmp_path):
         assert str(frame["line"].dtype) == "int64"
 
 
+# ---------------------------------------------------------------------- header
+
+
+def test_repeated_and_reserved_header_names_are_numbered(tmp_path):
+    frame, info = _csv(tmp_path, "runner_id,notes,notes,line,_extra,,notes\nR01,a,b,c,d,e,f\n")
+    assert list(frame.columns) == [
+        "runner_id", "notes", "notes.1", "line.1", "_extra.1", "unnamed_6", "notes.2",
+        "line", "_extra",
+    ]  # fmt: skip
+    assert frame.iloc[0].tolist() == ["R01", "a", "b", "c", "d", "e", "f", 2, ""]
+    assert info["renamed"] == {
+        "notes (field 3)": "notes.1",
+        "line (field 4)": "line.1",
+        "_extra (field 5)": "_extra.1",
+        "notes (field 7)": "notes.2",
+    }
+
+
+def test_a_canonical_column_named_twice_is_refused_whole(tmp_path, write_dataset):
+    runs = "\nrunner_id,date,distance_km,duration_s,distance_km\nR01,2026-03-02,10,3000,11\n"
+    message = (
+        r"^runs\.csv line 2, column distance_km: column 'distance_km' appears twice in the "
+        r"header \(fields 3 and 5\); remove or rename one of them$"
+    )
+    with pytest.raises(DataError, match=message) as caught:
+        _load(tmp_path, write_dataset, runs=runs.encode())  # bytes: the blank line 1 stays
+    assert (caught.value.file, caught.value.line, caught.value.column) == (
+        "runs.csv",
+        2,
+        "distance_km",
+    )
+
+
+# ------------------------------------------------------------------- encodings
+
+
+@pytest.mark.parametrize(
+    ("bom", "codec"),
+    [(b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")],
+    ids=["little-endian", "big-endian"],
+)
+def test_utf16_of_either_byte_order_is_refused_whole(tmp_path, write_dataset, bom, codec):
+    runs = bom + f"{RUNS_HEADER}\nR01,2026-03-02,10,3000\n".encode(codec)
+    message = (
+        r"^runs\.csv line 1: is UTF-16 encoded, not UTF-8; save it as "
+        r"'CSV UTF-8 \(comma delimited\)'$"
+    )
+    with pytest.raises(DataError, match=message) as caught:
+        _load(tmp_path, write_dataset, runs=runs)
+    assert (caught.value.file, caught.value.line) == ("runs.csv", 1)
+
+
+def test_not_utf8_after_a_leading_blank_line_names_the_third_line(tmp_path, write_dataset):
+    runs = f"\n{RUNS_HEADER},notes\nR01,2026-03-02,10,3000,caf\xe9\n".encode("latin-1")
+    message = (
+        r"^runs\.csv line 3: is not UTF-8: byte 0xE9 cannot be decoded \(a Latin-1 or "
+        r"Windows-1252 file\?\); save it as 'CSV UTF-8' or convert it with "
+        r"`iconv -f cp1252 -t utf-8`$"
+    )
+    with pytest.raises(DataError, match=message):
+        _load(tmp_path, write_dataset, runs=runs)
+
+
 # ------------------------------------------------------------ broken quoting messages
 
 
