@@ -90,6 +90,19 @@ def test_surplus_fields_of_a_no_break_space_make_a_row_malformed(tmp_path, quote
     assert frame["notes"].tolist() == ["n", "n"]
 
 
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_leading_blank_lines_no_final_break_and_x_at_the_edges(tmp_path, quoted):
+    # the header is line 3; the last row has no line break after it; cells and names
+    # that start or end with "X" keep every character
+    last = 'R02,"X "' if quoted else "R02, X "
+    frame, info = _csv(tmp_path, f"\n \nrunner_id,INDEX\nXR01,XX\n{last}", "notes.csv")
+    assert info["header_line"] == 3
+    assert list(frame.columns) == ["runner_id", "INDEX", "line", "_extra"]
+    assert frame.drop(columns="line").values.tolist() == [["XR01", "XX", ""], ["R02", "X ", ""]]
+    assert frame["line"].tolist() == [4, 5]
+    assert [str(frame[c].dtype) for c in ("runner_id", "INDEX", "_extra")] == ["str"] * 3
+
+
 def test_a_quoted_header_only_file_has_text_columns_like_a_plain_one(tmp_path):
     plain, _ = _csv(tmp_path, "runner_id,notes\n")
     quoted, _ = _csv(tmp_path, 'runner_id,"notes"\n')
