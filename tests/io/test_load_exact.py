@@ -84,10 +84,12 @@ def test_a_no_break_space_is_text_not_blank_in_both_tokenizers(tmp_path, quoted)
 @pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
 def test_surplus_fields_of_a_no_break_space_make_a_row_malformed(tmp_path, quoted):
     cell = '"n"' if quoted else "n"
-    frame, _ = _csv(tmp_path, f"runner_id,notes\nR01,{cell},\xa0\nR01,{cell}, \t\n")
-    assert frame["line"].tolist() == [2, 3]
-    assert frame["_extra"].tolist() == ["\xa0", ""]
-    assert frame["notes"].tolist() == ["n", "n"]
+    text = f"runner_id,notes\nR01,{cell},\xa0\nR01,{cell}, \t\n,\xa0\n"
+    frame, info = _csv(tmp_path, text)
+    assert frame["line"].tolist() == [2, 3, 4]  # line 4 is not blank either
+    assert frame["_extra"].tolist() == ["\xa0", "", ""]
+    assert frame["notes"].tolist() == ["n", "n", "\xa0"]
+    assert info["blank_rows"] == 0
 
 
 @pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
@@ -95,11 +97,11 @@ def test_leading_blank_lines_no_final_break_and_x_at_the_edges(tmp_path, quoted)
     # the header is line 3; the last row has no line break after it; cells and names
     # that start or end with "X" keep every character
     last = 'R02,"X "' if quoted else "R02, X "
-    frame, info = _csv(tmp_path, f"\n \nrunner_id,INDEX\nXR01,XX\n{last}", "notes.csv")
-    assert info["header_line"] == 3
+    frame, info = _csv(tmp_path, f"\n \nrunner_id,INDEX\nXR01,XX\n ,\t\n{last}", "notes.csv")
+    assert (info["header_line"], info["blank_rows"]) == (3, 1)
     assert list(frame.columns) == ["runner_id", "INDEX", "line", "_extra"]
     assert frame.drop(columns="line").values.tolist() == [["XR01", "XX", ""], ["R02", "X ", ""]]
-    assert frame["line"].tolist() == [4, 5]
+    assert frame["line"].tolist() == [4, 6]
     assert [str(frame[c].dtype) for c in ("runner_id", "INDEX", "_extra")] == ["str"] * 3
 
 
@@ -108,7 +110,7 @@ def test_a_quoted_header_only_file_has_text_columns_like_a_plain_one(tmp_path):
     quoted, _ = _csv(tmp_path, 'runner_id,"notes"\n')
     for frame in (plain, quoted):
         assert len(frame) == 0
-        assert [str(frame[c].dtype) for c in ("runner_id", "notes")] == ["str", "str"]
+        assert [str(frame[c].dtype) for c in ("runner_id", "notes", "_extra")] == ["str"] * 3
         assert str(frame["line"].dtype) == "int64"
 
 
@@ -173,6 +175,36 @@ def test_not_utf8_after_a_leading_blank_line_names_the_third_line(tmp_path, writ
     )
     with pytest.raises(DataError, match=message):
         _load(tmp_path, write_dataset, runs=runs)
+
+
+def test_nul_characters_are_refused_at_the_first_ones_line(tmp_path, write_dataset):
+    runs = f"\n{RUNS_HEADER},notes\nR01,2026-03-02,10,3000,a\x00\nR01,2026-03-03,10,3000,\x00\n"
+    message = (
+        r"^runs\.csv line 3: contains a NUL character, so it is not a text CSV \(a spreadsheet "
+        r"saved under a \.csv name\?\); export it as 'CSV UTF-8'$"
+    )
+    with pytest.raises(DataError, match=message):
+        _load(tmp_path, write_dataset, runs=runs.encode())
+
+
+@pytest.mark.parametrize("content", [b"", b"\n \t\n,,\n"], ids=["no bytes", "blank lines"])
+def test_an_empty_file_is_refused_whole(tmp_path, write_dataset, content):
+    message = (
+        r"^runs\.csv line 1: is empty: there is no header row; the first line must name the "
+        r"columns \(see DATA_FORMAT\.md\)$"
+    )
+    with pytest.raises(DataError, match=message):
+        _load(tmp_path, write_dataset, runs=content)
+
+
+def test_an_unreadable_file_says_why_in_words(tmp_path, write_dataset):
+    folder = write_dataset(tmp_path / "ds", runners=RUNNERS)
+    (folder / "runs.csv").mkdir()  # a folder where the file should be
+    message = (
+        r"^runs\.csv: cannot read the file \(Is a directory\); check that it is a readable file$"
+    )
+    with pytest.raises(DataError, match=message):
+        load_dataset(folder)
 
 
 # ------------------------------------------------------------ broken quoting messages
