@@ -451,6 +451,28 @@ def test_exercises_precedence_own_cell_then_runner_row_then_all_runners_then_aut
     ]
 
 
+def test_a_one_rm_kg_column_decides_heavy_where_it_is_a_number(tmp_path, write_dataset):
+    # 160/200 = 80 % -> heavy; 150/200 = 75 % -> not heavy, though 3 reps alone would be;
+    # no 1RM given (empty or not a number): the log's best Epley estimate,
+    # 160 * (1 + 3/30) = 176 kg, and 150/176 = 85 % -> heavy
+    strength = (
+        "runner_id,date,exercise,sets,reps,load_kg,one_rm_kg\n"
+        "R01,2026-03-02,deadlift,1,3,160,200\n"
+        "R01,2026-03-02,deadlift,1,3,150, 200 \n"
+        "R01,2026-03-02,deadlift,1,3,150,\n"
+        "R01,2026-03-02,deadlift,1,3,150,abc\n"
+    )
+    ds = _load(tmp_path, write_dataset, strength=strength)
+    assert ds.quarantine.empty
+    assert ds.strength["category"].astype(str).tolist() == [
+        "heavy",
+        "bodyweight_strength",
+        "heavy",
+        "heavy",
+    ]
+    assert ds.strength["one_rm_kg"].fillna("<empty>").tolist() == ["200", "200 ", "<empty>", "abc"]
+
+
 # ------------------------------------------------------------------ folder level
 
 
