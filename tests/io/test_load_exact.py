@@ -105,6 +105,16 @@ def test_leading_blank_lines_no_final_break_and_x_at_the_edges(tmp_path, quoted)
     assert [str(frame[c].dtype) for c in ("runner_id", "INDEX", "_extra")] == ["str"] * 3
 
 
+@pytest.mark.parametrize("quoted", [False, True], ids=["plain", "quoted"])
+def test_short_rows_are_padded_with_empty_cells(tmp_path, quoted):
+    notes = '"notes"' if quoted else "notes"
+    frame, _ = _csv(tmp_path, f"runner_id,{notes},rpe\nR01\nR02,n\n", "notes.csv")
+    assert frame.drop(columns="line").values.tolist() == [["R01", "", "", ""], ["R02", "n", "", ""]]
+    frame, _ = _csv(tmp_path, f"runner_id,{notes}\nR01\nR02\n", "notes.csv")  # all short
+    assert frame["notes"].tolist() == ["", ""]
+    assert frame["line"].tolist() == [2, 3]
+
+
 def test_a_quoted_header_only_file_has_text_columns_like_a_plain_one(tmp_path):
     plain, _ = _csv(tmp_path, "runner_id,notes\n")
     quoted, _ = _csv(tmp_path, 'runner_id,"notes"\n')
@@ -187,7 +197,9 @@ def test_nul_characters_are_refused_at_the_first_ones_line(tmp_path, write_datas
         _load(tmp_path, write_dataset, runs=runs.encode())
 
 
-@pytest.mark.parametrize("content", [b"", b"\n \t\n,,\n"], ids=["no bytes", "blank lines"])
+@pytest.mark.parametrize(
+    "content", [b"", b"\n \t\n,,\n", b'"",\n"  "\n'], ids=["no bytes", "blank lines", "quoted"]
+)
 def test_an_empty_file_is_refused_whole(tmp_path, write_dataset, content):
     message = (
         r"^runs\.csv line 1: is empty: there is no header row; the first line must name the "
