@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 import time
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from analysis.errors import DataError
@@ -386,6 +388,66 @@ def test_a_csv_beside_its_parquet_folder_is_refused(tmp_path, write_dataset, mon
     with pytest.raises(DataError, match=message) as caught:
         load_dataset(pq)
     assert caught.value.file == "runs.csv"
+
+
+# --------------------------------------------------------------- typed frames
+
+
+def test_absent_optional_files_give_empty_frames_with_the_contract_columns(tmp_path, write_dataset):
+    ds = _load(tmp_path, write_dataset)
+    expected = {
+        "strength": [
+            "runner_id", "date", "exercise", "sets", "reps", "load_kg", "duration_s", "rpe",
+            "category", "line",
+        ],
+        "blocks": ["runner_id", "block_start", "block_end", "label", "line"],
+        "lab_tests": [
+            "runner_id", "date", "speed_kmh", "grade_pct", "vo2_ml_kg_min", "hr_bpm", "rer",
+            "lactate_mmol", "line",
+        ],
+        "wellness": ["runner_id", "date", "hr_rest_bpm", "hrv_ms", "line"],
+        "exercises": ["exercise", "category", "runner_id", "exercise_key", "line"],
+    }  # fmt: skip
+    for name, columns in expected.items():
+        frame = getattr(ds, name)
+        assert list(frame.columns) == columns, name
+        assert len(frame) == 0 and str(frame["line"].dtype) == "int64", name
+
+
+def test_blank_text_cells_are_missing_and_other_text_is_kept_as_written(tmp_path, write_dataset):
+    runners = "runner_id,name,group,shoe\nR01, ,\xa0,\t\nR02,Bob,a,\xa0\n"
+    ds = _load(tmp_path, write_dataset, runners=runners)
+    assert ds.runners["name"].isna().tolist() == [True, False]
+    assert ds.runners["group"].tolist() == ["\xa0", "a"]  # a no-break space is text
+    assert ds.runners["shoe"].isna().tolist() == [True, False]
+    assert ds.runners["shoe"].iloc[1] == "\xa0"
+
+
+def test_a_duration_column_stands_in_for_duration_s_only(tmp_path, write_dataset):
+    runs = "runner_id,date,duration\nR01,2026-03-02,50:00\n"
+    message = (
+        r"^runs\.csv line 1, column distance_km: missing required column 'distance_km'; "
+        r"found columns: runner_id, date, duration\. Add the column or rename the matching "
+        r"one \(see DATA_FORMAT\.md\)$"
+    )
+    with pytest.raises(DataError, match=message):
+        _load(tmp_path, write_dataset, runs=runs)
+
+
+def test_a_parquet_part_without_data_columns_finds_none(tmp_path, write_dataset):
+    folder = write_dataset(tmp_path / "ds", runners=RUNNERS)
+    (folder / "runs").mkdir()
+    pq.write_table(
+        pa.table({"line": pa.array([2], pa.int64()), "_extra": [""]}),
+        folder / "runs" / "part-00000.parquet",
+    )
+    message = (
+        r"^runs\.csv line 1, column runner_id: missing required column 'runner_id'; "
+        r"found columns: \(none\)\. Add the column or rename the matching one "
+        r"\(see DATA_FORMAT\.md\)$"
+    )
+    with pytest.raises(DataError, match=message):
+        load_dataset(folder)
 
 
 # ------------------------------------------------------------------ exercises.csv
