@@ -390,6 +390,22 @@ def test_a_csv_beside_its_parquet_folder_is_refused(tmp_path, write_dataset, mon
     assert caught.value.file == "runs.csv"
 
 
+def test_an_infinite_whole_number_gets_one_reason(tmp_path, write_dataset):
+    strength = (
+        "runner_id,date,exercise,sets,reps\n"
+        "R01,2026-03-02,squat,inf,5\n"
+        "R01,2026-03-02,squat,3,-inf\n"
+        "R01,2026-03-02,squat,3,5\n"
+    )
+    ds = _load(tmp_path, write_dataset, strength=strength)
+    plain = " is not a number (use a plain number such as 10.5)"
+    assert quarantine_rows(ds.quarantine) == [
+        ["strength.csv", 2, "sets", "inf", "sets inf" + plain, "R01", "unparseable"],
+        ["strength.csv", 3, "reps", "-inf", "reps -inf" + plain, "R01", "unparseable"],
+    ]
+    assert ds.strength[["sets", "reps"]].values.tolist() == [[3, 5]]
+
+
 # --------------------------------------------------------------- typed frames
 
 
