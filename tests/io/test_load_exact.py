@@ -328,13 +328,13 @@ def test_parquet_meta_counts_the_rows_of_every_part(tmp_path, write_dataset, mon
         "R03,2026-03-02,10,3000\n"
         "R03,2026-03-03,10,3000\n"
     )
-    pq = _parquet(tmp_path, write_dataset, monkeypatch, runs)
-    assert [p.name for p in layout.parts(pq, "runs.csv")] == [
+    parquet = _parquet(tmp_path, write_dataset, monkeypatch, runs)
+    assert [p.name for p in layout.parts(parquet, "runs.csv")] == [
         "part-00000.parquet",
         "part-00001.parquet",
         "part-00002.parquet",
     ]
-    ds = load_dataset(pq)
+    ds = load_dataset(parquet)
     assert ds.meta["files"]["runs.csv"] == {
         "present": True,
         "rows": 5,
@@ -361,14 +361,14 @@ def test_parquet_renamed_field_is_warned_about_once(tmp_path, write_dataset, mon
 
 def test_parquet_part_without_a_required_column(tmp_path, write_dataset, monkeypatch):
     runs = "runner_id,date,duration_s\nR01,2026-03-02,3000\n"
-    pq = _parquet(tmp_path, write_dataset, monkeypatch, runs)
+    parquet = _parquet(tmp_path, write_dataset, monkeypatch, runs)
     message = (
         r"^runs\.csv line 1, column distance_km: missing required column 'distance_km'; "
         r"found columns: runner_id, date, duration_s\. Add the column or rename the "
         r"matching one \(see DATA_FORMAT\.md\)$"
     )
     with pytest.raises(DataError, match=message):
-        load_dataset(pq)
+        load_dataset(parquet)
 
 
 def test_parquet_part_with_clock_durations_only_loads(tmp_path, write_dataset, monkeypatch):
@@ -379,15 +379,18 @@ def test_parquet_part_with_clock_durations_only_loads(tmp_path, write_dataset, m
 
 def test_a_csv_beside_its_parquet_folder_is_refused(tmp_path, write_dataset, monkeypatch):
     runs = f"{RUNS_HEADER}\nR01,2026-03-02,10,3000\n"
-    pq = _parquet(tmp_path, write_dataset, monkeypatch, runs)
-    (pq / "runs.csv").write_text(runs, encoding="utf-8")
+    parquet = _parquet(tmp_path, write_dataset, monkeypatch, runs)
+    (parquet / "runs.csv").write_text(runs, encoding="utf-8")
     message = (
         r"^runs\.csv: both runs\.csv and the Parquet folder runs/ exist; keep one of them "
         r"\(runeco convert writes a new folder\)$"
     )
     with pytest.raises(DataError, match=message) as caught:
-        load_dataset(pq)
+        load_dataset(parquet)
     assert caught.value.file == "runs.csv"
+
+
+# --------------------------------------------------------------------- numbers
 
 
 def test_an_infinite_whole_number_gets_one_reason(tmp_path, write_dataset):
