@@ -117,6 +117,26 @@ def test_short_rows_are_padded_with_empty_cells(tmp_path, quoted):
     assert frame["line"].tolist() == [2, 3]
 
 
+def test_a_header_without_a_line_break_and_names_starting_with_x(tmp_path):
+    frame, info = _csv(tmp_path, "Xtra,runner_id,INDEX", "notes.csv")
+    assert list(frame.columns) == ["Xtra", "runner_id", "INDEX", "line", "_extra"]
+    assert len(frame) == 0 and info["header_line"] == 1
+
+
+def test_blocks_of_one_character_end_at_line_breaks_only(tmp_path, monkeypatch):
+    # a block ends at a line break: "XX" at the end of a line and the start of the next
+    # stays two cells of two separate rows
+    monkeypatch.setattr(load_module, "_BLOCK_CHARS", 1)
+    frame, info = _csv(tmp_path, "runner_id,notes\nR01,XX\nXX,a\n\nR02,b\n", "notes.csv")
+    assert frame.drop(columns="line").values.tolist() == [
+        ["R01", "XX", ""],
+        ["XX", "a", ""],
+        ["R02", "b", ""],
+    ]
+    assert frame["line"].tolist() == [2, 3, 5]
+    assert info["blank_rows"] == 1
+
+
 def test_a_quoted_header_only_file_has_text_columns_like_a_plain_one(tmp_path):
     plain, _ = _csv(tmp_path, "runner_id,notes\n")
     quoted, _ = _csv(tmp_path, 'runner_id,"notes"\n')
@@ -490,6 +510,7 @@ def test_exercises_rows_kept_and_quarantined_exactly(tmp_path, write_dataset):
         f"{long_name},core,\n"  # 11: 101 characters
         "a\tb,core,\n"  # 12: a control character inside
         "Box Jumps,explosive,R02\n"  # 13: kept
+        f"{'y' * 100},core,\n"  # 14: kept, 100 characters is the limit
     )
     ds = _load(tmp_path, write_dataset, exercises=exercises)
     f = "exercises.csv"
@@ -506,11 +527,11 @@ def test_exercises_rows_kept_and_quarantined_exactly(tmp_path, write_dataset):
     ]  # fmt: skip
     kept = ds.exercises
     assert list(kept.columns) == ["exercise", "category", "runner_id", "exercise_key", "line"]
-    assert kept["exercise"].tolist() == ["Back-Squats", "back squat", "Box Jumps"]
-    assert kept["category"].astype(str).tolist() == ["heavy", "core", "explosive"]
-    assert kept["runner_id"].fillna("<all>").tolist() == ["R01", "<all>", "R02"]
-    assert kept["exercise_key"].tolist() == ["back squat", "back squat", "box jump"]
-    assert kept["line"].tolist() == [2, 4, 13]
+    assert kept["exercise"].tolist() == ["Back-Squats", "back squat", "Box Jumps", "y" * 100]
+    assert kept["category"].astype(str).tolist() == ["heavy", "core", "explosive", "core"]
+    assert kept["runner_id"].fillna("<all>").tolist() == ["R01", "<all>", "R02", "<all>"]
+    assert kept["exercise_key"].tolist() == ["back squat", "back squat", "box jump", "y" * 100]
+    assert kept["line"].tolist() == [2, 4, 13, 14]
 
 
 def test_exercises_precedence_own_cell_then_runner_row_then_all_runners_then_automatic(
