@@ -712,8 +712,9 @@ def _parse_duration(chk: _Checker) -> pd.Series:
 
 
 def _clock(seconds: np.ndarray) -> pd.Series:
-    finite = np.nan_to_num(seconds, nan=0.0, posinf=0.0, neginf=0.0)
-    whole = np.round(np.clip(finite, 0.0, 1e15)).astype(np.int64)
+    # an infinite pace (a distance so small that duration / distance overflows) is
+    # shown at the cap like any other absurd pace, not as 0:00; NaN is never shown
+    whole = np.round(np.clip(np.nan_to_num(seconds), 0.0, 1e15)).astype(np.int64)
     minutes = pd.Series(whole // 60).astype("str")
     return minutes + ":" + pd.Series(whole % 60).astype("str").str.zfill(2)
 
@@ -722,7 +723,8 @@ def _check_pace(chk: _Checker, distance_km: pd.Series, duration_s: pd.Series) ->
     dist = distance_km.to_numpy()
     dur = duration_s.to_numpy()
     ok = np.isfinite(dist) & np.isfinite(dur) & (dist > 0)
-    pace = np.where(ok, dur / np.where(ok, dist, 1.0), np.nan)
+    with np.errstate(over="ignore"):  # a subnormal distance: an infinite pace, shown capped
+        pace = np.where(ok, dur / np.where(ok, dist, 1.0), np.nan)
     fast = ok & (pace < MIN_PACE_S_PER_KM)
     slow = ok & (pace > MAX_PACE_S_PER_KM)
     if not (fast | slow).any():
