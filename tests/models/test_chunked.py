@@ -160,3 +160,20 @@ def test_later_blocks_on_a_dask_cluster_give_the_same_answer(two_blocks):
     finally:
         dask.close()
     pd.testing.assert_frame_equal(on_dask, whole, check_exact=True)
+
+
+def test_a_chunk_without_a_runner_to_model_changes_nothing(squad):
+    """The last chunk holds only runners without runs: its empty summaries stack."""
+    import dataclasses
+
+    ds, metrics = squad
+    extra = pd.DataFrame({"runner_id": ["Z1", "Z2", "Z3"]})
+    runners = pd.concat([ds.runners, extra], ignore_index=True)
+    padded = dataclasses.replace(ds, runners=runners)
+    one_pass = analyze(padded, metrics=metrics)
+    assert len(padded.runners) % 3 == 0  # chunks of 3: the last is Z1 to Z3
+    chunked = analyze(padded, metrics=metrics, chunk_runners=3)
+    pd.testing.assert_frame_equal(chunked, one_pass, check_exact=False, rtol=1e-9)
+    last = chunked.loc[chunked["runner_id"].isin(["Z1", "Z2", "Z3"])]
+    assert last["verdict"].str.startswith("insufficient data").all()
+    assert chunked["o2_cost_change_pct"].notna().sum() >= 20
