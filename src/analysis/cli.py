@@ -76,7 +76,7 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
     from analysis.io import load_dataset
     from analysis.io.layout import is_partitioned
     from analysis.io.write import refuse_dataset_files
-    from analysis.metrics import lab_economy_at_speed, run_metrics, weekly_metrics
+    from analysis.metrics import run_metrics, weekly_metrics
 
     refuse_dataset_files(args.dataset, args.out, args.weekly, args.lab)
     if is_partitioned(Path(args.dataset)):
@@ -86,15 +86,21 @@ def _cmd_metrics(args: argparse.Namespace) -> int:
     _write_csv(runs, args.out)
     n_steady = int(runs["steady"].sum())
     print(f"wrote {len(runs)} runs ({n_steady} steady) to {args.out}")
+    _write_weekly_and_lab(args, weekly_metrics(ds, runs) if args.weekly else None, ds.lab_tests)
+    return 0
+
+
+def _write_weekly_and_lab(args: argparse.Namespace, weekly, lab_tests) -> None:
+    """``runeco metrics``' optional --weekly and --lab outputs."""
+    from analysis.metrics import lab_economy_at_speed
+
     if args.weekly:
-        weeks = weekly_metrics(ds, runs)
-        _write_csv(weeks, args.weekly)
-        print(f"wrote {len(weeks)} runner-weeks to {args.weekly}")
+        _write_csv(weekly, args.weekly)
+        print(f"wrote {len(weekly)} runner-weeks to {args.weekly}")
     if args.lab:
-        lab = lab_economy_at_speed(ds.lab_tests)
+        lab = lab_economy_at_speed(lab_tests)
         _write_csv(lab, args.lab)
         print(f"wrote {len(lab)} lab test days to {args.lab}")
-    return 0
 
 
 def _metrics_in_parts(args: argparse.Namespace) -> int:
@@ -104,7 +110,7 @@ def _metrics_in_parts(args: argparse.Namespace) -> int:
 
     from analysis.io import load_dataset_parts
     from analysis.io.write import neutralise_formulas, write_csv_atomic
-    from analysis.metrics import lab_economy_at_speed, run_metrics, weekly_metrics
+    from analysis.metrics import run_metrics, weekly_metrics
 
     head, parts = load_dataset_parts(args.dataset)
     counts = {"runs": 0, "steady": 0}
@@ -121,14 +127,8 @@ def _metrics_in_parts(args: argparse.Namespace) -> int:
 
     write_csv_atomic(measured(), args.out)
     print(f"wrote {counts['runs']} runs ({counts['steady']} steady) to {args.out} (part by part)")
-    if args.weekly:
-        weekly = pd.concat(weeks, ignore_index=True)
-        _write_csv(weekly, args.weekly)
-        print(f"wrote {len(weekly)} runner-weeks to {args.weekly}")
-    if args.lab:
-        lab = lab_economy_at_speed(head.lab_tests)
-        _write_csv(lab, args.lab)
-        print(f"wrote {len(lab)} lab test days to {args.lab}")
+    weekly = pd.concat(weeks, ignore_index=True) if args.weekly else None
+    _write_weekly_and_lab(args, weekly, head.lab_tests)
     return 0
 
 
