@@ -134,3 +134,28 @@ def test_close_leaves_no_worker_running():
     assert dict(pool.map_unordered(_sleep_then_pid, [(1, 0.0)]))
     pool.close()
     assert not any(p.is_alive() for p in processes)
+
+
+def _exit_now(_: object) -> None:
+    os._exit(0)  # every worker gone, none restarted while nothing waits
+
+
+def test_a_pool_whose_workers_all_died_starts_new_ones_for_the_next_call(tmp_path):
+    pool = WorkerPool(2, retries=0)
+    try:
+        first = _run_fn(pool, _exit_now, ["a", "b"])
+        assert all(isinstance(v, TaskFailed) for v in first.values())
+        second = _run_fn(pool, _sleep_then_pid, [(1, 0.0), (2, 0.0)])
+    finally:
+        pool.close()
+    assert sorted(second) == [(1, 0.0), (2, 0.0)]
+    assert not [v for v in second.values() if isinstance(v, TaskFailed)]
+
+
+def _run_fn(pool: WorkerPool, fn, items: list) -> dict:
+    got: dict = {}
+    thread = threading.Thread(target=lambda: got.update(pool.map_unordered(fn, items)), daemon=True)
+    thread.start()
+    thread.join(DEADLINE_S)
+    assert not thread.is_alive(), "the pool hung"
+    return got

@@ -207,6 +207,8 @@ class WorkerPool:
         deaths = [0] * len(items)
         running = 0
         while waiting or running:
+            while waiting and len(self._workers) < self.size:  # workers that died before
+                self._start()
             for worker in self._workers:
                 if worker[2] is None and waiting:
                     key = waiting.pop(0)
@@ -254,8 +256,6 @@ class WorkerPool:
                         yield items[key], TaskFailed(reason)
                     else:
                         waiting.insert(0, key)
-                if waiting:
-                    self._start()
 
     def close(self) -> None:
         for _, conn, _ in self._workers:
