@@ -60,6 +60,14 @@ def _probe_notebook(path: Path, body: str) -> Path:
     return path
 
 
+def _render_probe(dataset, out, notebook, runner_ids, **options):
+    """``render_reports`` of the probe notebook: ipynb, in this process, no progress bar."""
+    options = {"fmt": "ipynb", "workers": 1, "progress": False, **options}
+    return report.render_reports(
+        dataset, out, runner_ids=runner_ids, runner_notebook=notebook, **options
+    )
+
+
 def _stdout(ipynb: Path) -> str:
     nb = json.loads(ipynb.read_text(encoding="utf-8"))
     return "".join(
@@ -150,15 +158,7 @@ def test_reused_kernel_isolates_runners_and_survives_a_failure(tiny_dataset, tmp
     notebook = _probe_notebook(tmp_path / "probe.ipynb", PROBE)
     monkeypatch.setenv("RUNECO_PROBE_FAIL", "1")  # inherited by the kernel
     out = tmp_path / "out"
-    summary = report.render_reports(
-        tiny_dataset,
-        out,
-        runner_ids=["A1", "B2", "C3", "ZZ9"],
-        fmt="ipynb",
-        workers=1,
-        progress=False,
-        runner_notebook=notebook,
-    )
+    summary = _render_probe(tiny_dataset, out, notebook, ["A1", "B2", "C3", "ZZ9"])
     # B2 raised, ZZ9 is not in runners.csv: both listed, the batch went on.
     assert summary.ok == ["A1", "C3"]
     assert dict(summary.failed) == {
@@ -194,15 +194,8 @@ def test_each_executed_notebook_is_written_once(tiny_dataset, tmp_path, monkeypa
     monkeypatch.setenv("RUNECO_PROBE_FAIL", "1")  # B2 raises
     notebook = _probe_notebook(tmp_path / "probe.ipynb", PROBE)
     out = tmp_path / "out"
-    summary = report.render_reports(
-        tiny_dataset,
-        out,
-        runner_ids=["A1", "B2"],
-        fmt="ipynb",
-        workers=1,  # in this process, where write_ipynb is counted
-        progress=False,
-        runner_notebook=notebook,
-    )
+    # in this process (workers=1), where write_ipynb is counted
+    summary = _render_probe(tiny_dataset, out, notebook, ["A1", "B2"])
     assert summary.ok == ["A1"]
     assert len(written) == 2  # one temporary file per report, renamed into place
     assert sorted(p.name for p in out.glob("*.ipynb")) == ["A1.ipynb", "B2.ipynb"]
@@ -227,15 +220,7 @@ def test_a_notebook_that_cannot_be_written_leaves_no_half_file(tiny_dataset, tmp
     monkeypatch.setattr(papermill.execute, "write_ipynb", full_disk)
     notebook = _probe_notebook(tmp_path / "probe.ipynb", PROBE)
     out = tmp_path / "out"
-    summary = report.render_reports(
-        tiny_dataset,
-        out,
-        runner_ids=["A1", "B2"],
-        fmt="ipynb",
-        workers=1,
-        progress=False,
-        runner_notebook=notebook,
-    )
+    summary = _render_probe(tiny_dataset, out, notebook, ["A1", "B2"])
     assert summary.ok == ["A1"]
     assert sorted(p.name for p in out.iterdir()) == ["A1.ipynb"]
     reason = dict(summary.failed)["B2"]
@@ -248,16 +233,7 @@ def test_kernel_is_reused_between_runners_and_fresh_on_request(tiny_dataset, tmp
     pids = {}
     for fresh in (False, True):
         out = tmp_path / f"out-{fresh}"
-        summary = report.render_reports(
-            tiny_dataset,
-            out,
-            runner_ids=["A1", "B2"],
-            fmt="ipynb",
-            workers=1,
-            fresh_kernels=fresh,
-            progress=False,
-            runner_notebook=notebook,
-        )
+        summary = _render_probe(tiny_dataset, out, notebook, ["A1", "B2"], fresh_kernels=fresh)
         assert summary.ok == ["A1", "B2"], summary.format()
         pids[fresh] = [
             re.search(r"pid (\d+)", _stdout(out / f"{r}.ipynb")).group(1) for r in ("A1", "B2")
@@ -276,15 +252,7 @@ def test_stderr_and_warnings_never_reach_the_html(tiny_dataset, tmp_path):
         "display(Markdown(f'# Probe {runner_id}'))\n"
     )
     notebook = _probe_notebook(tmp_path / "probe.ipynb", body)
-    summary = report.render_reports(
-        tiny_dataset,
-        tmp_path / "out",
-        runner_ids=["A1"],
-        fmt="html",
-        workers=1,
-        progress=False,
-        runner_notebook=notebook,
-    )
+    summary = _render_probe(tiny_dataset, tmp_path / "out", notebook, ["A1"], fmt="html")
     assert summary.ok == ["A1"], summary.format()
     page = (tmp_path / "out" / "A1.html").read_text(encoding="utf-8")
     assert "Probe A1" in page
