@@ -11,6 +11,7 @@ import subprocess
 import sys
 
 import pandas as pd
+import pytest
 
 from analysis.io.importers import core, import_sources
 from analysis.io.importers.strava import confined_path
@@ -175,20 +176,35 @@ def test_the_cap_is_settable_on_the_command_line(tmp_path, capsys):
     assert "more than 8 MB" in capsys.readouterr().out
 
 
-def test_a_worker_killed_while_sending_its_result_fails_only_its_file(tmp_path, monkeypatch):
-    """Issue 10, C6: the standard library's pool hung here (a half message on a shared pipe)."""
+def _die_mid_decode(real_read, monkeypatch, path, kind):
+    os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
+
+
+def _die_mid_result(real_read, monkeypatch, path, kind):
+    """Decode, then cut this worker's next message (its result) in half and die.
+
+    Issue 10, C6: the standard library's pool hung here (a half message on a
+    shared pipe)."""
     import multiprocessing.connection as mc
 
-    real_read, real_send = core._read_device, mc.Connection._send
+    real_send = mc.Connection._send
 
     def half_then_die(self, buf, *args):
         real_send(self, bytes(buf)[: max(1, len(buf) // 2)], *args)
         os.kill(os.getpid(), signal.SIGKILL)
 
+    monkeypatch.setattr(mc.Connection, "_send", half_then_die)
+    return real_read(path, kind)
+
+
+@pytest.mark.parametrize("death", [_die_mid_decode, _die_mid_result])
+def test_a_worker_killed_mid_import_fails_only_its_file(tmp_path, monkeypatch, death):
+    real = core._read_device
+
     def deadly(path, kind):
-        if "kill" in path.name:  # from now on this worker's next message is cut in half
-            monkeypatch.setattr(mc.Connection, "_send", half_then_die)
-        return real_read(path, kind)
+        if "kill" in path.name:
+            return death(real, monkeypatch, path, kind)
+        return real(path, kind)
 
     monkeypatch.setattr(core, "_read_device", deadly)  # inherited by forked workers
     src = tmp_path / "src"
@@ -200,30 +216,8 @@ def test_a_worker_killed_while_sending_its_result_fails_only_its_file(tmp_path, 
     summary = _summary(tmp_path, src, workers=2)
     failed = dict(summary.failed)
     assert list(failed) == ["src/kill.gpx"]
-    assert "killed by SIGKILL" in failed["src/kill.gpx"]
-    assert summary.imported_runs >= 1
-    assert (tmp_path / "ds" / "runs.csv").is_file()
-
-
-def test_a_worker_killed_mid_import_fails_only_its_file(tmp_path, monkeypatch):
-    real = core._read_device
-
-    def deadly(path, kind):
-        if "kill" in path.name:
-            os.kill(os.getpid(), signal.SIGKILL)  # as the out-of-memory killer would
-        return real(path, kind)
-
-    monkeypatch.setattr(core, "_read_device", deadly)  # inherited by forked workers
-    src = tmp_path / "src"
-    src.mkdir()
-    for name in ("a.gpx", "kill.gpx", "b.tcx", "c.gpx"):
-        shutil.copy(
-            IMPORT / ("tiny_run.tcx" if name.endswith("tcx") else "tiny_run.gpx"), src / name
-        )
-    summary = _summary(tmp_path, src, workers=2)
-    failed = dict(summary.failed)
-    assert list(failed) == ["src/kill.gpx"]
     assert "died" in failed["src/kill.gpx"]
+    assert "killed by SIGKILL" in failed["src/kill.gpx"]
     assert summary.imported_runs >= 1  # the others were decoded (same run: kept once)
     assert (tmp_path / "ds" / "runs.csv").is_file()
 
