@@ -203,15 +203,17 @@ def _training_load(metrics, blocks: pd.DataFrame) -> pd.DataFrame:
         return training_load(metrics, blocks)
     ids = blocks["runner_id"].astype(str)
     done: set[str] = set()
+    empty: list[pd.DataFrame] = []
 
     def one(m: pd.DataFrame) -> pd.DataFrame:
         own = set(m["runner_id"].astype(str))
         done.update(own)
+        empty[:] = [m.iloc[:0]]
         return training_load(m, blocks.loc[ids.isin(own).to_numpy()])
 
     load = metrics.map_parts(one)
     rest = blocks.loc[~ids.isin(done).to_numpy()]  # runners without runs: no load
-    return pd.concat([load, training_load(metrics.map_parts(lambda m: m.iloc[:0]), rest)])
+    return pd.concat([load, training_load(empty[0], rest)])
 
 
 def _chunk_name(blocks: pd.DataFrame) -> str:
