@@ -118,6 +118,16 @@ def test_a_csv_beside_its_parquet_folder_is_ambiguous(hostile):
         load_dataset(pq_dir)
 
 
+@pytest.mark.parametrize("name", ["runs.csv", "strength.csv"])
+def test_reading_in_parts_refuses_a_csv_beside_its_parquet_folder(hostile, name):
+    csv_dir, pq_dir = hostile
+    (pq_dir / name).write_bytes((csv_dir / name).read_bytes())
+    folder = name.removesuffix(".csv")
+    with pytest.raises(DataError, match=f"both {name} and the Parquet folder {folder}/ exist"):
+        head, parts = load_dataset_parts(pq_dir)
+        list(parts)
+
+
 def test_writers_of_csv_rows_refuse_the_layout_and_runner_set_still_works(hostile, tmp_path):
     _, pq_dir = hostile
     with pytest.raises(DataError, match="is in the Parquet layout.*--to csv"):

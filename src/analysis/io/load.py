@@ -1069,14 +1069,19 @@ def _in_line_order(kept: list[pd.DataFrame]) -> pd.DataFrame:
     return merged
 
 
-def _read_parquet(root: Path, name: str, files_meta: dict, warnings: list):
-    """The raw parts of a partitioned file (:mod:`analysis.io.layout`), checked like a CSV."""
+def _one_layout(root: Path, name: str) -> None:
+    """A file kept both as CSV and as Parquet parts is ambiguous: refused."""
     if (root / name).exists():
         raise DataError(
             f"both {name} and the Parquet folder {layout.part_folder(Path(), name)}/ exist; "
             "keep one of them (runeco convert writes a new folder)",
             file=name,
         )
+
+
+def _read_parquet(root: Path, name: str, files_meta: dict, warnings: list):
+    """The raw parts of a partitioned file (:mod:`analysis.io.layout`), checked like a CSV."""
+    _one_layout(root, name)
     rows = 0
     for raw, info in layout.read_parts(root, name):
         _check_columns(raw, name, FILES[name][0], 1)
@@ -1309,6 +1314,8 @@ def load_dataset_parts(path) -> tuple[Dataset, Iterator[Dataset]]:
 def _part_datasets(opened: _Opened, head: Dataset) -> Iterator[Dataset]:
     root, name = opened.root, "strength.csv"
     strength_parts = [(p, layout.part_runner_ids(p, name)) for p in layout.parts(root, name)]
+    if strength_parts:
+        _one_layout(root, name)
     strength_csv = (
         opened.read(name) if opened.present[name] and not strength_parts else _empty_raw(STRENGTH)
     )
