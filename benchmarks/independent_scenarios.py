@@ -49,6 +49,7 @@ from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
+from scipy import stats
 
 # --------------------------------------------------------------------------
 # Scenarios
@@ -529,7 +530,16 @@ def score(rows: list[dict]) -> dict:
     verdict = np.array([r["verdict"] for r in rows])
     err = est - t
     err_log = 100 * (np.log1p(est / 100) - np.log1p(t / 100))
-    se_log = 100 * (np.log1p(hi / 100) - np.log1p(lo / 100)) / 2 / 1.96
+    # the reported SE: a pooled headline's posterior SD, which mdc_pct states as
+    # (z_0.975 + z_0.80) SD; the runner's own from its interval's width
+    pooled = np.array([r.get("pooling", "") == "group" for r in rows])
+    mdc = np.array([_f(r.get("mdc_pct", "")) for r in rows])
+    k_mdc = stats.norm.ppf(0.975) + stats.norm.ppf(0.80)
+    se_log = np.where(
+        pooled,
+        -100 * np.log1p(-mdc / 100) / k_mdc,
+        100 * (np.log1p(hi / 100) - np.log1p(lo / 100)) / 2 / 1.96,
+    )
     ctrl, strg = grp == "control", grp == "strength"
     out = {
         "n": len(rows),
@@ -553,16 +563,17 @@ def score(rows: list[dict]) -> dict:
         "bias_ctrl": float(np.mean(err[ctrl])),
         "bias_str": float(np.mean(err[strg])),
     }
-    pooled = np.array([_f(r.get("pooled_change_pct", "")) for r in rows])
-    plo = np.array([_f(r.get("pooled_ci_low_pct", "")) for r in rows])
-    phi = np.array([_f(r.get("pooled_ci_high_pct", "")) for r in rows])
-    ok = ~np.isnan(pooled)
-    out["pooled_str_below0"] = int(np.sum(ok & strg & (phi < 0)))
-    out["pooled_ctrl_below0"] = int(np.sum(ok & ctrl & (phi < 0)))
-    out["pooled_n"] = int(ok.sum())
-    out["pooled_mae"] = float(np.mean(np.abs(pooled[ok] - t[ok]))) if ok.any() else math.nan
-    out["pooled_cov"] = (
-        float(np.mean((plo[ok] <= t[ok]) & (t[ok] <= phi[ok]))) if ok.any() else math.nan
+    own = np.array([_f(r.get("own_change_pct", "")) for r in rows])
+    olo = np.array([_f(r.get("own_ci_low_pct", "")) for r in rows])
+    ohi = np.array([_f(r.get("own_ci_high_pct", "")) for r in rows])
+    own_verdict = np.array([r.get("own_verdict", "") for r in rows])
+    ok = ~np.isnan(own)
+    out["pooled_n"] = int(pooled.sum())
+    out["own_str_improved"] = int(np.sum(ok & strg & (own_verdict == "improved")))
+    out["own_ctrl_improved"] = int(np.sum(ok & ctrl & (own_verdict == "improved")))
+    out["own_mae"] = float(np.mean(np.abs(own[ok] - t[ok]))) if ok.any() else math.nan
+    out["own_cov"] = (
+        float(np.mean((olo[ok] <= t[ok]) & (t[ok] <= ohi[ok]))) if ok.any() else math.nan
     )
     return out
 
@@ -619,9 +630,12 @@ def run_all(args: argparse.Namespace) -> None:
             "verdict",
             "raw_change_pct",
             "reference_change_pct",
-            "pooled_change_pct",
-            "pooled_ci_low_pct",
-            "pooled_ci_high_pct",
+            "pooling",
+            "n_pooled_runners",
+            "own_change_pct",
+            "own_ci_low_pct",
+            "own_ci_high_pct",
+            "own_verdict",
             "heat_onset_c",
             "plateau_weeks",
             "typical_error_pct",
@@ -642,8 +656,8 @@ def markdown_table(all_rows: dict[str, list[dict]]) -> str:
     head = (
         "| scenario | n | bias pp (squad SE) | MAE pp | coverage | mean CI width pp | ctrl improved | "
         "ctrl worsened | strength improved | SD err / mean SE (log %) | raw-change bias pp | "
-        "pooled MAE pp | pooled coverage | pooled CI < 0: strength / ctrl | insufficient |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "pooled | own MAE pp | own coverage | own improved: strength / ctrl | insufficient |\n"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for name, rows in all_rows.items():
@@ -655,8 +669,9 @@ def markdown_table(all_rows: dict[str, list[dict]]) -> str:
             f"{s['coverage']:.2f} | {s['width']:.1f} | {s['ctrl_improved']}/{s['n_ctrl']} | "
             f"{s['ctrl_worsened']}/{s['n_ctrl']} | {s['str_improved']}/{s['n_str']} | "
             f"{s['sd_err']:.2f} / {s['mean_se']:.2f} = {s['mean_se'] / s['sd_err']:.2f} | "
-            f"{s['raw_bias']:+.2f} | {s['pooled_mae']:.2f} | {s['pooled_cov']:.2f} | "
-            f"{s['pooled_str_below0']}/{s['n_str']} / {s['pooled_ctrl_below0']}/{s['n_ctrl']} | "
+            f"{s['raw_bias']:+.2f} | {s['pooled_n']}/{s['n']} | {s['own_mae']:.2f} | "
+            f"{s['own_cov']:.2f} | "
+            f"{s['own_str_improved']}/{s['n_str']} / {s['own_ctrl_improved']}/{s['n_ctrl']} | "
             f"{len(rows) - len(est)} |"
         )
     return "\n".join(lines)

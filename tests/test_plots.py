@@ -409,10 +409,10 @@ def test_dose_response_and_adherence_plots():
     )
     per_runner = pd.DataFrame(
         [
-            _result_row(runner_id=r, o2_cost_change_pct=c, ci_low_pct=c - 2, ci_high_pct=c + 2)
+            _result_row(runner_id=r, own_change_pct=c, own_ci_low_pct=c - 2, own_ci_high_pct=c + 2)
             for r, c in (("R01", -1.0), ("R02", -3.0), ("R03", -5.0), ("R04", 0.5))
         ]
-    )
+    )  # the runner's own change is drawn (the headline, -5.553 for all, is pooled)
     response = pd.DataFrame(
         {
             "dose": ["sessions_per_week"],
@@ -432,6 +432,8 @@ def test_dose_response_and_adherence_plots():
     slope, intercept = np.polyfit(fitted[0].get_xdata(), fitted[0].get_ydata(), 1)
     # equal CI widths: the line passes through the plain means (2, -3)
     assert slope == pytest.approx(-2.0) and intercept == pytest.approx(1.0)
+    points = [line for line in fig.axes[0].get_lines() if line.get_label() == "strength"]
+    assert list(points[0].get_ydata()) == [-1.0, -3.0, -5.0]
     assert "per 1 session/week" in fitted[0].get_label()
     _assert_black_and_white(fig)
     sentence = narrative.dose_sentence(response)
@@ -732,12 +734,19 @@ def test_squad_methods_note_describes_the_model_that_runs():
     assert "relative to the controls" in text
 
 
-def test_pooled_sentence_gives_the_squad_informed_value_and_keeps_the_verdict_own():
-    row = _result_row(pooled_change_pct=-3.1, pooled_ci_low_pct=-5.0, pooled_ci_high_pct=-1.2)
+def test_pooled_sentence_gives_the_runners_own_value_beside_the_pooled_headline():
+    pooled = {"pooling": "group", "n_pooled_runners": 8, "own_change_pct": -3.1}
+    row = _result_row(
+        **pooled, own_ci_low_pct=-7.0, own_ci_high_pct=0.8, own_verdict="inconclusive"
+    )
     text = narrative.pooled_sentence(row)
-    assert formatting.format_change(-3.1, -5.0, -1.2) in text
-    assert "strength runners" in text and "rests on this runner's own runs" in text
-    assert narrative.pooled_sentence(_result_row(pooled_change_pct=np.nan)) == ""
+    assert formatting.format_change(-3.1, -7.0, 0.8) in text
+    assert "squad's 8 strength runners" in text and "**inconclusive**" in text
+    same = _result_row(**pooled, own_ci_low_pct=-6.0, own_ci_high_pct=-0.2, own_verdict="improved")
+    assert "the same verdict, improved" in narrative.pooled_sentence(same)
+    control = dict(row, group="control")
+    assert "squad's 8 controls" in narrative.pooled_sentence(control)
+    assert narrative.pooled_sentence(_result_row(pooling="none")) == ""
 
 
 def test_the_change_in_heart_rate_and_pace_a_coach_reads():
@@ -1006,3 +1015,16 @@ def test_the_vo2max_note_says_the_watch_estimate_is_not_independent():
     # no watch estimates in the log: nothing to warn about
     for without in (None, pd.DataFrame({"vo2max_est_ml_kg_min": [np.nan]}), pd.DataFrame()):
         assert "watch" not in narrative.vo2max_note(parameters, without)
+
+
+def test_methods_notes_say_when_the_headline_is_pooled():
+    pooled = _result_row(model_terms="1 + ramp", pooling="group", n_pooled_runners=8)
+    text = narrative.methods_markdown(pooled)
+    assert "partially pooled with the 8 runners of its group" in text
+    assert "Gelman A et al. (2013)" in text
+    own = narrative.methods_markdown(_result_row(model_terms="1 + ramp", pooling="none"))
+    assert "partially pooled" not in own and "Gelman" not in own
+    squad = pd.DataFrame({"ci_method": ["Wald (REML mixed model)"], "random_effects": ["ramp"]})
+    squad_text = narrative.squad_methods_markdown(squad)
+    assert "partially pooled with the group's" in squad_text
+    assert "dose-response uses each runner's own change" in squad_text

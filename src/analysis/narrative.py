@@ -437,6 +437,14 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
             if "heat slope pooled" in str(row.get("se_method") or "")
             else ""
         )
+        + (
+            f" The headline is then partially pooled with the {row['n_pooled_runners']} runners "
+            "of its group: a normal hierarchical model of the runners' changes, with the "
+            "spread between runners integrated over (Gelman et al. 2013, section 5.4); the "
+            "control reference is subtracted after pooling."
+            if row.get("pooling") == "group"
+            else ""
+        )
     )
     if not row.get("model_terms"):
         model = "This runner could not be modelled: " + md_escape(str(row.get("verdict", ""))) + "."
@@ -472,6 +480,11 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
                 " Saunders PU et al. (2004) Med Sci Sports Exerc 36:1972-1976."
                 if lab_rows is not None and len(lab_rows)
                 else ""
+            )
+            + (
+                " Gelman A et al. (2013) Bayesian Data Analysis, 3rd ed., CRC."
+                if row.get("pooling") == "group"
+                else ""
             ),
         ]
     )
@@ -498,7 +511,11 @@ def squad_methods_markdown(squad: pd.DataFrame) -> str:
             "days plus white noise, variances by REML; Diggle 1988), weighted by what the "
             "whole squad's runs show (Laird 1978). With at least 3 controls, each runner's "
             "headline change is relative to the controls' change over the same dates "
-            "(difference in differences). "
+            "(difference in differences). In a group (strength, controls) of at least 5 "
+            "runners with an estimate, each runner's change is partially pooled with the "
+            "group's: a normal hierarchical model with the spread between runners integrated "
+            "over (Gelman et al. 2013, section 5.4), so a noisy runner leans toward the group; "
+            "the dose-response uses each runner's own change. "
             "Control runners are modelled over the squad's block dates.",
             "The squad model is a linear mixed model over all runners' steady runs with a "
             "random "
@@ -513,7 +530,8 @@ def squad_methods_markdown(squad: pd.DataFrame) -> str:
             "*References.* Swain DP, Leutholtz BC (1997) Med Sci Sports Exerc 29:410-414. "
             "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
             "93:1039-1046. Diggle PJ (1988) Biometrics 44:959-971. Laird N (1978) J Am Stat "
-            "Assoc 73:805-811. Laird NM, Ware JH (1982) Biometrics 38:963-974.",
+            "Assoc 73:805-811. Laird NM, Ware JH (1982) Biometrics 38:963-974. Gelman A et al. "
+            "(2013) Bayesian Data Analysis, 3rd ed.",
         ]
     )
 
@@ -573,23 +591,25 @@ def plan_sentence(row: Mapping | pd.Series, target_pct: float = TARGET_CHANGE_PC
 
 
 def pooled_sentence(row: Mapping | pd.Series) -> str:
-    """The squad-informed estimate of the change (Markdown), or "" when there is none.
+    """What partial pooling did to the headline (Markdown), or "" when it was not pooled.
 
     :mod:`analysis.models.pooling`: the runner's change moved toward the group's
     in proportion to how noisy it is; the better single guess of the size of
-    the change, while the verdict rests on the runner's own data.
+    the change, beside the runner's own value and verdict.
     """
     row = as_mapping(row)
-    pooled = row.get("pooled_change_pct")
-    if pooled is None or not np.isfinite(pooled):
+    if row.get("pooling") != "group":
         return ""
     control = str(row.get("group", "")).strip().lower() == "control"
-    who = "the squad's controls" if control else "the squad's strength runners"
+    who = "controls" if control else "strength runners"
+    own = format_change(row["own_change_pct"], row["own_ci_low_pct"], row["own_ci_high_pct"])
+    same = row.get("own_verdict") == row.get("verdict")
+    verdict = f"the same verdict, {row['own_verdict']}" if same else f"**{row['own_verdict']}**"
     return (
-        f"**Informed by the squad.** Taking {who} into account, the best single estimate "
-        f"of the change is {format_change(pooled, row['pooled_ci_low_pct'], row['pooled_ci_high_pct'])} "
-        "(partial pooling). It is usually closer to the truth than the runner's own value, "
-        "but it leans toward the group: the verdict above rests on this runner's own runs."
+        f"**Informed by the squad.** The change above takes the squad's "
+        f"{row['n_pooled_runners']} {who} into account (partial pooling): it is usually "
+        f"closer to the truth than this runner's own value, but it leans toward the group. "
+        f"This runner's own runs alone give {own}: {verdict}."
     )
 
 

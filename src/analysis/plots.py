@@ -1273,7 +1273,9 @@ def dose_response_plot(
     *,
     dose: str = "sessions_per_week",
 ) -> Figure:
-    """Each runner's change in oxygen cost against the strength work done.
+    """Each runner's own change in oxygen cost against the strength work done.
+
+    The runner's own change (``own_*``, before pooling), as the slope is fitted.
 
     Parameters
     ----------
@@ -1299,10 +1301,13 @@ def dose_response_plot(
     fig, axes = _figure(3.1, left_in=0.8, bottom_in=0.95, name="dose-response")
     ax = axes[0, 0]
     per_runner = first_blocks(per_runner)  # the doses are those of each runner's first block
+    # each runner's own change, as the slope is fitted (analysis.models.dose)
+    own = {"own_change_pct": "o2_cost_change_pct", "own_ci_low_pct": "ci_low_pct"}
+    own["own_ci_high_pct"] = "ci_high_pct"
     field = per_runner.loc[
-        per_runner["method"].eq("field_hr") & per_runner["o2_cost_change_pct"].notna(),
-        ["runner_id", "o2_cost_change_pct", "ci_low_pct", "ci_high_pct"],
-    ]
+        per_runner["method"].eq("field_hr") & per_runner["own_change_pct"].notna(),
+        ["runner_id", *own],
+    ].rename(columns=own)
     frame = field.merge(doses, on="runner_id")
     frame = frame.loc[frame[dose].notna()]
     if frame.empty:

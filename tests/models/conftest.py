@@ -26,8 +26,14 @@ def evidence(tmp_path_factory):
         )
         rows.append(out.assign(seed=seed))
     out = pd.concat(rows, ignore_index=True)
-    out["error_pp"] = out["o2_cost_change_pct"] - out["truth_pct"]
-    out["covered"] = (out["ci_low_pct"] <= out["truth_pct"]) & (
+    # the runner's own estimate (the field model; test_field.py) and the headline,
+    # pooled within each group of 30 (test_pooling.py)
+    out["error_pp"] = out["own_change_pct"] - out["truth_pct"]
+    out["covered"] = (out["own_ci_low_pct"] <= out["truth_pct"]) & (
+        out["truth_pct"] <= out["own_ci_high_pct"]
+    )
+    out["pooled_error_pp"] = out["o2_cost_change_pct"] - out["truth_pct"]
+    out["pooled_covered"] = (out["ci_low_pct"] <= out["truth_pct"]) & (
         out["truth_pct"] <= out["ci_high_pct"]
     )
     return out

@@ -92,9 +92,9 @@ def test_dose_response_needs_runners_and_variation():
         {
             "runner_id": ["A", "B"],
             "method": ["field_hr"] * 2,
-            "o2_cost_change_pct": [-3.0, -4.0],
-            "ci_low_pct": [-5.0, -6.0],
-            "ci_high_pct": [-1.0, -2.0],
+            "own_change_pct": [-3.0, -4.0],
+            "own_ci_low_pct": [-5.0, -6.0],
+            "own_ci_high_pct": [-1.0, -2.0],
         }
     )
     doses = pd.DataFrame(
@@ -122,10 +122,17 @@ def _dose_frames(ids, change, se, sessions, volume_kg, heavy):
             "runner_id": [*ids, "K", "U", "N", "Z", "A", "A"],
             "block": [1] * (len(ids) + 5) + [2],
             "method": ["field_hr"] * (len(ids) + 4) + ["lab", "field_hr"],
-            "o2_cost_change_pct": [*change, 9.0, 9.0, np.nan, 9.0, 9.0, 9.0],
-            "ci_low_pct": [*(change - z * se), 8.0, 8.0, np.nan, -np.inf, 8.0, 8.0],
-            "ci_high_pct": [*(change + z * se), 10.0, 10.0, np.nan, np.inf, 10.0, 10.0],
+            "own_change_pct": [*change, 9.0, 9.0, np.nan, 9.0, 9.0, 9.0],
+            "own_ci_low_pct": [*(change - z * se), 8.0, 8.0, np.nan, -np.inf, 8.0, 8.0],
+            "own_ci_high_pct": [*(change + z * se), 10.0, 10.0, np.nan, np.inf, 10.0, 10.0],
         }
+    )
+    # the pooled headline, all but flat across the group: the slope is fitted on
+    # each runner's own change, not on it
+    per["o2_cost_change_pct"] = -3.0 + 0.01 * np.arange(len(per))
+    per["ci_low_pct"], per["ci_high_pct"] = (
+        per["o2_cost_change_pct"] - 1,
+        per["o2_cost_change_pct"] + 1,
     )
     n = len(ids)
     doses = pd.DataFrame(

@@ -1,4 +1,4 @@
-"""Partial pooling of the per-runner change (empirical Bayes within group)."""
+"""Partial pooling of the per-runner change (normal hierarchical model within group)."""
 
 from __future__ import annotations
 
@@ -9,13 +9,15 @@ import pytest
 from scipy import stats
 
 from analysis.models.pooling import MIN_POOLED_RUNNERS, pool_changes
-from tests.models._support_models import paule_mandel
 
 
 def _squad(rng, n, mean_pct, sd_pct, se, group):
     truth = rng.normal(np.log1p(mean_pct / 100), sd_pct / 100, n)
     est = truth + rng.normal(0, se, n)
-    rows = [{"runner_id": f"{group[0]}{k}", "group": group, "method": "field_hr"} for k in range(n)]
+    rows = [
+        {"runner_id": f"{group[0]}{k}", "group": group, "method": "field_hr", "swc_pct": 2.5}
+        for k in range(n)
+    ]
     headline = {r["runner_id"]: (e, se) for r, e in zip(rows, est, strict=True)}
     return rows, headline, np.expm1(truth) * 100, np.expm1(est) * 100
 
@@ -29,9 +31,9 @@ def test_pooling_halves_the_error_and_its_interval_covers():
     for _ in range(60):  # 60 squads of 8 strength runners
         rows, headline, truth, est = _squad(rng, 8, -4.0, 1.5, 0.02, "strength")
         pool_changes(rows, headline)
-        pooled = np.array([r["pooled_change_pct"] for r in rows])
-        low = np.array([r["pooled_ci_low_pct"] for r in rows])
-        high = np.array([r["pooled_ci_high_pct"] for r in rows])
+        pooled = np.array([r["o2_cost_change_pct"] for r in rows])
+        low = np.array([r["ci_low_pct"] for r in rows])
+        high = np.array([r["ci_high_pct"] for r in rows])
         errors_raw += list(est - truth)
         errors_pooled += list(pooled - truth)
         covered += list((low <= truth) & (truth <= high))
@@ -49,63 +51,221 @@ def test_groups_are_pooled_apart_and_small_groups_not_at_all():
     few, h3, *_ = _squad(rng, MIN_POOLED_RUNNERS - 1, 0.0, 0.5, 0.02, "control")
     rows = strength + controls
     pool_changes(rows, {**h1, **h2})
-    pooled_controls = np.mean([r["pooled_change_pct"] for r in controls])
-    pooled_strength = np.mean([r["pooled_change_pct"] for r in strength])
+    pooled_controls = np.mean([r["o2_cost_change_pct"] for r in controls])
+    pooled_strength = np.mean([r["o2_cost_change_pct"] for r in strength])
     assert abs(pooled_controls) < 1.5 and pooled_strength < -4.0
     for r in few:
-        r.update(pooled_change_pct=math.nan)
+        r.update(o2_cost_change_pct=math.nan)
     pool_changes(few, h3)
-    assert all(math.isnan(r["pooled_change_pct"]) for r in few)
+    assert all(math.isnan(r["o2_cost_change_pct"]) for r in few)
 
 
 def test_identical_estimates_pool_to_themselves():
-    rows = [{"runner_id": f"R{k}", "group": "strength", "method": "field_hr"} for k in range(6)]
+    rows = [
+        {"runner_id": f"R{k}", "group": "strength", "method": "field_hr", "swc_pct": 2.5}
+        for k in range(6)
+    ]
     headline = {r["runner_id"]: (math.log1p(-0.03), 0.02) for r in rows}
     pool_changes(rows, headline)
     for r in rows:
-        assert r["pooled_change_pct"] == pytest.approx(-3.0)
-        assert r["pooled_ci_low_pct"] < -3.0 < r["pooled_ci_high_pct"]
+        assert r["o2_cost_change_pct"] == pytest.approx(-3.0)
+        assert r["ci_low_pct"] < -3.0 < r["ci_high_pct"]
 
 
-def _by_hand(d, s):
-    """Morris (1983) posterior mean and interval with Kass & Steffey's (1989) term for
-    the uncertainty of tau^2, written from the papers: B_i = s_i^2 / (s_i^2 + tau^2),
-    Var = s_i^2 (1 - B_i) + B_i^2 Var(mu) + (dB_i/dtau^2)^2 Var(tau^2) (d_i - mu)^2,
-    Var(tau^2) = 2 / sum w_i^2, and Student t with k - 1 df."""
+def _by_hand(d, s, ref=0.0, ref_var=0.0):
+    """Gelman et al. (BDA3 section 5.4) written from the book and integrated over tau
+    with quad (not on a grid): uniform prior on tau, mu integrated out,
+    p(tau | d) ~ V_mu^(1/2) prod (s_i^2 + tau^2)^(-1/2) exp(-(d_i - mu_hat)^2 / 2(s_i^2 + tau^2)),
+    theta_i | tau, d ~ N(d_i - B_i (d_i - mu_hat), s_i^2 (1 - B_i) + B_i^2 V_mu).
+    Returns % change, 95 % limits and the posterior SD (log) of theta_i - ref, with the
+    reference N(ref, ref_var) independent."""
+    from scipy import integrate, optimize
+
     d, s2 = np.asarray(d), np.asarray(s) ** 2
-    mu, var_mu, tau2 = paule_mandel(d, s)
-    w = 1 / (s2 + tau2)
-    b = s2 / (s2 + tau2)
-    db_dtau2 = -s2 / (s2 + tau2) ** 2
-    var = s2 * (1 - b) + b**2 * var_mu + db_dtau2**2 * (2 / (w**2).sum()) * (d - mu) ** 2
-    post = d - b * (d - mu)
-    half = stats.t.ppf(0.975, len(d) - 1) * np.sqrt(var)
-    return 100 * np.expm1(post), 100 * np.expm1(post - half), 100 * np.expm1(post + half), tau2
+
+    def given(tau):
+        total = s2 + tau**2
+        v_mu = 1 / (1 / total).sum()
+        mu = v_mu * (d / total).sum()
+        b = s2 / total
+        log_p = 0.5 * np.log(v_mu) - 0.5 * (np.log(total) + (d - mu) ** 2 / total).sum()
+        return log_p, d - b * (d - mu) - ref, s2 * (1 - b) + b**2 * v_mu + ref_var
+
+    top = 6 * max(np.std(d), np.sqrt(s2.max()))
+    peak = max(given(t)[0] for t in np.linspace(0, top, 50))
+
+    def integral(f):
+        return integrate.quad(lambda t: np.exp(given(t)[0] - peak) * f(t), 0, top, limit=200)[0]
+
+    norm = integral(lambda t: 1.0)
+    out = []
+    for i in range(len(d)):
+        mean = integral(lambda t, i=i: given(t)[1][i]) / norm
+        second = integral(lambda t, i=i: given(t)[2][i] + given(t)[1][i] ** 2) / norm
+
+        def cdf(x, i=i):
+            return integral(lambda t: stats.norm.cdf(x, given(t)[1][i], np.sqrt(given(t)[2][i])))
+
+        low = optimize.brentq(lambda x: cdf(x) / norm - 0.025, -1, 1, xtol=1e-10)
+        high = optimize.brentq(lambda x: cdf(x) / norm - 0.975, -1, 1, xtol=1e-10)
+        out.append(
+            (
+                100 * np.expm1(mean),
+                100 * np.expm1(low),
+                100 * np.expm1(high),
+                np.sqrt(second - mean**2),
+            )
+        )
+    return [np.array(c) for c in zip(*out, strict=True)]
 
 
 D = [-0.080, -0.020, -0.050, 0.010, -0.065, -0.030]
 S = [0.015, 0.020, 0.010, 0.025, 0.020, 0.012]
 
 
-def test_pooled_values_are_the_empirical_bayes_posterior_by_hand():
-    rows = [{"runner_id": f"S{k}", "group": "strength", "method": "field_hr"} for k in range(6)]
+def test_pooled_values_are_the_hierarchical_posterior_by_hand():
+    """The pooled posterior becomes the headline: its mean and 95 % limits, and a
+    minimum detectable change, p-value and verdict from it (z, posterior tails)."""
+    rows = [
+        {"runner_id": f"S{k}", "group": "strength", "method": "field_hr", "swc_pct": 2.5}
+        for k in range(6)
+    ]
     pool_changes(rows, {r["runner_id"]: (d, s) for r, d, s in zip(rows, D, S, strict=True)})
-    change, low, high, tau2 = _by_hand(D, S)
-    assert tau2 > 1e-4  # runners differ more than their SEs: every term counts
-    np.testing.assert_allclose([r["pooled_change_pct"] for r in rows], change, rtol=1e-6)
-    np.testing.assert_allclose([r["pooled_ci_low_pct"] for r in rows], low, rtol=1e-6)
-    np.testing.assert_allclose([r["pooled_ci_high_pct"] for r in rows], high, rtol=1e-6)
+    change, low, high, sd = _by_hand(D, S)
+    np.testing.assert_allclose([r["o2_cost_change_pct"] for r in rows], change, rtol=2e-4)
+    np.testing.assert_allclose([r["ci_low_pct"] for r in rows], low, rtol=2e-4)
+    np.testing.assert_allclose([r["ci_high_pct"] for r in rows], high, rtol=2e-4)
+    k = stats.norm.ppf(0.975) + stats.norm.ppf(0.80)
+    np.testing.assert_allclose([r["mdc_pct"] for r in rows], -100 * np.expm1(-k * sd), rtol=2e-4)
+    expected = [
+        "improved" if h < 0 else "worsened" if lo > 0 else "inconclusive"
+        for lo, h in zip(low, high, strict=True)
+    ]
+    assert [r["verdict"] for r in rows] == expected
+    # the interval is not symmetric on the log scale (a mixture over tau): its centre
+    # is not the mean, so the limits are the mixture's quantiles, not mean +- 1.96 SD
+    centre = (np.log1p(low / 100) + np.log1p(high / 100)) / 2
+    assert np.max(np.abs(centre - np.log1p(change / 100))) > 1e-4
+    improved = [r for r in rows if r["verdict"] == "improved"]
+    assert improved and all(r["p_value"] < 0.05 for r in improved)
+    assert {r["pooling"] for r in rows} == {"group"} and {r["n_pooled_runners"] for r in rows} == {
+        6
+    }
+    assert all("pooled with the group's 6 runners" in r["verdict_text"] for r in rows)
+
+
+def test_the_control_reference_is_subtracted_after_pooling_with_its_variance():
+    """Each runner's own change is pooled; the reference (shared by every runner of the
+    squad) is subtracted afterwards and its variance added, scaled to its t width."""
+    rows = [
+        {"runner_id": f"S{k}", "group": "strength", "method": "field_hr", "swc_pct": 2.5}
+        for k in range(6)
+    ]
+    ref, ref_var, ref_df = -0.02, 0.008**2, 12.0
+    own = {r["runner_id"]: (d, s, ref, ref_var, ref_df) for r, d, s in zip(rows, D, S, strict=True)}
+    pool_changes(rows, own)
+    scaled = ref_var * (stats.t.ppf(0.975, ref_df) / stats.norm.ppf(0.975)) ** 2
+    change, low, high, _ = _by_hand(D, S, ref=ref, ref_var=scaled)
+    np.testing.assert_allclose([r["o2_cost_change_pct"] for r in rows], change, rtol=2e-4)
+    np.testing.assert_allclose([r["ci_low_pct"] for r in rows], low, rtol=2e-4)
+    np.testing.assert_allclose([r["ci_high_pct"] for r in rows], high, rtol=2e-4)
+
+
+def test_a_reference_error_shared_by_the_squad_does_not_average_out():
+    """100 squads of 20 strength runners whose own changes all carry one shared
+    season shift, estimated by a reference with SE 1 %: the pooled intervals
+    still cover about 95 % (0.93 here; 300 squads: 0.947). Pooling the referenced
+    changes as if their errors were independent covered 0.85 on the same squads."""
+    rng = np.random.default_rng(11)
+    covered = []
+    for _ in range(100):
+        truth = rng.normal(-0.04, 0.015, 20)
+        season = rng.normal(0, 0.03)
+        ref = season + rng.normal(0, 0.01)
+        d = truth + season + rng.normal(0, 0.02, 20)
+        rows = [
+            {"runner_id": f"S{k}", "group": "strength", "method": "field_hr", "swc_pct": 2.5}
+            for k in range(20)
+        ]
+        pool_changes(
+            rows,
+            {r["runner_id"]: (x, 0.02, ref, 0.01**2, 1e6) for r, x in zip(rows, d, strict=True)},
+        )
+        low = np.log1p(np.array([r["ci_low_pct"] for r in rows]) / 100)
+        high = np.log1p(np.array([r["ci_high_pct"] for r in rows]) / 100)
+        covered += list((low <= truth) & (truth <= high))
+    assert 0.92 <= np.mean(covered) <= 0.98, np.mean(covered)
+
+
+def test_the_runners_own_headline_is_kept_beside_the_pooled_one():
+    """finish_row puts the own headline in own_*; pooling replaces only the headline,
+    and the sentence says what the runner's own runs alone show when it differs."""
+    from analysis.models.inference import finish_row
+
+    d_own = [-0.050, -0.055, -0.045, -0.050, -0.052, -0.010]
+    s_own = [0.010, 0.010, 0.010, 0.010, 0.010, 0.030]
+    rows, headline = [], {}
+    for k, (d, s) in enumerate(zip(d_own, s_own, strict=True)):
+        row = {"runner_id": f"S{k}", "group": "strength", "method": "field_hr"}
+        row.update(_b=d, _se=s, _df=200.0)
+        rows.append(finish_row(row, 2.5, headline=headline))
+    own = [(r["o2_cost_change_pct"], r["verdict"]) for r in rows]
+    assert {r["pooling"] for r in rows} == {"none"}
+    assert [(r["own_change_pct"], r["own_verdict"]) for r in rows] == own
+    pool_changes(rows, headline)
+    assert [(r["own_change_pct"], r["own_verdict"]) for r in rows] == own
+    np.testing.assert_allclose([r["own_change_pct"] for r in rows], 100 * np.expm1(d_own))
+    changed = [r for r in rows if r["verdict"] != r["own_verdict"]]
+    # S5 (-1.0 % alone, SE 3 %: inconclusive) is pulled toward the group's -5 %
+    assert [(r["runner_id"], r["own_verdict"], r["verdict"]) for r in changed] == [
+        ("S5", "inconclusive", "improved")
+    ]
+    for r in changed:
+        assert f"own runs alone: {r['own_change_pct']:+.1f} %" in r["verdict_text"]
+        assert r["verdict_text"].endswith(f"{r['own_verdict']}.")
 
 
 def test_a_group_of_exactly_five_pools_after_a_smaller_one_and_lab_rows_stay_out():
-    controls = [{"runner_id": f"C{k}", "group": " Control", "method": "field_hr"} for k in range(4)]
-    strength = [{"runner_id": f"S{k}", "group": "strength", "method": "field_hr"} for k in range(5)]
-    lab = {"runner_id": "S0", "group": "strength", "method": "lab"}
+    controls = [
+        {"runner_id": f"C{k}", "group": " Control", "method": "field_hr", "swc_pct": 2.5}
+        for k in range(4)
+    ]
+    strength = [
+        {"runner_id": f"S{k}", "group": "strength", "method": "field_hr", "swc_pct": 2.5}
+        for k in range(5)
+    ]
+    lab = {"runner_id": "S0", "group": "strength", "method": "lab", "swc_pct": 2.5}
     headline = {r["runner_id"]: (d, s) for r, d, s in zip(strength, D, S, strict=False)}
     headline.update({r["runner_id"]: (0.0, 0.02) for r in controls})
     assert MIN_POOLED_RUNNERS == 5
     pool_changes([*controls, *strength, lab], headline)
-    assert not any("pooled_change_pct" in r for r in [*controls, lab])
+    assert not any("o2_cost_change_pct" in r for r in [*controls, lab])
     change, low, high, _ = _by_hand(D[:5], S[:5])
-    np.testing.assert_allclose([r["pooled_change_pct"] for r in strength], change, rtol=1e-6)
-    np.testing.assert_allclose([r["pooled_ci_low_pct"] for r in strength], low, rtol=1e-6)
+    np.testing.assert_allclose([r["o2_cost_change_pct"] for r in strength], change, rtol=1e-6)
+    np.testing.assert_allclose([r["ci_low_pct"] for r in strength], low, rtol=1e-6)
+
+
+@pytest.mark.slow
+def test_the_pooled_headline_on_the_evidence_squads(evidence):
+    """10 simulated squads of 60 (30 strength runners, 30 controls each; 600 runners).
+    Measured: strength runners MAE 0.86 pp (own 1.12), coverage 0.953, posterior SD
+    1.14 x the spread of the errors, 88 % called improved (own 65 %); controls, whose
+    true changes are all zero, MAE 0.22 pp, coverage 1.00, none called improved."""
+    field = evidence.loc[evidence["method"] == "field_hr"]
+    assert (field["pooling"] == "group").all() and (field["n_pooled_runners"] == 30).all()
+    strength = field.loc[field["group"] == "strength"]
+    controls = field.loc[field["group"] == "control"]
+    assert abs(field["pooled_error_pp"].mean()) <= 0.2
+    mae, own_mae = strength["pooled_error_pp"].abs().mean(), strength["error_pp"].abs().mean()
+    assert mae <= 0.85 * own_mae, (mae, own_mae)
+    assert 0.93 <= strength["pooled_covered"].mean() <= 0.98
+    k = stats.norm.ppf(0.975) + stats.norm.ppf(0.80)
+    sd = -np.log1p(-strength["mdc_pct"] / 100) / k * 100
+    log_error = 100 * (
+        np.log1p(strength["o2_cost_change_pct"] / 100) - np.log1p(strength["truth_pct"] / 100)
+    )
+    assert 0.95 <= sd.mean() / log_error.std() <= 1.25
+    improved = (strength["verdict"] == "improved").mean()
+    assert improved >= (strength["own_verdict"] == "improved").mean() + 0.1
+    assert controls["pooled_covered"].mean() >= 0.97
+    assert (controls["verdict"] == "improved").sum() <= 2

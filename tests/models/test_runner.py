@@ -139,23 +139,26 @@ def test_a_runners_report_gives_the_squads_answer(sample_dir):
             assert row[col] == expected[col] or row[col] == pytest.approx(expected[col]), col
 
 
-def test_a_runners_report_gives_the_squads_pooled_value(tmp_path):
-    """The pooled change comes from the whole squad (12 runners: 6 per group),
-    also when a report analyses one runner; it differs from the runner's own."""
+def test_a_runners_report_gives_the_squads_pooled_headline(tmp_path):
+    """The headline is pooled over the whole squad (12 runners: 6 per group),
+    also when a report analyses one runner; it differs from the runner's own,
+    which is kept in ``own_*``."""
     from analysis.io import load_dataset
     from analysis.metrics import run_metrics
     from analysis.simulate import simulate_squad
 
     ds = load_dataset(simulate_squad(tmp_path / "sq", n_runners=12, seed=4, lab_tests=False))
     squad = analyze(ds).set_index("runner_id")
-    assert squad["pooled_change_pct"].notna().all()
+    assert squad["pooling"].eq("group").all() and squad["n_pooled_runners"].eq(6).all()
+    columns = ("o2_cost_change_pct", "ci_low_pct", "ci_high_pct", "p_value", "mdc_pct")
+    own = ("own_change_pct", "own_ci_low_pct", "own_ci_high_pct")
     for rid in ("R01", "R02"):
         alone = analyze(ds, [rid], metrics=run_metrics(ds.for_runner(rid))).set_index("runner_id")
-        for col in ("pooled_change_pct", "pooled_ci_low_pct", "pooled_ci_high_pct"):
+        for col in (*columns, *own):
             assert alone.at[rid, col] == pytest.approx(squad.at[rid, col]), col
-        assert alone.at[rid, "pooled_change_pct"] != pytest.approx(
-            squad.at[rid, "o2_cost_change_pct"]
-        )
+        for col in ("verdict", "verdict_text", "own_verdict", "pooling"):
+            assert alone.at[rid, col] == squad.at[rid, col], col
+        assert alone.at[rid, "o2_cost_change_pct"] != pytest.approx(alone.at[rid, "own_change_pct"])
 
 
 def test_one_runner_cannot_move_the_squads_learned_choice(sample_copy):

@@ -107,6 +107,10 @@ def runner_doses(
     return out[order].reset_index(drop=True)
 
 
+OWN = ("own_change_pct", "own_ci_low_pct", "own_ci_high_pct")
+CHANGE = ("change_pct", "change_ci_low_pct", "change_ci_high_pct")
+
+
 def dose_response(
     dataset: Dataset,
     per_runner: pd.DataFrame,
@@ -119,7 +123,9 @@ def dose_response(
     For each dose variable of :func:`runner_doses` (sessions per week, weekly
     volume load, and both for heavy, explosive and plyometric work), weighted
     least squares across the strength group's runners of the per-runner
-    ``field_hr`` change on the dose, weighted by ``1 / SE^2`` of each change
+    ``field_hr`` change on the dose (the runner's own, ``own_change_pct``:
+    the pooled headline leans toward the group's mean and would flatten the
+    slope), weighted by ``1 / SE^2`` of each change
     (SE from its CI, ``(ci_high - ci_low) / (2 t)``). The residual scale is
     estimated (statsmodels WLS), so runners who differ more than their SEs
     say widen the CI instead of being ignored (a multiplicative-dispersion
@@ -161,16 +167,17 @@ def dose_response(
     if doses is None:
         doses = runner_doses(dataset, baseline_weeks=baseline_weeks)
     per_runner = first_blocks(per_runner)  # the dose of each runner's first block
+    # each runner's own change: the pooled headline leans toward the group's mean,
+    # which would flatten the slope across the group
     field_rows = per_runner.loc[
-        per_runner["method"].eq(FIELD_METHOD) & per_runner["o2_cost_change_pct"].notna()
+        per_runner["method"].eq(FIELD_METHOD) & per_runner["own_change_pct"].notna()
     ]
-    data = field_rows[["runner_id", "o2_cost_change_pct", "ci_low_pct", "ci_high_pct"]].merge(
-        doses, on="runner_id"
-    )
+    data = field_rows[["runner_id", *OWN]].rename(columns=dict(zip(OWN, CHANGE, strict=True)))
+    data = data.merge(doses, on="runner_id")
     data = data.loc[
         ~_is_control(data["group"]) & data["block_source"].isin(["blocks.csv", "inferred"])
     ]
-    se = (data["ci_high_pct"] - data["ci_low_pct"]) / (2.0 * t_quantile(1e6))
+    se = (data["change_ci_high_pct"] - data["change_ci_low_pct"]) / (2.0 * t_quantile(1e6))
     data = data.assign(weight=1.0 / se**2)
     data = data.loc[np.isfinite(data["weight"]) & (data["weight"] > 0)]
     method = "WLS across runners, weights 1/SE^2 of each change, scale estimated; t, n-2 df"
@@ -195,7 +202,7 @@ def dose_response(
             row["note"] = "no variation in this dose across runners"
         else:
             fit = sm.WLS(
-                data["o2_cost_change_pct"].to_numpy(dtype=float),
+                data["change_pct"].to_numpy(dtype=float),
                 sm.add_constant(x, has_constant="add"),
                 weights=data["weight"].to_numpy(dtype=float),
             ).fit()

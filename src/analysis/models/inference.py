@@ -118,23 +118,34 @@ def verdict_text(row, swc_pct: float) -> str:
     change = f"{row['o2_cost_change_pct']:+.1f} %"
     ci = f"95 % CI {row['ci_low_pct']:+.1f} to {row['ci_high_pct']:+.1f} %"
     against = " relative to the controls" if row.get("reference") == "controls" else ""
+    if row.get("pooling") == "group":
+        who = "controls" if str(row.get("group", "")).strip().lower() == "control" else "runners"
+        against += f", pooled with the group's {row['n_pooled_runners']} {who}"
     if v == "improved":
-        return f"More economical: oxygen cost changed by {change}{against} ({ci})." + _alone(
+        text = f"More economical: oxygen cost changed by {change}{against} ({ci})." + _alone(
             row, "fall"
         )
-    if v == "worsened":
-        return f"Less economical: oxygen cost changed by {change}{against} ({ci})." + _alone(
+    elif v == "worsened":
+        text = f"Less economical: oxygen cost changed by {change}{against} ({ci})." + _alone(
             row, "rise"
         )
-    if v == "no meaningful change":
-        return (
+    elif v == "no meaningful change":
+        text = (
             f"No change larger than {swc_pct:g} %: oxygen cost changed by {change}{against} "
             f"({ci}), inside the smallest worthwhile change."
         )
-    return (
-        f"Inconclusive: these data can only detect changes larger than about "
-        f"{row['mdc_pct']:.1f} %; oxygen cost changed by {change}{against} ({ci})."
-    )
+    else:
+        text = (
+            f"Inconclusive: these data can only detect changes larger than about "
+            f"{row['mdc_pct']:.1f} %; oxygen cost changed by {change}{against} ({ci})."
+        )
+    own = row.get("own_verdict")
+    if row.get("pooling") == "group" and own and own != v:
+        text += (
+            f" This runner's own runs alone: {row['own_change_pct']:+.1f} % "
+            f"({row['own_ci_low_pct']:+.1f} to {row['own_ci_high_pct']:+.1f} %), {own}."
+        )
+    return text
 
 
 def judge(row: MutableMapping, b: float, se: float, df: float, swc_pct: float) -> None:
@@ -148,13 +159,26 @@ def judge(row: MutableMapping, b: float, se: float, df: float, swc_pct: float) -
     row["verdict"] = verdict(row["ci_low_pct"], row["ci_high_pct"], swc_pct)
 
 
+def _keep_own(row: MutableMapping) -> None:
+    """The runner's own headline in ``own_*`` (:func:`analysis.models.pooling.pool_changes`
+    may then replace the headline by the pooled one)."""
+    row["own_change_pct"] = row.get("o2_cost_change_pct", math.nan)
+    row["own_ci_low_pct"] = row.get("ci_low_pct", math.nan)
+    row["own_ci_high_pct"] = row.get("ci_high_pct", math.nan)
+    row["own_verdict"] = row.get("verdict", "")
+
+
 def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> dict:
     """Turn a model row's log change into its headline, raw columns and verdict.
 
+    The headline is the runner's own here (``own_*`` hold a copy, ``pooling``
+    = ``none``); :func:`analysis.models.pooling.pool_changes` may then pool it.
+
     ``reference`` is :func:`analysis.models.reference.pooled_reference`'s
     ``(mu, variance, df, n)`` or None (no controls). ``headline``, a dict, gets
-    ``runner_id -> (log change, SE)`` of the headline (for
-    :func:`analysis.models.pooling.pool_changes`).
+    ``runner_id -> (raw log change, its SE, reference mu, its variance, its df)``
+    (reference 0, 0, inf without controls) for
+    :func:`analysis.models.pooling.pool_changes`.
     """
     from_fit = "_b" in row
     b, se, df = row.pop("_b", math.nan), row.pop("_se", math.nan), row.pop("_df", math.nan)
@@ -165,16 +189,15 @@ def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> d
     row.setdefault("n_reference_runners", 0)
     row.setdefault("mdc_pct", math.nan)
     for col in (
-        "pooled_change_pct",
-        "pooled_ci_low_pct",
-        "pooled_ci_high_pct",
         "sensitivity_change_pct",
         "sensitivity_ci_low_pct",
         "sensitivity_ci_high_pct",
     ):
         row.setdefault(col, math.nan)
     row.setdefault("sensitivity_design", "")
+    row["pooling"], row["n_pooled_runners"] = "none", 0
     if not from_fit:
+        _keep_own(row)
         row["verdict_text"] = verdict_text(row, swc_pct)
         return row
     raw: dict = {}
@@ -182,8 +205,10 @@ def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> d
     row["raw_change_pct"] = raw["o2_cost_change_pct"]
     row["raw_ci_low_pct"] = raw["ci_low_pct"]
     row["raw_ci_high_pct"] = raw["ci_high_pct"]
+    own = (b, se, 0.0, 0.0, math.inf)  # for pooling: raw change, then the reference
     if reference is not None:
         mu, var_ref, df_ref, n = reference
+        own = (b, se, mu, var_ref, df_ref)
         var = se**2 + var_ref
         df = welch_df([se**2, var_ref], [df, df_ref])
         b, se = b - mu, math.sqrt(var)
@@ -191,7 +216,8 @@ def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> d
         row["reference_change_pct"] = float(pct_change(mu))
         row["n_reference_runners"] = int(n)
     judge(row, b, se, df, swc_pct)
+    _keep_own(row)
     row["verdict_text"] = verdict_text(row, swc_pct)
     if headline is not None and np.isfinite(b) and np.isfinite(se) and se > 0:
-        headline[row["runner_id"]] = (b, se)
+        headline[row["runner_id"]] = own
     return row

@@ -18,7 +18,7 @@ squad-level quantities, exactly as block 1 is: the same design, the same
 prior; its control reference is the controls' pooled change over *that
 block's* baseline and block dates, fitted on the controls' runs of those
 dates (:func:`analysis.models.reference.control_references` works per window);
-and it is pooled (``pooled_change_pct``) with the same block of the other
+and its headline is pooled (``pooling``) with the same block of the other
 runners of its group (a second block is a different dose of the same kind of
 training, so its changes are pooled with each other, not with first blocks).
 A runner with one block, an inferred block or none (a control) gets exactly
@@ -55,7 +55,7 @@ from analysis.models.field import (
 from analysis.models.fitness import add_fitness_signals, fitness_signals
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
 from analysis.models.lab import LAB_DAY_CV_PCT, LAB_POST_WINDOW, _lab_rows
-from analysis.models.pooling import pool_changes
+from analysis.models.pooling import OWN_COLUMNS, POOLED_COLUMNS, pool_changes
 from analysis.models.prepare import (
     CONFOUNDERS,
     FULL_BLOCK,
@@ -94,7 +94,7 @@ def _select_runners(blocks: pd.DataFrame, runner_ids, runners_file="runners.csv"
     return keep.set_index("runner_id").loc[list(dict.fromkeys(wanted))].reset_index()
 
 
-_POOLED = ("pooled_change_pct", "pooled_ci_low_pct", "pooled_ci_high_pct")
+_POOLED = (*POOLED_COLUMNS, *OWN_COLUMNS)
 _POOLED_CACHE: dict[tuple, dict] = {}
 """The squad's pooled values per dataset state and options, so that a worker
 rendering many runner reports of one squad pools the squad once."""
@@ -129,7 +129,7 @@ def _squad_pooled(
     whole = analyze(dataset, metrics=squad_metrics, blocks=all_blocks, backend=backend, **options)
     field = whole.loc[whole["method"] == FIELD_METHOD]
     pooled = {
-        (str(row["runner_id"]), int(row["block"])): {c: float(row[c]) for c in _POOLED}
+        (str(row["runner_id"]), int(row["block"])): {c: row[c] for c in _POOLED}
         for row in field.to_dict("records")
     }
     if key is not None:
@@ -427,10 +427,12 @@ def analyze(
           ``se_method``, ``params_defaulted`` (a runner parameter came from a
           default, :func:`analysis.metrics.run_metrics`) and ``warning``
           (block length, extrapolated end, missing temperatures...).
-        - ``pooled_change_pct``, ``pooled_ci_low_pct``, ``pooled_ci_high_pct``:
-          the headline partially pooled within its group over the whole
-          squad (:mod:`analysis.models.pooling`; the same values when only
-          some runners are selected), not used by the verdict.
+        - The headline of a ``field_hr`` row is partially pooled within its
+          group over the whole squad (:mod:`analysis.models.pooling`; the
+          same values when only some runners are selected) when the group has
+          at least 5 runners with an estimate (``pooling`` = ``group``,
+          ``n_pooled_runners``); ``own_change_pct``, ``own_ci_low_pct``,
+          ``own_ci_high_pct`` and ``own_verdict`` keep the runner's own.
         - ``sensitivity_design``, ``sensitivity_change_pct``,
           ``sensitivity_ci_low_pct``, ``sensitivity_ci_high_pct``: when a
           choice learned with ``"auto"`` differs from the documented one
