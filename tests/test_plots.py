@@ -148,8 +148,10 @@ def test_answer_sentence_small_change_and_control():
     )
     assert "inconclusive: these data can only detect changes larger than about 6.4" in text
     assert "relative to the other 5 controls over the same weeks" in text
-    assert "+2.2" in text  # its own change
-    assert "control runner" in text
+    assert "(its change before that: +2.2" in text
+    assert "control runner" in text and "pooled" not in text
+    pooled = narrative.answer_sentence(_result_row(pooling="group", n_pooled_runners=30))
+    assert "pooled with the squad's 30 strength runners" in pooled
     # an inconclusive change is not compared with one run's noise: the clause
     # "it shows in the trend over many runs" made no sense there (issue 13)
     assert "typical error" not in text and "trend over many runs" not in text
@@ -741,11 +743,9 @@ def test_pooled_sentence_gives_the_runners_own_value_beside_the_pooled_headline(
     )
     text = narrative.pooled_sentence(row)
     assert formatting.format_change(-3.1, -7.0, 0.8) in text
-    assert "squad's 8 strength runners" in text and "**inconclusive**" in text
+    assert "own runs alone, not pooled" in text and "**inconclusive**" in text
     same = _result_row(**pooled, own_ci_low_pct=-6.0, own_ci_high_pct=-0.2, own_verdict="improved")
     assert "the same verdict, improved" in narrative.pooled_sentence(same)
-    control = dict(row, group="control")
-    assert "squad's 8 controls" in narrative.pooled_sentence(control)
     assert narrative.pooled_sentence(_result_row(pooling="none")) == ""
 
 
@@ -1020,7 +1020,10 @@ def test_the_vo2max_note_says_the_watch_estimate_is_not_independent():
 def test_methods_notes_say_when_the_headline_is_pooled():
     pooled = _result_row(model_terms="1 + ramp", pooling="group", n_pooled_runners=8)
     text = narrative.methods_markdown(pooled)
-    assert "partially pooled with the 8 runners of its group" in text
+    assert "Its change is pooled with its group's 8 runners (Gelman et al. 2013)." in text
+    heat = "GLS, AR(1) REML; heat slope pooled with the squad's; t, 60 df"
+    both = narrative.methods_markdown(dict(pooled, se_method=heat))
+    assert "Its heat slope, then its change (with its group's 8 runners), are pooled" in both
     assert "Gelman A et al. (2013)" in text
     own = narrative.methods_markdown(_result_row(model_terms="1 + ramp", pooling="none"))
     assert "partially pooled" not in own and "Gelman" not in own

@@ -60,3 +60,22 @@ def test_every_sample_report_fits_its_pages_without_a_near_empty_one(sample_dir,
         last_text = pages[-1].extract_text()
         assert "Methods" in last_text
         assert last_figures or last_lines >= 2 * MIN_TEXT_LINES, (name, content[-1])
+
+
+@pytest.mark.slow
+def test_pooled_runner_reports_fit_their_pages(tmp_path):
+    """A squad of 10 (5 strength runners, 5 controls) pools every headline: the
+    sentences about pooling and the runner's own runs still fit in 3 pages."""
+    from analysis.simulate import simulate_squad
+
+    squad = simulate_squad(tmp_path / "squad", n_runners=10, seed=3)
+    out = tmp_path / "reports"
+    summary = report.render_reports(squad, out, workers=2, progress=False)
+    assert summary.failed == []
+    for runner in load_dataset(squad).runner_ids:
+        pages = pypdf.PdfReader(str(out / f"{runner}.pdf")).pages
+        assert "Without the squad" in pages[0].extract_text(), runner
+        assert len(pages) <= MAX_RUNNER_PAGES, (runner, len(pages))
+        content = [_page_content(page) for page in pages]
+        for k, (lines, figures) in enumerate(content, start=1):
+            assert figures or lines >= MIN_TEXT_LINES, (runner, k, lines, figures)

@@ -207,9 +207,11 @@ def answer_sentence(row: Mapping | pd.Series, name: str | None = None) -> str:
         n = int(row.get("n_reference_runners") or 0)
         others = "the other" if control else "the squad's"
         referenced = (
-            f", relative to {others} {n} controls over the same weeks (its own change: "
-            f"{format_pct(row.get('raw_change_pct'))})"
+            f", relative to {others} {n} controls over the same weeks (its change before "
+            f"that: {format_pct(row.get('raw_change_pct'))})"
         )
+    if row.get("pooling") == "group":
+        referenced += f" and pooled with the squad's {row['n_pooled_runners']} {_pooled_who(row)}"
     words = _VERDICT_TEXT.get(verdict, verdict).format(
         swc=format_number(row.get("swc_pct"), 1), mdc=format_number(row.get("mdc_pct"), 1)
     )
@@ -412,6 +414,25 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
     return text
 
 
+def _pooling_words(row: Mapping) -> str:
+    """The methods note's sentence on what is pooled with the squad ("" for nothing)."""
+    heat = "heat slope pooled" in str(row.get("se_method") or "")
+    change = row.get("pooling") == "group"
+    if heat and change:
+        return (
+            f" Its heat slope, then its change (with its group's {row['n_pooled_runners']} "
+            "runners), are pooled with the squad's (Laird & Ware 1982; Gelman et al. 2013)."
+        )
+    if heat:
+        return " Its heat slope is pooled with the squad's (Laird & Ware 1982)."
+    if change:
+        return (
+            f" Its change is pooled with its group's {row['n_pooled_runners']} runners "
+            "(Gelman et al. 2013)."
+        )
+    return ""
+
+
 def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = None) -> str:
     """The runner report's methods note, with this runner's model (Markdown).
 
@@ -432,27 +453,15 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
         "at the end of the block; its 95 % confidence interval comes from "
         + _se_words(str(row.get("se_method") or ""))
         + ". The typical error is the residual variation of a single run (Hopkins 2000)."
-        + (
-            " Its heat slope is pooled with the squad's (Laird & Ware 1982)."
-            if "heat slope pooled" in str(row.get("se_method") or "")
-            else ""
-        )
-        + (
-            f" The headline is then partially pooled with the {row['n_pooled_runners']} runners "
-            "of its group: a normal hierarchical model of the runners' changes, with the "
-            "spread between runners integrated over (Gelman et al. 2013, section 5.4); the "
-            "control reference is subtracted after pooling."
-            if row.get("pooling") == "group"
-            else ""
-        )
+        + _pooling_words(row)
     )
     if not row.get("model_terms"):
         model = "This runner could not be modelled: " + md_escape(str(row.get("verdict", ""))) + "."
     return "\n\n".join(
         [
             "## Methods",
-            "**Field estimate.** On each steady run (easy, long, recovery, tempo and threshold "
-            "runs long enough and with heart rate in the usable range) the fraction of "
+            "**Field estimate.** On each steady run (runs left out: see Data quality) the "
+            "fraction of "
             "heart-rate reserve is taken as the fraction of VO2 reserve (Swain & Leutholtz "
             "1997); VO2 divided by the grade-adjusted speed (Minetti et al. 2002) is the oxygen "
             "cost per kilometre on the flat. Race VDOT follows Daniels & Gilbert (1979).",
@@ -463,8 +472,8 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
                     "reference speed shared by the tests before and after the block. Its "
                     "confidence interval adds to the stage-to-stage noise of the two tests a "
                     "day-to-day variation of submaximal VO2 per test day (the lab CV in the "
-                    "settings; 1.5-3 % in trained runners, Saunders et al. 2004), which one "
-                    "test on each side cannot estimate."
+                    "settings; 1.5-3 % in trained runners, Saunders et al. 2004), which two "
+                    "tests cannot estimate."
                 ]
                 if lab_rows is not None and len(lab_rows)
                 else []
@@ -482,7 +491,7 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
                 else ""
             )
             + (
-                " Gelman A et al. (2013) Bayesian Data Analysis, 3rd ed., CRC."
+                " Gelman A et al. (2013) Bayesian Data Analysis."
                 if row.get("pooling") == "group"
                 else ""
             ),
@@ -590,27 +599,27 @@ def plan_sentence(row: Mapping | pd.Series, target_pct: float = TARGET_CHANGE_PC
     )
 
 
+def _pooled_who(row: Mapping) -> str:
+    return (
+        "controls" if str(row.get("group", "")).strip().lower() == "control" else "strength runners"
+    )
+
+
 def pooled_sentence(row: Mapping | pd.Series) -> str:
-    """What partial pooling did to the headline (Markdown), or "" when it was not pooled.
+    """What the runner's own runs alone show beside a pooled headline (Markdown), or ""
+    when it was not pooled.
 
     :mod:`analysis.models.pooling`: the runner's change moved toward the group's
-    in proportion to how noisy it is; the better single guess of the size of
-    the change, beside the runner's own value and verdict.
+    in proportion to how noisy it is; closer to the truth on average, but it
+    leans toward the group.
     """
     row = as_mapping(row)
     if row.get("pooling") != "group":
         return ""
-    control = str(row.get("group", "")).strip().lower() == "control"
-    who = "controls" if control else "strength runners"
     own = format_change(row["own_change_pct"], row["own_ci_low_pct"], row["own_ci_high_pct"])
     same = row.get("own_verdict") == row.get("verdict")
     verdict = f"the same verdict, {row['own_verdict']}" if same else f"**{row['own_verdict']}**"
-    return (
-        f"**Informed by the squad.** The change above takes the squad's "
-        f"{row['n_pooled_runners']} {who} into account (partial pooling): it is usually "
-        f"closer to the truth than this runner's own value, but it leans toward the group. "
-        f"This runner's own runs alone give {own}: {verdict}."
-    )
+    return f"**Without the squad.** This runner's own runs alone, not pooled: {own}, {verdict}."
 
 
 def settings_markdown(options: Mapping, settings) -> str:
