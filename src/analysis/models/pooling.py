@@ -53,11 +53,12 @@ References
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from collections.abc import Mapping
 
 import numpy as np
-from scipy import optimize, special
+from scipy import special
 
 from analysis.models.inference import (
     CONFIDENCE,
@@ -125,82 +126,104 @@ def pool_changes(rows: list[dict], headline: Mapping[str, tuple]) -> None:
         k = len(members)
         if k < MIN_POOLED_RUNNERS:
             continue
-        own = [_own(headline[r["runner_id"]]) for r in members]
-        d = np.array([o[0] for o in own])
-        s2 = np.array([o[1] ** 2 for o in own])
-        weight, mean, var = posterior_grid(d, s2)
+        own = np.array([_own(headline[r["runner_id"]]) for r in members])
+        d, s2 = own[:, 0], own[:, 1] ** 2
+        grid = posterior_grid(d, s2)
+        # the reference: normal, as wide at 95 % as its Student t
         z = special.ndtri(0.5 + CONFIDENCE / 2.0)
-        for i, (row, (_, _, ref, var_ref, df_ref)) in enumerate(zip(members, own, strict=True)):
-            # the reference: normal, as wide at 95 % as its Student t
-            ref_var = var_ref * (t_quantile(df_ref) / z) ** 2 if var_ref > 0 else 0.0
-            m, v = mean[:, i] - ref, var[:, i] + ref_var
-            centre = float(weight @ m)
-            sd = float(np.sqrt(weight @ (v + m**2) - centre**2))
-            low, high = (
-                mixture_quantile(weight, m, v, q)
-                for q in (0.5 - CONFIDENCE / 2.0, 0.5 + CONFIDENCE / 2.0)
-            )
-            below = float(weight @ special.ndtr(-m / np.sqrt(v)))
-            swc = float(row["swc_pct"])
-            row["o2_cost_change_pct"] = float(pct_change(centre))
-            row["ci_low_pct"] = float(pct_change(low))
-            row["ci_high_pct"] = float(pct_change(high))
-            row["p_value"] = float(min(1.0, 2.0 * min(below, 1.0 - below)))
-            row["mdc_pct"] = mdc_pct(sd, math.inf)
-            row["verdict"] = verdict(row["ci_low_pct"], row["ci_high_pct"], swc)
-            row["pooling"] = "group"
-            row["n_pooled_runners"] = k
-            row["verdict_text"] = verdict_text(row, swc)
+        ref, var_ref = own[:, 2], own[:, 3]
+        scale = np.array([t_quantile(df) / z if v > 0 else 0.0 for v, df in own[:, 3:5]])
+        ref_var = var_ref * scale**2
+        for start in range(0, k, CHUNK):  # memory: grid points x CHUNK runners at a time
+            part = slice(start, min(k, start + CHUNK))
+            mean, var = grid.given(d[part], s2[part])
+            mean, var = mean - ref[part], var + ref_var[part]
+            centre = grid.weight @ mean
+            sd = np.sqrt(grid.weight @ (var + mean**2) - centre**2)
+            low = mixture_quantiles(grid.weight, mean, var, 0.5 - CONFIDENCE / 2.0)
+            high = mixture_quantiles(grid.weight, mean, var, 0.5 + CONFIDENCE / 2.0)
+            below = grid.weight @ special.ndtr(-mean / np.sqrt(var))
+            for i, row in enumerate(members[part]):
+                swc = float(row["swc_pct"])
+                row["o2_cost_change_pct"] = float(pct_change(centre[i]))
+                row["ci_low_pct"] = float(pct_change(low[i]))
+                row["ci_high_pct"] = float(pct_change(high[i]))
+                row["p_value"] = float(min(1.0, 2.0 * min(below[i], 1.0 - below[i])))
+                row["mdc_pct"] = mdc_pct(float(sd[i]), math.inf)
+                row["verdict"] = verdict(row["ci_low_pct"], row["ci_high_pct"], swc)
+                row["pooling"] = "group"
+                row["n_pooled_runners"] = k
+                row["verdict_text"] = verdict_text(row, swc)
 
 
 GRID_POINTS = 400
 """Points of the grid over tau (:func:`posterior_grid`)."""
 
+CHUNK = 2048
+"""Runners whose posteriors are computed at once (memory: grid points x CHUNK)."""
 
-def posterior_grid(d, s2) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The normal hierarchical model's posterior on a grid of tau (BDA3 section 5.4).
 
-    Parameters
-    ----------
-    d, s2 : array
-        The k estimates and their variances.
+@dataclasses.dataclass(frozen=True)
+class TauGrid:
+    """The posterior of tau on a grid, with what each runner's posterior needs.
 
-    Returns
-    -------
-    (weight, mean, var)
-        ``weight[j]``: posterior probability of the grid point ``tau_j``
-        (uniform prior on tau, ``GRID_POINTS`` points from 0 to 6 x the
-        larger of the estimates' spread and their largest SE, where the
-        likelihood is spent); ``mean[j, i]``, ``var[j, i]``: runner i's
-        posterior mean and variance given ``tau_j`` (``mu`` integrated out).
+    ``tau2``, ``weight``, ``mu``, ``v_mu``: the grid points (those with
+    posterior weight above 1e-12 of the largest), their posterior
+    probabilities, and the group mean's posterior mean and variance given each.
+    """
+
+    tau2: np.ndarray
+    weight: np.ndarray
+    mu: np.ndarray
+    v_mu: np.ndarray
+
+    def given(self, d, s2) -> tuple[np.ndarray, np.ndarray]:
+        """``(mean, var)[j, i]``: runner i's posterior mean and variance given
+        ``tau_j`` (BDA3 eq. 5.17 with ``mu`` integrated out:
+        ``d_i - B_i (d_i - mu_hat)`` and ``s_i^2 (1 - B_i) + B_i^2 V_mu``)."""
+        shrink = s2[None, :] / (s2[None, :] + self.tau2[:, None])  # B_i; 1 at tau = 0
+        mean = d - shrink * (d - self.mu[:, None])
+        var = s2[None, :] * (1.0 - shrink) + shrink**2 * self.v_mu[:, None]
+        return mean, var
+
+
+def posterior_grid(d, s2) -> TauGrid:
+    """The normal hierarchical model's posterior of tau on a grid (BDA3 section 5.4).
+
+    Uniform prior on tau, ``GRID_POINTS`` points from 0 to 6 x the larger of
+    the estimates' spread and their largest SE (where the likelihood is
+    spent), trapezoidal weights; ``mu`` integrated out under a flat prior:
+    ``p(tau | d) ~ V_mu^(1/2) prod (s_i^2 + tau^2)^(-1/2) exp(-(d_i - mu_hat)^2 /
+    2 (s_i^2 + tau^2))`` (BDA3 eq. 5.21).
     """
     d, s2 = np.asarray(d, dtype=float), np.asarray(s2, dtype=float)
     top = 6.0 * max(float(np.std(d)), float(np.sqrt(s2.max())))
-    tau2 = np.linspace(0.0, top, GRID_POINTS)[:, None] ** 2
-    total = s2[None, :] + tau2
-    w = 1.0 / total
-    v_mu = 1.0 / w.sum(axis=1, keepdims=True)
-    mu = v_mu * (w * d).sum(axis=1, keepdims=True)
-    log_post = 0.5 * np.log(v_mu[:, 0]) - 0.5 * (np.log(total) + (d - mu) ** 2 * w).sum(axis=1)
+    tau2 = np.linspace(0.0, top, GRID_POINTS) ** 2
+    log_post, mu, v_mu = (np.empty(GRID_POINTS) for _ in range(3))
+    for j, t2 in enumerate(tau2):  # one grid point at a time: memory k, not GRID_POINTS x k
+        w = 1.0 / (s2 + t2)
+        v_mu[j] = 1.0 / w.sum()
+        mu[j] = v_mu[j] * (w * d).sum()
+        log_post[j] = 0.5 * np.log(v_mu[j]) + 0.5 * (np.log(w) - (d - mu[j]) ** 2 * w).sum()
     weight = np.exp(log_post - log_post.max())
     weight[[0, -1]] *= 0.5  # the trapezoidal rule
-    weight /= weight.sum()
-    shrink = s2[None, :] * w  # B_i; 1 at tau = 0 (complete pooling)
-    mean = d - shrink * (d - mu)
-    var = s2[None, :] * (1.0 - shrink) + shrink**2 * v_mu
-    return weight, mean, var
+    keep = weight > 1e-12 * weight.max()
+    weight = weight[keep] / weight[keep].sum()
+    return TauGrid(tau2[keep], weight, mu[keep], v_mu[keep])
 
 
-def mixture_quantile(weight, mean, var, q: float) -> float:
-    """The ``q`` point of the normal mixture ``sum_j weight_j N(mean_j, var_j)``."""
+def mixture_quantiles(weight, mean, var, q: float) -> np.ndarray:
+    """The ``q`` point of each runner's normal mixture ``sum_j weight_j N(mean[j, i], var[j, i])``,
+    by bisection on the mixture's distribution function (all runners at once, to
+    about 1e-15 on the log scale)."""
     sd = np.sqrt(var)
-
-    def below(x):
-        return float(weight @ special.ndtr((x - mean) / sd)) - q
-
-    lo = float((mean - 12 * sd).min())
-    hi = float((mean + 12 * sd).max())
-    return float(optimize.brentq(below, lo, hi, xtol=1e-12))
+    lo = (mean - 12 * sd).min(axis=0)
+    hi = (mean + 12 * sd).max(axis=0)
+    for _ in range(60):
+        mid = 0.5 * (lo + hi)
+        below = weight @ special.ndtr((mid - mean) / sd) < q
+        lo, hi = np.where(below, mid, lo), np.where(below, hi, mid)
+    return 0.5 * (lo + hi)
 
 
 def _own(value) -> tuple[float, float, float, float, float]:
