@@ -177,3 +177,26 @@ def test_a_later_blocks_thin_baseline_asks_for_runs_between_the_blocks(tmp_path,
     assert "NOT READY" in line and "in the baseline" in line
     # not a longer --baseline-weeks: the baseline cannot reach back into block 1
     assert "import more steady runs between 26 Apr 2026 and 11 May 2026" in line
+
+
+def test_the_terminal_table_marks_pooled_changes_and_a_different_own_verdict():
+    from analysis.readiness import results_lines
+
+    results = pd.DataFrame(
+        {
+            "runner_id": ["R01", "R02", "R03"],
+            "method": ["field_hr", "field_hr", "lab"],
+            "o2_cost_change_pct": [-3.3, -4.4, 1.6],
+            "ci_low_pct": [-5.8, -6.8, -6.8],
+            "ci_high_pct": [-0.3, -2.0, 10.9],
+            "verdict": ["improved", "improved", "inconclusive"],
+            "pooling": ["group", "group", "none"],
+            "own_verdict": ["inconclusive", "improved", "inconclusive"],
+        }
+    )
+    lines = results_lines(results)
+    assert lines[1].endswith("-3.3 (-5.8 to -0.3)*  improved (own runs alone: inconclusive)")
+    assert lines[2].endswith("-4.4 (-6.8 to -2.0)*  improved")
+    assert lines[3].endswith("+1.6 (-6.8 to +10.9)  inconclusive")
+    assert lines[-1].startswith("* pooled with the runner's group")
+    assert not results_lines(results.assign(pooling="none"))[-1].startswith("*")

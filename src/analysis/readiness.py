@@ -292,27 +292,38 @@ def _labels(table: pd.DataFrame) -> list[str]:
 
 def results_lines(results: pd.DataFrame) -> list[str]:
     """``analyze`` on the terminal: runner, method, change with its 95 % CI, verdict
-    (with the reason when there is no answer), in plain ASCII."""
+    (with the reason when there is no answer), in plain ASCII. A pooled change
+    (``pooling`` = ``group``) is marked ``*`` and, where the runner's own runs
+    alone give another verdict, that verdict follows; a footnote says what
+    ``*`` means."""
     header = ("runner", "method", "change [%] (95 % CI)", "verdict")
     body = []
     labels = _labels(results)
+    pooled_any = False
     for label, row in zip(labels, results.to_dict("records"), strict=True):
         change = row["o2_cost_change_pct"]
+        pooled = row.get("pooling") == "group"
+        pooled_any |= pooled
         text = (
             f"{change:+.1f} ({row['ci_low_pct']:+.1f} to {row['ci_high_pct']:+.1f})"
+            + ("*" if pooled else "")
             if np.isfinite(change)
             else "-"
         )
-        body.append(
-            (
-                label,
-                str(row["method"]),
-                text,
-                clean_text(row["verdict"]),
-            )
-        )
+        verdict = clean_text(row["verdict"])
+        own = row.get("own_verdict")
+        if pooled and isinstance(own, str) and own != row["verdict"]:
+            verdict += f" (own runs alone: {clean_text(own)})"
+        body.append((label, str(row["method"]), text, verdict))
     widths = [max(len(r[k]) for r in [header, *body]) for k in range(3)]
-    return [
+    lines = [
         "  ".join(cell.ljust(w) for cell, w in zip(r[:3], widths, strict=True)) + "  " + r[3]
         for r in [header, *body]
     ]
+    if pooled_any:
+        lines.append(
+            "* pooled with the runner's group (strength or controls, at least 5 runners): "
+            "closer to the truth on average, but leaning toward the group; each runner's "
+            "own is in own_change_pct and own_verdict"
+        )
+    return lines
