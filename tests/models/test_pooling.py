@@ -269,3 +269,31 @@ def test_the_pooled_headline_on_the_evidence_squads(evidence):
     assert improved >= (strength["own_verdict"] == "improved").mean() + 0.1
     assert controls["pooled_covered"].mean() >= 0.97
     assert (controls["verdict"] == "improved").sum() <= 2
+
+
+def test_a_runner_without_a_usable_own_se_is_left_as_it_is():
+    """A runner whose own change has an SE of 0 (runs that fit exactly) or a
+    reference without its degrees of freedom: not in the pool, its own headline
+    kept, and the others pooled without a NaN."""
+    from analysis.models.inference import finish_row
+
+    rows, headline = [], {}
+    reference = (-0.01, 0.005**2, 12.0, 6)
+    for k, (d, s) in enumerate(zip(D, S, strict=True)):
+        row = {"runner_id": f"S{k}", "group": "strength", "method": "field_hr"}
+        row.update(_b=d, _se=0.0 if k == 0 else s, _df=200.0)
+        rows.append(finish_row(row, 2.5, reference, headline=headline))
+    assert "S0" not in headline and len(headline) == 5
+    pool_changes(rows, headline)
+    assert rows[0]["pooling"] == "none"
+    assert rows[0]["o2_cost_change_pct"] == rows[0]["own_change_pct"]
+    others = rows[1:]
+    assert all(r["pooling"] == "group" and r["n_pooled_runners"] == 5 for r in others)
+    assert all(
+        np.isfinite([r["o2_cost_change_pct"], r["ci_low_pct"], r["ci_high_pct"]]).all()
+        for r in others
+    )
+    no_df = {rid: (*v[:4], math.nan) for rid, v in headline.items()}
+    fresh = [dict(r, pooling="none") for r in rows[1:]]
+    pool_changes(fresh, no_df)
+    assert all(np.isfinite(r["ci_high_pct"]) for r in fresh)

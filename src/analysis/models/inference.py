@@ -218,6 +218,6 @@ def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> d
     judge(row, b, se, df, swc_pct)
     _keep_own(row)
     row["verdict_text"] = verdict_text(row, swc_pct)
-    if headline is not None and np.isfinite(b) and np.isfinite(se) and se > 0:
+    if headline is not None and all(np.isfinite(own[:4])) and own[1] > 0 and se > 0:
         headline[row["runner_id"]] = own
     return row

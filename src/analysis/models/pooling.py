@@ -132,7 +132,7 @@ def pool_changes(rows: list[dict], headline: Mapping[str, tuple]) -> None:
         # the reference: normal, as wide at 95 % as its Student t
         z = special.ndtri(0.5 + CONFIDENCE / 2.0)
         ref, var_ref = own[:, 2], own[:, 3]
-        scale = np.array([t_quantile(df) / z if v > 0 else 0.0 for v, df in own[:, 3:5]])
+        scale = np.array([t_quantile(df) / z if v > 0 and df > 0 else 1.0 for v, df in own[:, 3:5]])
         ref_var = var_ref * scale**2
         for start in range(0, k, CHUNK):  # memory: grid points x CHUNK runners at a time
             part = slice(start, min(k, start + CHUNK))
