@@ -81,10 +81,23 @@ def fitness_words(row) -> str:
     return ", ".join(parts)
 
 
-def add_fitness_signals(row: dict, signals: pd.DataFrame) -> dict:
-    """Put the :data:`COLUMNS` of :func:`fitness_signals` on one analyze row (in
-    place, before its verdict sentence is written) and return it."""
-    rid = str(row.get("runner_id"))
+def signal_lookup(signals: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """:func:`fitness_signals` as ``runner_id -> {column: value}`` (a dict lookup per
+    row instead of four frame lookups: 60,000 of those cost 2 s at 5,000 runners)."""
+    values = signals[list(COLUMNS)].astype(float)
+    return {
+        str(rid): dict(zip(COLUMNS, row, strict=True))
+        for rid, row in zip(values.index, values.to_numpy(), strict=True)
+    }
+
+
+def add_fitness_signals(row: dict, signals: pd.DataFrame | dict) -> dict:
+    """Put the :data:`COLUMNS` of :func:`fitness_signals` (or its
+    :func:`signal_lookup`) on one analyze row (in place, before its verdict
+    sentence is written) and return it."""
+    if isinstance(signals, pd.DataFrame):
+        signals = signal_lookup(signals)
+    found = signals.get(str(row.get("runner_id")))
     for col in COLUMNS:
-        row[col] = float(signals.at[rid, col]) if rid in signals.index else np.nan
+        row[col] = float(found[col]) if found is not None else np.nan
     return row

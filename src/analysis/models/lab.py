@@ -55,7 +55,7 @@ def _lab_rows(
     """
     if lab_tests is None or len(lab_tests) == 0:
         return {}
-    wanted = set(blocks["runner_id"].astype(str))
+    wanted = set(blocks["runner_id"].astype(str).unique())
     lab = lab_tests.loc[lab_tests["runner_id"].astype(str).isin(wanted)]
     lab = lab.loc[lab["date"].notna()]
     if lab.empty:

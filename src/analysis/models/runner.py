@@ -52,7 +52,7 @@ from analysis.models.field import (
     serial_grid_stats,
     squad_prior,
 )
-from analysis.models.fitness import add_fitness_signals, fitness_signals
+from analysis.models.fitness import add_fitness_signals, fitness_signals, signal_lookup
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
 from analysis.models.lab import LAB_DAY_CV_PCT, LAB_POST_WINDOW, _lab_rows
 from analysis.models.pooling import OWN_COLUMNS, POOLED_COLUMNS, pool_changes
@@ -206,7 +206,7 @@ def _training_load(metrics, blocks: pd.DataFrame) -> pd.DataFrame:
     empty: list[pd.DataFrame] = []
 
     def one(m: pd.DataFrame) -> pd.DataFrame:
-        own = set(m["runner_id"].astype(str))
+        own = set(m["runner_id"].astype(str).unique())
         done.update(own)
         empty[:] = [m.iloc[:0]]
         return training_load(m, blocks.loc[ids.isin(own).to_numpy()])
@@ -456,7 +456,7 @@ def analyze(
         metrics = run_metrics(dataset)
     metrics_given = metrics
     squad_metrics = metrics
-    with_runs = set(dataset.runs["runner_id"].astype(str)) if len(dataset.runs) else set()
+    with_runs = set(dataset.runs["runner_id"].astype(str).unique()) if len(dataset.runs) else set()
     if with_runs - runner_ids_of(squad_metrics):
         # metrics of a subset (a runner's report): the squad-level choices (heat
         # onset, time course) and the control reference need the whole squad, so
@@ -547,7 +547,7 @@ def analyze(
     rows = []
     headline: dict = {}
     races = _race_rows(squad_metrics)
-    signals = fitness_signals(races, dataset.lab_tests, all_blocks)
+    signals = signal_lookup(fitness_signals(races, dataset.lab_tests, all_blocks))
     for row, _ in fitted:
         row.update(design_columns(design))
         add_fitness_signals(row, signals)
@@ -580,7 +580,7 @@ def analyze(
         labs_k = _lab_rows(part, _lab_after(dataset.lab_tests, part), day_cv_pct=lab_day_cv_pct)
         rows_k: list[dict] = []
         headline_k: dict = {}
-        signals_k = fitness_signals(races, dataset.lab_tests, part)
+        signals_k = signal_lookup(fitness_signals(races, dataset.lab_tests, part))
         for row, fit in fitted_k:
             rid = row["runner_id"]
             row.update(design_columns(design))

@@ -61,12 +61,12 @@ class SpilledMetrics:
         columns = [c for c in SPILL_COLUMNS if c in metrics.columns]
         path = self.folder / f"metrics-{k:05d}.parquet"
         metrics[columns].reset_index(drop=True).to_parquet(path, index=False)
-        ids = set(metrics["runner_id"].astype(str))
+        ids = set(metrics["runner_id"].astype(str).unique())
         for kind, frame in (("runs", runs), ("strength", strength)):
             if frame is not None:
                 dates = frame[["runner_id", "date"]].reset_index(drop=True)
                 dates.to_parquet(self.folder / f"{kind}-{k:05d}.parquet", index=False)
-                ids |= set(frame["runner_id"].astype(str))
+                ids |= set(frame["runner_id"].astype(str).unique())
         self.parts.append((str(path), frozenset(ids)))
 
     def dates(self, k: int, kind: str) -> pd.DataFrame:
@@ -110,4 +110,4 @@ def runner_ids(metrics) -> set[str]:
     """The runners that have metrics."""
     if isinstance(metrics, SpilledMetrics):
         return metrics.runner_ids
-    return set(metrics["runner_id"].astype(str))
+    return set(metrics["runner_id"].astype(str).unique())
