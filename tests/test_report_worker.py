@@ -199,3 +199,95 @@ def test_a_pool_worker_freezes_what_it_loaded_and_a_calling_process_does_not(tmp
         assert [n for _, n in here.map_unordered(_frozen_objects, [1])] == [before]
     finally:
         here.close()
+
+
+def _noisy_png(width: int, height: int, **save) -> tuple[bytes, object]:
+    """A PNG of varied pixels (rows that filter differently) and its image."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    pixels = rng.integers(0, 256, size=(height, width, 3), dtype=np.uint8)
+    pixels[: height // 2] //= 64  # flat areas too, as in a chart
+    image = Image.fromarray(pixels, "RGB")
+    with io.BytesIO() as buffer:
+        image.save(buffer, format="png", **save)
+        return buffer.getvalue(), image
+
+
+def _pdf_image_streams(pdf_path) -> list:
+    pypdf = pytest.importorskip("pypdf")
+    page = pypdf.PdfReader(str(pdf_path)).pages[0]
+    objects = page["/Resources"]["/XObject"]
+    return [objects[name].get_object() for name in sorted(objects)]
+
+
+def test_a_figure_png_goes_into_the_pdf_as_it_is_with_the_same_pixels(tmp_path):
+    # WeasyPrint decoded and recompressed every figure (~50 ms a report); an 8-bit RGB
+    # PNG's IDAT data is what the PDF's image stream holds, so it goes in unchanged
+    import base64
+
+    from matplotlib.figure import Figure
+
+    from analysis.charts import figure_png
+
+    fig = Figure(figsize=(2, 1.5))
+    fig.add_subplot().plot([0, 1, 2], [2, 0, 1])
+    chart = figure_png(fig)
+    noisy, noisy_image = _noisy_png(37, 23, compress_level=1)
+    html = "".join(
+        f'<img alt="f" src="data:image/png;base64,{base64.b64encode(p).decode()}">'
+        for p in (chart, noisy)
+    )
+    report.html_to_pdf(f"<html><body>{html}</body></html>", tmp_path / "f.pdf")
+    streams = _pdf_image_streams(tmp_path / "f.pdf")
+    raw = sorted(bytes(s._data) for s in streams)
+    expected = sorted(report.png_stream_data(p, "RGB") for p in (chart, noisy))
+    assert None not in expected and raw == expected
+    decoded = {(s["/Width"], s["/Height"]): s.decode_as_image() for s in streams}
+    assert decoded[(37, 23)].convert("RGB").tobytes() == noisy_image.tobytes()
+
+
+def _with_header(png: bytes, *, depth=8, colour=2, interlace=0) -> bytes:
+    at = png.index(b"IHDR") + 4 + 8  # after the type, width and height
+    return png[:at] + bytes([depth, colour, 0, 0, interlace]) + png[at + 5 :]
+
+
+def test_only_8_bit_rgb_or_grey_pngs_without_interlacing_go_in_as_they_are():
+    png, _ = _noisy_png(21, 13)
+    assert report.png_stream_data(png, "RGB") is not None
+    assert report.png_stream_data(png, "RGBA") is None  # a mode it does not take
+    assert report.png_stream_data(_with_header(png, interlace=1), "RGB") is None
+    assert report.png_stream_data(_with_header(png, depth=16), "RGB") is None
+    assert report.png_stream_data(_with_header(png, colour=6), "RGB") is None  # alpha
+    assert report.png_stream_data(_with_header(png, colour=0), "L") is not None
+    assert report.png_stream_data(png[:-12], "RGB") is None  # truncated: no IEND
+    assert report.png_stream_data(png[:40], "RGB") is None  # cut inside a chunk
+    assert report.png_stream_data(b"GIF89a" + png[6:], "RGB") is None
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "P", "L;4"])
+def test_any_other_png_takes_weasyprints_own_path_with_the_same_pixels(tmp_path, mode):
+    import base64
+    import io
+
+    from PIL import Image
+
+    _, image = _noisy_png(21, 13)
+    image = image.convert(mode.split(";")[0])
+    with io.BytesIO() as buffer:
+        image.save(buffer, format="png", **({"bits": 4} if mode == "L;4" else {}))
+        png = buffer.getvalue()
+    assert report.png_stream_data(png, Image.open(io.BytesIO(png)).mode) is None
+    src = base64.b64encode(png).decode()
+    report.html_to_pdf(
+        f'<html><body><img alt="f" src="data:image/png;base64,{src}"></body></html>',
+        tmp_path / "f.pdf",
+    )
+    (stream,) = _pdf_image_streams(tmp_path / "f.pdf")
+    shown = stream.decode_as_image()
+    expected = Image.open(io.BytesIO(png)).convert("RGB")
+    assert shown.size == (21, 13)
+    assert shown.convert("RGB").tobytes() == expected.tobytes()
