@@ -291,3 +291,55 @@ def test_any_other_png_takes_weasyprints_own_path_with_the_same_pixels(tmp_path,
     expected = Image.open(io.BytesIO(png)).convert("RGB")
     assert shown.size == (21, 13)
     assert shown.convert("RGB").tobytes() == expected.tobytes()
+
+
+def test_the_stylesheet_parsed_once_prints_the_same_pdf_as_the_one_in_the_page(tmp_path):
+    # WeasyPrint parsed the page's <style> for every report (~25 ms); the worker's
+    # pages go without it and WeasyPrint gets the stylesheet it parsed once
+    import base64
+
+    from matplotlib.figure import Figure
+    from nbformat.v4 import new_markdown_cell
+
+    from analysis.charts import figure_png
+
+    pdftoppm = pytest.importorskip("shutil").which("pdftoppm")
+    if pdftoppm is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    fig = Figure(figsize=(3, 2))
+    fig.add_subplot().plot([0, 1, 2], [2, 0, 1])
+    png = base64.b64encode(figure_png(fig)).decode()
+    rows = "".join(f"<tr><td>R{i:02d}</td><td>{i * 1.5:.1f}</td></tr>" for i in range(40))
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Runner R01\n\nA paragraph " * 20),
+            new_code_cell(
+                "x",
+                outputs=[
+                    new_output("display_data", data={"image/png": png, "text/plain": "fig"}),
+                    new_output(
+                        "display_data",
+                        data={"text/html": f'<table class="runeco"><tbody>{rows}</tbody></table>'},
+                    ),
+                ],
+            ),
+            new_markdown_cell("## Methods\n\n" + "Small print. " * 200),
+        ]
+    )
+    inline = report.notebook_to_html(nb, title="R01")
+    bare = report.notebook_to_html(nb, title="R01", inline_css=False)
+    assert report.print_css() in inline and report.print_css() not in bare
+    report.html_to_pdf(inline, tmp_path / "inline.pdf")
+    report.html_to_pdf(bare, tmp_path / "parsed.pdf", print_stylesheet=True)
+    report.html_to_pdf(bare, tmp_path / "none.pdf")  # the stylesheet matters at all
+
+    def pages(name: str) -> list[bytes]:
+        subprocess.run(
+            [pdftoppm, "-r", "40", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+            check=True,
+        )
+        return [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))]
+
+    assert len(pages("inline")) >= 2
+    assert pages("parsed") == pages("inline")
+    assert pages("none") != pages("inline")
