@@ -343,3 +343,45 @@ def test_the_stylesheet_parsed_once_prints_the_same_pdf_as_the_one_in_the_page(t
     assert len(pages("inline")) >= 2
     assert pages("parsed") == pages("inline")
     assert pages("none") != pages("inline")
+
+
+def test_the_print_exporter_leaves_out_only_nbconverts_closing_soup_pass():
+    # the page for WeasyPrint is not parsed and written out again by BeautifulSoup
+    # (~17 ms a report); written out by it, it is the HTML format's page to the byte
+    import base64
+
+    from bs4 import BeautifulSoup
+    from matplotlib.figure import Figure
+    from nbformat.v4 import new_markdown_cell
+
+    from analysis.charts import figure_png
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    png = base64.b64encode(figure_png(fig)).decode()
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell(
+                "# R01 & co\n\nText <b>bold</b> &nbsp; and `code`\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+            ),
+            new_code_cell(
+                "x",
+                outputs=[
+                    new_output(
+                        "display_data",
+                        data={"image/png": png, "text/plain": "fig"},
+                        metadata={"image/png": {"alt": "a chart"}},
+                    ),
+                    new_output(
+                        "display_data",
+                        data={"text/html": "<table><tr><td>1<br>2</td></tr></table>"},
+                    ),
+                    new_output("stream", name="stdout", text="kept <here>\n"),
+                ],
+            ),
+        ]
+    )
+    normal = report.notebook_to_html(nb, exporter=report.make_html_exporter())
+    fast = report.notebook_to_html(nb, exporter=report.make_html_exporter(for_print=True))
+    assert fast != normal  # the pass is really left out
+    assert str(BeautifulSoup(fast, features="html.parser")) == normal
