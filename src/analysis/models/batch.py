@@ -138,7 +138,7 @@ def _write_shares(dataset, folder: Path, *, tables, results, frames, formulas, m
     shares = folder / RUNNER_SHARES
     shares.mkdir(exist_ok=True)
     split = {name: _rows_of(frame) for name, frame in tables.items()}
-    by_results, no_results = _rows_of(results)
+    by_results, no_results = _rows_of(as_frame(results, ANALYZE))  # typed once, then split
     by_frames, no_frames = _rows_of(frames, _RUNNER)
     by_formulas, no_formulas = _rows_of(formulas)
     by_metrics = [_rows_of(frame) for frame in metrics]
@@ -153,7 +153,7 @@ def _write_shares(dataset, folder: Path, *, tables, results, frames, formulas, m
         share = {
             "dataset": (str(dataset.path), rows),
             "fits": _runner_fits(
-                as_frame(mine, ANALYZE),
+                mine,
                 fit_frames.reset_index(drop=True),
                 by_formulas.get(rid, no_formulas).reset_index(drop=True),
                 rid,
