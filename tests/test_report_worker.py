@@ -199,3 +199,189 @@ def test_a_pool_worker_freezes_what_it_loaded_and_a_calling_process_does_not(tmp
         assert [n for _, n in here.map_unordered(_frozen_objects, [1])] == [before]
     finally:
         here.close()
+
+
+def _noisy_png(width: int, height: int, **save) -> tuple[bytes, object]:
+    """A PNG of varied pixels (rows that filter differently) and its image."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    rng = np.random.default_rng(7)
+    pixels = rng.integers(0, 256, size=(height, width, 3), dtype=np.uint8)
+    pixels[: height // 2] //= 64  # flat areas too, as in a chart
+    image = Image.fromarray(pixels, "RGB")
+    with io.BytesIO() as buffer:
+        image.save(buffer, format="png", **save)
+        return buffer.getvalue(), image
+
+
+def _pdf_image_streams(pdf_path) -> list:
+    pypdf = pytest.importorskip("pypdf")
+    page = pypdf.PdfReader(str(pdf_path)).pages[0]
+    objects = page["/Resources"]["/XObject"]
+    return [objects[name].get_object() for name in sorted(objects)]
+
+
+def test_a_figure_png_goes_into_the_pdf_as_it_is_with_the_same_pixels(tmp_path):
+    # WeasyPrint decoded and recompressed every figure (~50 ms a report); an 8-bit RGB
+    # PNG's IDAT data is what the PDF's image stream holds, so it goes in unchanged
+    import base64
+
+    from matplotlib.figure import Figure
+
+    from analysis.charts import figure_png
+
+    fig = Figure(figsize=(2, 1.5))
+    fig.add_subplot().plot([0, 1, 2], [2, 0, 1])
+    chart = figure_png(fig)
+    noisy, noisy_image = _noisy_png(37, 23, compress_level=1)
+    html = "".join(
+        f'<img alt="f" src="data:image/png;base64,{base64.b64encode(p).decode()}">'
+        for p in (chart, noisy)
+    )
+    report.html_to_pdf(f"<html><body>{html}</body></html>", tmp_path / "f.pdf")
+    streams = _pdf_image_streams(tmp_path / "f.pdf")
+    raw = sorted(bytes(s._data) for s in streams)
+    expected = sorted(report.png_stream_data(p, "RGB") for p in (chart, noisy))
+    assert None not in expected and raw == expected
+    decoded = {(s["/Width"], s["/Height"]): s.decode_as_image() for s in streams}
+    assert decoded[(37, 23)].convert("RGB").tobytes() == noisy_image.tobytes()
+
+
+def _with_header(png: bytes, *, depth=8, colour=2, interlace=0) -> bytes:
+    at = png.index(b"IHDR") + 4 + 8  # after the type, width and height
+    return png[:at] + bytes([depth, colour, 0, 0, interlace]) + png[at + 5 :]
+
+
+def test_only_8_bit_rgb_or_grey_pngs_without_interlacing_go_in_as_they_are():
+    png, _ = _noisy_png(21, 13)
+    assert report.png_stream_data(png, "RGB") is not None
+    assert report.png_stream_data(png, "RGBA") is None  # a mode it does not take
+    assert report.png_stream_data(_with_header(png, interlace=1), "RGB") is None
+    assert report.png_stream_data(_with_header(png, depth=16), "RGB") is None
+    assert report.png_stream_data(_with_header(png, colour=6), "RGB") is None  # alpha
+    assert report.png_stream_data(_with_header(png, colour=0), "L") is not None
+    assert report.png_stream_data(png[:-12], "RGB") is None  # truncated: no IEND
+    assert report.png_stream_data(png[:40], "RGB") is None  # cut inside a chunk
+    assert report.png_stream_data(b"GIF89a" + png[6:], "RGB") is None
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "P", "L;4"])
+def test_any_other_png_takes_weasyprints_own_path_with_the_same_pixels(tmp_path, mode):
+    import base64
+    import io
+
+    from PIL import Image
+
+    _, image = _noisy_png(21, 13)
+    image = image.convert(mode.split(";")[0])
+    with io.BytesIO() as buffer:
+        image.save(buffer, format="png", **({"bits": 4} if mode == "L;4" else {}))
+        png = buffer.getvalue()
+    assert report.png_stream_data(png, Image.open(io.BytesIO(png)).mode) is None
+    src = base64.b64encode(png).decode()
+    report.html_to_pdf(
+        f'<html><body><img alt="f" src="data:image/png;base64,{src}"></body></html>',
+        tmp_path / "f.pdf",
+    )
+    (stream,) = _pdf_image_streams(tmp_path / "f.pdf")
+    shown = stream.decode_as_image()
+    expected = Image.open(io.BytesIO(png)).convert("RGB")
+    assert shown.size == (21, 13)
+    assert shown.convert("RGB").tobytes() == expected.tobytes()
+
+
+def test_the_stylesheet_parsed_once_prints_the_same_pdf_as_the_one_in_the_page(tmp_path):
+    # WeasyPrint parsed the page's <style> for every report (~25 ms); the worker's
+    # pages go without it and WeasyPrint gets the stylesheet it parsed once
+    import base64
+
+    from matplotlib.figure import Figure
+    from nbformat.v4 import new_markdown_cell
+
+    from analysis.charts import figure_png
+
+    pdftoppm = pytest.importorskip("shutil").which("pdftoppm")
+    if pdftoppm is None:
+        pytest.skip("pdftoppm (poppler-utils) is not installed")
+    fig = Figure(figsize=(3, 2))
+    fig.add_subplot().plot([0, 1, 2], [2, 0, 1])
+    png = base64.b64encode(figure_png(fig)).decode()
+    rows = "".join(f"<tr><td>R{i:02d}</td><td>{i * 1.5:.1f}</td></tr>" for i in range(40))
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell("# Runner R01\n\nA paragraph " * 20),
+            new_code_cell(
+                "x",
+                outputs=[
+                    new_output("display_data", data={"image/png": png, "text/plain": "fig"}),
+                    new_output(
+                        "display_data",
+                        data={"text/html": f'<table class="runeco"><tbody>{rows}</tbody></table>'},
+                    ),
+                ],
+            ),
+            new_markdown_cell("## Methods\n\n" + "Small print. " * 200),
+        ]
+    )
+    inline = report.notebook_to_html(nb, title="R01")
+    bare = report.notebook_to_html(nb, title="R01", inline_css=False)
+    assert report.print_css() in inline and report.print_css() not in bare
+    report.html_to_pdf(inline, tmp_path / "inline.pdf")
+    report.html_to_pdf(bare, tmp_path / "parsed.pdf", print_stylesheet=True)
+    report.html_to_pdf(bare, tmp_path / "none.pdf")  # the stylesheet matters at all
+
+    def pages(name: str) -> list[bytes]:
+        subprocess.run(
+            [pdftoppm, "-r", "40", "-png", str(tmp_path / f"{name}.pdf"), str(tmp_path / name)],
+            check=True,
+        )
+        return [p.read_bytes() for p in sorted(tmp_path.glob(f"{name}-*.png"))]
+
+    assert len(pages("inline")) >= 2
+    assert pages("parsed") == pages("inline")
+    assert pages("none") != pages("inline")
+
+
+def test_the_print_exporter_leaves_out_only_nbconverts_closing_soup_pass():
+    # the page for WeasyPrint is not parsed and written out again by BeautifulSoup
+    # (~17 ms a report); written out by it, it is the HTML format's page to the byte
+    import base64
+
+    from bs4 import BeautifulSoup
+    from matplotlib.figure import Figure
+    from nbformat.v4 import new_markdown_cell
+
+    from analysis.charts import figure_png
+
+    fig = Figure(figsize=(2, 1))
+    fig.add_subplot().plot([0, 1], [1, 0])
+    png = base64.b64encode(figure_png(fig)).decode()
+    nb = new_notebook(
+        cells=[
+            new_markdown_cell(
+                "# R01 & co\n\nText <b>bold</b> &nbsp; and `code`\n\n| a | b |\n|---|---|\n| 1 | 2 |"
+            ),
+            new_code_cell(
+                "x",
+                outputs=[
+                    new_output(
+                        "display_data",
+                        data={"image/png": png, "text/plain": "fig"},
+                        metadata={"image/png": {"alt": "a chart"}},
+                    ),
+                    new_output(
+                        "display_data",
+                        data={"text/html": "<table><tr><td>1<br>2</td></tr></table>"},
+                    ),
+                    new_output("stream", name="stdout", text="kept <here>\n"),
+                ],
+            ),
+        ]
+    )
+    normal = report.notebook_to_html(nb, exporter=report.make_html_exporter())
+    fast = report.notebook_to_html(nb, exporter=report.make_html_exporter(for_print=True))
+    assert fast != normal  # the pass is really left out
+    assert str(BeautifulSoup(fast, features="html.parser")) == normal

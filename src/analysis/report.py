@@ -683,7 +683,9 @@ class _Worker:
             if self.config.fmt == "pdf":
                 import weasyprint
 
-                weasyprint.HTML(string=html, url_fetcher=safe_url_fetcher()).write_pdf()
+                weasyprint.HTML(string=html, url_fetcher=safe_url_fetcher()).write_pdf(
+                    stylesheets=[parsed_print_css()]
+                )
         if self.own_process:
             # What exists now (modules, templates, fonts) lives as long as the worker:
             # frozen, the full collections during each report's export skip it
@@ -702,7 +704,7 @@ class _Worker:
 
     def _get_exporter(self):
         if self._exporter is None:
-            self._exporter = make_html_exporter()
+            self._exporter = make_html_exporter(for_print=self.config.fmt == "pdf")
         return self._exporter
 
     def close(self) -> None:
@@ -775,13 +777,15 @@ class _Worker:
         try:
             if fmt in ("html", "pdf"):
                 t1 = time.perf_counter()
-                html = notebook_to_html(nb, exporter=self._get_exporter(), title=task.name)
+                html = notebook_to_html(
+                    nb, exporter=self._get_exporter(), title=task.name, inline_css=fmt == "html"
+                )
                 timings["html_s"] = time.perf_counter() - t1
                 if fmt == "html":
                     _write_atomic(target, html.encode("utf-8"))
                 else:
                     t2 = time.perf_counter()
-                    html_to_pdf(html, target, base_url=str(self.out_dir))
+                    html_to_pdf(html, target, base_url=str(self.out_dir), print_stylesheet=True)
                     timings["pdf_s"] = time.perf_counter() - t2
         except Exception as exc:
             return _Result(
@@ -1153,11 +1157,21 @@ def _remove_figures(root: Path, name: str) -> None:
 # --------------------------------------------------------------------------- export
 
 
-def make_html_exporter():
-    """nbconvert's HTMLExporter with our print template: no input cells, no prompts."""
+def make_html_exporter(*, for_print: bool = False):
+    """nbconvert's HTMLExporter with our print template: no input cells, no prompts.
+
+    With ``for_print`` (a page that only goes to WeasyPrint), nbconvert's
+    closing pass is skipped: it parses the whole page with BeautifulSoup to
+    give images without alt text a stock one and JupyterLab's cells a
+    ``tabindex``, then writes the page out again (about 17 ms of CPU per
+    report). Our template has no JupyterLab cells, a report's figures carry
+    their alt text, and the page it leaves is the same document
+    (``tests/test_report_worker.py``).
+    """
     from nbconvert import HTMLExporter
 
-    exporter = HTMLExporter(
+    cls = _print_exporter_class() if for_print else HTMLExporter
+    exporter = cls(
         template_name=TEMPLATE_NAME,
         extra_template_basedirs=[str(templates_dir())],
         exclude_input=True,
@@ -1169,11 +1183,41 @@ def make_html_exporter():
     return exporter
 
 
+@functools.lru_cache(maxsize=1)
+def _print_exporter_class():
+    from nbconvert import HTMLExporter
+    from nbconvert.exporters.templateexporter import TemplateExporter
+    from nbconvert.filters.highlight import Highlight2HTML
+    from nbconvert.filters.widgetsdatatypefilter import WidgetsDataTypeFilter
+
+    class PrintHTMLExporter(HTMLExporter):
+        """HTMLExporter without its closing BeautifulSoup pass (see make_html_exporter)."""
+
+        def from_notebook_node(self, nb, resources=None, **kw):
+            # HTMLExporter.from_notebook_node (nbconvert 7) up to its BeautifulSoup pass
+            langinfo = nb.metadata.get("language_info", {})
+            lexer = langinfo.get("pygments_lexer", langinfo.get("name", None))
+            highlight_code = self.filters.get(
+                "highlight_code", Highlight2HTML(pygments_lexer=lexer, parent=self)
+            )
+            resources = self._init_resources(resources)
+            filter_data_type = WidgetsDataTypeFilter(
+                notebook_metadata=self._nb_metadata, parent=self, resources=resources
+            )
+            self.register_filter("highlight_code", highlight_code)
+            self.register_filter("filter_data_type", filter_data_type)
+            return TemplateExporter.from_notebook_node(self, nb, resources, **kw)
+
+    return PrintHTMLExporter
+
+
 def print_css() -> str:
     return (templates_dir() / TEMPLATE_NAME / "print.css").read_text(encoding="utf-8")
 
 
-def notebook_to_html(nb, *, exporter=None, title: str = "runeco report") -> str:
+def notebook_to_html(
+    nb, *, exporter=None, title: str = "runeco report", inline_css: bool = True
+) -> str:
     """Print HTML of an executed notebook: outputs only, stderr and errors dropped.
 
     Parameters
@@ -1184,6 +1228,10 @@ def notebook_to_html(nb, *, exporter=None, title: str = "runeco report") -> str:
         Reuse an exporter from :func:`make_html_exporter` (its template is compiled once).
     title : str
         The HTML document's title (the PDF's title metadata).
+    inline_css : bool
+        Put the print stylesheet in the page (default). False for a page that
+        goes straight to :func:`html_to_pdf` with ``print_stylesheet=True``:
+        WeasyPrint then uses the stylesheet parsed once per process.
     """
     from nbformat import NotebookNode
 
@@ -1209,7 +1257,7 @@ def notebook_to_html(nb, *, exporter=None, title: str = "runeco report") -> str:
             cell = NotebookNode(cell, outputs=outputs)
         cells.append(cell)
     nb = NotebookNode(nb, cells=cells)
-    resources = {"metadata": {"name": title}, "runeco_css": print_css()}
+    resources = {"metadata": {"name": title}, "runeco_css": print_css() if inline_css else ""}
     if n_charts:  # interactive charts: BokehJS and our embedding script, allowed by their hashes
         scripts = [bokeh_js(), EMBED_JS]
         resources.update(
@@ -1385,14 +1433,111 @@ def _images_by_reference(html: str) -> tuple[str, dict[str, bytes]]:
     return _EMBEDDED_PNG_RE.sub(refer, html), images
 
 
-def html_to_pdf(html: str, pdf_path: str | os.PathLike, *, base_url: str | None = None) -> Path:
-    """Print ``html`` to an A4 PDF with WeasyPrint (written atomically), fetching nothing."""
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_PNG_COLOUR_TYPES = {"RGB": 2, "L": 0}  # Pillow mode -> PNG colour type, 8 bits a sample
+
+
+def png_stream_data(png: bytes, mode: str) -> bytes | None:
+    """The compressed pixel data of a PNG, ready for a PDF image stream; None if it is not.
+
+    A PDF image with ``/FlateDecode`` and a PNG predictor (``/Predictor 15``)
+    holds exactly what a PNG's IDAT chunks hold, one zlib stream of filtered
+    rows, when the PNG is 8-bit RGB (or grey) and not interlaced: that is our
+    figures (:func:`analysis.charts.figure_png`). None for anything else
+    (other bit depths, palettes, alpha, interlacing, a damaged file).
+    """
+    colour_type = _PNG_COLOUR_TYPES.get(mode)
+    if colour_type is None or not png.startswith(_PNG_SIGNATURE):
+        return None
+    import struct
+
+    header, idat, pos = None, [], len(_PNG_SIGNATURE)
+    while pos + 8 <= len(png):
+        length, kind = struct.unpack(">I4s", png[pos : pos + 8])
+        body = png[pos + 8 : pos + 8 + length]
+        if len(body) != length or pos + 12 + length > len(png):
+            return None
+        if kind == b"IHDR":
+            header = body
+        elif kind == b"IDAT":
+            idat.append(body)
+        elif kind == b"IEND":
+            break
+        pos += 12 + length
+    else:
+        return None  # no IEND: a truncated file
+    if header is None or len(header) != 13 or not idat:
+        return None
+    _, _, depth, colour, compression, filtering, interlace = struct.unpack(">IIBBBBB", header)
+    if (depth, colour, compression, filtering, interlace) != (8, colour_type, 0, 0, 0):
+        return None
+    return b"".join(idat)
+
+
+def _embed_pngs_as_they_are() -> None:
+    """Have WeasyPrint put a PNG's own compressed data into the PDF (:func:`png_stream_data`).
+
+    WeasyPrint decodes every PNG and compresses it again at zlib's default
+    level only to take the IDAT chunks of its own new PNG: about 50 ms of CPU
+    per report (five 150 dpi figures). The data it would get is the same
+    pixels (the PDF's image is decoded to the same rows), so where the PNG is
+    already in that form its IDAT chunks are used directly; any other image
+    takes WeasyPrint's own path. Installed once per process, on WeasyPrint's
+    ``RasterImage._get_png_data`` (a static method taking the opened Pillow
+    image); left alone if a WeasyPrint version has no such method.
+    """
+    from weasyprint.images import RasterImage
+
+    current = RasterImage.__dict__.get("_get_png_data")
+    if not isinstance(current, staticmethod) or getattr(current.__func__, "runeco", False):
+        return
+    encode = current.__func__
+
+    def png_data(pillow_image):
+        fp = getattr(pillow_image, "fp", None)  # the PNG it was opened from, not decoded yet
+        data = None
+        if pillow_image.format == "PNG" and hasattr(fp, "getvalue"):
+            data = png_stream_data(fp.getvalue(), pillow_image.mode)
+        return data if data is not None else encode(pillow_image)
+
+    png_data.runeco = True
+    RasterImage._get_png_data = staticmethod(png_data)
+
+
+@functools.lru_cache(maxsize=1)
+def parsed_print_css():
+    """The print stylesheet as a WeasyPrint ``CSS``, parsed once per process.
+
+    WeasyPrint parses a page's ``<style>`` anew for every document (about
+    25 ms of CPU per report); a parsed stylesheet serves any number of them.
+    """
     import weasyprint
 
+    return weasyprint.CSS(string=print_css())
+
+
+def html_to_pdf(
+    html: str,
+    pdf_path: str | os.PathLike,
+    *,
+    base_url: str | None = None,
+    print_stylesheet: bool = False,
+) -> Path:
+    """Print ``html`` to an A4 PDF with WeasyPrint (written atomically), fetching nothing.
+
+    With ``print_stylesheet``, the page is printed with our print stylesheet
+    (parsed once, :func:`parsed_print_css`): for a page made by
+    :func:`notebook_to_html` with ``inline_css=False``, the same PDF as with
+    the stylesheet in the page.
+    """
+    import weasyprint
+
+    _embed_pngs_as_they_are()
     html, images = _images_by_reference(html)
+    stylesheets = [parsed_print_css()] if print_stylesheet else None
     pdf = weasyprint.HTML(
         string=html, base_url=base_url, url_fetcher=safe_url_fetcher(images)
-    ).write_pdf()
+    ).write_pdf(stylesheets=stylesheets)
     return _write_atomic(Path(pdf_path), pdf)
 
 
