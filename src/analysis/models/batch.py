@@ -28,6 +28,7 @@ it afterwards; read only a folder :func:`write_batch` made. Without a share
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 import json
 import os
 import pickle
@@ -60,7 +61,7 @@ TABLES = ("runners", "runs", "strength", "blocks", "lab_tests", "wellness", "qua
 """The dataset's tables, stored so that a runner's notebook reads its own rows only
 (a 1,000-runner squad took 0.5 s to load in every report)."""
 RUNNER_SHARES = "runners"
-"""Folder of one pickle per runner: ``<runner_id>.pickle`` (:func:`write_batch`)."""
+"""Folder of one pickle per runner, named by the SHA-256 of its id (:func:`write_batch`)."""
 _RUNNER = "_runner_id"
 _BLOCK = "_block"
 _ROW = "_row"
@@ -151,6 +152,7 @@ def _write_shares(dataset, folder: Path, *, tables, results, frames, formulas, m
         if fit_frames is None:
             fit_frames = pd.DataFrame({_BLOCK: pd.Series(dtype="int64")})
         share = {
+            "runner_id": rid,
             "dataset": (str(dataset.path), rows),
             "fits": _runner_fits(
                 mine,
@@ -162,20 +164,27 @@ def _write_shares(dataset, folder: Path, *, tables, results, frames, formulas, m
                 own.get(rid, empty).reset_index(drop=True) for own, empty in by_metrics
             ),
         }
-        with open(shares / f"{rid}.pickle", "wb") as handle:
+        with open(_share_path(folder, rid), "wb") as handle:
             pickle.dump(share, handle, protocol=pickle.HIGHEST_PROTOCOL)
 
 
+def _share_path(folder: Path, runner_id: str) -> Path:
+    """The share's file: named by a hash of the id, so that ids differing only in case
+    (``R01``, ``r01``) never meet in one file on a case-insensitive file system."""
+    return folder / RUNNER_SHARES / f"{hashlib.sha256(runner_id.encode()).hexdigest()}.pickle"
+
+
 def _read_share(folder: Path, runner_id: str, part: str):
-    """``part`` of the runner's pickled share, or None when the batch has none for it."""
+    """``part`` of the runner's pickled share, or None when the batch has none for it
+    (or holds another runner's under that name)."""
     if not is_runner_id(runner_id):
         return None
-    path = folder / RUNNER_SHARES / f"{runner_id}.pickle"
     try:
-        with open(path, "rb") as handle:
-            return pickle.load(handle)[part]  # noqa: S301 - the batch's own private folder
+        with open(_share_path(folder, runner_id), "rb") as handle:
+            share = pickle.load(handle)  # noqa: S301 - the batch's own private folder
     except FileNotFoundError:
         return None
+    return share[part] if share.get("runner_id") == runner_id else None
 
 
 def write_squad_batch(
