@@ -1031,3 +1031,14 @@ def test_methods_notes_say_when_the_headline_is_pooled():
     squad_text = narrative.squad_methods_markdown(squad)
     assert "partially pooled with the group's" in squad_text
     assert "dose-response uses each runner's own change" in squad_text
+
+
+def test_the_power_sentence_says_when_the_squad_helped():
+    own = narrative.plan_sentence(_result_row(mdc_pct=5.04))
+    assert own.startswith("**Power.** These data can detect a change of about 5.0 % (80")
+    assert "To detect 3 %, plan a" in own
+    pooled = narrative.plan_sentence(_result_row(mdc_pct=3.94, pooling="group"))
+    assert pooled.startswith(
+        "**Power.** These data with the squad can detect a change of about 3.9"
+    )
+    assert "To detect 3 % on its own runs alone, plan a" in pooled

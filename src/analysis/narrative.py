@@ -581,8 +581,8 @@ def plan_sentence(row: Mapping | pd.Series, target_pct: float = TARGET_CHANGE_PC
     best = cheapest_plan(table)
     now = row.get("mdc_pct")
     text = (
-        f"**Power.** These data can detect a change of about {format_number(now, 1)} % "
-        "(80 % power). "
+        f"**Power.** These data{' with the squad' if row.get('pooling') == 'group' else ''} "
+        f"can detect a change of about {format_number(now, 1)} % (80 % power). "
         if now is not None and np.isfinite(now)
         else "**Power.** "
     )
@@ -592,8 +592,9 @@ def plan_sentence(row: Mapping | pd.Series, target_pct: float = TARGET_CHANGE_PC
             f"would detect {target_pct:g} % for this runner (per-run typical error "
             f"{format_number(te, 1)} %): the squad estimate is the better guide."
         )
+    alone = " on its own runs alone" if row.get("pooling") == "group" else ""
     return text + (
-        f"To detect {target_pct:g} %, plan a {best['baseline_weeks']:g}-week baseline and a "
+        f"To detect {target_pct:g} %{alone}, plan a {best['baseline_weeks']:g}-week baseline and a "
         f"{best['block_weeks']:g}-week block with {best['runs_per_week']:g} steady runs a week "
         f"(`runeco plan`)."
     )
