@@ -19,10 +19,11 @@ a grid of ``tau``. Each runner's posterior is the mixture over the grid of
 those normals; the headline is its mean and its 95 % interval the mixture's
 2.5 and 97.5 % points. So the uncertainty of ``mu`` and of ``tau`` is in the
 interval as it is, not by an approximation: an estimate of ``tau^2`` at zero
-(complete pooling), which a moment estimator such as Paule-Mandel gives for
-about one squad in three of 16 runners, is one point of the grid, not the
-answer. (That estimator with Kass & Steffey's correction, used before,
-covered 0.85 of 60 runners in squads of 20 strength runners, 0.95 with this.)
+(complete pooling), which a moment estimator such as Paule-Mandel gives
+whenever the runners' changes differ less than their SEs say, is one point of
+the grid, not the answer. (That estimator with Kass & Steffey's correction,
+used before on the control-referenced changes, covered 0.85 of the 60 first
+blocks of 3 squads of 20 strength runners, 0.95 with this.)
 
 A squad with controls: the control reference (the controls' change over the
 runner's dates, :mod:`analysis.models.reference`) is subtracted from the
