@@ -12,7 +12,7 @@ import pytest
 from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
-from analysis import formatting, narrative, plots, tables
+from analysis import describe, formatting, narrative, plots, tables
 
 MINUS, NBSP = "\u2212", "\u00a0"
 
@@ -436,6 +436,9 @@ def test_dose_response_and_adherence_plots():
     assert slope == pytest.approx(-2.0) and intercept == pytest.approx(1.0)
     points = [line for line in fig.axes[0].get_lines() if line.get_label() == "strength"]
     assert list(points[0].get_ydata()) == [-1.0, -3.0, -5.0]
+    assert f"each runner's own changes {MINUS}5.0 to 0.5 %." in describe.dose_response(
+        per_runner, doses
+    )
     assert "per 1 session/week" in fitted[0].get_label()
     _assert_black_and_white(fig)
     sentence = narrative.dose_sentence(response)

@@ -243,10 +243,11 @@ def forest(per_runner: pd.DataFrame, squad: pd.DataFrame | None = None) -> str:
 def dose_response(
     per_runner: pd.DataFrame, doses: pd.DataFrame, *, dose: str = "sessions_per_week"
 ) -> str:
-    """Alt text of the dose-response figure: each runner's change against the dose."""
+    """Alt text of the dose-response figure: each runner's own change (``own_change_pct``,
+    as the figure draws it) against the dose."""
     field = per_runner.loc[
-        per_runner["method"].eq("field_hr") & per_runner["o2_cost_change_pct"].notna(),
-        ["runner_id", "o2_cost_change_pct"],
+        per_runner["method"].eq("field_hr") & per_runner["own_change_pct"].notna(),
+        ["runner_id", "own_change_pct"],
     ].merge(doses, on="runner_id")
     field = field.loc[field[dose].notna()]
     if field.empty:
@@ -255,8 +256,8 @@ def dose_response(
         f"Change in oxygen cost against {dose.replace('_', ' ')} during the block for "
         f"{len(field)} runners ({_group_counts(field['group'])}): doses "
         f"{format_number(field[dose].min(), 1)} to {format_number(field[dose].max(), 1)}, "
-        f"changes {format_number(field['o2_cost_change_pct'].min(), 1)} to "
-        f"{format_number(field['o2_cost_change_pct'].max(), 1)} %."
+        f"each runner's own changes {format_number(field['own_change_pct'].min(), 1)} to "
+        f"{format_number(field['own_change_pct'].max(), 1)} %."
     )
 
 
