@@ -464,8 +464,9 @@ def _fit_runners(
     ``serial_prior``, the others learned from these runners (``serial_prior``
     unchanged without AR(1) fits).
     """
-    import statsmodels.api as sm  # lazily: a report reads its fits from the batch
-    import statsmodels.formula.api as smf
+    if errors == "hac" or formula:  # lazily: AR(1) fits without the formula API need neither
+        import statsmodels.api as sm
+        import statsmodels.formula.api as smf
 
     confounders = tuple(confounders)
     offset = SPEED_OFFSET in confounders
