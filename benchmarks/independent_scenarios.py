@@ -559,6 +559,9 @@ def score(rows: list[dict]) -> dict:
         "n_str": int(strg.sum()),
         "sd_err": float(np.std(err_log, ddof=1)),
         "mean_se": float(np.mean(se_log)),
+        "se_ratio_strength": float(np.mean(se_log[strg]) / np.std(err_log[strg], ddof=1))
+        if strg.sum() > 1
+        else math.nan,
         "raw_bias": float(np.mean(raw - t)),
         "bias_ctrl": float(np.mean(err[ctrl])),
         "bias_str": float(np.mean(err[strg])),
@@ -668,7 +671,8 @@ def markdown_table(all_rows: dict[str, list[dict]]) -> str:
             f"{s['mae']:.2f} | "
             f"{s['coverage']:.2f} | {s['width']:.1f} | {s['ctrl_improved']}/{s['n_ctrl']} | "
             f"{s['ctrl_worsened']}/{s['n_ctrl']} | {s['str_improved']}/{s['n_str']} | "
-            f"{s['sd_err']:.2f} / {s['mean_se']:.2f} = {s['mean_se'] / s['sd_err']:.2f} | "
+            f"{s['sd_err']:.2f} / {s['mean_se']:.2f} = {s['mean_se'] / s['sd_err']:.2f} "
+            f"(strength {s['se_ratio_strength']:.2f}) | "
             f"{s['raw_bias']:+.2f} | {s['pooled_n']}/{s['n']} | {s['own_mae']:.2f} | "
             f"{s['own_cov']:.2f} | "
             f"{s['own_str_improved']}/{s['n_str']} / {s['own_ctrl_improved']}/{s['n_ctrl']} | "
