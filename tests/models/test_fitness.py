@@ -9,7 +9,13 @@ import pytest
 from analysis.io import load_dataset
 from analysis.metrics import run_metrics
 from analysis.models import analyze
-from analysis.models.fitness import COLUMNS, add_fitness_signals, fitness_signals, fitness_words
+from analysis.models.fitness import (
+    COLUMNS,
+    add_fitness_signals,
+    fitness_signals,
+    fitness_words,
+    signal_lookup,
+)
 from analysis.models.inference import verdict_text
 
 BLOCK = pd.DataFrame(
@@ -173,7 +179,7 @@ def test_fitness_words_and_rows():
     row["race_vdot_baseline"] = 50.0
     assert fitness_words(row) == "lab VO2max 57.0 → 59.5, race VDOT 50.0 → 52.0"
     assert fitness_words({"lab_vo2max_pre": 57.0, "race_vdot_baseline": None}) == ""
-    signals = pd.DataFrame({c: [1.0] for c in COLUMNS}, index=["A"])
+    signals = signal_lookup(pd.DataFrame({c: [1.0] for c in COLUMNS}, index=["A"]))
     assert add_fitness_signals({"runner_id": "A"}, signals)["lab_vo2max_post"] == 1.0
     absent = add_fitness_signals({"runner_id": "Z"}, signals)
     assert all(np.isnan(absent[c]) for c in COLUMNS)

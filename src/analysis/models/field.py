@@ -89,7 +89,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from analysis.models.fitness import add_fitness_signals, fitness_signals
+from analysis.models.fitness import add_fitness_signals, fitness_signals, signal_lookup
 from analysis.models.inference import (
     SMALLEST_WORTHWHILE_CHANGE_PCT,
     finish_row,
@@ -890,7 +890,7 @@ def fit_runner(
         serial_prior=serial_prior,
     )
     row = {**row, **design_columns(design)}
-    add_fitness_signals(row, fitness_signals(runs, lab_tests, block_frame))
+    add_fitness_signals(row, signal_lookup(fitness_signals(runs, lab_tests, block_frame)))
     row = finish_row(row, swc_pct)
     add_training_load([row], runs, block_frame)
     return RunnerFit(

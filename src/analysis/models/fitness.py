@@ -91,12 +91,10 @@ def signal_lookup(signals: pd.DataFrame) -> dict[str, dict[str, float]]:
     }
 
 
-def add_fitness_signals(row: dict, signals: pd.DataFrame | dict) -> dict:
-    """Put the :data:`COLUMNS` of :func:`fitness_signals` (or its
+def add_fitness_signals(row: dict, signals: dict[str, dict[str, float]]) -> dict:
+    """Put the :data:`COLUMNS` of :func:`fitness_signals` (as its
     :func:`signal_lookup`) on one analyze row (in place, before its verdict
     sentence is written) and return it."""
-    if isinstance(signals, pd.DataFrame):
-        signals = signal_lookup(signals)
     found = signals.get(str(row.get("runner_id")))
     for col in COLUMNS:
         row[col] = float(found[col]) if found is not None else np.nan
