@@ -106,10 +106,13 @@ def test_a_later_blocks_control_reference_is_over_its_own_dates(two_blocks):
 
 
 def test_both_blocks_true_effects_are_recovered_within_their_cis(tmp_path):
-    """Coverage over 3 squads of 40 (60 strength runners, two blocks each): each
-    block's change is unbiased and its 95 % CI holds the truth about 95 % of the time."""
+    """Coverage over 6 squads of 40 (120 strength runners, two blocks each): each
+    block's change is unbiased and its 95 % CI holds the truth about 95 % of the time.
+    A squad's runners share its control reference, so coverage moves by squad (0.75
+    to 1.00 in block 2 of single squads): over 15 squads (seeds 21-35) it was 0.95 in
+    block 1 and 0.92 in block 2; 3 squads were too few to tell 0.85 from 0.92."""
     found = []
-    for seed in (21, 22, 23):
+    for seed in range(21, 27):
         path = simulate_squad(tmp_path / str(seed), n_runners=40, seed=seed, blocks=2)
         out = analyze(load_dataset(path))
         truth = pd.read_csv(path / "truth.csv")
@@ -123,7 +126,7 @@ def test_both_blocks_true_effects_are_recovered_within_their_cis(tmp_path):
         )
     both = pd.concat(found)
     for block, rows in both.groupby("block"):
-        assert len(rows) == 60, block
+        assert len(rows) == 120, block
         error = rows["o2_cost_change_pct"] - rows["o2_cost_change_pct_true"]
         covered = rows["ci_low_pct"].le(rows["o2_cost_change_pct_true"]) & rows["ci_high_pct"].ge(
             rows["o2_cost_change_pct_true"]

@@ -16,7 +16,12 @@ from analysis.metrics import run_metrics
 from analysis.models import analyze
 from analysis.models.inference import mdc_pct, verdict, welch_df
 from analysis.models.prepare import CONFOUNDERS
-from analysis.models.reference import MIN_CONTROLS, control_references, pooled_reference
+from analysis.models.reference import (
+    MIN_CONTROLS,
+    MIN_HIERARCHICAL,
+    control_references,
+    pooled_reference,
+)
 from tests.models._support_models import _field, _squad, paule_mandel
 
 
@@ -68,13 +73,39 @@ CONTROLS = {
 }
 
 
-def test_pooled_reference_is_paule_mandel_by_hand_and_skips_unusable_controls():
-    """Five controls that differ more than their SEs say (tau^2 > 0): the mean and
-    its variance plus tau^2 (the runner's own season is one more draw), from a
-    hand Paule-Mandel; controls without a finite change or a positive SE do not count."""
+def _group_mean_by_hand(b, se, top=None):
+    """Posterior mean and variance of the group mean of the normal hierarchical model
+    (BDA3 section 5.4), written from the book and integrated over tau with quad, not on
+    a grid: uniform prior on tau, p(tau | d) ~ V_mu^(1/2) prod (s_i^2 + tau^2)^(-1/2)
+    exp(-(d_i - mu_hat)^2 / 2(s_i^2 + tau^2)); mu | tau, d ~ N(mu_hat, V_mu)."""
+    from scipy import integrate
+
+    b, s2 = np.asarray(b, dtype=float), np.asarray(se, dtype=float) ** 2
+
+    def at(tau):
+        w = 1.0 / (s2 + tau * tau)
+        v = 1.0 / w.sum()
+        mu = v * (w * b).sum()
+        dens = math.sqrt(v) * math.exp(0.5 * (np.log(w) - (b - mu) ** 2 * w).sum())
+        return dens, mu, v
+
+    if top is None:  # the grid's range (pooling.posterior_grid)
+        top = 6.0 * max(float(np.std(b)), float(np.sqrt(s2.max())))
+    z = integrate.quad(lambda t: at(t)[0], 0, top, limit=200)[0]
+    m = integrate.quad(lambda t: at(t)[0] * at(t)[1], 0, top, limit=200)[0] / z
+    m2 = integrate.quad(lambda t: at(t)[0] * (at(t)[2] + at(t)[1] ** 2), 0, top, limit=200)[0] / z
+    return m, m2 - m * m
+
+
+def test_the_controls_mean_is_the_hierarchical_posterior_from_five_and_paule_mandel_below():
+    """Five usable controls that differ more than their SEs say: their mean and its
+    variance are the hierarchical model's posterior (by hand, with quad), with no
+    Student t (df inf); left out one, four remain, and the mean is Paule-Mandel with
+    tau^2 in its variance and 3 df (the posterior variance is not finite under the
+    uniform prior below 5). Controls without a finite change or a positive SE do not count."""
     b, se = zip(*CONTROLS.values(), strict=True)
-    mu, var_mu, tau2 = paule_mandel(b, se)
-    assert tau2 > 1e-4  # the case that tells "+ tau^2" from "- tau^2"
+    assert MIN_HIERARCHICAL == 5
+    mu, var = _group_mean_by_hand(b, se)
     unusable = {
         "N1": (math.nan, 0.01),
         "N2": (0.01, math.nan),
@@ -83,12 +114,32 @@ def test_pooled_reference_is_paule_mandel_by_hand_and_skips_unusable_controls():
         "N5": (math.inf, 0.01),
     }
     got = pooled_reference({**CONTROLS, **unusable})
-    assert got == (pytest.approx(mu, rel=1e-6), pytest.approx(var_mu + tau2, rel=1e-6), 4.0, 5)
-    # left out: the other four
+    assert got == (pytest.approx(mu, rel=1e-4), pytest.approx(var, rel=1e-3), math.inf, 5)
+    # tau is uncertain: wider than the Paule-Mandel variance of the mean alone
+    pm_mu, pm_var, tau2 = paule_mandel(b, se)
+    assert tau2 > 1e-4 and var > pm_var
+    # left out: the other four, Paule-Mandel with tau^2 (the case that tells + from -)
     others = {k: v for k, v in CONTROLS.items() if k != "C3"}
     mu4, var4, tau4 = paule_mandel(*zip(*others.values(), strict=True))
     got = pooled_reference({**CONTROLS, **unusable}, leave_out="C3")
     assert got == (pytest.approx(mu4, rel=1e-6), pytest.approx(var4 + tau4, rel=1e-6), 3.0, 4)
+
+
+def test_every_control_left_out_in_turn_is_the_posterior_of_the_others():
+    """Seven controls: each one's leave-one-out reference (from running sums over the
+    group, one pass) equals the hierarchical posterior of the other six by hand, over
+    the range of tau of the whole group (the one grid all of them share)."""
+    rng = np.random.default_rng(3)
+    changes = {f"C{k}": (rng.normal(0.01, 0.015), rng.uniform(0.008, 0.02)) for k in range(7)}
+    b, se = (np.array(v) for v in zip(*changes.values(), strict=True))
+    top = 6.0 * max(float(np.std(b)), float(se.max()))
+    for left in changes:
+        others = [v for k, v in changes.items() if k != left]
+        mu, var = _group_mean_by_hand(*zip(*others, strict=True), top=top)
+        got = pooled_reference(changes, leave_out=left)
+        assert got[0] == pytest.approx(mu, rel=1e-4, abs=1e-8)
+        assert got[1] == pytest.approx(var, rel=1e-3)
+        assert got[2:] == (math.inf, 6)
 
 
 def test_control_references_need_three_controls_and_reference_field_rows_only(sample_dir):

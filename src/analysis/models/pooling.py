@@ -213,6 +213,63 @@ def posterior_grid(d, s2) -> TauGrid:
     return TauGrid(tau2[keep], weight, mu[keep], v_mu[keep])
 
 
+def group_mean_posterior(d, s2) -> tuple[float, float, np.ndarray, np.ndarray]:
+    """The group mean ``mu`` of the normal hierarchical model: its posterior mean and
+    variance from all runners, and from all but each one in turn (leave one out).
+
+    The model and prior of :func:`posterior_grid` (BDA3 section 5.4: uniform
+    prior on tau, ``mu`` flat), on its grid of tau (the range from all the
+    runners); at each tau the precision-weighted mean ``mu_hat`` and its
+    variance ``V_mu``, and the posterior of ``mu`` is their mixture over the
+    posterior of tau: mean ``sum p_j mu_hat_j``, variance ``sum p_j (V_mu_j +
+    mu_hat_j^2) - mean^2`` (BDA3 eq. 5.20 integrated over tau). Left out in
+    turn from running sums over the group, so a federation's thousands of
+    controls cost one pass each, not one per control. Under the uniform prior
+    this variance is finite only for 5 or more runners (the posterior of tau
+    falls off as ``tau^-(k-1)`` and ``V_mu`` grows as ``tau^2 / k``).
+
+    Returns
+    -------
+    (float, float, ndarray, ndarray)
+        Mean and variance from all ``k`` runners; the ``k`` means and
+        variances with runner i left out.
+    """
+    d, s2 = np.asarray(d, dtype=float), np.asarray(s2, dtype=float)
+    centre = float(d.mean())
+    d = d - centre  # the posterior shifts with the data: sums of small numbers, no cancellation
+    top = 6.0 * max(float(np.std(d)), float(np.sqrt(s2.max())))
+    tau2 = np.linspace(0.0, top, GRID_POINTS) ** 2
+    trapezoid = np.ones(GRID_POINTS)
+    trapezoid[[0, -1]] = 0.5
+    w = 1.0 / (s2[None, :] + tau2[:, None])  # (G, k)
+    sums = [w.sum(axis=1), (w * d).sum(axis=1), (w * d * d).sum(axis=1), np.log(w).sum(axis=1)]
+
+    def moments(s_w, s_d, s_dd, s_log):
+        v_mu = 1.0 / s_w
+        mu = s_d * v_mu
+        log_post = 0.5 * np.log(v_mu) + 0.5 * (s_log - (s_dd - s_d * mu))
+        p = np.exp(log_post - log_post.max(axis=0)) * trapezoid.reshape(
+            (-1,) + (1,) * (log_post.ndim - 1)
+        )
+        p = p / p.sum(axis=0)
+        mean = (p * mu).sum(axis=0)
+        return mean, (p * (v_mu + mu * mu)).sum(axis=0) - mean * mean
+
+    mean_all, var_all = moments(*sums)
+    loo_mean, loo_var = np.empty(len(d)), np.empty(len(d))
+    for start in range(0, len(d), CHUNK):  # memory: grid points x CHUNK runners at a time
+        part = slice(start, min(len(d), start + CHUNK))
+        wp, dp = w[:, part], d[part]
+        m, v = moments(
+            sums[0][:, None] - wp,
+            sums[1][:, None] - wp * dp,
+            sums[2][:, None] - wp * dp * dp,
+            sums[3][:, None] - np.log(wp),
+        )
+        loo_mean[part], loo_var[part] = m, v
+    return float(mean_all) + centre, float(var_all), loo_mean + centre, loo_var
+
+
 def mixture_quantiles(weight, mean, var, q: float) -> np.ndarray:
     """The ``q`` point of each runner's normal mixture ``sum_j weight_j N(mean[j, i], var[j, i])``,
     by bisection on the mixture's distribution function (all runners at once, to

@@ -8,21 +8,32 @@ that but not the strength work, so when the squad has controls the headline is
 the difference in differences (SCIENCE.md section 9: "without a control group,
 a change cannot be separated from seasonal trends"):
 
-    d_i = b_i - mu_c,   Var(d_i) = SE_i^2 + SE(mu_c)^2 + tau^2
+    d_i = b_i - mu_c,   Var(d_i) = SE_i^2 + Var(mu_c)
 
 ``b_i`` is the runner's log change (:mod:`analysis.models.field`), ``mu_c``
-the random-effects mean of the controls' log changes over the runner's own
-baseline and block dates, with between-control variance ``tau^2`` (Paule-Mandel,
-statsmodels ``combine_effects``). ``tau^2`` is in the variance because the
-runner's own season is one more draw from the controls' distribution, not their
-mean. Degrees of freedom: Welch-Satterthwaite, the controls' part with
-``n_controls - 1``. A control is referenced to the other controls (leave one
+the controls' mean log change over the runner's own baseline and block dates.
+With at least ``MIN_HIERARCHICAL`` (5) controls it is the group mean of the
+same normal hierarchical model that pools each group
+(:func:`analysis.models.pooling.group_mean_posterior`: the controls' changes
+scatter around ``mu_c`` with a between-control spread tau under a uniform
+prior; ``mu_c``'s posterior mean and variance, tau integrated out), so the
+answer is the runner's change relative to the controls' mean change. Before,
+this was a Paule-Mandel mean whose variance also held the between-control
+``tau^2`` (the runner's own season as one more draw) and whose interval was
+Student t at ``n_controls - 1`` df: on the scenario suite (40 squads of 16 per
+scenario) that made the strength runners' pooled SE 1.06-1.28 x the spread of
+their errors, against 0.97-1.19 x with the posterior (coverage 0.92-0.98). With
+3 or 4 controls the posterior variance is not finite under that prior, so the
+Paule-Mandel mean (statsmodels ``combine_effects``) with ``tau^2`` and
+``n_controls - 1`` df stays; degrees of freedom of the runner's answer:
+Welch-Satterthwaite. A control is referenced to the other controls (leave one
 out), so a control is called improved only at the nominal rate even when the
 whole squad got fitter.
 """
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 
 import numpy as np
@@ -30,12 +41,18 @@ import pandas as pd
 
 from analysis.execution import CHUNK_RUNNERS
 from analysis.models.field import FIELD_METHOD, _field_rows
+from analysis.models.pooling import group_mean_posterior
 from analysis.models.prepare import prepare_runs
 from analysis.models.spill import resolve, select
 from analysis.models.training import _is_control
 
 MIN_CONTROLS = 3
 """Controls with a field estimate needed for a control-referenced answer."""
+
+MIN_HIERARCHICAL = 5
+"""Controls from which their mean is the hierarchical model's posterior (below:
+Paule-Mandel): under its uniform prior on tau the posterior variance of the
+mean is finite only from 5 runners (:func:`group_mean_posterior`)."""
 
 _WINDOW = ("baseline_start", "block_start", "block_end")
 
@@ -74,33 +91,55 @@ def _control_changes_task(payload: tuple) -> dict[str, tuple[float, float]]:
 
 
 def pooled_reference(changes: Mapping[str, tuple[float, float]], leave_out: str | None = None):
-    """Random-effects mean of control log changes: (mu, variance incl. tau^2, df, n) or None."""
+    """The controls' mean log change: ``(mu, variance, df, n)`` or None (fewer than
+    ``MIN_CONTROLS``); the hierarchical posterior (df inf) from ``MIN_HIERARCHICAL``
+    controls, Paule-Mandel with ``tau^2`` and ``n - 1`` df below (module docstring)."""
     return _pooled(_usable(changes), leave_out)
 
 
-def _usable(changes: Mapping[str, tuple[float, float]]) -> tuple[dict, np.ndarray, np.ndarray]:
-    """``(position of each id, log changes, SEs)`` of the controls with a finite
-    change and a positive SE, built once per window (a federation has thousands
-    of controls, each left out in turn)."""
-    keep = [
-        (rid, b, se)
-        for rid, (b, se) in changes.items()
-        if np.isfinite(b) and np.isfinite(se) and se > 0
-    ]
-    position = {rid: k for k, (rid, _, _) in enumerate(keep)}
-    return position, np.array([k[1] for k in keep]), np.array([k[2] for k in keep])
+class _Controls:
+    """The controls of one window with a finite change and a positive SE (built
+    once per window: a federation has thousands of controls, each left out in
+    turn), and their group mean's posterior (:func:`group_mean_posterior`,
+    computed once, with every leave-one-out)."""
+
+    def __init__(self, changes: Mapping[str, tuple[float, float]]):
+        keep = [
+            (rid, b, se)
+            for rid, (b, se) in changes.items()
+            if np.isfinite(b) and np.isfinite(se) and se > 0
+        ]
+        self.position = {rid: k for k, (rid, _, _) in enumerate(keep)}
+        self.b = np.array([k[1] for k in keep])
+        self.se = np.array([k[2] for k in keep])
+        self._posterior = None
+
+    def posterior(self):
+        if self._posterior is None:
+            self._posterior = group_mean_posterior(self.b, self.se**2)
+        return self._posterior
 
 
-def _pooled(usable: tuple, leave_out: str | None = None):
-    from statsmodels.stats.meta_analysis import combine_effects  # lazily (import cost)
+def _usable(changes: Mapping[str, tuple[float, float]]) -> _Controls:
+    return _Controls(changes)
 
-    position, b, se = usable
-    if leave_out in position:
+
+def _pooled(usable: _Controls, leave_out: str | None = None):
+    b, se = usable.b, usable.se
+    left = usable.position.get(leave_out)
+    if left is not None:
         mask = np.ones(len(b), dtype=bool)
-        mask[position[leave_out]] = False
+        mask[left] = False
         b, se = b[mask], se[mask]
     if len(b) < MIN_CONTROLS:
         return None
+    if len(b) >= MIN_HIERARCHICAL:
+        mean, var, loo_mean, loo_var = usable.posterior()
+        if left is not None:
+            mean, var = loo_mean[left], loo_var[left]
+        return float(mean), float(var), math.inf, len(b)
+    from statsmodels.stats.meta_analysis import combine_effects  # lazily (import cost)
+
     var = se**2
     with np.errstate(divide="ignore", invalid="ignore"):  # I^2 of identical controls
         res = combine_effects(b, var, method_re="pm")
