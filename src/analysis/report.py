@@ -33,7 +33,9 @@ import hashlib
 import json
 import os
 import re
+import stat
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -43,7 +45,7 @@ from pathlib import Path
 from analysis.errors import DataError
 from analysis.execution import TaskFailed, available_cores, make_backend, worker_state
 from analysis.schema import CHART_MIME, PRINT_FIGURE_DPI, RUNNER_ID_PATTERN, is_runner_id
-from analysis.tempdirs import LOCK_NAME, PrivateDir, private_dir, sweep
+from analysis.tempdirs import LOCK_NAME, UNLOCKED_MAX_AGE_S, PrivateDir, private_dir, sweep
 
 FORMATS = ("pdf", "html", "ipynb")
 RUNNER_NOTEBOOK = "runner_report.ipynb"
@@ -679,6 +681,7 @@ class _Worker:
         self.config = config
         self.out_dir = Path(config.out_dir)
         sweep(KERNEL_DIR_PREFIX)  # the kernels of killed runs, on this machine
+        _sweep_old_kernel_files()
         self.kernel = _KernelSession(cwd=str(self.out_dir), warm_code=_kernel_warm_code(config.fmt))
         self._exporter = None
 
@@ -810,6 +813,61 @@ class _Worker:
             if self.config.fresh_kernels:
                 self.kernel.shutdown()
         return _Result(task.name, True, path=str(target), timings=timings)
+
+
+# What runeco's kernels left loose in the temporary folder before they had a
+# folder of their own (a killed run's stayed for good): ipc sockets, and the
+# connection files jupyter_client named with mkstemp.
+_OLD_KERNEL_SOCKET_RE = re.compile(r"runeco-[0-9a-f]{12}-ipc-[0-9]+")
+_OLD_CONNECTION_FILE_RE = re.compile(r"tmp[a-z0-9_]{8}\.json")
+
+
+def _sweep_old_kernel_files(folder: str | None = None) -> int:
+    """Remove the kernel files older runeco versions left in ``folder`` (the temporary folder).
+
+    Only this user's files more than an hour old (``tempdirs.UNLOCKED_MAX_AGE_S``)
+    are looked at: sockets named ``runeco-<12 hex>-ipc-<n>``, and ``tmpXXXXXXXX.json``
+    connection files whose ipc address is such a socket. Returns how many were removed.
+    """
+    if not hasattr(os, "getuid"):
+        return 0
+    folder = folder or tempfile.gettempdir()
+    ours = re.compile(re.escape(os.path.join(folder, "runeco-")) + r"[0-9a-f]{12}-ipc")
+    cutoff = time.time() - UNLOCKED_MAX_AGE_S
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        socket_file = _OLD_KERNEL_SOCKET_RE.fullmatch(entry.name)
+        if not socket_file and not _OLD_CONNECTION_FILE_RE.fullmatch(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if st.st_uid != os.getuid() or st.st_mtime > cutoff:
+                continue
+            if socket_file:
+                if not stat.S_ISSOCK(st.st_mode):
+                    continue
+            elif not stat.S_ISREG(st.st_mode) or st.st_size > 4096:
+                continue
+            else:
+                fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                with os.fdopen(fd, "rb") as f:
+                    info = json.loads(f.read(4096))
+                if not (
+                    isinstance(info, dict)
+                    and info.get("transport") == "ipc"
+                    and isinstance(info.get("ip"), str)
+                    and ours.fullmatch(info["ip"])
+                ):
+                    continue
+            os.unlink(entry.path)
+            removed += 1
+        except (OSError, ValueError, RecursionError):
+            continue
+    return removed
 
 
 def _execution_reason(exc: BaseException) -> str:
