@@ -47,8 +47,10 @@ def test_a_private_folder_is_locked_and_close_removes_it(tmp_path):
     assert sweep(PREFIX, tmp_path) == []  # our own live folder, in this very process
     (folder.path / "data.txt").write_text("x")
     folder.close()
+    assert folder.closed and list(tmp_path.iterdir()) == []
+    folder.path.mkdir()  # a folder of that name made since is not ours to remove
     folder.close()
-    assert list(tmp_path.iterdir()) == []
+    assert folder.path.is_dir()
 
 
 def test_a_folder_locked_by_a_live_process_is_left_alone_and_removed_once_it_is_killed(tmp_path):

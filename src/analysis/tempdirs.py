@@ -50,15 +50,17 @@ class PrivateDir:
     def __init__(self, path: Path, lock_fd: int | None):
         self.path = path
         self._lock_fd = lock_fd
+        self.closed = False
 
     def close(self) -> None:
         """Remove the folder, then release its lock. Calling it again does nothing."""
-        fd, self._lock_fd = self._lock_fd, None
-        if fd is None and not self.path.exists():
+        if self.closed:
             return
+        self.closed = True
         shutil.rmtree(self.path, ignore_errors=True)
-        if fd is not None:
-            os.close(fd)
+        if self._lock_fd is not None:
+            os.close(self._lock_fd)
+            self._lock_fd = None
 
     def __enter__(self) -> PrivateDir:
         return self
