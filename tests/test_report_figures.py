@@ -19,6 +19,7 @@ from PIL import Image
 
 from analysis import report
 from analysis.io import DataError, load_dataset
+from analysis.tempdirs import LOCK_NAME
 from tests.test_report import _probe_notebook as _probe
 
 pypdf = pytest.importorskip("pypdf")
@@ -243,3 +244,32 @@ def test_a_rerender_replaces_the_figures_and_a_failed_report_leaves_none(tiny_da
     assert summary.ok == ["A1"]
     assert sorted(p.name for p in (figures / "A1").iterdir()) == ["training.png", "training.svg"]
     assert not (figures / "B2").exists() or list((figures / "B2").iterdir()) == []
+
+
+def test_a_killed_reports_batch_and_figure_staging_folders_are_removed_by_the_next(
+    sample_dir, tmp_path
+):
+    out, figures = tmp_path / "out", tmp_path / "figs"
+    planted = []
+    for parent, prefix in (
+        (out, report.BATCH_DIR_PREFIX),
+        (figures, report.FIGURES_STAGING_PREFIX),
+    ):
+        dead = parent / f"{prefix}R01-dead"  # its owner was killed: the lock is free
+        dead.mkdir(parents=True)
+        (dead / LOCK_NAME).touch()
+        (dead / "economy.png").write_bytes(PNG_SIGNATURE)
+        planted.append(dead)
+    summary = report.render_reports(
+        sample_dir,
+        out,
+        runner_ids=["R01"],
+        workers=1,
+        progress=False,
+        fmt="ipynb",
+        figures_dir=figures,
+    )
+    assert summary.ok == ["R01"]
+    assert not any(p.exists() for p in planted)
+    assert not [p for p in _files_under(tmp_path) if p.name.startswith(".runeco")]
+    assert (figures / "R01" / "economy.png").read_bytes() != PNG_SIGNATURE

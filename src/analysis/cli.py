@@ -197,29 +197,33 @@ def _cmd_analyze(args: argparse.Namespace) -> int:
     return 0
 
 
+SPILL_DIR_PREFIX = ".runeco-spill-"
+
+
 def _analyze_in_parts(args: argparse.Namespace) -> int:
     """``runeco analyze`` of a Parquet dataset, one part of runners in memory at a time."""
-    import shutil
-    import tempfile
-
     from analysis.io import load_dataset_parts
     from analysis.models import analyze_parts
     from analysis.readiness import runner_readiness_parts
+    from analysis.tempdirs import private_dir, sweep
 
     head, parts = load_dataset_parts(args.dataset)
     options = _settings(head, args)
     args.baseline_weeks = options.pop("baseline_weeks")
     # On a cluster the workers read the spilled metrics: beside the output file
-    # (a folder they see); here, the system's temporary folder.
+    # (a folder they see); here, the system's temporary folder. Locked while this
+    # command lives; a killed command's is removed by the next (analysis.tempdirs).
     near = Path(args.out).resolve().parent if args.scheduler else None
-    spill = tempfile.mkdtemp(prefix=".runeco-spill-", dir=near if near and near.is_dir() else None)
+    parent = near if near and near.is_dir() else None
+    sweep(SPILL_DIR_PREFIX, parent)
+    spill = private_dir(SPILL_DIR_PREFIX, parent)
     backend = None
     try:
         backend = _analysis_backend(args)
         per_runner, ds, blocks, spilled = analyze_parts(
             head,
             parts,
-            spill,
+            str(spill.path),
             args.runner or None,
             baseline_weeks=args.baseline_weeks,
             progress=not args.quiet,
@@ -235,7 +239,7 @@ def _analyze_in_parts(args: argparse.Namespace) -> int:
     finally:
         if backend is not None:
             backend.close()
-        shutil.rmtree(spill, ignore_errors=True)
+        spill.close()
     _analyze_output(args, ds, per_runner, ready)
     return 0
 

@@ -27,16 +27,16 @@ WeasyPrint are loaded inside the workers.
 from __future__ import annotations
 
 import base64
+import contextlib
 import functools
 import hashlib
 import json
 import os
 import re
-import shutil
+import stat
 import sys
 import tempfile
 import time
-import uuid
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import partial
@@ -45,6 +45,7 @@ from pathlib import Path
 from analysis.errors import DataError
 from analysis.execution import TaskFailed, available_cores, make_backend, worker_state
 from analysis.schema import CHART_MIME, PRINT_FIGURE_DPI, RUNNER_ID_PATTERN, is_runner_id
+from analysis.tempdirs import LOCK_NAME, UNLOCKED_MAX_AGE_S, PrivateDir, private_dir, sweep
 
 FORMATS = ("pdf", "html", "ipynb")
 RUNNER_NOTEBOOK = "runner_report.ipynb"
@@ -52,6 +53,13 @@ SQUAD_NOTEBOOK = "squad_report.ipynb"
 SQUAD_REPORT_NAME = "squad"
 TEMPLATE_NAME = "runeco_print"
 KERNEL_NAME = "python3"
+# Private folders (analysis.tempdirs); a killed run's are removed by the next run.
+# In the temporary folder: one kernel's sockets and connection file.
+KERNEL_DIR_PREFIX = "runeco-kernel-"
+# In the output folder: the squad's analysis for the batch.
+BATCH_DIR_PREFIX = ".runeco-batch-"
+# In the figures folder: one report's new figures, until they move into place.
+FIGURES_STAGING_PREFIX = ".runeco-figures-"
 # Parameters the engine sets itself; callers may not override them.
 RESERVED_PARAMETERS = ("dataset", "runner_id", "runner_ids", "batch", "interactive")
 # Notebooks import these; importing them once per kernel is what a warm kernel saves.
@@ -385,11 +393,13 @@ def render_reports(
     if not (dataset / "runners.csv").is_file():
         _load(dataset)  # raises the loader's own DataError before any work starts
     _make_folder(out, "output folder", "--out")
+    sweep(BATCH_DIR_PREFIX, out)
     if figures is not None:
         _make_folder(figures, "figures folder", "--figures")
+        sweep(FIGURES_STAGING_PREFIX, figures)
     # Workers start (imports, kernel, fonts) while this process reads the dataset.
     backend = make_backend(scheduler, n_workers, setup=partial(_start_worker, config))
-    batch_dir: Path | None = None
+    batch_dir: PrivateDir | None = None
     summary.backend = backend.description
     summary.dashboard = getattr(backend, "dashboard_link", "")
     if on_backend is not None:
@@ -417,7 +427,7 @@ def render_reports(
         if (selected or squad) and precompute:
             squad_of = None if requested is None else selected  # the squad report's runners
             batch_dir = _write_batch(squad_data, out, extra, squad=squad, squad_runner_ids=squad_of)
-        batch = {"batch": str(batch_dir)} if batch_dir is not None else {}
+        batch = {"batch": str(batch_dir.path)} if batch_dir is not None else {}
         batch.update(notebook_format_parameters(fmt))
         if squad:  # the longest report goes first so that it does not finish last
             subset = None if requested is None else selected
@@ -459,7 +469,7 @@ def render_reports(
     finally:
         backend.close()
         if batch_dir is not None:
-            shutil.rmtree(batch_dir, ignore_errors=True)
+            batch_dir.close()
     order = {t.name: i for i, t in enumerate(tasks)}
     summary.ok.sort(key=order.__getitem__)
     summary.seconds = time.perf_counter() - start
@@ -543,25 +553,26 @@ def _check_parameters(parameters: dict | None) -> dict:
 
 def _write_batch(
     ds, out: Path, extra: dict, *, squad: bool = False, squad_runner_ids=None
-) -> Path | None:
+) -> PrivateDir | None:
     """The squad's analysis for this batch (with ``squad``, the squad report's
-    models too), in a private folder under ``out``; None when it cannot be
-    made (each notebook then analyses its runner and reports its own error)."""
+    models too), in a private folder under ``out`` (locked by this process: see
+    :mod:`analysis.tempdirs`); None when it cannot be made (each notebook then
+    analyses its runner and reports its own error)."""
     from analysis.models.batch import write_batch, write_squad_batch
 
     folder = None
     try:
         options = ds.settings.resolve(baseline_weeks=extra.get("baseline_weeks"))
-        folder = Path(tempfile.mkdtemp(prefix=".runeco-batch-", dir=out))
-        write_batch(ds, folder, **options)
+        folder = private_dir(BATCH_DIR_PREFIX, out)
+        write_batch(ds, folder.path, **options)
         if squad:
             write_squad_batch(
-                ds, folder, squad_runner_ids, baseline_weeks=options["baseline_weeks"]
+                ds, folder.path, squad_runner_ids, baseline_weeks=options["baseline_weeks"]
             )
         return folder
     except Exception:  # noqa: BLE001 - the reports fall back to analysing on their own
         if folder is not None:
-            shutil.rmtree(folder, ignore_errors=True)
+            folder.close()
         return None
 
 
@@ -669,6 +680,8 @@ class _Worker:
         _import_export_modules(pdf=config.fmt == "pdf")
         self.config = config
         self.out_dir = Path(config.out_dir)
+        sweep(KERNEL_DIR_PREFIX)  # the kernels of killed runs, on this machine
+        _sweep_old_kernel_files()
         self.kernel = _KernelSession(cwd=str(self.out_dir), warm_code=_kernel_warm_code(config.fmt))
         self._exporter = None
 
@@ -717,16 +730,17 @@ class _Worker:
             return self._render(task, None)
         root = Path(self.config.figures_dir)
         # the kernel writes into a private folder; the files move into place on success
-        staging = root / f".{task.name}.figures-{uuid.uuid4().hex[:12]}"
         try:
-            staging.mkdir()
+            staging = private_dir(f"{FIGURES_STAGING_PREFIX}{task.name}-", root)
         except OSError as exc:
             return _Result(task.name, False, reason=f"cannot write figures: {exc.strerror or exc}")
         try:
-            result = self._render(task, staging)
+            result = self._render(task, staging.path)
             if result.ok:
                 try:
-                    result.figures = [str(f) for f in _publish_figures(staging, root, task.name)]
+                    result.figures = [
+                        str(f) for f in _publish_figures(staging.path, root, task.name)
+                    ]
                 except (OSError, DataError) as exc:
                     result = _Result(
                         task.name,
@@ -738,7 +752,7 @@ class _Worker:
                 _remove_figures(root, task.name)  # no stale figures beside a failed report
             return result
         finally:
-            shutil.rmtree(staging, ignore_errors=True)
+            staging.close()
 
     def _render(self, task: _Task, figures: Path | None) -> _Result:
         fmt = self.config.fmt
@@ -801,6 +815,61 @@ class _Worker:
         return _Result(task.name, True, path=str(target), timings=timings)
 
 
+# What runeco's kernels left loose in the temporary folder before they had a
+# folder of their own (a killed run's stayed for good): ipc sockets, and the
+# connection files jupyter_client named with mkstemp.
+_OLD_KERNEL_SOCKET_RE = re.compile(r"runeco-[0-9a-f]{12}-ipc-[0-9]+")
+_OLD_CONNECTION_FILE_RE = re.compile(r"tmp[a-z0-9_]{8}\.json")
+
+
+def _sweep_old_kernel_files(folder: str | None = None) -> int:
+    """Remove the kernel files older runeco versions left in ``folder`` (the temporary folder).
+
+    Only this user's files more than an hour old (``tempdirs.UNLOCKED_MAX_AGE_S``)
+    are looked at: sockets named ``runeco-<12 hex>-ipc-<n>``, and ``tmpXXXXXXXX.json``
+    connection files whose ipc address is such a socket. Returns how many were removed.
+    """
+    if not hasattr(os, "getuid"):
+        return 0
+    folder = folder or tempfile.gettempdir()
+    ours = re.compile(re.escape(os.path.join(folder, "runeco-")) + r"[0-9a-f]{12}-ipc")
+    cutoff = time.time() - UNLOCKED_MAX_AGE_S
+    removed = 0
+    try:
+        entries = list(os.scandir(folder))
+    except OSError:
+        return 0
+    for entry in entries:
+        socket_file = _OLD_KERNEL_SOCKET_RE.fullmatch(entry.name)
+        if not socket_file and not _OLD_CONNECTION_FILE_RE.fullmatch(entry.name):
+            continue
+        try:
+            st = entry.stat(follow_symlinks=False)
+            if st.st_uid != os.getuid() or st.st_mtime > cutoff:
+                continue
+            if socket_file:
+                if not stat.S_ISSOCK(st.st_mode):
+                    continue
+            elif not stat.S_ISREG(st.st_mode) or st.st_size > 4096:
+                continue
+            else:
+                fd = os.open(entry.path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+                with os.fdopen(fd, "rb") as f:
+                    info = json.loads(f.read(4096))
+                if not (
+                    isinstance(info, dict)
+                    and info.get("transport") == "ipc"
+                    and isinstance(info.get("ip"), str)
+                    and ours.fullmatch(info["ip"])
+                ):
+                    continue
+            os.unlink(entry.path)
+            removed += 1
+        except (OSError, ValueError, RecursionError):
+            continue
+    return removed
+
+
 def _execution_reason(exc: BaseException) -> str:
     ename = getattr(exc, "ename", None)
     if ename is not None:  # papermill.PapermillExecutionError: the notebook's own exception
@@ -829,6 +898,7 @@ class _KernelSession:
         self.warm_code = warm_code or _kernel_warm_code("pdf")
         self.km = None
         self.kc = None
+        self.folder: PrivateDir | None = None  # the kernel's sockets and connection file
         self.exporting = False  # this kernel saves the figures it shows (_export_figures)
 
     def alive(self) -> bool:
@@ -849,38 +919,51 @@ class _KernelSession:
             transport=transport,
             kernel_spec_manager=_this_python_kernel_specs(),
         )
+        # Every file of the kernel in one private folder, locked by this process and
+        # removed at shutdown; a killed run's is removed by the next run (tempdirs.sweep).
+        # jupyter_client would otherwise write the connection file with mkstemp into the
+        # temporary folder, and name the sockets after the kernel's cwd (two workers collide).
+        folder = private_dir(KERNEL_DIR_PREFIX)
+        km.connection_file = str(folder.path / "kernel.json")
         if transport == "ipc":
-            # The default socket name is relative to the kernel's cwd: two workers would collide.
-            km.ip = os.path.join(tempfile.gettempdir(), f"runeco-{uuid.uuid4().hex[:12]}-ipc")
-        _sync(km.start_kernel)(
-            cwd=self.cwd,
-            env=env,
-            extra_arguments=["--HistoryManager.hist_file=:memory:"],
-        )
-        kc = km.client()
-        kc.start_channels()
+            km.ip = str(folder.path / "ipc")  # sockets ipc-1 ... ipc-5
+        kc = None
         try:
+            _sync(km.start_kernel)(
+                cwd=self.cwd,
+                env=env,
+                extra_arguments=["--HistoryManager.hist_file=:memory:"],
+            )
+            kc = km.client()
+            kc.start_channels()
             _sync(kc.wait_for_ready)(timeout=60)
-        except Exception:
-            kc.stop_channels()
-            _sync(km.shutdown_kernel)(now=True)
+        except BaseException:
+            if kc is not None:
+                kc.stop_channels()
+            with contextlib.suppress(Exception):
+                _sync(km.shutdown_kernel)(now=True)
+            folder.close()
             raise
         kc.allow_stdin = False
-        self.km, self.kc = km, kc
+        self.km, self.kc, self.folder = km, kc, folder
         self.exporting = False
         self.run_silent(_KERNEL_PDEATHSIG_CODE.format(ppid=os.getpid()))
         self.run_silent(self.warm_code)
 
     def shutdown(self) -> None:
-        km, kc = self.km, self.kc
-        self.km = self.kc = None
-        if kc is not None:
-            kc.stop_channels()
-        if km is not None:
-            try:
-                _sync(km.shutdown_kernel)(now=True)
-            except Exception:
-                pass
+        km, kc, folder = self.km, self.kc, self.folder
+        self.km = self.kc = self.folder = None
+        try:
+            if kc is not None:
+                kc.stop_channels()
+            if km is not None:
+                try:
+                    _sync(km.shutdown_kernel)(now=True)
+                except Exception:
+                    pass
+        finally:
+            if folder is not None:
+                folder.close()
 
     def restart(self) -> None:
         self.shutdown()
@@ -1131,7 +1214,7 @@ def _publish_figures(staging: Path, root: Path, name: str) -> list[Path]:
         raise DataError(errors.read_text(encoding="utf-8").strip().splitlines()[0])
     folder = _figure_folder(root, name)
     folder.mkdir(exist_ok=True)
-    made = sorted(staging.iterdir())
+    made = sorted(p for p in staging.iterdir() if p.name != LOCK_NAME)
     for path in made:
         os.replace(path, folder / path.name)
     keep = {path.name for path in made}

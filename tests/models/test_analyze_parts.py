@@ -15,13 +15,14 @@ import pytest
 
 import analysis.models.runner as runner_module
 from analysis.blocks import runner_blocks
-from analysis.cli import main
+from analysis.cli import SPILL_DIR_PREFIX, main
 from analysis.io import layout, load_dataset, load_dataset_parts
 from analysis.io.convert import convert
 from analysis.metrics import run_metrics
 from analysis.models import analyze, analyze_parts
 from analysis.readiness import runner_readiness, runner_readiness_parts
 from analysis.simulate import simulate_squad
+from analysis.tempdirs import LOCK_NAME, private_dir
 
 PART = 6
 
@@ -98,6 +99,26 @@ def test_runeco_analyze_on_the_layout_prints_and_writes_what_the_csv_gives(
     assert printed["pq"] == printed["csv"]
     assert "rows were quarantined on loading" in printed["pq"]
     assert list(spill_root.iterdir()) == []  # the spilled metrics are gone
+
+
+def test_runeco_analyze_removes_a_killed_commands_spill_folder_and_keeps_a_live_ones(
+    squads, tmp_path, monkeypatch, capsys
+):
+    _, pq = squads
+    spill_root = tmp_path / "tmp"
+    spill_root.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(spill_root))
+    killed = spill_root / f"{SPILL_DIR_PREFIX}killed"
+    killed.mkdir()
+    (killed / LOCK_NAME).touch()  # its owner is gone: nobody holds the lock
+    (killed / "part-0.parquet").write_bytes(b"PAR1")
+    live = private_dir(SPILL_DIR_PREFIX)  # another analyze still running
+    try:
+        assert main(["analyze", str(pq), "--out", str(tmp_path / "out.csv"), "--quiet"]) == 0
+        assert list(spill_root.iterdir()) == [live.path]
+    finally:
+        live.close()
+    capsys.readouterr()
 
 
 def test_runeco_metrics_on_the_layout_writes_the_same_rows_part_by_part(squads, tmp_path):
