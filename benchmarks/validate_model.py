@@ -117,6 +117,8 @@ COLUMNS = [
     "ci_width_pp",
     "se_over_sd",
     "se_over_sd_strength",
+    "se_over_sd_strength_90",
+    "own_se_over_sd_strength",
     "controls_improved",
     "controls_worsened",
     "detected_at_3pct",
@@ -130,6 +132,12 @@ COLUMNS = [
 
 
 def run_scenario(name, squads, runners, root) -> dict:
+    return summarise(name, scenario_rows(name, squads, runners, root))
+
+
+def scenario_rows(name, squads, runners, root) -> pd.DataFrame:
+    """The field rows of ``squads`` simulated squads of scenario ``name`` with their
+    truth (``truth``) and squad (``squad``, 0-based), runners with an answer only."""
     kwargs, transform = SCENARIOS[name]
     rows = []
     for seed in range(squads):
@@ -154,8 +162,28 @@ def run_scenario(name, squads, runners, root) -> dict:
             ),
             on="runner_id",
         )
+        field["squad"] = seed
         rows.append(field.loc[~field["verdict"].str.startswith("insufficient")])
-    d = pd.concat(rows, ignore_index=True)
+    return pd.concat(rows, ignore_index=True)
+
+
+def _squad_interval(squad, se, err, draws: int = 400) -> str:
+    """90 % interval of ``mean(se) / sd(err)`` when the squads are drawn again with
+    replacement: the runners of a squad share its weather and its noise, so the
+    squad, not the runner, is the unit that repeats (seed 0, reproducible)."""
+    rng = np.random.default_rng(0)
+    labels, index = np.unique(squad, return_inverse=True)
+    members = [np.flatnonzero(index == k) for k in range(len(labels))]
+    ratios = []
+    for _ in range(draws):
+        pick = np.concatenate([members[k] for k in rng.integers(0, len(labels), len(labels))])
+        ratios.append(se[pick].mean() / err[pick].std(ddof=1))
+    low, high = np.percentile(ratios, [5, 95])
+    return f"{low:.2f}-{high:.2f}"
+
+
+def summarise(name: str, d: pd.DataFrame) -> dict:
+    """One row of the validation table from :func:`scenario_rows`' rows."""
     err = d["o2_cost_change_pct"] - d["truth"]
     covered = (d["ci_low_pct"] <= d["truth"]) & (d["truth"] <= d["ci_high_pct"])
     # the SE behind each interval: a pooled headline's is its posterior SD, which
@@ -167,6 +195,9 @@ def run_scenario(name, squads, runners, root) -> dict:
     log_width = np.log1p(d["ci_high_pct"] / 100) - np.log1p(d["ci_low_pct"] / 100)
     se = np.where(pooled, from_mdc, log_width / (2 * 1.96) * 100)
     log_err = (np.log1p(d["o2_cost_change_pct"] / 100) - np.log1p(d["truth"] / 100)) * 100
+    own_width = np.log1p(d["own_ci_high_pct"] / 100) - np.log1p(d["own_ci_low_pct"] / 100)
+    own_se = (own_width / (2 * 1.96) * 100).to_numpy()
+    own_log_err = (np.log1p(d["own_change_pct"] / 100) - np.log1p(d["truth"] / 100)) * 100
     control = d["group"].eq("control")
     big = ~control & (d["truth"] <= -3.0)
     null = ~control & (d["truth"].abs() < 0.5)  # strength runners the work did nothing for
@@ -181,6 +212,10 @@ def run_scenario(name, squads, runners, root) -> dict:
         "ci_width_pp": (d["ci_high_pct"] - d["ci_low_pct"]).mean(),
         "se_over_sd": se.mean() / log_err.std(),
         "se_over_sd_strength": se[~control].mean() / log_err[~control].std(),
+        "se_over_sd_strength_90": _squad_interval(
+            d.loc[~control, "squad"].to_numpy(), se[~control], log_err[~control].to_numpy()
+        ),
+        "own_se_over_sd_strength": own_se[~control].mean() / own_log_err[~control].std(),
         "controls_improved": f"{int((control & d['verdict'].eq('improved')).sum())}/{int(control.sum())}",
         "controls_worsened": f"{int((control & d['verdict'].eq('worsened')).sum())}/{int(control.sum())}",
         "detected_at_3pct": (d.loc[big, "verdict"] == "improved").mean() if big.any() else np.nan,
@@ -208,6 +243,7 @@ def to_markdown(table: pd.DataFrame) -> str:
         "coverage",
         "se_over_sd",
         "se_over_sd_strength",
+        "own_se_over_sd_strength",
         "detected_at_3pct",
         "own_coverage",
         "own_detected_at_3pct",
@@ -251,7 +287,10 @@ def main(argv=None) -> int:
             "headline's posterior SD, which `mdc_pct` states) over the SD of the log errors; "
             "`se_over_sd_strength`: the same for the strength runners alone (the controls' true "
             "changes do not differ at all, so a spread between them learned from 8 runners "
-            "is bound to be conservative for them). "
+            "is bound to be conservative for them). `se_over_sd_strength_90`: its 90 % "
+            "interval when the squads are drawn again with replacement (a squad's runners "
+            "share its weather, noise and control reference, so the squad is what repeats); "
+            "`own_se_over_sd_strength`: the same ratio for the runner's own change. "
             "`detected_at_3pct`: strength runners with a true change of -3 % or more called "
             "improved; `null_strength_improved`: strength runners with a true change of "
             "(about) zero called improved. `own_*`: the same for the runner's own change "
