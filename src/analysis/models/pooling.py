@@ -33,6 +33,15 @@ its Student t). Pooling the referenced changes instead would treat the
 reference's error, which every runner of the squad shares, as noise that
 averages out over the group.
 
+Controls referenced to the controls, all over the same dates (the usual
+squad): a control's headline is its deviation from the controls' group mean,
+``theta_i - mu`` under the same model (:meth:`TauGrid.deviation`), not its
+pooled change minus the other controls' mean, which would count the
+uncertainty of that mean twice (it is in both). On 40 simulated squads of 16
+the controls' intervals were 3.9 pp wide on average against 5.6, and 178
+against 59 of 320 controls were "no meaningful change". Controls over
+different dates keep the reference over their own dates subtracted.
+
 This is the headline: ``o2_cost_change_pct``, its interval, ``p_value`` (twice
 the posterior probability beyond zero on the smaller side), ``mdc_pct``
 (from the posterior SD), ``verdict`` and ``verdict_text`` of a pooled row are
@@ -123,7 +132,7 @@ def pool_changes(rows: list[dict], headline: Mapping[str, tuple]) -> None:
     for row in rows:
         if row.get("method") == "field_hr" and row["runner_id"] in headline:
             groups.setdefault(_is_control(row.get("group")), []).append(row)
-    for members in groups.values():
+    for control, members in groups.items():
         k = len(members)
         if k < MIN_POOLED_RUNNERS:
             continue
@@ -135,10 +144,17 @@ def pool_changes(rows: list[dict], headline: Mapping[str, tuple]) -> None:
         ref, var_ref = own[:, 2], own[:, 3]
         scale = np.array([t_quantile(df) / z if v > 0 and df > 0 else 1.0 for v, df in own[:, 3:5]])
         ref_var = var_ref * scale**2
+        # controls referenced to the controls over one shared window: each one's
+        # deviation from the group's own mean (below), not its pooled change minus
+        # the others' mean, which would count the group mean's uncertainty twice
+        deviation = control and _one_window(members) and bool(np.all(var_ref > 0))
         for start in range(0, k, CHUNK):  # memory: grid points x CHUNK runners at a time
             part = slice(start, min(k, start + CHUNK))
-            mean, var = grid.given(d[part], s2[part])
-            mean, var = mean - ref[part], var + ref_var[part]
+            if deviation:
+                mean, var = grid.deviation(d[part], s2[part])
+            else:
+                mean, var = grid.given(d[part], s2[part])
+                mean, var = mean - ref[part], var + ref_var[part]
             centre = grid.weight @ mean
             sd = np.sqrt(grid.weight @ (var + mean**2) - centre**2)
             low = mixture_quantiles(grid.weight, mean, var, 0.5 - CONFIDENCE / 2.0)
@@ -186,6 +202,26 @@ class TauGrid:
         mean = d - shrink * (d - self.mu[:, None])
         var = s2[None, :] * (1.0 - shrink) + shrink**2 * self.v_mu[:, None]
         return mean, var
+
+    def deviation(self, d, s2) -> tuple[np.ndarray, np.ndarray]:
+        """``(mean, var)[j, i]`` of ``theta_i - mu`` given ``tau_j``: runner i's
+        deviation from the group mean, ``(1 - B_i) (d_i - mu_hat)`` and ``s_i^2
+        (1 - B_i) + (1 - B_i)^2 V_mu`` (given ``mu``, ``theta_i - mu`` is normal
+        with mean ``(1 - B_i)(d_i - mu)`` and variance ``s_i^2 (1 - B_i)``; then
+        ``mu`` integrated out). At ``tau = 0`` it is exactly 0 (a variance of
+        1e-300 keeps the mixture's arithmetic finite)."""
+        keep = self.tau2[:, None] / (s2[None, :] + self.tau2[:, None])  # 1 - B_i
+        mean = keep * (d - self.mu[:, None])
+        var = s2[None, :] * keep + keep**2 * self.v_mu[:, None]
+        return mean, np.maximum(var, 1e-300)
+
+
+def _one_window(rows: list[dict]) -> bool:
+    """Whether every row covers the same baseline and block dates."""
+    keys = {
+        tuple(str(r.get(c)) for c in ("baseline_start", "block_start", "block_end")) for r in rows
+    }
+    return len(keys) == 1
 
 
 def posterior_grid(d, s2) -> TauGrid:
