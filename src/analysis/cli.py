@@ -220,17 +220,20 @@ def _analyze_in_parts(args: argparse.Namespace) -> int:
     backend = None
     try:
         backend = _analysis_backend(args)
-        per_runner, ds, blocks, spilled = analyze_parts(
+        frames, ds, blocks, spilled = analyze_parts(
             head,
             parts,
             str(spill.path),
             args.runner or None,
             baseline_weeks=args.baseline_weeks,
             progress=not args.quiet,
+            stream=True,
             backend=backend,
             chunk_runners=args.chunk_runners,
             **options,
         )
+        # each chunk of runners written as it comes; kept: what is printed below
+        per_runner = _write_streamed(frames, args.out)
         ready = None
         if not args.quiet:
             ready = runner_readiness_parts(
@@ -240,15 +243,50 @@ def _analyze_in_parts(args: argparse.Namespace) -> int:
         if backend is not None:
             backend.close()
         spill.close()
-    _analyze_output(args, ds, per_runner, ready)
+    _analyze_output(args, ds, per_runner, ready, written=True)
     return 0
 
 
-def _analyze_output(args: argparse.Namespace, ds, per_runner, ready) -> None:
-    """Write ``analyze``'s results and print what a coach reads first."""
+PRINTED_COLUMNS = (
+    *("runner_id", "block", "method", "verdict", "warning"),
+    *("params_defaulted", "baseline_o2_cost_ml_kg_km", "mdc_pct"),
+)
+"""What the summary of a large ``analyze`` and its readiness table read of each row."""
+
+
+def _write_streamed(frames, path: str):
+    """Write ``analyze``'s frames one after another (atomically, as :func:`_write_csv`)
+    and return them, whole up to ``MAX_PRINTED_ROWS`` rows, else only the
+    ``PRINTED_COLUMNS``: the output of a squad of any size is never whole in memory."""
+    import pandas as pd
+
+    from analysis.io.write import neutralise_formulas, write_csv_atomic
+
+    kept: list = []
+    n_rows = 0
+
+    def written():
+        nonlocal n_rows
+        for frame in frames:
+            n_rows += len(frame)
+            kept.append(frame)
+            if n_rows > MAX_PRINTED_ROWS:  # slim each frame once
+                kept[:] = [
+                    f if f.shape[1] == len(PRINTED_COLUMNS) else f[list(PRINTED_COLUMNS)]
+                    for f in kept
+                ]
+            yield neutralise_formulas(frame)
+
+    write_csv_atomic(written(), path)
+    return pd.concat(kept, ignore_index=True)
+
+
+def _analyze_output(args: argparse.Namespace, ds, per_runner, ready, written=False) -> None:
+    """Write ``analyze``'s results (unless ``written``) and print what a coach reads first."""
     from analysis.io import quarantined_row_count
 
-    _write_csv(per_runner, args.out)
+    if not written:
+        _write_csv(per_runner, args.out)
     n_rows = len(per_runner)
     if not args.quiet:
         from analysis.readiness import readiness_lines, results_lines

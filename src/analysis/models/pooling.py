@@ -65,7 +65,7 @@ from __future__ import annotations
 
 import dataclasses
 import math
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping, MutableMapping
 
 import numpy as np
 from scipy import special
@@ -128,15 +128,43 @@ def pool_changes(rows: list[dict], headline: Mapping[str, tuple]) -> None:
         independent noise that averages out over the group, and narrow the
         group mean's interval by a factor of about sqrt(k) too much.
     """
-    groups: dict[bool, list[dict]] = {}
+    members = [
+        (row["runner_id"], row.get("group"), window_key(row))
+        for row in rows
+        if row.get("method") == "field_hr" and row["runner_id"] in headline
+    ]
+    pooled = pooled_values(members, headline)
     for row in rows:
-        if row.get("method") == "field_hr" and row["runner_id"] in headline:
-            groups.setdefault(_is_control(row.get("group")), []).append(row)
-    for control, members in groups.items():
-        k = len(members)
+        if row.get("method") == "field_hr" and row["runner_id"] in pooled:
+            apply_pooled(row, pooled[row["runner_id"]])
+
+
+def window_key(row: Mapping) -> tuple[str, ...]:
+    """A row's baseline and block dates, as :func:`pooled_values` compares them."""
+    return tuple(str(row.get(c)) for c in ("baseline_start", "block_start", "block_end"))
+
+
+def pooled_values(
+    members: Iterable[tuple[str, object, tuple]], headline: Mapping[str, tuple]
+) -> dict[str, tuple]:
+    """The numbers of :func:`pool_changes`, without the rows: ``runner_id -> (centre,
+    low, high, below, sd, k)`` (log scale) for the runners of each group that is pooled.
+
+    ``members``: ``(runner_id, group, window_key(row))`` of the field rows with a
+    ``headline`` entry, in row order. What a streamed ``analyze`` keeps per
+    runner until its rows are written (:func:`apply_pooled` then fills a row
+    from them).
+    """
+    groups: dict[bool, list[tuple]] = {}
+    for member in members:
+        groups.setdefault(_is_control(member[1]), []).append(member)
+    out: dict[str, tuple] = {}
+    for control, group in groups.items():
+        ids = [rid for rid, _, _ in group]
+        k = len(ids)
         if k < MIN_POOLED_RUNNERS:
             continue
-        own = np.array([_own(headline[r["runner_id"]]) for r in members])
+        own = np.array([_own(headline[rid]) for rid in ids])
         d, s2 = own[:, 0], own[:, 1] ** 2
         grid = posterior_grid(d, s2)
         # the reference: normal, as wide at 95 % as its Student t
@@ -147,7 +175,8 @@ def pool_changes(rows: list[dict], headline: Mapping[str, tuple]) -> None:
         # controls referenced to the controls over one shared window: each one's
         # deviation from the group's own mean (below), not its pooled change minus
         # the others' mean, which would count the group mean's uncertainty twice
-        deviation = control and _one_window(members) and bool(np.all(var_ref > 0))
+        one_window = len({window for _, _, window in group}) == 1
+        deviation = control and one_window and bool(np.all(var_ref > 0))
         for start in range(0, k, CHUNK):  # memory: grid points x CHUNK runners at a time
             part = slice(start, min(k, start + CHUNK))
             if deviation:
@@ -160,17 +189,25 @@ def pool_changes(rows: list[dict], headline: Mapping[str, tuple]) -> None:
             low = mixture_quantiles(grid.weight, mean, var, 0.5 - CONFIDENCE / 2.0)
             high = mixture_quantiles(grid.weight, mean, var, 0.5 + CONFIDENCE / 2.0)
             below = grid.weight @ special.ndtr(-mean / np.sqrt(var))
-            for i, row in enumerate(members[part]):
-                swc = float(row["swc_pct"])
-                row["o2_cost_change_pct"] = float(pct_change(centre[i]))
-                row["ci_low_pct"] = float(pct_change(low[i]))
-                row["ci_high_pct"] = float(pct_change(high[i]))
-                row["p_value"] = float(min(1.0, 2.0 * min(below[i], 1.0 - below[i])))
-                row["mdc_pct"] = mdc_pct(float(sd[i]), math.inf)
-                row["verdict"] = verdict(row["ci_low_pct"], row["ci_high_pct"], swc)
-                row["pooling"] = "group"
-                row["n_pooled_runners"] = k
-                row["verdict_text"] = verdict_text(row, swc)
+            for i, rid in enumerate(ids[part]):
+                out[rid] = (centre[i], low[i], high[i], below[i], sd[i], k)
+    return out
+
+
+def apply_pooled(row: MutableMapping, values: tuple) -> None:
+    """Make a finished field row's headline the pooled one (:func:`pooled_values`),
+    judged against the row's ``swc_pct``, in place."""
+    centre, low, high, below, sd, k = values
+    swc = float(row["swc_pct"])
+    row["o2_cost_change_pct"] = float(pct_change(centre))
+    row["ci_low_pct"] = float(pct_change(low))
+    row["ci_high_pct"] = float(pct_change(high))
+    row["p_value"] = float(min(1.0, 2.0 * min(below, 1.0 - below)))
+    row["mdc_pct"] = mdc_pct(float(sd), math.inf)
+    row["verdict"] = verdict(row["ci_low_pct"], row["ci_high_pct"], swc)
+    row["pooling"] = "group"
+    row["n_pooled_runners"] = k
+    row["verdict_text"] = verdict_text(row, swc)
 
 
 GRID_POINTS = 400
@@ -214,14 +251,6 @@ class TauGrid:
         mean = keep * (d - self.mu[:, None])
         var = s2[None, :] * keep + keep**2 * self.v_mu[:, None]
         return mean, np.maximum(var, 1e-300)
-
-
-def _one_window(rows: list[dict]) -> bool:
-    """Whether every row covers the same baseline and block dates."""
-    keys = {
-        tuple(str(r.get(c)) for c in ("baseline_start", "block_start", "block_end")) for r in rows
-    }
-    return len(keys) == 1
 
 
 def posterior_grid(d, s2) -> TauGrid:

@@ -55,6 +55,9 @@ Paule-Mandel): under its uniform prior on tau the posterior variance of the
 mean is finite only from 5 runners (:func:`group_mean_posterior`)."""
 
 _WINDOW = ("baseline_start", "block_start", "block_end")
+REFERENCE_INPUTS = ("runner_id", "method", "_b", *_WINDOW)
+"""What :func:`control_references` reads of a field row (a streamed ``analyze``
+keeps only these of each row while the rows wait on disk)."""
 
 
 def _window_key(block: Mapping) -> tuple:

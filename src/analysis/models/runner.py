@@ -28,7 +28,8 @@ the rows it got before blocks were numbered.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+import math
+from collections.abc import Iterable, Iterator
 from functools import partial
 from pathlib import Path
 
@@ -55,7 +56,14 @@ from analysis.models.field import (
 from analysis.models.fitness import add_fitness_signals, fitness_signals, signal_lookup
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, finish_row
 from analysis.models.lab import LAB_DAY_CV_PCT, LAB_POST_WINDOW, _lab_rows
-from analysis.models.pooling import OWN_COLUMNS, POOLED_COLUMNS, pool_changes
+from analysis.models.pooling import (
+    OWN_COLUMNS,
+    POOLED_COLUMNS,
+    apply_pooled,
+    pool_changes,
+    pooled_values,
+    window_key,
+)
 from analysis.models.prepare import (
     CONFOUNDERS,
     FULL_BLOCK,
@@ -68,8 +76,8 @@ from analysis.models.prepare import (
     design_columns,
     prepare_runs,
 )
-from analysis.models.reference import control_references
-from analysis.models.spill import SpilledMetrics, resolve
+from analysis.models.reference import REFERENCE_INPUTS, control_references
+from analysis.models.spill import SpilledMetrics, dump_rows, load_rows, resolve
 from analysis.models.spill import runner_ids as runner_ids_of
 from analysis.models.training import add_training_load, training_load
 from analysis.schema import BASELINE_WEEKS
@@ -240,13 +248,25 @@ def _grid_stats_task(payload: tuple) -> tuple:
     return serial_grid_stats(blocks, prepare_runs(resolve(metrics), blocks, **design), confounders)
 
 
+def _float(value) -> float:
+    """A row's number as its frame column holds it (``None``: NaN)."""
+    return math.nan if value is None else float(value)
+
+
 def _rows_task(payload: tuple) -> tuple[list[tuple[dict, RunnerFit | None]], SquadPrior | None]:
-    """The field rows of one chunk of runners (with their plotting fits when asked)."""
-    blocks, metrics, quarantined, errors, confounders, design, prior, with_fits, bar = payload
+    """The field rows of one chunk of runners (with their plotting fits when asked).
+
+    With a spill path (a streamed ``analyze``), the rows are written there and
+    only what the control reference reads of each comes back."""
+    blocks, metrics, quarantined, errors, confounders, design, prior, with_fits, bar, path = payload
     prep = prepare_runs(resolve(metrics), blocks, **design)
     fitted, prior = _field_rows(
         blocks, prep, quarantined, errors, confounders, serial_prior=prior, progress=bar
     )
+    if path is not None:
+        dump_rows(path, [row for row, _ in fitted])
+        keep = [{k: row[k] for k in REFERENCE_INPUTS if k in row} for row, _ in fitted]
+        return [(row, None) for row in keep], prior
     if not with_fits:
         return [(row, None) for row, _ in fitted], prior
     positions = prep.groupby("runner_id", sort=False).indices
@@ -306,6 +326,7 @@ def _later_rows(
                 design,
                 prior,
                 return_fits,
+                None,
                 None,
             )
             for m, b in chunks
@@ -447,7 +468,63 @@ def analyze(
     .. [2] Barnes KR, Kilding AE (2015). Running economy: measurement, norms,
        and determining factors. Sports Med Open 1:8.
     """
+    fits: dict[str, RunnerFit] | None = {} if return_fits else None
+    chunks = _analyzed_rows(
+        dataset,
+        runner_ids,
+        progress=progress,
+        baseline_weeks=baseline_weeks,
+        metrics=metrics,
+        blocks=blocks,
+        errors=errors,
+        confounders=confounders,
+        swc_pct=swc_pct,
+        lab_day_cv_pct=lab_day_cv_pct,
+        control_reference=control_reference,
+        heat_onset_c=heat_onset_c,
+        ramp_weeks=ramp_weeks,
+        backend=backend,
+        chunk_runners=chunk_runners,
+        fits=fits,
+    )
+    out = as_frame([row for rows in chunks for row in rows], ANALYZE)
+    return out if fits is None else (out, fits)
+
+
+def _analyzed_rows(
+    dataset: Dataset,
+    runner_ids: Iterable[str] | str | None = None,
+    *,
+    progress: bool = False,
+    baseline_weeks: int = BASELINE_WEEKS,
+    metrics: pd.DataFrame | None = None,
+    blocks: pd.DataFrame | None = None,
+    errors: str = "ar1",
+    confounders: Iterable[str] = CONFOUNDERS,
+    swc_pct: float = SMALLEST_WORTHWHILE_CHANGE_PCT,
+    lab_day_cv_pct: float = LAB_DAY_CV_PCT,
+    control_reference: bool = True,
+    heat_onset_c: float | str = "auto",
+    ramp_weeks: float | str = "auto",
+    backend: ProcessBackend | DaskBackend | None = None,
+    chunk_runners: int = CHUNK_RUNNERS,
+    fits: dict | None = None,
+    spill: Path | None = None,
+) -> Iterator[list[dict]]:
+    """:func:`analyze`'s rows, chunk of runners after chunk, in the frame's order.
+
+    The squad-level steps run at the first ``next``. ``fits``: a dict that gets
+    each selected runner's :class:`RunnerFit` (not with ``spill``). ``spill``:
+    a folder where each chunk's rows wait from their fit until they are
+    yielded, so that what stays in memory per runner is what the squad-level
+    steps read (its pooling inputs, reference window, fitness signals and
+    training load), not its row; without it the rows wait in memory. A
+    runner's later blocks (``block`` 2, ...) are held in memory either way.
+    """
     _check_options(errors, confounders, "analyze")
+    return_fits = fits is not None
+    if return_fits and spill is not None:
+        raise ValueError("analyze: fits are returned only when the rows are kept in memory")
     if blocks is None:
         blocks = runner_blocks(dataset, baseline_weeks=baseline_weeks)
     all_blocks = blocks
@@ -487,8 +564,12 @@ def analyze(
         prior = squad_prior(
             run(_grid_stats_task, [(m, b, tuple(confounders), design) for m, b in squad_chunks])
         )
-    lab_rows = _lab_rows(blocks, dataset.lab_tests, day_cv_pct=lab_day_cv_pct)
     quarantined = quarantined_row_count(dataset.quarantine, "runs.csv", by_runner=True)
+    if spill is not None:
+        Path(spill).mkdir(parents=True, exist_ok=True)
+
+    def spilled_rows(k: int) -> str | None:
+        return None if spill is None else str(Path(spill) / f"rows-{k:05d}.pickle")
 
     bar = None
     if progress:
@@ -509,8 +590,9 @@ def analyze(
                     prior,
                     return_fits,
                     bar if backend is None else None,  # here: runner by runner
+                    spilled_rows(k),
                 )
-                for m, b in chunks
+                for k, (m, b) in enumerate(chunks)
             ],
             describe=lambda i: _chunk_name(chunks[i][1]),
             # on workers: chunk by chunk, as each comes back
@@ -521,18 +603,21 @@ def analyze(
     finally:
         if bar is not None:
             bar.close()
-    fitted = [item for part, _ in parts for item in part]
     if prior is None and parts:
         prior = parts[0][1]
+    # with spill: per chunk, the rows' reference inputs (the rows are on disk)
+    held = [[row for row, _ in part] for part, _ in parts]
+    fitted = [item for part, _ in parts for item in part] if return_fits else []
+    del parts
     later = later_blocks(dataset, blocks=all_blocks)
     later = later.loc[later["runner_id"].isin(set(blocks["runner_id"].astype(str)))]
 
-    def referenced(fitted_rows) -> dict:
+    def referenced(fitted_rows: list[dict]) -> dict:
         """The controls' pooled change over each fitted runner's own window."""
         if not control_reference:
             return {}
         return control_references(
-            [row for row, _ in fitted_rows],
+            fitted_rows,
             all_blocks,
             squad_metrics,
             errors,
@@ -543,25 +628,40 @@ def analyze(
             chunk_runners=chunk_runners,
         )
 
-    references = referenced(fitted)
-    rows = []
+    references = referenced([row for rows in held for row in rows])
     headline: dict = {}
+    members: list[tuple] = []  # (runner, group, window) of the rows to pool, in order
     races = _race_rows(squad_metrics)
     signals = signal_lookup(fitness_signals(races, dataset.lab_tests, all_blocks))
-    for row, _ in fitted:
-        row.update(design_columns(design))
-        add_fitness_signals(row, signals)
-        rows.append(finish_row(row, swc_pct, references.get(row["runner_id"]), headline=headline))
-        if row["runner_id"] in lab_rows:
-            lab_row = add_fitness_signals(lab_rows[row["runner_id"]], signals)
-            rows.append(finish_row(lab_row, swc_pct))
-    add_training_load(
-        rows, squad_metrics, all_blocks, load=_training_load(squad_metrics, all_blocks)
-    )
+    load = _training_load(squad_metrics, all_blocks)
+    for k, (_, b) in enumerate(chunks):
+        fitted_k = held[k] if spill is None else load_rows(spilled_rows(k))
+        lab_rows = _lab_rows(b, dataset.lab_tests, day_cv_pct=lab_day_cv_pct)
+        rows: list[dict] = []
+        for row in fitted_k:
+            row.update(design_columns(design))
+            add_fitness_signals(row, signals)
+            rows.append(
+                finish_row(row, swc_pct, references.get(row["runner_id"]), headline=headline)
+            )
+            if row["runner_id"] in lab_rows:
+                lab_row = add_fitness_signals(lab_rows[row["runner_id"]], signals)
+                rows.append(finish_row(lab_row, swc_pct))
+        add_training_load(rows, squad_metrics, all_blocks, load=load)
+        members += [
+            (row["runner_id"], row.get("group"), window_key(row))
+            for row in rows
+            if row.get("method") == FIELD_METHOD and row["runner_id"] in headline
+        ]
+        held[k] = rows
+        if spill is not None:
+            dump_rows(spilled_rows(k), rows)
+            held[k] = []
+    del load, signals, references
     # Later blocks: per runner, with the squad-level quantities learned above
     later_rows: dict[str, list[dict]] = {}
     later_fits: dict[str, list[RunnerFit]] = {}
-    pools = [(rows, headline)]
+    pools = []
     for number in sorted(later["block"].unique()):
         part = later.loc[later["block"] == number].reset_index(drop=True)
         fitted_k = _later_rows(
@@ -576,7 +676,7 @@ def analyze(
             return_fits=return_fits,
             chunk_runners=chunk_runners,
         )
-        references_k = referenced(fitted_k)
+        references_k = referenced([row for row, _ in fitted_k])
         labs_k = _lab_rows(part, _lab_after(dataset.lab_tests, part), day_cv_pct=lab_day_cv_pct)
         rows_k: list[dict] = []
         headline_k: dict = {}
@@ -596,12 +696,15 @@ def analyze(
         # the block's own dates
         add_training_load(rows_k, squad_metrics, part, load=_training_load(squad_metrics, part))
         pools.append((rows_k, headline_k))
-    for row in rows:
-        row.setdefault("block", 1)
-    if len(blocks) == len(all_blocks):
-        for pool_rows, pool_headline in pools:  # each block number pooled on its own
+    later_all = [r for own in later_rows.values() for r in own]
+    whole = len(blocks) == len(all_blocks)
+    squad: dict = {}
+    if whole:  # each block number pooled on its own
+        pooled = pooled_values(members, headline)
+        for pool_rows, pool_headline in pools:
             pool_changes(pool_rows, pool_headline)
     else:  # the pooled values are the squad's: pool over the whole squad's fit
+        pooled = {}
         squad = _squad_pooled(
             dataset,
             squad_metrics,
@@ -616,18 +719,16 @@ def analyze(
             backend=backend,
             chunk_runners=chunk_runners,
         )
-        for row in [*rows, *(r for own in later_rows.values() for r in own)]:
-            key = (row["runner_id"], int(row["block"]))
-            if row.get("method") == FIELD_METHOD and key in squad:
-                row.update(squad[key])
+    del headline, members
     documented = {
         key: default if asked[key] == "auto" else float(asked[key])
         for key, default in (("heat_onset_c", HEAT_ONSET_C), ("ramp_weeks", FULL_BLOCK))
     }
+    alt: dict = {}
     if learned and documented != design:
         # A choice learned from the data moved away from the documented one: the
         # answer under the documented choice, so a report can show whether it matters.
-        alternative = analyze(
+        alternative = _analyzed_rows(
             dataset,
             list(blocks["runner_id"]),
             metrics=metrics_given,
@@ -639,32 +740,53 @@ def analyze(
             control_reference=control_reference,
             backend=backend,
             chunk_runners=chunk_runners,
+            spill=None if spill is None else Path(spill) / "documented",
             **documented,
         )
-        alt = alternative.loc[alternative["method"] == FIELD_METHOD].set_index(
-            ["runner_id", "block"]
-        )
-        text = _design_text(documented)
-        for row in [*rows, *(r for own in later_rows.values() for r in own)]:
-            key = (row["runner_id"], int(row["block"]))
-            if row.get("method") == FIELD_METHOD and key in alt.index:
-                other = alt.loc[key]
-                row["sensitivity_design"] = text
-                for col in ("change_pct", "ci_low_pct", "ci_high_pct"):
-                    source = "o2_cost_change_pct" if col == "change_pct" else col
-                    row[f"sensitivity_{col}"] = float(other[source])
-    if later_rows:  # each runner's later blocks right after its first
-        by_runner: dict[str, list[dict]] = {}
+        alt = {
+            (str(row["runner_id"]), int(row["block"])): tuple(
+                _float(row.get(col)) for col in ("o2_cost_change_pct", "ci_low_pct", "ci_high_pct")
+            )
+            for rows in alternative
+            for row in rows
+            if row.get("method") == FIELD_METHOD
+        }
+    text = _design_text(documented)
+
+    def completed(rows: list[dict]) -> None:
+        """The squad-level columns: pooled headline, sensitivity to the design."""
         for row in rows:
-            by_runner.setdefault(row["runner_id"], []).append(row)
-        rows = [r for rid, own in by_runner.items() for r in (*own, *later_rows.get(rid, ()))]
-    out = as_frame(rows, ANALYZE)
-    if not return_fits:
-        return out
-    fits = {row["runner_id"]: fit for row, fit in fitted}
-    for rid, own in later_fits.items():
-        fits[rid] = dataclasses.replace(fits[rid], later=tuple(own))
-    return out, fits
+            row.setdefault("block", 1)
+            if row.get("method") != FIELD_METHOD:
+                continue
+            key = (row["runner_id"], int(row["block"]))
+            if key[1] == 1 and key[0] in pooled:
+                apply_pooled(row, pooled[key[0]])
+            if key in squad:
+                row.update(squad[key])
+            if key in alt:
+                row["sensitivity_design"] = text
+                (
+                    row["sensitivity_change_pct"],
+                    row["sensitivity_ci_low_pct"],
+                    row["sensitivity_ci_high_pct"],
+                ) = alt[key]
+
+    completed(later_all)
+    if fits is not None:
+        fits.update((row["runner_id"], fit) for row, fit in fitted)
+        for rid, own in later_fits.items():
+            fits[rid] = dataclasses.replace(fits[rid], later=tuple(own))
+    for k in range(len(chunks)):
+        rows = held[k] if spill is None else load_rows(spilled_rows(k))
+        held[k] = []
+        completed(rows)
+        if later_rows:  # each runner's later blocks right after its first
+            by_runner: dict[str, list[dict]] = {}
+            for row in rows:
+                by_runner.setdefault(row["runner_id"], []).append(row)
+            rows = [r for rid, own in by_runner.items() for r in (*own, *later_rows.get(rid, ()))]
+        yield rows
 
 
 def analyze_parts(
@@ -675,8 +797,9 @@ def analyze_parts(
     *,
     baseline_weeks: int = BASELINE_WEEKS,
     progress: bool = False,
+    stream: bool = False,
     **options,
-) -> tuple[pd.DataFrame, Dataset, pd.DataFrame, SpilledMetrics]:
+) -> tuple[pd.DataFrame | Iterator[pd.DataFrame], Dataset, pd.DataFrame, SpilledMetrics]:
     """:func:`analyze` of a dataset read part by part (:func:`analysis.io.load_dataset_parts`).
 
     Each part's run metrics (the models' columns) and the dates of its runs and
@@ -688,11 +811,21 @@ def analyze_parts(
     quarantine. The answer is the same as :func:`analyze` of the whole
     dataset.
 
+    With ``stream``, the results are not one frame but the frames of its
+    chunks of runners, in order (their concatenation is the frame), computed
+    when the first is asked for: each chunk's result rows wait in
+    ``spill_folder`` from their fit until they are yielded, so what the
+    analysis holds per runner is what the squad-level steps read (the partial
+    pooling's inputs and values, the control reference's window, the fitness
+    signals and training load: a few numbers), not the runner's rows. Read them
+    before ``spill_folder`` is removed (``runeco analyze`` writes them to its CSV).
+
     Returns
     -------
     (results, dataset, blocks, spilled)
-        ``analyze``'s frame; ``head`` with the whole quarantine (no runs or
-        strength rows); the squad's :func:`analysis.blocks.runner_blocks`; the
+        ``analyze``'s frame (with ``stream``: an iterator of its chunks' frames);
+        ``head`` with the whole quarantine (no runs or strength rows); the
+        squad's :func:`analysis.blocks.runner_blocks`; the
         :class:`~analysis.models.spill.SpilledMetrics` (for
         :func:`analysis.readiness.runner_readiness_parts`).
     """
@@ -717,6 +850,18 @@ def analyze_parts(
     blocks = runner_blocks(
         dataset, baseline_weeks=baseline_weeks, inferred=pd.concat(inferred, ignore_index=True)
     )
+    if stream:
+        chunks = _analyzed_rows(
+            dataset,
+            runner_ids,
+            metrics=spilled,
+            blocks=blocks,
+            baseline_weeks=baseline_weeks,
+            progress=progress,
+            spill=Path(spill_folder) / "rows",
+            **options,
+        )
+        return _frames(chunks), dataset, blocks, spilled
     results = analyze(
         dataset,
         runner_ids,
@@ -727,3 +872,15 @@ def analyze_parts(
         **options,
     )
     return results, dataset, blocks, spilled
+
+
+def _frames(chunks: Iterator[list[dict]]) -> Iterator[pd.DataFrame]:
+    """Each chunk's rows as :func:`analyze`'s frame (its columns and their types);
+    at least one frame (an empty one for no runner), so a writer has a header."""
+    empty = True
+    for rows in chunks:
+        if rows or empty:
+            yield as_frame(rows, ANALYZE)
+            empty = False
+    if empty:
+        yield as_frame([], ANALYZE)

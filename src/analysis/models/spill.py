@@ -12,6 +12,7 @@ folder at the same path (``runeco analyze`` puts it beside the output file).
 
 from __future__ import annotations
 
+import pickle
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
@@ -91,6 +92,18 @@ class SpilledMetrics:
         """``fn`` on each part's metrics in turn, the results concatenated (one part in memory)."""
         out = [fn(pd.read_parquet(path)) for path, _ in self.parts]
         return pd.concat(out) if out else fn(pd.DataFrame(columns=list(SPILL_COLUMNS)))
+
+
+def dump_rows(path: str | Path, rows: list[dict]) -> None:
+    """Keep a chunk's result rows (dicts) on disk until ``analyze`` writes them out."""
+    with open(path, "wb") as handle:
+        pickle.dump(rows, handle, protocol=pickle.HIGHEST_PROTOCOL)
+
+
+def load_rows(path: str | Path) -> list[dict]:
+    """The rows :func:`dump_rows` wrote (files this process or its workers wrote)."""
+    with open(path, "rb") as handle:
+        return pickle.load(handle)
 
 
 def resolve(metrics) -> pd.DataFrame:
