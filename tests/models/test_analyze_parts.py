@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import tempfile
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -20,6 +21,7 @@ from analysis.io import layout, load_dataset, load_dataset_parts
 from analysis.io.convert import convert
 from analysis.metrics import run_metrics
 from analysis.models import analyze, analyze_parts
+from analysis.models.columns import ANALYZE, names
 from analysis.readiness import runner_readiness, runner_readiness_parts
 from analysis.simulate import simulate_squad
 from analysis.tempdirs import LOCK_NAME, private_dir
@@ -137,3 +139,74 @@ def test_runeco_metrics_on_the_layout_writes_the_same_rows_part_by_part(squads, 
     # part by part: each runner's rows together, the runners of one part before the next
     ids = pd.read_csv(tmp_path / "pq.csv")["runner_id"]
     assert (ids != ids.shift()).sum() == ids.nunique()
+
+
+@pytest.mark.parametrize("chunk", [500, 4])
+def test_the_streamed_answer_is_the_in_memory_frame_chunk_by_chunk(squads, tmp_path, chunk):
+    """``stream=True`` (what ``runeco analyze`` writes on the Parquet layout): the
+    frames of the chunks of runners, whose rows waited on disk, concatenated are
+    :func:`analyze`'s frame, pooled, insufficient-data, lab and later-block rows alike."""
+    csv, pq = squads
+    expected = analyze(load_dataset(csv), chunk_runners=chunk)
+    frames, *_ = _parts(pq, tmp_path, chunk_runners=chunk, stream=True)
+    assert not (tmp_path / "rows").exists()  # nothing runs until the first frame is asked for
+    frames = list(frames)
+    n_runners = expected["runner_id"].nunique()
+    assert len(frames) == -(-n_runners // chunk)
+    assert sorted(p.name for p in (tmp_path / "rows").iterdir()) == [
+        f"rows-{k:05d}.pickle" for k in range(len(frames))
+    ]
+    got = pd.concat(frames, ignore_index=True)
+    pd.testing.assert_frame_equal(got, expected, check_exact=True)
+    assert got.to_csv(index=False) == expected.to_csv(index=False)
+    # the kinds of rows the streamed path must carry through unchanged
+    field = expected["method"] == "field_hr"
+    assert (expected.loc[field, "pooling"] == "group").sum() >= 15
+    assert expected.loc[field, "n_pooled_runners"].max() >= 5
+    assert expected.loc[field, "own_change_pct"].notna().sum() >= 15
+    assert (
+        expected.loc[field, "own_change_pct"] != expected.loc[field, "o2_cost_change_pct"]
+    ).any()
+    assert (
+        expected.loc[expected["runner_id"] == "Z99", "verdict"]
+        .str.startswith("insufficient data")
+        .all()
+    )
+    assert (expected["method"] == "lab").sum() >= 5
+    assert (expected["block"] == 2).sum() >= 5
+
+
+def test_a_streamed_squad_with_no_runner_still_gives_a_header(tmp_path):
+    frames = list(runner_module._frames(iter([])))
+    assert len(frames) == 1
+    assert frames[0].empty
+    assert list(frames[0].columns) == list(names(ANALYZE))
+
+
+def test_the_streamed_answer_carries_the_documented_design_beside_a_learned_one(
+    tmp_path, monkeypatch
+):
+    """Heat raising heart rate across every temperature: the squad learns a linear heat
+    term, and the streamed answer has the documented design's answer beside it, as
+    the in-memory one (that answer is itself streamed through the spill folder)."""
+    csv = simulate_squad(tmp_path / "csv", n_runners=16, seed=7, lab_tests=False)
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(layout, "RUNNERS_PER_PART", PART)
+        convert(csv, tmp_path / "pq", "parquet")
+    real = runner_module.run_metrics
+
+    def warm(ds):
+        metrics = real(ds)
+        metrics["o2_cost_ml_kg_km"] *= np.exp(0.008 * (metrics["temp_c"].fillna(10) - 10))
+        return metrics
+
+    whole = load_dataset(csv)
+    expected = analyze(whole, metrics=warm(whole), chunk_runners=5)
+    assert (expected["sensitivity_design"] != "").all()  # the premise: the onset moved
+    monkeypatch.setattr(runner_module, "run_metrics", warm)
+    spill = tmp_path / "spill"
+    spill.mkdir()
+    frames, *_ = _parts(tmp_path / "pq", spill, chunk_runners=5, stream=True)
+    got = pd.concat(list(frames), ignore_index=True)
+    assert got.to_csv(index=False) == expected.to_csv(index=False)
+    assert (spill / "rows" / "documented" / "rows-00000.pickle").exists()
