@@ -210,3 +210,27 @@ def test_the_streamed_answer_carries_the_documented_design_beside_a_learned_one(
     got = pd.concat(list(frames), ignore_index=True)
     assert got.to_csv(index=False) == expected.to_csv(index=False)
     assert (spill / "rows" / "documented" / "rows-00000.pickle").exists()
+
+
+def test_runeco_analyze_of_a_large_squad_prints_the_same_summary_from_streamed_rows(
+    squads, tmp_path, capsys, monkeypatch
+):
+    """Above ``MAX_PRINTED_ROWS`` rows the Parquet path keeps of each written row only
+    the columns the summary reads (verdict counts, warnings, readiness): the same
+    lines as the in-memory path, and the same file."""
+    import analysis.cli as cli
+
+    monkeypatch.setattr(cli, "MAX_PRINTED_ROWS", 5)
+    csv, pq = squads
+    printed = {}
+    for name, folder in (("csv", csv), ("pq", pq)):
+        out = tmp_path / f"{name}.csv"
+        argv = ["analyze", str(folder), "--out", str(out), "--chunk-runners", "4"]
+        assert main(argv) == 0
+        text = capsys.readouterr().out
+        printed[name] = text.replace(str(folder), "DATASET").replace(str(out), "OUT")
+    assert (tmp_path / "pq.csv").read_bytes() == (tmp_path / "csv.csv").read_bytes()
+    assert printed["pq"] == printed["csv"]
+    assert "verdicts: " in printed["pq"]
+    assert "runner(s) without an answer" in printed["pq"]
+    assert "Z99" in printed["pq"]
