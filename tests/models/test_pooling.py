@@ -352,3 +352,22 @@ def test_a_runner_without_a_usable_own_se_is_left_as_it_is():
     fresh = [dict(r, pooling="none") for r in rows[1:]]
     pool_changes(fresh, no_df)
     assert all(np.isfinite(r["ci_high_pct"]) for r in fresh)
+
+
+def test_the_group_mean_of_thousands_is_the_same_in_chunks(monkeypatch):
+    """More runners than a chunk (a federation's controls): the running sums and
+    every leave-one-out are summed chunk by chunk, with the same result as at once."""
+    import analysis.models.pooling as pooling
+
+    rng = np.random.default_rng(8)
+    d = rng.normal(0.01, 0.02, 700)
+    s2 = rng.uniform(0.01, 0.03, 700) ** 2
+    monkeypatch.setattr(pooling, "CHUNK", 256)
+    chunked = group_mean_posterior(d, s2)
+    monkeypatch.setattr(pooling, "CHUNK", 4096)
+    whole = group_mean_posterior(d, s2)
+    for got, want in zip(chunked, whole, strict=True):
+        np.testing.assert_allclose(got, want, rtol=1e-9)
+    keep = np.arange(700) != 123  # one leave-one-out against the whole group without it
+    others = group_mean_posterior(d[keep], s2[keep])
+    assert chunked[2][123] == pytest.approx(others[0], abs=1e-6)

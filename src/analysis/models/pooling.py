@@ -306,8 +306,16 @@ def group_mean_posterior(d, s2) -> tuple[float, float, np.ndarray, np.ndarray]:
     tau2 = np.linspace(0.0, top, GRID_POINTS) ** 2
     trapezoid = np.ones(GRID_POINTS)
     trapezoid[[0, -1]] = 0.5
-    w = 1.0 / (s2[None, :] + tau2[:, None])  # (G, k)
-    sums = [w.sum(axis=1), (w * d).sum(axis=1), (w * d * d).sum(axis=1), np.log(w).sum(axis=1)]
+
+    def weights(part: slice) -> np.ndarray:  # (G, CHUNK): memory grid points x CHUNK runners
+        return 1.0 / (s2[None, part] + tau2[:, None])
+
+    chunks = [slice(k, min(len(d), k + CHUNK)) for k in range(0, len(d), CHUNK)]
+    sums = [np.zeros(GRID_POINTS) for _ in range(4)]
+    for part in chunks:
+        w, dp = weights(part), d[part]
+        for total, term in zip(sums, (w, w * dp, w * dp * dp, np.log(w)), strict=True):
+            total += term.sum(axis=1)
 
     def moments(s_w, s_d, s_dd, s_log):
         v_mu = 1.0 / s_w
@@ -322,9 +330,8 @@ def group_mean_posterior(d, s2) -> tuple[float, float, np.ndarray, np.ndarray]:
 
     mean_all, var_all = moments(*sums)
     loo_mean, loo_var = np.empty(len(d)), np.empty(len(d))
-    for start in range(0, len(d), CHUNK):  # memory: grid points x CHUNK runners at a time
-        part = slice(start, min(len(d), start + CHUNK))
-        wp, dp = w[:, part], d[part]
+    for part in chunks:
+        wp, dp = weights(part), d[part]
         m, v = moments(
             sums[0][:, None] - wp,
             sums[1][:, None] - wp * dp,

@@ -97,7 +97,7 @@ def pooled_reference(changes: Mapping[str, tuple[float, float]], leave_out: str 
     """The controls' mean log change: ``(mu, variance, df, n)`` or None (fewer than
     ``MIN_CONTROLS``); the hierarchical posterior (df inf) from ``MIN_HIERARCHICAL``
     controls, Paule-Mandel with ``tau^2`` and ``n - 1`` df below (module docstring)."""
-    return _pooled(_usable(changes), leave_out)
+    return _pooled(_Controls(changes), leave_out)
 
 
 class _Controls:
@@ -121,10 +121,6 @@ class _Controls:
         if self._posterior is None:
             self._posterior = group_mean_posterior(self.b, self.se**2)
         return self._posterior
-
-
-def _usable(changes: Mapping[str, tuple[float, float]]) -> _Controls:
-    return _Controls(changes)
 
 
 def _pooled(usable: _Controls, leave_out: str | None = None):
@@ -194,7 +190,7 @@ def control_references(
     cache: dict[tuple, dict] = {key: {} for key in windows}
     for (key, *_), found in zip(payloads, changes, strict=True):
         cache[key].update(found)
-    usable = {key: _usable(found) for key, found in cache.items()}
+    usable = {key: _Controls(found) for key, found in cache.items()}
     pooled_all: dict[tuple, tuple | None] = {}  # per window, for runners that are not controls
     out = {}
     for row in modelled:
