@@ -1045,3 +1045,23 @@ def test_the_power_sentence_says_when_the_squad_helped():
         "**Power.** These data with the squad can detect a change of about 3.9"
     )
     assert "To detect 3 % on its own runs alone, plan a" in pooled
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "first"),
+    [("2026-02-03", "2026-05-20", "2026"), ("2026-03-02", "2026-03-20", "Mar 2026")],
+)
+def test_a_date_axis_puts_the_year_in_its_first_tick_not_under_the_legend(start, end, first):
+    """A block that starts after January has no January tick to carry the year:
+    matplotlib's concise dates then print it below the right end of the axis, where
+    the legend under the axes covered it. The first tick carries it instead."""
+    fig = Figure(figsize=(6.4, 3.0))
+    ax = fig.add_subplot()
+    days = pd.date_range(start, end, freq="D")
+    ax.plot(days, np.arange(len(days)))
+    plots._date_axis(ax)
+    fig.canvas.draw()
+    labels = [t.get_text() for t in ax.get_xticklabels() if t.get_text()]
+    assert labels[0].endswith(first)
+    assert not any("2026" in label for label in labels[1:])
+    assert ax.xaxis.get_offset_text().get_text() == ""

@@ -154,10 +154,29 @@ def _label_width_in(labels) -> float:
     return 0.055 * max((len(str(s)) for s in labels), default=4)
 
 
+class _YearInFirstTick(mdates.ConciseDateFormatter):
+    """matplotlib's concise dates, with the year (its "offset") in the first tick's
+    label instead of below the right end of the axis, where the legend under the
+    axes covered it ("2026" over "speed", on a block that starts in February)."""
+
+    def format_ticks(self, values):
+        labels = list(super().format_ticks(values))
+        offset = super().get_offset()  # of the last tick: a year, or a month and year
+        if labels and offset:
+            first = mdates.num2date(values[0])
+            labels[0] = (
+                f"{labels[0]} {first:%Y}" if offset.isdigit() else f"{first.day} {first:%b %Y}"
+            )
+        return labels
+
+    def get_offset(self) -> str:
+        return ""
+
+
 def _date_axis(ax) -> None:
     locator = mdates.AutoDateLocator(minticks=4, maxticks=9)
     ax.xaxis.set_major_locator(locator)
-    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator))
+    ax.xaxis.set_major_formatter(_YearInFirstTick(locator))
 
 
 def _shade_block(ax, block: Mapping, *, label: bool = True) -> None:
