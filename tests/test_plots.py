@@ -1055,7 +1055,10 @@ def test_a_date_axis_puts_the_year_in_its_first_tick_not_under_the_legend(start,
     """A block that starts after January has no January tick to carry the year:
     matplotlib's concise dates then print it below the right end of the axis, where
     the legend under the axes covered it. The first tick carries it instead."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
     fig = Figure(figsize=(6.4, 3.0))
+    FigureCanvasAgg(fig)  # a canvas that draws: the offset text is set when drawn
     ax = fig.add_subplot()
     days = pd.date_range(start, end, freq="D")
     ax.plot(days, np.arange(len(days)))
