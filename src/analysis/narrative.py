@@ -35,7 +35,7 @@ from analysis.models.prepare import LINEAR_HEAT
 from analysis.models.training import training_load_note
 from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM, karvonen_target_hr
 from analysis.physiology import VO2_REST_ML_KG_MIN as VO2_REST
-from analysis.schema import EXERCISE_CATEGORIES
+from analysis.schema import EXERCISE_CATEGORIES, is_control
 from analysis.strength import unknown_exercises
 
 _BLOCK_SOURCE_TEXT = {
@@ -198,7 +198,7 @@ def answer_sentence(row: Mapping | pd.Series, name: str | None = None) -> str:
             f"**{what}, the question cannot be answered for {md_escape(who)} yet**: "
             f"{md_escape(reason) or 'no estimate'}."
         )
-    control = str(row.get("group", "")).strip().lower() == "control"
+    control = is_control(row.get("group", ""))
     span = "from before to after the block" if lab else "from the baseline to the end of the block"
     context = " (a control runner, so this is the change without strength work)" if control else ""
     change_text = format_change(change, row["ci_low_pct"], row["ci_high_pct"])
@@ -601,9 +601,7 @@ def plan_sentence(row: Mapping | pd.Series, target_pct: float = TARGET_CHANGE_PC
 
 
 def _pooled_who(row: Mapping) -> str:
-    return (
-        "controls" if str(row.get("group", "")).strip().lower() == "control" else "strength runners"
-    )
+    return "controls" if is_control(row.get("group", "")) else "strength runners"
 
 
 def pooled_sentence(row: Mapping | pd.Series) -> str:

@@ -37,7 +37,7 @@ from matplotlib.ticker import FuncFormatter
 
 from analysis.formatting import CI_LEVEL_PCT, as_mapping, figure_text, format_number
 from analysis.models.columns import first_blocks
-from analysis.schema import EXERCISE_CATEGORIES
+from analysis.schema import EXERCISE_CATEGORIES, is_control
 
 FIGURE_WIDTH_IN = 6.9
 """Text width of an A4 page with 16 mm margins [in]; figures are drawn at print size."""
@@ -974,7 +974,7 @@ def forest_plot(
     labels = []
     y = 0
     for row in field.itertuples(index=False):
-        control = str(row.group).strip().lower() == "control"
+        control = is_control(row.group)
         style = (
             dict(marker="s", mfc="white", mec="black", ms=5)
             if control

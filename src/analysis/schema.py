@@ -21,6 +21,12 @@ def is_runner_id(value) -> bool:
     return isinstance(value, str) and re.fullmatch(RUNNER_ID_PATTERN, value) is not None
 
 
+def is_control(group) -> bool:
+    """True when a ``group`` cell names the control group: "control", in any case and
+    with any spacing around it (how every part of runeco reads the column)."""
+    return str(group).strip().lower() == "control"
+
+
 RUN_TYPES = ("easy", "long", "recovery", "tempo", "threshold", "interval", "race", "other")
 EXERCISE_CATEGORIES = (
     "heavy",

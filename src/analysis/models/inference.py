@@ -10,6 +10,7 @@ import numpy as np
 from scipy import special
 
 from analysis.models.fitness import fitness_words
+from analysis.schema import is_control
 
 CONFIDENCE = 0.95
 """Confidence level of every interval runeco reports."""
@@ -119,7 +120,7 @@ def verdict_text(row, swc_pct: float) -> str:
     ci = f"95 % CI {row['ci_low_pct']:+.1f} to {row['ci_high_pct']:+.1f} %"
     against = " relative to the controls" if row.get("reference") == "controls" else ""
     if row.get("pooling") == "group":
-        who = "controls" if str(row.get("group", "")).strip().lower() == "control" else "runners"
+        who = "controls" if is_control(row.get("group", "")) else "runners"
         against += f", pooled with the group's {row['n_pooled_runners']} {who}"
     if v == "improved":
         text = f"More economical: oxygen cost changed by {change}{against} ({ci})." + _alone(

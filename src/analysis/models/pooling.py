@@ -78,14 +78,11 @@ from analysis.models.inference import (
     verdict,
     verdict_text,
 )
+from analysis.schema import is_control
 
 MIN_POOLED_RUNNERS = 5
 """Runners with an estimate needed in a group to pool it; fewer leave the
 pooled columns empty (tau^2 from 4 runners is mostly noise)."""
-
-
-def _is_control(group) -> bool:
-    return str(group).strip().lower() == "control"
 
 
 OWN_COLUMNS = ("own_change_pct", "own_ci_low_pct", "own_ci_high_pct", "own_verdict")
@@ -157,7 +154,7 @@ def pooled_values(
     """
     groups: dict[bool, list[tuple]] = {}
     for member in members:
-        groups.setdefault(_is_control(member[1]), []).append(member)
+        groups.setdefault(is_control(member[1]), []).append(member)
     out: dict[str, tuple] = {}
     for control, group in groups.items():
         ids = [rid for rid, _, _ in group]

@@ -18,6 +18,8 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
+from analysis.schema import is_control
+
 LOAD_RATIO_LIMITS = (0.8, 1.3)
 """Block load per week ÷ baseline load per week outside which the note is given.
 
@@ -117,7 +119,7 @@ def block_windows(blocks: pd.DataFrame) -> pd.DataFrame:
 
 
 def _is_control(group: pd.Series) -> pd.Series:
-    """Rows of the control group (``group`` "control", any case or spacing)."""
+    """Rows of the control group (:func:`analysis.schema.is_control` of each cell)."""
     return group.astype(str).str.strip().str.lower().eq("control")
 
 
@@ -191,8 +193,7 @@ def add_training_load(
         ratio, basis = float(by_runner[rid][0]), str(by_runner[rid][1])
         row["training_load_ratio"] = ratio
         row["training_load_basis"] = basis
-        # as _is_control reads a group cell: its text, stripped, any case
-        is_control = str(row.get("group", "")).strip().lower() == "control"
-        note = training_load_note(ratio, basis, None if is_control else control_ratio)
+        control = is_control(row.get("group", ""))
+        note = training_load_note(ratio, basis, None if control else control_ratio)
         if note and not str(row.get("verdict", "")).startswith("insufficient"):
             row["warning"] = "; ".join(w for w in (row.get("warning") or "", note) if w)
