@@ -23,6 +23,7 @@ import argparse
 import sys
 import tempfile
 import time
+import zlib
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +80,17 @@ def _speed_flat(metrics, truth):
     return _scale(metrics, np.exp(-daniels_cost_log_ratio(metrics["gas_m_min"], ref)))
 
 
+def _fitness_uneven(metrics, truth):
+    """Aerobic fitness rising in both groups by 3-6 % over the block, each runner
+    its own rise (uniform, drawn per squad): the controls' changes then differ,
+    and a strength runner's own rise is not the controls' mean. The truth (the
+    change in economy) is unchanged; the rise is an error the answer must own."""
+    seed = zlib.crc32(truth.to_csv(index=False).encode())
+    draws = np.random.default_rng(seed).uniform(0.03, 0.06, len(truth))
+    rise = dict(zip(truth["runner_id"], draws, strict=True))
+    return _scale(metrics, 1 - metrics["runner_id"].map(rise) * _ramp(metrics, truth))
+
+
 def _no_temperature(metrics, truth):
     out = metrics.copy()
     out["temp_c"] = np.nan
@@ -96,6 +108,7 @@ SCENARIOS = {
         lambda m, t: _scale(m, np.exp(0.01 * (m["temp_c"].fillna(10) - 10).clip(lower=0))),
     ),
     "fitness rising in both groups (-4.5 %)": ({}, lambda m, t: _scale(m, 1 - 0.045 * _ramp(m, t))),
+    "fitness rising unevenly (3-6 %, each runner its own)": ({}, _fitness_uneven),
     "resting HR falling 4 bpm (-1.2 %)": ({}, lambda m, t: _scale(m, 1 - 0.012 * _ramp(m, t))),
     "effect plateaus after 4 weeks": ({}, _plateau),
     "temperature missing": ({}, _no_temperature),
@@ -114,11 +127,13 @@ COLUMNS = [
     "bias_pp",
     "mae_pp",
     "coverage",
+    "coverage_strength",
     "ci_width_pp",
     "se_over_sd",
     "se_over_sd_strength",
     "se_over_sd_strength_90",
     "own_se_over_sd_strength",
+    "z_sd_strength",
     "controls_improved",
     "controls_worsened",
     "detected_at_3pct",
@@ -209,6 +224,7 @@ def summarise(name: str, d: pd.DataFrame) -> dict:
         "bias_pp": err.mean(),
         "mae_pp": err.abs().mean(),
         "coverage": covered.mean(),
+        "coverage_strength": covered[~control].mean(),
         "ci_width_pp": (d["ci_high_pct"] - d["ci_low_pct"]).mean(),
         "se_over_sd": se.mean() / log_err.std(),
         "se_over_sd_strength": se[~control].mean() / log_err[~control].std(),
@@ -216,6 +232,9 @@ def summarise(name: str, d: pd.DataFrame) -> dict:
             d.loc[~control, "squad"].to_numpy(), se[~control], log_err[~control].to_numpy()
         ),
         "own_se_over_sd_strength": own_se[~control].mean() / own_log_err[~control].std(),
+        # per runner: the SD of error / reported SE (1 when every SE is right; a
+        # mean-SE ratio also mixes in how the SEs differ between runners)
+        "z_sd_strength": (log_err[~control] / se[~control]).std(),
         "controls_improved": f"{int((control & d['verdict'].eq('improved')).sum())}/{int(control.sum())}",
         "controls_worsened": f"{int((control & d['verdict'].eq('worsened')).sum())}/{int(control.sum())}",
         "detected_at_3pct": (d.loc[big, "verdict"] == "improved").mean() if big.any() else np.nan,
@@ -241,9 +260,11 @@ def to_markdown(table: pd.DataFrame) -> str:
         fmt[col] = fmt[col].map(lambda v, c=col: f"{v:+.2f}" if c == "bias_pp" else f"{v:.2f}")
     for col in (
         "coverage",
+        "coverage_strength",
         "se_over_sd",
         "se_over_sd_strength",
         "own_se_over_sd_strength",
+        "z_sd_strength",
         "detected_at_3pct",
         "own_coverage",
         "own_detected_at_3pct",
@@ -291,6 +312,10 @@ def main(argv=None) -> int:
             "interval when the squads are drawn again with replacement (a squad's runners "
             "share its weather, noise and control reference, so the squad is what repeats); "
             "`own_se_over_sd_strength`: the same ratio for the runner's own change. "
+            "`coverage_strength`: the coverage of the strength runners' intervals alone. "
+            "`z_sd_strength`: the SD of each strength runner's error over its own reported SE "
+            "(1 when every SE is right, below 1 when they are too wide; unlike the ratio of "
+            "means, it is not moved by how the SEs differ between runners). "
             "`detected_at_3pct`: strength runners with a true change of -3 % or more called "
             "improved; `null_strength_improved`: strength runners with a true change of "
             "(about) zero called improved. `own_*`: the same for the runner's own change "
