@@ -72,10 +72,15 @@ def test_identical_estimates_pool_to_themselves():
         assert r["ci_low_pct"] < -3.0 < r["ci_high_pct"]
 
 
+# The code integrates over tau on a grid of 400 points (trapezoidal), the reference
+# below with quad: under the uniform shrinkage prior, which rises from 0 at tau = 0,
+# the two differ by about 1e-4 of a value (0.0001 pp; with 4,000 grid points they
+# agree to 1e-6), so the tolerances are 5e-4 relative and 0.001 pp.
 def _by_hand(d, s, ref=0.0, ref_var=0.0, deviation=False):
     """Gelman et al. (BDA3 section 5.4) written from the book and integrated over tau
-    with quad (not on a grid): uniform prior on tau, mu integrated out,
-    p(tau | d) ~ V_mu^(1/2) prod (s_i^2 + tau^2)^(-1/2) exp(-(d_i - mu_hat)^2 / 2(s_i^2 + tau^2)),
+    with quad (not on a grid): the uniform shrinkage prior p(tau) = 2 tau s0^2 / (s0^2 +
+    tau^2)^2 (s0^2 the harmonic mean of the s_i^2; Daniels 1999), mu integrated out,
+    p(tau | d) ~ p(tau) V_mu^(1/2) prod (s_i^2 + tau^2)^(-1/2) exp(-(d_i - mu_hat)^2 / 2(s_i^2 + tau^2)),
     theta_i | tau, d ~ N(d_i - B_i (d_i - mu_hat), s_i^2 (1 - B_i) + B_i^2 V_mu).
     Returns % change, 95 % limits and the posterior SD (log) of theta_i - ref, with the
     reference N(ref, ref_var) independent."""
@@ -98,8 +103,15 @@ def _by_hand(d, s, ref=0.0, ref_var=0.0, deviation=False):
     top = 6 * max(np.std(d), np.sqrt(s2.max()))
     peak = max(given(t)[0] for t in np.linspace(0, top, 50))
 
+    s0 = len(s2) / (1 / s2).sum()
+
+    def prior(t):
+        return 2 * t * s0 / (s0 + t * t) ** 2
+
     def integral(f):
-        return integrate.quad(lambda t: np.exp(given(t)[0] - peak) * f(t), 0, top, limit=200)[0]
+        return integrate.quad(
+            lambda t: np.exp(given(t)[0] - peak) * prior(t) * f(t), 0, top, limit=200
+        )[0]
 
     norm = integral(lambda t: 1.0)
     out = []
@@ -136,11 +148,15 @@ def test_pooled_values_are_the_hierarchical_posterior_by_hand():
     ]
     pool_changes(rows, {r["runner_id"]: (d, s) for r, d, s in zip(rows, D, S, strict=True)})
     change, low, high, sd = _by_hand(D, S)
-    np.testing.assert_allclose([r["o2_cost_change_pct"] for r in rows], change, rtol=2e-4)
-    np.testing.assert_allclose([r["ci_low_pct"] for r in rows], low, rtol=2e-4)
-    np.testing.assert_allclose([r["ci_high_pct"] for r in rows], high, rtol=2e-4)
+    np.testing.assert_allclose(
+        [r["o2_cost_change_pct"] for r in rows], change, rtol=5e-4, atol=1e-3
+    )
+    np.testing.assert_allclose([r["ci_low_pct"] for r in rows], low, rtol=5e-4, atol=1e-3)
+    np.testing.assert_allclose([r["ci_high_pct"] for r in rows], high, rtol=5e-4, atol=1e-3)
     k = stats.norm.ppf(0.975) + stats.norm.ppf(0.80)
-    np.testing.assert_allclose([r["mdc_pct"] for r in rows], -100 * np.expm1(-k * sd), rtol=2e-4)
+    np.testing.assert_allclose(
+        [r["mdc_pct"] for r in rows], -100 * np.expm1(-k * sd), rtol=5e-4, atol=1e-3
+    )
     expected = [
         "improved" if h < 0 else "worsened" if lo > 0 else "inconclusive"
         for lo, h in zip(low, high, strict=True)
@@ -170,9 +186,11 @@ def test_the_control_reference_is_subtracted_after_pooling_with_its_variance():
     pool_changes(rows, own)
     scaled = ref_var * (stats.t.ppf(0.975, ref_df) / stats.norm.ppf(0.975)) ** 2
     change, low, high, _ = _by_hand(D, S, ref=ref, ref_var=scaled)
-    np.testing.assert_allclose([r["o2_cost_change_pct"] for r in rows], change, rtol=2e-4)
-    np.testing.assert_allclose([r["ci_low_pct"] for r in rows], low, rtol=2e-4)
-    np.testing.assert_allclose([r["ci_high_pct"] for r in rows], high, rtol=2e-4)
+    np.testing.assert_allclose(
+        [r["o2_cost_change_pct"] for r in rows], change, rtol=5e-4, atol=1e-3
+    )
+    np.testing.assert_allclose([r["ci_low_pct"] for r in rows], low, rtol=5e-4, atol=1e-3)
+    np.testing.assert_allclose([r["ci_high_pct"] for r in rows], high, rtol=5e-4, atol=1e-3)
 
 
 def _controls(n, window="2026-02-16"):
@@ -203,10 +221,10 @@ def test_controls_over_one_window_get_their_deviation_from_the_controls_mean():
     pool_changes(rows, own)
     change, low, high, sd = _by_hand(D, S, deviation=True)
     np.testing.assert_allclose(
-        [r["o2_cost_change_pct"] for r in rows], change, rtol=2e-4, atol=1e-6
+        [r["o2_cost_change_pct"] for r in rows], change, rtol=5e-4, atol=1e-3
     )
-    np.testing.assert_allclose([r["ci_low_pct"] for r in rows], low, rtol=2e-4)
-    np.testing.assert_allclose([r["ci_high_pct"] for r in rows], high, rtol=2e-4)
+    np.testing.assert_allclose([r["ci_low_pct"] for r in rows], low, rtol=5e-4, atol=1e-3)
+    np.testing.assert_allclose([r["ci_high_pct"] for r in rows], high, rtol=5e-4, atol=1e-3)
     # the other way, with the group mean's own posterior as the reference: wider
     mu, var_mu, *_ = group_mean_posterior(D, np.square(S))
     _, low_ref, high_ref, _ = _by_hand(D, S, ref=mu, ref_var=var_mu)
@@ -222,8 +240,10 @@ def test_controls_over_different_windows_keep_the_reference_subtracted():
     own = {r["runner_id"]: (d, s, ref, ref_var, ref_df) for r, d, s in zip(rows, D, S, strict=True)}
     pool_changes(rows, own)
     change, low, high, _ = _by_hand(D, S, ref=ref, ref_var=ref_var)
-    np.testing.assert_allclose([r["o2_cost_change_pct"] for r in rows], change, rtol=2e-4)
-    np.testing.assert_allclose([r["ci_high_pct"] for r in rows], high, rtol=2e-4)
+    np.testing.assert_allclose(
+        [r["o2_cost_change_pct"] for r in rows], change, rtol=5e-4, atol=1e-3
+    )
+    np.testing.assert_allclose([r["ci_high_pct"] for r in rows], high, rtol=5e-4, atol=1e-3)
 
 
 def test_a_reference_error_shared_by_the_squad_does_not_average_out():
@@ -296,16 +316,18 @@ def test_a_group_of_exactly_five_pools_after_a_smaller_one_and_lab_rows_stay_out
     pool_changes([*controls, *strength, lab], headline)
     assert not any("o2_cost_change_pct" in r for r in [*controls, lab])
     change, low, high, _ = _by_hand(D[:5], S[:5])
-    np.testing.assert_allclose([r["o2_cost_change_pct"] for r in strength], change, rtol=1e-6)
-    np.testing.assert_allclose([r["ci_low_pct"] for r in strength], low, rtol=1e-6)
+    np.testing.assert_allclose(
+        [r["o2_cost_change_pct"] for r in strength], change, rtol=5e-4, atol=1e-3
+    )
+    np.testing.assert_allclose([r["ci_low_pct"] for r in strength], low, rtol=5e-4, atol=1e-3)
 
 
 @pytest.mark.slow
 def test_the_pooled_headline_on_the_evidence_squads(evidence):
     """10 simulated squads of 60 (30 strength runners, 30 controls each; 600 runners).
-    Measured: strength runners MAE 0.86 pp (own 1.12), coverage 0.953, posterior SD
-    1.14 x the spread of the errors, 88 % called improved (own 65 %); controls, whose
-    true changes are all zero, MAE 0.22 pp, coverage 1.00, none called improved."""
+    Measured: strength runners MAE 0.86 pp (own 1.12), coverage 0.94, posterior SD
+    1.01 x the spread of the errors, 91 % called improved (own 67 %); controls, whose
+    true changes are all zero, MAE 0.21 pp, coverage 1.00, none called improved."""
     field = evidence.loc[evidence["method"] == "field_hr"]
     assert (field["pooling"] == "group").all() and (field["n_pooled_runners"] == 30).all()
     strength = field.loc[field["group"] == "strength"]
