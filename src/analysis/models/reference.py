@@ -26,8 +26,9 @@ squads of 16 per scenario) that made the strength runners' pooled SE
 under a uniform prior on tau and 0.91-1.14 x under the shrinkage prior. Adding
 the posterior mean of ``tau^2`` back (a prediction of the runner's own season)
 was measured again where the runners' fitness rose unevenly (3-6 % each, so
-the controls' changes do differ): 1.38 x, against 0.96 x without it, so the
-runner's own season is not counted twice. With 3 or 4 controls the spread
+the controls' changes do differ; uniform prior): 1.38 x, against 0.96 x
+without it. The runner's own season is already in the spread of its group's
+pooling, so it is not counted twice. With 3 or 4 controls the spread
 between them is mostly the prior's, so the Paule-Mandel mean (statsmodels
 ``combine_effects``) with ``tau^2`` and ``n_controls - 1`` df, which does not
 lean on a prior, stays; degrees of freedom of the runner's answer:
