@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook, new_output
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from analysis import report
 from analysis.schema import CHART_MIME
@@ -385,3 +385,27 @@ def test_the_print_exporter_leaves_out_only_nbconverts_closing_soup_pass():
     fast = report.notebook_to_html(nb, exporter=report.make_html_exporter(for_print=True))
     assert fast != normal  # the pass is really left out
     assert str(BeautifulSoup(fast, features="html.parser")) == normal
+
+
+def test_the_kept_font_configuration_prints_the_pdf_a_new_one_prints(tmp_path):
+    # a FontConfiguration per document loaded and measured the fonts again for every
+    # report (~25 ms); the worker keeps one, and each PDF is byte for byte the same
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    html = report.notebook_to_html(
+        new_notebook(
+            cells=[
+                new_markdown_cell("# Runner R01\n\n**Bold**, *italic* and `code`. " * 30),
+                new_markdown_cell("## Methods\n\n" + "Small print. " * 200),
+            ]
+        ),
+        title="R01",
+    )
+    assert report.font_config() is report.font_config()  # one per thread, kept
+    first = report.html_to_pdf(html, tmp_path / "first.pdf").read_bytes()
+    again = report.html_to_pdf(html, tmp_path / "again.pdf").read_bytes()
+    fresh = weasyprint.HTML(string=html, url_fetcher=report.safe_url_fetcher()).write_pdf(
+        font_config=FontConfiguration()
+    )
+    assert first == again == fresh

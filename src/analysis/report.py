@@ -36,6 +36,7 @@ import re
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -697,7 +698,7 @@ class _Worker:
                 import weasyprint
 
                 weasyprint.HTML(string=html, url_fetcher=safe_url_fetcher()).write_pdf(
-                    stylesheets=[parsed_print_css()]
+                    stylesheets=[parsed_print_css()], font_config=font_config()
                 )
         if self.own_process:
             # What exists now (modules, templates, fonts) lives as long as the worker:
@@ -1599,6 +1600,26 @@ def parsed_print_css():
     return weasyprint.CSS(string=print_css())
 
 
+_FONTS = threading.local()
+
+
+def font_config():
+    """This thread's WeasyPrint ``FontConfiguration``, made once and used for every PDF.
+
+    WeasyPrint otherwise makes a new one per document (a new fontconfig
+    configuration and Pango font map), so every report loads and measures
+    its fonts again: about 25 ms of CPU per report. Our pages declare no
+    ``@font-face``, so a kept configuration gives the same PDF byte for byte.
+    One per thread: a Pango font map is not shared between threads.
+    """
+    config = getattr(_FONTS, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _FONTS.config = FontConfiguration()
+    return config
+
+
 def html_to_pdf(
     html: str,
     pdf_path: str | os.PathLike,
@@ -1620,7 +1641,7 @@ def html_to_pdf(
     stylesheets = [parsed_print_css()] if print_stylesheet else None
     pdf = weasyprint.HTML(
         string=html, base_url=base_url, url_fetcher=safe_url_fetcher(images)
-    ).write_pdf(stylesheets=stylesheets)
+    ).write_pdf(stylesheets=stylesheets, font_config=font_config())
     return _write_atomic(Path(pdf_path), pdf)
 
 
