@@ -199,19 +199,43 @@ class WorkerPool:
         self._workers.remove(worker)
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[tuple[object, object]]:
-        """Yield ``(item, fn(item) or TaskFailed)`` for every item, as they finish."""
+        """Yield ``(item, fn(item) or TaskFailed)`` for every item, as they finish.
+
+        ``items`` is read as workers become free, one item per free worker: an
+        iterator may make its items while the first ones run (it may wait for
+        the next one; the results that come in meanwhile are taken after it).
+        """
         from multiprocessing.connection import wait
 
-        items = list(items)
-        waiting = list(range(len(items)))
-        deaths = [0] * len(items)
+        source = iter(items)
+        items: list = []  # read from the source so far; their keys are their positions
+        deaths: list[int] = []
+        waiting: list[int] = []  # keys to run again (a worker died), before new items
+        exhausted = False
+
+        def next_key() -> int | None:
+            nonlocal exhausted
+            if waiting:
+                return waiting.pop(0)
+            if exhausted:
+                return None
+            try:
+                items.append(next(source))
+            except StopIteration:
+                exhausted = True
+                return None
+            deaths.append(0)
+            return len(items) - 1
+
         running = 0
-        while waiting or running:
-            while waiting and len(self._workers) < self.size:  # workers that died before
-                self._start()
+        while waiting or running or not exhausted:
+            while (waiting or not exhausted) and len(self._workers) < self.size:
+                self._start()  # workers that died before
             for worker in self._workers:
-                if worker[2] is None and waiting:
-                    key = waiting.pop(0)
+                if worker[2] is None:
+                    key = next_key()
+                    if key is None:
+                        break
                     try:
                         worker[1].send((key, fn, items[key]))
                     except (OSError, EOFError):  # it died idle: the check below replaces it
@@ -219,6 +243,8 @@ class WorkerPool:
                         continue
                     worker[2] = key
                     running += 1
+            if not (running or waiting):
+                return  # every worker is idle and the source has no more items
             by_handle: dict = {}
             for worker in self._workers:
                 by_handle[worker[1]] = worker
@@ -244,9 +270,8 @@ class WorkerPool:
                 if key is None:  # it died idle, or while starting
                     self._idle_deaths += 1
                     if self._idle_deaths > 2 * self.size:
-                        for k in waiting:
+                        while (k := next_key()) is not None:
                             yield items[k], TaskFailed(f"{reason} before it took a task")
-                        waiting = []
                         if not running:
                             return
                 else:
@@ -312,9 +337,16 @@ class ProcessBackend:
         n = self.workers
         return "this process" if n == 1 else f"{n} worker processes on this machine"
 
+    @property
+    def in_process(self) -> bool:
+        """Whether the tasks run in this very process (``workers == 1``)."""
+        return self.executor is None
+
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[tuple[object, object]]:
-        """Yield ``(item, fn(item) or TaskFailed)`` for every item, as they finish."""
-        items = list(items)
+        """Yield ``(item, fn(item) or TaskFailed)`` for every item, as they finish.
+
+        ``items`` is read as the tasks are handed out (:meth:`WorkerPool.map_unordered`).
+        """
         if self.executor is None:
             global _STATE
             if self.setup is not None and not self._own_state:

@@ -311,8 +311,11 @@ def render_reports(
     precompute : bool
         Analyse the squad once for the batch while the workers start
         (:mod:`analysis.models.batch`) and hand each runner notebook the
-        folder as its ``batch`` parameter (default). False: every notebook
-        analyses its runner itself, as when it is run on its own.
+        folder as its ``batch`` parameter (default); with ``squad``, the
+        squad report's models are fitted there too, while the first runner
+        reports run (in worker processes or on Dask), and the squad report
+        starts as soon as they are. False: every notebook analyses its
+        runner itself, as when it is run on its own.
     figures_dir : path, optional
         Also write every figure of every report as PNG and SVG (for slides):
         ``figures_dir/<runner_id>/<figure>.png`` and ``.svg``, the squad
@@ -401,6 +404,8 @@ def render_reports(
     # Workers start (imports, kernel, fonts) while this process reads the dataset.
     backend = make_backend(scheduler, n_workers, setup=partial(_start_worker, config))
     batch_dir: PrivateDir | None = None
+    squad_models: _SquadModels | None = None
+    names: list[str] = []  # the reports, in the order of RenderSummary.ok
     summary.backend = backend.description
     summary.dashboard = getattr(backend, "dashboard_link", "")
     if on_backend is not None:
@@ -424,37 +429,56 @@ def render_reports(
                 "rename the runner or render the squad report separately",
                 file=str(dataset / "runners.csv"),
             )
-        tasks = []
         if (selected or squad) and precompute:
-            squad_of = None if requested is None else selected  # the squad report's runners
-            batch_dir = _write_batch(squad_data, out, extra, squad=squad, squad_runner_ids=squad_of)
+            batch_dir = _write_batch(squad_data, out, extra)
+            if squad and batch_dir is not None:
+                # fitted beside the runner reports where they run in other processes
+                squad_models = _SquadModels(
+                    squad_data,
+                    batch_dir.path,
+                    extra,
+                    runner_ids=None if requested is None else selected,
+                    background=not getattr(backend, "in_process", False),
+                )
         batch = {"batch": str(batch_dir.path)} if batch_dir is not None else {}
         batch.update(notebook_format_parameters(fmt))
-        if squad:  # the longest report goes first so that it does not finish last
-            subset = None if requested is None else selected
-            tasks.append(
-                _Task(
-                    SQUAD_REPORT_NAME,
-                    str(squad_nb),
-                    {
-                        "dataset": str(dataset),
-                        "runner_ids": subset,
-                        # the squad's baseline is the runners': one analysis for the batch
-                        **{k: v for k, v in extra.items() if k == "baseline_weeks"},
-                        **batch,
-                    },
-                )
-            )
-        tasks += [
+
+        def squad_task() -> _Task:
+            parameters = {
+                "dataset": str(dataset),
+                "runner_ids": None if requested is None else selected,
+                # the squad's baseline is the runners': one analysis for the batch
+                **{k: v for k, v in extra.items() if k == "baseline_weeks"},
+                **batch,
+            }
+            if squad_models is not None and not squad_models.fitted():
+                parameters.pop("batch")  # its models could not be fitted: the notebook fits them
+            return _Task(SQUAD_REPORT_NAME, str(squad_nb), parameters)
+
+        runner_tasks = [
             _Task(
                 rid, str(runner_nb), {"dataset": str(dataset), "runner_id": rid, **extra, **batch}
             )
             for rid in (selected if runner_reports else [])
         ]
+
+        def dispatch():
+            """The tasks as workers become free: the squad report, the longest, as soon as its
+            models are fitted (so that it does not finish last), the runners' meanwhile."""
+            waiting = squad
+            for task in runner_tasks:
+                if waiting and (squad_models is None or squad_models.done()):
+                    waiting = False
+                    yield squad_task()
+                yield task
+            if waiting:
+                yield squad_task()  # waits for the fit
+
+        names += ([SQUAD_REPORT_NAME] if squad else []) + [t.name for t in runner_tasks]
         from tqdm.auto import tqdm
 
-        with tqdm(total=len(tasks), desc="reports", unit="report", disable=not progress) as bar:
-            for task, result in backend.map_unordered(_render_task, tasks):
+        with tqdm(total=len(names), desc="reports", unit="report", disable=not progress) as bar:
+            for task, result in backend.map_unordered(_render_task, dispatch()):
                 if isinstance(result, TaskFailed):
                     result = _Result(task.name, False, reason=result.reason)
                 if result.ok:
@@ -469,9 +493,11 @@ def render_reports(
                 bar.update()
     finally:
         backend.close()
+        if squad_models is not None:
+            squad_models.done(wait=True)  # it writes into the batch's folder
         if batch_dir is not None:
             batch_dir.close()
-    order = {t.name: i for i, t in enumerate(tasks)}
+    order = {name: i for i, name in enumerate(names)}
     summary.ok.sort(key=order.__getitem__)
     summary.seconds = time.perf_counter() - start
     return summary
@@ -552,29 +578,68 @@ def _check_parameters(parameters: dict | None) -> dict:
     return dict(parameters)
 
 
-def _write_batch(
-    ds, out: Path, extra: dict, *, squad: bool = False, squad_runner_ids=None
-) -> PrivateDir | None:
-    """The squad's analysis for this batch (with ``squad``, the squad report's
-    models too), in a private folder under ``out`` (locked by this process: see
-    :mod:`analysis.tempdirs`); None when it cannot be made (each notebook then
-    analyses its runner and reports its own error)."""
-    from analysis.models.batch import write_batch, write_squad_batch
+def _write_batch(ds, out: Path, extra: dict) -> PrivateDir | None:
+    """The squad's analysis for this batch, in a private folder under ``out``
+    (locked by this process: see :mod:`analysis.tempdirs`); None when it cannot
+    be made (each notebook then analyses its runner and reports its own error)."""
+    from analysis.models.batch import write_batch
 
     folder = None
     try:
         options = ds.settings.resolve(baseline_weeks=extra.get("baseline_weeks"))
         folder = private_dir(BATCH_DIR_PREFIX, out)
         write_batch(ds, folder.path, **options)
-        if squad:
-            write_squad_batch(
-                ds, folder.path, squad_runner_ids, baseline_weeks=options["baseline_weeks"]
-            )
         return folder
     except Exception:  # noqa: BLE001 - the reports fall back to analysing on their own
         if folder is not None:
             folder.close()
         return None
+
+
+class _SquadModels:
+    """The squad report's models (:func:`analysis.models.batch.write_squad_batch`),
+    fitted into the batch's folder, in a thread of this process with ``background``.
+
+    With ``background`` the runner reports start in the workers while this
+    process fits the squad's models (about 0.6 s of CPU for 30 runners): the
+    workers need not wait for them, and the squad report starts as soon as
+    they are written. Should the fit fail, the squad report fits its models
+    itself (:meth:`fitted` is False), as a notebook run on its own does.
+    """
+
+    def __init__(self, ds, folder: Path, extra: dict, *, runner_ids=None, background: bool):
+        self._args = (ds, folder, extra, runner_ids)
+        self._ok = False
+        self._thread = None
+        if background:
+            self._thread = threading.Thread(
+                target=self._fit, name="runeco-squad-models", daemon=True
+            )
+            self._thread.start()
+        else:
+            self._fit()
+
+    def _fit(self) -> None:
+        from analysis.models.batch import write_squad_batch
+
+        ds, folder, extra, runner_ids = self._args
+        try:
+            options = ds.settings.resolve(baseline_weeks=extra.get("baseline_weeks"))
+            write_squad_batch(ds, folder, runner_ids, baseline_weeks=options["baseline_weeks"])
+            self._ok = True
+        except Exception:  # noqa: BLE001 - the squad report then fits its models itself
+            self._ok = False
+
+    def done(self, *, wait: bool = False) -> bool:
+        """Whether the fit has ended (with ``wait``, once it has)."""
+        if self._thread is not None and wait:
+            self._thread.join()
+        return self._thread is None or not self._thread.is_alive()
+
+    def fitted(self) -> bool:
+        """Whether the models are in the folder (waits for the fit to end)."""
+        self.done(wait=True)
+        return self._ok
 
 
 def _load(dataset: Path):
