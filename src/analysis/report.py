@@ -703,6 +703,21 @@ def _render_task(task: _Task) -> _Result:
 # --------------------------------------------------------------------------- one worker
 
 
+_JSONSCHEMA_FORMAT_MODULES = [
+    "fqdn",
+    "isoduration",
+    "jsonpointer",
+    "rfc3339_validator",
+    "rfc3986_validator",
+    "rfc3987",
+    "uri_template",
+    "webcolors",
+]
+"""What ``jsonschema._format`` imports under ``suppress(ImportError)`` for its format
+checkers alone, which nbformat never uses (:func:`_import_export_modules`); not
+``idna``, which requests (papermill's) needs."""
+
+
 def _block_slow_format_checker() -> None:
     """Skip the RFC 3987 grammar jsonschema builds at import (~0.9-1.6 s).
 
@@ -725,6 +740,10 @@ def _import_export_modules(*, pdf: bool) -> None:
     - papermill imports pyarrow (and numpy, ~0.25 s CPU) for its optional HDFS
       handler, which a report never uses: pyarrow is marked absent while
       papermill is imported, so papermill records the handler as missing.
+    - jsonschema (through nbformat) imports the optional checkers of string
+      formats it finds installed (isoduration and arrow, webcolors, ...:
+      ~70 ms CPU); nbformat validates with no format checker, so they are
+      marked absent during the import too (:data:`_JSONSCHEMA_FORMAT_MODULES`).
     - WeasyPrint tries several names per library (Pango, HarfBuzz, fontconfig);
       each that is not a file name goes to ``ctypes.util.find_library``, which
       runs ldconfig, gcc and ld (~0.15 s CPU in about 200 subprocesses). On
@@ -739,12 +758,18 @@ def _import_export_modules(*, pdf: bool) -> None:
     _block_slow_format_checker()
     alone = threading.active_count() == 1
     if alone and "papermill" not in sys.modules and "pyarrow" not in sys.modules:
-        sys.modules["pyarrow"] = None  # type: ignore[assignment]
+        absent = ["pyarrow"]
+        if "jsonschema" not in sys.modules:
+            absent += _JSONSCHEMA_FORMAT_MODULES
+        absent = [name for name in absent if name not in sys.modules]
+        for name in absent:
+            sys.modules[name] = None  # type: ignore[assignment]
         try:
             import papermill  # noqa: F401
         finally:
-            if "pyarrow" in sys.modules and sys.modules["pyarrow"] is None:
-                del sys.modules["pyarrow"]
+            for name in absent:
+                if name in sys.modules and sys.modules[name] is None:
+                    del sys.modules[name]
     import papermill  # noqa: F401, F811
 
     if not pdf:
