@@ -416,3 +416,30 @@ def test_the_kept_font_configuration_prints_the_pdf_a_new_one_prints(tmp_path):
         font_config=FontConfiguration()
     )
     assert first == again == fresh
+
+
+def test_glyph_arrays_are_made_without_a_c_parse_and_the_pdf_is_the_same(tmp_path, monkeypatch):
+    # WeasyPrint's font subsetting asked cffi for "hb_codepoint_t[n]" with a new n for
+    # nearly every font of every PDF, and cffi parsed C for each (~2 ms)
+    from weasyprint.text.ffi import ffi
+
+    html = report.notebook_to_html(
+        new_notebook(cells=[new_markdown_cell("# Glyphs\n\n**Bold** *italic* `mono` äöü ñ " * 9)]),
+        title="glyphs",
+    )
+    first = report.html_to_pdf(html, tmp_path / "first.pdf").read_bytes()
+    assert getattr(ffi.new, "runeco", False)
+    values = [3, 5, 8]
+    array = ffi.new("hb_codepoint_t[3]", values)
+    assert list(array) == values and len(array) == 3
+    assert ffi.typeof(array) is ffi.typeof("hb_codepoint_t[]")  # the open array type
+    assert list(ffi.new("hb_codepoint_t[4]", values)) == [*values, 0]  # another length: cffi's
+    assert ffi.typeof(ffi.new("int[2]")) is ffi.typeof("int[2]")
+    patched = ffi.__dict__.pop("new")
+    monkeypatch.setattr(report, "_open_codepoint_arrays", lambda: None)  # cffi's own, this once
+    try:
+        plain = report.html_to_pdf(html, tmp_path / "plain.pdf").read_bytes()
+        assert not getattr(ffi.new, "runeco", False)
+    finally:
+        ffi.new = patched
+    assert first == plain

@@ -1716,6 +1716,38 @@ def _embed_pngs_as_they_are() -> None:
     RasterImage._get_png_data = staticmethod(png_data)
 
 
+_SIZED_CODEPOINT_ARRAY_RE = re.compile(r"hb_codepoint_t\[(\d+)\]")
+
+
+def _open_codepoint_arrays() -> None:
+    """Have WeasyPrint's cffi make its glyph arrays without parsing C for each new length.
+
+    WeasyPrint subsets each font of a PDF with HarfBuzz, handing it arrays
+    made by ``ffi.new(f"hb_codepoint_t[{n}]", values)``; cffi parses a C
+    declaration for every type string it has not seen, and with the number
+    of glyphs in the string that is most of them (about 2 ms each with
+    pycparser, some 0.25 s in a worker's 15 reports). The open array
+    ``hb_codepoint_t[]`` with the same ``n`` values is the same memory, and
+    its type is parsed once. Installed once per process on WeasyPrint's
+    ``ffi``; any other call (another type, values of another length) goes to
+    cffi as it is.
+    """
+    from weasyprint.text.ffi import ffi
+
+    new = ffi.new
+    if getattr(new, "runeco", False):
+        return
+
+    def new_array(cdecl, init=None):
+        sized = _SIZED_CODEPOINT_ARRAY_RE.fullmatch(cdecl) if isinstance(cdecl, str) else None
+        if sized is not None and isinstance(init, list | tuple) and len(init) == int(sized[1]):
+            return new("hb_codepoint_t[]", init)
+        return new(cdecl, init)
+
+    new_array.runeco = True
+    ffi.new = new_array
+
+
 @functools.lru_cache(maxsize=1)
 def parsed_print_css():
     """The print stylesheet as a WeasyPrint ``CSS``, parsed once per process.
@@ -1765,6 +1797,7 @@ def html_to_pdf(
     import weasyprint
 
     _embed_pngs_as_they_are()
+    _open_codepoint_arrays()
     html, images = _images_by_reference(html)
     stylesheets = [parsed_print_css()] if print_stylesheet else None
     pdf = weasyprint.HTML(
