@@ -210,32 +210,34 @@ class WorkerPool:
         source = iter(items)
         items: list = []  # read from the source so far; their keys are their positions
         deaths: list[int] = []
-        waiting: list[int] = []  # keys to run again (a worker died), before new items
+        waiting: list[int] = []  # keys to hand out: run again (a worker died), then new ones
         exhausted = False
 
-        def next_key() -> int | None:
+        def pull() -> bool:
+            """Read one more item into ``waiting``; False once the source has no more."""
             nonlocal exhausted
-            if waiting:
-                return waiting.pop(0)
             if exhausted:
-                return None
+                return False
             try:
                 items.append(next(source))
             except StopIteration:
                 exhausted = True
-                return None
+                return False
             deaths.append(0)
-            return len(items) - 1
+            waiting.append(len(items) - 1)
+            return True
 
         running = 0
         while waiting or running or not exhausted:
-            while (waiting or not exhausted) and len(self._workers) < self.size:
-                self._start()  # workers that died before
+            # an item for each free worker (and each one to start), no more
+            free = self.size - len(self._workers) + sum(w[2] is None for w in self._workers)
+            while len(waiting) < free and pull():
+                pass
+            while waiting and len(self._workers) < self.size:  # workers that died before
+                self._start()
             for worker in self._workers:
-                if worker[2] is None:
-                    key = next_key()
-                    if key is None:
-                        break
+                if worker[2] is None and waiting:
+                    key = waiting.pop(0)
                     try:
                         worker[1].send((key, fn, items[key]))
                     except (OSError, EOFError):  # it died idle: the check below replaces it
@@ -244,7 +246,7 @@ class WorkerPool:
                     worker[2] = key
                     running += 1
             if not (running or waiting):
-                return  # every worker is idle and the source has no more items
+                return  # the source had no more items
             by_handle: dict = {}
             for worker in self._workers:
                 by_handle[worker[1]] = worker
@@ -270,8 +272,11 @@ class WorkerPool:
                 if key is None:  # it died idle, or while starting
                     self._idle_deaths += 1
                     if self._idle_deaths > 2 * self.size:
-                        while (k := next_key()) is not None:
-                            yield items[k], TaskFailed(f"{reason} before it took a task")
+                        while waiting or pull():
+                            yield (
+                                items[waiting.pop(0)],
+                                TaskFailed(f"{reason} before it took a task"),
+                            )
                         if not running:
                             return
                 else:
