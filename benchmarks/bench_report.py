@@ -162,7 +162,9 @@ def floor(dataset: Path, runner_ids: list[str], out: Path) -> tuple[float, float
     from analysis.models.batch import write_batch, write_squad_batch
 
     ds = load_dataset(dataset)
-    batch = write_batch(ds, out / "batch", **ds.settings.resolve(baseline_weeks=6))
+    batch = write_batch(
+        ds, out / "batch", report_parts=report.report_parts, **ds.settings.resolve(baseline_weeks=6)
+    )
     write_squad_batch(ds, batch, None, baseline_weeks=6)
     _floor_report(
         squad_cells,

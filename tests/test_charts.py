@@ -210,3 +210,23 @@ def test_figure_png_is_matplotlibs_image_without_alpha(size, face, colour):
         got = np.asarray(image).astype(int)
     assert np.abs(got - expected).max() <= 1  # the same pixels (alpha compositing rounds)
     assert abs(image.info["dpi"][0] - 150) < 0.5
+
+
+def test_png_rgb_is_a_png_of_these_pixels_that_goes_into_a_pdf_as_it_is():
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    from analysis.report import png_stream_data
+
+    pixels = np.random.default_rng(3).integers(0, 256, size=(23, 37, 3), dtype=np.uint8)
+    data = charts.png_rgb(pixels, 150)
+    with Image.open(io.BytesIO(data)) as image:
+        assert (image.format, image.mode, image.size) == ("PNG", "RGB", (37, 23))
+        assert np.array_equal(np.asarray(image), pixels)
+        assert abs(image.info["dpi"][0] - 150) < 0.5
+    # the IDAT data is a PDF image stream's (no filter search needed to read it back)
+    assert png_stream_data(data, "RGB") is not None
+    with pytest.raises(ValueError, match="RGB"):
+        charts.png_rgb(np.zeros((2, 2, 4), dtype=np.uint8), 150)

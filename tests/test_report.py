@@ -100,6 +100,9 @@ globals()["secret_" + runner_id] = runner_id
 matplotlib.rcParams["lines.linewidth"] = 9.0
 assert not any(f[0] == "error" for f in warnings.filters), "warning filters leaked"
 warnings.simplefilter("error")
+from matplotlib_inline.config import InlineBackend
+assert InlineBackend.instance().figure_formats == {"png"}, "figure formats leaked"
+get_ipython().run_line_magic("config", "InlineBackend.figure_formats = ['svg']")
 if runner_id == "B2" and os.environ.get("RUNECO_PROBE_FAIL") == "1":
     raise RuntimeError("probe failure for B2")
 print("pid", os.getpid(), "runner", runner_id)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -12,13 +13,23 @@ pytestmark = pytest.mark.slow
 _CELL_ID = re.compile(r'id="cell-id=[0-9a-f]+"')
 
 
-@pytest.mark.parametrize("subset", [None, ["R05", "R02", "R07"]])
-def test_the_squad_report_from_the_batch_changes_no_word(sample_dir, tmp_path, subset):
+def _injected(notebook) -> str:
+    cells = json.loads(notebook.read_text())["cells"]
+    return "".join(
+        "".join(c["source"])
+        for c in cells
+        if "injected-parameters" in c["metadata"].get("tags", [])
+    )
+
+
+# workers=2: the squad's models are fitted in a thread while the runner reports run
+@pytest.mark.parametrize(("subset", "workers"), [(None, 2), (["R05", "R02", "R07"], 1)])
+def test_the_squad_report_from_the_batch_changes_no_word(sample_dir, tmp_path, subset, workers):
     common = dict(
         runner_ids=subset,
         squad=True,
         fmt="html",
-        workers=1,
+        workers=workers,
         progress=False,
         parameters={"baseline_weeks": 5},
     )
@@ -29,6 +40,32 @@ def test_the_squad_report_from_the_batch_changes_no_word(sample_dir, tmp_path, s
     b = _CELL_ID.sub("", (tmp_path / "alone" / "squad.html").read_text())
     assert a == b
     assert "baseline_weeks = 5" in (tmp_path / "once" / "squad.ipynb").read_text()
+    assert "batch = " in _injected(tmp_path / "once" / "squad.ipynb")
+
+
+def test_the_squad_report_fits_its_models_itself_when_the_batch_could_not(
+    sample_dir, tmp_path, monkeypatch
+):
+    import analysis.models.batch
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("no squad model")
+
+    monkeypatch.setattr(analysis.models.batch, "write_squad_batch", fail)  # in this process
+    summary = render_reports(
+        sample_dir,
+        tmp_path,
+        runner_ids=["R01", "R02"],
+        squad=True,
+        fmt="ipynb",
+        workers=2,
+        progress=False,
+    )
+    assert summary.failed == []
+    assert summary.ok == ["squad", "R01", "R02"]
+    assert "batch = " not in _injected(tmp_path / "squad.ipynb")  # it fitted them itself
+    assert "batch = " in _injected(tmp_path / "R01.ipynb")  # the runners' analysis still served
+    assert not list(tmp_path.glob(".runeco-batch-*"))
 
 
 def test_the_squad_notebook_given_a_batch_never_imports_statsmodels(sample_dir, tmp_path):

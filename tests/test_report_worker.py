@@ -8,7 +8,7 @@ import subprocess
 import sys
 
 import pytest
-from nbformat.v4 import new_code_cell, new_notebook, new_output
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_output
 
 from analysis import report
 from analysis.schema import CHART_MIME
@@ -32,8 +32,13 @@ state = {{
     "numpy": "numpy" in sys.modules,
     "find_library_restored": ctypes.util.find_library is search,
 }}
+state["format_checkers"] = sorted(
+    m for m in ("isoduration", "arrow", "webcolors", "jsonpointer") if m in sys.modules
+)
 import pyarrow  # still importable afterwards
+import isoduration
 state["pyarrow_after"] = pyarrow.__name__
+state["isoduration_after"] = isoduration.__name__
 print(json.dumps(state))
 """
 
@@ -60,7 +65,9 @@ def test_a_worker_imports_papermill_and_weasyprint_without_pyarrow_or_a_library_
         "pyarrow": False,
         "numpy": False,
         "find_library_restored": True,
+        "format_checkers": [],  # jsonschema's, for formats nbformat never checks (~70 ms)
         "pyarrow_after": "pyarrow",
+        "isoduration_after": "isoduration",
     }
     assert printed == ""
 
@@ -385,3 +392,54 @@ def test_the_print_exporter_leaves_out_only_nbconverts_closing_soup_pass():
     fast = report.notebook_to_html(nb, exporter=report.make_html_exporter(for_print=True))
     assert fast != normal  # the pass is really left out
     assert str(BeautifulSoup(fast, features="html.parser")) == normal
+
+
+def test_the_kept_font_configuration_prints_the_pdf_a_new_one_prints(tmp_path):
+    # a FontConfiguration per document loaded and measured the fonts again for every
+    # report (~25 ms); the worker keeps one, and each PDF is byte for byte the same
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    html = report.notebook_to_html(
+        new_notebook(
+            cells=[
+                new_markdown_cell("# Runner R01\n\n**Bold**, *italic* and `code`. " * 30),
+                new_markdown_cell("## Methods\n\n" + "Small print. " * 200),
+            ]
+        ),
+        title="R01",
+    )
+    assert report.font_config() is report.font_config()  # one per thread, kept
+    first = report.html_to_pdf(html, tmp_path / "first.pdf").read_bytes()
+    again = report.html_to_pdf(html, tmp_path / "again.pdf").read_bytes()
+    fresh = weasyprint.HTML(string=html, url_fetcher=report.safe_url_fetcher()).write_pdf(
+        font_config=FontConfiguration()
+    )
+    assert first == again == fresh
+
+
+def test_glyph_arrays_are_made_without_a_c_parse_and_the_pdf_is_the_same(tmp_path, monkeypatch):
+    # WeasyPrint's font subsetting asked cffi for "hb_codepoint_t[n]" with a new n for
+    # nearly every font of every PDF, and cffi parsed C for each (~2 ms)
+    from weasyprint.text.ffi import ffi
+
+    html = report.notebook_to_html(
+        new_notebook(cells=[new_markdown_cell("# Glyphs\n\n**Bold** *italic* `mono` äöü ñ " * 9)]),
+        title="glyphs",
+    )
+    first = report.html_to_pdf(html, tmp_path / "first.pdf").read_bytes()
+    assert getattr(ffi.new, "runeco", False)
+    values = [3, 5, 8]
+    array = ffi.new("hb_codepoint_t[3]", values)
+    assert list(array) == values and len(array) == 3
+    assert ffi.typeof(array) is ffi.typeof("hb_codepoint_t[]")  # the open array type
+    assert list(ffi.new("hb_codepoint_t[4]", values)) == [*values, 0]  # another length: cffi's
+    assert ffi.typeof(ffi.new("int[2]")) is ffi.typeof("int[2]")
+    patched = ffi.__dict__.pop("new")
+    monkeypatch.setattr(report, "_open_codepoint_arrays", lambda: None)  # cffi's own, this once
+    try:
+        plain = report.html_to_pdf(html, tmp_path / "plain.pdf").read_bytes()
+        assert not getattr(ffi.new, "runeco", False)
+    finally:
+        ffi.new = patched
+    assert first == plain

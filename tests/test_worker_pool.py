@@ -159,3 +159,48 @@ def _run_fn(pool: WorkerPool, fn, items: list) -> dict:
     thread.join(DEADLINE_S)
     assert not thread.is_alive(), "the pool hung"
     return got
+
+
+def test_items_are_read_as_workers_become_free_and_may_be_made_meanwhile():
+    """An iterator of items is read one item per free worker, so that its later
+    items can be made while the first ones run (the squad report's task, issue 14)."""
+    read: list[int] = []
+    first_back = threading.Event()
+
+    def items():
+        for i in range(6):
+            if i == 3:
+                assert first_back.wait(DEADLINE_S)  # made only after a result came back
+            read.append(i)
+            yield (i, 0.0)
+
+    pool = WorkerPool(2)
+    got: dict = {}
+    read_at_first_result: list[int] = []
+
+    def consume() -> None:
+        for item, outcome in pool.map_unordered(_sleep_then_pid, items()):
+            if not got:
+                read_at_first_result.append(len(read))
+                first_back.set()
+            got[item] = outcome
+
+    try:
+        thread = threading.Thread(target=consume, daemon=True)
+        thread.start()
+        thread.join(DEADLINE_S)
+        assert not thread.is_alive(), "the pool hung"
+    finally:
+        pool.close()
+    assert read_at_first_result == [2]  # one item per worker, no more
+    assert sorted(got) == [(i, 0.0) for i in range(6)]
+    assert not [v for v in got.values() if isinstance(v, TaskFailed)]
+
+
+def test_no_items_is_no_task():
+    pool = WorkerPool(2)
+    try:
+        assert _run_fn(pool, _sleep_then_pid, []) == {}
+        assert _run_fn(pool, _sleep_then_pid, iter([])) == {}
+    finally:
+        pool.close()

@@ -199,14 +199,40 @@ class WorkerPool:
         self._workers.remove(worker)
 
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[tuple[object, object]]:
-        """Yield ``(item, fn(item) or TaskFailed)`` for every item, as they finish."""
+        """Yield ``(item, fn(item) or TaskFailed)`` for every item, as they finish.
+
+        ``items`` is read as workers become free, one item per free worker: an
+        iterator may make its items while the first ones run (it may wait for
+        the next one; the results that come in meanwhile are taken after it).
+        """
         from multiprocessing.connection import wait
 
-        items = list(items)
-        waiting = list(range(len(items)))
-        deaths = [0] * len(items)
+        source = iter(items)
+        items: list = []  # read from the source so far; their keys are their positions
+        deaths: list[int] = []
+        waiting: list[int] = []  # keys to hand out: run again (a worker died), then new ones
+        exhausted = False
+
+        def pull() -> bool:
+            """Read one more item into ``waiting``; False once the source has no more."""
+            nonlocal exhausted
+            if exhausted:
+                return False
+            try:
+                items.append(next(source))
+            except StopIteration:
+                exhausted = True
+                return False
+            deaths.append(0)
+            waiting.append(len(items) - 1)
+            return True
+
         running = 0
-        while waiting or running:
+        while waiting or running or not exhausted:
+            # an item for each free worker (and each one to start), no more
+            free = self.size - len(self._workers) + sum(w[2] is None for w in self._workers)
+            while len(waiting) < free and pull():
+                pass
             while waiting and len(self._workers) < self.size:  # workers that died before
                 self._start()
             for worker in self._workers:
@@ -219,6 +245,8 @@ class WorkerPool:
                         continue
                     worker[2] = key
                     running += 1
+            if not (running or waiting):
+                return  # the source had no more items
             by_handle: dict = {}
             for worker in self._workers:
                 by_handle[worker[1]] = worker
@@ -244,9 +272,11 @@ class WorkerPool:
                 if key is None:  # it died idle, or while starting
                     self._idle_deaths += 1
                     if self._idle_deaths > 2 * self.size:
-                        for k in waiting:
-                            yield items[k], TaskFailed(f"{reason} before it took a task")
-                        waiting = []
+                        while waiting or pull():
+                            yield (
+                                items[waiting.pop(0)],
+                                TaskFailed(f"{reason} before it took a task"),
+                            )
                         if not running:
                             return
                 else:
@@ -312,9 +342,16 @@ class ProcessBackend:
         n = self.workers
         return "this process" if n == 1 else f"{n} worker processes on this machine"
 
+    @property
+    def in_process(self) -> bool:
+        """Whether the tasks run in this very process (``workers == 1``)."""
+        return self.executor is None
+
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[tuple[object, object]]:
-        """Yield ``(item, fn(item) or TaskFailed)`` for every item, as they finish."""
-        items = list(items)
+        """Yield ``(item, fn(item) or TaskFailed)`` for every item, as they finish.
+
+        ``items`` is read as the tasks are handed out (:meth:`WorkerPool.map_unordered`).
+        """
         if self.executor is None:
             global _STATE
             if self.setup is not None and not self._own_state:

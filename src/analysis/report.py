@@ -36,6 +36,7 @@ import re
 import stat
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -96,8 +97,12 @@ def _runeco_reset():
     matplotlib.rcdefaults()
     # the inline backend set up now: the notebook's own %matplotlib inline then changes nothing
     ip.run_line_magic("matplotlib", "inline")
-    ip.run_line_magic("config", "InlineBackend.figure_formats = ['png']")
-    ip.run_line_magic("config", "InlineBackend.print_figure_kwargs = {print_kwargs!r}")
+    from matplotlib_inline.config import InlineBackend
+    inline = InlineBackend.instance()
+    # %config pushes the setting to every configurable (~5 ms): only when a report changed it
+    if inline.figure_formats != {{"png"}} or inline.print_figure_kwargs != {print_kwargs!r}:
+        ip.run_line_magic("config", "InlineBackend.figure_formats = ['png']")
+        ip.run_line_magic("config", "InlineBackend.print_figure_kwargs = {print_kwargs!r}")
     # after the lines above, which register the inline backend's own PNG formatter
     import functools
     from matplotlib.figure import Figure
@@ -310,8 +315,11 @@ def render_reports(
     precompute : bool
         Analyse the squad once for the batch while the workers start
         (:mod:`analysis.models.batch`) and hand each runner notebook the
-        folder as its ``batch`` parameter (default). False: every notebook
-        analyses its runner itself, as when it is run on its own.
+        folder as its ``batch`` parameter (default); with ``squad``, the
+        squad report's models are fitted there too, while the first runner
+        reports run (in worker processes or on Dask), and the squad report
+        starts as soon as they are. False: every notebook analyses its
+        runner itself, as when it is run on its own.
     figures_dir : path, optional
         Also write every figure of every report as PNG and SVG (for slides):
         ``figures_dir/<runner_id>/<figure>.png`` and ``.svg``, the squad
@@ -400,6 +408,8 @@ def render_reports(
     # Workers start (imports, kernel, fonts) while this process reads the dataset.
     backend = make_backend(scheduler, n_workers, setup=partial(_start_worker, config))
     batch_dir: PrivateDir | None = None
+    squad_models: _SquadModels | None = None
+    names: list[str] = []  # the reports, in the order of RenderSummary.ok
     summary.backend = backend.description
     summary.dashboard = getattr(backend, "dashboard_link", "")
     if on_backend is not None:
@@ -423,37 +433,56 @@ def render_reports(
                 "rename the runner or render the squad report separately",
                 file=str(dataset / "runners.csv"),
             )
-        tasks = []
         if (selected or squad) and precompute:
-            squad_of = None if requested is None else selected  # the squad report's runners
-            batch_dir = _write_batch(squad_data, out, extra, squad=squad, squad_runner_ids=squad_of)
+            batch_dir = _write_batch(squad_data, out, extra)
+            if squad and batch_dir is not None:
+                # fitted beside the runner reports where they run in other processes
+                squad_models = _SquadModels(
+                    squad_data,
+                    batch_dir.path,
+                    extra,
+                    runner_ids=None if requested is None else selected,
+                    background=not getattr(backend, "in_process", False),
+                )
         batch = {"batch": str(batch_dir.path)} if batch_dir is not None else {}
         batch.update(notebook_format_parameters(fmt))
-        if squad:  # the longest report goes first so that it does not finish last
-            subset = None if requested is None else selected
-            tasks.append(
-                _Task(
-                    SQUAD_REPORT_NAME,
-                    str(squad_nb),
-                    {
-                        "dataset": str(dataset),
-                        "runner_ids": subset,
-                        # the squad's baseline is the runners': one analysis for the batch
-                        **{k: v for k, v in extra.items() if k == "baseline_weeks"},
-                        **batch,
-                    },
-                )
-            )
-        tasks += [
+
+        def squad_task() -> _Task:
+            parameters = {
+                "dataset": str(dataset),
+                "runner_ids": None if requested is None else selected,
+                # the squad's baseline is the runners': one analysis for the batch
+                **{k: v for k, v in extra.items() if k == "baseline_weeks"},
+                **batch,
+            }
+            if squad_models is not None and not squad_models.fitted():
+                parameters.pop("batch")  # its models could not be fitted: the notebook fits them
+            return _Task(SQUAD_REPORT_NAME, str(squad_nb), parameters)
+
+        runner_tasks = [
             _Task(
                 rid, str(runner_nb), {"dataset": str(dataset), "runner_id": rid, **extra, **batch}
             )
             for rid in (selected if runner_reports else [])
         ]
+
+        def dispatch():
+            """The tasks as workers become free: the squad report, the longest, as soon as its
+            models are fitted (so that it does not finish last), the runners' meanwhile."""
+            waiting = squad
+            for task in runner_tasks:
+                if waiting and (squad_models is None or squad_models.done()):
+                    waiting = False
+                    yield squad_task()
+                yield task
+            if waiting:
+                yield squad_task()  # waits for the fit
+
+        names += ([SQUAD_REPORT_NAME] if squad else []) + [t.name for t in runner_tasks]
         from tqdm.auto import tqdm
 
-        with tqdm(total=len(tasks), desc="reports", unit="report", disable=not progress) as bar:
-            for task, result in backend.map_unordered(_render_task, tasks):
+        with tqdm(total=len(names), desc="reports", unit="report", disable=not progress) as bar:
+            for task, result in backend.map_unordered(_render_task, dispatch()):
                 if isinstance(result, TaskFailed):
                     result = _Result(task.name, False, reason=result.reason)
                 if result.ok:
@@ -468,9 +497,11 @@ def render_reports(
                 bar.update()
     finally:
         backend.close()
+        if squad_models is not None:
+            squad_models.done(wait=True)  # it writes into the batch's folder
         if batch_dir is not None:
             batch_dir.close()
-    order = {t.name: i for i, t in enumerate(tasks)}
+    order = {name: i for i, name in enumerate(names)}
     summary.ok.sort(key=order.__getitem__)
     summary.seconds = time.perf_counter() - start
     return summary
@@ -551,29 +582,102 @@ def _check_parameters(parameters: dict | None) -> dict:
     return dict(parameters)
 
 
-def _write_batch(
-    ds, out: Path, extra: dict, *, squad: bool = False, squad_runner_ids=None
-) -> PrivateDir | None:
-    """The squad's analysis for this batch (with ``squad``, the squad report's
-    models too), in a private folder under ``out`` (locked by this process: see
-    :mod:`analysis.tempdirs`); None when it cannot be made (each notebook then
-    analyses its runner and reports its own error)."""
-    from analysis.models.batch import write_batch, write_squad_batch
+def _write_batch(ds, out: Path, extra: dict) -> PrivateDir | None:
+    """The squad's analysis for this batch, in a private folder under ``out``
+    (locked by this process: see :mod:`analysis.tempdirs`); None when it cannot
+    be made (each notebook then analyses its runner and reports its own error)."""
+    from analysis.models.batch import write_batch
 
     folder = None
     try:
         options = ds.settings.resolve(baseline_weeks=extra.get("baseline_weeks"))
         folder = private_dir(BATCH_DIR_PREFIX, out)
-        write_batch(ds, folder.path, **options)
-        if squad:
-            write_squad_batch(
-                ds, folder.path, squad_runner_ids, baseline_weeks=options["baseline_weeks"]
-            )
+        write_batch(ds, folder.path, report_parts=report_parts, **options)
         return folder
     except Exception:  # noqa: BLE001 - the reports fall back to analysing on their own
         if folder is not None:
             folder.close()
         return None
+
+
+def report_parts(dataset, results, metrics, blocks, *, baseline_weeks: int) -> dict:
+    """What the runner notebook computes from its runner's data besides the
+    analysis, computed once for the squad (:func:`analysis.models.batch.write_batch`'s
+    ``report_parts``; the notebook reads its runner's rows with
+    :func:`~analysis.models.batch.read_batch_part`):
+
+    - ``readiness``: :func:`analysis.readiness.runner_readiness`;
+    - ``lab``: :func:`analysis.metrics.lab_metrics` and
+      :func:`~analysis.metrics.lab_economy_at_speed` (each runner at its own
+      reference speed: a notebook given another one computes its own).
+
+    Each works runner by runner, so a runner's rows of the squad's are what its
+    own data give (``tests/models/test_batch.py``): 0.07 s of CPU for 30 runners
+    here, instead of about 40 ms in each report. A part that fails is left out:
+    each notebook then computes it itself (and reports its own error).
+    """
+    from analysis.metrics import lab_economy_at_speed, lab_metrics
+    from analysis.readiness import runner_readiness
+
+    parts = {}
+    try:
+        parts["readiness"] = runner_readiness(
+            dataset, results, metrics, blocks, baseline_weeks=baseline_weeks
+        )
+    except Exception:  # noqa: BLE001, S110 - the notebooks compute it themselves
+        pass
+    try:
+        lab = dataset.lab_tests
+        parts["lab"] = (lab_metrics(lab), lab_economy_at_speed(lab))
+    except Exception:  # noqa: BLE001, S110 - the notebooks compute it themselves
+        pass
+    return parts
+
+
+class _SquadModels:
+    """The squad report's models (:func:`analysis.models.batch.write_squad_batch`),
+    fitted into the batch's folder, in a thread of this process with ``background``.
+
+    With ``background`` the runner reports start in the workers while this
+    process fits the squad's models (about 0.6 s of CPU for 30 runners): the
+    workers need not wait for them, and the squad report starts as soon as
+    they are written. Should the fit fail, the squad report fits its models
+    itself (:meth:`fitted` is False), as a notebook run on its own does.
+    """
+
+    def __init__(self, ds, folder: Path, extra: dict, *, runner_ids=None, background: bool):
+        self._args = (ds, folder, extra, runner_ids)
+        self._ok = False
+        self._thread = None
+        if background:
+            self._thread = threading.Thread(
+                target=self._fit, name="runeco-squad-models", daemon=True
+            )
+            self._thread.start()
+        else:
+            self._fit()
+
+    def _fit(self) -> None:
+        from analysis.models.batch import write_squad_batch
+
+        ds, folder, extra, runner_ids = self._args
+        try:
+            options = ds.settings.resolve(baseline_weeks=extra.get("baseline_weeks"))
+            write_squad_batch(ds, folder, runner_ids, baseline_weeks=options["baseline_weeks"])
+            self._ok = True
+        except Exception:  # noqa: BLE001 - the squad report then fits its models itself
+            self._ok = False
+
+    def done(self, *, wait: bool = False) -> bool:
+        """Whether the fit has ended (with ``wait``, once it has)."""
+        if self._thread is not None and wait:
+            self._thread.join()
+        return self._thread is None or not self._thread.is_alive()
+
+    def fitted(self) -> bool:
+        """Whether the models are in the folder (waits for the fit to end)."""
+        self.done(wait=True)
+        return self._ok
 
 
 def _load(dataset: Path):
@@ -603,6 +707,21 @@ def _render_task(task: _Task) -> _Result:
 # --------------------------------------------------------------------------- one worker
 
 
+_JSONSCHEMA_FORMAT_MODULES = [
+    "fqdn",
+    "isoduration",
+    "jsonpointer",
+    "rfc3339_validator",
+    "rfc3986_validator",
+    "rfc3987",
+    "uri_template",
+    "webcolors",
+]
+"""What ``jsonschema._format`` imports under ``suppress(ImportError)`` for its format
+checkers alone, which nbformat never uses (:func:`_import_export_modules`); not
+``idna``, which requests (papermill's) needs."""
+
+
 def _block_slow_format_checker() -> None:
     """Skip the RFC 3987 grammar jsonschema builds at import (~0.9-1.6 s).
 
@@ -625,6 +744,10 @@ def _import_export_modules(*, pdf: bool) -> None:
     - papermill imports pyarrow (and numpy, ~0.25 s CPU) for its optional HDFS
       handler, which a report never uses: pyarrow is marked absent while
       papermill is imported, so papermill records the handler as missing.
+    - jsonschema (through nbformat) imports the optional checkers of string
+      formats it finds installed (isoduration and arrow, webcolors, ...:
+      ~70 ms CPU); nbformat validates with no format checker, so they are
+      marked absent during the import too (:data:`_JSONSCHEMA_FORMAT_MODULES`).
     - WeasyPrint tries several names per library (Pango, HarfBuzz, fontconfig);
       each that is not a file name goes to ``ctypes.util.find_library``, which
       runs ldconfig, gcc and ld (~0.15 s CPU in about 200 subprocesses). On
@@ -639,12 +762,18 @@ def _import_export_modules(*, pdf: bool) -> None:
     _block_slow_format_checker()
     alone = threading.active_count() == 1
     if alone and "papermill" not in sys.modules and "pyarrow" not in sys.modules:
-        sys.modules["pyarrow"] = None  # type: ignore[assignment]
+        absent = ["pyarrow"]
+        if "jsonschema" not in sys.modules:
+            absent += _JSONSCHEMA_FORMAT_MODULES
+        absent = [name for name in absent if name not in sys.modules]
+        for name in absent:
+            sys.modules[name] = None  # type: ignore[assignment]
         try:
             import papermill  # noqa: F401
         finally:
-            if "pyarrow" in sys.modules and sys.modules["pyarrow"] is None:
-                del sys.modules["pyarrow"]
+            for name in absent:
+                if name in sys.modules and sys.modules[name] is None:
+                    del sys.modules[name]
     import papermill  # noqa: F401, F811
 
     if not pdf:
@@ -697,7 +826,7 @@ class _Worker:
                 import weasyprint
 
                 weasyprint.HTML(string=html, url_fetcher=safe_url_fetcher()).write_pdf(
-                    stylesheets=[parsed_print_css()]
+                    stylesheets=[parsed_print_css()], font_config=font_config()
                 )
         if self.own_process:
             # What exists now (modules, templates, fonts) lives as long as the worker:
@@ -1587,6 +1716,38 @@ def _embed_pngs_as_they_are() -> None:
     RasterImage._get_png_data = staticmethod(png_data)
 
 
+_SIZED_CODEPOINT_ARRAY_RE = re.compile(r"hb_codepoint_t\[(\d+)\]")
+
+
+def _open_codepoint_arrays() -> None:
+    """Have WeasyPrint's cffi make its glyph arrays without parsing C for each new length.
+
+    WeasyPrint subsets each font of a PDF with HarfBuzz, handing it arrays
+    made by ``ffi.new(f"hb_codepoint_t[{n}]", values)``; cffi parses a C
+    declaration for every type string it has not seen, and with the number
+    of glyphs in the string that is most of them (about 2 ms each with
+    pycparser, some 0.25 s in a worker's 15 reports). The open array
+    ``hb_codepoint_t[]`` with the same ``n`` values is the same memory, and
+    its type is parsed once. Installed once per process on WeasyPrint's
+    ``ffi``; any other call (another type, values of another length) goes to
+    cffi as it is.
+    """
+    from weasyprint.text.ffi import ffi
+
+    new = ffi.new
+    if getattr(new, "runeco", False):
+        return
+
+    def new_array(cdecl, init=None):
+        sized = _SIZED_CODEPOINT_ARRAY_RE.fullmatch(cdecl) if isinstance(cdecl, str) else None
+        if sized is not None and isinstance(init, list | tuple) and len(init) == int(sized[1]):
+            return new("hb_codepoint_t[]", init)
+        return new(cdecl, init)
+
+    new_array.runeco = True
+    ffi.new = new_array
+
+
 @functools.lru_cache(maxsize=1)
 def parsed_print_css():
     """The print stylesheet as a WeasyPrint ``CSS``, parsed once per process.
@@ -1597,6 +1758,26 @@ def parsed_print_css():
     import weasyprint
 
     return weasyprint.CSS(string=print_css())
+
+
+_FONTS = threading.local()
+
+
+def font_config():
+    """This thread's WeasyPrint ``FontConfiguration``, made once and used for every PDF.
+
+    WeasyPrint otherwise makes a new one per document (a new fontconfig
+    configuration and Pango font map), so every report loads and measures
+    its fonts again: about 25 ms of CPU per report. Our pages declare no
+    ``@font-face``, so a kept configuration gives the same PDF byte for byte.
+    One per thread: a Pango font map is not shared between threads.
+    """
+    config = getattr(_FONTS, "config", None)
+    if config is None:
+        from weasyprint.text.fonts import FontConfiguration
+
+        config = _FONTS.config = FontConfiguration()
+    return config
 
 
 def html_to_pdf(
@@ -1616,11 +1797,12 @@ def html_to_pdf(
     import weasyprint
 
     _embed_pngs_as_they_are()
+    _open_codepoint_arrays()
     html, images = _images_by_reference(html)
     stylesheets = [parsed_print_css()] if print_stylesheet else None
     pdf = weasyprint.HTML(
         string=html, base_url=base_url, url_fetcher=safe_url_fetcher(images)
-    ).write_pdf(stylesheets=stylesheets)
+    ).write_pdf(stylesheets=stylesheets, font_config=font_config())
     return _write_atomic(Path(pdf_path), pdf)
 
 

@@ -191,3 +191,48 @@ def test_a_share_is_only_ever_its_own_runners(sample_dir, tmp_path):
     expected = _read_all(folder, first)
     shutil.copyfile(_share_path(folder, second), _share_path(folder, first))
     _assert_same_share(_read_all(folder, first), expected)
+
+
+@pytest.mark.parametrize("blocks", [1, 2])
+def test_the_report_parts_a_runner_reads_are_what_its_own_data_give(sample_dir, tmp_path, blocks):
+    # readiness and the lab's tables, computed once for the squad instead of in every
+    # report (~40 ms each): to the bit what the runner's notebook computes without them
+    from analysis.metrics import lab_economy_at_speed, lab_metrics
+    from analysis.models.batch import (
+        read_batch_blocks,
+        read_batch_dataset,
+        read_batch_metrics,
+        read_batch_part,
+    )
+    from analysis.readiness import runner_readiness
+    from analysis.report import report_parts
+    from analysis.simulate import simulate_squad
+
+    if blocks == 1:
+        ds = load_dataset(sample_dir)
+    else:
+        ds = load_dataset(simulate_squad(tmp_path / "two", n_runners=8, seed=6, blocks=2))
+    folder = write_batch(ds, tmp_path / "batch", report_parts=report_parts, baseline_weeks=5)
+    with_lab = most = 0
+    for rid in ds.runner_ids:
+        squad = read_batch_dataset(folder, rid)  # as the notebook reads them
+        results, _ = read_batch(folder, rid)
+        metrics, _, _ = read_batch_metrics(folder, rid)
+        own = runner_readiness(squad, results, metrics, read_batch_blocks(folder), baseline_weeks=5)
+        assert len(own) == (results["method"] == "field_hr").sum()  # a row per block
+        most = max(most, len(own))
+        pd.testing.assert_frame_equal(
+            read_batch_part(folder, rid, "readiness"), own, check_exact=True
+        )
+        data = squad.for_runner(rid)
+        if len(data.lab_tests):  # the notebook reads the lab's only then
+            with_lab += 1
+            stages, at_speed = read_batch_part(folder, rid, "lab")
+            pd.testing.assert_frame_equal(stages, lab_metrics(data.lab_tests), check_exact=True)
+            pd.testing.assert_frame_equal(
+                at_speed, lab_economy_at_speed(data.lab_tests, None), check_exact=True
+            )
+    assert with_lab >= 2 and most == blocks
+    assert read_batch_part(folder, ds.runner_ids[0], "no such part") is None
+    plain = write_batch(ds, tmp_path / "plain", baseline_weeks=5)  # without report_parts
+    assert read_batch_part(plain, ds.runner_ids[0], "readiness") is None

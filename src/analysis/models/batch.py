@@ -69,9 +69,17 @@ _BLOCK = "_block"
 _ROW = "_row"
 
 
-def write_batch(dataset: Dataset, folder: str | os.PathLike, **options) -> Path:
+def write_batch(
+    dataset: Dataset, folder: str | os.PathLike, *, report_parts=None, **options
+) -> Path:
     """Analyse the whole squad (``analyze(dataset, return_fits=True, **options)``)
-    and store the rows, frames and formulas in ``folder`` (created)."""
+    and store the rows, frames and formulas in ``folder`` (created).
+
+    ``report_parts(dataset, results, metrics, blocks, baseline_weeks=...)``, when
+    given, returns more of what the reports need, computed for the squad: a dict
+    of frames (or tuples of frames) with a ``runner_id`` column; each runner's
+    rows go into its share under the same name (:func:`read_batch_part`).
+    """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
     blocks = runner_blocks(dataset, baseline_weeks=options.get("baseline_weeks", 6))
@@ -97,6 +105,12 @@ def write_batch(dataset: Dataset, folder: str | os.PathLike, **options) -> Path:
     parameters.to_parquet(folder / PARAMETERS, index=False)
     results, fits = analyze(dataset, return_fits=True, blocks=blocks, **options)
     results.to_parquet(folder / RESULTS, index=False)
+    parts = {}
+    if report_parts is not None:  # the squad's, split into the runners' shares below
+        typed = as_frame(results, ANALYZE)  # as the runners read their rows (read_batch)
+        parts = report_parts(
+            dataset, typed, metrics, blocks, baseline_weeks=options.get("baseline_weeks", 6)
+        )
     # every block's fit: block 1's, then the later blocks' (RunnerFit.later)
     every = [
         (rid, number, one)
@@ -124,6 +138,7 @@ def write_batch(dataset: Dataset, folder: str | os.PathLike, **options) -> Path:
         frames=all_frames,
         formulas=formulas,
         metrics=(metrics, weekly, parameters),
+        report_parts=parts,
     )
     return folder
 
@@ -136,12 +151,21 @@ def _rows_of(frame: pd.DataFrame, column: str = "runner_id"):
     return {str(rid): frame.iloc[pos] for rid, pos in positions.items()}, frame.iloc[:0]
 
 
-def _write_shares(dataset, folder: Path, *, tables, results, frames, formulas, metrics) -> None:
-    """Each runner's share, as the readers would build it from the Parquet files, pickled."""
+def _write_shares(
+    dataset, folder: Path, *, tables, results, frames, formulas, metrics, report_parts=None
+) -> None:
+    """Each runner's share, as the readers would build it from the Parquet files, pickled
+    (and its rows of ``report_parts``, which only the shares hold: :func:`read_batch_part`)."""
     shares = folder / RUNNER_SHARES
     shares.mkdir(exist_ok=True)
     split = {name: _rows_of(frame) for name, frame in tables.items()}
     by_results, no_results = _rows_of(as_frame(results, ANALYZE))  # typed once, then split
+    by_part = {
+        name: [_rows_of(f) for f in value] if isinstance(value, tuple) else _rows_of(value)
+        for name, value in (report_parts or {}).items()
+    }
+    if set(by_part) & {"runner_id", "dataset", "fits", "metrics"}:
+        raise ValueError(f"report_parts may not replace a share's own parts: {sorted(by_part)}")
     by_frames, no_frames = _rows_of(frames, _RUNNER)
     by_formulas, no_formulas = _rows_of(formulas)
     by_metrics = [_rows_of(frame) for frame in metrics]
@@ -165,6 +189,12 @@ def _write_shares(dataset, folder: Path, *, tables, results, frames, formulas, m
                 own.get(rid, empty).reset_index(drop=True) for own, empty in by_metrics
             ),
         }
+        for name, rows_of in by_part.items():
+            parts[name] = (
+                tuple(own.get(rid, empty).reset_index(drop=True) for own, empty in rows_of)
+                if isinstance(rows_of, list)
+                else rows_of[0].get(rid, rows_of[1]).reset_index(drop=True)
+            )
         # each part pickled on its own: a reader unpickles only the part it asks for
         share = {
             part: pickle.dumps(value, pickle.HIGHEST_PROTOCOL) for part, value in parts.items()
@@ -189,7 +219,7 @@ def _read_share(folder: Path, runner_id: str, part: str):
             share = pickle.load(handle)  # noqa: S301 - the batch's own private folder
     except FileNotFoundError:
         return None
-    if share.get("runner_id") != runner_id:
+    if share.get("runner_id") != runner_id or part not in share:
         return None
     return pickle.loads(share[part])  # noqa: S301 - the batch's own private folder
 
@@ -309,6 +339,14 @@ def read_batch_metrics(
         pd.read_parquet(folder / name, filters=mine) for name in (METRICS, WEEKLY, PARAMETERS)
     )
     return metrics, weekly, parameters.iloc[0]
+
+
+def read_batch_part(folder: str | os.PathLike, runner_id: str, name: str):
+    """One runner's rows of the part ``name`` that :func:`write_batch`'s
+    ``report_parts`` computed for the squad (a frame, or a tuple of frames):
+    what the runner's own data give. None when the batch holds no such part
+    (compute it then)."""
+    return _read_share(Path(folder), runner_id, name)
 
 
 def read_batch_dataset(folder: str | os.PathLike, runner_id: str) -> Dataset:
