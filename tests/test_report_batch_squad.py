@@ -2,24 +2,12 @@
 
 from __future__ import annotations
 
-import json
-import re
-
 import pytest
 
 from analysis.report import render_reports
+from tests.test_report_batch import _CELL_ID, _injected
 
 pytestmark = pytest.mark.slow
-_CELL_ID = re.compile(r'id="cell-id=[0-9a-f]+"')
-
-
-def _injected(notebook) -> str:
-    cells = json.loads(notebook.read_text())["cells"]
-    return "".join(
-        "".join(c["source"])
-        for c in cells
-        if "injected-parameters" in c["metadata"].get("tags", [])
-    )
 
 
 # workers=2: the squad's models are fitted in a thread while the runner reports run
