@@ -24,6 +24,7 @@ from analysis.models.field import (
     _field_rows,
     _select_terms,
     serial_grid_stats,
+    squad_prior,
 )
 from analysis.models.serial import SERIAL_PHI_PER_DAY, SERIAL_VARIANCE_RATIOS
 from tests.models._support_models import BLOCK, NUMBERS, _metrics_frame
@@ -744,6 +745,22 @@ def test_lab_vo2max_around_the_block_comes_with_the_row():
     assert (row["lab_vo2max_pre"], row["lab_vo2max_post"]) == (57.0, 59.5)
     row = fit_runner(frame, BLOCK, errors="hac").row
     assert math.isnan(row["lab_vo2max_pre"]) and math.isnan(row["lab_vo2max_post"])
+
+
+def test_the_squad_prior_from_chunks_is_the_squad_prior_of_the_whole_squad():
+    """The squad prior learned from its runners' grid statistics handed over in
+    chunks (as a streamed ``analyze`` gets them, one chunk's heat-slope moments
+    computed at a time) is, to the bit, the one learned from the same statistics
+    in one piece."""
+    frames, blocks = _squad_frames(7)
+    prep = prepare_runs(pd.concat(frames, ignore_index=True), blocks)
+    stats = serial_grid_stats(blocks, prep)
+    whole = squad_prior([stats])
+    cuts = [slice(0, 3), slice(3, 4), slice(4, 7)]
+    chunked = squad_prior(tuple(a[cut] for a in stats) for cut in cuts)
+    assert whole.heat is not None
+    np.testing.assert_array_equal(chunked.serial, whole.serial)
+    assert chunked.heat == whole.heat
 
 
 def test_the_squad_prior_follows_the_design_options():

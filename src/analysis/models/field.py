@@ -590,12 +590,15 @@ def squad_prior(stats: Iterable[tuple]) -> SquadPrior | None:
     if not len(likelihood):
         return None
     grid_prior = serial_prior(likelihood)
-    weight = posterior_weights(likelihood, grid_prior)
-    mean, var = mixture_moments(
-        weight, np.vstack([s[1] for s in stats]), np.vstack([s[2] for s in stats])
-    )
-    has = np.concatenate([s[3] for s in stats])
-    return SquadPrior(grid_prior, heat_prior(mean[has], var[has]))
+    del likelihood
+    # the heat slopes' moments chunk by chunk (row by row, so the same numbers as
+    # of the stacked squad): one chunk's (R, G) arrays at a time, not three squads'
+    slopes, variances = [], []
+    for lik, value, within, has in stats:
+        mean, var = mixture_moments(posterior_weights(lik, grid_prior), value, within)
+        slopes.append(mean[has])
+        variances.append(var[has])
+    return SquadPrior(grid_prior, heat_prior(np.concatenate(slopes), np.concatenate(variances)))
 
 
 def _field_rows(

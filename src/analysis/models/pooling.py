@@ -223,7 +223,7 @@ def apply_pooled(row: MutableMapping, values: tuple) -> None:
 GRID_POINTS = 400
 """Points of the grid over tau (:func:`posterior_grid`)."""
 
-CHUNK = 2048
+CHUNK = 256
 """Runners whose posteriors are computed at once (memory: grid points x CHUNK)."""
 
 
