@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 from functools import partial
 from pathlib import Path
 
@@ -108,6 +109,42 @@ def test_dask_gives_every_item_once_and_sets_each_worker_up_once(dask_counter):
     assert re.match(r"https?://.+/status$", backend.dashboard_link)
     assert backend.description == "a local Dask cluster (2 workers)"
     _check_every_item_once(backend, folder)
+
+
+def test_dask_reads_items_as_tasks_finish_and_they_may_be_made_meanwhile(dask_counter):
+    """On Dask, too, an iterator of items is read as tasks finish (two per worker
+    thread in flight), so a late item (the squad report, once its models are
+    fitted) is made while the first ones run and is not queued behind the whole
+    batch. Reading every item first, as before, waited here for a result that
+    could only come once the items were read."""
+    backend, _ = dask_counter
+    read: list[int] = []
+    first_back = threading.Event()
+
+    def items():
+        for i in range(12):
+            if i == 5:
+                assert first_back.wait(60), "item 5 was asked for before any result came back"
+            read.append(i)
+            yield i
+
+    got: dict = {}
+    read_at_first_result: list[int] = []
+
+    def consume() -> None:
+        for item, outcome in backend.map_unordered(_square_or_fail, items()):
+            if not got:
+                read_at_first_result.append(len(read))
+                first_back.set()
+            got[item] = outcome
+
+    thread = threading.Thread(target=consume, daemon=True)
+    thread.start()
+    thread.join(120)
+    assert not thread.is_alive(), "Dask's map hung"
+    assert read_at_first_result == [4]  # two per worker thread (2 workers x 1 thread)
+    assert sorted(got) == list(range(12))
+    assert {x: got[x][0] for x in got if x != 3} == {x: x * x for x in range(12) if x != 3}
 
 
 def test_a_worker_killed_mid_task_is_retried_elsewhere(tmp_path):

@@ -486,25 +486,48 @@ class DaskBackend:
     def map_unordered(self, fn: Callable, items: Iterable) -> Iterator[tuple[object, object]]:
         """Yield ``(item, fn(item) or TaskFailed)`` for every item, as they finish.
 
+        ``items`` is read as tasks finish, keeping two tasks per worker thread
+        on the cluster (as :meth:`WorkerPool.map_unordered` reads one per free
+        worker): an iterator may make its items while the first ones run (it may
+        wait for the next one; the results that come in meanwhile are taken
+        after it), and an item it makes late (the squad report once its models
+        are fitted) is not queued behind the whole batch.
+
         A task whose worker died is rescheduled by Dask; one that killed
         ``allowed-failures`` workers comes back as ``TaskFailed`` (KilledWorker).
         """
         from distributed import as_completed
 
-        items = list(items)
+        source = iter(items)
         call = _with_state_lock if self.setup is not None else None
+        threads = sum(
+            int(w.get("nthreads", 1))
+            for w in self.client.scheduler_info().get("workers", {}).values()
+        )
+        in_flight = 2 * max(threads, 1)
         # The items travel inside the tasks, not scattered ahead: scattered data
         # lives on one worker, and a worker lost with it could not be retried.
-        futures = {}
-        for item in items:
-            future = (
-                self.client.submit(call, fn, item, pure=False)
-                if call is not None
-                else self.client.submit(fn, item, pure=False)
-            )
-            futures[future.key] = (future, item)
-        for future in as_completed([f for f, _ in futures.values()]):
-            item = futures[future.key][1]
+        futures: dict = {}
+        done = as_completed()
+
+        def top_up() -> None:
+            while len(futures) < in_flight:
+                try:
+                    item = next(source)
+                except StopIteration:
+                    return
+                future = (
+                    self.client.submit(call, fn, item, pure=False)
+                    if call is not None
+                    else self.client.submit(fn, item, pure=False)
+                )
+                futures[future.key] = (future, item)
+                done.add(future)
+
+        top_up()
+        while futures:
+            future = next(done)
+            item = futures.pop(future.key)[1]
             try:
                 yield item, future.result()
             except Exception as exc:
@@ -515,6 +538,7 @@ class DaskBackend:
                     yield item, TaskFailed(_reason(exc))
             finally:
                 future.release()
+            top_up()
 
     def close(self) -> None:
         try:
