@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from analysis.errors import DataError
 from analysis.io import load_dataset
 from analysis.io.importers import import_sources
 from analysis.io.importers.strength_apps import KG_PER_LB, read_fitnotes, read_hevy, read_strong
@@ -289,3 +290,14 @@ def test_real_pounds_strong_export_imports_as_pounds_without_a_flag(tmp_path):
     # the heaviest barbell squat, 100 lb, is 45.4 kg (not 100 kg)
     squats = strength.loc[strength["exercise"] == "Squat (Barbell)", "load_kg"]
     assert squats.max() == pytest.approx(100 * KG_PER_LB, abs=0.01)
+
+
+@pytest.mark.parametrize("text", [";", ";;\n ; \n", ",,,\n,\n"])
+def test_an_export_of_only_delimiters_is_one_clear_error_naming_it(tmp_path, text):
+    """Found by the fuzz test: a file whose every line is empty cells has no
+    header; it was an IndexError, now one error naming the file."""
+    path = tmp_path / "fitnotes.csv"
+    path.write_text(text)
+    with pytest.raises(DataError, match="no header row") as caught:
+        read_fitnotes(path)
+    assert "fitnotes.csv" in str(caught.value)

@@ -128,6 +128,8 @@ def read_raw_csv(path) -> RawCsv:
     except csv.Error as exc:
         raise DataError(f"broken CSV quoting ({exc})", file=str(path)) from exc
     rows = [r for r in rows if any(c.strip() for c in r)]
+    if not rows:  # only delimiters and blanks: no header to read
+        raise DataError("no header row: every line is empty cells", file=str(path))
     header = [h.strip() for h in rows[0]]
     body = rows[1:]
     width = len(header)
