@@ -9,8 +9,10 @@ from __future__ import annotations
 import os
 import re
 import threading
+import time
 from functools import partial
 from pathlib import Path
+from unittest.mock import ANY
 
 import pytest
 
@@ -145,6 +147,34 @@ def test_dask_reads_items_as_tasks_finish_and_they_may_be_made_meanwhile(dask_co
     assert read_at_first_result == [4]  # two per worker thread (2 workers x 1 thread)
     assert sorted(got) == list(range(12))
     assert {x: got[x][0] for x in got if x != 3} == {x: x * x for x in range(12) if x != 3}
+
+
+def _slow_square(x: int) -> int:
+    import time
+
+    time.sleep(2.0)
+    return x * x
+
+
+def test_dask_stops_with_the_error_of_making_an_item_and_leaves_no_task_running(dask_counter):
+    """An error while the items are made stops the map with that error (it is not
+    swallowed, nor turned into a failed task); the tasks already handed out do not
+    stay on the cluster (the map cancels them; releasing them would too), and the
+    cluster takes the next map."""
+    backend, _ = dask_counter
+
+    def items():
+        yield 1
+        yield 2
+        raise RuntimeError("making item 3 failed")
+
+    with pytest.raises(RuntimeError, match="making item 3 failed"):
+        list(backend.map_unordered(_slow_square, items()))
+    deadline = time.monotonic() + 30
+    while backend.client.processing() and any(backend.client.processing().values()):
+        assert time.monotonic() < deadline, "tasks left running on the cluster"
+        time.sleep(0.1)
+    assert dict(backend.map_unordered(_square_or_fail, [4])) == {4: (16, ANY)}
 
 
 def test_a_worker_killed_mid_task_is_retried_elsewhere(tmp_path):

@@ -32,9 +32,11 @@ only by :class:`DaskBackend`.
 
 from __future__ import annotations
 
+import math
 import os
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 
@@ -500,18 +502,21 @@ class DaskBackend:
 
         source = iter(items)
         call = _with_state_lock if self.setup is not None else None
-        threads = sum(
-            int(w.get("nthreads", 1))
-            for w in self.client.scheduler_info().get("workers", {}).values()
-        )
-        in_flight = 2 * max(threads, 1)
         # The items travel inside the tasks, not scattered ahead: scattered data
         # lives on one worker, and a worker lost with it could not be retried.
         futures: dict = {}
         done = as_completed()
+        asked = [-math.inf, 2]  # when the cluster's threads were last counted; tasks in flight
+
+        def in_flight() -> int:
+            """Two tasks per worker thread, counted again at most once a second (a
+            running cluster's workers may join or leave during the batch)."""
+            if time.monotonic() - asked[0] > 1.0:
+                asked[:] = [time.monotonic(), 2 * max(sum(self.client.nthreads().values()), 1)]
+            return asked[1]
 
         def top_up() -> None:
-            while len(futures) < in_flight:
+            while len(futures) < in_flight():
                 try:
                     item = next(source)
                 except StopIteration:
@@ -524,21 +529,25 @@ class DaskBackend:
                 futures[future.key] = (future, item)
                 done.add(future)
 
-        top_up()
-        while futures:
-            future = next(done)
-            item = futures.pop(future.key)[1]
-            try:
-                yield item, future.result()
-            except Exception as exc:
-                name = type(exc).__name__
-                if name == "KilledWorker":
-                    yield item, TaskFailed(f"worker process died (Dask KilledWorker): {exc}")
-                else:
-                    yield item, TaskFailed(_reason(exc))
-            finally:
-                future.release()
+        try:
             top_up()
+            while futures:
+                future = next(done)
+                item = futures.pop(future.key)[1]
+                try:
+                    yield item, future.result()
+                except Exception as exc:
+                    name = type(exc).__name__
+                    if name == "KilledWorker":
+                        yield item, TaskFailed(f"worker process died (Dask KilledWorker): {exc}")
+                    else:
+                        yield item, TaskFailed(_reason(exc))
+                finally:
+                    future.release()
+                top_up()
+        finally:  # stopped early (an error making an item, the caller gone): no task left behind
+            for future, _ in futures.values():
+                future.cancel()
 
     def close(self) -> None:
         try:
