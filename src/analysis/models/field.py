@@ -578,7 +578,10 @@ def serial_grid_stats(
         np.where(np.isfinite(grid.s2), grid.s2, 0.0) * grid.xtx_inv[..., HEAT_COLUMN, HEAT_COLUMN]
     )
     active = np.stack([d[3] for d in designs])
-    return grid.likelihood, grid.beta[..., HEAT_COLUMN], within, active[:, HEAT_COLUMN]
+    # the heat column copied out: a view would keep every coefficient of the grid
+    # (R, G, P) alive while the squad's statistics are gathered
+    heat = np.ascontiguousarray(grid.beta[..., HEAT_COLUMN])
+    return grid.likelihood, heat, within, active[:, HEAT_COLUMN]
 
 
 def squad_prior(stats: Iterable[tuple]) -> SquadPrior | None:
