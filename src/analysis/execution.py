@@ -501,19 +501,22 @@ class DaskBackend:
         from distributed import as_completed
 
         source = iter(items)
-        call = _with_state_lock if self.setup is not None else None
+        # with worker state: each task runs under the worker's state lock
+        head = (_with_state_lock, fn) if self.setup is not None else (fn,)
         # The items travel inside the tasks, not scattered ahead: scattered data
         # lives on one worker, and a worker lost with it could not be retried.
         futures: dict = {}
         done = as_completed()
-        asked = [-math.inf, 2]  # when the cluster's threads were last counted; tasks in flight
+        counted_at, limit = -math.inf, 2
 
         def in_flight() -> int:
             """Two tasks per worker thread, counted again at most once a second (a
             running cluster's workers may join or leave during the batch)."""
-            if time.monotonic() - asked[0] > 1.0:
-                asked[:] = [time.monotonic(), 2 * max(sum(self.client.nthreads().values()), 1)]
-            return asked[1]
+            nonlocal counted_at, limit
+            if time.monotonic() - counted_at > 1.0:
+                counted_at = time.monotonic()
+                limit = 2 * max(sum(self.client.nthreads().values()), 1)
+            return limit
 
         def top_up() -> None:
             while len(futures) < in_flight():
@@ -521,11 +524,7 @@ class DaskBackend:
                     item = next(source)
                 except StopIteration:
                     return
-                future = (
-                    self.client.submit(call, fn, item, pure=False)
-                    if call is not None
-                    else self.client.submit(fn, item, pure=False)
-                )
+                future = self.client.submit(*head, item, pure=False)
                 futures[future.key] = (future, item)
                 done.add(future)
 
