@@ -301,3 +301,16 @@ def test_an_export_of_only_delimiters_is_one_clear_error_naming_it(tmp_path, tex
     with pytest.raises(DataError, match="no header row") as caught:
         read_fitnotes(path)
     assert "fitnotes.csv" in str(caught.value)
+
+
+def test_a_wrong_header_is_named_clipped_and_without_control_characters(tmp_path):
+    """A file that is not the export it was taken for (here a compressed one read
+    as text) lists the header it found clipped, each field to 40 characters and
+    without control characters, not the whole binary first line."""
+    path = tmp_path / "fitnotes.csv"
+    path.write_bytes(b"\x1b[2J" + b"\x8b\x01A" * 3000 + b",Reps\n2026-03-02,5\n")
+    with pytest.raises(DataError, match="has no 'Date', 'Exercise' column") as caught:
+        read_fitnotes(path)
+    message = str(caught.value)
+    assert len(message) < 300
+    assert "\x1b" not in message and "Reps" in message

@@ -347,12 +347,19 @@ def row_labels(raw: RawCsv) -> pd.Series:
     return pd.Series([f"{raw.path.name} line {n}" for n in raw.line_numbers()], dtype="str")
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """A cell or header from a file, safe to print (control characters dropped, clipped)."""
+    clean = "".join(ch for ch in str(text) if ch.isprintable())
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
 def require(raw: RawCsv, names: tuple[str, ...], what: str) -> None:
     """DataError naming the missing columns of a recognised export."""
     absent = [n for n in names if not raw.has(n)]
     if absent:
         raise DataError(
             f"looks like a {what} export but has no {', '.join(repr(a) for a in absent)} column; "
-            f"found: {', '.join(raw.header[:12])}{' ...' if len(raw.header) > 12 else ''}",
+            f"found: {', '.join(shown(h) for h in raw.header[:12])}"
+            f"{' ...' if len(raw.header) > 12 else ''}",
             file=str(raw.path),
         )

@@ -37,6 +37,7 @@ from analysis.io.importers.csvutil import (
     read_raw_csv,
     require,
     row_labels,
+    shown,
     to_number,
 )
 
@@ -83,12 +84,6 @@ LB_BAR_LOADS = (45.0, 95.0, 135.0, 185.0, 225.0, 275.0, 315.0, 365.0, 405.0, 455
 _BARBELL_WORDS = ("barbell", "back squat", "front squat", "deadlift", "bench press", "hip thrust")
 
 
-def _shown(text: str, limit: int = 40) -> str:
-    """An exercise name from a file, safe to print (control characters dropped, clipped)."""
-    clean = "".join(ch for ch in str(text) if ch.isprintable())
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
-
-
 def infer_weight_unit(load, exercise) -> tuple[str | None, str]:
     """Whether loads written without a unit are kilograms or pounds.
 
@@ -133,14 +128,14 @@ def infer_weight_unit(load, exercise) -> tuple[str | None, str]:
 
     def examples(mask, what):
         picks = pd.Series(names[mask]).groupby(w[mask]).first().head(3)
-        return ", ".join(f"{load:g} on {_shown(name)}" for load, name in picks.items()) + what
+        return ", ".join(f"{load:g} on {shown(name)}" for load, name in picks.items()) + what
 
     lb, kg = [], []
     if too_heavy.any():
         j = np.flatnonzero(too_heavy)[np.argmax(w[too_heavy])]
         lb.append(
             f"{int(too_heavy.sum())} loads implausible in kg (e.g. {w[j]:g} on "
-            f"{_shown(names[j])}, above {ceiling[j]:g} kg)"
+            f"{shown(names[j])}, above {ceiling[j]:g} kg)"
         )
     if np.unique(w[lb_bar]).size >= 2:
         lb.append(examples(lb_bar, " (a 45-lb bar plus pound plates)"))
