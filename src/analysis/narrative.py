@@ -30,6 +30,7 @@ from analysis.models.columns import first_blocks
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT
 from analysis.models.inference import verdict as judge_verdict
 from analysis.models.lab import LAB_DAY_CV_PCT
+from analysis.models.pooling import MIN_POOLED_RUNNERS
 from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
 from analysis.models.prepare import LINEAR_HEAT
 from analysis.models.training import training_load_note
@@ -520,7 +521,7 @@ def squad_methods_markdown(squad: pd.DataFrame) -> str:
             "days plus white noise, variances by REML; Diggle 1988), weighted by what the "
             "whole squad's runs show (Laird 1978). With at least 3 controls, each runner's "
             "headline change is relative to the controls' change over the same dates "
-            "(difference in differences). In a group (strength, controls) of at least 5 "
+            f"(difference in differences). In a group (strength, controls) of at least {MIN_POOLED_RUNNERS} "
             "runners with an estimate, each runner's change is partially pooled with the "
             "group's: a normal hierarchical model with the spread between runners integrated "
             "over (Gelman et al. 2013, section 5.4), so a noisy runner leans toward the group; "

@@ -18,6 +18,7 @@ import pandas as pd
 from analysis.blocks import MIN_BASELINE_WEEKS, later_blocks
 from analysis.formatting import clean_text, format_date
 from analysis.models.field import FIELD_METHOD
+from analysis.models.pooling import MIN_POOLED_RUNNERS
 from analysis.models.prepare import MIN_STEADY_RUNS
 from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM
 
@@ -322,7 +323,7 @@ def results_lines(results: pd.DataFrame) -> list[str]:
     ]
     if pooled_any:
         lines.append(
-            "* pooled with the runner's group (strength or controls, at least 5 runners): "
+            f"* pooled with the runner's group (strength or controls, at least {MIN_POOLED_RUNNERS} runners): "
             "closer to the truth on average, but leaning toward the group; each runner's "
             "own is in own_change_pct and own_verdict"
         )

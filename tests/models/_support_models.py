@@ -86,22 +86,3 @@ BLOCK = {
     "block_weeks": 10.0,
     "warning": "",
 }
-
-
-def paule_mandel(b, se) -> tuple[float, float, float]:
-    """``(mu, Var(mu), tau^2)`` of a random-effects mean, by hand: Paule-Mandel's
-    tau^2 solves ``sum w_i (b_i - mu)^2 = k - 1`` with ``w_i = 1 / (se_i^2 + tau^2)``
-    (0 when the fixed-effect Q is already below k - 1; DerSimonian & Kacker 2007),
-    found here by bisection, not by statsmodels' iteration."""
-    from scipy.optimize import brentq
-
-    b, v = np.asarray(b, dtype=float), np.asarray(se, dtype=float) ** 2
-
-    def excess_q(tau2):
-        w = 1.0 / (v + tau2)
-        mu = (w * b).sum() / w.sum()
-        return (w * (b - mu) ** 2).sum() - (len(b) - 1)
-
-    tau2 = 0.0 if excess_q(0.0) <= 0 else brentq(excess_q, 0.0, 10.0, xtol=1e-14)
-    w = 1.0 / (v + tau2)
-    return float((w * b).sum() / w.sum()), float(1.0 / w.sum()), float(tau2)

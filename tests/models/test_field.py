@@ -19,6 +19,7 @@ from analysis.models import (
     fit_runner,
     squad_serial_prior,
 )
+from analysis.models.pooling import POOLED_COLUMNS
 from tests.models._support_models import (
     BLOCK,
     EVIDENCE_RUNNERS,
@@ -287,7 +288,11 @@ def test_analyze_hands_back_the_fits_it_made(small):
         block["runner_id"] = rid
         alone = fit_runner(metrics, block, serial_prior=prior, lab_tests=ds.lab_tests, **design)
         assert fits[rid].row.keys() == alone.row.keys()
+        # pooled with its group of 4 (pooling.POOLED_COLUMNS); its own answer is fit_runner's
+        assert (fits[rid].row["pooling"], fits[rid].row["n_pooled_runners"]) == ("group", 4)
         for key, value in alone.row.items():
+            if key in POOLED_COLUMNS:
+                continue
             got = fits[rid].row[key]
             if isinstance(value, float):
                 assert got == pytest.approx(value, rel=1e-12, nan_ok=True), key

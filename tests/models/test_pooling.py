@@ -300,26 +300,28 @@ def test_the_runners_own_headline_is_kept_beside_the_pooled_one():
         assert r["verdict_text"].endswith(f"{r['own_verdict']}.")
 
 
-def test_a_group_of_exactly_five_pools_after_a_smaller_one_and_lab_rows_stay_out():
+def test_a_group_of_exactly_three_pools_after_a_smaller_one_and_lab_rows_stay_out():
     controls = [
         {"runner_id": f"C{k}", "group": " Control", "method": "field_hr", "swc_pct": 2.5}
-        for k in range(4)
+        for k in range(2)
     ]
     strength = [
         {"runner_id": f"S{k}", "group": "strength", "method": "field_hr", "swc_pct": 2.5}
-        for k in range(5)
+        for k in range(3)
     ]
     lab = {"runner_id": "S0", "group": "strength", "method": "lab", "swc_pct": 2.5}
     headline = {r["runner_id"]: (d, s) for r, d, s in zip(strength, D, S, strict=False)}
     headline.update({r["runner_id"]: (0.0, 0.02) for r in controls})
-    assert MIN_POOLED_RUNNERS == 5
+    assert MIN_POOLED_RUNNERS == 3
     pool_changes([*controls, *strength, lab], headline)
     assert not any("o2_cost_change_pct" in r for r in [*controls, lab])
-    change, low, high, _ = _by_hand(D[:5], S[:5])
+    assert {r["n_pooled_runners"] for r in strength} == {3}
+    change, low, high, _ = _by_hand(D[:3], S[:3])
     np.testing.assert_allclose(
         [r["o2_cost_change_pct"] for r in strength], change, rtol=5e-4, atol=1e-3
     )
     np.testing.assert_allclose([r["ci_low_pct"] for r in strength], low, rtol=5e-4, atol=1e-3)
+    np.testing.assert_allclose([r["ci_high_pct"] for r in strength], high, rtol=5e-4, atol=1e-3)
 
 
 @pytest.mark.slow

@@ -7,7 +7,7 @@ import math
 import pytest
 
 from analysis.cli import main
-from analysis.models import analyze
+from analysis.models import analyze, fit_runner, squad_serial_prior
 from analysis.models.power import (
     cheapest_plan,
     detectable_change,
@@ -40,11 +40,25 @@ def test_plan_table_and_cheapest_plan():
 
 
 def test_a_runners_own_fit_predicts_its_detectable_change(sample_dir):
+    """The plan's prediction from a runner's typical error, runs and serial
+    correlation matches the detectable change of the runner's own fit (the sample
+    squad's analyze headline is pooled with its group, so each runner is fitted
+    alone here, under the squad's serial prior, as analyze fits it)."""
+    from analysis.blocks import runner_blocks
     from analysis.io import load_dataset
+    from analysis.metrics import run_metrics
 
-    out = analyze(load_dataset(sample_dir), control_reference=False)
+    ds = load_dataset(sample_dir)
+    metrics, blocks = run_metrics(ds), runner_blocks(ds)
+    out = analyze(ds, metrics=metrics, blocks=blocks, control_reference=False)
+    design = {"heat_onset_c": out["heat_onset_c"].dropna().iloc[0]}
+    prior = squad_serial_prior(metrics, blocks, **design)
     field = out.loc[out["method"] == "field_hr"]
-    for _, row in field.iterrows():
+    assert (field["pooling"] == "group").all()
+    for _, pooled in field.iterrows():
+        block = blocks.set_index("runner_id").loc[pooled["runner_id"]].copy()
+        block["runner_id"] = pooled["runner_id"]
+        row = fit_runner(metrics, block, serial_prior=prior, **design).row
         inflation = serial_inflation(row)
         assert 1.0 <= inflation < 3.0
         weeks = row["block_weeks"]

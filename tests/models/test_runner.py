@@ -38,7 +38,7 @@ def test_columns_follow_data_format_exactly(small):
         100 * (field["end_o2_cost_ml_kg_km"] / field["baseline_o2_cost_ml_kg_km"] - 1),
     )
     np.testing.assert_allclose(
-        1 + field["o2_cost_change_pct"] / 100,
+        1 + field["own_change_pct"] / 100,
         (1 + field["raw_change_pct"] / 100) / (1 + field["reference_change_pct"] / 100),
     )
     assert ((field["ci_high_pct"] < 0) == (field["verdict"] == "improved")).all()

@@ -93,9 +93,17 @@ from analysis.models.inference import (
 )
 from analysis.schema import is_control
 
-MIN_POOLED_RUNNERS = 5
+MIN_POOLED_RUNNERS = 3
 """Runners with an estimate needed in a group to pool it; fewer leave the
-pooled columns empty (tau^2 from 4 runners is mostly noise)."""
+pooled columns empty. From 3 runners the posterior of tau is mostly the prior's,
+and that is what the mixture over it carries: measured on 30 simulated squads
+each (2026-12-05), pooling groups of 3 and 4 (5 before) brought squads of 4 + 4
+runners from a mean absolute error of 1.35 to 1.29 pp for the strength runners
+(1.13 to 0.31 for the controls), their SE from 1.16 to 1.06 x the spread of
+their errors (coverage 0.98) and those called improved from 59 to 73 %; squads
+of 3 + 3 from 1.58 to 1.44 pp (coverage 0.93); with half the strength group
+non-responders (4 + 4), 1.35 to 1.45 pp, coverage 0.93: the responders and
+non-responders are pulled toward each other, as in larger groups."""
 
 
 OWN_COLUMNS = ("own_change_pct", "own_ci_low_pct", "own_ci_high_pct", "own_verdict")

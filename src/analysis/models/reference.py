@@ -11,9 +11,8 @@ a change cannot be separated from seasonal trends"):
     d_i = b_i - mu_c,   Var(d_i) = SE_i^2 + Var(mu_c)
 
 ``b_i`` is the runner's log change (:mod:`analysis.models.field`), ``mu_c``
-the controls' mean log change over the runner's own baseline and block dates.
-With at least ``MIN_HIERARCHICAL`` (5) controls it is the group mean of the
-same normal hierarchical model that pools each group
+the controls' mean log change over the runner's own baseline and block dates:
+the group mean of the same normal hierarchical model that pools each group
 (:func:`analysis.models.pooling.group_mean_posterior`: the controls' changes
 scatter around ``mu_c`` with a between-control spread tau under the uniform
 shrinkage prior; ``mu_c``'s posterior mean and variance, tau integrated out),
@@ -28,13 +27,19 @@ the posterior mean of ``tau^2`` back (a prediction of the runner's own season)
 was measured again where the runners' fitness rose unevenly (3-6 % each, so
 the controls' changes do differ; uniform prior): 1.38 x, against 0.96 x
 without it. The runner's own season is already in the spread of its group's
-pooling, so it is not counted twice. With 3 or 4 controls the spread
-between them is mostly the prior's, so the Paule-Mandel mean (statsmodels
-``combine_effects``) with ``tau^2`` and ``n_controls - 1`` df, which does not
-lean on a prior, stays; degrees of freedom of the runner's answer:
-Welch-Satterthwaite. A control is referenced to the other controls (leave one
-out), so a control is called improved only at the nominal rate even when the
-whole squad got fitter.
+pooling, so it is not counted twice.
+
+From ``MIN_CONTROLS`` (3) controls on. With 3 or 4 the between-control spread
+is mostly the prior's, and the Paule-Mandel mean with ``tau^2`` and Student t
+at 2 or 3 df was kept there until measured (30 simulated squads each,
+2026-12-05): with 9 strength runners and 3 controls the strength runners'
+intervals were 10.7 pp wide, their SE 1.99 x the spread of their errors
+(coverage 0.99) and 31 % of them called improved; with the posterior, 6.4 pp,
+1.19 x, 0.97 and 67 %. In squads of 3 + 3 runners 1.18 x became 1.06 x
+(coverage 0.97 -> 0.93). The posterior's width follows the data through tau:
+it is not a fixed t quantile whatever the controls say. A control is
+referenced to the other controls (leave one out), so a control is called
+improved only at the nominal rate even when the whole squad got fitter.
 """
 
 from __future__ import annotations
@@ -54,11 +59,6 @@ from analysis.models.training import _is_control
 
 MIN_CONTROLS = 3
 """Controls with a field estimate needed for a control-referenced answer."""
-
-MIN_HIERARCHICAL = 5
-"""Controls from which their mean is the hierarchical model's posterior (below:
-Paule-Mandel, with tau^2 and Student t): the between-control spread learned from
-3 or 4 runners would be mostly the prior's (:func:`group_mean_posterior`)."""
 
 _WINDOW = ("baseline_start", "block_start", "block_end")
 REFERENCE_INPUTS = ("runner_id", "method", "_b", *_WINDOW)
@@ -101,8 +101,8 @@ def _control_changes_task(payload: tuple) -> dict[str, tuple[float, float]]:
 
 def pooled_reference(changes: Mapping[str, tuple[float, float]], leave_out: str | None = None):
     """The controls' mean log change: ``(mu, variance, df, n)`` or None (fewer than
-    ``MIN_CONTROLS``); the hierarchical posterior (df inf) from ``MIN_HIERARCHICAL``
-    controls, Paule-Mandel with ``tau^2`` and ``n - 1`` df below (module docstring)."""
+    ``MIN_CONTROLS``): the hierarchical model's posterior mean and variance (df inf;
+    module docstring)."""
     return _pooled(_Controls(changes), leave_out)
 
 
@@ -130,26 +130,14 @@ class _Controls:
 
 
 def _pooled(usable: _Controls, leave_out: str | None = None):
-    b, se = usable.b, usable.se
     left = usable.position.get(leave_out)
-    if left is not None:
-        mask = np.ones(len(b), dtype=bool)
-        mask[left] = False
-        b, se = b[mask], se[mask]
-    if len(b) < MIN_CONTROLS:
+    n = len(usable.b) - (left is not None)
+    if n < MIN_CONTROLS:
         return None
-    if len(b) >= MIN_HIERARCHICAL:
-        mean, var, loo_mean, loo_var = usable.posterior()
-        if left is not None:
-            mean, var = loo_mean[left], loo_var[left]
-        return float(mean), float(var), math.inf, len(b)
-    from statsmodels.stats.meta_analysis import combine_effects  # lazily (import cost)
-
-    var = se**2
-    with np.errstate(divide="ignore", invalid="ignore"):  # I^2 of identical controls
-        res = combine_effects(b, var, method_re="pm")
-    variance = float(res.sd_eff_w_re**2 + res.tau2)
-    return float(res.mean_effect_re), variance, float(len(b) - 1), len(b)
+    mean, var, loo_mean, loo_var = usable.posterior()
+    if left is not None:
+        mean, var = loo_mean[left], loo_var[left]
+    return float(mean), float(var), math.inf, n
 
 
 def control_references(

@@ -451,7 +451,7 @@ def analyze(
         - The headline of a ``field_hr`` row is partially pooled within its
           group over the whole squad (:mod:`analysis.models.pooling`; the
           same values when only some runners are selected) when the group has
-          at least 5 runners with an estimate (``pooling`` = ``group``,
+          at least ``MIN_POOLED_RUNNERS`` (3) runners with an estimate (``pooling`` = ``group``,
           ``n_pooled_runners``); ``own_change_pct``, ``own_ci_low_pct``,
           ``own_ci_high_pct`` and ``own_verdict`` keep the runner's own.
         - ``sensitivity_design``, ``sensitivity_change_pct``,
