@@ -87,8 +87,7 @@ SCENARIOS = [
 ]
 BY_NAME = {s.name: s for s in SCENARIOS}
 
-N_STRENGTH = 8
-N_CONTROL = 8
+PER_GROUP = 8
 BASELINE_WEEKS = 6
 FIRST_DAY = dt.date(2025, 2, 3)  # a Monday
 
@@ -450,12 +449,12 @@ def write_csv(path: Path, rows: list[dict], fields: list[str]) -> None:
         w.writerows(rows)
 
 
-def generate(sc: Scenario, seed: int, out: Path) -> None:
+def generate(sc: Scenario, seed: int, out: Path, per_group: int = PER_GROUP) -> None:
     rng = np.random.default_rng([seed, sum(map(ord, sc.name))])
     out.mkdir(parents=True, exist_ok=True)
     first, block_start, block_end, n_days = calendar(sc)
     temps = weather(rng, sc, n_days)
-    groups = ["strength"] * N_STRENGTH + ["control"] * N_CONTROL
+    groups = ["strength"] * per_group + ["control"] * per_group
     rng.shuffle(groups)
     runners = [draw_runner(rng, f"R{i + 1:02d}", g, sc) for i, g in enumerate(groups)]
 
@@ -612,7 +611,7 @@ def run_all(args: argparse.Namespace) -> None:
         for k in range(1, args.seeds + 1):
             seed = args.seed_base + k
             d = work / name / f"seed{seed}"
-            generate(sc, seed, d)
+            generate(sc, seed, d, args.per_group)
             rows = analyze_one(args.runeco, d, work / name / f"seed{seed}_analyze.csv")
             for r in rows:
                 r["scenario"], r["seed"] = name, seed
@@ -699,9 +698,13 @@ def main(argv: list[str] | None = None) -> None:
     r.add_argument(
         "--noise-scale", type=float, default=1.0, help="scale heart-rate and GPS noise (diagnostic)"
     )
+    for sub_parser in (g, r):
+        sub_parser.add_argument(
+            "--per-group", type=int, default=PER_GROUP, help="runners per group (default 8)"
+        )
     args = p.parse_args(argv)
     if args.cmd == "generate":
-        generate(BY_NAME[args.scenario], args.seed, Path(args.out))
+        generate(BY_NAME[args.scenario], args.seed, Path(args.out), args.per_group)
     else:
         run_all(args)
 
