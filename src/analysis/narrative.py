@@ -360,16 +360,30 @@ def _heat_words(onset) -> str:
     return f"heat (air temperature above {onset:g} °C, the onset that fitted the squad best)"
 
 
-def _term_words(term: str, onset=None) -> str:
+def _speed_words(scale) -> str:
+    """The speed offset in words, for the cost-speed curve the model used (learned per squad)."""
+    if scale is None or not np.isfinite(scale) or scale == 1.0:
+        return (
+            "speed (a fixed adjustment along Daniels & Gilbert's cost-speed curve, "
+            "so speed cannot absorb the change)"
+        )
+    if scale == 0.0:
+        shape = "the same oxygen cost per kilometre at every speed"
+    else:
+        shape = f"{scale:g} times Daniels & Gilbert's cost-speed curve"
+    return (
+        f"speed (a fixed adjustment: {shape}, the curve that fitted the squad best, "
+        "so speed cannot absorb the change)"
+    )
+
+
+def _term_words(term: str, onset=None, scale=None) -> str:
     words = {
         "temp_c_dev": "air temperature",
         "heat_c_dev": _heat_words(onset),
         "drift_min_dev": "cardiac drift (run time beyond an hour)",
         "drift_km_dev": "cardiac drift (distance beyond 12 km)",
-        "offset(speed_cost_dev)": (
-            "speed (a fixed adjustment along Daniels & Gilbert's cost-speed curve, "
-            "so speed cannot absorb the change)"
-        ),
+        "offset(speed_cost_dev)": _speed_words(scale),
     }
     return words.get(term, term.replace("_", " "))
 
@@ -444,7 +458,9 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
     row = as_mapping(row)
     terms = [t.strip() for t in str(row.get("model_terms") or "").split("+")]
     confounders = [
-        _term_words(t, row.get("heat_onset_c")) for t in terms if t and t not in ("1", "ramp")
+        _term_words(t, row.get("heat_onset_c"), row.get("speed_cost_scale"))
+        for t in terms
+        if t and t not in ("1", "ramp")
     ]
     model = (
         "Log oxygen cost is regressed on a baseline level and a ramp rising linearly through "
@@ -772,6 +788,13 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
         chosen.append(f"a plateau after {format_number(plateau, 0)} weeks")
     else:
         chosen.append("a ramp over the whole block")
+    scale = row.get("speed_cost_scale")
+    if scale is not None and np.isfinite(scale) and scale != 1.0:
+        chosen.append(
+            "oxygen cost per kilometre the same at every speed"
+            if scale == 0.0
+            else f"{format_number(scale, 2)} times Daniels' cost-speed curve"
+        )
     documented = md_escape(str(row.get("sensitivity_design", ""))).replace("degC", "°C")
     return (
         f"**Does a modelling choice matter?** The squad's runs favoured {', '.join(chosen)}. "

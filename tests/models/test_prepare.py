@@ -1,4 +1,4 @@
-"""The field design: the learned heat onset."""
+"""The field design: the learned heat onset, time course and cost-speed curve."""
 
 from __future__ import annotations
 
@@ -12,8 +12,11 @@ from analysis.models.prepare import (
     FULL_BLOCK,
     LINEAR_HEAT,
     ONSET_LR_THRESHOLD,
+    SPEED_SCALE,
     choose_heat_onset,
+    choose_speed_scale,
     choose_time_course,
+    daniels_cost_log_ratio,
 )
 from tests.models._support_models import _squad
 
@@ -129,6 +132,7 @@ def test_choice_logliks_prepare_once_and_equal_a_preparation_per_candidate(sampl
     for key, candidates, fixed in (
         ("heat_onset_c", P.HEAT_ONSET_CANDIDATES_C, {}),
         ("ramp_weeks", P.RAMP_WEEKS_CANDIDATES, {"heat_onset_c": 10.0}),
+        ("speed_scale", P.SPEED_SCALE_CANDIDATES, {"heat_onset_c": 10.0}),
     ):
         once = P.choice_logliks(metrics, blocks, key, candidates, **fixed)
         again = {
@@ -138,3 +142,49 @@ def test_choice_logliks_prepare_once_and_equal_a_preparation_per_candidate(sampl
         assert once == again and len(once[float(candidates[1])]) == 8
     with pytest.raises(ValueError, match="'key' parameter of choice_logliks"):
         P.choice_logliks(metrics, blocks, "drift", (60.0,))
+
+
+def test_plan_paced_runners_keep_daniels_curve(squad40):
+    _, _, metrics, blocks = squad40
+    scale, loglik = choose_speed_scale(metrics, blocks)
+    assert scale == SPEED_SCALE == 1.0
+    assert max(loglik, key=loglik.get) == 1.0
+
+
+@pytest.fixture(scope="module")
+def hr_paced_flat(tmp_path_factory):
+    """24 runners who pace easy, long and recovery runs by heart rate, whose oxygen
+    cost per km is the same at every speed (di Prampero 1986), not Daniels'
+    rising curve: each run's cost loses its Daniels speed dependence relative to
+    the runner's median speed (the truth, at a fixed speed, is unchanged)."""
+    ds, truth = _squad(tmp_path_factory.mktemp("hrflat"), "s", n_runners=24, seed=310, pacing="hr")
+    metrics = run_metrics(ds)
+    ref = metrics.groupby("runner_id")["gas_m_min"].transform("median")
+    metrics["o2_cost_ml_kg_km"] *= np.exp(-daniels_cost_log_ratio(metrics["gas_m_min"], ref))
+    return ds, truth, metrics, runner_blocks(ds)
+
+
+def test_a_flat_cost_speed_curve_is_learned_and_removes_the_bias_of_daniels(hr_paced_flat):
+    """Heart-rate paced runners run faster as their economy improves, and the
+    curve turns that speed into cost: Daniels' curve, where the cost is in fact
+    flat, makes the strength runners look more economical than they became."""
+    ds, truth, metrics, blocks = hr_paced_flat
+    scale, loglik = choose_speed_scale(metrics, blocks)
+    assert scale in (0.0, 0.25, -0.25)
+    assert loglik[scale] - loglik[SPEED_SCALE] > ONSET_LR_THRESHOLD
+    true = truth.set_index("runner_id")["o2_cost_change_pct"]
+    bias = {}
+    for choice in ("auto", SPEED_SCALE):
+        out = analyze(ds, metrics=metrics, blocks=blocks, speed_scale=choice)
+        field = out.loc[(out["method"] == "field_hr") & (out["group"] == "strength")]
+        field = field.set_index("runner_id")
+        # the runner's own within-runner change: the controls' mean, which every
+        # strength runner shares, would add one squad's noise to the comparison
+        bias[choice] = float((field["raw_change_pct"] - true.loc[field.index]).mean())
+        if choice == "auto":
+            assert (field["speed_cost_scale"] == scale).all()
+            # the documented curve's answer beside it
+            assert field["sensitivity_design"].str.endswith("Daniels' cost-speed curve").all()
+    # measured: -1.13 pp under Daniels' curve, -0.39 with the learned one (0, flat)
+    assert bias[SPEED_SCALE] < -0.8
+    assert abs(bias["auto"]) < 0.5 and bias["auto"] - bias[SPEED_SCALE] > 0.5

@@ -197,11 +197,12 @@ def test_a_learned_choice_away_from_the_documented_one_comes_with_the_documented
     out = analyze(ds, metrics=metrics).query("method == 'field_hr'").set_index("runner_id")
     assert out["heat_onset_c"].iloc[0] != 15.0  # the premise: the learned onset moved
     fixed = (
-        analyze(ds, metrics=metrics, heat_onset_c=15.0, ramp_weeks=np.inf)
+        analyze(ds, metrics=metrics, heat_onset_c=15.0, ramp_weeks=np.inf, speed_scale=1.0)
         .query("method == 'field_hr'")
         .set_index("runner_id")
     )
-    assert (out["sensitivity_design"] == "heat from 15 degC, ramp over the whole block").all()
+    documented = "heat from 15 degC, ramp over the whole block, Daniels' cost-speed curve"
+    assert (out["sensitivity_design"] == documented).all()
     np.testing.assert_allclose(out["sensitivity_change_pct"], fixed["o2_cost_change_pct"])
     np.testing.assert_allclose(out["sensitivity_ci_low_pct"], fixed["ci_low_pct"])
     assert fixed["sensitivity_change_pct"].isna().all()  # nothing learned, nothing to compare

@@ -22,7 +22,7 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
                    + b_heat * (max(temp_c - 15, 0) - H_ref)
                    + b_drift * (max(minutes - 60, 0) - D_ref) + e
 
-    speed_cost_dev = log(c(gas_m_min)) - log(c(v_ref)),  c(v) = daniels_vo2(v) / v
+    speed_cost_dev = k * (log(c(gas_m_min)) - log(c(v_ref))),  c(v) = daniels_vo2(v) / v
 
 - ``ramp`` is 0 through the baseline and rises linearly from 0 on
   ``block_start`` to 1 on ``block_end``: adaptation accrues over weeks, and a
@@ -63,8 +63,14 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
   (300 strength runners; ``tests/test_models.py``); on plan-paced squads both
   are unbiased (+0.02 pp, mean absolute error 1.16 pp, coverage 97 %).
   Dropping speed altogether biased HR-paced runners by +0.9 pp. The offset
-  assumes the runner's cost-speed curve has Daniels' shape (a constant
-  multiple of it); ``confounders`` without ``speed_cost_dev`` turns it off.
+  is a multiple ``speed_scale`` of Daniels' log cost-per-km curve, shared by
+  the squad: 1 (Daniels) unless another multiple fits the squad better by a
+  likelihood-ratio test at 1 % (:func:`analysis.models.prepare.choose_speed_scale`;
+  0: the same cost per km at every speed; reported in ``speed_cost_scale``).
+  Fixed at Daniels' curve, HR-paced squads whose cost per km falls with speed
+  as ACSM's running equation has it were biased by -1.07 pp for the strength
+  runners (``docs/VALIDATION.md``). ``confounders`` without
+  ``speed_cost_dev`` turns the offset off.
 - ``H_ref``, ``D_ref`` and ``v_ref`` are the runner's reference conditions:
   the baseline median temperature, run time and speed. So ``exp(b0)`` is the
   baseline oxygen cost in the runner's typical baseline conditions,
@@ -103,6 +109,7 @@ from analysis.models.prepare import (
     HEAT_ONSET_C,
     MIN_STEADY_RUNS,
     SPEED_OFFSET,
+    SPEED_SCALE,
     Z_COLUMNS,
     design_columns,
     prepare_runs,
@@ -781,6 +788,7 @@ def fit_runner(
     swc_pct: float = SMALLEST_WORTHWHILE_CHANGE_PCT,
     heat_onset_c: float = HEAT_ONSET_C,
     ramp_weeks: float = FULL_BLOCK,
+    speed_scale: float = SPEED_SCALE,
     serial_prior: SquadPrior | np.ndarray | None = None,
     lab_tests: pd.DataFrame | None = None,
 ) -> RunnerFit:
@@ -838,6 +846,9 @@ def fit_runner(
     ramp_weeks : float, keyword-only
         Weeks before the change plateaus (default: a ramp over the whole
         block; ``analyze`` reports its choice in ``plateau_weeks``).
+    speed_scale : float, keyword-only
+        Multiple of Daniels' log cost-per-km curve in the speed offset
+        (default 1; ``analyze`` reports its choice in ``speed_cost_scale``).
     serial_prior : ndarray, optional, keyword-only
         Prior over the serial-correlation grid learned from a squad
         (:func:`squad_serial_prior`; ``analyze`` uses the squad's). Default:
@@ -884,7 +895,7 @@ def fit_runner(
     block_frame = pd.DataFrame([block])
     runner_id = str(block_frame["runner_id"].iloc[0])
     runs = runs.loc[runs["runner_id"].astype(str) == runner_id]
-    design = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks}
+    design = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks, "speed_scale": speed_scale}
     prep = prepare_runs(runs, block_frame, **design)
     [(row, fit)], _ = _field_rows(
         block_frame,
@@ -913,6 +924,7 @@ def squad_serial_prior(
     *,
     heat_onset_c: float = HEAT_ONSET_C,
     ramp_weeks: float = FULL_BLOCK,
+    speed_scale: float = SPEED_SCALE,
     confounders: Iterable[str] = CONFOUNDERS,
 ) -> SquadPrior | None:
     """What a squad's field fits share (:class:`SquadPrior`): the
@@ -921,7 +933,9 @@ def squad_serial_prior(
     that :func:`fit_runner` given it reproduces the runner's ``analyze`` row.
     None when no runner can be modelled.
     """
-    prep = prepare_runs(metrics, blocks, heat_onset_c=heat_onset_c, ramp_weeks=ramp_weeks)
+    prep = prepare_runs(
+        metrics, blocks, heat_onset_c=heat_onset_c, ramp_weeks=ramp_weeks, speed_scale=speed_scale
+    )
     return squad_prior([serial_grid_stats(blocks, prep, confounders)])  # the grid pass, no fits
 
 

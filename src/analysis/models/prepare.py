@@ -44,6 +44,16 @@ FIELD_TERMS = ("ramp", "heat_c_dev", "drift_min_dev")
 SPEED_OFFSET = "speed_cost_dev"
 """The speed adjustment: a fixed offset, not a regressor (module docstring)."""
 
+SPEED_SCALE = 1.0
+"""The speed offset's documented curve: Daniels & Gilbert's cost per km, which
+rises about 13 % from 9 to 15 km/h (SCIENCE.md section 1). Its multiple
+``speed_scale`` is learned from the squad (:func:`choose_speed_scale`)."""
+
+SPEED_SCALE_CANDIDATES = (-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+"""Multiples of Daniels' log cost-per-km curve :func:`choose_speed_scale`
+compares: 0 is cost per km the same at every speed (di Prampero 1986), about
+-0.3 the slight fall of ACSM's running equation or Leger & Mercier (1984)."""
+
 SPEED_FLOOR_M_MIN = 60.0
 """Grade-adjusted speeds below this [m/min] (3.6 km/h, walking) enter the
 speed offset at this speed: Daniels' curve is fitted to running speeds and
@@ -130,6 +140,7 @@ def prepare_runs(
     *,
     heat_onset_c: float = HEAT_ONSET_C,
     ramp_weeks: float = FULL_BLOCK,
+    speed_scale: float = SPEED_SCALE,
 ) -> pd.DataFrame:
     """Per-run inputs of the field model, for every runner at once.
 
@@ -149,6 +160,11 @@ def prepare_runs(
         plateaus (default ``FULL_BLOCK``: a ramp over the whole block;
         :func:`choose_time_course` learns it). The ramp reaches 1 at the
         plateau, so its coefficient is always the change at the block end.
+    speed_scale : float, keyword-only
+        The speed offset is this multiple of Daniels & Gilbert's log cost
+        ratio (default ``SPEED_SCALE``, 1: their curve; 0: cost per km the
+        same at every speed; below 0: falling with speed;
+        :func:`choose_speed_scale` learns it).
 
     Returns
     -------
@@ -238,7 +254,9 @@ def prepare_runs(
     m["log_o2_cost"] = np.log(cost.where(cost > 0))
     m["heat_c_dev"] = _heat_dev(temp, ref["temp"], use_temp, heat_onset_c)
     m["drift_min_dev"] = drift(minutes) - drift(ref["minutes"])
-    m["speed_cost_dev"] = daniels_cost_log_ratio(gas.where(gas > 0), np.exp(ref["log_gas"]))
+    m["speed_cost_dev"] = speed_scale * daniels_cost_log_ratio(
+        gas.where(gas > 0), np.exp(ref["log_gas"])
+    )
     return m
 
 
@@ -351,6 +369,39 @@ def choose_time_course(
     return _choose(metrics, blocks, "ramp_weeks", candidates, FULL_BLOCK, heat_onset_c=heat_onset_c)
 
 
+def choose_speed_scale(
+    metrics: pd.DataFrame,
+    blocks: pd.DataFrame,
+    *,
+    heat_onset_c: float = HEAT_ONSET_C,
+    candidates=SPEED_SCALE_CANDIDATES,
+) -> tuple[float, dict[float, float]]:
+    """How a squad's oxygen cost per km changes with speed, by profile likelihood.
+
+    The speed offset moves each run's cost to the runner's reference speed along
+    a curve; Daniels & Gilbert's rises about 13 % per km from 9 to 15 km/h, but
+    per km cost is also reported flat across speeds (di Prampero 1986) or
+    slightly falling (ACSM's running equation; Leger & Mercier 1984). For a
+    runner who paces by plan the curve hardly matters: the speeds do not change
+    with the block. A runner who paces by heart rate shows better economy as
+    faster running at the same heart rate, and the curve converts that speed
+    into cost: on simulated heart-rate paced squads whose cost per km falls with
+    speed as ACSM's does, Daniels' fixed curve biased the strength runners'
+    change by -1.07 pp (flat cost: -0.83 pp). So the curve's multiple is learned
+    like the heat onset: Daniels' unless another multiple fits the squad better
+    by a likelihood-ratio test at 1 %, also without its most favourable runner.
+
+    What it cannot see: where a heart-rate paced runner's economy also varies
+    from day to day, a better day is a faster day, which pulls the multiple
+    down (to 0.25-0.5 where the truth is 1 on simulated squads with a 3 % day
+    to day variation; the strength runners' change then +0.36 pp). The
+    sensitivity columns then give the answer under Daniels' curve.
+    """
+    return _choose(
+        metrics, blocks, "speed_scale", candidates, SPEED_SCALE, heat_onset_c=heat_onset_c
+    )
+
+
 MIN_RUNNERS_FOR_INFLUENCE = 3
 """From this many runners on, a learned choice must not rest on one runner."""
 
@@ -368,7 +419,7 @@ def _choose(metrics, blocks, key, candidates, default, **fixed) -> tuple[float, 
 
 def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dict[str, float]]:
     """``candidate -> {runner_id: profile log-likelihood}`` of a design choice
-    (``key``: ``heat_onset_c`` or ``ramp_weeks``) over these runners. Runners
+    (``key``: ``heat_onset_c``, ``ramp_weeks`` or ``speed_scale``) over these runners. Runners
     are independent here, so a squad's can be computed in chunks and merged
     before :func:`choose_from`."""
     # Only one column depends on the candidate: prepare once, then swap that column
@@ -380,6 +431,12 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
 
         def column(value):
             return "heat_c_dev", _heat_dev(temp, ref, prep["use_temp"], value)
+    elif key == "speed_scale":
+        gas = prep["gas_m_min"].astype(float)
+        curve = daniels_cost_log_ratio(gas.where(gas > 0), prep["reference_gas_m_min"])
+
+        def column(value):
+            return SPEED_OFFSET, value * curve
     elif key == "ramp_weeks":
         day = pd.to_datetime(prep["date"]).dt.normalize()
         start, end = pd.to_datetime(prep["block_start"]), pd.to_datetime(prep["block_end"])
@@ -388,7 +445,8 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
             return "ramp", _ramp(day, start, end, value)
     else:
         raise ValueError(
-            f"The 'key' parameter of choice_logliks must be 'heat_onset_c' or 'ramp_weeks'. "
+            "The 'key' parameter of choice_logliks must be 'heat_onset_c', 'ramp_weeks' or "
+            "'speed_scale'. "
             f"Got {key!r} instead."
         )
     per_runner = {}
@@ -417,22 +475,25 @@ def choose_from(per_runner: dict[float, dict[str, float]], default: float) -> tu
 
 
 def design_columns(design: dict) -> dict:
-    """The design choices as output columns: ``heat_onset_c`` and ``plateau_weeks``
-    (empty for a ramp over the whole block)."""
+    """The design choices as output columns: ``heat_onset_c``, ``plateau_weeks``
+    (empty for a ramp over the whole block) and ``speed_cost_scale``."""
     weeks = float(design.get("ramp_weeks", FULL_BLOCK))
     return {
         "heat_onset_c": float(design.get("heat_onset_c", HEAT_ONSET_C)),
         "plateau_weeks": weeks if np.isfinite(weeks) else np.nan,
+        "speed_cost_scale": float(design.get("speed_scale", SPEED_SCALE)),
     }
 
 
 def design_from(per_runner: pd.DataFrame | None) -> dict:
     """The design :func:`analysis.models.analyze` used, read back from its output."""
-    design = {"heat_onset_c": HEAT_ONSET_C, "ramp_weeks": FULL_BLOCK}
+    design = {"heat_onset_c": HEAT_ONSET_C, "ramp_weeks": FULL_BLOCK, "speed_scale": SPEED_SCALE}
     if per_runner is None:
         return design
     if "heat_onset_c" in per_runner and per_runner["heat_onset_c"].notna().any():
         design["heat_onset_c"] = float(per_runner["heat_onset_c"].dropna().iloc[0])
     if "plateau_weeks" in per_runner and per_runner["plateau_weeks"].notna().any():
         design["ramp_weeks"] = float(per_runner["plateau_weeks"].dropna().iloc[0])
+    if "speed_cost_scale" in per_runner and per_runner["speed_cost_scale"].notna().any():
+        design["speed_scale"] = float(per_runner["speed_cost_scale"].dropna().iloc[0])
     return design

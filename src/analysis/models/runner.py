@@ -71,6 +71,9 @@ from analysis.models.prepare import (
     HEAT_ONSET_CANDIDATES_C,
     LINEAR_HEAT,
     RAMP_WEEKS_CANDIDATES,
+    SPEED_OFFSET,
+    SPEED_SCALE,
+    SPEED_SCALE_CANDIDATES,
     choice_logliks,
     choose_from,
     design_columns,
@@ -150,7 +153,8 @@ def _squad_pooled(
 
 
 def _design_text(design: dict) -> str:
-    """``{"heat_onset_c": 15, "ramp_weeks": inf}`` -> "heat from 15 degC, ramp over the whole block"."""
+    """``{"heat_onset_c": 15, "ramp_weeks": inf, "speed_scale": 1}`` -> "heat from 15
+    degC, ramp over the whole block, Daniels' cost-speed curve"."""
     onset = float(design["heat_onset_c"])
     heat = (
         "heat linear over every temperature"
@@ -161,7 +165,13 @@ def _design_text(design: dict) -> str:
     ramp = (
         "ramp over the whole block" if not weeks < FULL_BLOCK else f"plateau after {weeks:g} weeks"
     )
-    return f"{heat}, {ramp}"
+    scale = float(design.get("speed_scale", SPEED_SCALE))
+    speed = (
+        "Daniels' cost-speed curve"
+        if scale == SPEED_SCALE
+        else f"{scale:g} x Daniels' cost-speed curve"
+    )
+    return f"{heat}, {ramp}, {speed}"
 
 
 def _chunks(metrics: pd.DataFrame, blocks: pd.DataFrame, size: int) -> list[tuple]:
@@ -351,6 +361,7 @@ def analyze(
     control_reference: bool = True,
     heat_onset_c: float | str = "auto",
     ramp_weeks: float | str = "auto",
+    speed_scale: float | str = "auto",
     return_fits: bool = False,
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
@@ -401,6 +412,13 @@ def analyze(
         full-block ramp and a plateau after 2-8 weeks by profile likelihood
         (:func:`analysis.models.prepare.choose_time_course`); the plateau used
         is in ``plateau_weeks`` (empty for the full-block ramp).
+    speed_scale : float or "auto", keyword-only
+        How oxygen cost per km changes with speed, as a multiple of Daniels &
+        Gilbert's log cost-per-km curve (1: their curve; 0: the same at every
+        speed). ``"auto"`` (default) keeps 1 unless another multiple fits the
+        squad better (:func:`analysis.models.prepare.choose_speed_scale`); the
+        value used is in ``speed_cost_scale``. Not learned when ``confounders``
+        leave the speed offset out.
     return_fits : bool, keyword-only
         Also return each selected runner's :class:`RunnerFit` (the field
         model's row and plotting frame, ``result`` None: the formula-API
@@ -483,6 +501,7 @@ def analyze(
         control_reference=control_reference,
         heat_onset_c=heat_onset_c,
         ramp_weeks=ramp_weeks,
+        speed_scale=speed_scale,
         backend=backend,
         chunk_runners=chunk_runners,
         fits=fits,
@@ -506,6 +525,7 @@ def _analyzed_rows(
     control_reference: bool = True,
     heat_onset_c: float | str = "auto",
     ramp_weeks: float | str = "auto",
+    speed_scale: float | str = "auto",
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
     fits: dict | None = None,
@@ -541,11 +561,22 @@ def _analyzed_rows(
         squad_metrics = run_metrics(dataset)
     run = partial(ordered_map, backend)
     squad_chunks = _chunks(squad_metrics, all_blocks, chunk_runners)
-    learned = heat_onset_c == "auto" or ramp_weeks == "auto"
-    asked = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks}
+    if speed_scale == "auto" and SPEED_OFFSET not in tuple(confounders):
+        speed_scale = SPEED_SCALE  # no speed offset: nothing to learn
+    learned = "auto" in (heat_onset_c, ramp_weeks, speed_scale)
+    asked = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks, "speed_scale": speed_scale}
     if heat_onset_c == "auto":
         heat_onset_c = _learned_choice(
             run, squad_chunks, "heat_onset_c", HEAT_ONSET_CANDIDATES_C, HEAT_ONSET_C, {}
+        )
+    if speed_scale == "auto":
+        speed_scale = _learned_choice(
+            run,
+            squad_chunks,
+            "speed_scale",
+            SPEED_SCALE_CANDIDATES,
+            SPEED_SCALE,
+            {"heat_onset_c": heat_onset_c},
         )
     if ramp_weeks == "auto":
         ramp_weeks = _learned_choice(
@@ -554,9 +585,13 @@ def _analyzed_rows(
             "ramp_weeks",
             RAMP_WEEKS_CANDIDATES,
             FULL_BLOCK,
-            {"heat_onset_c": heat_onset_c},
+            {"heat_onset_c": heat_onset_c, "speed_scale": float(speed_scale)},
         )
-    design = {"heat_onset_c": float(heat_onset_c), "ramp_weeks": float(ramp_weeks)}
+    design = {
+        "heat_onset_c": float(heat_onset_c),
+        "ramp_weeks": float(ramp_weeks),
+        "speed_scale": float(speed_scale),
+    }
     whole_squad = blocks is all_blocks and metrics is squad_metrics
     chunks = squad_chunks if whole_squad else _chunks(metrics, blocks, chunk_runners)
     prior = None  # learned by the one fit below when it holds the whole squad
@@ -716,13 +751,18 @@ def _analyzed_rows(
             control_reference=control_reference,
             heat_onset_c=design["heat_onset_c"],
             ramp_weeks=design["ramp_weeks"],
+            speed_scale=design["speed_scale"],
             backend=backend,
             chunk_runners=chunk_runners,
         )
     del headline, members
     documented = {
         key: default if asked[key] == "auto" else float(asked[key])
-        for key, default in (("heat_onset_c", HEAT_ONSET_C), ("ramp_weeks", FULL_BLOCK))
+        for key, default in (
+            ("heat_onset_c", HEAT_ONSET_C),
+            ("ramp_weeks", FULL_BLOCK),
+            ("speed_scale", SPEED_SCALE),
+        )
     }
     alt: dict = {}
     if learned and documented != design:
