@@ -755,7 +755,10 @@ def test_pooled_sentence_gives_the_runners_own_value_beside_the_pooled_headline(
 def test_the_change_in_heart_rate_and_pace_a_coach_reads():
     """Cost 200 ml/kg/km at 200 m/min (5:00/km) is VO2 40; with HRrest 50, HRmax 190
     and VO2max 60 that is HR 50 + 140 * 36.5/56.5 = 140. A -5 % change takes 2 ml/kg/min
-    off: 2/56.5 * 140 = 5 bpm lower, or 5 % of 300 s = 15 s/km faster at that HR."""
+    off: 2/56.5 * 140 = 5 bpm lower. At the same HR (same VO2), with cost per km the
+    same at every speed (``speed_cost_scale`` 0), the speed is 1/0.95 of the old: 5 %
+    of 300 s = 15 s/km faster; on Daniels' curve (cost per km rising with speed, a
+    log-log slope of 0.243 at 200 m/min) a faster run costs more, so 15 / 1.243 = 12."""
     from analysis import physiology
 
     row = _result_row(
@@ -765,6 +768,7 @@ def test_the_change_in_heart_rate_and_pace_a_coach_reads():
         baseline_o2_cost_ml_kg_km=200.0,
         reference_gas_m_min=200.0,
         reference="none",
+        speed_cost_scale=0.0,
     )
     params = {"hr_rest_bpm": 50.0, "hr_max_bpm": 190.0, "vo2max_ml_kg_min": 60.0}
     text = narrative.coach_units_sentence(row, params).replace(formatting.NBSP, " ")
@@ -773,6 +777,11 @@ def test_the_change_in_heart_rate_and_pace_a_coach_reads():
     assert (
         "about **15 s/km faster** at the same heart rate (from 24 s/km faster to 3 s/km slower)"
         in text
+    )
+    daniels = narrative.coach_units_sentence({**row, "speed_cost_scale": 1.0}, params)
+    assert (
+        "about **12 s/km faster** at the same heart rate (from 19 s/km faster to 2 s/km slower)"
+        in daniels.replace(formatting.NBSP, " ")
     )
     # the conversion is the estimator's own (Swain & Leutholtz), run backwards
     hr_after = 140.4 - 4.96

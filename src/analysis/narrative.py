@@ -32,7 +32,7 @@ from analysis.models.inference import verdict as judge_verdict
 from analysis.models.lab import LAB_DAY_CV_PCT
 from analysis.models.pooling import MIN_POOLED_RUNNERS
 from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
-from analysis.models.prepare import LINEAR_HEAT
+from analysis.models.prepare import LINEAR_HEAT, SPEED_SCALE, daniels_cost_log_ratio
 from analysis.models.training import training_load_note
 from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM, karvonen_target_hr
 from analysis.physiology import VO2_REST_ML_KG_MIN as VO2_REST
@@ -684,8 +684,11 @@ def coach_units_sentence(row: Mapping | pd.Series, parameters: Mapping | pd.Seri
     reference speed ``v`` the oxygen uptake is ``cost * v``; a change of ``p``
     moves it by ``p * cost * v``, i.e. heart rate by
     ``p * cost * v / (VO2max - 3.5) * (HRmax - HRrest)``; at the same heart
-    rate (same oxygen uptake) the speed is ``v / (1 + p)``, so the pace moves
-    by ``p`` times the pace (to first order on the cost-speed curve).
+    rate (same oxygen uptake) ``(1 + p) c(v') v' = c(v) v``, so to first order
+    the pace moves by ``p / (1 + s)`` times the pace, ``s`` the slope of log cost
+    per km against log speed at ``v`` on the curve the model used
+    (``speed_cost_scale`` times Daniels & Gilbert's: about +0.2 on theirs, 0
+    when cost per km is the same at every speed).
     """
     row, parameters = as_mapping(row), as_mapping(parameters)
     try:
@@ -707,12 +710,15 @@ def coach_units_sentence(row: Mapping | pd.Series, parameters: Mapping | pd.Seri
         return ""
     hr = karvonen_target_hr(fraction, rest, top)
     pace = 60000.0 / speed  # s/km
+    scale = row.get("speed_cost_scale")
+    scale = float(scale) if scale is not None and np.isfinite(scale) else SPEED_SCALE
+    slope = scale * float(daniels_cost_log_ratio(speed * 1.01, speed)) / np.log(1.01)
 
     def bpm(pct):
         return pct / 100 * vo2 / (vo2max - VO2_REST) * (top - rest)
 
     def seconds(pct):
-        return pct / 100 * pace
+        return pct / 100 / (1.0 + slope) * pace
 
     against = " net of the controls' change" if row.get("reference") == "controls" else ""
     return (
