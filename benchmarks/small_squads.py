@@ -24,9 +24,6 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.io import load_dataset
-from analysis.metrics import run_metrics
-from analysis.models import analyze
 from analysis.simulate import simulate_squad
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -58,22 +55,7 @@ def case_rows(name: str, squads: int, root: Path) -> pd.DataFrame:
             lab_tests=False,
             **kwargs,
         )
-        ds = load_dataset(folder)
-        truth = pd.read_csv(folder / "truth.csv")
-        metrics = run_metrics(ds)
-        if transform is not None:
-            metrics = transform(metrics, truth)
-            if isinstance(metrics, tuple):  # the transform changed the truth too
-                metrics, truth = metrics
-        out = analyze(ds, metrics=metrics)
-        field = out.loc[out["method"] == "field_hr"].merge(
-            truth[["runner_id", "o2_cost_change_pct"]].rename(
-                columns={"o2_cost_change_pct": "truth"}
-            ),
-            on="runner_id",
-        )
-        field["squad"] = seed
-        rows.append(field.loc[~field["verdict"].str.startswith("insufficient")])
+        rows.append(validate_model.squad_field_rows(folder, transform, seed))
     return pd.concat(rows, ignore_index=True)
 
 

@@ -179,23 +179,29 @@ def scenario_rows(name, squads, runners, root) -> pd.DataFrame:
             lab_tests=False,
             **kwargs,
         )
-        ds = load_dataset(folder)
-        truth = pd.read_csv(folder / "truth.csv")
-        metrics = run_metrics(ds)
-        if transform is not None:
-            metrics = transform(metrics, truth)
-            if isinstance(metrics, tuple):  # the transform changed the truth too
-                metrics, truth = metrics
-        out = analyze(ds, metrics=metrics)
-        field = out.loc[out["method"] == "field_hr"].merge(
-            truth[["runner_id", "o2_cost_change_pct"]].rename(
-                columns={"o2_cost_change_pct": "truth"}
-            ),
-            on="runner_id",
-        )
-        field["squad"] = seed
-        rows.append(field.loc[~field["verdict"].str.startswith("insufficient")])
+        rows.append(squad_field_rows(folder, transform, seed))
     return pd.concat(rows, ignore_index=True)
+
+
+def squad_field_rows(folder: Path, transform, squad: int) -> pd.DataFrame:
+    """One simulated squad's ``field_hr`` rows with an answer, its truth beside them
+    (``truth``) and its number (``squad``): the run metrics transformed by
+    ``transform(metrics, truth)`` (None: as simulated; a tuple back: the truth
+    changed too), then ``analyze`` with its defaults."""
+    ds = load_dataset(folder)
+    truth = pd.read_csv(folder / "truth.csv")
+    metrics = run_metrics(ds)
+    if transform is not None:
+        metrics = transform(metrics, truth)
+        if isinstance(metrics, tuple):  # the transform changed the truth too
+            metrics, truth = metrics
+    out = analyze(ds, metrics=metrics)
+    field = out.loc[out["method"] == "field_hr"].merge(
+        truth[["runner_id", "o2_cost_change_pct"]].rename(columns={"o2_cost_change_pct": "truth"}),
+        on="runner_id",
+    )
+    field["squad"] = squad
+    return field.loc[~field["verdict"].str.startswith("insufficient")]
 
 
 def _squad_interval(squad, se, err, draws: int = 400) -> str:
