@@ -188,3 +188,38 @@ def test_a_flat_cost_speed_curve_is_learned_and_removes_the_bias_of_daniels(hr_p
     # measured: -1.13 pp under Daniels' curve, -0.39 with the learned one (0, flat)
     assert bias[SPEED_SCALE] < -0.8
     assert abs(bias["auto"]) < 0.5 and bias["auto"] - bias[SPEED_SCALE] > 0.5
+
+
+@pytest.fixture(scope="module")
+def hr_paced_day_noise(tmp_path_factory):
+    """24 heart-rate paced runners whose economy varies 3 % from day to day, on
+    Daniels' curve (the simulator's): a better day is a faster day."""
+    ds, truth = _squad(
+        tmp_path_factory.mktemp("hrnoise"),
+        "s",
+        n_runners=24,
+        seed=311,
+        pacing="hr",
+        econ_day_sd=0.03,
+    )
+    return ds, truth, run_metrics(ds), runner_blocks(ds)
+
+
+def test_run_types_see_the_curve_where_the_runs_alone_are_pulled_flat(hr_paced_day_noise):
+    """The run-level likelihood ties each run's speed to its error (the better day
+    is the faster one) and picks a flatter curve; the means of each runner's run
+    types (easy, long, recovery, tempo) average the days out and find Daniels'."""
+    from analysis.models import prepare as P
+
+    _, _, metrics, blocks = hr_paced_day_noise
+    k, se, df = P.speed_scale_between_types(P.run_type_means(P.prepare_runs(metrics, blocks)))
+    # measured: 1.04 (SE 0.08, 61 df); the run-level choice 0.5
+    assert abs(k - 1.0) < 3 * se and se < 0.15 and df > 20
+    scale, _ = choose_speed_scale(metrics, blocks)
+    assert scale == 1.0
+    run_level, _ = P._choose(metrics, blocks, "speed_scale", P.SPEED_SCALE_CANDIDATES, 1.0)
+    assert run_level <= 0.5
+    # without run types the run-level choice is all there is
+    untyped = metrics.drop(columns="run_type")
+    assert P.run_type_means(P.prepare_runs(untyped, blocks)).empty
+    assert choose_speed_scale(untyped, blocks)[0] == run_level

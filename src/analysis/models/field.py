@@ -64,9 +64,11 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
   are unbiased (+0.02 pp, mean absolute error 1.16 pp, coverage 97 %).
   Dropping speed altogether biased HR-paced runners by +0.9 pp. The offset
   is a multiple ``speed_scale`` of Daniels' log cost-per-km curve, shared by
-  the squad: 1 (Daniels) unless another multiple fits the squad better by a
-  likelihood-ratio test at 1 % (:func:`analysis.models.prepare.choose_speed_scale`;
-  0: the same cost per km at every speed; reported in ``speed_cost_scale``).
+  the squad: 1 (Daniels) unless the differences between the runners' run
+  types say otherwise (or, without run types, another multiple fits the
+  squad's runs better by a likelihood-ratio test at 1 %;
+  :func:`analysis.models.prepare.choose_speed_scale`; 0: the same cost per km
+  at every speed; reported in ``speed_cost_scale``).
   Fixed at Daniels' curve, HR-paced squads whose cost per km falls with speed
   as ACSM's running equation has it were biased by -1.07 pp for the strength
   runners, learned by -0.12 pp (40 squads of 16, 2026-12-05; that scenario of

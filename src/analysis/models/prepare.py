@@ -186,7 +186,8 @@ def prepare_runs(
             "The 'metrics' parameter of prepare_runs must have the run_metrics columns; "
             f"missing {missing}."
         )
-    keep = list(_METRIC_COLUMNS) + (["defaulted"] if "defaulted" in metrics.columns else [])
+    optional = [c for c in ("defaulted", "run_type") if c in metrics.columns]
+    keep = list(_METRIC_COLUMNS) + optional
     m = metrics[keep].copy()
     m["runner_id"] = m["runner_id"].astype(str)
     b = blocks[["runner_id", "block_start", "block_end", "baseline_start"]].copy()
@@ -369,6 +370,118 @@ def choose_time_course(
     return _choose(metrics, blocks, "ramp_weeks", candidates, FULL_BLOCK, heat_onset_c=heat_onset_c)
 
 
+MIN_RUNS_PER_TYPE = 3
+"""Steady runs of one type a runner needs for that type's mean to enter
+:func:`speed_scale_between_types`."""
+
+
+def run_type_means(prep: pd.DataFrame) -> pd.DataFrame:
+    """Each runner's steady runs in the model averaged by ``run_type`` (types with at
+    least ``MIN_RUNS_PER_TYPE`` runs): the mean log oxygen cost, Daniels log cost
+    ratio (``curve``), drift, heat and ramp terms and the count ``n``, indexed by
+    runner and type; empty without run types. Runners are independent here, so a
+    squad's can be computed in chunks (:func:`speed_scale_between_types`)."""
+    terms = ["log_o2_cost", "curve", "drift_min_dev", "heat_c_dev", "ramp"]
+    if "run_type" not in prep.columns:
+        return pd.DataFrame(columns=[*terms, "n"])
+    used = prep.loc[prep["used"]]
+    gas = used["gas_m_min"].astype(float)
+    kind = used["run_type"].astype(object).where(used["run_type"].notna(), "").map(str)
+    frame = pd.DataFrame(
+        {
+            "runner_id": used["runner_id"].to_numpy(),
+            "run_type": kind.str.strip().to_numpy(),
+            "log_o2_cost": used["log_o2_cost"].to_numpy(dtype=float),
+            "curve": daniels_cost_log_ratio(gas, used["reference_gas_m_min"]),
+            "drift_min_dev": used["drift_min_dev"].to_numpy(dtype=float),
+            "heat_c_dev": used["heat_c_dev"].to_numpy(dtype=float),
+            "ramp": used["ramp"].to_numpy(dtype=float),
+        }
+    )
+    frame = frame.loc[frame["run_type"].ne("") & np.isfinite(frame[terms]).all(axis=1)]
+    groups = frame.groupby(["runner_id", "run_type"], sort=True)
+    means = groups[terms].mean()
+    means["n"] = groups.size()
+    return means.loc[means["n"] >= MIN_RUNS_PER_TYPE]
+
+
+def speed_scale_between_types(means: pd.DataFrame) -> tuple[float, float, int] | None:
+    """The cost-speed curve's multiple from the differences between a runner's run types.
+
+    ``means``: :func:`run_type_means` of the squad. Easy, long, recovery and
+    tempo runs are run at different planned intensities, so their mean speeds differ
+    for a reason that has nothing to do with the day's form. Within each runner
+    (the type means less the runner's weighted mean), weighted least squares of
+    the mean log oxygen cost on the mean Daniels log cost ratio, with the mean
+    drift, heat and ramp terms beside it (long runs drift, and the types need
+    not be spread evenly over the block), weights the runs per type. The slope
+    is the multiple of Daniels' curve. Within a type, a runner who paces by
+    heart rate runs faster on a good day, which ties the run's speed to the
+    run's error; the type means average those days out (instrumental variables
+    with the run type as instrument: Angrist & Pischke 2009, ch. 4, grouped
+    data). On simulated squads (20 per row, truth in brackets): plan-paced 0.99
+    (1), heart-rate paced with 3 % day-to-day economy noise 0.95 (1; the
+    run-level likelihood gave 0.25-0.5), cost per km flat -0.01 (0), ACSM's
+    falling cost -0.33 (about -0.3); SD between squads 0.06-0.07.
+
+    Returns
+    -------
+    (float, float, int) or None
+        The multiple, its standard error and the residual degrees of freedom;
+        None without run types (at least 2 per runner) or with fewer than 4
+        residual degrees of freedom.
+
+    References
+    ----------
+    .. [1] Angrist JD, Pischke J-S (2009). Mostly Harmless Econometrics.
+       Princeton University Press, chapter 4 (IV with grouped data).
+    """
+    terms = ["log_o2_cost", "curve", "drift_min_dev", "heat_c_dev", "ramp"]
+    runners = means.index.get_level_values(0)
+    several = pd.Series(1, index=means.index).groupby(runners).transform("sum").to_numpy() >= 2
+    means = means.loc[several]
+    if means.empty:
+        return None
+    weight = means["n"].astype(float)
+    runners = means.index.get_level_values(0)
+    centre = (
+        means[terms]
+        .mul(weight, axis=0)
+        .groupby(runners)
+        .transform("sum")
+        .div(weight.groupby(runners).transform("sum"), axis=0)
+    )
+    within = means[terms] - centre
+    if not np.abs(within["curve"].to_numpy()).max() > 0:
+        return None
+    X = within[terms[1:]].to_numpy()
+    X = X[:, np.abs(X).max(axis=0) > 0]  # a term no runner varies (no heat) drops out
+    y = within["log_o2_cost"].to_numpy()
+    sw = np.sqrt(weight.to_numpy())
+    df = len(y) - runners.nunique() - X.shape[1]
+    if df < 4:
+        return None
+    Xw, yw = X * sw[:, None], y * sw
+    beta, *_ = np.linalg.lstsq(Xw, yw, rcond=None)
+    resid = yw - Xw @ beta
+    cov = np.linalg.pinv(Xw.T @ Xw) * float(resid @ resid) / df
+    return float(beta[0]), float(np.sqrt(cov[0, 0])), int(df)
+
+
+def speed_scale_from_types(means: pd.DataFrame, candidates=SPEED_SCALE_CANDIDATES) -> float | None:
+    """The choice :func:`choose_speed_scale` makes from run types: Daniels' curve (1)
+    unless the between-type multiple differs from 1 by a t test at 1 % (two-sided),
+    then the candidate nearest to it; None when run types cannot tell
+    (:func:`speed_scale_between_types`)."""
+    found = speed_scale_between_types(means)
+    if found is None:
+        return None
+    k, se, df = found
+    if se > 0 and abs(k - SPEED_SCALE) / se <= float(special.stdtrit(df, 0.995)):
+        return SPEED_SCALE
+    return float(min(candidates, key=lambda c: abs(c - k)))
+
+
 def choose_speed_scale(
     metrics: pd.DataFrame,
     blocks: pd.DataFrame,
@@ -391,15 +504,23 @@ def choose_speed_scale(
     like the heat onset: Daniels' unless another multiple fits the squad better
     by a likelihood-ratio test at 1 %, also without its most favourable runner.
 
-    What it cannot see: where a heart-rate paced runner's economy also varies
-    from day to day, a better day is a faster day, which pulls the multiple
-    down (to 0.25-0.5 where the truth is 1 on simulated squads with a 3 % day
-    to day variation; the strength runners' change then +0.36 pp). The
-    sensitivity columns then give the answer under Daniels' curve.
+    Where the runs carry their ``run_type`` (easy, long, recovery, tempo; from
+    the log or ``runeco import``), the multiple comes from the differences
+    between a runner's run types (:func:`speed_scale_from_types`): a runner who
+    paces by heart rate and whose economy varies from day to day runs faster
+    on the better days, which pulls a run-level likelihood toward a flatter
+    curve (0.25-0.5 where the truth is 1 on simulated squads with 3 % day-to-day
+    variation; the strength runners' change then +0.36 pp), while the type
+    means average those days out (0.95). Without run types the run-level
+    profile likelihood decides, with that weakness. The loglik returned is the
+    run-level one either way, for reporting.
     """
-    return _choose(
+    loglik_choice, loglik = _choose(
         metrics, blocks, "speed_scale", candidates, SPEED_SCALE, heat_onset_c=heat_onset_c
     )
+    prep = prepare_runs(metrics, blocks, heat_onset_c=heat_onset_c)
+    from_types = speed_scale_from_types(run_type_means(prep), candidates)
+    return (loglik_choice if from_types is None else from_types), loglik
 
 
 MIN_RUNNERS_FOR_INFLUENCE = 3

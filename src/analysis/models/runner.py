@@ -78,6 +78,8 @@ from analysis.models.prepare import (
     choose_from,
     design_columns,
     prepare_runs,
+    run_type_means,
+    speed_scale_from_types,
 )
 from analysis.models.reference import REFERENCE_INPUTS, control_references
 from analysis.models.spill import SpilledMetrics, dump_rows, load_rows, resolve
@@ -251,6 +253,11 @@ def _learned_choice(run, chunks, key, candidates, default, fixed) -> float:
         for value, per_runner in part.items():
             merged[value].update(per_runner)
     return choose_from(merged, default)[0]
+
+
+def _type_means_task(payload: tuple) -> pd.DataFrame:
+    metrics, blocks, fixed = payload
+    return run_type_means(prepare_runs(resolve(metrics), blocks, **fixed))
 
 
 def _grid_stats_task(payload: tuple) -> tuple:
@@ -569,15 +576,14 @@ def _analyzed_rows(
         heat_onset_c = _learned_choice(
             run, squad_chunks, "heat_onset_c", HEAT_ONSET_CANDIDATES_C, HEAT_ONSET_C, {}
         )
-    if speed_scale == "auto":
-        speed_scale = _learned_choice(
-            run,
-            squad_chunks,
-            "speed_scale",
-            SPEED_SCALE_CANDIDATES,
-            SPEED_SCALE,
-            {"heat_onset_c": heat_onset_c},
-        )
+    if speed_scale == "auto":  # from the run types where the runs carry them
+        fixed = {"heat_onset_c": heat_onset_c}
+        means = run(_type_means_task, [(m, b, fixed) for m, b in squad_chunks])
+        speed_scale = speed_scale_from_types(pd.concat(means), SPEED_SCALE_CANDIDATES)
+        if speed_scale is None:
+            speed_scale = _learned_choice(
+                run, squad_chunks, "speed_scale", SPEED_SCALE_CANDIDATES, SPEED_SCALE, fixed
+            )
     if ramp_weeks == "auto":
         ramp_weeks = _learned_choice(
             run,
