@@ -71,7 +71,7 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
   at every speed; reported in ``speed_cost_scale``).
   Fixed at Daniels' curve, HR-paced squads whose cost per km falls with speed
   as ACSM's running equation has it were biased by -1.07 pp for the strength
-  runners, learned by -0.12 pp (40 squads of 16, 2026-12-05; that scenario of
+  runners, learned by -0.10 pp (40 squads of 16, 2026-12-05; that scenario of
   ``docs/VALIDATION.md`` now shows the learned curve). ``confounders`` without
   ``speed_cost_dev`` turns the offset off.
 - ``H_ref``, ``D_ref`` and ``v_ref`` are the runner's reference conditions:
