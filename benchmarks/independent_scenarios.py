@@ -29,6 +29,15 @@ Physiology (the generator's own choices; see docs/INDEPENDENT_CHECK.md):
   g a ramp from 0 at block start to 1 at block end (or reaching 1 after 4
   weeks in the plateau scenario); c ~ N(-4 %, 1.5 %) for strength runners,
   0 for controls. The truth is c (the change at any fixed speed).
+- Heart-rate pacing (scenarios 9-10): easy, long and recovery runs are run
+  to a target heart rate instead of a planned speed. The target is the
+  steady-state HR of the plan's %VO2max at baseline fitness (%HRR = %VO2R),
+  with per-run scatter SD 2 bpm. The runner picks the speed at which the
+  expected average HR that day equals the target: the daily HR state, heat,
+  hills, the day's economy (strength effect, day-to-day factor) and half of
+  the run's expected cardiac drift are corrected for; the other half of the
+  drift and the per-run white noise are not. Scenario 10 adds a per-day
+  economy factor exp(N(0, 3 %)) on the whole oxygen cost of every run.
 
 Usage::
 
@@ -68,6 +77,8 @@ class Scenario:
     block_weeks: int = 10
     fixed_effect_pct: float | None = None  # every strength runner the same
     noise_scale: float = 1.0  # heart-rate and GPS noise (diagnostics only)
+    hr_paced: bool = False  # easy/long/recovery runs paced by heart rate
+    day_econ_sd: float = 0.0  # SD of a per-day log-normal economy factor
 
 
 SCENARIOS = [
@@ -84,10 +95,21 @@ SCENARIOS = [
         weather="mild",
         fixed_effect_pct=-3.0,
     ),
+    Scenario("hr_paced_easy", "9. easy runs paced by heart rate", hr_paced=True),
+    Scenario(
+        "hr_paced_econ3",
+        "10. easy runs paced by heart rate, 3 % day-to-day economy variation",
+        hr_paced=True,
+        day_econ_sd=0.03,
+    ),
 ]
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 PER_GROUP = 8
+HR_TARGET_SD = 2.0  # bpm, run-to-run scatter of an HR-paced runner's target
+DRIFT_CORRECTED = 0.5  # share of the expected cardiac drift an HR-paced runner slows for
+HR_PACED_KINDS = ("easy", "long", "recovery")
+PLAN_FRACTION_OFFSET = {"easy": 0.0, "long": -0.02, "recovery": -0.07}  # of f_easy
 BASELINE_WEEKS = 6
 FIRST_DAY = dt.date(2025, 2, 3)  # a Monday
 
@@ -245,9 +267,33 @@ def heat_bpm(r: Runner, sc: Scenario, temp: float) -> float:
     return r.heat_slope * 3.0 * softplus((temp - 12.0) / 3.0)
 
 
+def drift_bpm(r: Runner, temp: float, total_min: float) -> float:
+    """Cardiac drift beyond 40 min of running, stronger when warm, averaged
+    over the run (0 for runs of 40 min or less)."""
+    rate = r.drift_rate * max(0.3, 1 + 0.05 * (temp - 10))
+    if total_min > 40:
+        return rate * (total_min - 40) ** 2 / (2 * total_min)
+    return 0.0
+
+
+def hr_target(r: Runner, kind: str) -> float:
+    """Steady-state HR [bpm] of the plan's %VO2max for this run type at
+    baseline fitness (%HRR = %VO2R): an HR-paced runner's target."""
+    f = r.f_easy + PLAN_FRACTION_OFFSET[kind]
+    vo2 = f * r.vo2max
+    return r.hr_rest + (vo2 - 3.5) / (r.vo2max - 3.5) * (r.hr_max - r.hr_rest)
+
+
 def simulate_runner(
-    rng: np.random.Generator, r: Runner, sc: Scenario, temps: np.ndarray
+    rng: np.random.Generator,
+    r: Runner,
+    sc: Scenario,
+    temps: np.ndarray,
+    rng_new: np.random.Generator | None = None,
 ) -> tuple[list[dict], list[dict]]:
+    """rng drives everything the original scenarios draw, in its original
+    order; rng_new (only used by the HR-paced scenarios) draws the targets'
+    scatter and the day-to-day economy factors."""
     first, block_start, block_end, n_days = calendar(sc)
     bs_day = (block_start - first).days
 
@@ -258,6 +304,10 @@ def simulate_runner(
     for d in range(1, n_days):
         day_noise[d] = r.ar_phi * day_noise[d - 1] + rng.normal(0, innov)
     gps_sd = 0.012 * sc.noise_scale
+    day_econ = None
+    if sc.day_econ_sd > 0:
+        assert rng_new is not None
+        day_econ = np.exp(rng_new.normal(0.0, sc.day_econ_sd, n_days))
 
     v_easy = speed_for_vo2(r.f_easy * r.vo2max, r.econ)
     v_long = speed_for_vo2((r.f_easy - 0.02) * r.vo2max, r.econ)
@@ -300,6 +350,8 @@ def simulate_runner(
                 t_offset = 1.5
             temp = float(temps[day] + t_offset + rng.normal(0, 0.7))
             econ, vo2max, hr_rest = state(day)
+            if day_econ is not None:
+                econ = econ * float(day_econ[day])
             route = r.routes[int(rng.integers(len(r.routes)))]
             if kind == "race":
                 route = float(rng.uniform(1, 5))
@@ -325,7 +377,25 @@ def simulate_runner(
                     "long": rng.uniform(80, 100) + 2.0 * min(week, 10),
                     "recovery": rng.uniform(28, 40),
                 }[kind]
-                v = v0 * pace_noise * hill_slowdown(v0)
+                if sc.hr_paced:
+                    # hold a target HR: the speed whose expected average HR
+                    # today (state, heat, hills, economy, half the drift)
+                    # equals the target; white noise and the rest of the
+                    # drift are not corrected
+                    assert rng_new is not None
+                    target = hr_target(r, kind) + rng_new.normal(0.0, HR_TARGET_SD)
+                    hr_ss = (
+                        target
+                        - heat_bpm(r, sc, temp)
+                        - day_noise[day]
+                        - DRIFT_CORRECTED * drift_bpm(r, temp, minutes)
+                    )
+                    vo2_need = 3.5 + (hr_ss - hr_rest) / (r.hr_max - hr_rest) * (vo2max - 3.5)
+                    # econ * (2.209 + (3.1633 + hill / 60) * v) = vo2_need
+                    slope = 3.1633 + hill_extra_ml_per_km(gain_km, loss_km) / 60.0
+                    v = float(np.clip((vo2_need / econ - 2.209) / slope, 5.0, 20.0))
+                else:
+                    v = v0 * pace_noise * hill_slowdown(v0)
                 segs.append((minutes, v, seg_vo2(v), 0.0))
             elif kind == "tempo":
                 ve = v_easy * pace_noise * hill_slowdown(v_easy)
@@ -359,9 +429,7 @@ def simulate_runner(
             hr_seg = [min(h + s[3], r.hr_max - 1) for h, s in zip(hr_ss, segs, strict=True)]
             avg_hr = sum(h * s[0] for h, s in zip(hr_seg, segs, strict=True)) / total_min
             # cardiac drift beyond 40 min of running, stronger when warm
-            rate = r.drift_rate * max(0.3, 1 + 0.05 * (temp - 10))
-            if total_min > 40:
-                avg_hr += rate * (total_min - 40) ** 2 / (2 * total_min)
+            avg_hr += drift_bpm(r, temp, total_min)
             avg_hr += heat_bpm(r, sc, temp) + day_noise[day] + rng.normal(0, r.white_sd)
             max_hr = max(hr_seg) + (rng.uniform(2, 6) if kind in ("interval", "race") else 0)
             max_hr = max(max_hr, avg_hr) + rng.uniform(4, 12)
@@ -457,10 +525,13 @@ def generate(sc: Scenario, seed: int, out: Path, per_group: int = PER_GROUP) -> 
     groups = ["strength"] * per_group + ["control"] * per_group
     rng.shuffle(groups)
     runners = [draw_runner(rng, f"R{i + 1:02d}", g, sc) for i, g in enumerate(groups)]
+    # a separate stream for what only the HR-paced scenarios draw, so the
+    # other scenarios' draws (and files) are unchanged
+    rng_new = np.random.default_rng([seed, sum(map(ord, sc.name)), 1])
 
     runner_rows, run_rows, strength_rows, block_rows, truth_rows = [], [], [], [], []
     for r in runners:
-        runs, strength = simulate_runner(rng, r, sc, temps)
+        runs, strength = simulate_runner(rng, r, sc, temps, rng_new)
         run_rows += runs
         strength_rows += strength
         # runners.csv: measured once before the season (small measurement error)
@@ -502,6 +573,9 @@ def generate(sc: Scenario, seed: int, out: Path, per_group: int = PER_GROUP) -> 
                 "cost_12kmh_ml_kg_km": f"{r.econ * leger_mercier_vo2(12.0) / 0.2:.1f}",
             }
         )
+        if sc.hr_paced:
+            for kind in HR_PACED_KINDS:
+                truth_rows[-1][f"hr_target_{kind}_bpm"] = f"{hr_target(r, kind):.1f}"
     write_csv(out / "runners.csv", runner_rows, list(runner_rows[0]))
     write_csv(out / "runs.csv", run_rows, list(run_rows[0]))
     write_csv(out / "strength.csv", strength_rows, list(strength_rows[0]))
