@@ -32,7 +32,12 @@ from analysis.models.inference import verdict as judge_verdict
 from analysis.models.lab import LAB_DAY_CV_PCT
 from analysis.models.pooling import MIN_POOLED_RUNNERS
 from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
-from analysis.models.prepare import LINEAR_HEAT, SPEED_SCALE, daniels_cost_log_ratio
+from analysis.models.prepare import (
+    LINEAR_HEAT,
+    SPEED_SCALE,
+    curve_words,
+    daniels_cost_log_ratio,
+)
 from analysis.models.training import training_load_note
 from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM, karvonen_target_hr
 from analysis.physiology import VO2_REST_ML_KG_MIN as VO2_REST
@@ -367,12 +372,8 @@ def _speed_words(scale) -> str:
             "speed (a fixed adjustment along Daniels & Gilbert's cost-speed curve, "
             "so speed cannot absorb the change)"
         )
-    if scale == 0.0:
-        shape = "the same oxygen cost per kilometre at every speed"
-    else:
-        shape = f"{scale:g} times Daniels & Gilbert's cost-speed curve"
     return (
-        f"speed (a fixed adjustment: {shape}, the curve that fitted the squad best, "
+        f"speed (a fixed adjustment: {curve_words(scale)}, the curve that fitted the squad best, "
         "so speed cannot absorb the change)"
     )
 
@@ -796,11 +797,7 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
         chosen.append("a ramp over the whole block")
     scale = row.get("speed_cost_scale")
     if scale is not None and np.isfinite(scale) and scale != 1.0:
-        chosen.append(
-            "oxygen cost per kilometre the same at every speed"
-            if scale == 0.0
-            else f"{format_number(scale, 2)} times Daniels' cost-speed curve"
-        )
+        chosen.append(curve_words(scale))
     documented = md_escape(str(row.get("sensitivity_design", ""))).replace("degC", "°C")
     return (
         f"**Does a modelling choice matter?** The squad's runs favoured {', '.join(chosen)}. "

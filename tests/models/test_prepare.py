@@ -16,6 +16,7 @@ from analysis.models.prepare import (
     choose_heat_onset,
     choose_speed_scale,
     choose_time_course,
+    curve_words,
     daniels_cost_log_ratio,
 )
 from tests.models._support_models import _squad
@@ -223,3 +224,19 @@ def test_run_types_see_the_curve_where_the_runs_alone_are_pulled_flat(hr_paced_d
     untyped = metrics.drop(columns="run_type")
     assert P.run_type_means(P.prepare_runs(untyped, blocks)).empty
     assert choose_speed_scale(untyped, blocks)[0] == run_level
+
+
+@pytest.mark.parametrize(
+    ("scale", "words"),
+    [
+        (1.0, "Daniels' cost-speed curve"),
+        (float("nan"), "Daniels' cost-speed curve"),
+        (0.0, "the same oxygen cost per kilometre at every speed"),
+        (0.5, "0.5 times Daniels' cost-speed curve"),
+        (-0.25, "-0.25 times Daniels' cost-speed curve"),
+    ],
+)
+def test_every_text_names_the_curve_the_same_way(scale, words):
+    """The design text of the output, the methods note and the sensitivity
+    paragraph all name the curve through ``curve_words``."""
+    assert curve_words(scale) == words

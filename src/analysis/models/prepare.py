@@ -54,6 +54,19 @@ SPEED_SCALE_CANDIDATES = (-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
 compares: 0 is cost per km the same at every speed (di Prampero 1986), about
 -0.3 the slight fall of ACSM's running equation or Leger & Mercier (1984)."""
 
+
+def curve_words(scale) -> str:
+    """The cost-speed curve of multiple ``scale`` in words, as every text names it:
+    "Daniels' cost-speed curve" (1, also for a missing value), "the same oxygen
+    cost per kilometre at every speed" (0), else "0.5 times Daniels' cost-speed
+    curve"."""
+    if scale is None or not np.isfinite(scale) or scale == SPEED_SCALE:
+        return "Daniels' cost-speed curve"
+    if scale == 0.0:
+        return "the same oxygen cost per kilometre at every speed"
+    return f"{scale:g} times Daniels' cost-speed curve"
+
+
 SPEED_FLOOR_M_MIN = 60.0
 """Grade-adjusted speeds below this [m/min] (3.6 km/h, walking) enter the
 speed offset at this speed: Daniels' curve is fitted to running speeds and

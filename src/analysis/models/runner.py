@@ -76,6 +76,7 @@ from analysis.models.prepare import (
     SPEED_SCALE_CANDIDATES,
     choice_logliks,
     choose_from,
+    curve_words,
     design_columns,
     prepare_runs,
     run_type_means,
@@ -167,13 +168,7 @@ def _design_text(design: dict) -> str:
     ramp = (
         "ramp over the whole block" if not weeks < FULL_BLOCK else f"plateau after {weeks:g} weeks"
     )
-    scale = float(design.get("speed_scale", SPEED_SCALE))
-    speed = (
-        "Daniels' cost-speed curve"
-        if scale == SPEED_SCALE
-        else f"{scale:g} x Daniels' cost-speed curve"
-    )
-    return f"{heat}, {ramp}, {speed}"
+    return f"{heat}, {ramp}, {curve_words(float(design.get('speed_scale', SPEED_SCALE)))}"
 
 
 def _chunks(metrics: pd.DataFrame, blocks: pd.DataFrame, size: int) -> list[tuple]:
