@@ -37,6 +37,8 @@ from analysis.models.prepare import (
     SPEED_SCALE,
     curve_words,
     daniels_cost_log_ratio,
+    design_from,
+    time_course_words,
 )
 from analysis.models.training import training_load_note
 from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM, karvonen_target_hr
@@ -532,7 +534,8 @@ def squad_methods_markdown(squad: pd.DataFrame) -> str:
             "Each runner's change comes from their own model (see a runner report): log oxygen "
             "cost, estimated from heart rate on steady runs (Swain & Leutholtz 1997) at "
             "grade-adjusted speed (Minetti et al. 2002), on a baseline level and a ramp "
-            "through the block (or a plateau, where the squad's runs favour one) with "
+            "through the block (or a plateau or a late start, where the squad's runs favour "
+            "one) with "
             "adjustments for the conditions of each run. Its confidence interval comes from "
             "generalised least squares with serially correlated errors (an AR(1) process in "
             "days plus white noise, variances by REML; Diggle 1988), weighted by what the "
@@ -783,7 +786,6 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
     now = str(row.get("verdict", ""))
     same = "the same verdict" if then == now else f"the verdict **{then}** instead"
     onset = row.get("heat_onset_c")
-    plateau = row.get("plateau_weeks")
     chosen = []
     if onset is not None and np.isfinite(onset):
         chosen.append(
@@ -791,10 +793,7 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
             if onset <= LINEAR_HEAT
             else f"heat from {format_number(onset, 0)}{NBSP}°C"
         )
-    if plateau is not None and np.isfinite(plateau):
-        chosen.append(f"a plateau after {format_number(plateau, 0)} weeks")
-    else:
-        chosen.append("a ramp over the whole block")
+    chosen.append("a " + time_course_words(design_from(pd.DataFrame([row]))["ramp_weeks"]))
     scale = row.get("speed_cost_scale")
     if scale is not None and np.isfinite(scale) and scale != 1.0:
         chosen.append(curve_words(scale))

@@ -79,6 +79,7 @@ ANALYZE = (
     OutputColumn("typical_error_pct", "float"),
     OutputColumn("heat_onset_c", "float"),
     OutputColumn("plateau_weeks", "float"),
+    OutputColumn("delay_weeks", "float"),
     OutputColumn("speed_cost_scale", "float"),
     OutputColumn("temp_coef_pct_per_c", "float"),
     OutputColumn("temp_coef_ci_low_pct_per_c", "float"),

@@ -848,7 +848,8 @@ def fit_runner(
         ``heat_onset_c``; pass that value to reproduce its row).
     ramp_weeks : float, keyword-only
         Weeks before the change plateaus (default: a ramp over the whole
-        block; ``analyze`` reports its choice in ``plateau_weeks``).
+        block; negative: weeks before it starts; ``analyze`` reports its
+        choice in ``plateau_weeks`` and ``delay_weeks``).
     speed_scale : float, keyword-only
         Multiple of Daniels' log cost-per-km curve in the speed offset
         (default 1; ``analyze`` reports its choice in ``speed_cost_scale``).

@@ -81,6 +81,7 @@ from analysis.models.prepare import (
     prepare_runs,
     run_type_means,
     speed_scale_from_types,
+    time_course_words,
 )
 from analysis.models.reference import REFERENCE_INPUTS, control_references
 from analysis.models.spill import SpilledMetrics, dump_rows, load_rows, resolve
@@ -164,10 +165,7 @@ def _design_text(design: dict) -> str:
         if onset <= LINEAR_HEAT
         else f"heat from {onset:g} degC"
     )
-    weeks = float(design["ramp_weeks"])
-    ramp = (
-        "ramp over the whole block" if not weeks < FULL_BLOCK else f"plateau after {weeks:g} weeks"
-    )
+    ramp = time_course_words(design["ramp_weeks"])
     return f"{heat}, {ramp}, {curve_words(float(design.get('speed_scale', SPEED_SCALE)))}"
 
 
@@ -410,10 +408,12 @@ def analyze(
         linear to 20 degC); the value used is in the ``heat_onset_c`` column.
     ramp_weeks : float or "auto", keyword-only
         Weeks over which the change builds up before a plateau (``inf``: a ramp
-        over the whole block). ``"auto"`` (default) chooses between the
-        full-block ramp and a plateau after 2-8 weeks by profile likelihood
-        (:func:`analysis.models.prepare.choose_time_course`); the plateau used
-        is in ``plateau_weeks`` (empty for the full-block ramp).
+        over the whole block; negative: no change for that many weeks, then a
+        ramp to the block's end). ``"auto"`` (default) chooses between the
+        full-block ramp, a plateau after 2-8 weeks and a start delayed 2-6
+        weeks by profile likelihood
+        (:func:`analysis.models.prepare.choose_time_course`); the choice is in
+        ``plateau_weeks`` and ``delay_weeks`` (both empty for the full-block ramp).
     speed_scale : float or "auto", keyword-only
         How oxygen cost per km changes with speed, as a multiple of Daniels &
         Gilbert's log cost-per-km curve (1: their curve; 0: the same at every
