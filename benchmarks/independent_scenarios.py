@@ -28,7 +28,9 @@ Physiology (the generator's own choices; see docs/INDEPENDENT_CHECK.md):
 - Strength effect: the whole oxygen cost is multiplied by (1 + c * g(t)),
   g a ramp from 0 at block start to 1 at block end (or reaching 1 after 4
   weeks in the plateau scenario); c ~ N(-4 %, 1.5 %) for strength runners,
-  0 for controls. The truth is c (the change at any fixed speed).
+  0 for controls. The truth is c (the change at any fixed speed). Scenario 11
+  replaces the ramp by an S-curve (logistic, time constant 1.2 weeks, half
+  the change 6 weeks in, rescaled to 0 at block start and 1 at block end).
 - Heart-rate pacing (scenarios 9-10): easy, long and recovery runs are run
   to a target heart rate instead of a planned speed. The target is the
   steady-state HR of the plan's %VO2max at baseline fitness (%HRR = %VO2R),
@@ -74,6 +76,7 @@ class Scenario:
     fitness_gain: tuple[float, float] | None = None  # VO2max rise over the block
     hr_rest_drop_bpm: float = 0.0  # squad-wide fall over the block
     plateau_weeks: float | None = None
+    sigmoid_mid_weeks: float | None = None  # S-shaped time course with this midpoint
     block_weeks: int = 10
     fixed_effect_pct: float | None = None  # every strength runner the same
     noise_scale: float = 1.0  # heart-rate and GPS noise (diagnostics only)
@@ -102,10 +105,16 @@ SCENARIOS = [
         hr_paced=True,
         day_econ_sd=0.03,
     ),
+    Scenario(
+        "delayed_sigmoid",
+        "11. effect delayed: an S-curve, half the change 6 weeks into the block",
+        sigmoid_mid_weeks=6.0,
+    ),
 ]
 BY_NAME = {s.name: s for s in SCENARIOS}
 
 PER_GROUP = 8
+SIGMOID_WEEKS = 1.2  # time constant of the S-shaped time course (scenario 11)
 HR_TARGET_SD = 2.0  # bpm, run-to-run scatter of an HR-paced runner's target
 DRIFT_CORRECTED = 0.5  # share of the expected cardiac drift an HR-paced runner slows for
 HR_PACED_KINDS = ("easy", "long", "recovery")
@@ -244,6 +253,13 @@ def block_fraction(day: int, block_start_day: int, sc: Scenario) -> float:
     if day < block_start_day:
         return 0.0
     weeks_in = (day - block_start_day + 1) / 7
+    if sc.sigmoid_mid_weeks is not None:
+        # a logistic rise (time constant 1.2 weeks), 0 at the block start and 1 at its end
+        def logistic(w: float) -> float:
+            return 1.0 / (1.0 + math.exp(-(w - sc.sigmoid_mid_weeks) / SIGMOID_WEEKS))
+
+        low, high = logistic(0.0), logistic(float(sc.block_weeks))
+        return min(1.0, (logistic(weeks_in) - low) / (high - low))
     full = sc.plateau_weeks if sc.plateau_weeks is not None else sc.block_weeks
     return min(1.0, weeks_in / full)
 
@@ -714,6 +730,8 @@ def run_all(args: argparse.Namespace) -> None:
             "own_verdict",
             "heat_onset_c",
             "plateau_weeks",
+            "delay_weeks",
+            "speed_cost_scale",
             "typical_error_pct",
             "n_baseline_runs",
             "n_block_runs",
