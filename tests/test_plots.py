@@ -789,6 +789,26 @@ def test_the_change_in_heart_rate_and_pace_a_coach_reads():
     assert narrative.coach_units_sentence(row, {**params, "vo2max_ml_kg_min": np.nan}) == ""
 
 
+def test_heart_rate_words_follow_the_squads_lab_line_where_one_was_used():
+    """On %HRR = 0.20 + 0.80 %VO2R the same VO2 40 is HR 50 + 140 * (0.20 + 0.8 * 36.5/56.5)
+    = 150, and 2 ml/kg/min less is 0.8 * 2/56.5 * 140 = 4 bpm lower, not 5."""
+    row = _result_row(
+        o2_cost_change_pct=-5.0,
+        ci_low_pct=-8.0,
+        ci_high_pct=1.0,
+        baseline_o2_cost_ml_kg_km=200.0,
+        reference_gas_m_min=200.0,
+        reference="none",
+        speed_cost_scale=0.0,
+        hr_vo2_line="%HRR = 0.20 + 0.80 x %VO2R from the lab stages of 5 runners",
+    )
+    params = {"hr_rest_bpm": 50.0, "hr_max_bpm": 190.0, "vo2max_ml_kg_min": 60.0}
+    text = narrative.coach_units_sentence(row, params).replace(formatting.NBSP, " ")
+    assert "about 150 bpm" in text and "about **4 bpm lower** at that pace" in text
+    # the pace at the same heart rate does not depend on the line
+    assert "about **15 s/km faster** at the same heart rate" in text
+
+
 def test_strength_bars_count_each_session_once():
     """2 sessions a week, each with heavy, core and plyometric work: the stacked bar
     was 6 high (every category counted the session); it is the 2 sessions, shared."""

@@ -56,6 +56,9 @@ References
 
 from __future__ import annotations
 
+import dataclasses
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -130,6 +133,7 @@ RUN_METRIC_COLUMNS = (
     "defaulted",
     "hrr_fraction",
     "vo2_hr_ml_kg_min",
+    "hr_vo2_source",
     "o2_cost_ml_kg_km",
     "ef",
     "decoupling_pct",
@@ -284,6 +288,140 @@ def runner_parameters(
     return out.reset_index()
 
 
+HR_VO2_DOCUMENTED = "%HRR = %VO2R"
+"""``hr_vo2_source`` of the documented relation (Swain & Leutholtz 1997)."""
+HR_VO2_LAB = "lab_tests.csv"
+"""``hr_vo2_source`` when the squad's lab stages gave the relation."""
+MIN_LINE_RUNNERS = 3
+"""Runners with lab stages the squad's heart-rate line needs."""
+MIN_LINE_STAGES = 3
+"""Stages with heart rate and VO2 a runner needs to enter the line."""
+LINE_TEST_LEVEL = 0.01
+"""The lab line replaces %HRR = %VO2R only when it differs at this level."""
+_LINE_VO2R = (0.30, 0.95)  # stages outside this %VO2R are left out (not steady)
+_LINE_C0, _LINE_C1 = (-0.4, 0.4), (0.5, 1.5)  # plausible intercept and slope
+
+
+def documented_hr_vo2_line() -> dict:
+    """%HRR = %VO2R (Swain & Leutholtz 1997) in :func:`lab_hr_vo2_line`'s form."""
+    return {
+        "c0": 0.0,
+        "c1": 1.0,
+        "source": HR_VO2_DOCUMENTED,
+        "fitted": None,
+        "p_value": float("nan"),
+        "n_runners": 0,
+        "n_stages": 0,
+    }
+
+
+def lab_hr_vo2_line(dataset) -> dict:
+    """The squad's heart rate - oxygen uptake relation from its lab stages.
+
+    The field cost turns heart rate into VO2 on the line %HRR = %VO2R (Swain &
+    Leutholtz 1997). Only where that line meets zero uptake matters for a
+    relative change: the change in cost is the change in heart rate over heart
+    rate above that point. Other published relations put it elsewhere (Swain et
+    al. 1994's %HRmax = 0.6463 %VO2max + 37.182 at 37 % of HRmax, about 20 bpm
+    higher for a runner resting at 50): on squads whose heart rate followed that
+    line, %HRR = %VO2R read a -4 % change as about -3 % (strength runners' bias
+    +1.0 pp, coverage 0.73). Field data cannot tell the two apart (a different
+    line looks like a different cost-speed curve), but lab stages measure heart
+    rate and VO2 together. So where at least ``MIN_LINE_RUNNERS`` runners have
+    ``MIN_LINE_STAGES`` stages with both (30-95 % VO2 reserve, RER below 1.0
+    where given), %HRR = c0 + c1 %VO2R is fitted over the squad's stages by least
+    squares, with standard errors clustered by runner (a runner's stages share
+    its parameters' errors), and replaces the documented (0, 1) when a Wald test
+    rejects (0, 1) at ``LINE_TEST_LEVEL`` and the fit is plausible (c0 within
+    +-0.4, c1 0.5-1.5). A squad line rather than one per runner: a runner's 4-5
+    stages span about 12 ml/kg/min, and extrapolating them to zero uptake
+    leaves about 8 bpm of uncertainty each.
+
+    The runners' HRrest, HRmax and VO2max are those of runners.csv and the lab
+    (:func:`runner_parameters` without runs), and runners with a defaulted one
+    are left out, so the line is the same for the whole squad and for every
+    part of a Parquet squad.
+
+    Returns
+    -------
+    dict
+        ``c0``, ``c1`` (the line used), ``source`` (``HR_VO2_LAB`` or
+        ``HR_VO2_DOCUMENTED``), ``fitted`` ((c0, c1) of the fit, or None),
+        ``p_value`` (of the test, or NaN), ``n_runners``, ``n_stages``.
+
+    References
+    ----------
+    .. [1] Swain DP, Leutholtz BC. Med Sci Sports Exerc 29:410-414 (1997).
+    .. [2] Swain DP et al. Med Sci Sports Exerc 26:112-116 (1994); SCIENCE.md §4.
+    .. [3] Cameron AC, Miller DL. A practitioner's guide to cluster-robust
+       inference. J Hum Resour 50:317-372 (2015).
+    """
+    documented = documented_hr_vo2_line()
+    lab = getattr(dataset, "lab_tests", None)
+    if lab is None or len(lab) == 0 or "hr_bpm" not in lab.columns:
+        return documented
+    runs = dataset.runs.iloc[0:0]
+    params = runner_parameters(dataclasses.replace(dataset, runs=runs)).set_index("runner_id")
+    params = params.loc[~params["defaulted"]]
+    rid = lab["runner_id"].astype(str).to_numpy()
+    p = params.reindex(rid)
+    rest, hmax = p["hr_rest_bpm"].to_numpy(float), p["hr_max_bpm"].to_numpy(float)
+    vo2max = p["vo2max_ml_kg_min"].to_numpy(float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        f_hrr = (_num(lab, "hr_bpm") - rest) / (hmax - rest)
+        f_vo2r = (_num(lab, "vo2_ml_kg_min") - 3.5) / (vo2max - 3.5)
+    ok = np.isfinite(f_hrr) & np.isfinite(f_vo2r)
+    ok &= (f_vo2r >= _LINE_VO2R[0]) & (f_vo2r <= _LINE_VO2R[1])
+    if "rer" in lab.columns:
+        rer = _num(lab, "rer")
+        ok &= ~(rer >= 1.0)
+    counts = pd.Series(rid[ok]).value_counts()
+    enough = set(counts.index[counts >= MIN_LINE_STAGES])
+    ok &= np.isin(rid, list(enough))
+    if len(enough) < MIN_LINE_RUNNERS:
+        return {**documented, "n_runners": len(enough)}
+    import statsmodels.api as sm
+
+    groups = pd.factorize(rid[ok])[0]
+    fit = sm.OLS(f_hrr[ok], sm.add_constant(f_vo2r[ok])).fit(
+        cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
+    )
+    c0, c1 = (float(v) for v in fit.params)
+    test = fit.wald_test((np.eye(2), np.array([0.0, 1.0])), use_f=True, scalar=True)
+    p_value = float(test.pvalue)
+    out = {
+        **documented,
+        "fitted": (c0, c1),
+        "p_value": p_value,
+        "n_runners": len(enough),
+        "n_stages": int(ok.sum()),
+    }
+    plausible = _LINE_C0[0] <= c0 <= _LINE_C0[1] and _LINE_C1[0] <= c1 <= _LINE_C1[1]
+    if p_value < LINE_TEST_LEVEL and plausible:
+        out.update(c0=c0, c1=c1, source=HR_VO2_LAB)
+    return out
+
+
+def hr_vo2_line_words(line: dict) -> str:
+    """The heart rate - oxygen uptake relation in words, for the output and reports."""
+    if line["source"] == HR_VO2_LAB:
+        return (
+            f"%HRR = {line['c0']:.2f} + {line['c1']:.2f} x %VO2R from the lab stages of "
+            f"{line['n_runners']} runners"
+        )
+    return "%HRR = %VO2R (Swain & Leutholtz 1997)"
+
+
+_LINE_WORDS = re.compile(r"^%HRR = (-?[0-9.]+) \+ (-?[0-9.]+) x %VO2R from the lab stages")
+
+
+def hr_vo2_line_from_words(words) -> tuple[float, float]:
+    """``(c0, c1)`` back from :func:`hr_vo2_line_words` (the output's ``hr_vo2_line``);
+    (0, 1), the documented line, for anything else."""
+    match = _LINE_WORDS.match(str(words or ""))
+    return (float(match.group(1)), float(match.group(2))) if match else (0.0, 1.0)
+
+
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
     """Integer codes and the distinct values (as objects) of an id column."""
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
@@ -407,6 +545,7 @@ def run_metrics(
     default_hr_rest_bpm: float = DEFAULT_HR_REST_BPM,
     default_hr_max_bpm: float = DEFAULT_HR_MAX_BPM,
     default_vo2max_ml_kg_min: float = DEFAULT_VO2MAX_ML_KG_MIN,
+    hr_vo2_line: dict | None = None,
 ) -> pd.DataFrame:
     """One row per run: speeds, heart-rate VO2, field oxygen cost and the steady flag.
 
@@ -445,6 +584,10 @@ def run_metrics(
         Fractions of heart-rate reserve between which a run can be steady.
     default_hr_rest_bpm, default_hr_max_bpm, default_vo2max_ml_kg_min : float
         Last-resort runner parameters (see :func:`runner_parameters`).
+    hr_vo2_line : dict, optional
+        The heart rate - VO2 relation (:func:`lab_hr_vo2_line`'s result);
+        default: that of ``dataset``, %HRR = %VO2R unless its lab stages
+        reject it. ``hr_vo2_source`` says which was used.
 
     Returns
     -------
@@ -549,8 +692,16 @@ def run_metrics(
     )
     f_hrr = phys.hr_reserve_fraction(hr, rest, hmax)
     vo2 = phys.hr_to_vo2(hr, rest, hmax, vo2max)
+    line = lab_hr_vo2_line(dataset) if hr_vo2_line is None else hr_vo2_line
+    if line["source"] == HR_VO2_LAB:  # the squad's lab line: %HRR = c0 + c1 %VO2R
+        vo2 = np.where(
+            np.isfinite(vo2), 3.5 + (f_hrr - line["c0"]) / line["c1"] * (vo2max - 3.5), np.nan
+        )
     out["hrr_fraction"] = f_hrr
     out["vo2_hr_ml_kg_min"] = vo2
+    out["hr_vo2_source"] = pd.Categorical(
+        np.full(n, line["source"], dtype=object), categories=[HR_VO2_DOCUMENTED, HR_VO2_LAB]
+    )
     out["o2_cost_ml_kg_km"] = phys.o2_cost(vo2, gas * 0.06)
     out["ef"] = phys.efficiency_factor(gas, hr)
     out["decoupling_pct"] = _num(runs, "decoupling_pct")

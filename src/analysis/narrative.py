@@ -25,6 +25,7 @@ from analysis.formatting import (
     format_pct,
     md_escape,
 )
+from analysis.metrics import hr_vo2_line_from_words
 from analysis.models import HEAT_ONSET_C
 from analysis.models.columns import first_blocks
 from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT
@@ -391,6 +392,22 @@ def _term_words(term: str, onset=None, scale=None) -> str:
     return words.get(term, term.replace("_", " "))
 
 
+def _hr_vo2_words(row) -> str:
+    """How heart rate became VO2 for this row (``hr_vo2_line``)."""
+    line = str(row.get("hr_vo2_line") or "")
+    if "lab stages" in line:
+        return (
+            "the fraction of VO2 reserve is read from the fraction of heart-rate reserve on "
+            f"the squad's own line, {md_escape(line)} (their heart rate and VO2 together "
+            "rejected Swain & Leutholtz's 1:1 line, 1997, which would have scaled every "
+            "change by where the line meets zero uptake)"
+        )
+    return (
+        "the fraction of heart-rate reserve is taken as the fraction of VO2 reserve "
+        "(Swain & Leutholtz 1997)"
+    )
+
+
 def _se_words(se_method: str) -> str:
     if "Newey-West" in se_method or "HAC" in se_method:
         return (
@@ -480,10 +497,9 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
     return "\n\n".join(
         [
             "## Methods",
-            "**Field estimate.** On each steady run (runs left out: see Data quality) the "
-            "fraction of "
-            "heart-rate reserve is taken as the fraction of VO2 reserve (Swain & Leutholtz "
-            "1997); VO2 divided by the grade-adjusted speed (Minetti et al. 2002) is the oxygen "
+            "**Field estimate.** On each steady run (runs left out: see Data quality) "
+            + _hr_vo2_words(row)
+            + "; VO2 divided by the grade-adjusted speed (Minetti et al. 2002) is the oxygen "
             "cost per kilometre on the flat. Race VDOT follows Daniels & Gilbert (1979).",
             f"**Model.** {model}",
             *(
@@ -684,7 +700,9 @@ def coach_units_sentence(row: Mapping | pd.Series, parameters: Mapping | pd.Seri
     heart rate (Markdown), or "" when it cannot be said.
 
     The field model measures oxygen cost from heart rate (%HRR = %VO2R, Swain &
-    Leutholtz 1997), so the change converts back exactly: at the baseline
+    Leutholtz 1997, or the squad's lab line %HRR = c0 + c1 %VO2R, ``hr_vo2_line``,
+    which scales the heart rate below by c1 and adds c0 to the fraction), so the
+    change converts back exactly: at the baseline
     reference speed ``v`` the oxygen uptake is ``cost * v``; a change of ``p``
     moves it by ``p * cost * v``, i.e. heart rate by
     ``p * cost * v / (VO2max - 3.5) * (HRmax - HRrest)``; at the same heart
@@ -709,7 +727,8 @@ def coach_units_sentence(row: Mapping | pd.Series, parameters: Mapping | pd.Seri
     if not all(np.isfinite(numbers)) or speed <= 0 or top <= rest or vo2max <= VO2_REST:
         return ""
     vo2 = cost * speed / 1000.0
-    fraction = (vo2 - VO2_REST) / (vo2max - VO2_REST)
+    c0, c1 = hr_vo2_line_from_words(row.get("hr_vo2_line"))  # %HRR = c0 + c1 %VO2R
+    fraction = c0 + c1 * (vo2 - VO2_REST) / (vo2max - VO2_REST)
     if not 0 < fraction < 1:
         return ""
     hr = karvonen_target_hr(fraction, rest, top)
@@ -719,7 +738,7 @@ def coach_units_sentence(row: Mapping | pd.Series, parameters: Mapping | pd.Seri
     slope = scale * float(daniels_cost_log_ratio(speed * 1.01, speed)) / np.log(1.01)
 
     def bpm(pct):
-        return pct / 100 * vo2 / (vo2max - VO2_REST) * (top - rest)
+        return pct / 100 * vo2 * c1 / (vo2max - VO2_REST) * (top - rest)
 
     def seconds(pct):
         return pct / 100 / (1.0 + slope) * pace

@@ -81,6 +81,7 @@ ANALYZE = (
     OutputColumn("plateau_weeks", "float"),
     OutputColumn("delay_weeks", "float"),
     OutputColumn("speed_cost_scale", "float"),
+    OutputColumn("hr_vo2_line"),
     OutputColumn("temp_coef_pct_per_c", "float"),
     OutputColumn("temp_coef_ci_low_pct_per_c", "float"),
     OutputColumn("temp_coef_ci_high_pct_per_c", "float"),

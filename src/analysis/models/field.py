@@ -673,6 +673,8 @@ def _field_rows(
             "lab_pre_date": pd.NaT,
             "lab_post_date": pd.NaT,
             "params_defaulted": bool(summary["defaulted"]) if summary else False,
+            # the heart rate - VO2 line is the squad's, named by analyze
+            "hr_vo2_line": np.nan,
             "excluded_reasons": reasons,
         }
         notes = [block["warning"]] if block.get("warning") else []

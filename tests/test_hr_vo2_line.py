@@ -1,0 +1,103 @@
+"""The heart rate - VO2 line from the squad's lab stages (metrics.lab_hr_vo2_line)."""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib.util
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.io import load_dataset
+from analysis.metrics import (
+    HR_VO2_DOCUMENTED,
+    HR_VO2_LAB,
+    documented_hr_vo2_line,
+    hr_vo2_line_words,
+    lab_hr_vo2_line,
+    run_metrics,
+)
+from analysis.models import analyze
+from analysis.simulate import simulate_squad
+from tests.paths import REPO_ROOT, SAMPLE_DIR
+
+
+@pytest.fixture(scope="module")
+def validate():
+    spec = importlib.util.spec_from_file_location(
+        "validate_model", REPO_ROOT / "benchmarks" / "validate_model.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="module")
+def swain_squad(tmp_path_factory, validate):
+    """24 simulated runners whose heart rate, in the runs and in the lab, follows
+    Swain et al. (1994)'s %HRmax = 0.6463 %VO2max + 37.182 instead of %HRR = %VO2R."""
+    folder = simulate_squad(
+        tmp_path_factory.mktemp("swain") / "squad", n_runners=24, seed=77, lab_tests=True
+    )
+    validate._rewrite_heart_rate(folder, validate._swain_line)
+    return load_dataset(folder), pd.read_csv(folder / "truth.csv")
+
+
+def test_the_simulators_lab_stages_keep_the_documented_line():
+    line = lab_hr_vo2_line(load_dataset(SAMPLE_DIR))
+    assert line["source"] == HR_VO2_DOCUMENTED and (line["c0"], line["c1"]) == (0.0, 1.0)
+    c0, c1 = line["fitted"]
+    assert abs(c0) < 0.05 and abs(c1 - 1) < 0.05 and line["p_value"] > 0.01
+    assert hr_vo2_line_words(line) == "%HRR = %VO2R (Swain & Leutholtz 1997)"
+
+
+def test_swains_line_is_learned_from_the_lab_and_the_change_is_no_longer_diluted(swain_squad):
+    """Where heart rate meets zero uptake about 20 bpm above the %HRR line's point,
+    %HRR = %VO2R reads a -4 % change as about -3 %; the lab stages give the line."""
+    ds, truth = swain_squad
+    line = lab_hr_vo2_line(ds)
+    assert line["source"] == HR_VO2_LAB and line["p_value"] < 0.01
+    # Swain's line in %HRR and %VO2R for HRmax 185, HRrest 50, VO2max 60: 0.19 + 0.83 x
+    assert 0.10 < line["c0"] < 0.28 and 0.75 < line["c1"] < 0.92
+    assert "from the lab stages of" in hr_vo2_line_words(line)
+    true = truth.set_index("runner_id")["o2_cost_change_pct"]
+    bias = {}
+    for name, metrics in (
+        ("lab", run_metrics(ds)),
+        ("documented", run_metrics(ds, hr_vo2_line=documented_hr_vo2_line())),
+    ):
+        out = analyze(ds, metrics=metrics)
+        field = out.loc[(out["method"] == "field_hr") & (out["group"] == "strength")]
+        field = field.set_index("runner_id")
+        bias[name] = float((field["raw_change_pct"] - true.loc[field.index]).mean())
+        if name == "lab":
+            assert (metrics["hr_vo2_source"] == HR_VO2_LAB).all()
+            assert field["hr_vo2_line"].str.startswith("%HRR = 0.").all()
+    # measured (12 strength runners): +0.91 pp on the documented line, -0.11 on the lab's
+    # (c0 0.20, c1 0.82)
+    assert bias["documented"] > 0.7
+    assert abs(bias["lab"]) < 0.5
+
+
+def test_the_line_is_the_same_for_any_part_of_the_squad(swain_squad):
+    """It uses no run, so each part of a Parquet squad gets the whole squad's line."""
+    ds, _ = swain_squad
+    some = ds.runs.loc[ds.runs["runner_id"].isin(["R01", "R02"])]
+    assert lab_hr_vo2_line(dataclasses.replace(ds, runs=some)) == lab_hr_vo2_line(ds)
+
+
+def test_too_few_runners_or_nonsense_stages_keep_the_documented_line(swain_squad):
+    ds, _ = swain_squad
+    lab = ds.lab_tests
+    two = lab.loc[lab["runner_id"].isin(lab["runner_id"].unique()[:2])]
+    line = lab_hr_vo2_line(dataclasses.replace(ds, lab_tests=two))
+    assert line["source"] == HR_VO2_DOCUMENTED and line["fitted"] is None
+    # a heart rate that does not move with uptake: a flat fit, not a line to use
+    flat = lab.assign(hr_bpm=pd.array(np.full(len(lab), 150), dtype="Int64"))
+    line = lab_hr_vo2_line(dataclasses.replace(ds, lab_tests=flat))
+    assert line["source"] == HR_VO2_DOCUMENTED and line["fitted"] is not None
+    no_hr = lab.drop(columns=["hr_bpm"])
+    assert lab_hr_vo2_line(dataclasses.replace(ds, lab_tests=no_hr))["source"] == (
+        HR_VO2_DOCUMENTED
+    )
