@@ -31,7 +31,7 @@ import pandas as pd
 from scipy import stats
 
 from analysis.io import load_dataset
-from analysis.metrics import run_metrics
+from analysis.metrics import documented_hr_vo2_line, run_metrics, runner_parameters
 from analysis.models import analyze
 from analysis.models.prepare import daniels_cost_log_ratio
 from analysis.simulate import simulate_squad
@@ -138,6 +138,81 @@ def _three_runs_a_week(metrics, truth):
     return metrics.loc[keep].reset_index(drop=True)
 
 
+class FileTransform:
+    """A scenario's change made to the squad's files before they are loaded
+    (``rewrite(folder)``), where the metrics' transform cannot reach: the lab."""
+
+    def __init__(self, rewrite):
+        self.rewrite = rewrite
+
+
+def _rewrite_heart_rate(folder: Path, hr_alt) -> None:
+    """Every heart rate in runs.csv and lab_tests.csv as it would be if heart rate
+    at a given uptake were ``hr_alt(vo2, hr_rest, hr_max, vo2max)`` instead of on
+    the %HRR = %VO2R line our simulator uses: each heart rate's uptake on that line
+    (with the runner's parameters as the estimator resolves them) is put back
+    through ``hr_alt``; a run's maximum moves with its average."""
+    ds = load_dataset(folder)
+    metrics = run_metrics(ds, hr_vo2_line=documented_hr_vo2_line())
+    vo2 = metrics["vo2_hr_ml_kg_min"].to_numpy(dtype=float)
+    rest, hmax = metrics["hr_rest_bpm"].to_numpy(float), metrics["hr_max_bpm"].to_numpy(float)
+    new = np.minimum(hr_alt(vo2, rest, hmax, metrics["vo2max_ml_kg_min"].to_numpy(float)), hmax - 1)
+    old = metrics["avg_hr_bpm"].to_numpy(dtype=float)
+    new = np.where(np.isfinite(new), np.round(new), old)
+    runs = pd.read_csv(folder / "runs.csv", dtype=str, keep_default_na=False)
+    at = ds.runs["line"].to_numpy() - 2
+    runs.loc[at, "avg_hr_bpm"] = [f"{v:.0f}" if np.isfinite(v) else "" for v in new]
+    top = pd.to_numeric(runs.loc[at, "max_hr_bpm"], errors="coerce").to_numpy() + (new - old)
+    runs.loc[at, "max_hr_bpm"] = [f"{v:.0f}" if np.isfinite(v) else "" for v in top]
+    runs.to_csv(folder / "runs.csv", index=False, lineterminator="\n")
+    lab = pd.read_csv(folder / "lab_tests.csv", dtype=str, keep_default_na=False)
+    params = runner_parameters(ds).set_index("runner_id").reindex(lab["runner_id"])
+    l_rest, l_max = params["hr_rest_bpm"].to_numpy(float), params["hr_max_bpm"].to_numpy(float)
+    l_vo2max = params["vo2max_ml_kg_min"].to_numpy(float)
+    hr = pd.to_numeric(lab["hr_bpm"], errors="coerce").to_numpy(dtype=float)
+    l_vo2 = 3.5 + (hr - l_rest) / (l_max - l_rest) * (l_vo2max - 3.5)
+    l_new = np.minimum(hr_alt(l_vo2, l_rest, l_max, l_vo2max), l_max - 1)
+    lab["hr_bpm"] = [f"{v:.0f}" if np.isfinite(v) else "" for v in np.round(l_new)]
+    lab.to_csv(folder / "lab_tests.csv", index=False, lineterminator="\n")
+
+
+def _swain_line(vo2, rest, hmax, vo2max):
+    """%HRmax = 0.6463 %VO2max + 37.182 (Swain et al. 1994)."""
+    return hmax * (0.6463 * vo2 / vo2max + 0.37182)
+
+
+def _heart_rate_from(metrics, hr_alt) -> pd.DataFrame:
+    """The runs as the estimator sees them when heart rate at each run's oxygen
+    uptake is ``hr_alt(vo2, hr_rest, hr_max, vo2max)`` instead of the %HRR =
+    %VO2R line both the simulator and the estimator use: the estimator's VO2
+    from that heart rate over the true VO2 (``vo2_hr_ml_kg_min``, which our
+    simulator's heart rate gives back) scales each run's cost."""
+    vo2 = metrics["vo2_hr_ml_kg_min"].astype(float)
+    rest, hmax = metrics["hr_rest_bpm"].astype(float), metrics["hr_max_bpm"].astype(float)
+    vo2max = metrics["vo2max_ml_kg_min"].astype(float)
+    hr = np.minimum(hr_alt(vo2, rest, hmax, vo2max), hmax)
+    seen = 3.5 + (hr - rest) / (hmax - rest) * (vo2max - 3.5)
+    return _scale(metrics, (seen / vo2).where(vo2 > 0, 1.0))
+
+
+def _swain_hrmax(metrics, truth):
+    """Heart rate on the %HRmax-%VO2max line of Swain et al. (1994), %HRmax =
+    0.6463 %VO2max + 37.182: it meets zero uptake at 37 % of HRmax (about 68 bpm),
+    well above the %HRR line's (resting HR less 3.5 ml/kg/min's worth)."""
+    return _heart_rate_from(metrics, _swain_line)
+
+
+def _hr_line_above_rest(metrics, truth):
+    """The exercise heart-rate line meets resting uptake 10 bpm above the resting
+    heart rate (heart rate jumps at the start of exercise), and HRmax at VO2max."""
+    return _heart_rate_from(
+        metrics,
+        lambda vo2, rest, hmax, vo2max: (
+            rest + 10 + (vo2 - 3.5) / (vo2max - 3.5) * (hmax - rest - 10)
+        ),
+    )
+
+
 def _combined(metrics, truth):
     """Heat across every temperature and fitness rising unevenly, on heart-rate
     paced runners in an 8-week block (the simulator's options)."""
@@ -187,6 +262,12 @@ SCENARIOS = {
     "mixed pacing (plan and heart rate)": ({"pacing": "mixed"}, None),
     "2 % extra run-to-run noise": ({}, _extra_noise),
     "about 3 runs a week": ({}, _three_runs_a_week),
+    "heart rate on Swain's %HRmax line (1994) without lab tests": ({}, _swain_hrmax),
+    "heart rate on Swain's %HRmax line (1994) with lab tests": (
+        {"lab_tests": True},
+        FileTransform(lambda folder: _rewrite_heart_rate(folder, _swain_line)),
+    ),
+    "exercise heart-rate line 10 bpm above rest": ({}, _hr_line_above_rest),
     "combined: heart-rate paced + 8-week block + heat linear + fitness uneven": (
         {"pacing": "hr", "block_weeks": 8},
         _combined,
@@ -236,8 +317,7 @@ def scenario_rows(name, squads, runners, root) -> pd.DataFrame:
             Path(root) / f"{abs(hash(name)) % 10**8}-{seed}",
             n_runners=runners,
             seed=1000 + seed,
-            lab_tests=False,
-            **kwargs,
+            **{"lab_tests": False, **kwargs},
         )
         rows.append(squad_field_rows(folder, transform, seed))
     return pd.concat(rows, ignore_index=True)
@@ -248,6 +328,9 @@ def squad_field_rows(folder: Path, transform, squad: int) -> pd.DataFrame:
     (``truth``) and its number (``squad``): the run metrics transformed by
     ``transform(metrics, truth)`` (None: as simulated; a tuple back: the truth
     changed too), then ``analyze`` with its defaults."""
+    if isinstance(transform, FileTransform):
+        transform.rewrite(folder)
+        transform = None
     ds = load_dataset(folder)
     truth = pd.read_csv(folder / "truth.csv")
     metrics = run_metrics(ds)
