@@ -202,15 +202,16 @@ def _swain_hrmax(metrics, truth):
     return _heart_rate_from(metrics, _swain_line)
 
 
+def _line_above_rest(vo2, rest, hmax, vo2max):
+    """An exercise heart-rate line that meets resting uptake 10 bpm above the
+    resting heart rate (heart rate jumps at the start of exercise) and HRmax at
+    VO2max."""
+    return rest + 10 + (vo2 - 3.5) / (vo2max - 3.5) * (hmax - rest - 10)
+
+
 def _hr_line_above_rest(metrics, truth):
-    """The exercise heart-rate line meets resting uptake 10 bpm above the resting
-    heart rate (heart rate jumps at the start of exercise), and HRmax at VO2max."""
-    return _heart_rate_from(
-        metrics,
-        lambda vo2, rest, hmax, vo2max: (
-            rest + 10 + (vo2 - 3.5) / (vo2max - 3.5) * (hmax - rest - 10)
-        ),
-    )
+    """Heart rate on :func:`_line_above_rest`, the runs only."""
+    return _heart_rate_from(metrics, _line_above_rest)
 
 
 def _combined(metrics, truth):
@@ -267,7 +268,11 @@ SCENARIOS = {
         {"lab_tests": True},
         FileTransform(lambda folder: _rewrite_heart_rate(folder, _swain_line)),
     ),
-    "exercise heart-rate line 10 bpm above rest": ({}, _hr_line_above_rest),
+    "exercise heart-rate line 10 bpm above rest without lab tests": ({}, _hr_line_above_rest),
+    "exercise heart-rate line 10 bpm above rest with lab tests": (
+        {"lab_tests": True},
+        FileTransform(lambda folder: _rewrite_heart_rate(folder, _line_above_rest)),
+    ),
     "combined: heart-rate paced + 8-week block + heat linear + fitness uneven": (
         {"pacing": "hr", "block_weeks": 8},
         _combined,

@@ -739,6 +739,15 @@ def test_squad_methods_note_describes_the_model_that_runs():
     assert "relative to the controls" in text
 
 
+def test_the_squad_methods_name_the_lab_line_where_the_squad_used_one():
+    squad = pd.DataFrame({"ci_method": ["Wald (REML mixed model)"], "random_effects": ["ramp"]})
+    assert "(Swain & Leutholtz 1997) at" in narrative.squad_methods_markdown(squad)
+    line = "%HRR = 0.20 + 0.82 x %VO2R from the lab stages of 12 runners"
+    results = pd.DataFrame({"hr_vo2_line": [np.nan, line, line]})
+    text = narrative.squad_methods_markdown(squad, results)
+    assert "on the squad's own line" in text and "lab stages of 12 runners" in text
+
+
 def test_pooled_sentence_gives_the_runners_own_value_beside_the_pooled_headline():
     pooled = {"pooling": "group", "n_pooled_runners": 8, "own_change_pct": -3.1}
     row = _result_row(

@@ -535,8 +535,17 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
     )
 
 
-def squad_methods_markdown(squad: pd.DataFrame) -> str:
-    """The squad report's methods note (Markdown), with the CI method actually used."""
+def squad_methods_markdown(squad: pd.DataFrame, results: pd.DataFrame | None = None) -> str:
+    """The squad report's methods note (Markdown), with the CI method actually used
+    and, from ``results`` (``analyze``'s rows), the heart rate - VO2 line."""
+    lines = [] if results is None or "hr_vo2_line" not in results else results["hr_vo2_line"]
+    lab = next((str(v) for v in lines if "lab stages" in str(v)), None)
+    how = (
+        "(Swain & Leutholtz 1997)"
+        if lab is None
+        else f"(on the squad's own line, {md_escape(lab)}, which they preferred to "
+        "Swain & Leutholtz's 1:1 line)"
+    )
     methods = sorted({str(m) for m in squad["ci_method"].dropna() if str(m)})
     random = sorted({str(m) for m in squad["random_effects"].dropna() if str(m)})
     ci_text = (
@@ -548,7 +557,7 @@ def squad_methods_markdown(squad: pd.DataFrame) -> str:
         [
             "## Methods",
             "Each runner's change comes from their own model (see a runner report): log oxygen "
-            "cost, estimated from heart rate on steady runs (Swain & Leutholtz 1997) at "
+            f"cost, estimated from heart rate on steady runs {how} at "
             "grade-adjusted speed (Minetti et al. 2002), on a baseline level and a ramp "
             "through the block (or a plateau or a late start, where the squad's runs favour "
             "one) with "
