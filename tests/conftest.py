@@ -25,6 +25,20 @@ def shared_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def validate():
+    """``benchmarks/validate_model.py`` as a module (the scenario suite and its
+    transforms), for the tests of the suite and of what it exercises."""
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location(
+        "validate_model", REPO_ROOT / "benchmarks" / "validate_model.py"
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope="session")
 def sample_dir() -> Path:
     """The committed sample squad ``data/sample``; skips until it has been generated."""
     if not (SAMPLE_DIR / "runners.csv").is_file():

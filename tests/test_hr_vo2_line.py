@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
 
 import numpy as np
 import pandas as pd
@@ -20,17 +19,7 @@ from analysis.metrics import (
 )
 from analysis.models import analyze
 from analysis.simulate import simulate_squad
-from tests.paths import REPO_ROOT, SAMPLE_DIR
-
-
-@pytest.fixture(scope="module")
-def validate():
-    spec = importlib.util.spec_from_file_location(
-        "validate_model", REPO_ROOT / "benchmarks" / "validate_model.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+from tests.paths import SAMPLE_DIR
 
 
 @pytest.fixture(scope="module")

@@ -761,6 +761,22 @@ def test_pooled_sentence_gives_the_runners_own_value_beside_the_pooled_headline(
     assert narrative.pooled_sentence(_result_row(pooling="none")) == ""
 
 
+def _coach_row(**changes):
+    """A -5 % change (-8 to +1 %) at cost 200 ml/kg/km and 200 m/min, cost per km the
+    same at every speed; HRrest 50, HRmax 190, VO2max 60."""
+    row = _result_row(
+        o2_cost_change_pct=-5.0,
+        ci_low_pct=-8.0,
+        ci_high_pct=1.0,
+        baseline_o2_cost_ml_kg_km=200.0,
+        reference_gas_m_min=200.0,
+        reference="none",
+        speed_cost_scale=0.0,
+        **changes,
+    )
+    return row, {"hr_rest_bpm": 50.0, "hr_max_bpm": 190.0, "vo2max_ml_kg_min": 60.0}
+
+
 def test_the_change_in_heart_rate_and_pace_a_coach_reads():
     """Cost 200 ml/kg/km at 200 m/min (5:00/km) is VO2 40; with HRrest 50, HRmax 190
     and VO2max 60 that is HR 50 + 140 * 36.5/56.5 = 140. A -5 % change takes 2 ml/kg/min
@@ -770,16 +786,7 @@ def test_the_change_in_heart_rate_and_pace_a_coach_reads():
     log-log slope of 0.243 at 200 m/min) a faster run costs more, so 15 / 1.243 = 12."""
     from analysis import physiology
 
-    row = _result_row(
-        o2_cost_change_pct=-5.0,
-        ci_low_pct=-8.0,
-        ci_high_pct=1.0,
-        baseline_o2_cost_ml_kg_km=200.0,
-        reference_gas_m_min=200.0,
-        reference="none",
-        speed_cost_scale=0.0,
-    )
-    params = {"hr_rest_bpm": 50.0, "hr_max_bpm": 190.0, "vo2max_ml_kg_min": 60.0}
+    row, params = _coach_row()
     text = narrative.coach_units_sentence(row, params).replace(formatting.NBSP, " ")
     assert "usual pace of 5:00/km" in text and "about 140 bpm" in text
     assert "about **5 bpm lower** at that pace (95 % CI from 8 bpm lower to 1 bpm higher)" in text
@@ -801,17 +808,9 @@ def test_the_change_in_heart_rate_and_pace_a_coach_reads():
 def test_heart_rate_words_follow_the_squads_lab_line_where_one_was_used():
     """On %HRR = 0.20 + 0.80 %VO2R the same VO2 40 is HR 50 + 140 * (0.20 + 0.8 * 36.5/56.5)
     = 150, and 2 ml/kg/min less is 0.8 * 2/56.5 * 140 = 4 bpm lower, not 5."""
-    row = _result_row(
-        o2_cost_change_pct=-5.0,
-        ci_low_pct=-8.0,
-        ci_high_pct=1.0,
-        baseline_o2_cost_ml_kg_km=200.0,
-        reference_gas_m_min=200.0,
-        reference="none",
-        speed_cost_scale=0.0,
-        hr_vo2_line="%HRR = 0.20 + 0.80 x %VO2R from the lab stages of 5 runners",
+    row, params = _coach_row(
+        hr_vo2_line="%HRR = 0.20 + 0.80 x %VO2R from the lab stages of 5 runners"
     )
-    params = {"hr_rest_bpm": 50.0, "hr_max_bpm": 190.0, "vo2max_ml_kg_min": 60.0}
     text = narrative.coach_units_sentence(row, params).replace(formatting.NBSP, " ")
     assert "about 150 bpm" in text and "about **4 bpm lower** at that pace" in text
     # the pace at the same heart rate does not depend on the line

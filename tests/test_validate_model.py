@@ -2,21 +2,7 @@
 
 from __future__ import annotations
 
-import importlib.util
-
 import pytest
-
-from tests.paths import REPO_ROOT
-
-
-@pytest.fixture(scope="module")
-def validate():
-    spec = importlib.util.spec_from_file_location(
-        "validate_model", REPO_ROOT / "benchmarks" / "validate_model.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def test_small_scenario_table(validate, tmp_path):

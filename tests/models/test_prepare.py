@@ -73,26 +73,30 @@ def test_a_learned_onset_removes_the_bias_a_wrong_one_leaves(squad40):
     assert abs(bias["auto"]) < 0.5
 
 
-@pytest.fixture(scope="module")
-def plateau_squad(tmp_path_factory):
+def _with_a_strength_change(folder, name, seed, shape):
     """40 runners with no simulated effect, then a -5 % change for the strength group
-    that is complete 4 weeks into the block (an early plateau) added to their costs."""
+    added to their costs along ``shape(weeks_into_block, block_weeks)`` (0 to 1)."""
     ds, truth = _squad(
-        tmp_path_factory.mktemp("plateau"),
-        "p",
-        n_runners=40,
-        seed=301,
-        effect_pct_mean=0.0,
-        effect_pct_sd=0.0,
+        folder, name, n_runners=40, seed=seed, effect_pct_mean=0.0, effect_pct_sd=0.0
     )
     metrics = run_metrics(ds)
     blocks = runner_blocks(ds)
-    start = metrics["runner_id"].map(blocks.set_index("runner_id")["block_start"])
+    dates = blocks.set_index("runner_id")
+    start = metrics["runner_id"].map(dates["block_start"])
+    span = (metrics["runner_id"].map(dates["block_end"]) - start).dt.days / 7.0
     weeks = (metrics["date"].dt.normalize() - start).dt.days / 7.0
     strength = metrics["runner_id"].map(truth.set_index("runner_id")["group"]).eq("strength")
-    shape = (weeks / 4.0).clip(0.0, 1.0).fillna(0.0)
-    metrics["o2_cost_ml_kg_km"] = metrics["o2_cost_ml_kg_km"] * (1 - 0.05 * shape * strength)
+    fraction = shape(weeks, span).clip(0.0, 1.0).fillna(0.0)
+    metrics["o2_cost_ml_kg_km"] = metrics["o2_cost_ml_kg_km"] * (1 - 0.05 * fraction * strength)
     return ds, truth, metrics, blocks
+
+
+@pytest.fixture(scope="module")
+def plateau_squad(tmp_path_factory):
+    """The change complete 4 weeks into the block (an early plateau)."""
+    return _with_a_strength_change(
+        tmp_path_factory.mktemp("plateau"), "p", 301, lambda weeks, span: weeks / 4.0
+    )
 
 
 def test_an_early_plateau_is_recognised_and_its_end_value_recovered(plateau_squad):
@@ -116,27 +120,10 @@ def test_an_early_plateau_is_recognised_and_its_end_value_recovered(plateau_squa
 
 @pytest.fixture(scope="module")
 def delayed_squad(tmp_path_factory):
-    """40 runners with no simulated effect, then a -5 % change for the strength group
-    that starts only 4 weeks into the block and ramps to the block's end."""
-    ds, truth = _squad(
-        tmp_path_factory.mktemp("delayed"),
-        "d",
-        n_runners=40,
-        seed=302,
-        effect_pct_mean=0.0,
-        effect_pct_sd=0.0,
+    """The change starting only 4 weeks into the block, then a ramp to the block's end."""
+    return _with_a_strength_change(
+        tmp_path_factory.mktemp("delayed"), "d", 302, lambda weeks, span: (weeks - 4) / (span - 4)
     )
-    metrics = run_metrics(ds)
-    blocks = runner_blocks(ds).set_index("runner_id")
-    start = metrics["runner_id"].map(blocks["block_start"])
-    end = metrics["runner_id"].map(blocks["block_end"])
-    late = (metrics["date"].dt.normalize() - start - pd.Timedelta(weeks=4)) / (
-        end - start - pd.Timedelta(weeks=4)
-    )
-    strength = metrics["runner_id"].map(truth.set_index("runner_id")["group"]).eq("strength")
-    shape = late.clip(0.0, 1.0).fillna(0.0)
-    metrics["o2_cost_ml_kg_km"] = metrics["o2_cost_ml_kg_km"] * (1 - 0.05 * shape * strength)
-    return ds, truth, metrics, blocks.reset_index()
 
 
 def test_a_delayed_change_is_recognised_and_its_end_value_recovered(delayed_squad):
