@@ -12,6 +12,8 @@ from analysis.io import load_dataset
 from analysis.metrics import (
     HR_VO2_DOCUMENTED,
     HR_VO2_LAB,
+    LINE_MIN_SCALE,
+    change_scale,
     documented_hr_vo2_line,
     hr_vo2_line_words,
     lab_hr_vo2_line,
@@ -90,3 +92,29 @@ def test_too_few_runners_or_nonsense_stages_keep_the_documented_line(swain_squad
     assert lab_hr_vo2_line(dataclasses.replace(ds, lab_tests=no_hr))["source"] == (
         HR_VO2_DOCUMENTED
     )
+
+
+def test_a_line_scales_a_change_by_where_it_meets_zero_uptake():
+    """At 70 % of heart-rate reserve and VO2max 60 the 1:1 line reads uptake 43.05;
+    Swain's 1994 line (0.19 + 0.83 x) reads 38.2 and turns a heart-rate change into
+    1/0.83 as much uptake: 43.05 / (0.83 x 38.2) = 1.36."""
+    assert change_scale(0.0, 1.0, 60.0) == 1.0
+    assert change_scale(0.19, 0.83, 60.0) == pytest.approx(1.357, abs=0.002)
+    # a line 10 bpm above rest at rest (HRR 135): c0 0.074, c1 0.926
+    assert change_scale(10 / 135, 1 - 10 / 135, 60.0) == pytest.approx(1.115, abs=0.002)
+
+
+def test_a_line_is_used_only_where_it_matters(swain_squad, monkeypatch):
+    """The lab line is used only when it moves a change by at least LINE_MIN_SCALE:
+    a significant but small departure (cluster-robust tests with few runners
+    over-reject) keeps the documented line. Swain's line moves it by about a third;
+    with the bar raised above that it is kept out, its test unchanged."""
+    from analysis import metrics
+
+    ds, _ = swain_squad
+    line = lab_hr_vo2_line(ds)
+    assert line["source"] == HR_VO2_LAB and abs(line["change_scale"] - 1) >= LINE_MIN_SCALE
+    assert line["change_scale"] == pytest.approx(1.35, abs=0.1)
+    monkeypatch.setattr(metrics, "LINE_MIN_SCALE", 0.5)
+    kept = lab_hr_vo2_line(ds)
+    assert kept["source"] == HR_VO2_DOCUMENTED and kept["p_value"] == line["p_value"]
