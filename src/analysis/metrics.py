@@ -133,7 +133,7 @@ RUN_METRIC_COLUMNS = (
     "defaulted",
     "hrr_fraction",
     "vo2_hr_ml_kg_min",
-    "hr_vo2_source",
+    "hr_vo2_line",
     "o2_cost_ml_kg_km",
     "ef",
     "decoupling_pct",
@@ -289,21 +289,22 @@ def runner_parameters(
 
 
 HR_VO2_DOCUMENTED = "%HRR = %VO2R"
-"""``hr_vo2_source`` of the documented relation (Swain & Leutholtz 1997)."""
+"""``source`` of the documented relation (Swain & Leutholtz 1997)."""
 HR_VO2_LAB = "lab_tests.csv"
-"""``hr_vo2_source`` when the squad's lab stages gave the relation."""
+"""``source`` when the squad's lab stages gave the relation."""
 MIN_LINE_RUNNERS = 3
 """Runners with lab stages the squad's heart-rate line needs."""
 MIN_LINE_STAGES = 3
 """Stages with heart rate and VO2 a runner needs to enter the line."""
 LINE_TEST_LEVEL = 0.01
 """The lab line replaces %HRR = %VO2R only when it differs at this level..."""
-LINE_MIN_SCALE = 0.05
+LINE_MIN_SCALE = 0.10
 """... and when it scales a change at 70 % of heart-rate reserve by at least this
-fraction (5 %, a fifth of a 2.5 % smallest worthwhile change's margin): with
-few runners a cluster-robust test rejects a true 1:1 line more often than its
-level (7 % of simulated 6-8 runner squads at 1 %), but the lines it then finds
-scale a change by about 3 %; Swain et al. 1994's scales it by about 35 %."""
+fraction: with few runners a cluster-robust test rejects a true 1:1 line more
+often than its level (7 % of simulated 6-8 runner squads at 1 %), and noise in
+lab VO2 and in runners.csv's parameters alone gave lines that scale a change by
+up to 8.5 % on an independent generator whose heart rate followed the 1:1 line;
+Swain et al. 1994's line scales it by about 35 %."""
 LINE_SCALE_AT_HRR = 0.70
 _LINE_VO2R = (0.30, 0.95)  # stages outside this %VO2R are left out (not steady)
 _LINE_C0, _LINE_C1 = (-0.4, 0.4), (0.5, 1.5)  # plausible intercept and slope
@@ -338,8 +339,11 @@ def lab_hr_vo2_line(dataset) -> dict:
     rate and VO2 together. So where at least ``MIN_LINE_RUNNERS`` runners have
     ``MIN_LINE_STAGES`` stages with both (30-95 % VO2 reserve, RER below 1.0
     where given), %HRR = c0 + c1 %VO2R is fitted over the squad's stages by least
-    squares, with standard errors clustered by runner (a runner's stages share
-    its parameters' errors), and replaces the documented (0, 1) when a Wald test
+    squares, each runner weighing the same however many stages they ran, with
+    standard errors clustered by runner (a runner's stages share
+    its parameters' errors); the line used is the orthogonal fit to the same
+    stages (:func:`_orthogonal_line`: heart rate and VO2 are both measured with
+    error), and it replaces the documented (0, 1) when a Wald test
     rejects (0, 1) at ``LINE_TEST_LEVEL``, the fit is plausible (c0 within
     +-0.4, c1 0.5-1.5) and it matters (:func:`change_scale` at least
     ``LINE_MIN_SCALE`` from 1). A squad line rather than one per runner: a runner's 4-5
@@ -393,10 +397,17 @@ def lab_hr_vo2_line(dataset) -> dict:
     import statsmodels.api as sm
 
     groups = pd.factorize(rid[ok])[0]
-    fit = sm.OLS(f_hrr[ok], sm.add_constant(f_vo2r[ok])).fit(
+    # every runner counts alike, however many stages their tests had
+    weights = 1.0 / np.bincount(groups)[groups]
+    fit = sm.WLS(f_hrr[ok], sm.add_constant(f_vo2r[ok]), weights=weights).fit(
         cov_type="cluster", cov_kwds={"groups": groups}, use_t=True
     )
-    c0, c1 = (float(v) for v in fit.params)
+    # The line used is the orthogonal (Deming) fit: stage heart rate and VO2 both
+    # carry measurement error of similar size as fractions of their reserves
+    # (about 2 bpm and 2-3 % of VO2), which biases least squares' slope toward 0
+    # and its scale on a change up by about a tenth; least squares is kept for the
+    # test, whose clustered errors the orthogonal fit lacks.
+    c0, c1 = _orthogonal_line(f_vo2r[ok], f_hrr[ok], weights)
     test = fit.wald_test((np.eye(2), np.array([0.0, 1.0])), use_f=True, scalar=True)
     p_value = float(test.pvalue)
     out = {
@@ -413,6 +424,24 @@ def lab_hr_vo2_line(dataset) -> dict:
     if p_value < LINE_TEST_LEVEL and plausible and material:
         out.update(c0=c0, c1=c1, source=HR_VO2_LAB)
     return out
+
+
+def _orthogonal_line(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
+    """Intercept and slope of the weighted orthogonal regression of ``y`` on ``x``
+    (Deming regression with equal error variances): the major axis of the
+    weighted covariance.
+
+    References
+    ----------
+    .. [1] Deming WE. Statistical Adjustment of Data. Wiley (1943).
+    .. [2] Cornbleet PJ, Gochman N. Incorrect least-squares regression coefficients
+       in method-comparison analysis. Clin Chem 25:432-438 (1979).
+    """
+    cov = np.cov(np.vstack([x, y]), aweights=weights)
+    sxx, syy, sxy = cov[0, 0], cov[1, 1], cov[0, 1]
+    slope = (syy - sxx + np.sqrt((syy - sxx) ** 2 + 4 * sxy**2)) / (2 * sxy)
+    intercept = np.average(y, weights=weights) - slope * np.average(x, weights=weights)
+    return float(intercept), float(slope)
 
 
 def change_scale(c0: float, c1: float, vo2max: float, f_hrr: float = LINE_SCALE_AT_HRR) -> float:
@@ -437,14 +466,22 @@ def hr_vo2_line_words(line: dict) -> str:
     return "%HRR = %VO2R (Swain & Leutholtz 1997)"
 
 
-_LINE_WORDS = re.compile(r"^%HRR = (-?[0-9.]+) \+ (-?[0-9.]+) x %VO2R from the lab stages")
+_LINE_WORDS = re.compile(
+    r"%HRR = (-?[0-9]+\.[0-9]+) \+ ([0-9]+\.[0-9]+) x %VO2R from the lab stages of [0-9]+ runners"
+)
 
 
 def hr_vo2_line_from_words(words) -> tuple[float, float]:
     """``(c0, c1)`` back from :func:`hr_vo2_line_words` (the output's ``hr_vo2_line``);
-    (0, 1), the documented line, for anything else."""
-    match = _LINE_WORDS.match(str(words or ""))
-    return (float(match.group(1)), float(match.group(2))) if match else (0.0, 1.0)
+    (0, 1), the documented line, for anything else, including a line outside the
+    plausible range a fit may be used in."""
+    match = _LINE_WORDS.fullmatch(str(words or ""))
+    if match is None:
+        return (0.0, 1.0)
+    c0, c1 = float(match.group(1)), float(match.group(2))
+    if not (_LINE_C0[0] <= c0 <= _LINE_C0[1] and _LINE_C1[0] <= c1 <= _LINE_C1[1]):
+        return (0.0, 1.0)
+    return (c0, c1)
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -612,7 +649,7 @@ def run_metrics(
     hr_vo2_line : dict, optional
         The heart rate - VO2 relation (:func:`lab_hr_vo2_line`'s result);
         default: that of ``dataset``, %HRR = %VO2R unless its lab stages
-        reject it. ``hr_vo2_source`` says which was used.
+        reject it. ``hr_vo2_line`` names the line used (:func:`hr_vo2_line_words`).
 
     Returns
     -------
@@ -724,9 +761,8 @@ def run_metrics(
         )
     out["hrr_fraction"] = f_hrr
     out["vo2_hr_ml_kg_min"] = vo2
-    out["hr_vo2_source"] = pd.Categorical(
-        np.full(n, line["source"], dtype=object), categories=[HR_VO2_DOCUMENTED, HR_VO2_LAB]
-    )
+    words = hr_vo2_line_words(line)
+    out["hr_vo2_line"] = pd.Categorical(np.full(n, words, dtype=object), categories=[words])
     out["o2_cost_ml_kg_km"] = phys.o2_cost(vo2, gas * 0.06)
     out["ef"] = phys.efficiency_factor(gas, hr)
     out["decoupling_pct"] = _num(runs, "decoupling_pct")

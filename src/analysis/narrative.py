@@ -394,8 +394,8 @@ def _term_words(term: str, onset=None, scale=None) -> str:
 
 def _hr_vo2_words(row) -> str:
     """How heart rate became VO2 for this row (``hr_vo2_line``)."""
-    line = str(row.get("hr_vo2_line") or "")
-    if "lab stages" in line:
+    line = row.get("hr_vo2_line")
+    if hr_vo2_line_from_words(line) != (0.0, 1.0):
         return (
             "the fraction of VO2 reserve is read from the fraction of heart-rate reserve on "
             f"the squad's own line, {md_escape(line)} (their heart rate and VO2 together "
@@ -539,7 +539,7 @@ def squad_methods_markdown(squad: pd.DataFrame, results: pd.DataFrame | None = N
     """The squad report's methods note (Markdown), with the CI method actually used
     and, from ``results`` (``analyze``'s rows), the heart rate - VO2 line."""
     lines = [] if results is None or "hr_vo2_line" not in results else results["hr_vo2_line"]
-    lab = next((str(v) for v in lines if "lab stages" in str(v)), None)
+    lab = next((str(v) for v in lines if hr_vo2_line_from_words(v) != (0.0, 1.0)), None)
     how = (
         "(Swain & Leutholtz 1997)"
         if lab is None

@@ -34,6 +34,13 @@ def test_text_that_a_spreadsheet_would_run_is_quoted_and_numbers_are_not():
     assert frame["group"].iloc[0].startswith("=")  # the input is not modified
 
 
+def test_a_categorical_text_column_is_neutralised_too():
+    """Categorical text (``run_metrics``' ``hr_vo2_line``, ``run_type``) is text."""
+    frame = pd.DataFrame({"line": pd.Categorical(["=1+1", "%HRR = %VO2R", "=1+1"])})
+    out = neutralise_formulas(frame)
+    assert list(out["line"]) == ["'=1+1", "%HRR = %VO2R", "'=1+1"]
+
+
 @pytest.fixture
 def squad(tmp_path):
     folder = tmp_path / "squad"

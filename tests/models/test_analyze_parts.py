@@ -177,7 +177,7 @@ def test_the_streamed_answer_is_the_in_memory_frame_chunk_by_chunk(squads, tmp_p
 
 
 def test_a_streamed_squad_with_no_runner_still_gives_a_header(tmp_path):
-    frames = list(runner_module._frames(iter([]), "%HRR = %VO2R"))
+    frames = list(runner_module._frames(iter([])))
     assert len(frames) == 1
     assert frames[0].empty
     assert list(frames[0].columns) == list(names(ANALYZE))

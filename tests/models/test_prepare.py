@@ -299,3 +299,13 @@ def test_every_text_names_the_curve_the_same_way(scale, words):
     """The design text of the output, the methods note and the sensitivity
     paragraph all name the curve through ``curve_words``."""
     assert curve_words(scale) == words
+
+
+@pytest.mark.parametrize("weeks", [0.0, float("-inf"), float("nan")])
+def test_a_time_course_that_is_not_one_is_refused(sample_dir, weeks):
+    from analysis.io import load_dataset
+    from analysis.models.prepare import prepare_runs
+
+    ds = load_dataset(sample_dir)
+    with pytest.raises(ValueError, match="'ramp_weeks' parameter of prepare_runs"):
+        prepare_runs(run_metrics(ds), runner_blocks(ds), ramp_weeks=weeks)

@@ -85,7 +85,11 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
         values = out[col]
         if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
-        text = values.map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+        text = (
+            values.astype(object)
+            .map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
+            .astype(bool)
+        )
         if text.any():
             out[col] = values.astype(object).where(~text, "'" + values.astype(str))
     return out

@@ -358,6 +358,12 @@ def _empty_numbers() -> dict:
     }
 
 
+def _text_or_empty(value) -> str:
+    """A text cell of a row: the text, or "" where there is none (so that every
+    chunk's frame has the column as text, not as missing numbers)."""
+    return value if isinstance(value, str) else ""
+
+
 def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     """Per-runner counts, reasons and reference values of prepared runs (vectorised)."""
     rid = prep["runner_id"]
@@ -379,6 +385,8 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     out = out.join(
         prep.groupby(rid)[["use_temp", "reference_temp_c", "reference_gas_m_min"]].first()
     )
+    if "hr_vo2_line" in prep:
+        out["hr_vo2_line"] = prep["hr_vo2_line"].astype(object).groupby(rid).first()
     left_out = prep.loc[window & prep["reason"].ne(""), ["runner_id", "reason"]]
     counts = left_out.groupby(["runner_id", "reason"]).size().rename("n").reset_index()
     counts = counts.sort_values(
@@ -673,8 +681,8 @@ def _field_rows(
             "lab_pre_date": pd.NaT,
             "lab_post_date": pd.NaT,
             "params_defaulted": bool(summary["defaulted"]) if summary else False,
-            # the heart rate - VO2 line is the squad's, named by analyze
-            "hr_vo2_line": np.nan,
+            # the heart rate - VO2 line the runs' costs came from (run_metrics)
+            "hr_vo2_line": _text_or_empty(summary.get("hr_vo2_line") if summary else None),
             "excluded_reasons": reasons,
         }
         notes = [block["warning"]] if block.get("warning") else []

@@ -209,7 +209,14 @@ def prepare_runs(
             "The 'metrics' parameter of prepare_runs must have the run_metrics columns; "
             f"missing {missing}."
         )
-    optional = [c for c in ("defaulted", "run_type") if c in metrics.columns]
+    weeks = float(ramp_weeks)
+    if not (weeks == FULL_BLOCK or (np.isfinite(weeks) and weeks != 0)):
+        raise ValueError(
+            "The 'ramp_weeks' parameter of prepare_runs must be inf (a ramp over the whole "
+            "block), a positive number of weeks (a plateau) or a negative one (a late start). "
+            f"Got {ramp_weeks!r} instead."
+        )
+    optional = [c for c in ("defaulted", "run_type", "hr_vo2_line") if c in metrics.columns]
     keep = list(_METRIC_COLUMNS) + optional
     m = metrics[keep].copy()
     m["runner_id"] = m["runner_id"].astype(str)

@@ -40,7 +40,7 @@ from analysis.blocks import infer_blocks, later_blocks, runner_blocks
 from analysis.errors import DataError
 from analysis.execution import CHUNK_RUNNERS, DaskBackend, ProcessBackend, ordered_map
 from analysis.io.dataset import Dataset, quarantined_row_count
-from analysis.metrics import hr_vo2_line_words, lab_hr_vo2_line, run_metrics
+from analysis.metrics import run_metrics
 from analysis.models.columns import ANALYZE, as_frame
 from analysis.models.field import (
     FIELD_METHOD,
@@ -509,15 +509,7 @@ def analyze(
         fits=fits,
     )
     out = as_frame([row for rows in chunks for row in rows], ANALYZE)
-    _name_hr_vo2_line(out, hr_vo2_line_words(lab_hr_vo2_line(dataset)))
     return out if fits is None else (out, fits)
-
-
-def _name_hr_vo2_line(frame: pd.DataFrame, words: str) -> pd.DataFrame:
-    """The heart rate - VO2 relation the field rows' costs came from (``hr_vo2_line``)."""
-    field = (frame["method"] == FIELD_METHOD).to_numpy(dtype=bool)
-    frame["hr_vo2_line"] = np.where(field, words, frame["hr_vo2_line"].astype(object))
-    return frame
 
 
 def _analyzed_rows(
@@ -910,8 +902,7 @@ def analyze_parts(
             spill=Path(spill_folder) / "rows",
             **options,
         )
-        words = hr_vo2_line_words(lab_hr_vo2_line(dataset))
-        return _frames(chunks, words), dataset, blocks, spilled
+        return _frames(chunks), dataset, blocks, spilled
     results = analyze(
         dataset,
         runner_ids,
@@ -924,13 +915,13 @@ def analyze_parts(
     return results, dataset, blocks, spilled
 
 
-def _frames(chunks: Iterator[list[dict]], hr_vo2_words: str) -> Iterator[pd.DataFrame]:
+def _frames(chunks: Iterator[list[dict]]) -> Iterator[pd.DataFrame]:
     """Each chunk's rows as :func:`analyze`'s frame (its columns and their types);
     at least one frame (an empty one for no runner), so a writer has a header."""
     empty = True
     for rows in chunks:
         if rows or empty:
-            yield _name_hr_vo2_line(as_frame(rows, ANALYZE), hr_vo2_words)
+            yield as_frame(rows, ANALYZE)
             empty = False
     if empty:
         yield as_frame([], ANALYZE)
