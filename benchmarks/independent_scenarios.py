@@ -16,8 +16,16 @@ Physiology (the generator's own choices; see docs/INDEPENDENT_CHECK.md):
   running equation), each metre descended gives back 40 % of that. Runners
   slow on hilly routes by half the extra cost. Routes are per-runner loops
   with 2-16 m of climb per km.
-- Heart rate: %HRR = %VO2R (Swain & Leutholtz 1997), VO2rest 3.5 ml/kg/min,
-  HRmax from Tanaka (208 - 0.7 age) +- 7 bpm, HRrest 42-60.
+- Heart rate: HRmax from Tanaka (208 - 0.7 age) +- 7 bpm, HRrest 42-60.
+  Steady-state HR from VO2 on the scenario's line (``Scenario.hr_line``),
+  used for the runs, the HR-paced targets and the lab stages alike:
+  "hrr" (default): %HRR = %VO2R (Swain & Leutholtz 1997), VO2rest
+  3.5 ml/kg/min; "hrmax" (scenarios 12-13): Swain et al. (1994),
+  %HRmax = 0.6463 %VO2max + 37.182, i.e. HR = HRmax (0.6463 VO2/VO2max +
+  0.37182), capped at HRmax - 1 (it does not use HRrest, so the HRrest fall
+  of scenario 4 would not move it). Heat, cardiac drift, the daily HR state,
+  per-run noise and interval kinetics are added in bpm on top of either line,
+  as before; an HR-paced runner inverts the same line.
 - Heat (scenario dependent): by default a smooth onset,
   s * 3 * softplus((T - 12) / 3) bpm with s = 0.4-0.8 bpm/degC.
 - Cardiac drift beyond 40 min of continuous running, 0.06-0.14 bpm/min,
@@ -33,13 +41,29 @@ Physiology (the generator's own choices; see docs/INDEPENDENT_CHECK.md):
   the change 6 weeks in, rescaled to 0 at block start and 1 at block end).
 - Heart-rate pacing (scenarios 9-10): easy, long and recovery runs are run
   to a target heart rate instead of a planned speed. The target is the
-  steady-state HR of the plan's %VO2max at baseline fitness (%HRR = %VO2R),
+  steady-state HR of the plan's %VO2max at baseline fitness (on the HR line),
   with per-run scatter SD 2 bpm. The runner picks the speed at which the
   expected average HR that day equals the target: the daily HR state, heat,
   hills, the day's economy (strength effect, day-to-day factor) and half of
   the run's expected cardiac drift are corrected for; the other half of the
   drift and the per-run white noise are not. Scenario 10 adds a per-day
   economy factor exp(N(0, 3 %)) on the whole oxygen cost of every run.
+- Lab tests (``Scenario.lab_tests``, scenarios 12 and 14): lab_tests.csv for
+  every runner, one treadmill test 2-6 days before the block starts and one
+  2-6 days after it ends, the same protocol both times: 4-6 steady stages
+  (3-4 min, steady state assumed) on the flat at 1 km/h steps, the first at
+  55-60 % VO2max (to 0.5 km/h), none above 90 % VO2max at the pre-test.
+  Stage VO2 is the true uptake at that speed that day (Léger & Mercier x
+  economy factor x the strength effect at that date; no hills, no slow
+  component, no day-to-day economy factor) x exp(N(0, 2.5 %)) measurement
+  error. Stage HR is the scenario's line at the day's VO2max and HRrest plus
+  N(0, 2 bpm) per stage: no heat (about 20 degC, fans), no drift, no daily
+  HR state (fresh). RER 0.85 -> 0.97 linearly from 55 to 90 % VO2max
+  (+- 0.01, within 0.80-0.99); lactate 1 + 3 exp((f - f4) / 0.09) mmol/L
+  x exp(N(0, 8 %)), f4 (%VO2max at 4 mmol/L) 80-88 % per runner. All of it
+  is drawn from its own random stream, so the other scenarios' files are
+  byte-identical to those written before lab tests existed. runners.csv is
+  unchanged (pre-season HRrest, HRmax, VO2max with small error).
 
 Usage::
 
@@ -82,6 +106,8 @@ class Scenario:
     noise_scale: float = 1.0  # heart-rate and GPS noise (diagnostics only)
     hr_paced: bool = False  # easy/long/recovery runs paced by heart rate
     day_econ_sd: float = 0.0  # SD of a per-day log-normal economy factor
+    hr_line: str = "hrr"  # hrr: %HRR = %VO2R (1997) | hrmax: %HRmax line (Swain 1994)
+    lab_tests: bool = False  # write lab_tests.csv (a test before and after the block)
 
 
 SCENARIOS = [
@@ -110,6 +136,18 @@ SCENARIOS = [
         "11. effect delayed: an S-curve, half the change 6 weeks into the block",
         sigmoid_mid_weeks=6.0,
     ),
+    Scenario(
+        "hrmax_line_lab",
+        "12. heart rate on Swain's %HRmax line (1994), with lab tests",
+        hr_line="hrmax",
+        lab_tests=True,
+    ),
+    Scenario(
+        "hrmax_line",
+        "13. heart rate on Swain's %HRmax line (1994), no lab tests",
+        hr_line="hrmax",
+    ),
+    Scenario("hrr_line_lab", "14. lab tests, heart rate on %HRR = %VO2R", lab_tests=True),
 ]
 BY_NAME = {s.name: s for s in SCENARIOS}
 
@@ -120,6 +158,16 @@ DRIFT_CORRECTED = 0.5  # share of the expected cardiac drift an HR-paced runner 
 HR_PACED_KINDS = ("easy", "long", "recovery")
 PLAN_FRACTION_OFFSET = {"easy": 0.0, "long": -0.02, "recovery": -0.07}  # of f_easy
 BASELINE_WEEKS = 6
+# Swain et al. (1994): %HRmax = 0.6463 %VO2max + 37.182
+SWAIN94_SLOPE, SWAIN94_INTERCEPT = 0.6463, 0.37182
+# lab treadmill tests (scenarios with lab_tests)
+LAB_DAYS_AWAY = (2, 6)  # days before the block start / after the block end
+LAB_START_FRACTION = (0.55, 0.60)  # of VO2max, first stage
+LAB_MAX_FRACTION = 0.90  # no stage above this share of VO2max
+LAB_STAGES = (4, 6)
+LAB_VO2_CV = 0.025  # measurement CV per stage
+LAB_HR_SD = 2.0  # bpm per stage
+LAB_TEMP_C = 20.0
 FIRST_DAY = dt.date(2025, 2, 3)  # a Monday
 
 # --------------------------------------------------------------------------
@@ -275,6 +323,34 @@ def block_ramp(day: int, block_start_day: int, sc: Scenario) -> float:
 # One runner's log
 
 
+def true_state(r: Runner, sc: Scenario, day: int, bs_day: int) -> tuple[float, float, float]:
+    """Economy factor (with the strength effect), VO2max and HRrest on a day
+    (day counted from FIRST_DAY; days after the block keep the block's end)."""
+    econ = r.econ * (1 + r.effect * block_fraction(day, bs_day, sc))
+    ramp = block_ramp(day, bs_day, sc)
+    vo2max = r.vo2max * (1 + r.fitness_gain * ramp)
+    hr_rest = r.hr_rest - sc.hr_rest_drop_bpm * ramp
+    return econ, vo2max, hr_rest
+
+
+def hr_from_vo2(r: Runner, sc: Scenario, vo2: float, vo2max: float, hr_rest: float) -> float:
+    """Steady-state HR [bpm] at vo2 on the scenario's HR-VO2 line (before
+    heat, drift and the day's HR state, which are added in bpm)."""
+    if sc.hr_line == "hrmax":
+        # Swain et al. (1994), capped below HRmax
+        hr = r.hr_max * (SWAIN94_SLOPE * vo2 / vo2max + SWAIN94_INTERCEPT)
+        return min(hr, r.hr_max - 1)
+    f = (vo2 - 3.5) / (vo2max - 3.5)
+    return hr_rest + f * (r.hr_max - hr_rest)
+
+
+def vo2_from_hr(r: Runner, sc: Scenario, hr: float, vo2max: float, hr_rest: float) -> float:
+    """The inverse of hr_from_vo2 (below the cap)."""
+    if sc.hr_line == "hrmax":
+        return vo2max * (hr / r.hr_max - SWAIN94_INTERCEPT) / SWAIN94_SLOPE
+    return 3.5 + (hr - hr_rest) / (r.hr_max - hr_rest) * (vo2max - 3.5)
+
+
 def heat_bpm(r: Runner, sc: Scenario, temp: float) -> float:
     if sc.heat == "linear":
         return r.heat_slope * (temp - 10.0)
@@ -292,11 +368,14 @@ def drift_bpm(r: Runner, temp: float, total_min: float) -> float:
     return 0.0
 
 
-def hr_target(r: Runner, kind: str) -> float:
+def hr_target(r: Runner, kind: str, sc: Scenario) -> float:
     """Steady-state HR [bpm] of the plan's %VO2max for this run type at
-    baseline fitness (%HRR = %VO2R): an HR-paced runner's target."""
+    baseline fitness (on the scenario's HR-VO2 line): an HR-paced runner's
+    target."""
     f = r.f_easy + PLAN_FRACTION_OFFSET[kind]
     vo2 = f * r.vo2max
+    if sc.hr_line == "hrmax":
+        return hr_from_vo2(r, sc, vo2, r.vo2max, r.hr_rest)
     return r.hr_rest + (vo2 - 3.5) / (r.vo2max - 3.5) * (r.hr_max - r.hr_rest)
 
 
@@ -332,15 +411,10 @@ def simulate_runner(
     v_rep = speed_for_vo2(0.98 * r.vo2max, r.econ)
 
     def state(day: int) -> tuple[float, float, float]:
-        econ = r.econ * (1 + r.effect * block_fraction(day, bs_day, sc))
-        ramp = block_ramp(day, bs_day, sc)
-        vo2max = r.vo2max * (1 + r.fitness_gain * ramp)
-        hr_rest = r.hr_rest - sc.hr_rest_drop_bpm * ramp
-        return econ, vo2max, hr_rest
+        return true_state(r, sc, day, bs_day)
 
     def hr_at(vo2: float, vo2max: float, hr_rest: float) -> float:
-        f = (vo2 - 3.5) / (vo2max - 3.5)
-        return hr_rest + f * (r.hr_max - hr_rest)
+        return hr_from_vo2(r, sc, vo2, vo2max, hr_rest)
 
     runs: list[dict] = []
     n_weeks = n_days // 7
@@ -399,14 +473,14 @@ def simulate_runner(
                     # equals the target; white noise and the rest of the
                     # drift are not corrected
                     assert rng_new is not None
-                    target = hr_target(r, kind) + rng_new.normal(0.0, HR_TARGET_SD)
+                    target = hr_target(r, kind, sc) + rng_new.normal(0.0, HR_TARGET_SD)
                     hr_ss = (
                         target
                         - heat_bpm(r, sc, temp)
                         - day_noise[day]
                         - DRIFT_CORRECTED * drift_bpm(r, temp, minutes)
                     )
-                    vo2_need = 3.5 + (hr_ss - hr_rest) / (r.hr_max - hr_rest) * (vo2max - 3.5)
+                    vo2_need = vo2_from_hr(r, sc, hr_ss, vo2max, hr_rest)
                     # econ * (2.209 + (3.1633 + hill / 60) * v) = vo2_need
                     slope = 3.1633 + hill_extra_ml_per_km(gain_km, loss_km) / 60.0
                     v = float(np.clip((vo2_need / econ - 2.209) / slope, 5.0, 20.0))
@@ -478,6 +552,78 @@ def simulate_runner(
     return runs, strength
 
 
+LAB_FIELDS = [
+    "runner_id",
+    "date",
+    "speed_kmh",
+    "grade_pct",
+    "vo2_ml_kg_min",
+    "hr_bpm",
+    "rer",
+    "lactate_mmol",
+]
+
+
+def lab_tests(rng_lab: np.random.Generator, r: Runner, sc: Scenario) -> tuple[list[dict], float]:
+    """Two treadmill tests (flat, about 20 degC, fresh): a few days before the
+    block starts and a few days after it ends, the same protocol both times.
+    4-6 steady stages (3-4 min) at 1 km/h steps, the first at 55-60 % of
+    VO2max, none above 90 % at the pre-test. Every draw comes from rng_lab.
+    Returns the rows and the runner's %VO2max at 4 mmol/L lactate."""
+    first, block_start, block_end, _ = calendar(sc)
+    bs_day = (block_start - first).days
+    n_stages = int(rng_lab.integers(LAB_STAGES[0], LAB_STAGES[1] + 1))
+    f_start = float(rng_lab.uniform(*LAB_START_FRACTION))
+    f_lt4 = float(rng_lab.uniform(0.80, 0.88))  # %VO2max at 4 mmol/L
+    pre = block_start - dt.timedelta(
+        days=int(rng_lab.integers(LAB_DAYS_AWAY[0], LAB_DAYS_AWAY[1] + 1))
+    )
+    post = block_end + dt.timedelta(
+        days=int(rng_lab.integers(LAB_DAYS_AWAY[0], LAB_DAYS_AWAY[1] + 1))
+    )
+
+    # protocol from the pre-test's true state: start at f_start (to 0.5 km/h),
+    # 1 km/h steps, drop stages above 90 % VO2max, start lower if fewer than 4 fit
+    econ0, vo2max0, _ = true_state(r, sc, (pre - first).days, bs_day)
+    v_start = round(2 * speed_for_vo2(f_start * vo2max0, econ0)) / 2
+
+    def frac(v: float) -> float:
+        return econ0 * leger_mercier_vo2(v) / vo2max0
+
+    speeds = [v_start + k for k in range(n_stages) if frac(v_start + k) <= LAB_MAX_FRACTION]
+    while len(speeds) < LAB_STAGES[0]:
+        v_start -= 1.0
+        speeds = [v_start + k for k in range(n_stages) if frac(v_start + k) <= LAB_MAX_FRACTION]
+
+    rows = []
+    for date in (pre, post):
+        econ, vo2max, hr_rest = true_state(r, sc, (date - first).days, bs_day)
+        for v in speeds:
+            vo2 = econ * leger_mercier_vo2(v)  # flat, the day's economy
+            f = vo2 / vo2max
+            vo2_meas = vo2 * math.exp(rng_lab.normal(0.0, LAB_VO2_CV))
+            hr = hr_from_vo2(r, sc, vo2, vo2max, hr_rest) + rng_lab.normal(0.0, LAB_HR_SD)
+            hr = min(hr, r.hr_max - 1)
+            rer = 0.85 + 0.12 * (f - 0.55) / (LAB_MAX_FRACTION - 0.55)
+            rer = float(np.clip(rer + rng_lab.normal(0.0, 0.01), 0.80, 0.99))
+            lactate = (1.0 + 3.0 * math.exp((f - f_lt4) / 0.09)) * math.exp(
+                rng_lab.normal(0.0, 0.08)
+            )
+            rows.append(
+                {
+                    "runner_id": r.rid,
+                    "date": date.isoformat(),
+                    "speed_kmh": f"{v:.1f}",
+                    "grade_pct": "0",
+                    "vo2_ml_kg_min": f"{vo2_meas:.1f}",
+                    "hr_bpm": str(round(hr)),
+                    "rer": f"{rer:.2f}",
+                    "lactate_mmol": f"{lactate:.1f}",
+                }
+            )
+    return rows, f_lt4
+
+
 EXERCISES = [
     # name, sets, reps, load_kg (per kg body mass; 0 = body weight)
     ("back squat", 4, 5, 1.0),
@@ -544,8 +690,11 @@ def generate(sc: Scenario, seed: int, out: Path, per_group: int = PER_GROUP) -> 
     # a separate stream for what only the HR-paced scenarios draw, so the
     # other scenarios' draws (and files) are unchanged
     rng_new = np.random.default_rng([seed, sum(map(ord, sc.name)), 1])
+    # and another for the lab tests
+    rng_lab = np.random.default_rng([seed, sum(map(ord, sc.name)), 2])
 
     runner_rows, run_rows, strength_rows, block_rows, truth_rows = [], [], [], [], []
+    lab_rows: list[dict] = []
     for r in runners:
         runs, strength = simulate_runner(rng, r, sc, temps, rng_new)
         run_rows += runs
@@ -589,14 +738,22 @@ def generate(sc: Scenario, seed: int, out: Path, per_group: int = PER_GROUP) -> 
                 "cost_12kmh_ml_kg_km": f"{r.econ * leger_mercier_vo2(12.0) / 0.2:.1f}",
             }
         )
+        if sc.hr_line != "hrr" or sc.lab_tests:
+            truth_rows[-1]["hr_line"] = sc.hr_line
+        if sc.lab_tests:
+            rows_lab, f_lt4 = lab_tests(rng_lab, r, sc)
+            lab_rows += rows_lab
+            truth_rows[-1]["lab_lt4_pct_vo2max"] = f"{100 * f_lt4:.1f}"
         if sc.hr_paced:
             for kind in HR_PACED_KINDS:
-                truth_rows[-1][f"hr_target_{kind}_bpm"] = f"{hr_target(r, kind):.1f}"
+                truth_rows[-1][f"hr_target_{kind}_bpm"] = f"{hr_target(r, kind, sc):.1f}"
     write_csv(out / "runners.csv", runner_rows, list(runner_rows[0]))
     write_csv(out / "runs.csv", run_rows, list(run_rows[0]))
     write_csv(out / "strength.csv", strength_rows, list(strength_rows[0]))
     write_csv(out / "blocks.csv", block_rows, list(block_rows[0]))
     write_csv(out / "truth.csv", truth_rows, list(truth_rows[0]))
+    if lab_rows:
+        write_csv(out / "lab_tests.csv", lab_rows, LAB_FIELDS)
 
 
 # --------------------------------------------------------------------------
