@@ -439,6 +439,8 @@ def _orthogonal_line(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple
     """
     cov = np.cov(np.vstack([x, y]), aweights=weights)
     sxx, syy, sxy = cov[0, 0], cov[1, 1], cov[0, 1]
+    if not (np.isfinite(sxy) and sxy != 0):  # no common trend: no line
+        return float("nan"), float("nan")
     slope = (syy - sxx + np.sqrt((syy - sxx) ** 2 + 4 * sxy**2)) / (2 * sxy)
     intercept = np.average(y, weights=weights) - slope * np.average(x, weights=weights)
     return float(intercept), float(slope)
