@@ -71,6 +71,10 @@ FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 """A text cell starting with one of these is a formula to a spreadsheet (OWASP CSV injection)."""
 
 
+def _is_formula(value) -> bool:
+    return isinstance(value, str) and value.startswith(FORMULA_PREFIXES)
+
+
 def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     """A copy whose text cells cannot run as spreadsheet formulas.
 
@@ -83,13 +87,14 @@ def neutralise_formulas(frame: pd.DataFrame) -> pd.DataFrame:
     out = frame.copy()
     for col in out.columns:
         values = out[col]
-        if not (values.dtype == object or pd.api.types.is_string_dtype(values)):
+        if isinstance(values.dtype, pd.CategoricalDtype):
+            # look at the categories only; a column with a formula among them as text
+            if not any(_is_formula(c) for c in values.cat.categories):
+                continue
+            values = values.astype(object)
+        elif not (values.dtype == object or pd.api.types.is_string_dtype(values)):
             continue
-        text = (
-            values.astype(object)
-            .map(lambda v: isinstance(v, str) and v.startswith(FORMULA_PREFIXES))
-            .astype(bool)
-        )
+        text = values.map(_is_formula)
         if text.any():
             out[col] = values.astype(object).where(~text, "'" + values.astype(str))
     return out
