@@ -310,6 +310,10 @@ _LINE_VO2R = (0.30, 0.95)  # stages outside this %VO2R are left out (not steady)
 _LINE_C0, _LINE_C1 = (-0.4, 0.4), (0.5, 1.5)  # plausible intercept and slope
 
 
+def _plausible_line(c0: float, c1: float) -> bool:
+    return _LINE_C0[0] <= c0 <= _LINE_C0[1] and _LINE_C1[0] <= c1 <= _LINE_C1[1]
+
+
 def documented_hr_vo2_line() -> dict:
     """%HRR = %VO2R (Swain & Leutholtz 1997) in :func:`lab_hr_vo2_line`'s form."""
     return {
@@ -417,7 +421,7 @@ def lab_hr_vo2_line(dataset) -> dict:
         "n_runners": len(enough),
         "n_stages": int(ok.sum()),
     }
-    plausible = _LINE_C0[0] <= c0 <= _LINE_C0[1] and _LINE_C1[0] <= c1 <= _LINE_C1[1]
+    plausible = _plausible_line(c0, c1)
     scale = change_scale(c0, c1, float(np.median(vo2max[ok])))
     out["change_scale"] = scale
     material = abs(scale - 1.0) >= LINE_MIN_SCALE
@@ -481,9 +485,7 @@ def hr_vo2_line_from_words(words) -> tuple[float, float]:
     if match is None:
         return (0.0, 1.0)
     c0, c1 = float(match.group(1)), float(match.group(2))
-    if not (_LINE_C0[0] <= c0 <= _LINE_C0[1] and _LINE_C1[0] <= c1 <= _LINE_C1[1]):
-        return (0.0, 1.0)
-    return (c0, c1)
+    return (c0, c1) if _plausible_line(c0, c1) else (0.0, 1.0)
 
 
 def _codes(values: pd.Series) -> tuple[np.ndarray, np.ndarray]:
