@@ -110,15 +110,16 @@ def _metrics_in_parts(args: argparse.Namespace) -> int:
 
     from analysis.io import load_dataset_parts
     from analysis.io.write import neutralise_formulas, write_csv_atomic
-    from analysis.metrics import run_metrics, weekly_metrics
+    from analysis.metrics import lab_hr_vo2_line, run_metrics, weekly_metrics
 
     head, parts = load_dataset_parts(args.dataset)
+    line = lab_hr_vo2_line(head)  # the squad's, the same for every part: fitted once
     counts = {"runs": 0, "steady": 0}
     weeks = []
 
     def measured():
         for part in parts:
-            runs = run_metrics(part)
+            runs = run_metrics(part, hr_vo2_line=line)
             counts["runs"] += len(runs)
             counts["steady"] += int(runs["steady"].sum())
             if args.weekly:

@@ -56,9 +56,9 @@ def test_the_answer_is_the_in_memory_one_byte_for_byte(squads, tmp_path, monkeyp
     measured = []
     real = runner_module.run_metrics
 
-    def counting(ds):
+    def counting(ds, **options):
         measured.append(ds.runs["runner_id"].nunique())
-        return real(ds)
+        return real(ds, **options)
 
     monkeypatch.setattr(runner_module, "run_metrics", counting)
     got, ds, blocks, spilled = _parts(pq, tmp_path, chunk_runners=chunk)
@@ -195,8 +195,8 @@ def test_the_streamed_answer_carries_the_documented_design_beside_a_learned_one(
         convert(csv, tmp_path / "pq", "parquet")
     real = runner_module.run_metrics
 
-    def warm(ds):
-        metrics = real(ds)
+    def warm(ds, **options):
+        metrics = real(ds, **options)
         metrics["o2_cost_ml_kg_km"] *= np.exp(0.008 * (metrics["temp_c"].fillna(10) - 10))
         return metrics
 

@@ -40,7 +40,7 @@ from analysis.blocks import infer_blocks, later_blocks, runner_blocks
 from analysis.errors import DataError
 from analysis.execution import CHUNK_RUNNERS, DaskBackend, ProcessBackend, ordered_map
 from analysis.io.dataset import Dataset, quarantined_row_count
-from analysis.metrics import run_metrics
+from analysis.metrics import lab_hr_vo2_line, run_metrics
 from analysis.models.columns import ANALYZE, as_frame
 from analysis.models.field import (
     FIELD_METHOD,
@@ -878,8 +878,9 @@ def analyze_parts(
 
         bar = tqdm(desc="read and measure", unit="part")
     try:
+        line = lab_hr_vo2_line(head)  # the squad's, the same for every part: fitted once
         for part in parts:
-            spilled.add(run_metrics(part), runs=part.runs, strength=part.strength)
+            spilled.add(run_metrics(part, hr_vo2_line=line), runs=part.runs, strength=part.strength)
             inferred.append(infer_blocks(part.strength))
             quarantine.append(part.quarantine)
             if bar is not None:
