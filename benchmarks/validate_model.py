@@ -34,6 +34,7 @@ from analysis.io import load_dataset
 from analysis.metrics import documented_hr_vo2_line, run_metrics, runner_parameters
 from analysis.models import analyze
 from analysis.models.prepare import daniels_cost_log_ratio
+from analysis.physiology import hr_to_vo2
 from analysis.simulate import simulate_squad
 
 
@@ -170,7 +171,7 @@ def _rewrite_heart_rate(folder: Path, hr_alt) -> None:
     l_rest, l_max = params["hr_rest_bpm"].to_numpy(float), params["hr_max_bpm"].to_numpy(float)
     l_vo2max = params["vo2max_ml_kg_min"].to_numpy(float)
     hr = pd.to_numeric(lab["hr_bpm"], errors="coerce").to_numpy(dtype=float)
-    l_vo2 = 3.5 + (hr - l_rest) / (l_max - l_rest) * (l_vo2max - 3.5)
+    l_vo2 = hr_to_vo2(hr, l_rest, l_max, l_vo2max)
     l_new = np.minimum(hr_alt(l_vo2, l_rest, l_max, l_vo2max), l_max - 1)
     lab["hr_bpm"] = [f"{v:.0f}" if np.isfinite(v) else "" for v in np.round(l_new)]
     lab.to_csv(folder / "lab_tests.csv", index=False, lineterminator="\n")
@@ -191,7 +192,7 @@ def _heart_rate_from(metrics, hr_alt) -> pd.DataFrame:
     rest, hmax = metrics["hr_rest_bpm"].astype(float), metrics["hr_max_bpm"].astype(float)
     vo2max = metrics["vo2max_ml_kg_min"].astype(float)
     hr = np.minimum(hr_alt(vo2, rest, hmax, vo2max), hmax)
-    seen = 3.5 + (hr - rest) / (hmax - rest) * (vo2max - 3.5)
+    seen = hr_to_vo2(hr, rest, hmax, vo2max)
     return _scale(metrics, (seen / vo2).where(vo2 > 0, 1.0))
 
 
