@@ -72,6 +72,34 @@ def test_swains_line_is_learned_from_the_lab_and_the_change_is_no_longer_diluted
     assert abs(bias["lab"]) < 0.5
 
 
+def test_without_the_lab_line_the_hrmax_line_reading_recovers_the_hidden_change(swain_squad):
+    """Runs alone cannot tell Swain et al.'s 1994 line from %HRR = %VO2R; read on the
+    documented line a -4 % change comes out about a quarter too small, and the
+    ``hrmax_line_*`` columns give it as it reads on the %HRmax line."""
+    ds, truth = swain_squad
+    out = analyze(ds, metrics=run_metrics(ds, hr_vo2_line=documented_hr_vo2_line()))
+    field = out.loc[(out["method"] == "field_hr") & (out["group"] == "strength")]
+    field = field.set_index("runner_id")
+    true = truth.set_index("runner_id")["o2_cost_change_pct"].loc[field.index]
+    assert field["hrmax_line_scale"].between(1.15, 1.6).all()
+    headline = float((field["o2_cost_change_pct"] - true).mean())
+    on_hrmax = float((field["hrmax_line_change_pct"] - true).mean())
+    # measured (12 strength runners): +1.03 pp headline, +0.17 on the %HRmax line
+    assert headline > 0.6 and abs(on_hrmax) < 0.4
+    # the same transformation of the interval: it holds the reading, and its sign
+    lo, hi = field["hrmax_line_ci_low_pct"], field["hrmax_line_ci_high_pct"]
+    assert ((lo < field["hrmax_line_change_pct"]) & (field["hrmax_line_change_pct"] < hi)).all()
+    assert (np.sign(hi) == np.sign(field["ci_high_pct"])).all()
+
+
+def test_where_the_lab_chose_the_line_there_is_no_hrmax_line_reading(swain_squad):
+    ds, _ = swain_squad
+    metrics = run_metrics(ds)
+    assert metrics["hrmax_line_scale"].isna().all()
+    out = analyze(ds, metrics=metrics)
+    assert out[["hrmax_line_scale", "hrmax_line_change_pct"]].isna().all().all()
+
+
 def test_the_line_is_the_same_for_any_part_of_the_squad(swain_squad):
     """It uses no run, so each part of a Parquet squad gets the whole squad's line."""
     ds, _ = swain_squad

@@ -563,3 +563,34 @@ def test_hand_worked_examples_from_the_papers():
     assert phys.karvonen_target_hr(0.7, 60, 190) == pytest.approx(151.0)
     # Swain & Leutholtz (1997), %HRR = %VO2R: 3.5 + (100/140) x (60 - 3.5) = 43.857
     assert phys.hr_to_vo2(150, 50, 190, 60) == pytest.approx(43.857143, rel=1e-6)
+
+
+def test_the_hrmax_line_scale_is_the_ratio_of_the_two_lines_relative_slopes():
+    """Checked against the two published lines themselves: the relative change in
+    uptake for a small change in heart rate, on Swain et al. 1994's %HRmax line
+    (pct_vo2max_from_pct_hrmax) over that on %HRR = %VO2R (hr_to_vo2)."""
+    rest, top, vo2max = 50.0, 190.0, 60.0
+    for hr in (120.0, 150.0, 175.0):
+        d = 0.01
+
+        def on_hrmax(h):
+            return phys.pct_vo2max_from_pct_hrmax(100 * h / top) * vo2max / 100
+
+        def on_hrr(h):
+            return phys.hr_to_vo2(h, rest, top, vo2max)
+
+        expected = (np.log(on_hrmax(hr + d)) - np.log(on_hrmax(hr - d))) / (
+            np.log(on_hrr(hr + d)) - np.log(on_hrr(hr - d))
+        )
+        assert phys.hrmax_line_change_scale(hr, rest, top, vo2max) == pytest.approx(expected, 1e-6)
+    # by hand at 150 bpm: (100 + 3.5 x 140 / 56.5) / (150 - 0.37182 x 190) = 1.3695
+    assert phys.hrmax_line_change_scale(150, 50, 190, 60) == pytest.approx(1.3695, abs=1e-4)
+    out = phys.hrmax_line_change_scale(
+        np.array([40.0, 60.0, 195.0, 150.0, 150.0]),
+        np.array([50.0, 50.0, 50.0, 190.0, 50.0]),
+        np.array([190.0, 190.0, 190.0, 190.0, 190.0]),
+        np.array([60.0, 60.0, 60.0, 60.0, 3.0]),
+    )
+    # below HRrest, below where the %HRmax line meets zero uptake (70.6 bpm), above
+    # HRmax, HRmax <= HRrest, VO2max <= 3.5: no scale
+    assert np.isnan(out).all()

@@ -748,6 +748,47 @@ def test_the_squad_methods_name_the_lab_line_where_the_squad_used_one():
     assert "on the squad's own line" in text and "lab stages of 12 runners" in text
 
 
+def test_the_squad_methods_give_the_hrmax_line_scale_without_a_lab_line():
+    squad = pd.DataFrame({"ci_method": ["Wald (REML mixed model)"], "random_effects": ["ramp"]})
+    documented = "%HRR = %VO2R (Swain & Leutholtz 1997)"
+    results = pd.DataFrame(
+        {"hr_vo2_line": [documented] * 3 + [np.nan], "hrmax_line_scale": [1.2, 1.3, 1.5, np.nan]}
+    )
+    text = narrative.squad_methods_markdown(squad, results)
+    assert "%HRmax line instead" in text and "about 1.3 times as large" in text
+    assert "Swain DP et al. (1994)" in text
+    line = "%HRR = 0.20 + 0.82 x %VO2R from the lab stages of 12 runners"
+    lab = pd.DataFrame({"hr_vo2_line": [line] * 2, "hrmax_line_scale": [np.nan] * 2})
+    assert "%HRmax line instead" not in narrative.squad_methods_markdown(squad, lab)
+    assert "Swain DP et al. (1994)" not in narrative.squad_methods_markdown(squad, lab)
+
+
+def test_the_runner_report_reads_the_change_on_the_hrmax_line_too():
+    row = _result_row(
+        o2_cost_change_pct=-2.0,
+        ci_low_pct=-4.0,
+        ci_high_pct=0.1,
+        verdict="no meaningful change",
+        swc_pct=2.5,
+        hrmax_line_change_pct=-2.7,
+        hrmax_line_ci_low_pct=-5.4,
+        hrmax_line_ci_high_pct=0.1,
+    )
+    text = narrative.hr_line_sentence(row).replace(formatting.NBSP, " ")
+    assert text.startswith("**Which heart-rate line?**")
+    assert formatting.format_change(-2.7, -5.4, 0.1).replace(formatting.NBSP, " ") in text
+    # the wider interval on the %HRmax line no longer rules out the worthwhile change
+    assert "the verdict **inconclusive**" in text
+    same = _result_row(
+        hrmax_line_change_pct=-7.4, hrmax_line_ci_low_pct=-12.0, hrmax_line_ci_high_pct=-2.7
+    )
+    assert ": the same verdict." in narrative.hr_line_sentence(same)
+    assert narrative.hr_line_sentence(_result_row(hrmax_line_change_pct=np.nan)) == ""
+    assert narrative.hr_line_sentence(_result_row()) == ""
+    assert "Swain DP et al. (1994)" in narrative.methods_markdown(same)
+    assert "Swain DP et al. (1994)" not in narrative.methods_markdown(_result_row())
+
+
 def test_pooled_sentence_gives_the_runners_own_value_beside_the_pooled_headline():
     pooled = {"pooling": "group", "n_pooled_runners": 8, "own_change_pct": -3.1}
     row = _result_row(

@@ -134,6 +134,7 @@ RUN_METRIC_COLUMNS = (
     "hrr_fraction",
     "vo2_hr_ml_kg_min",
     "hr_vo2_line",
+    "hrmax_line_scale",
     "o2_cost_ml_kg_km",
     "ef",
     "decoupling_pct",
@@ -653,7 +654,11 @@ def run_metrics(
     hr_vo2_line : dict, optional
         The heart rate - VO2 relation (:func:`lab_hr_vo2_line`'s result);
         default: that of ``dataset``, %HRR = %VO2R unless its lab stages
-        reject it. ``hr_vo2_line`` names the line used (:func:`hr_vo2_line_words`).
+        reject it. ``hr_vo2_line`` names the line used (:func:`hr_vo2_line_words`);
+        ``hrmax_line_scale`` is how much larger the run's change would read on
+        Swain et al. 1994's %HRmax line
+        (:func:`analysis.physiology.hrmax_line_change_scale`; empty when the lab
+        line is used).
 
     Returns
     -------
@@ -765,6 +770,13 @@ def run_metrics(
         )
     out["hrr_fraction"] = f_hrr
     out["vo2_hr_ml_kg_min"] = vo2
+    # how much larger the run's change would read on Swain et al. 1994's %HRmax
+    # line: the sensitivity to the documented line (none when the lab chose one)
+    out["hrmax_line_scale"] = (
+        phys.hrmax_line_change_scale(hr, rest, hmax, vo2max)
+        if line["source"] != HR_VO2_LAB
+        else np.full(n, np.nan)
+    )
     words = hr_vo2_line_words(line)
     out["hr_vo2_line"] = pd.Categorical(np.full(n, words, dtype=object), categories=[words])
     out["o2_cost_ml_kg_km"] = phys.o2_cost(vo2, gas * 0.06)

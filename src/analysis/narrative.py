@@ -518,7 +518,12 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
             "rate at the same pace means a lower oxygen cost or a higher VO2max; lab tests, "
             "which measure oxygen uptake, separate them.",
             "*References.* Swain DP, Leutholtz BC (1997) Med Sci Sports Exerc 29:410-414. "
-            "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
+            + (
+                "Swain DP et al. (1994) Med Sci Sports Exerc 26:112-116. "
+                if np.isfinite(_number(row.get("hrmax_line_change_pct")))
+                else ""
+            )
+            + "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
             "93:1039-1046. Newey WK, West KD (1987) Econometrica 55:703-708. Hopkins WG (2000) "
             "Sports Med 30:1-15."
             + (
@@ -546,6 +551,19 @@ def squad_methods_markdown(squad: pd.DataFrame, results: pd.DataFrame | None = N
         else f"(on the squad's own line, {md_escape(lab)}, which they preferred to "
         "Swain & Leutholtz's 1:1 line)"
     )
+    scales = (
+        pd.to_numeric(results["hrmax_line_scale"], errors="coerce")
+        if results is not None and "hrmax_line_scale" in results
+        else pd.Series(dtype=float)
+    )
+    line_note = (
+        f" Read on Swain et al.'s (1994) %HRmax line instead, which runs alone cannot rule "
+        f"out, each change would be about {format_number(scales.median(), 1)} times as large "
+        "(each runner report gives both; lab tests with heart rate at each stage, for at "
+        "least 3 runners, settle which line holds)."
+        if lab is None and scales.notna().any()
+        else ""
+    )
     methods = sorted({str(m) for m in squad["ci_method"].dropna() if str(m)})
     random = sorted({str(m) for m in squad["random_effects"].dropna() if str(m)})
     ci_text = (
@@ -571,7 +589,7 @@ def squad_methods_markdown(squad: pd.DataFrame, results: pd.DataFrame | None = N
             "group's: a normal hierarchical model with the spread between runners integrated "
             "over (Gelman et al. 2013, section 5.4), so a noisy runner leans toward the group; "
             "the dose-response uses each runner's own change. "
-            "Control runners are modelled over the squad's block dates.",
+            "Control runners are modelled over the squad's block dates." + line_note,
             "The squad model is a linear mixed model over all runners' steady runs with a "
             "random "
             + (" / ".join(md_escape(r) for r in random) if random else "intercept")
@@ -583,7 +601,8 @@ def squad_methods_markdown(squad: pd.DataFrame, results: pd.DataFrame | None = N
             "**Caveat.** Heart-rate based estimates cannot separate economy from aerobic "
             "fitness; only lab tests measure oxygen uptake directly.",
             "*References.* Swain DP, Leutholtz BC (1997) Med Sci Sports Exerc 29:410-414. "
-            "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
+            + ("Swain DP et al. (1994) Med Sci Sports Exerc 26:112-116. " if line_note else "")
+            + "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
             "93:1039-1046. Diggle PJ (1988) Biometrics 44:959-971. Laird N (1978) J Am Stat "
             "Assoc 73:805-811. Laird NM, Ware JH (1982) Biometrics 38:963-974. Gelman A et al. "
             "(2013) Bayesian Data Analysis, 3rd ed.",
@@ -830,6 +849,44 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
         f"**Does a modelling choice matter?** The squad's runs favoured {', '.join(chosen)}. "
         f"With the documented choice ({documented}) the change would be "
         f"{format_change(other, low, high)}: {same}."
+    )
+
+
+def _number(value) -> float:
+    """A cell as a float; NaN for a missing or non-numeric one."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def hr_line_sentence(row: Mapping | pd.Series) -> str:
+    """How the answer reads on Swain et al. (1994)'s %HRmax line instead of the
+    documented %HRR = %VO2R line (Markdown), or "" when the squad's lab stages
+    chose the line or there is no such reading (``hrmax_line_change_pct``).
+
+    Field data cannot tell the two lines apart, and the size of a change read
+    from heart rate depends on which is true (README, "What the numbers mean"),
+    so the report gives both, with the verdict each would give.
+    """
+    row = as_mapping(row)
+    other = _number(row.get("hrmax_line_change_pct"))
+    if not np.isfinite(other):
+        return ""
+    low, high = (
+        _number(row.get("hrmax_line_ci_low_pct")),
+        _number(row.get("hrmax_line_ci_high_pct")),
+    )
+    swc = row.get("swc_pct", SMALLEST_WORTHWHILE_CHANGE_PCT)
+    then = judge_verdict(low, high, swc if swc is not None and np.isfinite(swc) else 2.5)
+    same = "the same verdict" if then == str(row.get("verdict", "")) else f"the verdict **{then}**"
+    return (
+        "**Which heart-rate line?** Heart rate became oxygen uptake on the documented "
+        "%HRR = %VO2R line (Swain & Leutholtz 1997). If this runner's heart rate follows "
+        "Swain et al.'s (1994) %HRmax line instead, the same runs show "
+        f"{format_change(other, low, high)}: {same}. Runs alone cannot tell the two lines "
+        "apart; lab tests with heart rate at each stage, for at least 3 runners of the "
+        "squad, can."
     )
 
 

@@ -800,6 +800,55 @@ def pct_vo2max_from_pct_hrmax(pct_hrmax):
     return _finish(out, index, scalar)
 
 
+def hrmax_line_change_scale(hr_bpm, hr_rest_bpm, hr_max_bpm, vo2max_ml_kg_min):
+    """How much larger a relative change in oxygen uptake read from heart rate is on
+    Swain et al. (1994)'s %HRmax line than on the %HRR = %VO2R line (Swain &
+    Leutholtz 1997), at heart rate ``hr_bpm``.
+
+    Both lines are straight in heart rate, so a small change ``dHR`` is a relative
+    change ``dHR / (HR - HR0)`` in uptake, ``HR0`` the heart rate where the line
+    meets zero uptake: ``HRrest - 3.5 (HRmax - HRrest) / (VO2max - 3.5)`` on the
+    %HRR line and ``0.37182 HRmax`` on Swain et al. 1994's. The ratio is
+
+    .. math::
+
+        s = \\frac{HR - HR_{rest} + 3.5\\,(HR_{max} - HR_{rest}) / (VO_{2max} - 3.5)}
+                  {HR - 0.37182\\,HR_{max}}
+
+    (about 1.3-1.5 at 60-80 % HRR: the %HRmax line meets zero uptake about 20 bpm
+    higher, so the same change in heart rate is a larger share of a smaller uptake).
+
+    Parameters
+    ----------
+    hr_bpm : float or array-like
+        Heart rate [bpm]; NaN outside [HRrest, HRmax] or at or below 0.37182 HRmax.
+    hr_rest_bpm, hr_max_bpm : float or array-like
+        Resting and maximal heart rate [bpm].
+    vo2max_ml_kg_min : float or array-like
+        VO2max [ml/kg/min], > 3.5.
+
+    Returns
+    -------
+    float, ndarray or Series
+        The scale ``s`` (dimensionless).
+
+    References
+    ----------
+    .. [1] Swain DP, Leutholtz BC. Heart rate reserve is equivalent to %VO2
+       reserve, not to %VO2max. Med Sci Sports Exerc 29:410-414 (1997); SCIENCE.md §4.
+    .. [2] Swain DP et al. Med Sci Sports Exerc 26:112-116 (1994); SCIENCE.md §4.
+    """
+    (hr, rest, top, vo2max), index, scalar = _prepare(
+        hr_bpm, hr_rest_bpm, hr_max_bpm, vo2max_ml_kg_min
+    )
+    with np.errstate(divide="ignore", invalid="ignore"):
+        documented = hr - rest + 3.5 * (top - rest) / (vo2max - 3.5)
+        on_hrmax_line = hr - 0.37182 * top
+        out = documented / on_hrmax_line
+    ok = (top > rest) & (vo2max > 3.5) & (hr >= rest) & (hr <= top) & (on_hrmax_line > 0)
+    return _finish(np.where(ok, out, np.nan), index, scalar)
+
+
 def karvonen_target_hr(fraction, hr_rest_bpm, hr_max_bpm):
     """Karvonen target heart rate, HR = HRrest + f * (HRmax - HRrest).
 

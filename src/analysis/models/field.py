@@ -364,6 +364,14 @@ def _text_or_empty(value) -> str:
     return value if isinstance(value, str) else ""
 
 
+def _float_or_nan(value) -> float:
+    """A number cell of a row: the number, or NaN where there is none."""
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
 def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     """Per-runner counts, reasons and reference values of prepared runs (vectorised)."""
     rid = prep["runner_id"]
@@ -387,6 +395,10 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     )
     if "hr_vo2_line" in prep:
         out["hr_vo2_line"] = prep["hr_vo2_line"].astype(object).groupby(rid).first()
+    if "hrmax_line_scale" in prep:  # at the baseline's heart rates, where the change is read
+        base = used & prep["period"].eq("baseline")
+        scale = pd.to_numeric(prep["hrmax_line_scale"], errors="coerce").where(base)
+        out["hrmax_line_scale"] = scale.groupby(rid).median()
     left_out = prep.loc[window & prep["reason"].ne(""), ["runner_id", "reason"]]
     counts = left_out.groupby(["runner_id", "reason"]).size().rename("n").reset_index()
     counts = counts.sort_values(
@@ -683,6 +695,7 @@ def _field_rows(
             "params_defaulted": bool(summary["defaulted"]) if summary else False,
             # the heart rate - VO2 line the runs' costs came from (run_metrics)
             "hr_vo2_line": _text_or_empty(summary.get("hr_vo2_line") if summary else None),
+            "hrmax_line_scale": _float_or_nan(summary.get("hrmax_line_scale") if summary else None),
             "excluded_reasons": reasons,
         }
         notes = [block["warning"]] if block.get("warning") else []

@@ -169,6 +169,38 @@ def _keep_own(row: MutableMapping) -> None:
     row["own_verdict"] = row.get("verdict", "")
 
 
+HRMAX_LINE_COLUMNS = ("hrmax_line_change_pct", "hrmax_line_ci_low_pct", "hrmax_line_ci_high_pct")
+"""The headline and its CI as they would read on Swain et al. 1994's %HRmax line."""
+
+
+def add_hrmax_line_change(row: dict) -> dict:
+    """``HRMAX_LINE_COLUMNS`` of a heart-rate row: its headline and CI read on Swain
+    et al. (1994)'s %HRmax line instead of %HRR = %VO2R (Swain & Leutholtz 1997).
+
+    Field data cannot tell the two lines apart (a different line looks like a
+    different cost-speed curve; README), and the size of a change read from
+    heart rate depends on which is true: on the %HRmax line each relative change
+    is ``hrmax_line_scale`` times as large (at the runner's baseline heart rates,
+    :func:`analysis.physiology.hrmax_line_change_scale`). The change and its
+    bounds are scaled on the log scale, ``(1 + p)^s - 1``; the controls' change in
+    a referenced headline is scaled with the runner's own ``s`` (the runners'
+    scales differ by a few hundredths). Empty where the squad's lab stages chose
+    the line (``hrmax_line_scale`` empty) or there is no headline.
+    """
+    scale = _number(row.get("hrmax_line_scale"))
+    for source, target in zip(
+        ("o2_cost_change_pct", "ci_low_pct", "ci_high_pct"), HRMAX_LINE_COLUMNS, strict=True
+    ):
+        value = _number(row.get(source))
+        ok = np.isfinite(scale) and scale > 0 and np.isfinite(value) and value > -100.0
+        row[target] = 100.0 * np.expm1(scale * np.log1p(value / 100.0)) if ok else np.nan
+    return row
+
+
+def _number(value) -> float:
+    return math.nan if value is None else float(value)
+
+
 def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> dict:
     """Turn a model row's log change into its headline, raw columns and verdict.
 
@@ -196,11 +228,12 @@ def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> d
     ):
         row.setdefault(col, math.nan)
     row.setdefault("sensitivity_design", "")
+    row.setdefault("hrmax_line_scale", math.nan)
     row["pooling"], row["n_pooled_runners"] = "none", 0
     if not from_fit:
         _keep_own(row)
         row["verdict_text"] = verdict_text(row, swc_pct)
-        return row
+        return add_hrmax_line_change(row)
     raw: dict = {}
     judge(raw, b, se, df, swc_pct)
     row["raw_change_pct"] = raw["o2_cost_change_pct"]
@@ -221,4 +254,4 @@ def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> d
     row["verdict_text"] = verdict_text(row, swc_pct)
     if headline is not None and all(np.isfinite(own[:4])) and own[1] > 0 and se > 0:
         headline[row["runner_id"]] = own
-    return row
+    return add_hrmax_line_change(row)

@@ -85,6 +85,8 @@ from scipy import special
 
 from analysis.models.inference import (
     CONFIDENCE,
+    HRMAX_LINE_COLUMNS,
+    add_hrmax_line_change,
     mdc_pct,
     pct_change,
     t_quantile,
@@ -119,6 +121,7 @@ POOLED_COLUMNS = (
     "verdict_text",
     "pooling",
     "n_pooled_runners",
+    *HRMAX_LINE_COLUMNS,
 )
 """The columns :func:`pool_changes` sets on a pooled row (besides ``OWN_COLUMNS``)."""
 
@@ -226,6 +229,7 @@ def apply_pooled(row: MutableMapping, values: tuple) -> None:
     row["pooling"] = "group"
     row["n_pooled_runners"] = k
     row["verdict_text"] = verdict_text(row, swc)
+    add_hrmax_line_change(row)
 
 
 GRID_POINTS = 400

@@ -216,7 +216,11 @@ def prepare_runs(
             "block), a positive number of weeks (a plateau) or a negative one (a late start). "
             f"Got {ramp_weeks!r} instead."
         )
-    optional = [c for c in ("defaulted", "run_type", "hr_vo2_line") if c in metrics.columns]
+    optional = [
+        c
+        for c in ("defaulted", "run_type", "hr_vo2_line", "hrmax_line_scale")
+        if c in metrics.columns
+    ]
     keep = list(_METRIC_COLUMNS) + optional
     m = metrics[keep].copy()
     m["runner_id"] = m["runner_id"].astype(str)

@@ -21,7 +21,14 @@ import pandas as pd
 
 from analysis.models.prepare import _METRIC_COLUMNS
 
-SPILL_COLUMNS = (*_METRIC_COLUMNS, "defaulted", "trimp", "race_vdot", "hr_vo2_line")
+SPILL_COLUMNS = (
+    *_METRIC_COLUMNS,
+    "defaulted",
+    "trimp",
+    "race_vdot",
+    "hr_vo2_line",
+    "hrmax_line_scale",
+)
 """The run-metric columns the models read: the field model's
 (:func:`analysis.models.prepare.prepare_runs`), the training load's and the
 fitness signals' (races)."""
