@@ -64,6 +64,35 @@ Physiology (the generator's own choices; see docs/INDEPENDENT_CHECK.md):
   is drawn from its own random stream, so the other scenarios' files are
   byte-identical to those written before lab tests existed. runners.csv is
   unchanged (pre-season HRrest, HRmax, VO2max with small error).
+- Marathon build (``Scenario.marathon_build``, scenario 15): training volume
+  grows through baseline and block in both groups, as in a marathon build
+  (long run progressed weekly towards 2.5-3 h; Pfitzinger & Douglas,
+  *Advanced Marathoning*; Daniels' *Running Formula*). Week w counted from
+  the first baseline week (0-15): the long run lasts U(80, 100) + a_long w
+  min (instead of + 2 min(w, 10)), a_long = 4 min/week, an easy run
+  U(35, 65) + a_easy w min, a_easy = 1.5 min/week, each rate x U(0.7, 1.3)
+  per runner; long runs at most 180 min. Recovery, tempo, interval and race
+  sessions are as by default. Cardiac drift starts early and is strong:
+  beyond 20 min of continuous running at 0.10-0.20 bpm/min per runner
+  (cardiovascular drift from about 10-20 min of moderate prolonged
+  exercise on, reviewed by Coyle & Gonzalez-Alonso 2001), 5 % more per
+  degC above 10 degC and averaged over the run as by default. Per-runner rates and the drift rate
+  come from a stream of their own; the default drift rate is still drawn
+  (and not used), so every other draw is that of the default scenario.
+  truth.csv adds the per-runner rates.
+- Optical heart-rate artefacts (``Scenario.hr_artefacts``, scenario 16):
+  default physiology, but wrist optical sensors err (Gillinov et al. 2017;
+  Stahl et al. 2016): each run, whatever its type, group and period, has
+  with probability 6 % a cadence lock (the sensor follows the step rate for
+  part of the run), which raises the run's average HR by U(8, 25) bpm; its
+  max HR becomes the higher of the run's max, the locked reading (the run's
+  cadence + U(0, 5)) and the new average + U(3, 8), at most 210 bpm. With
+  probability 2 % (exclusive of the lock) a run has a dropout segment
+  (the sensor loses contact and reads low), lowering its average HR by
+  U(5, 15) bpm; max HR unchanged. The runs are otherwise valid and nothing
+  marks them (the runner does not know). All of it is drawn from a stream
+  of its own (one uniform per run and the sizes); truth.csv adds each
+  runner's count of affected runs.
 
 Usage::
 
@@ -108,6 +137,8 @@ class Scenario:
     day_econ_sd: float = 0.0  # SD of a per-day log-normal economy factor
     hr_line: str = "hrr"  # hrr: %HRR = %VO2R (1997) | hrmax: %HRmax line (Swain 1994)
     lab_tests: bool = False  # write lab_tests.csv (a test before and after the block)
+    marathon_build: bool = False  # growing long and easy runs, early strong drift
+    hr_artefacts: bool = False  # optical-sensor cadence lock and dropouts
 
 
 SCENARIOS = [
@@ -148,6 +179,17 @@ SCENARIOS = [
         hr_line="hrmax",
     ),
     Scenario("hrr_line_lab", "14. lab tests, heart rate on %HRR = %VO2R", lab_tests=True),
+    Scenario(
+        "marathon_build",
+        "15. marathon build: long run +4, easy runs +1.5 min/week in both groups, "
+        "drift from 20 min at 0.10-0.20 bpm/min",
+        marathon_build=True,
+    ),
+    Scenario(
+        "optical_artefacts",
+        "16. optical HR artefacts: cadence lock +8-25 bpm in 6 % of runs, dropout -5-15 bpm in 2 %",
+        hr_artefacts=True,
+    ),
 ]
 BY_NAME = {s.name: s for s in SCENARIOS}
 
@@ -169,6 +211,19 @@ LAB_VO2_CV = 0.025  # measurement CV per stage
 LAB_HR_SD = 2.0  # bpm per stage
 LAB_TEMP_C = 20.0
 FIRST_DAY = dt.date(2025, 2, 3)  # a Monday
+# marathon build (scenario 15)
+MB_LONG_MIN_PER_WEEK = 4.0
+MB_EASY_MIN_PER_WEEK = 1.5
+MB_RATE_SPREAD = 0.30  # per-runner rates x U(0.7, 1.3)
+MB_LONG_MAX_MIN = 180.0
+MB_DRIFT_ONSET_MIN = 20.0
+MB_DRIFT_RATE = (0.10, 0.20)  # bpm/min
+# optical heart-rate artefacts (scenario 16)
+ART_LOCK_P = 0.06  # share of runs with a cadence lock
+ART_LOCK_BPM = (8.0, 25.0)  # rise of the run's average HR
+ART_DROPOUT_P = 0.02  # share of runs with a dropout segment
+ART_DROPOUT_BPM = (5.0, 15.0)  # fall of the run's average HR
+ART_MAX_HR = 210.0  # no reported max HR above this
 
 # --------------------------------------------------------------------------
 # Physiology
@@ -218,6 +273,9 @@ class Runner:
     strength_per_week: int
     am_runner: bool
     extra_days: list[int]
+    drift_onset_min: float = 40.0
+    long_growth: float | None = None  # min/week (marathon build), else the default 2 for 10 weeks
+    easy_growth: float = 0.0  # min/week
 
 
 def draw_runner(rng: np.random.Generator, rid: str, group: str, sc: Scenario) -> Runner:
@@ -360,11 +418,13 @@ def heat_bpm(r: Runner, sc: Scenario, temp: float) -> float:
 
 
 def drift_bpm(r: Runner, temp: float, total_min: float) -> float:
-    """Cardiac drift beyond 40 min of running, stronger when warm, averaged
-    over the run (0 for runs of 40 min or less)."""
+    """Cardiac drift beyond the runner's onset (40 min by default, 20 min in
+    the marathon build) of running, stronger when warm, averaged over the run
+    (0 for runs no longer than the onset)."""
     rate = r.drift_rate * max(0.3, 1 + 0.05 * (temp - 10))
-    if total_min > 40:
-        return rate * (total_min - 40) ** 2 / (2 * total_min)
+    t0 = r.drift_onset_min
+    if total_min > t0:
+        return rate * (total_min - t0) ** 2 / (2 * total_min)
     return 0.0
 
 
@@ -385,10 +445,13 @@ def simulate_runner(
     sc: Scenario,
     temps: np.ndarray,
     rng_new: np.random.Generator | None = None,
+    rng_art: np.random.Generator | None = None,
+    art_counts: dict[str, int] | None = None,
 ) -> tuple[list[dict], list[dict]]:
     """rng drives everything the original scenarios draw, in its original
     order; rng_new (only used by the HR-paced scenarios) draws the targets'
-    scatter and the day-to-day economy factors."""
+    scatter and the day-to-day economy factors; rng_art (only used with
+    hr_artefacts) the optical-sensor artefacts, counted in art_counts."""
     first, block_start, block_end, n_days = calendar(sc)
     bs_day = (block_start - first).days
 
@@ -467,6 +530,14 @@ def simulate_runner(
                     "long": rng.uniform(80, 100) + 2.0 * min(week, 10),
                     "recovery": rng.uniform(28, 40),
                 }[kind]
+                if r.long_growth is not None:  # marathon build: same draws, other growth
+                    if kind == "long":
+                        minutes = min(
+                            minutes - 2.0 * min(week, 10) + r.long_growth * week,
+                            MB_LONG_MAX_MIN,
+                        )
+                    elif kind == "easy":
+                        minutes += r.easy_growth * week
                 if sc.hr_paced:
                     # hold a target HR: the speed whose expected average HR
                     # today (state, heat, hills, economy, half the drift)
@@ -525,6 +596,21 @@ def simulate_runner(
             max_hr = max(max_hr, avg_hr) + rng.uniform(4, 12)
             max_hr = min(max_hr, r.hr_max + rng.uniform(-1, 1))
             max_hr = max(max_hr, avg_hr + 1)
+            cadence = 150 + 2.2 * dist_km / total_min * 60
+            if sc.hr_artefacts:
+                # optical sensor: cadence lock raises the reading for part of
+                # the run, a dropout lowers it; the runner does not know
+                assert rng_art is not None and art_counts is not None
+                u = rng_art.random()
+                if u < ART_LOCK_P:
+                    avg_hr += rng_art.uniform(*ART_LOCK_BPM)
+                    locked = cadence + rng_art.uniform(0, 5)
+                    max_hr = max(max_hr, locked, avg_hr + rng_art.uniform(3, 8))
+                    max_hr = max(min(max_hr, ART_MAX_HR), avg_hr + 1)
+                    art_counts["lock"] += 1
+                elif u < ART_LOCK_P + ART_DROPOUT_P:
+                    avg_hr -= rng_art.uniform(*ART_DROPOUT_BPM)
+                    art_counts["dropout"] += 1
 
             dist_rep = dist_km * (1 + rng.normal(0, gps_sd))  # GPS error
             start = dt.datetime.combine(date, dt.time()) + dt.timedelta(hours=hour)
@@ -541,7 +627,7 @@ def simulate_runner(
                     "elev_gain_m": str(round(gain_km * dist_km)),
                     "elev_loss_m": str(round(loss_km * dist_km)),
                     "temp_c": "" if sc.temp_missing else f"{temp:.1f}",
-                    "cadence_spm": str(round(150 + 2.2 * dist_km / total_min * 60)),
+                    "cadence_spm": str(round(cadence)),
                     "rpe": str(rpe[kind]),
                 }
             )
@@ -692,11 +778,29 @@ def generate(sc: Scenario, seed: int, out: Path, per_group: int = PER_GROUP) -> 
     rng_new = np.random.default_rng([seed, sum(map(ord, sc.name)), 1])
     # and another for the lab tests
     rng_lab = np.random.default_rng([seed, sum(map(ord, sc.name)), 2])
+    # the marathon build's per-runner rates and drift, and the optical
+    # artefacts, each from a stream of its own
+    rng_mb = np.random.default_rng([seed, sum(map(ord, sc.name)), 3])
+    rng_art = np.random.default_rng([seed, sum(map(ord, sc.name)), 4])
+    if sc.marathon_build:
+        runners = [
+            replace(
+                r,
+                drift_onset_min=MB_DRIFT_ONSET_MIN,
+                drift_rate=float(rng_mb.uniform(*MB_DRIFT_RATE)),
+                long_growth=MB_LONG_MIN_PER_WEEK
+                * float(rng_mb.uniform(1 - MB_RATE_SPREAD, 1 + MB_RATE_SPREAD)),
+                easy_growth=MB_EASY_MIN_PER_WEEK
+                * float(rng_mb.uniform(1 - MB_RATE_SPREAD, 1 + MB_RATE_SPREAD)),
+            )
+            for r in runners
+        ]
 
     runner_rows, run_rows, strength_rows, block_rows, truth_rows = [], [], [], [], []
     lab_rows: list[dict] = []
     for r in runners:
-        runs, strength = simulate_runner(rng, r, sc, temps, rng_new)
+        art_counts = {"lock": 0, "dropout": 0}
+        runs, strength = simulate_runner(rng, r, sc, temps, rng_new, rng_art, art_counts)
         run_rows += runs
         strength_rows += strength
         # runners.csv: measured once before the season (small measurement error)
@@ -744,6 +848,14 @@ def generate(sc: Scenario, seed: int, out: Path, per_group: int = PER_GROUP) -> 
             rows_lab, f_lt4 = lab_tests(rng_lab, r, sc)
             lab_rows += rows_lab
             truth_rows[-1]["lab_lt4_pct_vo2max"] = f"{100 * f_lt4:.1f}"
+        if sc.marathon_build:
+            truth_rows[-1]["long_growth_min_per_week"] = f"{r.long_growth:.2f}"
+            truth_rows[-1]["easy_growth_min_per_week"] = f"{r.easy_growth:.2f}"
+            truth_rows[-1]["drift_onset_min"] = f"{r.drift_onset_min:.0f}"
+            truth_rows[-1]["drift_rate_bpm_per_min"] = f"{r.drift_rate:.3f}"
+        if sc.hr_artefacts:
+            truth_rows[-1]["n_runs_cadence_lock"] = str(art_counts["lock"])
+            truth_rows[-1]["n_runs_dropout"] = str(art_counts["dropout"])
         if sc.hr_paced:
             for kind in HR_PACED_KINDS:
                 truth_rows[-1][f"hr_target_{kind}_bpm"] = f"{hr_target(r, kind, sc):.1f}"
