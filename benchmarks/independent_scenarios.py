@@ -190,6 +190,7 @@ SCENARIOS = [
         "16. optical HR artefacts: cadence lock +8-25 bpm in 6 % of runs, dropout -5-15 bpm in 2 %",
         hr_artefacts=True,
     ),
+    Scenario("plain", "17. no confound (the generator's defaults)"),
 ]
 BY_NAME = {s.name: s for s in SCENARIOS}
 
@@ -1001,6 +1002,10 @@ def run_all(args: argparse.Namespace) -> None:
             "plateau_weeks",
             "delay_weeks",
             "speed_cost_scale",
+            "hr_vo2_line",
+            "hrmax_line_change_pct",
+            "hrmax_line_ci_low_pct",
+            "hrmax_line_ci_high_pct",
             "typical_error_pct",
             "n_baseline_runs",
             "n_block_runs",

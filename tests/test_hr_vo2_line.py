@@ -100,6 +100,37 @@ def test_where_the_lab_chose_the_line_there_is_no_hrmax_line_reading(swain_squad
     assert out[["hrmax_line_scale", "hrmax_line_change_pct"]].isna().all().all()
 
 
+def test_lab_stages_that_keep_the_documented_line_rule_the_hrmax_line_out(sample_dir):
+    """The sample's 4 runners' stages fit %HRR = -0.01 + 1.01 %VO2R: Swain's 1994
+    line would scale a change by about 1.35 and been used, so no report offers it."""
+    ds = load_dataset(sample_dir)
+    line = lab_hr_vo2_line(ds)
+    assert line["source"] == HR_VO2_DOCUMENTED and line["fitted"] is not None
+    assert run_metrics(ds)["hrmax_line_scale"].isna().all()
+    out = analyze(ds)
+    assert out["hrmax_line_change_pct"].isna().all()
+    # without lab evidence (the documented line given, as for a squad without lab
+    # stages) each heart-rate row has its reading
+    bare = run_metrics(ds, hr_vo2_line=documented_hr_vo2_line())
+    field = analyze(ds, metrics=bare).query("method == 'field_hr'")
+    assert field["hrmax_line_change_pct"].notna().all()
+    assert field["hrmax_line_scale"].between(1.15, 1.6).all()
+
+
+def test_a_scale_from_implausible_parameters_is_left_empty(sample_copy):
+    runners = pd.read_csv(sample_copy / "runners.csv")
+    runners.loc[runners["runner_id"] == "R03", ["hr_rest_bpm", "hr_max_bpm"]] = [25, 250]
+    runners.to_csv(sample_copy / "runners.csv", index=False)
+    ds = load_dataset(sample_copy)
+    metrics = run_metrics(ds, hr_vo2_line=documented_hr_vo2_line())
+    r03 = metrics.loc[metrics["runner_id"] == "R03", "hrmax_line_scale"]
+    assert r03.isna().all()  # 3.5 and more: the parameters, not the line
+    others = metrics.loc[metrics["runner_id"] != "R03", "hrmax_line_scale"].dropna()
+    assert len(others) and others.between(0.8, 2.0).all()
+    out = analyze(ds, metrics=metrics).set_index(["runner_id", "method"])
+    assert np.isnan(out.loc[("R03", "field_hr"), "hrmax_line_change_pct"])
+
+
 def test_the_line_is_the_same_for_any_part_of_the_squad(swain_squad):
     """It uses no run, so each part of a Parquet squad gets the whole squad's line."""
     ds, _ = swain_squad

@@ -311,6 +311,12 @@ _LINE_VO2R = (0.30, 0.95)  # stages outside this %VO2R are left out (not steady)
 _LINE_C0, _LINE_C1 = (-0.4, 0.4), (0.5, 1.5)  # plausible intercept and slope
 
 
+HRMAX_LINE_SCALE_RANGE = (0.8, 2.0)
+"""``hrmax_line_scale`` outside this range is left empty: about 1.2-1.6 for
+runners' parameters, beyond it only for parameters that are themselves wrong
+(HRrest 25 with HRmax 250 gave 3.5)."""
+
+
 def _plausible_line(c0: float, c1: float) -> bool:
     return _LINE_C0[0] <= c0 <= _LINE_C0[1] and _LINE_C1[0] <= c1 <= _LINE_C1[1]
 
@@ -429,6 +435,17 @@ def lab_hr_vo2_line(dataset) -> dict:
     if p_value < LINE_TEST_LEVEL and plausible and material:
         out.update(c0=c0, c1=c1, source=HR_VO2_LAB)
     return out
+
+
+def _lab_kept_documented(line: dict) -> bool:
+    """Whether the squad's lab stages gave a plausible line that scales a change by
+    less than ``LINE_MIN_SCALE``: they agree with %HRR = %VO2R, and rule out a line
+    as far from it as Swain et al. 1994's (which scales a change by about 1.35)."""
+    fitted = line.get("fitted")
+    if fitted is None or not np.all(np.isfinite(fitted)) or not _plausible_line(*fitted):
+        return False
+    scale = line.get("change_scale", np.nan)
+    return bool(np.isfinite(scale) and abs(scale - 1.0) < LINE_MIN_SCALE)
 
 
 def _orthogonal_line(x: np.ndarray, y: np.ndarray, weights: np.ndarray) -> tuple[float, float]:
@@ -657,8 +674,9 @@ def run_metrics(
         reject it. ``hr_vo2_line`` names the line used (:func:`hr_vo2_line_words`);
         ``hrmax_line_scale`` is how much larger the run's change would read on
         Swain et al. 1994's %HRmax line
-        (:func:`analysis.physiology.hrmax_line_change_scale`; empty when the lab
-        line is used).
+        (:func:`analysis.physiology.hrmax_line_change_scale`; empty where the
+        squad's lab stages decided the line, their own or %HRR = %VO2R kept,
+        and outside ``HRMAX_LINE_SCALE_RANGE``).
 
     Returns
     -------
@@ -771,12 +789,13 @@ def run_metrics(
     out["hrr_fraction"] = f_hrr
     out["vo2_hr_ml_kg_min"] = vo2
     # how much larger the run's change would read on Swain et al. 1994's %HRmax
-    # line: the sensitivity to the documented line (none when the lab chose one)
-    out["hrmax_line_scale"] = (
-        phys.hrmax_line_change_scale(hr, rest, hmax, vo2max)
-        if line["source"] != HR_VO2_LAB
-        else np.full(n, np.nan)
-    )
+    # line: the sensitivity to the documented line, where no lab stages decided
+    # between the lines (none where the squad's stages gave its own line, or one
+    # that scales a change by less than LINE_MIN_SCALE: %HRR = %VO2R kept)
+    scale = phys.hrmax_line_change_scale(hr, rest, hmax, vo2max)
+    plausible = (scale >= HRMAX_LINE_SCALE_RANGE[0]) & (scale <= HRMAX_LINE_SCALE_RANGE[1])
+    undecided = line["source"] != HR_VO2_LAB and not _lab_kept_documented(line)
+    out["hrmax_line_scale"] = np.where(plausible & undecided, scale, np.nan)
     words = hr_vo2_line_words(line)
     out["hr_vo2_line"] = pd.Categorical(np.full(n, words, dtype=object), categories=[words])
     out["o2_cost_ml_kg_km"] = phys.o2_cost(vo2, gas * 0.06)

@@ -28,7 +28,7 @@ from analysis.formatting import (
 from analysis.metrics import hr_vo2_line_from_words
 from analysis.models import HEAT_ONSET_C
 from analysis.models.columns import first_blocks
-from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT
+from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, cell_number
 from analysis.models.inference import verdict as judge_verdict
 from analysis.models.lab import LAB_DAY_CV_PCT
 from analysis.models.pooling import MIN_POOLED_RUNNERS
@@ -520,7 +520,7 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
             "*References.* Swain DP, Leutholtz BC (1997) Med Sci Sports Exerc 29:410-414. "
             + (
                 "Swain DP et al. (1994) Med Sci Sports Exerc 26:112-116. "
-                if np.isfinite(_number(row.get("hrmax_line_change_pct")))
+                if np.isfinite(cell_number(row.get("hrmax_line_change_pct")))
                 else ""
             )
             + "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
@@ -852,14 +852,6 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
     )
 
 
-def _number(value) -> float:
-    """A cell as a float; NaN for a missing or non-numeric one."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
-
-
 def hr_line_sentence(row: Mapping | pd.Series) -> str:
     """How the answer reads on Swain et al. (1994)'s %HRmax line instead of the
     documented %HRR = %VO2R line (Markdown), or "" when the squad's lab stages
@@ -870,12 +862,12 @@ def hr_line_sentence(row: Mapping | pd.Series) -> str:
     so the report gives both, with the verdict each would give.
     """
     row = as_mapping(row)
-    other = _number(row.get("hrmax_line_change_pct"))
+    other = cell_number(row.get("hrmax_line_change_pct"))
     if not np.isfinite(other):
         return ""
     low, high = (
-        _number(row.get("hrmax_line_ci_low_pct")),
-        _number(row.get("hrmax_line_ci_high_pct")),
+        cell_number(row.get("hrmax_line_ci_low_pct")),
+        cell_number(row.get("hrmax_line_ci_high_pct")),
     )
     swc = row.get("swc_pct", SMALLEST_WORTHWHILE_CHANGE_PCT)
     then = judge_verdict(low, high, swc if swc is not None and np.isfinite(swc) else 2.5)
@@ -883,7 +875,7 @@ def hr_line_sentence(row: Mapping | pd.Series) -> str:
     return (
         "**Which heart-rate line?** Heart rate became oxygen uptake on the documented "
         "%HRR = %VO2R line (Swain & Leutholtz 1997). If this runner's heart rate follows "
-        "Swain et al.'s (1994) %HRmax line instead, the same runs show "
+        "Swain et al.'s (1994) %HRmax line instead, the change above reads "
         f"{format_change(other, low, high)}: {same}. Runs alone cannot tell the two lines "
         "apart; lab tests with heart rate at each stage, for at least 3 runners of the "
         "squad, can."

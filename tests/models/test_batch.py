@@ -68,15 +68,16 @@ def test_a_runner_with_two_blocks_reads_both_rows_and_both_fits(tmp_path):
 
 
 def test_a_runner_reads_the_metrics_its_own_rows_give(sample_dir, tmp_path):
-    from analysis.metrics import run_metrics, runner_parameters, weekly_metrics
+    from analysis.metrics import lab_hr_vo2_line, run_metrics, runner_parameters, weekly_metrics
     from analysis.models.batch import read_batch_metrics
 
     ds = load_dataset(sample_dir)
     write_batch(ds, tmp_path / "batch")
+    line = lab_hr_vo2_line(ds)  # the squad's, as the notebook passes it
     for rid in ds.runner_ids:  # what the runner's notebook computed on its own, to the bit
         own = ds.for_runner(rid)
         metrics, weekly, parameters = read_batch_metrics(tmp_path / "batch", rid)
-        expected = run_metrics(own)
+        expected = run_metrics(own, hr_vo2_line=line)
         pd.testing.assert_frame_equal(metrics, expected, check_exact=True)
         pd.testing.assert_frame_equal(weekly, weekly_metrics(own, expected), check_exact=True)
         pd.testing.assert_series_equal(parameters, runner_parameters(own).iloc[0], check_exact=True)

@@ -344,7 +344,11 @@ def test_without_the_speed_offset_the_response_is_the_log_cost():
     formula, the terms or the plot frame's adjusted cost; without heat no
     temperature slope."""
     frame = _runner(3)
+    # one of its 79 runs lies 4 robust SDs out (prepare._out_of_line): the model
+    # leaves it out, so the formula below is checked on the others
+    frame = frame.loc[frame["run_id"] != "X-76"].reset_index(drop=True)
     fit = fit_runner(frame, BLOCK, confounders=("drift_min_dev",))
+    assert fit.row["excluded_reasons"] == ""
     y, X, t, names, _ = _design(frame, heat=False, speed=False)
     mean, cov, _ = _dense_reml(y, X, t)
     se = np.sqrt(np.diag(cov))

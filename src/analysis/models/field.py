@@ -101,6 +101,7 @@ import pandas as pd
 from analysis.models.fitness import add_fitness_signals, fitness_signals, signal_lookup
 from analysis.models.inference import (
     SMALLEST_WORTHWHILE_CHANGE_PCT,
+    cell_number,
     finish_row,
     pct_change,
     t_quantile,
@@ -362,14 +363,6 @@ def _text_or_empty(value) -> str:
     """A text cell of a row: the text, or "" where there is none (so that every
     chunk's frame has the column as text, not as missing numbers)."""
     return value if isinstance(value, str) else ""
-
-
-def _float_or_nan(value) -> float:
-    """A number cell of a row: the number, or NaN where there is none."""
-    try:
-        return float(value)
-    except (TypeError, ValueError):
-        return float("nan")
 
 
 def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
@@ -695,7 +688,7 @@ def _field_rows(
             "params_defaulted": bool(summary["defaulted"]) if summary else False,
             # the heart rate - VO2 line the runs' costs came from (run_metrics)
             "hr_vo2_line": _text_or_empty(summary.get("hr_vo2_line") if summary else None),
-            "hrmax_line_scale": _float_or_nan(summary.get("hrmax_line_scale") if summary else None),
+            "hrmax_line_scale": cell_number(summary.get("hrmax_line_scale") if summary else None),
             "excluded_reasons": reasons,
         }
         notes = [block["warning"]] if block.get("warning") else []
@@ -705,6 +698,7 @@ def _field_rows(
             problem = f"{int(counts['n_used'])} steady runs are too few for the model"
         if problem:
             row.update(_empty_numbers())
+            row["hrmax_line_scale"] = np.nan  # no change to scale
             row["verdict"] = f"insufficient data: {problem}"
         else:
             row.update(_summarise(fit))

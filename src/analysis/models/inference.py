@@ -187,18 +187,22 @@ def add_hrmax_line_change(row: dict) -> dict:
     scales differ by a few hundredths). Empty where the squad's lab stages chose
     the line (``hrmax_line_scale`` empty) or there is no headline.
     """
-    scale = _number(row.get("hrmax_line_scale"))
+    scale = cell_number(row.get("hrmax_line_scale"))
     for source, target in zip(
         ("o2_cost_change_pct", "ci_low_pct", "ci_high_pct"), HRMAX_LINE_COLUMNS, strict=True
     ):
-        value = _number(row.get(source))
+        value = cell_number(row.get(source))
         ok = np.isfinite(scale) and scale > 0 and np.isfinite(value) and value > -100.0
         row[target] = 100.0 * np.expm1(scale * np.log1p(value / 100.0)) if ok else np.nan
     return row
 
 
-def _number(value) -> float:
-    return math.nan if value is None else float(value)
+def cell_number(value) -> float:
+    """A row's cell as a float: NaN for a missing or non-numeric one."""
+    try:
+        return math.nan if value is None else float(value)
+    except (TypeError, ValueError):
+        return math.nan
 
 
 def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> dict:

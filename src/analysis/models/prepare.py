@@ -155,6 +155,76 @@ def _heat_dev(temp: pd.Series, ref_temp: pd.Series, use_temp, onset: float) -> n
     return np.where(use_temp, heat(temp) - heat(ref_temp), 0.0)
 
 
+OUT_OF_LINE_SDS = 4.0
+"""A steady run whose log oxygen cost lies more than this many robust SDs from
+its runner's other runs (:func:`_out_of_line`) is left out of the model."""
+
+OUT_OF_LINE = "heart rate out of line with the other runs (sensor?)"
+"""Its reason (``excluded_reasons``)."""
+
+SCREEN_MIN_RUNS = 12
+"""Runners with fewer steady runs are not screened (too few for a robust SD)."""
+
+SCREEN_SPEED_M_MIN = 200.0
+"""Reference speed of the screen's speed term (any constant: the fit has an intercept)."""
+
+
+def _out_of_line(runner_id, used, log_cost, ramp, heat, drift, speed) -> np.ndarray:
+    """Steady runs whose heart rate is out of line with the runner's other runs:
+    optical sensors lock onto the step rate or lose contact for part of a run
+    (Gillinov et al. 2017), and one such run moves a runner's answer.
+
+    Per runner, the log oxygen cost of the steady runs is regressed by least
+    squares on the field model's terms under the documented choices (the ramp
+    over the whole block, heat above ``HEAT_ONSET_C``, drift beyond
+    ``DRIFT_ONSET_MIN``) and on Daniels' speed term with a free coefficient, so
+    that the screen is the same whatever design the squad's data later favour.
+    A run whose residual exceeds ``OUT_OF_LINE_SDS`` robust SDs (1.4826 x the
+    median absolute deviation; Rousseeuw & Croux 1993) is out of line; the fit
+    is then made again without those runs, and the rule applied to its
+    residuals. Iglewicz & Hoaglin (1993) suggest 3.5 for such modified
+    z-scores; at 3.5 Gaussian run-to-run noise (with a robust SD estimated from
+    a few dozen runs) still lost 0.5-0.7 % of runs, which narrowed the
+    intervals measurably, so the cut-off is 4 (about 1 run in 16,000 of
+    Gaussian noise). On simulated squads (10 x 16) with such artefacts in 8 % of
+    runs, the screen took the strength runners' detection of a -3 % change from
+    52 to 84 % and their mean absolute error from 1.56 to 1.18 pp; without
+    artefacts it moved no figure by more than 0.02. Runners with fewer than
+    ``SCREEN_MIN_RUNS`` steady runs are not screened.
+
+    Returns a boolean array over the runs (False where not screened).
+    """
+    out = np.zeros(len(used), dtype=bool)
+    codes = pd.factorize(pd.Series(runner_id).astype(str))[0]
+    columns = np.column_stack([np.ones(len(used)), ramp, heat, drift, speed])
+    ok = used & np.isfinite(log_cost) & np.isfinite(columns).all(axis=1)
+    rows = np.flatnonzero(ok)
+    rows = rows[np.argsort(codes[rows], kind="stable")]
+    group = codes[rows]
+    counts = np.bincount(group, minlength=codes.max() + 1 if len(codes) else 0)
+    rows = rows[counts[group] >= SCREEN_MIN_RUNS]
+    if not len(rows):
+        return out
+    group = pd.factorize(codes[rows])[0]  # 0..k-1, contiguous
+    starts = np.flatnonzero(np.r_[True, np.diff(group) != 0])
+    x, y = columns[rows], log_cost[rows]
+    outer = x[:, :, None] * x[:, None, :]
+    keep = np.ones(len(rows), dtype=bool)
+    for _ in range(2):  # least squares per runner, all runners at once
+        w = keep.astype(float)
+        xtx = np.add.reduceat(outer * w[:, None, None], starts)
+        xty = np.add.reduceat(x * (w * y)[:, None], starts)
+        beta = np.einsum("kij,kj->ki", np.linalg.pinv(xtx), xty)
+        resid = y - np.einsum("ij,ij->i", x, beta[group])
+        kept = pd.Series(np.where(keep, resid, np.nan))
+        centre = kept.groupby(group).transform("median").to_numpy()
+        spread = (kept - centre).abs().groupby(group).transform("median").to_numpy()
+        scale = 1.4826 * spread
+        keep = ~(scale > 0) | (np.abs(resid - centre) <= OUT_OF_LINE_SDS * scale)
+    out[rows[~keep]] = True
+    return out
+
+
 def prepare_runs(
     metrics: pd.DataFrame,
     blocks: pd.DataFrame,
@@ -254,6 +324,16 @@ def prepare_runs(
     use_temp = (n_temp >= np.maximum(3, MIN_TEMP_FRACTION * n_cand)) & (n_cand > 0)
     used = candidate & (~use_temp | temp.notna())
     m["use_temp"] = use_temp
+    artefact = _out_of_line(
+        m["runner_id"],
+        used.to_numpy(dtype=bool),
+        np.log(cost.where(cost > 0)).to_numpy(dtype=float),
+        _ramp(day, start, end, FULL_BLOCK).to_numpy(dtype=float),
+        np.where(use_temp, (temp - HEAT_ONSET_C).clip(lower=0.0).fillna(0.0), 0.0),
+        (minutes - DRIFT_ONSET_MIN).clip(lower=0.0).to_numpy(dtype=float),
+        daniels_cost_log_ratio(gas.where(gas > 0), SCREEN_SPEED_M_MIN),
+    )
+    used = used & ~artefact
     m["used"] = used
 
     reason = pd.Series("", index=m.index, dtype=object)
@@ -263,6 +343,7 @@ def prepare_runs(
     reason[not_steady] = given[not_steady].where(given[not_steady] != "", "not steady")
     reason[in_window & steady & ~cost_ok] = "no oxygen cost"
     reason[candidate & ~used] = "no temperature"
+    reason[artefact] = OUT_OF_LINE
     m["reason"] = reason
 
     # Day-level ramp: 0 up to block_start, 1 from block_end on (the last day
