@@ -815,6 +815,18 @@ def level_warning(row: Mapping | pd.Series) -> str:
     return "**Check first.** " + "; ".join(problems) + "."
 
 
+def _same_verdict(row: Mapping, low: float, high: float, instead: str = "") -> str:
+    """ "the same verdict" when an interval from ``low`` to ``high`` would give the
+    row's verdict (judged against its ``swc_pct``), else "the verdict **...**"."""
+    swc = cell_number(row.get("swc_pct", SMALLEST_WORTHWHILE_CHANGE_PCT))
+    then = judge_verdict(low, high, swc if np.isfinite(swc) else SMALLEST_WORTHWHILE_CHANGE_PCT)
+    return (
+        "the same verdict"
+        if then == str(row.get("verdict", ""))
+        else f"the verdict **{then}**{instead}"
+    )
+
+
 def sensitivity_sentence(row: Mapping | pd.Series) -> str:
     """How the answer changes under the documented modelling choice (Markdown), or ""
     when the squad's data chose the documented one (nothing to show).
@@ -828,10 +840,7 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
     if other is None or not np.isfinite(other):
         return ""
     low, high = row["sensitivity_ci_low_pct"], row["sensitivity_ci_high_pct"]
-    swc = row.get("swc_pct", SMALLEST_WORTHWHILE_CHANGE_PCT)
-    then = judge_verdict(low, high, swc if swc is not None and np.isfinite(swc) else 2.5)
-    now = str(row.get("verdict", ""))
-    same = "the same verdict" if then == now else f"the verdict **{then}** instead"
+    same = _same_verdict(row, low, high, " instead")
     onset = row.get("heat_onset_c")
     chosen = []
     if onset is not None and np.isfinite(onset):
@@ -869,9 +878,7 @@ def hr_line_sentence(row: Mapping | pd.Series) -> str:
         cell_number(row.get("hrmax_line_ci_low_pct")),
         cell_number(row.get("hrmax_line_ci_high_pct")),
     )
-    swc = row.get("swc_pct", SMALLEST_WORTHWHILE_CHANGE_PCT)
-    then = judge_verdict(low, high, swc if swc is not None and np.isfinite(swc) else 2.5)
-    same = "the same verdict" if then == str(row.get("verdict", "")) else f"the verdict **{then}**"
+    same = _same_verdict(row, low, high)
     return (
         "**Which heart-rate line?** Heart rate became oxygen uptake on the documented "
         "%HRR = %VO2R line (Swain & Leutholtz 1997). If this runner's heart rate follows "
