@@ -186,11 +186,12 @@ def _out_of_line(runner_id, used, log_cost, ramp, heat, drift, speed) -> np.ndar
     z-scores; with a robust SD estimated from a few dozen serially correlated
     runs, 3 left out 0.7 % of an independent generator's clean runs and 3.5
     narrowed our simulator's intervals measurably, so the cut-off is 4: 6 of
-    15,409 clean simulated runs (0.04 %; 11 squads). On simulated squads (10 x 16) with such artefacts in 8 % of
-    runs, the screen took the strength runners' detection of a -3 % change from
-    52 to 84 % and their mean absolute error from 1.56 to 1.18 pp; without
-    artefacts it moved no figure by more than 0.02. Runners with fewer than
-    ``SCREEN_MIN_RUNS`` steady runs are not screened.
+    15,409 clean simulated runs (0.04 %; 11 squads). On simulated squads
+    (10 x 16) with such artefacts in 8 % of runs, the screen took the strength
+    runners' detection of a -3 % change from 52 to 84 % and their mean absolute
+    error from 1.56 to 1.18 pp; without artefacts it moved no figure by more
+    than 0.02. Runners with fewer than ``SCREEN_MIN_RUNS`` steady runs are not
+    screened.
 
     Returns a boolean array over the runs (False where not screened).
     """
