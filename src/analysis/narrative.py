@@ -864,7 +864,8 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
 def hr_line_sentence(row: Mapping | pd.Series) -> str:
     """How the answer reads on Swain et al. (1994)'s %HRmax line instead of the
     documented %HRR = %VO2R line (Markdown), or "" when the squad's lab stages
-    chose the line or there is no such reading (``hrmax_line_change_pct``).
+    decided the line (their own, or 1:1 kept) or there is no such reading
+    (``hrmax_line_change_pct``).
 
     Field data cannot tell the two lines apart, and the size of a change read
     from heart rate depends on which is true (README, "What the numbers mean"),

@@ -184,7 +184,7 @@ def add_hrmax_line_change(row: dict) -> dict:
     :func:`analysis.physiology.hrmax_line_change_scale`). The change and its
     bounds are scaled on the log scale, ``(1 + p)^s - 1``; the controls' change in
     a referenced headline is scaled with the runner's own ``s`` (the runners'
-    scales differ by a few hundredths). Empty where the squad's lab stages chose
+    scales differ by a few hundredths). Empty where the squad's lab stages decided
     the line (``hrmax_line_scale`` empty) or there is no headline.
     """
     scale = cell_number(row.get("hrmax_line_scale"))
