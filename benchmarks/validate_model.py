@@ -32,14 +32,14 @@ from scipy import stats
 
 from analysis.io import load_dataset
 from analysis.metrics import (
-    HRMAX_LINE_SCALE_RANGE,
     documented_hr_vo2_line,
+    plausible_hrmax_line_scale,
     run_metrics,
     runner_parameters,
 )
 from analysis.models import analyze
 from analysis.models.prepare import daniels_cost_log_ratio
-from analysis.physiology import hr_to_vo2, hrmax_line_change_scale
+from analysis.physiology import hr_to_vo2
 from analysis.simulate import simulate_squad
 
 
@@ -200,9 +200,7 @@ def _heart_rate_from(metrics, hr_alt) -> pd.DataFrame:
     seen = hr_to_vo2(hr, rest, hmax, vo2max)
     out = _scale(metrics, (seen / vo2).where(vo2 > 0, 1.0))
     if "hrmax_line_scale" in out:  # read at the heart rate the runner would record
-        scale = hrmax_line_change_scale(hr, rest, hmax, vo2max)
-        low, high = HRMAX_LINE_SCALE_RANGE
-        out["hrmax_line_scale"] = scale.where((scale >= low) & (scale <= high))
+        out["hrmax_line_scale"] = plausible_hrmax_line_scale(hr, rest, hmax, vo2max)
     return out
 
 

@@ -317,6 +317,14 @@ runners' parameters, beyond it only for parameters that are themselves wrong
 (HRrest 25 with HRmax 250 gave 3.5)."""
 
 
+def plausible_hrmax_line_scale(hr, hr_rest, hr_max, vo2max) -> np.ndarray:
+    """:func:`analysis.physiology.hrmax_line_change_scale` as an array, NaN outside
+    ``HRMAX_LINE_SCALE_RANGE`` (the ``hrmax_line_scale`` of a run)."""
+    scale = np.asarray(phys.hrmax_line_change_scale(hr, hr_rest, hr_max, vo2max), dtype=float)
+    low, high = HRMAX_LINE_SCALE_RANGE
+    return np.where((scale >= low) & (scale <= high), scale, np.nan)
+
+
 def _plausible_line(c0: float, c1: float) -> bool:
     return _LINE_C0[0] <= c0 <= _LINE_C0[1] and _LINE_C1[0] <= c1 <= _LINE_C1[1]
 
@@ -792,10 +800,10 @@ def run_metrics(
     # line: the sensitivity to the documented line, where no lab stages decided
     # between the lines (none where the squad's stages gave its own line, or one
     # that scales a change by less than LINE_MIN_SCALE: %HRR = %VO2R kept)
-    scale = phys.hrmax_line_change_scale(hr, rest, hmax, vo2max)
-    plausible = (scale >= HRMAX_LINE_SCALE_RANGE[0]) & (scale <= HRMAX_LINE_SCALE_RANGE[1])
     undecided = line["source"] != HR_VO2_LAB and not _lab_kept_documented(line)
-    out["hrmax_line_scale"] = np.where(plausible & undecided, scale, np.nan)
+    out["hrmax_line_scale"] = (
+        plausible_hrmax_line_scale(hr, rest, hmax, vo2max) if undecided else np.full(n, np.nan)
+    )
     words = hr_vo2_line_words(line)
     out["hr_vo2_line"] = pd.Categorical(np.full(n, words, dtype=object), categories=[words])
     out["o2_cost_ml_kg_km"] = phys.o2_cost(vo2, gas * 0.06)

@@ -330,11 +330,12 @@ def prepare_runs(
     use_temp = (n_temp >= np.maximum(3, MIN_TEMP_FRACTION * n_cand)) & (n_cand > 0)
     used = candidate & (~use_temp | temp.notna())
     m["use_temp"] = use_temp
+    full_ramp = _ramp(day, start, end, FULL_BLOCK)
     artefact = _out_of_line(
         m["runner_id"],
         used.to_numpy(dtype=bool),
         np.log(cost.where(cost > 0)).to_numpy(dtype=float),
-        _ramp(day, start, end, FULL_BLOCK).to_numpy(dtype=float),
+        full_ramp.to_numpy(dtype=float),
         np.where(use_temp, (temp - HEAT_ONSET_C).clip(lower=0.0).fillna(0.0), 0.0),
         (minutes - DRIFT_ONSET_MIN).clip(lower=0.0).to_numpy(dtype=float),
         daniels_cost_log_ratio(gas.where(gas > 0), SCREEN_SPEED_M_MIN),
@@ -355,7 +356,7 @@ def prepare_runs(
     # Day-level ramp: 0 up to block_start, 1 from block_end on (the last day
     # of the block is its end), linear in between; with ramp_weeks, 1 from
     # that many weeks into the block on (an early plateau).
-    m["ramp"] = _ramp(day, start, end, ramp_weeks)
+    m["ramp"] = full_ramp if weeks == FULL_BLOCK else _ramp(day, start, end, ramp_weeks)
 
     log_gas = np.log(gas.where(gas > 0))
     refs = pd.DataFrame(
