@@ -57,6 +57,12 @@ __all__ = [
 # Resting oxygen uptake, 1 MET [ml/kg/min] (ACSM; Swain & Leutholtz 1997).
 VO2_REST_ML_KG_MIN = 3.5
 
+ECONOMY_DAY_CV_PCT = 2.0
+"""Within-subject day-to-day CV of submaximal VO2 in trained runners [%]:
+about 2 % (Saunders PU et al. 2004, Med Sci Sports Exerc 36:1972-1976;
+SCIENCE.md section 5: 1.5-3 %). Economy itself varies this much from day to
+day, so no field estimate of it can scatter less."""
+
 PLAUSIBLE_O2_COST_ML_KG_KM = (150.0, 250.0)
 """A baseline oxygen cost outside this range more likely means wrong runner
 parameters (HRrest, HRmax, VO2max) than a real runner: trained runners are

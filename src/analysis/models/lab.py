@@ -28,6 +28,7 @@ import pandas as pd
 from analysis.metrics import lab_economy_at_speed
 from analysis.models.field import _empty_numbers
 from analysis.models.inference import welch_df
+from analysis.physiology import ECONOMY_DAY_CV_PCT
 
 LAB_METHOD = "lab"
 
@@ -35,10 +36,10 @@ LAB_POST_WINDOW = pd.Timedelta(weeks=2)
 """A lab test counts as the post-block test from ``block_end`` minus two weeks
 on (tests are often done in the last week of a block)."""
 
-LAB_DAY_CV_PCT = 2.0
-"""Within-subject day-to-day CV of submaximal VO2 in trained runners [%]:
-about 2 % (Saunders PU et al. 2004, Med Sci Sports Exerc 36:1972-1976;
-SCIENCE.md section 5: 1.5-3 %). Added to the lab CI for each test day."""
+LAB_DAY_CV_PCT = ECONOMY_DAY_CV_PCT
+"""Within-subject day-to-day CV of submaximal VO2 [%]
+(:data:`analysis.physiology.ECONOMY_DAY_CV_PCT`, 2 %, Saunders et al. 2004).
+Added to the lab CI for each test day."""
 
 
 def _lab_rows(
