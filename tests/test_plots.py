@@ -13,6 +13,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from analysis import describe, formatting, narrative, plots, tables
+from analysis.models.prepare import OUT_OF_LINE_SDS
 
 MINUS, NBSP = "\u2212", "\u00a0"
 
@@ -491,9 +492,12 @@ def test_methods_note_follows_the_fitted_model_and_cites_its_sources(se_method, 
     assert "adjusted for heat (air temperature above" in text
     assert "cardiac drift (run time beyond an hour)" in text
     assert "speed (a fixed adjustment along Daniels & Gilbert's cost-speed curve" in text
-    for source in ("Swain", "Daniels", "Minetti", "Newey", "Hopkins"):
+    for source in ("Swain", "Daniels", "Minetti", "Newey", "Hopkins", "Rousseeuw"):
         assert source in text
     assert "cannot separate economy from aerobic fitness" in text
+    # the screen for sensor errors, with the cut-off the model uses
+    assert f"more than {OUT_OF_LINE_SDS:g} robust SDs" in text
+    assert "at least 2 % of the cost" in text and "likely sensor error" in text
 
 
 def test_methods_note_says_when_the_heat_slope_is_pooled():
