@@ -13,7 +13,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from analysis import describe, formatting, narrative, plots, tables
-from analysis.models.prepare import OUT_OF_LINE_SDS
+from analysis.models.prepare import OUT_OF_LINE, OUT_OF_LINE_SDS
 
 MINUS, NBSP = "\u2212", "\u00a0"
 
@@ -492,12 +492,15 @@ def test_methods_note_follows_the_fitted_model_and_cites_its_sources(se_method, 
     assert "adjusted for heat (air temperature above" in text
     assert "cardiac drift (run time beyond an hour)" in text
     assert "speed (a fixed adjustment along Daniels & Gilbert's cost-speed curve" in text
-    for source in ("Swain", "Daniels", "Minetti", "Newey", "Hopkins", "Rousseeuw"):
+    for source in ("Swain", "Daniels", "Minetti", "Newey", "Hopkins"):
         assert source in text
     assert "cannot separate economy from aerobic fitness" in text
-    # the screen for sensor errors, with the cut-off the model uses
+    # the screen for sensor errors is explained where it left runs out, with its cut-off
+    assert "sensor" not in text
+    screened = dict(row, excluded_reasons=f"race: 2; {OUT_OF_LINE}: 3")
+    text = narrative.methods_markdown(screened)
     assert f"more than {OUT_OF_LINE_SDS:g} robust SDs" in text
-    assert "at least 2 % of the cost" in text and "likely sensor error" in text
+    assert "at least 2 % of the cost" in text and "likely sensor errors" in text
 
 
 def test_methods_note_says_when_the_heat_slope_is_pooled():

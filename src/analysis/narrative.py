@@ -35,8 +35,8 @@ from analysis.models.pooling import MIN_POOLED_RUNNERS
 from analysis.models.power import TARGET_CHANGE_PCT, cheapest_plan, plan, serial_inflation
 from analysis.models.prepare import (
     LINEAR_HEAT,
+    OUT_OF_LINE,
     OUT_OF_LINE_SDS,
-    SCREEN_MIN_RUNS,
     SCREEN_MIN_SD,
     SPEED_SCALE,
     curve_words,
@@ -471,6 +471,18 @@ def _pooling_words(row: Mapping) -> str:
     return ""
 
 
+def _screen_words(row: Mapping) -> str:
+    """How runs out of line were found, where this runner had any (else "")."""
+    if OUT_OF_LINE not in str(row.get("excluded_reasons") or ""):
+        return ""
+    return (
+        f" Runs more than {format_number(OUT_OF_LINE_SDS, 1)} robust SDs (1.4826 × MAD, at "
+        f"least {format_number(100 * SCREEN_MIN_SD, 0)} % of the cost) off a least-squares "
+        "fit of the runner's other runs are left out as likely sensor errors, such as a "
+        "wrist sensor locked onto the step rate."
+    )
+
+
 def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = None) -> str:
     """The runner report's methods note, with this runner's model (Markdown).
 
@@ -503,13 +515,8 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
             "**Field estimate.** On each steady run (runs left out: see Data quality) "
             + _hr_vo2_words(row)
             + "; VO2 divided by the grade-adjusted speed (Minetti et al. 2002) is the oxygen "
-            "cost per kilometre on the flat. Race VDOT follows Daniels & Gilbert (1979). "
-            f"A run whose cost is more than {format_number(OUT_OF_LINE_SDS, 1)} robust SDs "
-            "(1.4826 × the median absolute deviation, Rousseeuw & Croux 1993; at least "
-            f"{format_number(100 * SCREEN_MIN_SD, 0)} % of the cost) from a least-squares "
-            "fit of the runner's other runs is left out as a likely sensor error, such as a "
-            "wrist sensor locked onto the step rate (runners with "
-            f"{SCREEN_MIN_RUNS} steady runs or more).",
+            "cost per kilometre on the flat. Race VDOT follows Daniels & Gilbert (1979)."
+            + _screen_words(row),
             f"**Model.** {model}",
             *(
                 [
@@ -534,7 +541,7 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
             )
             + "Daniels J, Gilbert J (1979) Oxygen Power. Minetti AE et al. (2002) J Appl Physiol "
             "93:1039-1046. Newey WK, West KD (1987) Econometrica 55:703-708. Hopkins WG (2000) "
-            "Sports Med 30:1-15. Rousseeuw PJ, Croux C (1993) J Am Stat Assoc 88:1273-1283."
+            "Sports Med 30:1-15."
             + (
                 " Saunders PU et al. (2004) Med Sci Sports Exerc 36:1972-1976."
                 if lab_rows is not None and len(lab_rows)
