@@ -478,8 +478,8 @@ def _screen_words(row: Mapping) -> str:
     return (
         f" Runs more than {format_number(OUT_OF_LINE_SDS, 1)} robust SDs (1.4826 × MAD, at "
         f"least {format_number(100 * SCREEN_MIN_SD, 0)} % of the cost) off a least-squares "
-        "fit of the runner's other runs are left out as likely sensor errors, such as a "
-        "wrist sensor locked onto the step rate."
+        "fit of the runner's runs are left out: likely sensor errors (a wrist sensor locked "
+        "onto the step rate) or sessions that were not steady."
     )
 
 
