@@ -166,3 +166,14 @@ def test_a_clean_heart_rate_paced_squad_loses_no_run(tmp_path):
     prep = prepare_runs(run_metrics(ds), runner_blocks(ds))
     assert prep["used"].sum() > 10_000
     assert not (prep["reason"] == OUT_OF_LINE).any()
+
+
+def test_an_absurd_cost_is_out_of_line_without_a_warning(recwarn):
+    rng = np.random.default_rng(1)
+    n = 30
+    log_cost = np.log(1e-300) + rng.normal(0, 0.03, n)  # absurd units throughout
+    log_cost[3] = np.log(1e300)  # exp of its residual overflows
+    zeros = np.zeros(n)
+    got = _out_of_line(["R"] * n, np.ones(n, bool), log_cost, zeros, zeros, zeros, zeros)
+    assert np.flatnonzero(got).tolist() == [3]
+    assert not [w for w in recwarn if issubclass(w.category, RuntimeWarning)]

@@ -236,8 +236,8 @@ def _out_of_line(runner_id, used, log_cost, ramp, heat, drift, speed) -> np.ndar
     noise (t, 4 df) 0.6-0.7 % of clean runs go. At 4.5 rather than 5, 16
     rather than 2 of 151,192 clean simulated runs went (36 squads of 60), and
     4 of 2,160 runners' verdicts moved between "no meaningful change" and
-    "inconclusive" (largest move 0.59 pp). Runners with fewer than ``SCREEN_MIN_RUNS`` steady runs are not
-    screened.
+    "inconclusive" (largest move 0.59 pp). Runners with fewer than
+    ``SCREEN_MIN_RUNS`` steady runs are not screened.
 
     Returns a boolean array over the runs (False where not screened).
     """
@@ -262,7 +262,8 @@ def _out_of_line(runner_id, used, log_cost, ramp, heat, drift, speed) -> np.ndar
         xtx = np.add.reduceat(outer * w[:, None, None], starts)
         xty = np.add.reduceat(x * (w * y)[:, None], starts)
         beta = np.einsum("kij,kj->ki", np.linalg.pinv(xtx), xty)
-        off = np.expm1(y - np.einsum("ij,ij->i", x, beta[group]))  # fraction of the fit
+        with np.errstate(over="ignore"):  # an absurd cost is inf off: out of line
+            off = np.expm1(y - np.einsum("ij,ij->i", x, beta[group]))  # fraction of the fit
         kept = pd.Series(np.where(keep, off, np.nan))
         centre = kept.groupby(group).transform("median").to_numpy()
         spread = (kept - centre).abs().groupby(group).transform("median").to_numpy()
