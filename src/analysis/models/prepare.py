@@ -156,8 +156,9 @@ def _heat_dev(temp: pd.Series, ref_temp: pd.Series, use_temp, onset: float) -> n
 
 
 OUT_OF_LINE_SDS = 4.5
-"""A steady run whose oxygen cost lies more than this many robust SDs from the
-line of its runner's other runs (:func:`_out_of_line`) is left out of the model."""
+"""A steady run whose oxygen cost lies more than this many robust SDs from a
+least-squares line through its runner's runs (:func:`_out_of_line`) is left
+out of the model."""
 
 SCREEN_MIN_SD = ECONOMY_DAY_CV_PCT / 100.0
 """The screen's robust SD is never taken below economy's own day-to-day CV
