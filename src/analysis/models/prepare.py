@@ -9,7 +9,9 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from analysis.models.serial import _kalman_pass, _pad, _serial_grid
 from analysis.physiology import ECONOMY_DAY_CV_PCT, daniels_vo2
+from analysis.schema import is_control
 
 MIN_STEADY_RUNS = 8
 """Steady runs needed in the baseline and in the block. With a field typical
@@ -440,42 +442,94 @@ HEAT_ONSET_CANDIDATES_C = (LINEAR_HEAT, 5.0, 10.0, 12.5, 15.0, 17.5, 20.0)
 """Onsets :func:`choose_heat_onset` compares (``LINEAR_HEAT``: no onset)."""
 
 
-def _profile_loglik(prep: pd.DataFrame) -> dict[str, float]:
-    """Each runner's Gaussian profile log-likelihood of the field design (OLS).
+_PROFILE_CHUNK = 64
+"""Runners per Kalman pass of :func:`_serial_profiles` (bounds its memory)."""
 
-    ``-n/2 log(RSS/n)`` per runner with more than ``p + 2`` runs and only
-    finite values, from one batch: per-runner cross-products by grouped sums,
-    the least-squares coefficients by pseudo-inverse (a design column that is
-    zero for a runner, such as heat without temperatures, drops out as with
-    ``lstsq``), and the residuals computed from the data, not from the
-    cross-products (no cancellation). 60,000 runner-candidate fits of a
-    5,000-runner squad took 29 s one by one.
+_EPOCH = pd.Timestamp("2000-01-01")
+"""Origin of the run times in days (any date: only differences enter)."""
+
+
+def _serial_profiles(
+    prep: pd.DataFrame, columns: list, candidates: list[tuple[np.ndarray, list[int]]]
+) -> list[dict[str, float]]:
+    """Each runner's Gaussian profile log-likelihood of several designs, with
+    the field model's serially correlated errors.
+
+    ``columns``: arrays over ``prep``'s rows. A candidate ``(a, regressors)``
+    is the regression of the response ``columns @ a`` on the columns numbered
+    ``regressors``. The errors are white noise plus an AR(1) process in days,
+    as in the fit (:func:`analysis.models.serial._kalman_pass`, Diggle 1988):
+    at every point ``(r, phi)`` of the serial grid the log-likelihood
+    maximised over the coefficients and the scale is
+    ``-(log det V + n log(RSS_V / n)) / 2`` (GLS), and a runner's profile is
+    its largest over the grid. One Kalman pass whitens every column of every
+    candidate at once, ``_PROFILE_CHUNK`` runners at a time. Runners with
+    more than ``p + 2`` runs and only finite values; a regressor that is zero
+    for a runner (heat without temperatures) drops out. Returns one
+    ``{runner_id: log-likelihood}`` per candidate.
+
+    Why not least squares: a runner's runs are serially correlated (states
+    that carry over from day to day), and independent-error likelihoods
+    overstate what a design choice gains. On the independent generator's
+    squads whose change was a ramp, the least-squares test at 1 % put a
+    plateau or a late start in 18 of 225 squads (one such choice moved every
+    strength runner of its squad by 1-3 pp); with these likelihoods, and the
+    time course learned from the strength runners (:func:`choose_time_course`),
+    in 2, while a plateau after 4 weeks was found in 7 of 15 squads that had
+    one, against 10 (``docs/INDEPENDENT_CHECK.md``, session 14).
     """
-    used = prep.loc[prep["used"]]
-    if used.empty:
-        return {}
-    y = (used["log_o2_cost"] - used[SPEED_OFFSET]).to_numpy(dtype=float)
-    X = np.column_stack([np.ones(len(used))] + [used[t].to_numpy(dtype=float) for t in FIELD_TERMS])
+    mask = prep["used"].to_numpy(dtype=bool)
+    out: list[dict[str, float]] = [{} for _ in candidates]
+    if not mask.any():
+        return out
+    used = prep.loc[mask]
+    Z_all = np.column_stack([np.asarray(c, dtype=float)[mask] for c in columns])
+    days = ((pd.to_datetime(used["date"]) - _EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype=float)
     codes, ids = pd.factorize(used["runner_id"], sort=False)
-    n_runners, p = len(ids), X.shape[1]
-    n = np.bincount(codes, minlength=n_runners)
-    finite = np.isfinite(y) & np.isfinite(X).all(axis=1)
-    ok = (np.bincount(codes, weights=~finite, minlength=n_runners) == 0) & (n > p + 2)
-    y0 = np.where(finite, y, 0.0)
-    X0 = np.where(finite[:, None], X, 0.0)
-    xtx = np.zeros((n_runners, p, p))
-    xty = np.zeros((n_runners, p))
-    np.add.at(xtx, codes, X0[:, :, None] * X0[:, None, :])
-    np.add.at(xty, codes, X0 * y0[:, None])
-    beta = np.einsum("rij,rj->ri", np.linalg.pinv(xtx[ok]), xty[ok])
-    full = np.zeros((n_runners, p))
-    full[ok] = beta
-    resid = y0 - np.einsum("ij,ij->i", X0, full[codes])
-    rss = np.bincount(codes, weights=resid**2, minlength=n_runners)
-    total: dict[str, float] = {}
-    for k in np.flatnonzero(ok & (rss > 0)):
-        total[str(ids[k])] = float(-0.5 * n[k] * np.log(rss[k] / n[k]))
-    return total
+    p_max = max(len(regs) for _, regs in candidates)
+    finite = np.isfinite(Z_all).all(axis=1) & np.isfinite(days)
+    n_runs = np.bincount(codes, minlength=len(ids))
+    ok = (np.bincount(codes, weights=~finite, minlength=len(ids)) == 0) & (n_runs > p_max + 2)
+    runners = np.flatnonzero(ok)
+    order = np.argsort(codes, kind="stable")
+    starts = np.searchsorted(codes[order], np.arange(len(ids)))
+    r_grid, phi_grid = _serial_grid()
+    for k in range(0, len(runners), _PROFILE_CHUNK):
+        part = runners[k : k + _PROFILE_CHUNK]
+        rows = [order[starts[j] : starts[j] + n_runs[j]] for j in part]
+        rows = [r[np.argsort(days[r], kind="stable")] for r in rows]
+        Z, dt, live = _pad([Z_all[r] for r in rows], [days[r] for r in rows], Z_all.shape[1])
+        grid = (len(part), len(r_grid))
+        M, logdet = _kalman_pass(
+            Z, dt, live, np.broadcast_to(r_grid, grid), np.broadcast_to(phi_grid, grid), keep=False
+        )
+        n = live.sum(axis=1)[:, None].astype(float)
+        present = (Z != 0).any(axis=1)  # (R, m): a column some run of the runner has
+        for c, (a, regs) in enumerate(candidates):
+            a = np.asarray(a, dtype=float)
+            regs = list(regs)
+            absent = ~present[:, regs]
+            xtx = M[..., regs, :][..., regs] + np.eye(len(regs)) * absent[:, None, None, :]
+            xty = np.einsum("rgij,j->rgi", M[..., regs, :], a)
+            yty = np.einsum("i,rgij,j->rg", a, M, a)
+            beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
+            rss = yty - np.einsum("rgi,rgi->rg", xty, beta)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                loglik = -0.5 * (logdet + n * np.log(rss / n))
+            best = np.where(np.isfinite(loglik) & (rss > 0), loglik, -np.inf).max(axis=1)
+            for j, value in zip(part, best, strict=True):
+                if np.isfinite(value):
+                    out[c][str(ids[j])] = float(value)
+    return out
+
+
+def _profile_loglik(prep: pd.DataFrame) -> dict[str, float]:
+    """Each runner's profile log-likelihood of the field design as prepared
+    (:func:`_serial_profiles`: GLS with the fit's serially correlated errors,
+    the serial grid profiled out)."""
+    columns = [prep["log_o2_cost"] - prep[SPEED_OFFSET], np.ones(len(prep))]
+    columns += [prep[t] for t in FIELD_TERMS]
+    return _serial_profiles(prep, columns, [(np.eye(len(columns))[0], [1, 2, 3, 4])])[0]
 
 
 def choose_heat_onset(
@@ -490,7 +544,8 @@ def choose_heat_onset(
     section 6) and differs between squads and climates; a wrong onset leaves
     a temperature trend in the residual that a warming season turns into a
     biased change. So the onset is learned: each candidate is fitted to every
-    runner's steady runs (the field design, ordinary least squares) and the
+    runner's steady runs (the field design, generalised least squares with
+    the fit's serially correlated errors, :func:`_serial_profiles`) and the
     one with the highest summed log-likelihood is kept, shared by the squad
     (all candidates have the same number of parameters). The slope stays per
     runner. The documented default ``HEAT_ONSET_C`` is kept unless another
@@ -549,9 +604,44 @@ def choose_time_course(
     Every candidate's coefficient is the change at the end of the block. A
     ramp fitted to a change delayed by 4 weeks recovers about 70 % of it (on
     simulated squads the strength runners' change was biased by +0.6 pp; with
-    the delayed candidates, -0.04).
+    the delayed candidates, -0.04). The time course is that of the strength
+    work, so it is learned from the strength runners' likelihoods where the
+    squad has at least ``MIN_RUNNERS_FOR_INFLUENCE`` of them
+    (:func:`strength_runners_only`); the controls' ramp carries their season.
     """
-    return _choose(metrics, blocks, "ramp_weeks", candidates, FULL_BLOCK, heat_onset_c=heat_onset_c)
+    per_runner = choice_logliks(
+        metrics, blocks, "ramp_weeks", candidates, heat_onset_c=heat_onset_c
+    )
+    return choose_from(strength_runners_only(per_runner, blocks), FULL_BLOCK)
+
+
+def strength_runners_only(
+    per_runner: dict[float, dict[str, float]], blocks: pd.DataFrame
+) -> dict[float, dict[str, float]]:
+    """The time-course likelihoods of :func:`choice_logliks` restricted to the
+    runners who did the strength work (``blocks``' ``group`` not control),
+    where at least ``MIN_RUNNERS_FOR_INFLUENCE`` of them have one; otherwise
+    unchanged (a squad of controls, or one or two strength runners).
+
+    The controls have no strength effect, so their likelihoods add only noise
+    to the choice of its time course. On the independent generator's squads
+    (8 strength runners, 8 controls, 15 squads per scenario; likelihoods with
+    serially correlated errors), the strength runners alone found a plateau
+    in 7 of 15 squads whose change plateaued after 4 weeks (5 at 4 weeks),
+    every runner in 6 (3), and chose a wrong time course in 2 of 225 squads
+    whose change was a ramp, every runner in 4.
+    """
+    if "group" not in blocks:
+        return per_runner
+    strength = {
+        str(r)
+        for r, g in zip(blocks["runner_id"], blocks["group"], strict=True)
+        if not is_control(g)
+    }
+    some = next(iter(per_runner.values()), {})
+    if len(strength & set(some)) < MIN_RUNNERS_FOR_INFLUENCE:
+        return per_runner
+    return {v: {r: x for r, x in per.items() if r in strength} for v, per in per_runner.items()}
 
 
 MIN_RUNS_PER_TYPE = 3
@@ -728,37 +818,45 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
     are independent here, so a squad's can be computed in chunks and merged
     before :func:`choose_from`."""
     # Only one column depends on the candidate: prepare once, then swap that column
-    # (the same formula prepare_runs uses), 12 squad-wide preparations -> 2.
+    # (the same formula prepare_runs uses), 12 squad-wide preparations -> 2, and
+    # every candidate's column beside the others in one Kalman pass.
     prep = prepare_runs(metrics, blocks, **fixed)
     if key == "heat_onset_c":
         temp = pd.to_numeric(prep["temp_c"], errors="coerce").astype(float)
         ref = prep["reference_temp_c"].astype(float)
 
         def column(value):
-            return "heat_c_dev", _heat_dev(temp, ref, prep["use_temp"], value)
+            return _heat_dev(temp, ref, prep["use_temp"], value)
     elif key == "speed_scale":
         gas = prep["gas_m_min"].astype(float)
         curve = daniels_cost_log_ratio(gas.where(gas > 0), prep["reference_gas_m_min"])
-
-        def column(value):
-            return SPEED_OFFSET, value * curve
     elif key == "ramp_weeks":
         day = pd.to_datetime(prep["date"]).dt.normalize()
         start, end = pd.to_datetime(prep["block_start"]), pd.to_datetime(prep["block_end"])
 
         def column(value):
-            return "ramp", _ramp(day, start, end, value)
+            return _ramp(day, start, end, value)
     else:
         raise ValueError(
             "The 'key' parameter of choice_logliks must be 'heat_onset_c', 'ramp_weeks' or "
             "'speed_scale'. "
             f"Got {key!r} instead."
         )
-    per_runner = {}
-    for value in candidates:
-        name, values = column(float(value))
-        per_runner[float(value)] = _profile_loglik(prep.assign(**{name: values}))
-    return per_runner
+    ones = np.ones(len(prep))
+    terms = {t: prep[t].to_numpy(dtype=float) for t in FIELD_TERMS}
+    if key == "speed_scale":  # the response changes: log cost less the candidate's offset
+        columns = [prep["log_o2_cost"], curve, ones, *terms.values()]
+        e = np.eye(len(columns))
+        specs = [(e[0] - float(value) * e[1], [2, 3, 4, 5]) for value in candidates]
+    else:
+        swapped = "heat_c_dev" if key == "heat_onset_c" else "ramp"
+        columns = [prep["log_o2_cost"] - prep[SPEED_OFFSET], ones]
+        columns += [c for t, c in terms.items() if t != swapped]
+        columns += [column(float(value)) for value in candidates]
+        e0 = np.eye(len(columns))[0]
+        specs = [(e0, [1, 2, 3, 4 + k]) for k in range(len(candidates))]
+    profiles = _serial_profiles(prep, columns, specs)
+    return {float(value): per for value, per in zip(candidates, profiles, strict=True)}
 
 
 def choose_from(per_runner: dict[float, dict[str, float]], default: float) -> tuple[float, dict]:

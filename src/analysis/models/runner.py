@@ -81,6 +81,7 @@ from analysis.models.prepare import (
     prepare_runs,
     run_type_means,
     speed_scale_from_types,
+    strength_runners_only,
     time_course_words,
 )
 from analysis.models.reference import REFERENCE_INPUTS, control_references
@@ -239,12 +240,16 @@ def _choice_task(payload: tuple) -> dict:
     return choice_logliks(resolve(metrics), blocks, key, candidates, **fixed)
 
 
-def _learned_choice(run, chunks, key, candidates, default, fixed) -> float:
-    """A design choice learned from the whole squad (:func:`choose_from`), chunk by chunk."""
+def _learned_choice(run, chunks, key, candidates, default, fixed, squad_blocks=None) -> float:
+    """A design choice learned from the whole squad (:func:`choose_from`), chunk by
+    chunk; the time course from its strength runners (``squad_blocks`` given,
+    :func:`strength_runners_only`)."""
     merged: dict[float, dict[str, float]] = {float(c): {} for c in candidates}
     for part in run(_choice_task, [(m, b, key, candidates, fixed) for m, b in chunks]):
         for value, per_runner in part.items():
             merged[value].update(per_runner)
+    if squad_blocks is not None:
+        merged = strength_runners_only(merged, squad_blocks)
     return choose_from(merged, default)[0]
 
 
@@ -411,8 +416,8 @@ def analyze(
         over the whole block; negative: no change for that many weeks, then a
         ramp to the block's end). ``"auto"`` (default) chooses between the
         full-block ramp, a plateau after 2-8 weeks and a start delayed 2-6
-        weeks by profile likelihood
-        (:func:`analysis.models.prepare.choose_time_course`); the choice is in
+        weeks by profile likelihood, from the strength runners where the squad
+        has at least 3 (:func:`analysis.models.prepare.choose_time_course`); the choice is in
         ``plateau_weeks`` and ``delay_weeks`` (both empty for the full-block ramp).
     speed_scale : float or "auto", keyword-only
         How oxygen cost per km changes with speed, as a multiple of Daniels &
@@ -587,6 +592,7 @@ def _analyzed_rows(
             RAMP_WEEKS_CANDIDATES,
             FULL_BLOCK,
             {"heat_onset_c": heat_onset_c, "speed_scale": float(speed_scale)},
+            squad_blocks=all_blocks,
         )
     design = {
         "heat_onset_c": float(heat_onset_c),
