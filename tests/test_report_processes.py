@@ -96,12 +96,17 @@ def test_the_next_report_removes_what_a_killed_report_left(tmp_path):
     parent = psutil.Process(proc.pid)
     seen: list = []
 
+    def started(folder) -> bool:
+        return {"kernel.json", "ipc-1"} <= {p.name for p in folder.iterdir()}
+
     def kernel_running() -> bool:
         try:
             seen[:] = parent.children(recursive=True)
         except psutil.Error:
             return False
-        return bool(_kernels(seen))
+        # the kernel process and its files: under load a kernel can be listed
+        # before it has written them, and a kill then leaves only the lock
+        return bool(_kernels(seen)) and any(started(f) for f in tmp.glob("runeco-kernel-*"))
 
     assert _wait_for(kernel_running, 90), "no Jupyter kernel started"
     descendants = list(seen)
@@ -113,7 +118,7 @@ def test_the_next_report_removes_what_a_killed_report_left(tmp_path):
         ),
         30,
     )
-    left = sorted(tmp.glob("runeco-kernel-*"))
+    left = sorted(f for f in tmp.glob("runeco-kernel-*") if started(f))
     assert left, "the killed report left no kernel folder: nothing to test"
     assert {p.name for p in left[0].iterdir()} >= {"kernel.json", "ipc-1", LOCK_NAME}
     assert [p.name for p in tmp.iterdir() if not p.name.startswith("runeco-kernel-")] == []

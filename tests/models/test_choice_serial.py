@@ -90,7 +90,6 @@ def test_serial_profiles_are_the_dense_gls_profile_by_hand():
         (np.eye(5)[0] - np.eye(5)[2], [1, 4]),
     ]
     got = _serial_profiles(prep, columns, specs)
-    r_grid, phi_grid = _serial_grid()
     for c, (a, regs) in enumerate(specs):
         assert set(got[c]) == {"R0", "R1"}
         for rid in ("R0", "R1"):
@@ -98,14 +97,36 @@ def test_serial_profiles_are_the_dense_gls_profile_by_hand():
             Z = np.column_stack([np.asarray(col, dtype=float)[g.index] for col in columns])
             y, X = Z @ a, Z[:, [k for k in regs if k != 3]]  # the zero column left out
             t = ((g["date"] - START) / pd.Timedelta(days=1)).to_numpy()
-            best = -np.inf
-            for r, phi in zip(r_grid, phi_grid, strict=True):
-                L = np.linalg.cholesky(np.eye(len(t)) + r * phi ** np.abs(t[:, None] - t[None, :]))
-                yw, Xw = np.linalg.solve(L, y), np.linalg.solve(L, X)
-                rss = float(((yw - Xw @ np.linalg.lstsq(Xw, yw, rcond=None)[0]) ** 2).sum())
-                logdet = 2 * np.log(np.diag(L)).sum()
-                best = max(best, -0.5 * (logdet + len(y) * np.log(rss / len(y))))
-            np.testing.assert_allclose(got[c][rid], best, rtol=1e-9)
+            np.testing.assert_allclose(got[c][rid], _dense_profile(y, X, t), rtol=1e-9)
+
+
+def _dense_profile(y, X, t):
+    """The largest over the serial grid of the GLS log-likelihood, by Cholesky."""
+    best = -np.inf
+    for r, phi in zip(*_serial_grid(), strict=True):
+        L = np.linalg.cholesky(np.eye(len(t)) + r * phi ** np.abs(t[:, None] - t[None, :]))
+        yw, Xw = np.linalg.solve(L, y), np.linalg.solve(L, X)
+        rss = float(((yw - Xw @ np.linalg.lstsq(Xw, yw, rcond=None)[0]) ** 2).sum())
+        logdet = 2 * np.log(np.diag(L)).sum()
+        best = max(best, -0.5 * (logdet + len(y) * np.log(rss / len(y))))
+    return best
+
+
+def test_a_regressor_collinear_with_the_intercept_drops_out():
+    """A runner whose runs all lie past a 2-week plateau's end (no baseline runs)
+    has that candidate's column equal to the intercept: the candidate is the
+    intercept-only model for this runner, not an error for the squad."""
+    rng = np.random.default_rng(1)
+    late = _runner(rng, "B", 1.0, 0.5)
+    late = late.loc[late["p2"] == 1.0].reset_index(drop=True)
+    prep = pd.concat([_runner(rng, "A", 1.0, 0.5), late], ignore_index=True)
+    columns, specs = _time_course_specs(prep)
+    got = dict(zip(CANDIDATES, _serial_profiles(prep, columns, specs), strict=True))
+    t = ((late["date"] - START) / pd.Timedelta(days=1)).to_numpy()
+    y = late["y"].to_numpy()
+    np.testing.assert_allclose(got[2.0]["B"], _dense_profile(y, np.ones((len(y), 1)), t), rtol=1e-9)
+    ramp = np.column_stack([np.ones(len(y)), late["ramp"]])
+    np.testing.assert_allclose(got[FULL_BLOCK]["B"], _dense_profile(y, ramp, t), rtol=1e-9)
 
 
 def test_serially_correlated_runs_no_longer_fake_a_plateau():

@@ -107,6 +107,7 @@ from analysis.models.inference import (
     t_quantile,
 )
 from analysis.models.prepare import (
+    _EPOCH,
     CONFOUNDERS,
     FIELD_TERMS,
     FULL_BLOCK,
@@ -140,7 +141,6 @@ ERRORS = ("ar1", "hac")
 correlation) and ``"hac"`` (OLS with Newey-West SEs, kept for comparison)."""
 
 _DAY = pd.Timedelta(days=1)
-_EPOCH = pd.Timestamp("2000-01-01")
 
 
 def _select_terms(

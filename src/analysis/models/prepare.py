@@ -442,8 +442,10 @@ HEAT_ONSET_CANDIDATES_C = (LINEAR_HEAT, 5.0, 10.0, 12.5, 15.0, 17.5, 20.0)
 """Onsets :func:`choose_heat_onset` compares (``LINEAR_HEAT``: no onset)."""
 
 
-_PROFILE_CHUNK = 64
-"""Runners per Kalman pass of :func:`_serial_profiles` (bounds its memory)."""
+_PROFILE_CHUNK = 32
+"""Runners per Kalman pass of :func:`_serial_profiles`: its whitened data are
+runners x grid points x runs x columns (12 columns for the time course), so
+this bounds its memory (about 50 MB for runners with 300 runs)."""
 
 _EPOCH = pd.Timestamp("2000-01-01")
 """Origin of the run times in days (any date: only differences enter)."""
@@ -512,7 +514,9 @@ def _serial_profiles(
             xtx = M[..., regs, :][..., regs] + np.eye(len(regs)) * absent[:, None, None, :]
             xty = np.einsum("rgij,j->rgi", M[..., regs, :], a)
             yty = np.einsum("i,rgij,j->rg", a, M, a)
-            beta = np.linalg.solve(xtx, xty[..., None])[..., 0]
+            # pseudo-inverse: a regressor collinear with the others (every run of a
+            # runner past a plateau's end) drops out instead of failing the squad
+            beta = np.einsum("rgij,rgj->rgi", np.linalg.pinv(xtx), xty)
             rss = yty - np.einsum("rgi,rgi->rg", xty, beta)
             with np.errstate(divide="ignore", invalid="ignore"):
                 loglik = -0.5 * (logdet + n * np.log(rss / n))
