@@ -182,3 +182,37 @@ def test_the_time_course_is_learned_from_the_strength_runners():
     )
     assert strength_runners_only(per_runner, few) is per_runner
     assert strength_runners_only(per_runner, blocks.drop(columns="group")) is per_runner
+
+
+def test_analyze_learns_the_time_course_from_the_strength_runners(tmp_path, monkeypatch):
+    """A squad whose controls' cost falls 6 % in the block's first two weeks and
+    stays (a season, not strength work): ``analyze`` keeps the strength runners'
+    ramp, where the likelihoods of every runner choose a plateau after 2 weeks."""
+    from analysis.io import load_dataset
+    from analysis.metrics import run_metrics
+    from analysis.models import analyze
+    from analysis.models import runner as runner_module
+    from analysis.simulate import simulate_squad
+
+    folder = simulate_squad(tmp_path / "squad", n_runners=12, seed=31, lab_tests=False)
+    ds = load_dataset(folder)
+    metrics = run_metrics(ds)
+    runners = pd.read_csv(folder / "runners.csv")
+    start = pd.Timestamp(pd.read_csv(folder / "blocks.csv")["block_start"].iloc[0])
+    controls = metrics["runner_id"].isin(runners.loc[runners["group"] == "control", "runner_id"])
+    assert controls.any() and (~controls).any()
+    weeks = (pd.to_datetime(metrics["date"]) - start).dt.days / 7
+    season = np.clip(weeks / 2, 0, 1)
+    metrics.loc[controls, "o2_cost_ml_kg_km"] *= np.exp(-0.06 * season[controls])
+
+    def time_courses(out):
+        field = out.loc[out["method"] == "field_hr"]
+        return field[["plateau_weeks", "delay_weeks"]].drop_duplicates().to_numpy().tolist()
+
+    kept = time_courses(analyze(ds, metrics=metrics))
+    assert len(kept) == 1 and np.isnan(kept[0]).all()  # the full-block ramp
+    monkeypatch.setattr(
+        runner_module, "strength_runners_only", lambda per_runner, blocks: per_runner
+    )
+    every = time_courses(analyze(ds, metrics=metrics))
+    assert every[0][0] == 2.0
