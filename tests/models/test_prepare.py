@@ -176,6 +176,17 @@ def test_a_steady_ramp_keeps_the_full_block(squad40):
     assert weeks == FULL_BLOCK
 
 
+def _design_profile(prep):
+    """Each runner's serial profile log-likelihood of the field design as prepared."""
+    import numpy as np
+
+    from analysis.models import prepare as P
+
+    columns = [prep["log_o2_cost"] - prep[P.SPEED_OFFSET], np.ones(len(prep))]
+    columns += [prep[t] for t in P.FIELD_TERMS]
+    return P._serial_profiles(prep, columns, [(np.eye(len(columns))[0], [1, 2, 3, 4])])[0]
+
+
 def test_choice_logliks_prepare_once_and_equal_a_preparation_per_candidate(sample_dir):
     """The candidate's column is swapped into one preparation, every candidate's
     column whitened in one pass: the numbers of preparing the runs again for
@@ -197,7 +208,7 @@ def test_choice_logliks_prepare_once_and_equal_a_preparation_per_candidate(sampl
     ):
         once = P.choice_logliks(metrics, blocks, key, candidates, **fixed)
         again = {
-            float(v): P._profile_loglik(P.prepare_runs(metrics, blocks, **{key: float(v)}, **fixed))
+            float(v): _design_profile(P.prepare_runs(metrics, blocks, **{key: float(v)}, **fixed))
             for v in candidates
         }
         assert once.keys() == again.keys() and len(once[float(candidates[1])]) == 8

@@ -9,7 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
-from analysis.models.serial import _kalman_pass, _pad, _serial_grid
+from analysis.models.serial import _pad, grid_cross_products
 from analysis.physiology import ECONOMY_DAY_CV_PCT, daniels_vo2
 from analysis.schema import is_control
 
@@ -442,12 +442,6 @@ HEAT_ONSET_CANDIDATES_C = (LINEAR_HEAT, 5.0, 10.0, 12.5, 15.0, 17.5, 20.0)
 """Onsets :func:`choose_heat_onset` compares (``LINEAR_HEAT``: no onset)."""
 
 
-_PROFILE_CHUNK = 32
-"""Runners per Kalman pass of :func:`_serial_profiles`: its whitened data are
-runners x grid points x runs x columns (12 columns for the time course), so
-this bounds its memory (about 50 MB for runners with 300 runs; on the 1,000-runner
-benchmark 64 a pass took the same time and 25 MB more)."""
-
 _EPOCH = pd.Timestamp("2000-01-01")
 """Origin of the run times in days (any date: only differences enter)."""
 
@@ -466,7 +460,7 @@ def _serial_profiles(
     maximised over the coefficients and the scale is
     ``-(log det V + n log(RSS_V / n)) / 2`` (GLS), and a runner's profile is
     its largest over the grid. One Kalman pass whitens every column of every
-    candidate at once, ``_PROFILE_CHUNK`` runners at a time. Runners with
+    candidate at once (:func:`analysis.models.serial.grid_cross_products`). Runners with
     more than ``p + 2`` runs and only finite values; a regressor that is zero
     for a runner (heat without temperatures) drops out. Returns one
     ``{runner_id: log-likelihood}`` per candidate.
@@ -494,47 +488,34 @@ def _serial_profiles(
     n_runs = np.bincount(codes, minlength=len(ids))
     ok = (np.bincount(codes, weights=~finite, minlength=len(ids)) == 0) & (n_runs > p_max + 2)
     runners = np.flatnonzero(ok)
+    if not len(runners):
+        return out
     order = np.argsort(codes, kind="stable")
     starts = np.searchsorted(codes[order], np.arange(len(ids)))
-    r_grid, phi_grid = _serial_grid()
-    for k in range(0, len(runners), _PROFILE_CHUNK):
-        part = runners[k : k + _PROFILE_CHUNK]
-        rows = [order[starts[j] : starts[j] + n_runs[j]] for j in part]
-        rows = [r[np.argsort(days[r], kind="stable")] for r in rows]
-        Z, dt, live = _pad([Z_all[r] for r in rows], [days[r] for r in rows], Z_all.shape[1])
-        grid = (len(part), len(r_grid))
-        M, logdet = _kalman_pass(
-            Z, dt, live, np.broadcast_to(r_grid, grid), np.broadcast_to(phi_grid, grid), keep=False
-        )
-        n = live.sum(axis=1)[:, None].astype(float)
-        present = (Z != 0).any(axis=1)  # (R, m): a column some run of the runner has
-        for c, (a, regs) in enumerate(candidates):
-            a = np.asarray(a, dtype=float)
-            regs = list(regs)
-            absent = ~present[:, regs]
-            xtx = M[..., regs, :][..., regs] + np.eye(len(regs)) * absent[:, None, None, :]
-            xty = np.einsum("rgij,j->rgi", M[..., regs, :], a)
-            yty = np.einsum("i,rgij,j->rg", a, M, a)
-            # pseudo-inverse: a regressor collinear with the others (every run of a
-            # runner past a plateau's end) drops out instead of failing the squad
-            beta = np.einsum("rgij,rgj->rgi", np.linalg.pinv(xtx), xty)
-            rss = yty - np.einsum("rgi,rgi->rg", xty, beta)
-            with np.errstate(divide="ignore", invalid="ignore"):
-                loglik = -0.5 * (logdet + n * np.log(rss / n))
-            best = np.where(np.isfinite(loglik) & (rss > 0), loglik, -np.inf).max(axis=1)
-            for j, value in zip(part, best, strict=True):
-                if np.isfinite(value):
-                    out[c][str(ids[j])] = float(value)
+    rows = [order[starts[j] : starts[j] + n_runs[j]] for j in runners]
+    rows = [r[np.argsort(days[r], kind="stable")] for r in rows]
+    Z, dt, live = _pad([Z_all[r] for r in rows], [days[r] for r in rows], Z_all.shape[1])
+    M, logdet = grid_cross_products(Z, dt, live)
+    n = live.sum(axis=1)[:, None].astype(float)
+    present = (Z != 0).any(axis=1)  # (R, m): a column some run of the runner has
+    for c, (a, regs) in enumerate(candidates):
+        a = np.asarray(a, dtype=float)
+        regs = list(regs)
+        absent = ~present[:, regs]
+        xtx = M[..., regs, :][..., regs] + np.eye(len(regs)) * absent[:, None, None, :]
+        xty = np.einsum("rgij,j->rgi", M[..., regs, :], a)
+        yty = np.einsum("i,rgij,j->rg", a, M, a)
+        # pseudo-inverse: a regressor collinear with the others (every run of a
+        # runner past a plateau's end) drops out instead of failing the squad
+        beta = np.einsum("rgij,rgj->rgi", np.linalg.pinv(xtx), xty)
+        rss = yty - np.einsum("rgi,rgi->rg", xty, beta)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            loglik = -0.5 * (logdet + n * np.log(rss / n))
+        best = np.where(np.isfinite(loglik) & (rss > 0), loglik, -np.inf).max(axis=1)
+        for j, value in zip(runners, best, strict=True):
+            if np.isfinite(value):
+                out[c][str(ids[j])] = float(value)
     return out
-
-
-def _profile_loglik(prep: pd.DataFrame) -> dict[str, float]:
-    """Each runner's profile log-likelihood of the field design as prepared
-    (:func:`_serial_profiles`: GLS with the fit's serially correlated errors,
-    the serial grid profiled out)."""
-    columns = [prep["log_o2_cost"] - prep[SPEED_OFFSET], np.ones(len(prep))]
-    columns += [prep[t] for t in FIELD_TERMS]
-    return _serial_profiles(prep, columns, [(np.eye(len(columns))[0], [1, 2, 3, 4])])[0]
 
 
 def choose_heat_onset(

@@ -185,13 +185,17 @@ class _Grid:
         return weight / weight.sum(axis=1, keepdims=True)
 
 
-def _reml_grid(Z: np.ndarray, dt: np.ndarray, live: np.ndarray, active: np.ndarray) -> _Grid:
-    """The REML pass of :func:`_reml_batch` over every grid point (see there)."""
+def grid_cross_products(
+    Z: np.ndarray, dt: np.ndarray, live: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whitened cross-products (R, G, m, m) and log det V (R, G) of padded series
+    (:func:`_pad`) at every point of the serial grid: :func:`_kalman_pass` in
+    chunks of ``_CHUNK`` runners, which bound the memory of the whitened data
+    (chunk x G x N x m)."""
     r_grid, phi_grid = _serial_grid()
     R = Z.shape[0]
     r = np.broadcast_to(r_grid, (R, len(r_grid)))
     phi = np.broadcast_to(phi_grid, (R, len(phi_grid)))
-    # Chunks of runners bound the memory of the whitened data (chunk x G x N x m).
     parts = [
         _kalman_pass(
             Z[k : k + _CHUNK],
@@ -203,8 +207,12 @@ def _reml_grid(Z: np.ndarray, dt: np.ndarray, live: np.ndarray, active: np.ndarr
         )
         for k in range(0, R, _CHUNK)
     ]
-    M = np.concatenate([p[0] for p in parts])
-    logdet = np.concatenate([p[1] for p in parts])
+    return np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])
+
+
+def _reml_grid(Z: np.ndarray, dt: np.ndarray, live: np.ndarray, active: np.ndarray) -> _Grid:
+    """The REML pass of :func:`_reml_batch` over every grid point (see there)."""
+    M, logdet = grid_cross_products(Z, dt, live)
     xtx = M[..., 1:, 1:] + np.eye(active.shape[1]) * (~active)[:, None, None, :]
     xty = M[..., 1:, 0]
     xtx_inv = np.linalg.inv(xtx)
