@@ -18,6 +18,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
+
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parent
 OUT = HERE / ".out"
@@ -78,3 +80,39 @@ def run_child(code: str, *args) -> dict:
         print(done.stderr, file=sys.stderr)
         raise SystemExit(f"benchmark child failed (exit {done.returncode})")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def oracle_pooled_mae(own_pct, low_pct, high_pct, truth_pct, squad) -> float:
+    """The mean absolute error [pp] of the best pooling of the runners' own changes:
+    what the strength runners' MAE could be if each squad's true between-runner
+    spread were known.
+
+    Each runner's own change ``d_i`` (log scale, its SE ``s_i`` from the 95 %
+    interval) is shrunk toward its squad's precision-weighted mean with the
+    squad's **true** spread of changes ``tau^2`` (the variance of the truths,
+    ddof 0): ``theta_i = d_i - B_i (d_i - mu_hat)``, ``B_i = s_i^2 / (s_i^2 +
+    tau^2)``, ``mu_hat = sum w_i d_i / sum w_i``, ``w_i = 1 / (s_i^2 + tau^2)``
+    (the normal hierarchical model's posterior mean at a known tau, Gelman et
+    al. 2013, BDA3 eq. 5.17-5.20). The SEs are first rescaled so that their
+    mean is the actual SD of the errors (also an oracle). The group mean is
+    still estimated from the squad's runners, as any method must. A model
+    whose MAE is near this one is at the limit of what the runners' own
+    estimates can give; only a less noisy own estimate brings it lower.
+    """
+
+    def log(p):
+        return 100.0 * np.log1p(np.asarray(p, dtype=float) / 100.0)
+
+    d, truth = log(own_pct), log(truth_pct)
+    s = (log(high_pct) - log(low_pct)) / (2 * 1.959963984540054)
+    squad = np.asarray(squad)
+    s = s * np.std(d - truth, ddof=1) / np.mean(s)
+    theta = np.empty_like(d)
+    for label in np.unique(squad):
+        k = squad == label
+        tau2 = np.var(truth[k])
+        w = 1.0 / (s[k] ** 2 + tau2)
+        mu = np.sum(w * d[k]) / np.sum(w)
+        shrink = s[k] ** 2 / (s[k] ** 2 + tau2)
+        theta[k] = d[k] - shrink * (d[k] - mu)
+    return float(np.mean(np.abs(100.0 * np.expm1(theta / 100.0) - np.asarray(truth_pct, float))))

@@ -115,6 +115,10 @@ from pathlib import Path
 import numpy as np
 from scipy import stats
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import oracle_pooled_mae  # noqa: E402
+
 # --------------------------------------------------------------------------
 # Scenarios
 
@@ -937,6 +941,14 @@ def score(rows: list[dict]) -> dict:
     out["own_cov"] = (
         float(np.mean((olo[ok] <= t[ok]) & (t[ok] <= ohi[ok]))) if ok.any() else math.nan
     )
+    out["mae_str"] = float(np.mean(np.abs(err[strg]))) if strg.any() else math.nan
+    # the best pooling of the same own changes, knowing each squad's true spread
+    use = ok & strg
+    out["oracle_mae_str"] = (
+        oracle_pooled_mae(own[use], olo[use], ohi[use], t[use], seeds[use])
+        if use.sum() > 1
+        else math.nan
+    )
     return out
 
 
@@ -1022,10 +1034,10 @@ def run_all(args: argparse.Namespace) -> None:
 
 def markdown_table(all_rows: dict[str, list[dict]]) -> str:
     head = (
-        "| scenario | n | bias pp (squad SE) | MAE pp | coverage | mean CI width pp | ctrl improved | "
+        "| scenario | n | bias pp (squad SE) | MAE pp | strength MAE pp (best pooling) | coverage | mean CI width pp | ctrl improved | "
         "ctrl worsened | strength improved | SD err / mean SE (log %) | raw-change bias pp | "
         "pooled | own MAE pp | own coverage | own improved: strength / ctrl | insufficient |\n"
-        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     )
     lines = [head]
     for name, rows in all_rows.items():
@@ -1033,7 +1045,7 @@ def markdown_table(all_rows: dict[str, list[dict]]) -> str:
         s = score(est)
         lines.append(
             f"| {BY_NAME[name].title} | {s['n']} | {s['bias']:+.2f} ({s['bias_se']:.2f}) | "
-            f"{s['mae']:.2f} | "
+            f"{s['mae']:.2f} | {s['mae_str']:.2f} ({s['oracle_mae_str']:.2f}) | "
             f"{s['coverage']:.2f} | {s['width']:.1f} | {s['ctrl_improved']}/{s['n_ctrl']} | "
             f"{s['ctrl_worsened']}/{s['n_ctrl']} | {s['str_improved']}/{s['n_str']} | "
             f"{s['sd_err']:.2f} / {s['mean_se']:.2f} = {s['mean_se'] / s['sd_err']:.2f} "

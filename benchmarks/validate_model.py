@@ -30,7 +30,11 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from analysis.io import load_dataset
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from _common import oracle_pooled_mae  # noqa: E402
+
+from analysis.io import load_dataset  # noqa: E402
 from analysis.metrics import (
     documented_hr_vo2_line,
     plausible_hrmax_line_scale,
@@ -323,6 +327,7 @@ COLUMNS = [
     "hrmax_line_bias_strength_pp",
     "mae_pp",
     "mae_strength_pp",
+    "oracle_mae_strength_pp",
     "coverage",
     "coverage_strength",
     "ci_width_pp",
@@ -432,6 +437,12 @@ def summarise(name: str, d: pd.DataFrame) -> dict:
         "hrmax_line_bias_strength_pp": (d["hrmax_line_change_pct"] - d["truth"])[~control].mean(),
         "mae_pp": err.abs().mean(),
         "mae_strength_pp": err[~control].abs().mean(),
+        # the best pooling of the same own changes, knowing each squad's true spread
+        "oracle_mae_strength_pp": oracle_pooled_mae(
+            *(d.loc[~control, c] for c in ("own_change_pct", "own_ci_low_pct", "own_ci_high_pct")),
+            d.loc[~control, "truth"],
+            d.loc[~control, "squad"],
+        ),
         "coverage": covered.mean(),
         "coverage_strength": covered[~control].mean(),
         "ci_width_pp": (d["ci_high_pct"] - d["ci_low_pct"]).mean(),
@@ -467,7 +478,7 @@ def to_markdown(table: pd.DataFrame) -> str:
     fmt = table.copy()
     for col in ("bias_pp", "bias_strength_pp", "hrmax_line_bias_strength_pp"):
         fmt[col] = fmt[col].map(lambda v: "-" if pd.isna(v) else f"{v:+.2f}")
-    for col in ("mae_pp", "mae_strength_pp", "ci_width_pp", "own_mae_pp"):
+    for col in ("mae_pp", "mae_strength_pp", "oracle_mae_strength_pp", "ci_width_pp", "own_mae_pp"):
         fmt[col] = fmt[col].map(lambda v: f"{v:.2f}")
     for col in (
         "coverage",

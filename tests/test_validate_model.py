@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 
@@ -83,3 +84,48 @@ def test_thinned_runs_keep_about_three_in_five_the_same_way_each_time(validate):
     kept = thin(metrics, truth)
     assert 550 <= len(kept) <= 650
     assert kept.equals(thin(metrics, truth))
+
+
+def _pct(log_pct):
+    return 100 * np.expm1(np.asarray(log_pct, dtype=float) / 100)
+
+
+def test_best_pooling_mae_shrinks_a_squad_without_spread_to_its_mean(validate):
+    """The oracle column: with no true spread in a squad each runner's own change
+    is pooled all the way to the squad's precision-weighted mean, so errors that
+    cancel within the squad vanish; with a spread far above the noise nothing moves."""
+    truth_log = np.repeat([-3.0, -5.0], 4)  # two squads, each runner the same change
+    noise = np.tile([-2.0, 2.0, -1.0, 1.0], 2)  # symmetric: the squad means are right
+    own = _pct(truth_log + noise)
+    low, high = _pct(truth_log + noise - 1.96 * 2), _pct(truth_log + noise + 1.96 * 2)
+    squad = np.repeat([0, 1], 4)
+    mae = validate.oracle_pooled_mae(own, low, high, _pct(truth_log), squad)
+    assert mae < 1e-9
+    # unpooled, the same estimates are 1.5 pp off on average
+    assert np.mean(np.abs(own - _pct(truth_log))) > 1.4
+    # a true spread of 100 pp (log) against SEs of about 2: the own changes stand
+    spread = np.tile([-100.0, 100.0, -50.0, 50.0], 2)
+    truth_wide = _pct(truth_log + spread)
+    own_wide = _pct(truth_log + spread + noise)
+    lo_wide = _pct(truth_log + spread + noise - 1.96 * 2)
+    hi_wide = _pct(truth_log + spread + noise + 1.96 * 2)
+    oracle = validate.oracle_pooled_mae(own_wide, lo_wide, hi_wide, truth_wide, squad)
+    unpooled = np.mean(np.abs(own_wide - truth_wide))
+    assert abs(oracle - unpooled) < 0.05 * unpooled
+
+
+def test_best_pooling_mae_does_not_depend_on_how_wide_the_reported_intervals_are(validate):
+    """Its SEs are rescaled to the actual spread of the errors, so the oracle
+    measures the information in the estimates, not whether their SEs are right."""
+    rng = np.random.default_rng(3)
+    truth = _pct(rng.normal(-4, 1.5, 32))
+    own_log = 100 * np.log1p(truth / 100) + rng.normal(0, 2.2, 32)
+    se = rng.uniform(1.5, 3.0, 32)
+    squad = np.repeat(np.arange(4), 8)
+    args = [
+        (_pct(own_log), _pct(own_log - 1.96 * k * se), _pct(own_log + 1.96 * k * se))
+        for k in (1, 3)
+    ]
+    narrow, wide = (validate.oracle_pooled_mae(*a, truth, squad) for a in args)
+    assert narrow == pytest.approx(wide, rel=1e-9)
+    assert narrow < np.mean(np.abs(_pct(own_log) - truth))  # pooling helps at this spread
