@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model independent-check small-squads mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check small-squads mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -81,6 +81,13 @@ validate-model: install
 independent-check: install
 	$(BIN)/python benchmarks/independent_scenarios.py run --work benchmarks/.out/independent \
 	  --seeds 5 --runeco $(BIN)/runeco --md benchmarks/.out/independent/table.md
+
+# The model on squads from a third generator, written blind to our simulators and
+# estimator (benchmarks/blind_scenarios.py; docs/BLIND_CHECK.md); about 3 minutes
+blind-check: install
+	$(BIN)/python benchmarks/blind_scenarios.py run --work benchmarks/.out/blind --seeds 8 \
+	  --runeco $(BIN)/runeco --md benchmarks/.out/blind/results.md \
+	  --per-runner benchmarks/.out/blind/per_runner.csv
 
 # The model in squads of 6-12 runners (3 + 3, 4 + 4, 9 + 3); writes docs/SMALL_SQUADS.md
 # (about a minute).
