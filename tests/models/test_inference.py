@@ -53,6 +53,33 @@ def test_a_fitted_row_referenced_to_controls():
     assert "relative to the controls" in row["verdict_text"]
 
 
+def test_a_clear_change_of_the_controls_is_named_with_the_assumption_it_carries():
+    """Difference in differences assumes the runner would have moved as the controls
+    did; where the controls' own change is clear, the row says so and names the
+    reading that holds if they trained differently (the raw change)."""
+    clear = (math.log(1.02), 0.0001, math.inf, 8)  # +2 %, SE 1 %: the CI excludes 0
+    row = finish_row(
+        {"_b": math.log(0.96), "_se": 0.01, "_df": 60.0, "group": "strength", "warning": "x"},
+        2.5,
+        clear,
+    )
+    note = row["warning"]
+    assert note.startswith("x; the controls' own oxygen cost changed by +2.0 % (95 % CI ")
+    low, high = 100 * math.expm1(math.log(1.02) - 0.0196), 100 * math.expm1(math.log(1.02) + 0.0196)
+    assert f"(95 % CI {low:+.1f} to {high:+.1f})" in note
+    assert "read the change before the reference (-4.0 %)" in note
+    # not clear (the CI includes 0), or a control (referenced to the other controls): nothing
+    vague = (math.log(1.015), 0.0001, math.inf, 8)
+    row = finish_row(
+        {"_b": math.log(0.96), "_se": 0.01, "_df": 60.0, "group": "strength"}, 2.5, vague
+    )
+    assert not row.get("warning")
+    row = finish_row(
+        {"_b": math.log(0.96), "_se": 0.01, "_df": 60.0, "group": "control"}, 2.5, clear
+    )
+    assert not row.get("warning")
+
+
 @pytest.mark.parametrize(
     ("verdict", "start"),
     [

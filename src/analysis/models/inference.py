@@ -205,6 +205,35 @@ def cell_number(value) -> float:
         return math.nan
 
 
+def reference_note(mu: float, variance: float, raw_pct: float) -> str:
+    """The warning of a referenced row whose controls' change is itself clear.
+
+    A control-referenced headline (difference in differences) assumes the
+    runner's cost would have moved as the controls' did without the strength
+    work: the parallel-trends assumption. Where the controls' change (log
+    ``mu``, its ``variance``) has a 95 % interval that excludes 0, the answer
+    leans on that assumption, so the row says how much the controls moved and
+    which reading holds if they trained differently. On squads whose controls
+    lost 2 % of VO2max while the strength group held its fitness
+    (``benchmarks/blind_scenarios.py``, scenario ``detraining``) the
+    referenced change was 2.1 pp too good and the raw change right; heart rate
+    at a given pace cannot tell the two cases apart. "" when the controls'
+    change is not clear.
+    """
+    if not (variance > 0 and np.isfinite(mu)):
+        return ""
+    half = 1.959963984540054 * math.sqrt(variance)
+    if abs(mu) <= half:
+        return ""
+    low, high = pct_change(mu - half), pct_change(mu + half)
+    return (
+        f"the controls' own oxygen cost changed by {pct_change(mu):+.1f} % "
+        f"(95 % CI {low:+.1f} to {high:+.1f}) over these weeks, and the headline assumes "
+        "this runner's would have too without the strength work (weather, fitness); if the "
+        f"controls trained differently, read the change before the reference ({raw_pct:+.1f} %)"
+    )
+
+
 def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> dict:
     """Turn a model row's log change into its headline, raw columns and verdict.
 
@@ -253,6 +282,10 @@ def finish_row(row: dict, swc_pct: float, reference=None, *, headline=None) -> d
         row["reference"] = "controls"
         row["reference_change_pct"] = float(pct_change(mu))
         row["n_reference_runners"] = int(n)
+        if not is_control(row.get("group", "")):
+            note = reference_note(mu, var_ref, row["raw_change_pct"])
+            if note:
+                row["warning"] = "; ".join(w for w in (row.get("warning") or "", note) if w)
     judge(row, b, se, df, swc_pct)
     _keep_own(row)
     row["verdict_text"] = verdict_text(row, swc_pct)
