@@ -51,10 +51,16 @@ SPEED_SCALE = 1.0
 rises about 13 % from 9 to 15 km/h (SCIENCE.md section 1). Its multiple
 ``speed_scale`` is learned from the squad (:func:`choose_speed_scale`)."""
 
-SPEED_SCALE_CANDIDATES = (-0.5, -0.25, 0.0, 0.25, 0.5, 0.75, 1.0, 1.25, 1.5)
+SPEED_SCALE_CANDIDATES = tuple(k / 4.0 for k in range(-6, 7))
 """Multiples of Daniels' log cost-per-km curve :func:`choose_speed_scale`
-compares: 0 is cost per km the same at every speed (di Prampero 1986), about
--0.3 the slight fall of ACSM's running equation or Leger & Mercier (1984)."""
+compares, -1.5 to 1.5 in steps of 0.25: 0 is cost per km the same at every
+speed (di Prampero 1986), about -0.3 the slight fall of ACSM's running
+equation or Leger & Mercier (1984). The curve is that of the cost read from
+heart rate, so a heart rate-VO2 line other than the documented one bends it
+further: on the blind generator's squads (individual lines meeting zero
+uptake above rest; ``docs/BLIND_CHECK.md``) the between-type multiple was
+-0.4 to -0.9 (SE 0.07), and a grid ending at -0.5 (until 2026-12-05) held
+every squad there (strength runners' bias -0.26 pp; -0.12 with this grid)."""
 
 
 def curve_words(scale) -> str:
