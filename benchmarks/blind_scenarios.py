@@ -106,6 +106,9 @@ irregular        2-3 runs a week, a 2-week illness gap in the block for 3
                  of 8 runners per group, 15 % of runs without heart rate.
 detraining       controls lose 2 % VO2max over the block, strength runners
                  hold; economy is unchanged in controls.
+watch_change_device  the watch_change squads (same seeds, same runs) with
+                 runs.csv's ``device`` column: which watch recorded each run
+                 (added after the blind run, with runeco's device offset).
 """
 
 from __future__ import annotations
@@ -131,6 +134,7 @@ SCENARIOS = (
     "speed_dependent",
     "irregular",
     "detraining",
+    "watch_change_device",
 )
 
 BLOCK_START = pd.Timestamp("2025-03-03")
@@ -289,6 +293,9 @@ def speed_for_vo2(r, vo2, mult):
 
 
 def simulate_squad(scenario: str, seed: int):
+    # watch_change_device: the watch_change squads themselves, with runs.csv's device
+    logged = scenario == "watch_change_device"
+    scenario = "watch_change" if logged else scenario
     rng = np.random.default_rng([seed, SCENARIOS.index(scenario)])
     runners = [make_runner(rng, i + 1, "strength", scenario) for i in range(N_PER_GROUP)]
     runners += [make_runner(rng, i + 1, "control", scenario) for i in range(N_PER_GROUP)]
@@ -476,6 +483,9 @@ def simulate_squad(scenario: str, seed: int):
                     "run_type": rt,
                 }
             )
+            if logged:
+                switched = r.watch_change_day is not None and block_day >= r.watch_change_day
+                run_rows[-1]["device"] = "Watch B (optical)" if switched else "Watch A"
         # strength log and block
         if r.group == "strength":
             block_rows.append(

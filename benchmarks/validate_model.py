@@ -257,6 +257,33 @@ def _sensor_artefacts(metrics, truth):
     return _scale(metrics, factor)
 
 
+def _device_change(folder: Path, logged: bool) -> None:
+    """Half of each group switch mid-block (weeks 3-7 of the block, each runner its
+    own day) to a watch whose heart rate reads 3-5 bpm high (each its own), as a
+    new optical watch can; ``logged`` writes runs.csv's ``device`` ("Watch A",
+    then "Watch B" for those who switch), as an import from the watch's files does."""
+    truth = pd.read_csv(folder / "truth.csv")
+    rng = _squad_rng(truth, "device change")
+    runs = pd.read_csv(folder / "runs.csv", dtype=str, keep_default_na=False)
+    day = pd.to_datetime(runs["date"]).dt.normalize()
+    start = pd.to_datetime(runs["runner_id"].map(truth.set_index("runner_id")["block_start"]))
+    runs["device"] = "Watch A"
+    for _, group in truth.groupby("group"):
+        for rid in sorted(group["runner_id"])[::2]:
+            switch = start[runs["runner_id"] == rid].iloc[0] + pd.Timedelta(
+                days=int(rng.integers(21, 50))
+            )
+            after = (runs["runner_id"] == rid) & (day >= switch)
+            bias = rng.uniform(3.0, 5.0)
+            for col in ("avg_hr_bpm", "max_hr_bpm"):
+                hr = pd.to_numeric(runs.loc[after, col], errors="coerce") + bias
+                runs.loc[after, col] = [f"{v:.0f}" if np.isfinite(v) else "" for v in hr]
+            runs.loc[after, "device"] = "Watch B"
+    if not logged:
+        runs = runs.drop(columns="device")
+    runs.to_csv(folder / "runs.csv", index=False, lineterminator="\n")
+
+
 def _no_temperature(metrics, truth):
     out = metrics.copy()
     out["temp_c"] = np.nan
@@ -311,6 +338,14 @@ SCENARIOS = {
     ),
     "cardiac drift from 20 min": ({}, _drift_from_20_min),
     "optical heart-rate artefacts in 8 % of runs": ({}, _sensor_artefacts),
+    "a watch reading 3-5 bpm high from mid-block in half the runners (not recorded)": (
+        {},
+        FileTransform(lambda folder: _device_change(folder, logged=False)),
+    ),
+    "a watch reading 3-5 bpm high from mid-block in half the runners (in runs.csv's device)": (
+        {},
+        FileTransform(lambda folder: _device_change(folder, logged=True)),
+    ),
     "combined: heart-rate paced + 8-week block + heat linear + fitness uneven": (
         {"pacing": "hr", "block_weeks": 8},
         _combined,

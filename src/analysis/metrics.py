@@ -110,6 +110,7 @@ RUN_METRIC_COLUMNS = (
     "runner_id",
     "date",
     "run_type",
+    "device",
     "distance_km",
     "duration_s",
     "avg_hr_bpm",
@@ -737,6 +738,9 @@ def run_metrics(
             _text(runs, "run_type", "other").to_numpy(), categories=RUN_TYPES
         )
     run_type = out["run_type"].astype("object").to_numpy()
+    # which watch or sensor recorded the run: the field model's device offset
+    # (analysis.models.prepare.device_indicator); a few categories, so cheap
+    out["device"] = pd.Categorical(_text(runs, "device").map(str).str.strip().to_numpy())
     dist = _num(runs, "distance_km")
     dur = _num(runs, "duration_s")
     avg_hr = _num(runs, "avg_hr_bpm")

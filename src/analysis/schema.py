@@ -111,6 +111,7 @@ RUNS = (
     Column("rpe", "float", low=0, high=10),
     Column("run_id", "text"),
     Column("activity_file", "text"),
+    Column("device", "text"),
     # Written by the importers from a device stream (optional everywhere else).
     Column("sport", "text"),
     Column("elapsed_s", "float", low=0, high=14 * 86400, unit="s"),

@@ -157,6 +157,7 @@ def _select_terms(
         t
         for t in FIELD_TERMS[1:]
         if t in confounders
+        and t in columns
         and (t != "heat_c_dev" or use_temp)
         and np.all(np.isfinite(columns[t]))
         and np.ptp(columns[t]) > 1e-9

@@ -40,7 +40,7 @@ adjusted for temperature, and the steady runs without one are left out
 says so. Imputing the missing temperatures with the runner's median would put
 the warming season into the residual of exactly those runs and bias the ramp."""
 
-FIELD_TERMS = ("ramp", "heat_c_dev", "drift_min_dev")
+FIELD_TERMS = ("ramp", "heat_c_dev", "drift_min_dev", "device_dev")
 """Regressors of the field model, in order (``ramp`` always)."""
 
 SPEED_OFFSET = "speed_cost_dev"
@@ -84,7 +84,10 @@ CONFOUNDERS = (*FIELD_TERMS[1:], SPEED_OFFSET)
 """The confounders adjusted for by default: ``heat_c_dev`` (air temperature
 above ``HEAT_ONSET_C``) and ``drift_min_dev`` (run time beyond
 ``DRIFT_ONSET_MIN``), each centred at the runner's baseline median with a
-coefficient estimated per runner, and ``speed_cost_dev`` (the Daniels &
+coefficient estimated per runner, ``device_dev`` (1 on runs recorded by a
+device other than the runner's baseline one, :func:`device_indicator`: that
+device's heart-rate offset, estimated per runner where the runner has such
+runs), and ``speed_cost_dev`` (the Daniels &
 Gilbert cost per km at the run's grade-adjusted speed relative to the
 baseline median speed), a fixed offset."""
 
@@ -348,7 +351,7 @@ def prepare_runs(
         )
     optional = [
         c
-        for c in ("defaulted", "run_type", "hr_vo2_line", "hrmax_line_scale")
+        for c in ("defaulted", "run_type", "hr_vo2_line", "hrmax_line_scale", "device")
         if c in metrics.columns
     ]
     keep = list(_METRIC_COLUMNS) + optional
@@ -431,10 +434,48 @@ def prepare_runs(
     m["log_o2_cost"] = np.log(cost.where(cost > 0))
     m["heat_c_dev"] = _heat_dev(temp, ref["temp"], use_temp, heat_onset_c)
     m["drift_min_dev"] = drift(minutes) - drift(ref["minutes"])
+    m["device_dev"] = device_indicator(m)
     m["speed_cost_dev"] = speed_scale * daniels_cost_log_ratio(
         gas.where(gas > 0), np.exp(ref["log_gas"])
     )
     return m
+
+
+def device_indicator(m: pd.DataFrame) -> np.ndarray:
+    """1.0 on a run recorded by a device other than its runner's baseline device, else 0.
+
+    A runner who changes watch or heart-rate sensor (an optical sensor for a
+    chest strap, a new watch mid-block) can see heart rate read a few beats
+    higher or lower from that day on; on the blind generator's squads a step
+    of 3-5 bpm in half the runners (``docs/BLIND_CHECK.md``, ``watch_change``)
+    was read as a change in economy. Where runs.csv names the ``device``, its
+    offset is a regressor of the field model. The baseline device is the one
+    named most often on the runner's runs in the model before the block (on
+    all its runs in the model when none before names one); a run with no
+    device named counts as that device. Every other device shares one offset
+    (two or more changes of device in one block are not told apart).
+
+    ``m``: :func:`prepare_runs`' frame so far (``runner_id``, ``used``,
+    ``period`` and, optionally, ``device``).
+    """
+    out = np.zeros(len(m))
+    if "device" not in m.columns:
+        return out
+    device = m["device"].astype(object).where(m["device"].notna(), "").map(str).str.strip()
+    named = m["used"].to_numpy(dtype=bool) & device.ne("").to_numpy()
+    if not named.any():
+        return out
+    frame = pd.DataFrame({"runner_id": m["runner_id"], "device": device, "named": named})
+    frame["baseline"] = named & m["period"].eq("baseline").to_numpy()
+
+    def most_named(rows: pd.DataFrame) -> str:
+        pool = rows.loc[rows["baseline"]] if rows["baseline"].any() else rows.loc[rows["named"]]
+        counts = pool["device"].value_counts(sort=False)
+        return str(counts.index[np.argmax(counts.to_numpy())]) if len(counts) else ""
+
+    home = frame.groupby("runner_id", sort=False)[["device", "named", "baseline"]].apply(most_named)
+    baseline_device = frame["runner_id"].map(home).fillna("")
+    return (device.ne("") & device.ne(baseline_device)).to_numpy(dtype=float)
 
 
 LINEAR_HEAT = -60.0
@@ -647,7 +688,7 @@ def run_type_means(prep: pd.DataFrame) -> pd.DataFrame:
     ratio (``curve``), drift, heat and ramp terms and the count ``n``, indexed by
     runner and type; empty without run types. Runners are independent here, so a
     squad's can be computed in chunks (:func:`speed_scale_between_types`)."""
-    terms = ["log_o2_cost", "curve", "drift_min_dev", "heat_c_dev", "ramp"]
+    terms = ["log_o2_cost", "curve", "drift_min_dev", "heat_c_dev", "device_dev", "ramp"]
     if "run_type" not in prep.columns:
         return pd.DataFrame(columns=[*terms, "n"])
     used = prep.loc[prep["used"]]
@@ -661,6 +702,7 @@ def run_type_means(prep: pd.DataFrame) -> pd.DataFrame:
             "curve": daniels_cost_log_ratio(gas, used["reference_gas_m_min"]),
             "drift_min_dev": used["drift_min_dev"].to_numpy(dtype=float),
             "heat_c_dev": used["heat_c_dev"].to_numpy(dtype=float),
+            "device_dev": used["device_dev"].to_numpy(dtype=float),
             "ramp": used["ramp"].to_numpy(dtype=float),
         }
     )
@@ -702,7 +744,7 @@ def speed_scale_between_types(means: pd.DataFrame) -> tuple[float, float, int] |
     .. [1] Angrist JD, Pischke J-S (2009). Mostly Harmless Econometrics.
        Princeton University Press, chapter 4 (IV with grouped data).
     """
-    terms = ["log_o2_cost", "curve", "drift_min_dev", "heat_c_dev", "ramp"]
+    terms = ["log_o2_cost", "curve", "drift_min_dev", "heat_c_dev", "device_dev", "ramp"]
     runners = means.index.get_level_values(0)
     several = pd.Series(1, index=means.index).groupby(runners).transform("sum").to_numpy() >= 2
     means = means.loc[several]
@@ -839,14 +881,16 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
     if key == "speed_scale":  # the response changes: log cost less the candidate's offset
         columns = [prep["log_o2_cost"], curve, ones, *terms.values()]
         e = np.eye(len(columns))
-        specs = [(e[0] - float(value) * e[1], [2, 3, 4, 5]) for value in candidates]
+        regressors = list(range(2, 3 + len(FIELD_TERMS)))  # intercept and the terms
+        specs = [(e[0] - float(value) * e[1], regressors) for value in candidates]
     else:
         swapped = "heat_c_dev" if key == "heat_onset_c" else "ramp"
         columns = [prep["log_o2_cost"] - prep[SPEED_OFFSET], ones]
         columns += [c for t, c in terms.items() if t != swapped]
         columns += [column(float(value)) for value in candidates]
         e0 = np.eye(len(columns))[0]
-        specs = [(e0, [1, 2, 3, 4 + k]) for k in range(len(candidates))]
+        kept = list(range(1, len(FIELD_TERMS) + 1))  # intercept and the other terms
+        specs = [(e0, [*kept, len(FIELD_TERMS) + 1 + k]) for k in range(len(candidates))]
     profiles = _serial_profiles(prep, columns, specs)
     return {float(value): per for value, per in zip(candidates, profiles, strict=True)}
 

@@ -24,6 +24,7 @@ from analysis.models.prepare import _METRIC_COLUMNS
 SPILL_COLUMNS = (
     *_METRIC_COLUMNS,
     "defaulted",
+    "device",
     "trimp",
     "race_vdot",
     "hr_vo2_line",

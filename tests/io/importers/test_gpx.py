@@ -12,6 +12,7 @@ from analysis.io import load_dataset
 from analysis.io.importers import (
     import_sources,
     load_runner_streams,
+    read_gpx,
     streams,
 )
 from tests.io.importers._support_importers import FIXTURES, _csv_rows, _import
@@ -68,3 +69,11 @@ def test_local_start_needs_a_position_and_knows_summer_time():
     assert local_start(None, paris) is None
     bogus = pd.DataFrame({"time_s": [0.0], "lat_deg": [123.0], "lon_deg": [2.3]})
     assert local_start(utc, bogus) is None
+
+
+def test_a_gpx_creator_is_not_taken_for_the_recording_device():
+    """GPX creators name the exporting software ("Garmin Connect", "StravaGPX") more
+    often than the watch; a device there would give the field model a spurious
+    heart-rate offset between runs exported by two apps."""
+    (act,) = read_gpx(FIXTURES / "tiny_run.gpx")
+    assert act.device == ""

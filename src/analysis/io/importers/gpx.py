@@ -138,7 +138,10 @@ def read_gpx(path) -> list[Activity]:
             samples=samples,
             totals={},
             name=(track.name or doc.name or "").strip(),
-            device=(doc.creator or "").strip(),
+            # no device: a GPX file's creator names the exporting software
+            # ("Garmin Connect", "StravaGPX", "GPSBabel") more often than the
+            # watch, and the field model gives each device its own heart-rate offset
+            device="",
             warnings=warnings,
         )
     ]

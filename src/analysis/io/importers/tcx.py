@@ -46,6 +46,19 @@ def _child_text(el, name: str) -> str | None:
     return None
 
 
+def _device_name(activity) -> str:
+    """The recording device of a TCX ``<Activity>``: its ``<Creator>``'s ``<Name>``
+    when the creator is a device (``xsi:type="Device_t"``, as Garmin and Polar
+    write it, e.g. "Forerunner 245"), else "" (an application)."""
+    for child in activity:
+        if _local(child.tag) != "Creator":
+            continue
+        kind = next((v for k, v in child.attrib.items() if _local(k) == "type"), "")
+        if kind.split(":")[-1] == "Device_t":
+            return (_child_text(child, "Name") or "").strip()
+    return ""
+
+
 def _value_of(el, name: str) -> float:
     """``<Name><Value>n</Value></Name>`` or ``<Name>n</Name>`` below ``el``."""
     for child in el:
@@ -147,6 +160,7 @@ def read_tcx(path) -> list[Activity]:
                 samples=frame.reset_index(drop=True),
                 totals=_lap_totals(laps),
                 name=(_child_text(act, "Notes") or "").strip(),
+                device=_device_name(act),
                 leg=(i + 1) if len(activities) > 1 else None,
             )
         )

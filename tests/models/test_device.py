@@ -1,0 +1,90 @@
+"""A change of heart-rate device gets its own offset in the field model
+(runs.csv's ``device``; analysis.models.prepare.device_indicator)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.io import load_dataset
+from analysis.models import analyze
+from analysis.models.prepare import device_indicator
+from analysis.simulate import simulate_squad
+
+
+def _frame(runner, device, used, period):
+    return pd.DataFrame({"runner_id": runner, "device": device, "used": used, "period": period})
+
+
+def test_the_baseline_device_is_the_one_named_most_on_the_runners_baseline_runs():
+    m = _frame(
+        ["A"] * 6 + ["B"] * 4 + ["C"] * 3,
+        # A: mostly "w1" before the block, "w2" and an unnamed run after it
+        ["w1", "w1", "w2", "w2", "", None]
+        # B: nothing named before the block: the device named most in the model
+        + ["", "x", "y", "y"]
+        # C: the baseline's only named run is not in the model: the model's runs decide
+        + ["z", "q", "q"],
+        [True] * 6 + [True] * 4 + [False, True, True],
+        ["baseline", "baseline", "block", "block", "block", "block"]
+        + ["baseline", "block", "block", "block"]
+        + ["baseline", "block", "block"],
+    )
+    got = device_indicator(m)
+    assert got.tolist() == [0, 0, 1, 1, 0, 0] + [0, 1, 0, 0] + [1, 0, 0]
+
+
+def test_without_a_device_column_or_a_named_device_nothing_is_marked():
+    m = _frame(["A"] * 3, ["", None, " "], [True] * 3, ["baseline", "block", "block"])
+    assert not device_indicator(m).any()
+    assert not device_indicator(m.drop(columns="device")).any()
+
+
+@pytest.fixture(scope="module")
+def squad_with_a_new_watch(tmp_path_factory):
+    """A simulated squad in which half the runners of each group switch five weeks
+    into the block to a watch reading 6 bpm high, with and without runs.csv
+    naming the device."""
+    folder = simulate_squad(
+        tmp_path_factory.mktemp("device") / "squad", n_runners=12, seed=5, lab_tests=False
+    )
+    truth = pd.read_csv(folder / "truth.csv")
+    runs = pd.read_csv(folder / "runs.csv", dtype=str, keep_default_na=False)
+    start = runs["runner_id"].map(truth.set_index("runner_id")["block_start"])
+    switch = pd.to_datetime(start) + pd.Timedelta(weeks=5)
+    switched = sorted(truth.loc[truth["group"] == "strength", "runner_id"])[::2]
+    switched += sorted(truth.loc[truth["group"] == "control", "runner_id"])[::2]
+    after = runs["runner_id"].isin(switched) & (pd.to_datetime(runs["date"]) >= switch)
+    for col in ("avg_hr_bpm", "max_hr_bpm"):
+        hr = pd.to_numeric(runs.loc[after, col], errors="coerce") + 6
+        runs.loc[after, col] = [f"{v:.0f}" if np.isfinite(v) else "" for v in hr]
+    runs["device"] = np.where(after, "Watch B", "Watch A")
+    answers = {}
+    for named in (False, True):
+        (runs if named else runs.drop(columns="device")).to_csv(folder / "runs.csv", index=False)
+        out = analyze(load_dataset(folder))
+        field = out.loc[out["method"] == "field_hr"].set_index("runner_id")
+        answers[named] = field
+    return answers, truth.set_index("runner_id"), switched
+
+
+def test_a_new_watch_reading_high_is_not_read_as_a_change_when_runs_name_it(
+    squad_with_a_new_watch,
+):
+    answers, truth, switched = squad_with_a_new_watch
+    others = truth.index.difference(switched)
+    gap = {}  # the switched runners' raw error beyond the others' (the season they share)
+    for named, field in answers.items():
+        error = field["raw_change_pct"] - truth["o2_cost_change_pct"]
+        gap[named] = error.reindex(switched).mean() - error.reindex(others).mean()
+    # not named: 6 bpm is about 6 % of the heart rate above rest, half the block long
+    assert gap[False] > 4.0
+    # named: the switch is the device's offset, not the runner's economy
+    assert abs(gap[True]) < 1.5
+    terms = answers[True]["model_terms"]
+    assert terms.reindex(switched).str.contains("device_dev").all()
+    assert not terms.reindex(others).str.contains("device").any()
+    # the runners who did not switch get the same answer either way
+    unswitched = answers[False]["raw_change_pct"].reindex(others)
+    assert np.allclose(unswitched, answers[True]["raw_change_pct"].reindex(others), atol=0.3)
