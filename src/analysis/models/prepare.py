@@ -465,17 +465,24 @@ def device_indicator(m: pd.DataFrame) -> np.ndarray:
     named = m["used"].to_numpy(dtype=bool) & device.ne("").to_numpy()
     if not named.any():
         return out
-    frame = pd.DataFrame({"runner_id": m["runner_id"], "device": device, "named": named})
-    frame["baseline"] = named & m["period"].eq("baseline").to_numpy()
-
-    def most_named(rows: pd.DataFrame) -> str:
-        pool = rows.loc[rows["baseline"]] if rows["baseline"].any() else rows.loc[rows["named"]]
-        counts = pool["device"].value_counts(sort=False)
-        return str(counts.index[np.argmax(counts.to_numpy())]) if len(counts) else ""
-
-    home = frame.groupby("runner_id", sort=False)[["device", "named", "baseline"]].apply(most_named)
-    baseline_device = frame["runner_id"].map(home).fillna("")
-    return (device.ne("") & device.ne(baseline_device)).to_numpy(dtype=float)
+    runner = m["runner_id"].astype(str).to_numpy()
+    baseline = named & m["period"].eq("baseline").to_numpy()
+    # the pool that decides: the baseline's named runs, or all named runs when
+    # the runner's baseline names none
+    has_baseline = pd.Series(baseline).groupby(runner).transform("any").to_numpy()
+    pool = np.where(has_baseline, baseline, named)
+    counts = (
+        pd.DataFrame({"runner_id": runner[pool], "device": device.to_numpy()[pool]})
+        .groupby(["runner_id", "device"], sort=False)
+        .size()
+        .rename("n")
+        .reset_index()
+    )
+    # most named; a tie goes to the device named first
+    home = counts.sort_values("n", ascending=False, kind="stable").drop_duplicates("runner_id")
+    baseline_device = pd.Series(runner).map(home.set_index("runner_id")["device"]).fillna("")
+    named_other = device.ne("").to_numpy() & (device.to_numpy() != baseline_device.to_numpy())
+    return named_other.astype(float)
 
 
 LINEAR_HEAT = -60.0
