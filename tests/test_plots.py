@@ -13,6 +13,7 @@ from matplotlib.colors import to_rgba
 from matplotlib.figure import Figure
 
 from analysis import describe, formatting, narrative, plots, tables
+from analysis.models.inference import reference_note
 from analysis.models.prepare import OUT_OF_LINE, OUT_OF_LINE_SDS
 
 MINUS, NBSP = "\u2212", "\u00a0"
@@ -1153,3 +1154,18 @@ def test_a_date_axis_puts_the_year_in_its_first_tick_not_under_the_legend(start,
     assert labels[0].endswith(first)
     assert not any("2026" in label for label in labels[1:])
     assert ax.xaxis.get_offset_text().get_text() == ""
+
+
+def test_answer_sentence_names_a_clear_change_of_the_controls():
+    """Page 1 says when the headline leans on a controls' change that is itself clear
+    (the row's warning from analysis.models.inference.reference_note), and only then."""
+    note = reference_note(0.018, 0.00005, -3.8)
+    row = dict(
+        reference="controls", n_reference_runners=8, raw_change_pct=-3.8, reference_change_pct=1.8
+    )
+    text = narrative.answer_sentence(_result_row(**row, warning=note))
+    assert "(its change before that: −3.8\u00a0%; the controls' own: +1.8\u00a0%, clearly" in text
+    assert "see Notes)" in text
+    assert "controls' own" not in narrative.answer_sentence(_result_row(**row, warning=""))
+    control = narrative.answer_sentence(_result_row(**row, group="control", warning=note))
+    assert "controls' own" not in control

@@ -28,7 +28,11 @@ from analysis.formatting import (
 from analysis.metrics import hr_vo2_line_from_words
 from analysis.models import HEAT_ONSET_C
 from analysis.models.columns import first_blocks
-from analysis.models.inference import SMALLEST_WORTHWHILE_CHANGE_PCT, cell_number
+from analysis.models.inference import (
+    REFERENCE_NOTE_START,
+    SMALLEST_WORTHWHILE_CHANGE_PCT,
+    cell_number,
+)
 from analysis.models.inference import verdict as judge_verdict
 from analysis.models.lab import LAB_DAY_CV_PCT
 from analysis.models.pooling import MIN_POOLED_RUNNERS
@@ -218,9 +222,16 @@ def answer_sentence(row: Mapping | pd.Series, name: str | None = None) -> str:
     if row.get("reference") == "controls":
         n = int(row.get("n_reference_runners") or 0)
         others = "the other" if control else "the squad's"
+        clear = REFERENCE_NOTE_START in str(row.get("warning") or "")
+        controls_moved = (
+            f"; the controls' own: {format_pct(row.get('reference_change_pct'))}, "
+            "clearly not zero, see Notes"
+            if clear and not control
+            else ""
+        )
         referenced = (
             f", relative to {others} {n} controls over the same weeks (its change before "
-            f"that: {format_pct(row.get('raw_change_pct'))})"
+            f"that: {format_pct(row.get('raw_change_pct'))}{controls_moved})"
         )
     if row.get("pooling") == "group":
         referenced += f" and pooled with the squad's {row['n_pooled_runners']} {_pooled_who(row)}"

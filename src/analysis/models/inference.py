@@ -205,6 +205,10 @@ def cell_number(value) -> float:
         return math.nan
 
 
+REFERENCE_NOTE_START = "the controls' own oxygen cost changed by"
+"""How :func:`reference_note`'s warning begins (the report finds it by this)."""
+
+
 def reference_note(mu: float, variance: float, raw_pct: float) -> str:
     """The warning of a referenced row whose controls' change is itself clear.
 
@@ -227,7 +231,7 @@ def reference_note(mu: float, variance: float, raw_pct: float) -> str:
         return ""
     low, high = pct_change(mu - half), pct_change(mu + half)
     return (
-        f"the controls' own oxygen cost changed by {pct_change(mu):+.1f} % "
+        f"{REFERENCE_NOTE_START} {pct_change(mu):+.1f} % "
         f"(95 % CI {low:+.1f} to {high:+.1f}) over these weeks, and the headline assumes "
         "this runner's would have too without the strength work (weather, fitness); if the "
         f"controls trained differently, read the change before the reference ({raw_pct:+.1f} %)"
