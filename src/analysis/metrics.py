@@ -739,8 +739,13 @@ def run_metrics(
         )
     run_type = out["run_type"].astype("object").to_numpy()
     # which watch or sensor recorded the run: the field model's device offset
-    # (analysis.models.prepare.device_indicator); a few categories, so cheap
-    out["device"] = pd.Categorical(_text(runs, "device").map(str).str.strip().to_numpy())
+    # (analysis.models.prepare.device_indicator); a few categories, so cheap.
+    # Runs imported from GPX before session 15 carry the file's creator there,
+    # mostly the exporting app ("StravaGPX"), not a device: not a device.
+    device = _text(runs, "device").map(str).str.strip()
+    if "source" in runs.columns:
+        device = device.where(_text(runs, "source").map(str).str.strip().ne("gpx"), "")
+    out["device"] = pd.Categorical(device.to_numpy())
     dist = _num(runs, "distance_km")
     dur = _num(runs, "duration_s")
     avg_hr = _num(runs, "avg_hr_bpm")

@@ -81,7 +81,8 @@ def test_serial_profiles_are_the_dense_gls_profile_by_hand():
     prep = _squad(rng, runners=3, r=1.0, phi=0.8)
     prep.loc[prep["runner_id"] == "R1", "zero"] = 0.0  # every runner: the column drops out
     prep.loc[prep.index[prep["runner_id"] == "R2"][4], "y"] = np.nan  # R2: no profile
-    short = _runner(rng, "R3", 1.0, 0.8, n=5)  # 5 runs, 3 regressors: too few
+    # 4 runs and 2 regressors it has (intercept, ramp; the zero column drops out): too few
+    short = _runner(rng, "R3", 1.0, 0.8, n=4)
     prep = pd.concat([prep, short], ignore_index=True)
     columns = [prep["y"], np.ones(len(prep)), prep["ramp"], prep["zero"], prep["p4"]]
     specs = [

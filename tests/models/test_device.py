@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from analysis.io import load_dataset
+from analysis.metrics import run_metrics
 from analysis.models import analyze
 from analysis.models.prepare import device_indicator
 from analysis.simulate import simulate_squad
@@ -41,6 +42,23 @@ def test_without_a_device_column_or_a_named_device_nothing_is_marked():
     assert not device_indicator(m.drop(columns="device")).any()
 
 
+def _switch(folder, weeks_in, bpm=6):
+    """Half the runners of each group switch ``weeks_in`` weeks into the block to a
+    watch reading ``bpm`` high; returns runs.csv with the device named and who switched."""
+    truth = pd.read_csv(folder / "truth.csv")
+    runs = pd.read_csv(folder / "runs.csv", dtype=str, keep_default_na=False)
+    start = runs["runner_id"].map(truth.set_index("runner_id")["block_start"])
+    switch = pd.to_datetime(start) + pd.Timedelta(weeks=weeks_in)
+    switched = sorted(truth.loc[truth["group"] == "strength", "runner_id"])[::2]
+    switched += sorted(truth.loc[truth["group"] == "control", "runner_id"])[::2]
+    after = runs["runner_id"].isin(switched) & (pd.to_datetime(runs["date"]) >= switch)
+    for col in ("avg_hr_bpm", "max_hr_bpm"):
+        hr = pd.to_numeric(runs.loc[after, col], errors="coerce") + bpm
+        runs.loc[after, col] = [f"{v:.0f}" if np.isfinite(v) else "" for v in hr]
+    runs["device"] = np.where(after, "Watch B", "Watch A")
+    return runs, truth.set_index("runner_id"), switched
+
+
 @pytest.fixture(scope="module")
 def squad_with_a_new_watch(tmp_path_factory):
     """A simulated squad in which half the runners of each group switch five weeks
@@ -49,24 +67,26 @@ def squad_with_a_new_watch(tmp_path_factory):
     folder = simulate_squad(
         tmp_path_factory.mktemp("device") / "squad", n_runners=12, seed=5, lab_tests=False
     )
-    truth = pd.read_csv(folder / "truth.csv")
-    runs = pd.read_csv(folder / "runs.csv", dtype=str, keep_default_na=False)
-    start = runs["runner_id"].map(truth.set_index("runner_id")["block_start"])
-    switch = pd.to_datetime(start) + pd.Timedelta(weeks=5)
-    switched = sorted(truth.loc[truth["group"] == "strength", "runner_id"])[::2]
-    switched += sorted(truth.loc[truth["group"] == "control", "runner_id"])[::2]
-    after = runs["runner_id"].isin(switched) & (pd.to_datetime(runs["date"]) >= switch)
-    for col in ("avg_hr_bpm", "max_hr_bpm"):
-        hr = pd.to_numeric(runs.loc[after, col], errors="coerce") + 6
-        runs.loc[after, col] = [f"{v:.0f}" if np.isfinite(v) else "" for v in hr]
-    runs["device"] = np.where(after, "Watch B", "Watch A")
+    runs, truth, switched = _switch(folder, 5)
     answers = {}
     for named in (False, True):
         (runs if named else runs.drop(columns="device")).to_csv(folder / "runs.csv", index=False)
         out = analyze(load_dataset(folder))
         field = out.loc[out["method"] == "field_hr"].set_index("runner_id")
         answers[named] = field
-    return answers, truth.set_index("runner_id"), switched
+    return answers, truth, switched
+
+
+def test_a_new_watch_from_the_blocks_start_is_said_to_be_inseparable_from_a_step(tmp_path):
+    """A device that came with the block is nearly a step at its start, which a change
+    that came at once would also be: the row says so (only there)."""
+    folder = simulate_squad(tmp_path / "squad", n_runners=12, seed=5, lab_tests=False)
+    runs, _, switched = _switch(folder, 0)
+    runs.to_csv(folder / "runs.csv", index=False)
+    field = analyze(load_dataset(folder)).query("method == 'field_hr'").set_index("runner_id")
+    said = field["warning"].fillna("").str.contains("a new device")
+    assert said.reindex(switched).all()
+    assert not said.drop(index=switched).any()
 
 
 def test_a_new_watch_reading_high_is_not_read_as_a_change_when_runs_name_it(
@@ -85,6 +105,24 @@ def test_a_new_watch_reading_high_is_not_read_as_a_change_when_runs_name_it(
     terms = answers[True]["model_terms"]
     assert terms.reindex(switched).str.contains("device_dev").all()
     assert not terms.reindex(others).str.contains("device").any()
+    # mid-block, the device is not taken for a step at the block's start
+    assert not answers[True]["warning"].fillna("").str.contains("a new device").any()
     # the runners who did not switch get the same answer either way
     unswitched = answers[False]["raw_change_pct"].reindex(others)
     assert np.allclose(unswitched, answers[True]["raw_change_pct"].reindex(others), atol=0.3)
+
+
+def test_device_names_are_compared_without_case_and_gpx_creators_are_not_devices(tmp_path):
+    m = _frame(
+        ["A"] * 3, ["Watch A", "watch a", "WATCH A "], [True] * 3, ["baseline", "block", "block"]
+    )
+    assert not device_indicator(m).any()
+    # runs imported from GPX before session 15 carry the file's creator (the app)
+    folder = simulate_squad(tmp_path / "squad", n_runners=4, seed=2, lab_tests=False)
+    runs = pd.read_csv(folder / "runs.csv", dtype=str, keep_default_na=False)
+    runs["device"] = np.where(np.arange(len(runs)) % 2, "StravaGPX", "Garmin Connect")
+    runs["source"] = "gpx"
+    runs.loc[0, "source"] = "fit"
+    runs.to_csv(folder / "runs.csv", index=False)
+    metrics = run_metrics(load_dataset(folder))
+    assert metrics["device"].astype(str).tolist() == ["Garmin Connect"] + [""] * (len(runs) - 1)

@@ -366,6 +366,26 @@ def _text_or_empty(value) -> str:
     return value if isinstance(value, str) else ""
 
 
+DEVICE_WITH_BLOCK_DAYS = 14
+"""A device first used this many days or fewer into the block, and not in the
+baseline, came with the block (:func:`_device_with_block`)."""
+
+
+def _device_with_block(summary) -> bool:
+    """Whether the runner's other device (``device_dev``) started with the block: no
+    baseline run on it and its first run at most ``DEVICE_WITH_BLOCK_DAYS`` in.
+    Its offset is then nearly a step at the block's start, which a change that
+    came at once would also be; on a squad whose controls changed by -4 % at the
+    block's start on a new watch that read the same, the named device took
+    about 3 pp of it (the ramp's shape is all that separates them)."""
+    first = summary.get("first_device_day", np.nan)
+    return (
+        int(summary.get("n_device_base", 0) or 0) == 0
+        and np.isfinite(first)
+        and first <= DEVICE_WITH_BLOCK_DAYS
+    )
+
+
 def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     """Per-runner counts, reasons and reference values of prepared runs (vectorised)."""
     rid = prep["runner_id"]
@@ -384,6 +404,12 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     out = flags.groupby(rid).sum()
     out["defaulted"] = out["defaulted"] > 0
     out["reach"] = prep["ramp"].where(used).groupby(rid).max()
+    if "device_dev" in prep:  # runs on a device other than the baseline's (prepare)
+        other = used & prep["device_dev"].eq(1.0)
+        out["n_device_base"] = (other & prep["period"].eq("baseline")).groupby(rid).sum()
+        since = pd.to_datetime(prep["date"]).dt.normalize() - pd.to_datetime(prep["block_start"])
+        days = (since / pd.Timedelta(days=1)).where(other)
+        out["first_device_day"] = days.groupby(rid).min()
     out = out.join(
         prep.groupby(rid)[["use_temp", "reference_temp_c", "reference_gas_m_min"]].first()
     )
@@ -711,6 +737,12 @@ def _field_rows(
                 notes.append(
                     f"last steady run at {100 * summary['reach']:.0f} % of the block: "
                     "the end value is extrapolated"
+                )
+            if "device_dev" in fit.terms and _device_with_block(summary):
+                notes.append(
+                    "a new device (runs.csv's device) from the block's first two weeks: "
+                    "its heart-rate offset and a change at the block's start cannot be "
+                    "told apart, so the change rests on how it builds through the block"
                 )
         row["warning"] = "; ".join(n for n in notes if n)
         out.append((row, fit))

@@ -452,8 +452,13 @@ def device_indicator(m: pd.DataFrame) -> np.ndarray:
     offset is a regressor of the field model. The baseline device is the one
     named most often on the runner's runs in the model before the block (on
     all its runs in the model when none before names one); a run with no
-    device named counts as that device. Every other device shares one offset
-    (two or more changes of device in one block are not told apart).
+    device named counts as that device, and names are compared without case.
+    Every other device shares one offset (two or more changes of device in one
+    block are not told apart). A name is what the data say: the same watch
+    named by its FIT file ("garmin fr245") and by its TCX file ("Forerunner
+    245") counts as two devices, which costs that runner precision (an offset
+    for nothing), not bias. A device named only in the block, with the
+    baseline's runs unnamed, is taken for the baseline device: no offset.
 
     ``m``: :func:`prepare_runs`' frame so far (``runner_id``, ``used``,
     ``period`` and, optionally, ``device``).
@@ -461,7 +466,9 @@ def device_indicator(m: pd.DataFrame) -> np.ndarray:
     out = np.zeros(len(m))
     if "device" not in m.columns:
         return out
+    # "Forerunner 245" and "forerunner 245" are one watch
     device = m["device"].astype(object).where(m["device"].notna(), "").map(str).str.strip()
+    device = device.str.casefold()
     named = m["used"].to_numpy(dtype=bool) & device.ne("").to_numpy()
     if not named.any():
         return out
@@ -515,8 +522,9 @@ def _serial_profiles(
     ``-(log det V + n log(RSS_V / n)) / 2`` (GLS), and a runner's profile is
     its largest over the grid. One Kalman pass whitens every column of every
     candidate at once (:func:`analysis.models.serial.grid_cross_products`). Runners with
-    more than ``p + 2`` runs and only finite values; a regressor that is zero
-    for a runner (heat without temperatures) drops out. Returns one
+    more than ``p + 2`` runs (``p`` the regressors they have) and only finite
+    values; a regressor that is zero for a runner (heat without temperatures,
+    no change of device) drops out. Returns one
     ``{runner_id: log-likelihood}`` per candidate.
 
     Why not least squares: a runner's runs are serially correlated (states
@@ -537,9 +545,12 @@ def _serial_profiles(
     Z_all = np.column_stack([np.asarray(c, dtype=float)[mask] for c in columns])
     days = ((pd.to_datetime(used["date"]) - _EPOCH) / pd.Timedelta(days=1)).to_numpy(dtype=float)
     codes, ids = pd.factorize(used["runner_id"], sort=False)
-    p_max = max(len(regs) for _, regs in candidates)
     finite = np.isfinite(Z_all).all(axis=1) & np.isfinite(days)
     n_runs = np.bincount(codes, minlength=len(ids))
+    # regressors a runner has (a zero column, no device change, drops out)
+    has = np.zeros((len(ids), Z_all.shape[1]), dtype=bool)
+    np.logical_or.at(has, codes, Z_all != 0)
+    p_max = np.max([has[:, list(regs)].sum(axis=1) for _, regs in candidates], axis=0)
     ok = (np.bincount(codes, weights=~finite, minlength=len(ids)) == 0) & (n_runs > p_max + 2)
     runners = np.flatnonzero(ok)
     if not len(runners):
