@@ -378,18 +378,14 @@ def _device_with_block(summary) -> bool:
     came at once would also be; on a squad whose controls changed by -4 % at the
     block's start on a new watch that read the same, the named device took
     about 3 pp of it (the ramp's shape is all that separates them)."""
-    first = summary.get("first_device_day", np.nan)
-    return (
-        int(summary.get("n_device_base", 0) or 0) == 0
-        and np.isfinite(first)
-        and first <= DEVICE_WITH_BLOCK_DAYS
-    )
+    return summary["n_device_base"] == 0 and summary["first_device_day"] <= DEVICE_WITH_BLOCK_DAYS
 
 
 def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     """Per-runner counts, reasons and reference values of prepared runs (vectorised)."""
     rid = prep["runner_id"]
     used, window = prep["used"], prep["in_window"]
+    other_device = used & prep["device_dev"].eq(1.0)  # (prepare.device_indicator)
     flags = pd.DataFrame(
         {
             "n_runs": np.ones(len(prep), dtype=int),
@@ -399,17 +395,14 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
             "n_block": used & prep["period"].eq("block"),
             "n_hr": window & prep["avg_hr_bpm"].notna(),
             "defaulted": used & prep["defaulted"].fillna(False).astype(bool),
+            "n_device_base": other_device & prep["period"].eq("baseline"),
         }
     )
     out = flags.groupby(rid).sum()
     out["defaulted"] = out["defaulted"] > 0
     out["reach"] = prep["ramp"].where(used).groupby(rid).max()
-    if "device_dev" in prep:  # runs on a device other than the baseline's (prepare)
-        other = used & prep["device_dev"].eq(1.0)
-        out["n_device_base"] = (other & prep["period"].eq("baseline")).groupby(rid).sum()
-        since = pd.to_datetime(prep["date"]).dt.normalize() - pd.to_datetime(prep["block_start"])
-        days = (since / pd.Timedelta(days=1)).where(other)
-        out["first_device_day"] = days.groupby(rid).min()
+    since = pd.to_datetime(prep["date"]).dt.normalize() - pd.to_datetime(prep["block_start"])
+    out["first_device_day"] = (since / pd.Timedelta(days=1)).where(other_device).groupby(rid).min()
     out = out.join(
         prep.groupby(rid)[["use_temp", "reference_temp_c", "reference_gas_m_min"]].first()
     )

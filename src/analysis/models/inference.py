@@ -226,7 +226,7 @@ def reference_note(mu: float, variance: float, raw_pct: float) -> str:
     """
     if not (variance > 0 and np.isfinite(mu)):
         return ""
-    half = 1.959963984540054 * math.sqrt(variance)
+    half = t_quantile(math.inf) * math.sqrt(variance)
     if abs(mu) <= half:
         return ""
     low, high = pct_change(mu - half), pct_change(mu + half)
