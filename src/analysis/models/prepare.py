@@ -454,10 +454,12 @@ def device_indicator(m: pd.DataFrame) -> np.ndarray:
     all its runs in the model when none before names one); a run with no
     device named counts as that device, and names are compared without case.
     Every other device shares one offset (two or more changes of device in one
-    block are not told apart). A name is what the data say: the same watch
-    named by its FIT file ("garmin fr245") and by its TCX file ("Forerunner
-    245") counts as two devices, which costs that runner precision (an offset
-    for nothing), not bias. A device named only in the block, with the
+    block are not told apart). A name is what the data say: ``runeco import``
+    names a Garmin watch's TCX files as its FIT files do ("garmin fr245"),
+    but the same watch named two ways by hand ("FR245", "Forerunner 245")
+    counts as two devices, which costs that runner precision (an offset for
+    nothing, smaller where the squad's offsets are pooled), not bias. A
+    device named only in the block, with the
     baseline's runs unnamed, is taken for the baseline device: no offset.
 
     ``m``: :func:`prepare_runs`' frame so far (``runner_id``, ``used``,

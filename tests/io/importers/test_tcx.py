@@ -6,6 +6,7 @@ files and exports in ../shared/data/real/ are used when that folder exists."""
 from __future__ import annotations
 
 from analysis.io.importers import (
+    read_fit,
     read_tcx,
     summarise,
 )
@@ -40,3 +41,43 @@ def test_tcx_names_its_device_only_when_the_creator_is_one(tmp_path):
         assert act.device == expected
         row, _ = summarise(act)
         assert row["device"] == expected
+
+
+def test_a_garmin_watch_is_named_in_a_tcx_file_as_its_fit_files_name_it(tmp_path):
+    """The field model gives every device other than a runner's baseline one a
+    heart-rate offset: the same watch named "Garmin Forerunner 220" by its TCX
+    exports and "garmin fr220" by its FIT files would be two devices. The TCX
+    creator's ProductID is looked up in the FIT profile (1632 is fr220) when that
+    product is the name; another maker's number keeps the name."""
+    text = (FIXTURES / "tiny_run.tcx").read_text(encoding="utf-8")
+    xsi = 'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance"'
+    for name, product, expected in (
+        ("Garmin Forerunner 220", "1632", "garmin fr220"),
+        ("vívoactive HR", "2337", "garmin vivo_active_hr"),
+        ("Garmin Edge 1000", " 1836 ", "garmin edge1000"),
+        ("Forerunner 245", "3076", "garmin fr245"),
+        # Polar's V800 writes ProductID 13, in Garmin's table a heart-rate strap
+        ("Polar V800", "13", "Polar V800"),
+        # a Garmin number that is not this watch, none, or not a number
+        ("Forerunner 245", "1632", "Forerunner 245"),
+        ("EDGE705", "625", "EDGE705"),
+        ("Forerunner 245", "", "Forerunner 245"),
+        ("Forerunner 245", "x1", "Forerunner 245"),
+    ):
+        creator = (
+            f'<Creator {xsi} xsi:type="Device_t"><Name>{name}</Name>'
+            f"<ProductID>{product}</ProductID></Creator>"
+        )
+        path = tmp_path / "run.tcx"
+        path.write_text(text.replace("</Lap>\n  </Activity>", f"</Lap>\n{creator}</Activity>"))
+        (act,) = read_tcx(path)
+        assert act.device == expected, name
+
+
+def test_a_real_watchs_fit_and_tcx_files_name_the_same_device(real):
+    """The same Forerunner 220 run exported as FIT and as TCX (MANIFEST)."""
+    (fit,) = read_fit(real / "fit" / "garmin-fr220-run-short.fit")
+    (tcx,) = read_tcx(real / "tcx" / "garmin-fr220-run-short.tcx")
+    assert fit.device == tcx.device == "garmin fr220"
+    (other,) = read_tcx(real / "tcx" / "run-6281425038.tcx")
+    assert other.device == "Polar V800"

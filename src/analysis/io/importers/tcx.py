@@ -12,10 +12,12 @@ parsers refuse it) is stripped.
 
 from __future__ import annotations
 
+import unicodedata
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from fitdecode.profile import FIELD_TYPES
 from lxml import etree
 
 from analysis.errors import DataError
@@ -49,14 +51,50 @@ def _child_text(el, name: str) -> str | None:
 def _device_name(activity) -> str:
     """The recording device of a TCX ``<Activity>``: its ``<Creator>``'s ``<Name>``
     when the creator is a device (``xsi:type="Device_t"``, as Garmin and Polar
-    write it, e.g. "Forerunner 245"), else "" (an application)."""
+    write it, e.g. "Forerunner 245"), else "" (an application).
+
+    A Garmin watch is named as its FIT files name it (:func:`_garmin_name`), so
+    a runner's FIT and TCX files of one watch are one device to the field
+    model's heart-rate offset, not two."""
     for child in activity:
         if _local(child.tag) != "Creator":
             continue
         kind = next((v for k, v in child.attrib.items() if _local(k) == "type"), "")
         if kind.split(":")[-1] == "Device_t":
-            return (_child_text(child, "Name") or "").strip()
+            name = (_child_text(child, "Name") or "").strip()
+            return _garmin_name(name, _child_text(child, "ProductID")) or name
     return ""
+
+
+def _letters_and_digits(text: str) -> str:
+    """``text`` case- and accent-folded, letters and digits only ("vívoactive HR"
+    -> "vivoactivehr")."""
+    plain = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(c for c in plain if c.isalnum() and not unicodedata.combining(c))
+
+
+def _garmin_name(name: str, product_id: str | None) -> str:
+    """``"garmin <product>"`` as a Garmin FIT file's ``file_id`` names the watch
+    (``manufacturer`` and ``garmin_product``: "garmin fr220"), from the TCX
+    creator's ``<ProductID>`` looked up in the FIT profile's ``garmin_product``
+    table (fitdecode), when that product is the creator's ``<Name>``
+    ("Garmin Forerunner 220": its letters and digits hold "forerunner220",
+    the profile's "fr220" with Garmin's "fr" written out). Else "": the
+    product IDs of other makers (Polar's V800 writes 13, a Garmin heart-rate
+    strap's number) mean something else."""
+    try:
+        product = _GARMIN_PRODUCTS.get(int(str(product_id).strip()))
+    except ValueError:
+        return ""
+    if not product:
+        return ""
+    key = _letters_and_digits(product)
+    key = "forerunner" + key[2:] if key.startswith("fr") else key
+    return f"garmin {product}" if key in _letters_and_digits(name) else ""
+
+
+_GARMIN_PRODUCTS = FIELD_TYPES["garmin_product"].enum
+"""Garmin product IDs to the FIT profile's names (1632 -> "fr220")."""
 
 
 def _value_of(el, name: str) -> float:
