@@ -6,6 +6,7 @@ import html
 import io
 
 import matplotlib
+import matplotlib.dates as mdates
 import numpy as np
 import pandas as pd
 import pytest
@@ -331,6 +332,42 @@ def test_weekly_training_of_a_runner_without_strength_sessions_is_one_panel():
     _png_ok(fig)
 
 
+def test_weekly_training_spans_the_baseline_and_block_not_a_stray_old_run():
+    """One run logged years before the rest stretched the chart over those years,
+    the block a sliver at its end: the chart spans 4 weeks before the baseline to
+    8 after the last block, and its title and alt text count what it leaves out."""
+    weekly = _weekly()
+    old = weekly.iloc[[0, 0, 0]].assign(
+        week=pd.to_datetime(["2023-05-08", "2023-05-15", "2023-05-22"]), running_km=[12.0, 0, 0]
+    )
+    later = weekly.iloc[[0]].assign(week=pd.Timestamp("2026-09-07"), strength_sessions=1)
+    weekly = pd.concat([old, weekly, later], ignore_index=True).assign(runs=lambda f: 1)
+    weekly.loc[[1, 2], "runs"] = 0  # weeks without training between the old run and the rest
+    fig = plots.weekly_training(weekly, _block())
+    lo, hi = (mdates.num2date(x).replace(tzinfo=None) for x in fig.axes[0].get_xlim())
+    assert pd.Timestamp("2025-11-20") < lo < pd.Timestamp("2026-01-05")
+    assert pd.Timestamp("2026-04-26") < hi < pd.Timestamp("2026-06-30")
+    title = fig.axes[0].get_title(loc="left")
+    assert title == (
+        "Weekly training (1 earlier week (May 2023) and 1 later week (Sep 2026) "
+        "of training not shown)"
+    )
+    alt = describe.weekly_training(weekly, _block())
+    assert "Weekly training over 16 weeks, 05 Jan 2026 to 20 Apr 2026" in alt
+    assert "not shown: 1 earlier week of training (08 May 2023) and 1 later week" in alt
+    # a second block ending in September: the chart reaches it
+    fig = plots.weekly_training(weekly, _block(), pd.Timestamp("2026-08-30"))
+    assert (
+        fig.axes[0]
+        .get_title(loc="left")
+        .endswith("(1 earlier week (May 2023) of training not shown)")
+    )
+    # without block dates, every week
+    nodates = _block(block_start=pd.NaT, block_end=pd.NaT, baseline_start=pd.NaT)
+    assert plots.weekly_training(weekly, nodates).axes[0].get_title(loc="left") == "Weekly training"
+    _png_ok(fig)
+
+
 def test_vo2max_over_time_shows_each_source():
     runs = pd.DataFrame(
         {"date": pd.date_range("2026-01-05", periods=10, freq="7D"), "vo2max_est_ml_kg_min": 58.0}
@@ -596,7 +633,8 @@ def test_economy_figure_draws_the_frame_it_was_given():
         trend.get_ydata(), frame.sort_values("date")["o2_cost_trend_ml_kg_km"]
     )
     # the shaded block spans block_start to block_end
-    
+    import matplotlib.dates as mdates
+
     [band] = [p for p in [*ax.patches, *ax.collections] if p.get_label() == "strength block"]
     xs = (
         band.get_path().transformed(band.get_patch_transform()).vertices[:, 0]

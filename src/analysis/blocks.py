@@ -476,3 +476,53 @@ _DATE_COLUMNS = ("block_start", "block_end", "baseline_start", "previous_block_e
 
 def _date_text(day) -> str:
     return "" if pd.isna(day) else f"{pd.Timestamp(day):%Y-%m-%d}"
+
+
+TRAINING_WEEKS_BEFORE = 4
+"""Weeks of the log a weekly-training chart shows before the baseline."""
+TRAINING_WEEKS_AFTER = 8
+"""Weeks of the log a weekly-training chart shows after the (last) block's end."""
+
+
+def training_window(
+    weekly: pd.DataFrame, block, last_block_end=None
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The weeks a runner's weekly-training chart shows, and those it leaves out.
+
+    A log that starts with one run years before the rest would stretch the
+    chart over all those years, with the block a sliver at its end. The chart
+    shows ``TRAINING_WEEKS_BEFORE`` weeks before the baseline to
+    ``TRAINING_WEEKS_AFTER`` after the end of the runner's last block
+    (``last_block_end``, else ``block``'s end); without block dates, every week.
+
+    Parameters
+    ----------
+    weekly : DataFrame
+        One runner's :func:`analysis.metrics.weekly_metrics` rows (``week``).
+    block : Mapping or Series
+        The runner's :func:`runner_blocks` row (``baseline_start``,
+        ``block_end``).
+    last_block_end : date, optional
+        The end of the runner's last block, when it has several.
+
+    Returns
+    -------
+    tuple of DataFrame
+        ``(shown, before, after)``: the weeks in the window, and the weeks
+        with training (a run or a strength session) before and after it.
+    """
+    start, end = pd.Timestamp(block.get("baseline_start")), pd.Timestamp(block.get("block_end"))
+    if last_block_end is not None and not pd.isna(last_block_end):
+        end = max(end, pd.Timestamp(last_block_end)) if not pd.isna(end) else end
+    if weekly.empty or pd.isna(start) or pd.isna(end):
+        return weekly, weekly.iloc[:0], weekly.iloc[:0]
+    week = pd.to_datetime(weekly["week"])
+    first, last = week_start([start, end])
+    first, last = first - TRAINING_WEEKS_BEFORE * _WEEK, last + TRAINING_WEEKS_AFTER * _WEEK
+    trained = pd.Series(False, index=weekly.index)
+    for column in ("runs", "running_km", "strength_sessions"):
+        if column in weekly:
+            trained |= weekly[column].fillna(0).gt(0)
+    inside = (week >= first) & (week <= last)
+    before, after = (week < first) & trained, (week > last) & trained
+    return weekly.loc[inside], weekly.loc[before], weekly.loc[after]

@@ -15,6 +15,7 @@ from collections.abc import Mapping
 import numpy as np
 import pandas as pd
 
+from analysis.blocks import training_window
 from analysis.formatting import (
     CI_LEVEL_PCT,
     as_mapping,
@@ -30,7 +31,8 @@ def _span(dates: pd.Series) -> str:
     dates = pd.to_datetime(dates).dropna()
     if dates.empty:
         return "no dates"
-    return f"{format_date(dates.min())} to {format_date(dates.max())}"
+    first, last = format_date(dates.min()), format_date(dates.max())
+    return first if first == last else f"{first} to {last}"
 
 
 def _counts(reasons: pd.Series) -> str:
@@ -131,18 +133,27 @@ def hr_vs_pace(metrics: pd.DataFrame, block: Mapping | pd.Series, *, late_weeks:
     )
 
 
-def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> str:
-    """Alt text of the weekly-training figure (:func:`analysis.metrics.weekly_metrics` rows)."""
+def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series, last_block_end=None) -> str:
+    """Alt text of the weekly-training figure (:func:`analysis.metrics.weekly_metrics`
+    rows), over the weeks it shows (:func:`analysis.blocks.training_window`)."""
     block = as_mapping(block)
+    weekly, before, after = training_window(weekly, block, last_block_end)
     if weekly.empty:
         return "Weekly training: no runs or strength sessions."
     km = weekly["running_km"].fillna(0).astype(float)
     sessions = weekly.get("strength_sessions", pd.Series(0, index=weekly.index)).fillna(0)
+    left_out = [
+        f"{len(f)} {when} week{'s' * (len(f) != 1)} of training ({_span(f['week'])})"
+        for f, when in ((before, "earlier"), (after, "later"))
+        if len(f)
+    ]
     return (
         f"Weekly training over {len(weekly)} weeks, {_span(weekly['week'])}: running "
         f"{format_number(km.min(), 0)} to {format_number(km.max(), 0)} km a week "
         f"(mean {format_number(km.mean(), 0)}); {int(sessions.sum())} strength sessions in all, "
-        f"at most {int(sessions.max())} in a week; {_block_text(block)}."
+        f"at most {int(sessions.max())} in a week; {_block_text(block)}"
+        + (f"; not shown: {' and '.join(left_out)}" if left_out else "")
+        + "."
     )
 
 

@@ -35,6 +35,7 @@ from matplotlib.collections import PolyCollection
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
+from analysis.blocks import training_window
 from analysis.formatting import CI_LEVEL_PCT, as_mapping, figure_text, format_number
 from analysis.models.columns import first_blocks
 from analysis.schema import EXERCISE_CATEGORIES, is_control
@@ -611,8 +612,23 @@ def _week_bars(ax, weeks: pd.Series, bottoms: np.ndarray, heights: np.ndarray, *
     return collection
 
 
+def _left_out_words(before: pd.DataFrame, after: pd.DataFrame) -> str:
+    """The weekly-training title's note on the weeks of training it leaves out."""
+    parts = []
+    for frame, when in ((before, "earlier"), (after, "later")):
+        if len(frame):
+            weeks = pd.to_datetime(frame["week"])
+            span = f"{weeks.min():%b %Y}" + (
+                f"-{weeks.max():%b %Y}" if f"{weeks.max():%b %Y}" != f"{weeks.min():%b %Y}" else ""
+            )
+            parts.append(f"{len(frame)} {when} week{'s' * (len(frame) != 1)} ({span})")
+    return f" ({' and '.join(parts)} of training not shown)" if parts else ""
+
+
 @_styled
-def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
+def weekly_training(
+    weekly: pd.DataFrame, block: Mapping | pd.Series, last_block_end=None
+) -> Figure:
     """Weekly running volume, strength sessions and volume load by exercise category.
 
     Parameters
@@ -623,6 +639,11 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
         ``volume_load_<category>_kg``).
     block : Mapping or Series
         The runner's :func:`analysis.blocks.runner_blocks` row.
+    last_block_end : date, optional
+        The end of the runner's last block, when it has several. The chart
+        spans the baseline to the last block, with a few weeks either side
+        (:func:`analysis.blocks.training_window`); the title counts the weeks
+        of training left out.
 
     Returns
     -------
@@ -633,7 +654,7 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
         said no more than the title and took a sixth of a page).
     """
     block = as_mapping(block)
-    weekly = weekly.sort_values("week")
+    weekly, before, after = training_window(weekly.sort_values("week"), block, last_block_end)
     load_cols = [f"volume_load_{c}_kg" for c in EXERCISE_CATEGORIES]
     has_load = any(c in weekly and weekly[c].fillna(0).gt(0).any() for c in load_cols)
     session_cols = [f"strength_sessions_{c}" for c in EXERCISE_CATEGORIES]
@@ -663,7 +684,8 @@ def weekly_training(weekly: pd.DataFrame, block: Mapping | pd.Series) -> Figure:
     _week_bars(axes[0], weekly["week"], np.zeros(len(km)), km, color="0.55", label="running")
     axes[0].set_ylabel("running [km/week]")
     axes[0].set_ylim(bottom=0)
-    _title(axes[0], "Weekly training" if has_sessions else "Weekly running (no strength sessions)")
+    title = "Weekly training" if has_sessions else "Weekly running (no strength sessions)"
+    _title(axes[0], title + _left_out_words(before, after))
     axes[0].legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0)
     if not has_sessions:
         _date_axis(axes[0])

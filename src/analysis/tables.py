@@ -158,7 +158,7 @@ def exclusions_table(fit_frame: pd.DataFrame, n_quarantined: int = 0) -> pd.Data
     rows += [(f"left out: {reason}", int(n)) for reason, n in left.value_counts().items()]
     outside = int((~window).sum())
     if outside:
-        rows.append(("outside the baseline and block (not analysed)", outside))
+        rows.append(("not analysed: outside baseline and block", outside))
     if n_quarantined:
         rows.append(("quarantined rows in runs.csv (not loaded)", int(n_quarantined)))
     return pd.DataFrame(rows, columns=["runs", "count"])
