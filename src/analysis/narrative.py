@@ -48,7 +48,7 @@ from analysis.models.prepare import (
     design_from,
     time_course_words,
 )
-from analysis.models.training import training_load_note
+from analysis.models.training import CONTROLS_LOAD_NOTE_START, training_load_note
 from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM, karvonen_target_hr
 from analysis.physiology import VO2_REST_ML_KG_MIN as VO2_REST
 from analysis.schema import EXERCISE_CATEGORIES, is_control
@@ -222,13 +222,15 @@ def answer_sentence(row: Mapping | pd.Series, name: str | None = None) -> str:
     if row.get("reference") == "controls":
         n = int(row.get("n_reference_runners") or 0)
         others = "the other" if control else "the squad's"
-        clear = REFERENCE_NOTE_START in str(row.get("warning") or "")
-        controls_moved = (
-            f"; the controls' own: {format_pct(row.get('reference_change_pct'))}, "
-            "clearly not zero, see Notes"
-            if clear and not control
-            else ""
-        )
+        warning = str(row.get("warning") or "")
+        controls_moved = ""
+        if REFERENCE_NOTE_START in warning and not control:
+            controls_moved = (
+                f"; the controls' own: {format_pct(row.get('reference_change_pct'))}, "
+                "clearly not zero, see Notes"
+            )
+        elif CONTROLS_LOAD_NOTE_START in warning and not control:
+            controls_moved = "; the controls trained differently, see Notes"
         referenced = (
             f", relative to {others} {n} controls over the same weeks (its change before "
             f"that: {format_pct(row.get('raw_change_pct'))}{controls_moved})"

@@ -10,8 +10,10 @@ from analysis.io import load_dataset
 from analysis.metrics import run_metrics
 from analysis.models import analyze
 from analysis.models.training import (
+    CONTROLS_LOAD_NOTE_START,
     LOAD_RATIO_LIMITS,
     add_training_load,
+    controls_load_note,
     controls_load_ratio,
     training_load,
     training_load_note,
@@ -271,3 +273,57 @@ def test_add_training_load_notes_only_rows_with_an_answer():
     )
     assert "warning" not in k1  # 1.0: inside the limits
     assert i["training_load_ratio"] == pytest.approx(1.33333, rel=1e-4) and "warning" not in i
+
+
+@pytest.mark.parametrize(
+    "control_ratio, ratio, says",
+    [
+        (0.70, 1.00, "the controls trained less in the block than in their baseline (0.70×"),
+        (0.70, np.nan, "(0.70× their load per week): if they lost fitness"),
+        (1.40, 1.00, "the controls trained more"),
+        (0.70, 0.75, ""),  # the runner ran less too: the runner's own note says so
+        (0.85, 1.20, ""),  # the controls within the limits
+        (None, 1.00, ""),
+        (np.nan, 1.00, ""),
+    ],
+)
+def test_controls_load_note_is_given_where_the_controls_trained_differently(
+    control_ratio, ratio, says
+):
+    note = controls_load_note(control_ratio, ratio, -4.2)
+    if not says:
+        assert note == ""
+        return
+    assert note.startswith(CONTROLS_LOAD_NOTE_START) and says in note
+    assert "read the change before the reference (-4.2 %) too" in note
+    better = "looks better than it was" in note
+    assert better == (control_ratio < 1)
+
+
+def test_analyze_notes_controls_who_ran_less_on_the_strength_runners_only(sample_dir):
+    """The sample's controls ran 40 % less in the block (their TRIMP cut): each
+    strength runner's referenced row says so, its headline sentence points to it,
+    and nothing in the answer moves."""
+    from analysis.narrative import answer_sentence
+
+    ds = load_dataset(sample_dir)
+    metrics = run_metrics(ds)
+    before = analyze(ds, metrics=metrics)
+    field = before.loc[before["method"] == "field_hr"].set_index("runner_id")
+    less = metrics.copy()
+    controls = field.index[field["group"] == "control"]
+    start = field["block_start"].min()
+    cut = less["runner_id"].isin(controls) & (less["date"] >= start)
+    less.loc[cut, "trimp"] *= 0.6
+    after = analyze(ds, metrics=less).query("method == 'field_hr'").set_index("runner_id")
+    warned = after["warning"].fillna("").str.contains(CONTROLS_LOAD_NOTE_START)
+    strength = after.index[after["group"] == "strength"]
+    assert warned.reindex(strength).all()
+    assert not warned.reindex(controls).any()
+    assert not before["warning"].fillna("").str.contains(CONTROLS_LOAD_NOTE_START).any()
+    for col in ("o2_cost_change_pct", "ci_low_pct", "ci_high_pct", "verdict"):
+        assert after[col].reindex(strength).tolist() == field[col].reindex(strength).tolist()
+    row = after.loc[strength[0]].to_dict()
+    assert f"({row['raw_change_pct']:+.1f} %) too" in row["warning"]
+    sentence = answer_sentence({**row, "runner_id": strength[0]})
+    assert "the controls trained differently, see Notes" in sentence

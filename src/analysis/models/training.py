@@ -149,6 +149,46 @@ def training_load_note(ratio: float, basis: str, control_ratio: float | None = N
     )
 
 
+CONTROLS_LOAD_NOTE_START = "the controls trained"
+"""How :func:`controls_load_note` starts (the headline sentence points to it)."""
+
+
+def controls_load_note(control_ratio: float | None, ratio: float, raw_pct: float) -> str:
+    """The warning of a control-referenced strength runner whose controls' load
+    changed differently from the runner's, or "".
+
+    The referenced headline assumes the runner's cost would have moved as the
+    controls' did without the strength work (parallel trends). Controls who
+    ran much less over the block than in their baseline may have lost fitness,
+    which reads as a worse economy in them and so as a better one, relative to
+    them, in the runner (and the other way round for controls who ran much
+    more). Given when the controls' median load ratio is outside
+    ``LOAD_RATIO_LIMITS`` and the runner's is not within the same margin of
+    it (the ratio of the two ratios outside the limits too, or the runner's
+    unknown). A note, not an adjustment: heart rate at a given pace cannot
+    tell lost fitness from worse economy, and on squads whose controls lost
+    2 % of VO2max the referenced change was 1.8 pp too good
+    (``benchmarks/blind_scenarios.py``, ``detraining``; that generator did not
+    cut their training, so this note is for the case the data can show).
+    """
+    if control_ratio is None or not np.isfinite(control_ratio) or not np.isfinite(raw_pct):
+        return ""
+    low, high = LOAD_RATIO_LIMITS
+    if low < control_ratio < high:
+        return ""
+    if np.isfinite(ratio) and low < ratio / control_ratio < high:
+        return ""
+    less = control_ratio <= low
+    own = f", this runner {ratio:.2f}×" if np.isfinite(ratio) else ""
+    return (
+        f"{CONTROLS_LOAD_NOTE_START} {'less' if less else 'more'} in the block than in their "
+        f"baseline ({control_ratio:.2f}× their load per week{own}): if they "
+        f"{'lost' if less else 'gained'} fitness with it, the change relative to them looks "
+        f"{'better' if less else 'worse'} than it was, so read the change before the "
+        f"reference ({raw_pct:+.1f} %) too"
+    )
+
+
 def controls_load_ratio(load: pd.DataFrame, blocks: pd.DataFrame) -> float | None:
     """The controls' median load ratio (:func:`training_load`), or None with fewer than 3."""
     if "group" not in blocks:
@@ -194,6 +234,9 @@ def add_training_load(
         row["training_load_ratio"] = ratio
         row["training_load_basis"] = basis
         control = is_control(row.get("group", ""))
-        note = training_load_note(ratio, basis, None if control else control_ratio)
-        if note and not str(row.get("verdict", "")).startswith("insufficient"):
-            row["warning"] = "; ".join(w for w in (row.get("warning") or "", note) if w)
+        notes = [training_load_note(ratio, basis, None if control else control_ratio)]
+        if not control and row.get("reference") == "controls":
+            raw = row.get("raw_change_pct")
+            notes.append(controls_load_note(control_ratio, ratio, np.nan if raw is None else raw))
+        if any(notes) and not str(row.get("verdict", "")).startswith("insufficient"):
+            row["warning"] = "; ".join(w for w in (row.get("warning") or "", *notes) if w)
