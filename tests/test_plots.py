@@ -365,6 +365,22 @@ def test_weekly_training_spans_the_baseline_and_block_not_a_stray_old_run():
     # without block dates, every week
     nodates = _block(block_start=pd.NaT, block_end=pd.NaT, baseline_start=pd.NaT)
     assert plots.weekly_training(weekly, nodates).axes[0].get_title(loc="left") == "Weekly training"
+    # dates with a time zone window the same way
+    aware = _block(
+        **{k: _block()[k].tz_localize("Europe/Oslo") for k in ("baseline_start", "block_end")}
+    )
+    title = plots.weekly_training(weekly, aware).axes[0].get_title(loc="left")
+    assert title.startswith("Weekly training (1 earlier week (May 2023)")
+    # a log with no training near the block dates: every week, not an empty chart
+    far = _block(
+        baseline_start=pd.Timestamp("2030-01-07"),
+        block_start=pd.Timestamp("2030-02-18"),
+        block_end=pd.Timestamp("2030-04-28"),
+    )
+    assert plots.weekly_training(weekly, far).axes[0].get_title(loc="left") == "Weekly training"
+    assert describe.weekly_training(weekly, far).startswith(
+        "Weekly training over 20 weeks, 08 May 2023"
+    )
     _png_ok(fig)
 
 

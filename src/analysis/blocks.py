@@ -478,6 +478,11 @@ def _date_text(day) -> str:
     return "" if pd.isna(day) else f"{pd.Timestamp(day):%Y-%m-%d}"
 
 
+def _naive(day) -> pd.Timestamp:
+    day = pd.Timestamp(day)
+    return day.tz_localize(None) if day is not pd.NaT and day.tz is not None else day
+
+
 TRAINING_WEEKS_BEFORE = 4
 """Weeks of the log a weekly-training chart shows before the baseline."""
 TRAINING_WEEKS_AFTER = 8
@@ -511,12 +516,14 @@ def training_window(
         ``(shown, before, after)``: the weeks in the window, and the weeks
         with training (a run or a strength session) before and after it.
     """
-    start, end = pd.Timestamp(block.get("baseline_start")), pd.Timestamp(block.get("block_end"))
+    start, end = _naive(block.get("baseline_start")), _naive(block.get("block_end"))
     if last_block_end is not None and not pd.isna(last_block_end):
-        end = max(end, pd.Timestamp(last_block_end)) if not pd.isna(end) else end
+        end = max(end, _naive(last_block_end)) if not pd.isna(end) else end
     if weekly.empty or pd.isna(start) or pd.isna(end):
         return weekly, weekly.iloc[:0], weekly.iloc[:0]
     week = pd.to_datetime(weekly["week"])
+    if week.dt.tz is not None:
+        week = week.dt.tz_localize(None)
     first, last = week_start([start, end])
     first, last = first - TRAINING_WEEKS_BEFORE * _WEEK, last + TRAINING_WEEKS_AFTER * _WEEK
     trained = pd.Series(False, index=weekly.index)
@@ -524,5 +531,7 @@ def training_window(
         if column in weekly:
             trained |= weekly[column].fillna(0).gt(0)
     inside = (week >= first) & (week <= last)
+    if not inside.any():  # nothing near the block: every week rather than an empty chart
+        return weekly, weekly.iloc[:0], weekly.iloc[:0]
     before, after = (week < first) & trained, (week > last) & trained
     return weekly.loc[inside], weekly.loc[before], weekly.loc[after]

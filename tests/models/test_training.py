@@ -285,6 +285,8 @@ def test_add_training_load_notes_only_rows_with_an_answer():
         (0.85, 1.20, ""),  # the controls within the limits
         (None, 1.00, ""),
         (np.nan, 1.00, ""),
+        # most controls logged nothing in their block: a median of 0, not a crash
+        (0.0, 1.00, "the controls trained less in the block than in their baseline (0.00×"),
     ],
 )
 def test_controls_load_note_is_given_where_the_controls_trained_differently(

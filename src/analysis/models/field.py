@@ -533,7 +533,7 @@ def _fit_runners(
     with named coefficients; the reported numbers are the same either way.
     ``errors="hac"`` is one ``sm.OLS`` per runner. A runner with fewer than 3
     residual degrees of freedom gets None. Returns the fits and the
-    :class:`SquadPrior` used (serial grid and heat slopes): the parts given in
+    :class:`SquadPrior` used (serial grid, heat slopes, device offsets): the parts given in
     ``serial_prior``, the others learned from these runners (``serial_prior``
     unchanged without AR(1) fits).
     """
@@ -1017,7 +1017,7 @@ def squad_serial_prior(
     confounders: Iterable[str] = CONFOUNDERS,
 ) -> SquadPrior | None:
     """What a squad's field fits share (:class:`SquadPrior`): the
-    serial-correlation prior and the heat-slope prior learned from every
+    serial-correlation prior and the heat-slope and device-offset priors learned from every
     runner of ``blocks`` that can be modelled; what :func:`analyze` uses, so
     that :func:`fit_runner` given it reproduces the runner's ``analyze`` row.
     None when no runner can be modelled.

@@ -176,7 +176,7 @@ def controls_load_note(control_ratio: float | None, ratio: float, raw_pct: float
     low, high = LOAD_RATIO_LIMITS
     if low < control_ratio < high:
         return ""
-    if np.isfinite(ratio) and low < ratio / control_ratio < high:
+    if np.isfinite(ratio) and control_ratio > 0 and low < ratio / control_ratio < high:
         return ""
     less = control_ratio <= low
     own = f", this runner {ratio:.2f}×" if np.isfinite(ratio) else ""

@@ -63,6 +63,16 @@ def test_a_garmin_watch_is_named_in_a_tcx_file_as_its_fit_files_name_it(tmp_path
         ("EDGE705", "625", "EDGE705"),
         ("Forerunner 245", "", "Forerunner 245"),
         ("Forerunner 245", "x1", "Forerunner 245"),
+        # a shorter model inside a longer name (1482 is fr10, 1551 fenix)
+        ("Forerunner 105", "1482", "Forerunner 105"),
+        ("fēnix 3", "1551", "fēnix 3"),
+        ("Forerunner 2200", "1632", "Forerunner 2200"),
+        # only ASCII digits are a product ID
+        ("Garmin Forerunner 220", "١٦٣٢", "Garmin Forerunner 220"),
+        ("Garmin Forerunner 220", "+1632", "Garmin Forerunner 220"),
+        ("Garmin Forerunner 220", "9" * 5000, "Garmin Forerunner 220"),
+        # a name that goes on after the product keeps the mapping
+        ("Garmin Forerunner 220 (EU)", "1632", "garmin fr220"),
     ):
         creator = (
             f'<Creator {xsi} xsi:type="Device_t"><Name>{name}</Name>'

@@ -77,20 +77,25 @@ def _garmin_name(name: str, product_id: str | None) -> str:
     """``"garmin <product>"`` as a Garmin FIT file's ``file_id`` names the watch
     (``manufacturer`` and ``garmin_product``: "garmin fr220"), from the TCX
     creator's ``<ProductID>`` looked up in the FIT profile's ``garmin_product``
-    table (fitdecode), when that product is the creator's ``<Name>``
-    ("Garmin Forerunner 220": its letters and digits hold "forerunner220",
-    the profile's "fr220" with Garmin's "fr" written out). Else "": the
+    table (fitdecode), when the creator's ``<Name>`` starts with that product
+    ("Garmin Forerunner 220": its letters and digits, "Garmin" aside, start
+    with "forerunner220", the profile's "fr220" with Garmin's "fr" written
+    out, and no longer model number follows). Else "": the
     product IDs of other makers (Polar's V800 writes 13, a Garmin heart-rate
     strap's number) mean something else."""
-    try:
-        product = _GARMIN_PRODUCTS.get(int(str(product_id).strip()))
-    except ValueError:
+    digits = (product_id or "").strip()
+    if not (digits.isascii() and digits.isdigit()) or len(digits) > 9:
         return ""
+    product = _GARMIN_PRODUCTS.get(int(digits))
     if not product:
         return ""
     key = _letters_and_digits(product)
     key = "forerunner" + key[2:] if key.startswith("fr") else key
-    return f"garmin {product}" if key in _letters_and_digits(name) else ""
+    # the name starts with the product (after "Garmin"), not with a longer model
+    # number ("Forerunner 105" is not fr10, "fenix 3" not fenix)
+    folded = _letters_and_digits(name).removeprefix("garmin")
+    follows = folded[len(key) : len(key) + 1]
+    return f"garmin {product}" if folded.startswith(key) and not follows.isdigit() else ""
 
 
 _GARMIN_PRODUCTS = FIELD_TYPES["garmin_product"].enum
