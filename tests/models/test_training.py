@@ -278,15 +278,15 @@ def test_add_training_load_notes_only_rows_with_an_answer():
 @pytest.mark.parametrize(
     "control_ratio, ratio, says",
     [
-        (0.70, 1.00, "the controls trained less in the block than in their baseline (0.70×"),
-        (0.70, np.nan, "(0.70× their load per week): if they lost fitness"),
+        (0.70, 1.00, "the controls trained less in the block (0.70× their baseline load"),
+        (0.70, np.nan, "(0.70× their baseline load per week): if they lost fitness"),
         (1.40, 1.00, "the controls trained more"),
         (0.70, 0.75, ""),  # the runner ran less too: the runner's own note says so
         (0.85, 1.20, ""),  # the controls within the limits
         (None, 1.00, ""),
         (np.nan, 1.00, ""),
         # most controls logged nothing in their block: a median of 0, not a crash
-        (0.0, 1.00, "the controls trained less in the block than in their baseline (0.00×"),
+        (0.0, 1.00, "the controls trained less in the block (0.00×"),
     ],
 )
 def test_controls_load_note_is_given_where_the_controls_trained_differently(
@@ -297,7 +297,7 @@ def test_controls_load_note_is_given_where_the_controls_trained_differently(
         assert note == ""
         return
     assert note.startswith(CONTROLS_LOAD_NOTE_START) and says in note
-    assert "read the change before the reference (-4.2 %) too" in note
+    assert note.endswith("; before the reference: -4.2 %")
     better = "looks better than it was" in note
     assert better == (control_ratio < 1)
 
@@ -326,6 +326,6 @@ def test_analyze_notes_controls_who_ran_less_on_the_strength_runners_only(sample
     for col in ("o2_cost_change_pct", "ci_low_pct", "ci_high_pct", "verdict"):
         assert after[col].reindex(strength).tolist() == field[col].reindex(strength).tolist()
     row = after.loc[strength[0]].to_dict()
-    assert f"({row['raw_change_pct']:+.1f} %) too" in row["warning"]
+    assert f"before the reference: {row['raw_change_pct']:+.1f} %" in row["warning"]
     sentence = answer_sentence({**row, "runner_id": strength[0]})
     assert "the controls trained differently, see Notes" in sentence

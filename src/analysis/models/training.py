@@ -181,11 +181,10 @@ def controls_load_note(control_ratio: float | None, ratio: float, raw_pct: float
     less = control_ratio <= low
     own = f", this runner {ratio:.2f}×" if np.isfinite(ratio) else ""
     return (
-        f"{CONTROLS_LOAD_NOTE_START} {'less' if less else 'more'} in the block than in their "
-        f"baseline ({control_ratio:.2f}× their load per week{own}): if they "
-        f"{'lost' if less else 'gained'} fitness with it, the change relative to them looks "
-        f"{'better' if less else 'worse'} than it was, so read the change before the "
-        f"reference ({raw_pct:+.1f} %) too"
+        f"{CONTROLS_LOAD_NOTE_START} {'less' if less else 'more'} in the block "
+        f"({control_ratio:.2f}× their baseline load per week{own}): if they "
+        f"{'lost' if less else 'gained'} fitness, the change relative to them looks "
+        f"{'better' if less else 'worse'} than it was; before the reference: {raw_pct:+.1f} %"
     )
 
 
