@@ -569,16 +569,6 @@ def test_methods_note_says_when_the_heat_slope_is_pooled():
     own = pooled.replace("heat slope pooled with the squad's; ", "")
     text = narrative.methods_markdown(_result_row(model_terms=terms, se_method=own))
     assert "pooled" not in text and "Laird" not in text
-    # a new device's offset pooled too (runs.csv's device; the model has device_dev)
-    both = pooled.replace("; t, 60", "; device offset pooled with the squad's; t, 60")
-    row = _result_row(
-        model_terms=terms.replace(" + offset", " + device_dev + offset"), se_method=both
-    )
-    text = narrative.methods_markdown(row)
-    assert (
-        "Its heat slope and the heart-rate offset of its other device are pooled with the squad's"
-        in text
-    )
 
 
 def test_economy_caption_states_the_temperature_coefficient():

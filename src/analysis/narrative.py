@@ -468,26 +468,15 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
 
 def _pooling_words(row: Mapping) -> str:
     """The methods note's sentence on what is pooled with the squad ("" for nothing)."""
-    method = str(row.get("se_method") or "")
-    parts = [
-        words
-        for flag, words in (
-            ("heat slope pooled" in method, "its heat slope"),
-            ("device offset pooled" in method, "the heart-rate offset of its other device"),
-        )
-        if flag
-    ]
+    heat = "heat slope pooled" in str(row.get("se_method") or "")
     change = row.get("pooling") == "group"
-    what = " and ".join(parts)
-    what = what[:1].upper() + what[1:]
-    if parts and change:
+    if heat and change:
         return (
-            f" {what}, then its change (with its group's {row['n_pooled_runners']} "
+            f" Its heat slope, then its change (with its group's {row['n_pooled_runners']} "
             "runners), are pooled with the squad's (Laird & Ware 1982; Gelman et al. 2013)."
         )
-    if parts:
-        verb = "is" if len(parts) == 1 else "are"
-        return f" {what} {verb} pooled with the squad's (Laird & Ware 1982)."
+    if heat:
+        return " Its heat slope is pooled with the squad's (Laird & Ware 1982)."
     if change:
         return (
             f" Its change is pooled with its group's {row['n_pooled_runners']} runners "

@@ -765,58 +765,6 @@ def test_the_squad_prior_from_chunks_is_the_squad_prior_of_the_whole_squad():
     assert whole.heat is not None
     np.testing.assert_array_equal(chunked.serial, whole.serial)
     assert chunked.heat == whole.heat
-    assert whole.device is None and chunked.device is None  # nobody changed device
-
-
-def _with_new_watch(frames, days_in=35):
-    """Runners who changed watch ``days_in`` days into the block (runs.csv's
-    ``device``; the new one reads the same)."""
-    out = []
-    for f in frames:
-        f = f.copy()
-        late = f["date"] >= BLOCK["block_start"] + pd.Timedelta(days=days_in)
-        f["device"] = np.where(late, "Watch B", "Watch A")
-        out.append(f)
-    return out
-
-
-def test_the_device_offsets_are_pooled_as_the_squad_fit_and_the_chunks_learn_them():
-    """Six runners changed watch mid-block: their device offsets are pooled with
-    the squad's (Paule-Mandel on the runners' offsets, as the heat slopes are),
-    the prior learned from the grid statistics, whole or in chunks, is the one
-    the squad's own fit learns, and a runner fitted with it gets the same row as
-    in the squad's fit."""
-    frames, blocks = _squad_frames(7)
-    frames = _with_new_watch(frames[:6]) + frames[6:]
-    metrics = pd.concat(frames, ignore_index=True)
-    prep = prepare_runs(metrics, blocks)
-    assert prep.groupby("runner_id")["device_dev"].max().tolist() == [1.0] * 6 + [0.0]
-    stats = serial_grid_stats(blocks, prep)
-    whole = squad_prior([stats])
-    chunked = squad_prior(tuple(a[cut] for a in stats) for cut in (slice(0, 2), slice(2, 7)))
-    assert whole.device is not None and chunked.device == whole.device
-    rows, used_prior = _field_rows(blocks, prep, {}, "ar1", CONFOUNDERS)
-    assert used_prior.device == pytest.approx(whole.device, rel=1e-6)
-    assert used_prior.heat == pytest.approx(whole.heat, rel=1e-6)
-    # the same watch read the same: the offsets' learned mean is near 0
-    assert abs(whole.device[0]) < 3 * math.sqrt(whole.device[1])
-    assert all("device offset pooled with the squad's" in r["se_method"] for r, _ in rows[:6])
-    assert "device offset" not in rows[6][0]["se_method"]
-    one = fit_runner(metrics, blocks.iloc[1], serial_prior=used_prior, errors="ar1")
-    assert "device offset pooled with the squad's" in one.row["se_method"]
-    b = rows[1][0]["_b"]
-    assert one.row["raw_change_pct"] == pytest.approx(100 * math.expm1(b), rel=1e-9)
-    # pooling narrowed each switched runner's change: the offset for nothing costs less
-    unpooled, _ = _field_rows(
-        blocks,
-        prep,
-        {},
-        "ar1",
-        CONFOUNDERS,
-        serial_prior=SquadPrior(used_prior.serial, used_prior.heat),
-    )
-    for k in range(6):
-        assert rows[k][0]["_se"] < unpooled[k][0]["_se"]
 
 
 def test_the_squad_prior_follows_the_design_options():

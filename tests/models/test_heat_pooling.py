@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from analysis.models.field import (
-    DEVICE_COLUMN,
     HEAT_COLUMN,
     MIN_RUNNERS_FOR_HEAT_PRIOR,
     heat_prior,
@@ -59,38 +58,6 @@ def test_pooling_is_the_posterior_with_a_prior_on_the_heat_slope(seed, mu, v):
     np.testing.assert_allclose(covs[0], expected_cov, rtol=1e-7, atol=1e-16)
     # the ramp's variance shrinks: the prior breaks its collinearity with heat
     assert covs[0][1, 1] < cov[1, 1]
-
-
-@pytest.mark.parametrize("seed", [4, 5])
-def test_the_heat_slope_then_the_device_offset_pooled_is_the_posterior_with_both_priors(seed):
-    """A runner who changed watch 5 weeks into the block: the device offset is
-    nearly collinear with the ramp. Pooling the heat slope and then the device
-    offset, each with its own squad prior, is the posterior with both priors
-    at once (written in precision form), and the ramp's variance shrinks."""
-    X, y, V = _runner(seed)
-    t = np.sort(np.random.default_rng(seed).choice(np.arange(112), len(y), replace=False))
-    device = (t >= 77).astype(float)
-    X = np.column_stack([X, device])
-    assert DEVICE_COLUMN == X.shape[1] - 1
-    y = y + 0.03 * device
-    Vi = np.linalg.inv(V)
-    xtx = X.T @ Vi @ X
-    beta = np.linalg.solve(xtx, X.T @ Vi @ y)
-    s2 = float((y - X @ beta) @ Vi @ (y - X @ beta) / (len(y) - X.shape[1]))
-    cov = s2 * np.linalg.inv(xtx)
-    heat, dev = (0.006, 1e-6), (0.02, 4e-5)
-    e_h, e_d = np.eye(X.shape[1])[HEAT_COLUMN], np.eye(X.shape[1])[DEVICE_COLUMN]
-    precision = xtx / s2 + np.outer(e_h, e_h) / heat[1] + np.outer(e_d, e_d) / dev[1]
-    expected_cov = np.linalg.inv(precision)
-    expected = expected_cov @ (X.T @ Vi @ y / s2 + e_h * heat[0] / heat[1] + e_d * dev[0] / dev[1])
-
-    params, covs = beta[None].copy(), cov[None].copy()
-    active = np.ones((1, X.shape[1]), dtype=bool)
-    assert pool_heat(params, covs, active, heat).tolist() == [True]
-    assert pool_heat(params, covs, active, dev, DEVICE_COLUMN).tolist() == [True]
-    np.testing.assert_allclose(params[0], expected, rtol=1e-8, atol=1e-12)
-    np.testing.assert_allclose(covs[0], expected_cov, rtol=1e-7, atol=1e-16)
-    assert covs[0][1, 1] < 0.8 * cov[1, 1]  # the offset's collinearity with the ramp broken
 
 
 def test_a_runner_without_the_heat_term_is_left_alone():

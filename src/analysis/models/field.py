@@ -81,8 +81,14 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
   conditions, and the change is ``100 * (exp(b_ramp) - 1)`` %.
 - Device: where runs.csv names a device other than the runner's baseline
   one, ``b_device * device_dev`` (:func:`analysis.models.prepare.device_indicator`),
-  that device's heart-rate offset, pooled with the squad's like the heat
-  slope where five or more runners have one (:func:`heat_prior`).
+  that device's heart-rate offset, the runner's own. Pooled with the squad's
+  like the heat slope (a normal random effect), it narrowed the switched
+  runners' own change where every new watch read the same (SD 2.6 -> 1.7 pp,
+  20 squads of 16 with 8 switching), but where one of six new watches read
+  4 bpm high and the others the same, the normal prior shrank that one's
+  offset toward the others': its change came out 1.9 pp too high (SE 0.14)
+  and the other five's 0.5 pp too low (2026-12-06, 20 squads). Devices are
+  same-or-different, not a normal spread, so each offset stays its own.
 - ``e`` is white noise plus a continuous-time AR(1) process in days (a
   day-level state of sleep, fatigue and hydration), with both variance
   parameters estimated by REML; see :func:`fit_runner` for why this and not
@@ -199,13 +205,6 @@ class _Fit:
 HEAT_COLUMN = 1 + FIELD_TERMS.index("heat_c_dev")
 """Position of the heat slope among the fitted coefficients (intercept first)."""
 
-DEVICE_COLUMN = 1 + FIELD_TERMS.index("device_dev")
-"""Position of the other device's offset among the fitted coefficients."""
-
-POOLED_COLUMNS = (HEAT_COLUMN, DEVICE_COLUMN)
-"""The coefficients pooled with the squad's (:func:`heat_prior`), in
-:class:`SquadPrior` order after ``serial``."""
-
 MIN_RUNNERS_FOR_HEAT_PRIOR = 5
 """Runners with a heat slope needed to pool it across the squad; with fewer,
 each runner's heat slope is its own (unpooled)."""
@@ -219,19 +218,17 @@ class SquadPrior:
     (:func:`analysis.models.serial.serial_prior`). ``heat``: ``(mean,
     variance)`` of the runners' heat slopes (log oxygen cost per degC) that
     each runner's own slope is pooled with (:func:`heat_prior`), or None for
-    no pooling. ``device``: the same for the offsets of the runners' other
-    devices (``device_dev``), or None. Passed to a fit of part of the squad (a
-    chunk, the controls of one window, one runner's :func:`fit_runner`) so it
-    is fitted as in the squad's own fit.
+    no pooling. Passed to a fit of part of the squad (a chunk, the controls of
+    one window, one runner's :func:`fit_runner`) so it is fitted as in the
+    squad's own fit.
     """
 
     serial: np.ndarray | None
     heat: tuple[float, float] | None
-    device: tuple[float, float] | None = None
 
 
 def heat_prior(slopes: np.ndarray, variances: np.ndarray) -> tuple[float, float] | None:
-    """The squad's distribution of a coefficient, for pooling each runner's.
+    """The squad's distribution of heat slopes, for pooling each runner's.
 
     In a warming season each runner's own heat slope is nearly collinear with
     the ramp through the block, so an unpooled slope widens the CI of the
@@ -244,19 +241,6 @@ def heat_prior(slopes: np.ndarray, variances: np.ndarray) -> tuple[float, float]
     (the predictive distribution of a runner's slope). Returns ``(mu,
     tau^2 + SE(mu)^2)``, or None with fewer than
     ``MIN_RUNNERS_FOR_HEAT_PRIOR`` slopes.
-
-    The offsets of the runners' other devices (``device_dev``) are pooled the
-    same way (:data:`DEVICE_COLUMN`). A device that starts mid-block is nearly
-    collinear with the ramp too: where the devices read the same, an
-    unpooled offset for nothing nearly doubled the spread of the switched
-    runners' own change (SD 2.6 against 1.4 pp, 20 squads of 16 in which 8
-    runners switched; 1.7 pooled, the learned ``tau^2`` near 0); where they
-    read 3-5 bpm high in every runner the pooled offset removes it as the
-    unpooled one does (switched runners' own change biased +0.8 pp either
-    way, +5.2 pp with the device not named), and where they read 3-5 bpm high
-    in some runners and low in others ``tau^2`` is large and each runner keeps
-    about its own offset. The scale is learned, not fixed: no fixed prior
-    width served both same-reading and differing devices (2026-12-05).
 
     References
     ----------
@@ -276,20 +260,18 @@ def heat_prior(slopes: np.ndarray, variances: np.ndarray) -> tuple[float, float]
     return float(res.mean_effect_re), float(res.tau2 + res.sd_eff_w_re**2)
 
 
-def _coefficient_moments(grid, weight: np.ndarray, active: np.ndarray, column: int):
-    """Each runner's coefficient ``column`` (the heat slope, the device offset)
-    and its variance under its posterior over the serial grid, and whether its
-    model has that term."""
-    within = np.where(np.isfinite(grid.s2), grid.s2, 0.0) * grid.xtx_inv[..., column, column]
-    mean, var = mixture_moments(weight, grid.beta[..., column], within)
-    return mean, var, active[:, column]
+def _heat_moments(grid, weight: np.ndarray, active: np.ndarray):
+    """Each runner's heat slope and its variance under its posterior over the
+    serial grid, and whether its model has the heat term."""
+    within = (
+        np.where(np.isfinite(grid.s2), grid.s2, 0.0) * grid.xtx_inv[..., HEAT_COLUMN, HEAT_COLUMN]
+    )
+    mean, var = mixture_moments(weight, grid.beta[..., HEAT_COLUMN], within)
+    return mean, var, active[:, HEAT_COLUMN]
 
 
-def pool_heat(
-    params: np.ndarray, cov: np.ndarray, active: np.ndarray, prior, column: int = HEAT_COLUMN
-) -> np.ndarray:
-    """Pool each runner's heat slope (or the coefficient ``column``, such as
-    :data:`DEVICE_COLUMN`) with the squad's, in place; which runners.
+def pool_heat(params: np.ndarray, cov: np.ndarray, active: np.ndarray, prior) -> np.ndarray:
+    """Pool each runner's heat slope with the squad's, in place; which runners.
 
     The prior ``N(mu, v)`` on a runner's heat slope is one more observation of
     it, so the coefficients and their covariance given the runner's data and
@@ -298,15 +280,14 @@ def pool_heat(
     ``beta <- beta - c (h - mu) / (c_h + v)`` and
     ``cov <- cov - c c' / (c_h + v)``. The ramp moves by its covariance with
     the heat slope, and its variance shrinks by as much as the prior breaks
-    their collinearity. The priors of different coefficients are independent
-    observations, so pooling one after the other is their joint update.
+    their collinearity.
     """
     mu, v = prior
-    pooled = active[:, column].copy()
+    pooled = active[:, HEAT_COLUMN].copy()
     for k in np.flatnonzero(pooled):
-        c = cov[k][:, column].copy()
-        s = cov[k][column, column] + v
-        params[k] = params[k] - c * (params[k][column] - mu) / s
+        c = cov[k][:, HEAT_COLUMN].copy()
+        s = cov[k][HEAT_COLUMN, HEAT_COLUMN] + v
+        params[k] = params[k] - c * (params[k][HEAT_COLUMN] - mu) / s
         cov[k] = cov[k] - np.outer(c, c) / s
     return pooled
 
@@ -314,13 +295,12 @@ def pool_heat(
 _LEARN = object()  # a prior to learn from the runners being fitted
 
 
-def _prior_parts(prior) -> tuple[np.ndarray | None, tuple]:
-    """``(grid prior, (heat prior, device prior), each or _LEARN)`` of a
-    ``serial_prior`` argument: a :class:`SquadPrior`, a grid prior alone (the
-    pooled coefficients' priors learned here) or None."""
+def _prior_parts(prior) -> tuple[np.ndarray | None, object]:
+    """``(grid prior, heat prior or _LEARN)`` of a ``serial_prior`` argument:
+    a :class:`SquadPrior`, a grid prior alone (heat learned here) or None."""
     if isinstance(prior, SquadPrior):
-        return prior.serial, (prior.heat, prior.device)
-    return prior, (_LEARN, _LEARN)
+        return prior.serial, prior.heat
+    return prior, _LEARN
 
 
 def field_formula(terms: Iterable[str], speed_offset: bool = False) -> str:
@@ -533,7 +513,7 @@ def _fit_runners(
     with named coefficients; the reported numbers are the same either way.
     ``errors="hac"`` is one ``sm.OLS`` per runner. A runner with fewer than 3
     residual degrees of freedom gets None. Returns the fits and the
-    :class:`SquadPrior` used (serial grid, heat slopes, device offsets): the parts given in
+    :class:`SquadPrior` used (serial grid and heat slopes): the parts given in
     ``serial_prior``, the others learned from these runners (``serial_prior``
     unchanged without AR(1) fits).
     """
@@ -546,21 +526,17 @@ def _fit_runners(
     designs = _designs(used, positions, runners, confounders)
     fits: dict[str, _Fit | None] = {rid: None for rid, _ in runners}
     reml = None
-    pooled = np.zeros((len(designs), len(POOLED_COLUMNS)), dtype=bool)
+    pooled = np.zeros(len(designs), dtype=bool)
     if errors == "ar1" and designs:
-        grid_prior, given = _prior_parts(serial_prior)
+        grid_prior, heat = _prior_parts(serial_prior)
         reml = _reml_batch(*_stacked(designs), grid_prior)
         active_all = np.stack([d[3] for d in designs])
-        priors = []
-        for column, prior in zip(POOLED_COLUMNS, given, strict=True):
-            if prior is _LEARN:  # the squad's, from these runners (before any pooling)
-                mean, var, has = _coefficient_moments(reml.grid, reml.weight, active_all, column)
-                prior = heat_prior(mean[has], var[has])
-            priors.append(prior)
-        for j, (column, prior) in enumerate(zip(POOLED_COLUMNS, priors, strict=True)):
-            if prior is not None:
-                pooled[:, j] = pool_heat(reml.params, reml.cov, active_all, prior, column)
-        serial_prior = SquadPrior(reml.prior, *priors)
+        if heat is _LEARN:  # the squad's, from these runners
+            mean, var, has = _heat_moments(reml.grid, reml.weight, active_all)
+            heat = heat_prior(mean[has], var[has])
+        if heat is not None:
+            pooled = pool_heat(reml.params, reml.cov, active_all, heat)
+        serial_prior = SquadPrior(reml.prior, heat)
     for k, (rid, idx, terms, active, z, days) in enumerate(designs):
         y, X = z[:, 0], z[:, 1:][:, active]
         n, p = X.shape
@@ -600,8 +576,7 @@ def _fit_runners(
                 f"GLS, AR(1) in days + white noise (REML: phi {phi:.2f}/day, "
                 f"{100 * share:.0f} % of error variance), averaged over the REML grid "
                 "with a prior learned from the squad; "
-                + ("heat slope pooled with the squad's; " if pooled[k, 0] else "")
-                + ("device offset pooled with the squad's; " if pooled[k, 1] else "")
+                + ("heat slope pooled with the squad's; " if pooled[k] else "")
                 + f"t, {n - p} df"
             )
             fits[rid] = _Fit(
@@ -640,29 +615,26 @@ def serial_grid_stats(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """The grid pass of every runner of ``blocks`` that the AR(1) field model
     fits, in ``blocks`` order, without the fits: its restricted likelihood over
-    the serial grid (R, G); each pooled coefficient's estimate (the heat slope,
-    the device offset: :data:`POOLED_COLUMNS`) and that estimate's variance at
-    each grid point (R, C, G); and whether its model has each of them (R, C).
+    the serial grid (R, G), its heat slope and that slope's variance at each
+    grid point (R, G), and whether its model has the heat term (R,).
 
     Stacked over a squad (in any chunks), they are what :func:`squad_prior`
     learns the squad's :class:`SquadPrior` from.
     """
     _, used, positions, _, _, to_fit = _selection(blocks, prep)
     designs = _designs(used, positions, to_fit, tuple(confounders))
-    c = len(POOLED_COLUMNS)
     if not designs:
         g = len(_serial_grid()[0])
-        empty = np.zeros((0, c, g))
-        return np.zeros((0, g)), empty, empty.copy(), np.zeros((0, c), dtype=bool)
+        return np.zeros((0, g)), np.zeros((0, g)), np.zeros((0, g)), np.zeros(0, dtype=bool)
     grid = _reml_grid(*_stacked(designs))
-    s2 = np.where(np.isfinite(grid.s2), grid.s2, 0.0)
-    columns = list(POOLED_COLUMNS)
-    within = np.stack([s2 * grid.xtx_inv[..., j, j] for j in columns], axis=1)
-    # the pooled columns copied out: a view would keep every coefficient of the
-    # grid (R, G, P) alive while the squad's statistics are gathered
-    value = np.ascontiguousarray(np.moveaxis(grid.beta[..., columns], -1, 1))
+    within = (
+        np.where(np.isfinite(grid.s2), grid.s2, 0.0) * grid.xtx_inv[..., HEAT_COLUMN, HEAT_COLUMN]
+    )
     active = np.stack([d[3] for d in designs])
-    return grid.likelihood, value, within, active[:, columns]
+    # the heat column copied out: a view would keep every coefficient of the grid
+    # (R, G, P) alive while the squad's statistics are gathered
+    heat = np.ascontiguousarray(grid.beta[..., HEAT_COLUMN])
+    return grid.likelihood, heat, within, active[:, HEAT_COLUMN]
 
 
 def squad_prior(stats: Iterable[tuple]) -> SquadPrior | None:
@@ -675,18 +647,14 @@ def squad_prior(stats: Iterable[tuple]) -> SquadPrior | None:
         return None
     grid_prior = serial_prior(likelihood)
     del likelihood
-    # the pooled coefficients' moments chunk by chunk (row by row, so the same
-    # numbers as of the stacked squad): one chunk's arrays at a time
-    estimates = [([], []) for _ in POOLED_COLUMNS]
+    # the heat slopes' moments chunk by chunk (row by row, so the same numbers as
+    # of the stacked squad): one chunk's (R, G) arrays at a time, not three squads'
+    slopes, variances = [], []
     for lik, value, within, has in stats:
-        weight = posterior_weights(lik, grid_prior)
-        for j, (means, variances) in enumerate(estimates):
-            mean, var = mixture_moments(weight, value[:, j], within[:, j])
-            means.append(mean[has[:, j]])
-            variances.append(var[has[:, j]])
-    return SquadPrior(
-        grid_prior, *(heat_prior(np.concatenate(m), np.concatenate(v)) for m, v in estimates)
-    )
+        mean, var = mixture_moments(posterior_weights(lik, grid_prior), value, within)
+        slopes.append(mean[has])
+        variances.append(var[has])
+    return SquadPrior(grid_prior, heat_prior(np.concatenate(slopes), np.concatenate(variances)))
 
 
 def _field_rows(
@@ -1017,7 +985,7 @@ def squad_serial_prior(
     confounders: Iterable[str] = CONFOUNDERS,
 ) -> SquadPrior | None:
     """What a squad's field fits share (:class:`SquadPrior`): the
-    serial-correlation prior and the heat-slope and device-offset priors learned from every
+    serial-correlation prior and the heat-slope prior learned from every
     runner of ``blocks`` that can be modelled; what :func:`analyze` uses, so
     that :func:`fit_runner` given it reproduces the runner's ``analyze`` row.
     None when no runner can be modelled.

@@ -458,7 +458,7 @@ def device_indicator(m: pd.DataFrame) -> np.ndarray:
     names a Garmin watch's TCX files as its FIT files do ("garmin fr245"),
     but the same watch named two ways by hand ("FR245", "Forerunner 245")
     counts as two devices, which costs that runner precision (an offset for
-    nothing, smaller where the squad's offsets are pooled), not bias. A
+    nothing), not bias. A
     device named only in the block, with the
     baseline's runs unnamed, is taken for the baseline device: no offset.
 
