@@ -278,15 +278,15 @@ def test_add_training_load_notes_only_rows_with_an_answer():
 @pytest.mark.parametrize(
     "control_ratio, ratio, says",
     [
-        (0.70, 1.00, "the controls trained less in the block (0.70× their baseline load"),
-        (0.70, np.nan, "(0.70× their baseline load per week): if they lost fitness"),
-        (1.40, 1.00, "the controls trained more"),
+        (0.70, 1.00, "the controls' training load fell in the block (0.70× their baseline's"),
+        (0.70, np.nan, "(0.70× their baseline's per week): if they lost fitness"),
+        (1.40, 1.00, "the controls' training load rose"),
         (0.70, 0.75, ""),  # the runner ran less too: the runner's own note says so
         (0.85, 1.20, ""),  # the controls within the limits
         (None, 1.00, ""),
         (np.nan, 1.00, ""),
         # most controls logged nothing in their block: a median of 0, not a crash
-        (0.0, 1.00, "the controls trained less in the block (0.00×"),
+        (0.0, 1.00, "the controls' training load fell in the block (0.00×"),
     ],
 )
 def test_controls_load_note_is_given_where_the_controls_trained_differently(
@@ -329,3 +329,15 @@ def test_analyze_notes_controls_who_ran_less_on_the_strength_runners_only(sample
     assert f"before the reference: {row['raw_change_pct']:+.1f} %" in row["warning"]
     sentence = answer_sentence({**row, "runner_id": strength[0]})
     assert "the controls trained differently, see Notes" in sentence
+
+
+def test_the_load_notes_marker_is_in_no_other_warning():
+    """The headline sentence recognises the note by its start: the controls'
+    clear-change note ("...if the controls trained differently...") and the
+    runner's own load note must not hold it."""
+    from analysis.models.inference import reference_note
+
+    clear = reference_note(0.05, 0.0001, -3.0)
+    assert clear and CONTROLS_LOAD_NOTE_START not in clear
+    assert CONTROLS_LOAD_NOTE_START not in training_load_note(0.6, "trimp", 0.6)
+    assert controls_load_note(0.6, 1.0, -3.0).startswith(CONTROLS_LOAD_NOTE_START)

@@ -149,8 +149,9 @@ def training_load_note(ratio: float, basis: str, control_ratio: float | None = N
     )
 
 
-CONTROLS_LOAD_NOTE_START = "the controls trained"
-"""How :func:`controls_load_note` starts (the headline sentence points to it)."""
+CONTROLS_LOAD_NOTE_START = "the controls' training load"
+"""How :func:`controls_load_note` starts (the headline sentence points to it); no
+other warning holds it."""
 
 
 def controls_load_note(control_ratio: float | None, ratio: float, raw_pct: float) -> str:
@@ -181,8 +182,8 @@ def controls_load_note(control_ratio: float | None, ratio: float, raw_pct: float
     less = control_ratio <= low
     own = f", this runner {ratio:.2f}×" if np.isfinite(ratio) else ""
     return (
-        f"{CONTROLS_LOAD_NOTE_START} {'less' if less else 'more'} in the block "
-        f"({control_ratio:.2f}× their baseline load per week{own}): if they "
+        f"{CONTROLS_LOAD_NOTE_START} {'fell' if less else 'rose'} in the block "
+        f"({control_ratio:.2f}× their baseline's per week{own}): if they "
         f"{'lost' if less else 'gained'} fitness, the change relative to them looks "
         f"{'better' if less else 'worse'} than it was; before the reference: {raw_pct:+.1f} %"
     )
