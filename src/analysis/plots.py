@@ -618,9 +618,8 @@ def _left_out_words(before: pd.DataFrame, after: pd.DataFrame) -> str:
     for frame, when in ((before, "earlier"), (after, "later")):
         if len(frame):
             weeks = pd.to_datetime(frame["week"])
-            span = f"{weeks.min():%b %Y}" + (
-                f"-{weeks.max():%b %Y}" if f"{weeks.max():%b %Y}" != f"{weeks.min():%b %Y}" else ""
-            )
+            first, last = f"{weeks.min():%b %Y}", f"{weeks.max():%b %Y}"
+            span = first if first == last else f"{first}-{last}"
             parts.append(f"{len(frame)} {when} week{'s' * (len(frame) != 1)} ({span})")
     return f" ({' and '.join(parts)} of training not shown)" if parts else ""
 
