@@ -68,6 +68,15 @@ def _plateau(metrics, truth):
     )
 
 
+def _fading_fatigue(metrics, truth):
+    """Runs on the day of a strength session cost 3 % more, the next day 2 %, the day
+    after 1 %: residual fatigue that fades (Doma, Deakin & Bentley 2017), not the
+    model's step of a few days."""
+    after = metrics["days_after_strength"].to_numpy(dtype=float)
+    extra = np.where(after <= 2, 0.03 - 0.01 * np.nan_to_num(after, nan=9.0), 0.0)
+    return _scale(metrics, 1 + extra)
+
+
 def _non_responders(metrics, truth):
     """Every other strength runner gets no effect at all (truth 0 %): the strength
     work did nothing for them, whatever it did for the rest of the group."""
@@ -345,6 +354,14 @@ SCENARIOS = {
     "a watch reading 3-5 bpm high from mid-block in half the runners (in runs.csv's device)": (
         {},
         FileTransform(lambda folder: _device_change(folder, logged=True)),
+    ),
+    "3 % worse economy on the day of a strength session and the day after": (
+        {},
+        lambda m, t: _scale(m, np.where(m["days_after_strength"] <= 1, 1.03, 1.0)),
+    ),
+    "residual fatigue fading over 3 days after a strength session (3 then 2 then 1 %)": (
+        {},
+        _fading_fatigue,
     ),
     "combined: heart-rate paced + 8-week block + heat linear + fitness uneven": (
         {"pacing": "hr", "block_weeks": 8},

@@ -147,7 +147,53 @@ RUN_METRIC_COLUMNS = (
     "steady",
     "exclude_reason",
     "line",
+    "days_after_strength",
 )
+
+
+FATIGUING_CATEGORIES = ("heavy", "explosive", "plyometric", "bodyweight_strength")
+"""Strength work whose residual fatigue can raise the cost of the next days' runs."""
+
+
+def days_after_strength(runner_id, date, strength) -> np.ndarray:
+    """Days from each run's runner's latest strength session on or before the run's day.
+
+    0 on the day of a session, 1 the day after; NaN before the runner's first
+    session (or without a strength log). Sessions of mobility, core or other
+    work alone do not count (``FATIGUING_CATEGORIES``).
+    """
+    n = len(runner_id)
+    out = np.full(n, np.nan)
+    if strength is None or len(strength) == 0 or n == 0:
+        return out
+    s = strength
+    if "category" in s.columns:
+        s = s.loc[s["category"].astype(object).isin(FATIGUING_CATEGORIES).to_numpy()]
+    sess = pd.DataFrame(
+        {
+            "runner_id": s["runner_id"].astype(str).to_numpy(),
+            "day": pd.to_datetime(s["date"], errors="coerce").dt.normalize().to_numpy(),
+        }
+    ).dropna()
+    if sess.empty:
+        return out
+    sess = sess.drop_duplicates().sort_values("day", kind="stable")
+    day = pd.to_datetime(pd.Series(np.asarray(date)), errors="coerce")
+    if getattr(day.dt, "tz", None) is not None:
+        day = day.dt.tz_localize(None)
+    runs = pd.DataFrame(
+        {"runner_id": pd.Series(np.asarray(runner_id)).astype(str), "day": day.dt.normalize()}
+    )
+    runs["pos"] = np.arange(n)
+    ok = runs["day"].notna()
+    left = runs.loc[ok].sort_values("day", kind="stable")
+    sess["session_day"] = sess["day"]
+    merged = pd.merge_asof(
+        left, sess, on="day", by="runner_id", direction="backward", allow_exact_matches=True
+    )
+    gap = (merged["day"] - merged["session_day"]) / pd.Timedelta(days=1)
+    out[merged["pos"].to_numpy()] = gap.to_numpy(dtype=float, na_value=np.nan)
+    return out
 
 
 def _num(frame: pd.DataFrame, column: str) -> np.ndarray:
@@ -847,6 +893,9 @@ def run_metrics(
     out["steady"] = reason == ""
     out["exclude_reason"] = reason
     out["line"] = runs["line"].to_numpy() if "line" in runs.columns else np.arange(2, n + 2)
+    out["days_after_strength"] = days_after_strength(
+        out["runner_id"], out["date"], getattr(dataset, "strength", None)
+    )
     return out[list(RUN_METRIC_COLUMNS)]
 
 

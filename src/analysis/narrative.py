@@ -41,11 +41,13 @@ from analysis.models.prepare import (
     LINEAR_HEAT,
     OUT_OF_LINE,
     OUT_OF_LINE_SDS,
+    POST_STRENGTH_DAYS,
     SCREEN_MIN_SD,
     SPEED_SCALE,
     curve_words,
     daniels_cost_log_ratio,
     design_from,
+    post_strength_words,
     time_course_words,
 )
 from analysis.models.training import CONTROLS_LOAD_NOTE_START, training_load_note
@@ -397,8 +399,12 @@ def _speed_words(scale) -> str:
     )
 
 
-def _term_words(term: str, onset=None, scale=None) -> str:
+def _term_words(term: str, onset=None, scale=None, days=None) -> str:
     words = {
+        "post_strength_dev": (
+            f"residual fatigue from strength work (runs on {post_strength_words(days)}: "
+            "their own offset)"
+        ),
         "temp_c_dev": "air temperature",
         "heat_c_dev": _heat_words(onset),
         "drift_min_dev": "cardiac drift (run time beyond an hour)",
@@ -507,7 +513,9 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
     row = as_mapping(row)
     terms = [t.strip() for t in str(row.get("model_terms") or "").split("+")]
     confounders = [
-        _term_words(t, row.get("heat_onset_c"), row.get("speed_cost_scale"))
+        _term_words(
+            t, row.get("heat_onset_c"), row.get("speed_cost_scale"), row.get("post_strength_days")
+        )
         for t in terms
         if t and t not in ("1", "ramp")
     ]
@@ -883,6 +891,9 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
     scale = row.get("speed_cost_scale")
     if scale is not None and np.isfinite(scale) and scale != 1.0:
         chosen.append(curve_words(scale))
+    days = row.get("post_strength_days")
+    if days is not None and np.isfinite(days) and days != POST_STRENGTH_DAYS:
+        chosen.append("residual fatigue on " + post_strength_words(days))
     documented = md_escape(str(row.get("sensitivity_design", ""))).replace("degC", "°C")
     return (
         f"**Does a modelling choice matter?** The squad's runs favoured {', '.join(chosen)}. "

@@ -81,6 +81,7 @@ ANALYZE = (
     OutputColumn("plateau_weeks", "float"),
     OutputColumn("delay_weeks", "float"),
     OutputColumn("speed_cost_scale", "float"),
+    OutputColumn("post_strength_days", "float"),
     OutputColumn("hr_vo2_line"),
     OutputColumn("hrmax_line_scale", "float"),
     OutputColumn("hrmax_line_change_pct", "float"),

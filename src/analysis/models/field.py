@@ -89,6 +89,17 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
   offset toward the others': its change came out 1.9 pp too high (SE 0.14)
   and the other five's 0.5 pp too low (2026-12-06, 20 squads). Devices are
   same-or-different, not a normal spread, so each offset stays its own.
+- Residual fatigue after strength work: where the squad's runs show it
+  (:func:`analysis.models.prepare.choose_post_strength`, a likelihood-ratio
+  test with one degree of freedom per runner who has the term), runs on the
+  day of a strength session and up to ``post_strength_days`` (1-3) days after
+  it get the runner's own offset ``b_fatigue * post_strength_dev``: a heavy
+  session raises the oxygen cost of running for a day or two (Doma, Deakin &
+  Bentley 2017), and a strength runner has such days through the block but
+  not in the baseline. On simulated squads (12 of 16) whose strength runners'
+  economy was 3 % worse on the day of a session and the day after, the
+  strength runners' change was biased by +1.15 pp without the term, -0.20 pp
+  with it; where there was no such fatigue it entered in none of 12 squads.
 - ``e`` is white noise plus a continuous-time AR(1) process in days (a
   day-level state of sleep, fatigue and hydration), with both variance
   parameters estimated by REML; see :func:`fit_runner` for why this and not
@@ -123,6 +134,7 @@ from analysis.models.prepare import (
     FULL_BLOCK,
     HEAT_ONSET_C,
     MIN_STEADY_RUNS,
+    POST_STRENGTH_DAYS,
     SPEED_OFFSET,
     SPEED_SCALE,
     Z_COLUMNS,
@@ -845,6 +857,7 @@ def fit_runner(
     heat_onset_c: float = HEAT_ONSET_C,
     ramp_weeks: float = FULL_BLOCK,
     speed_scale: float = SPEED_SCALE,
+    post_strength_days: float = POST_STRENGTH_DAYS,
     serial_prior: SquadPrior | np.ndarray | None = None,
     lab_tests: pd.DataFrame | None = None,
 ) -> RunnerFit:
@@ -906,6 +919,9 @@ def fit_runner(
     speed_scale : float, keyword-only
         Multiple of Daniels' log cost-per-km curve in the speed offset
         (default 1; ``analyze`` reports its choice in ``speed_cost_scale``).
+    post_strength_days : float, keyword-only
+        Days after a strength session that its residual fatigue lasts
+        (default 2; ``analyze`` reports its choice in ``post_strength_days``).
     serial_prior : ndarray, optional, keyword-only
         Prior over the serial-correlation grid learned from a squad
         (:func:`squad_serial_prior`; ``analyze`` uses the squad's). Default:
@@ -952,7 +968,12 @@ def fit_runner(
     block_frame = pd.DataFrame([block])
     runner_id = str(block_frame["runner_id"].iloc[0])
     runs = runs.loc[runs["runner_id"].astype(str) == runner_id]
-    design = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks, "speed_scale": speed_scale}
+    design = {
+        "heat_onset_c": heat_onset_c,
+        "ramp_weeks": ramp_weeks,
+        "speed_scale": speed_scale,
+        "post_strength_days": post_strength_days,
+    }
     prep = prepare_runs(runs, block_frame, **design)
     [(row, fit)], _ = _field_rows(
         block_frame,
@@ -982,6 +1003,7 @@ def squad_serial_prior(
     heat_onset_c: float = HEAT_ONSET_C,
     ramp_weeks: float = FULL_BLOCK,
     speed_scale: float = SPEED_SCALE,
+    post_strength_days: float = POST_STRENGTH_DAYS,
     confounders: Iterable[str] = CONFOUNDERS,
 ) -> SquadPrior | None:
     """What a squad's field fits share (:class:`SquadPrior`): the
@@ -991,7 +1013,12 @@ def squad_serial_prior(
     None when no runner can be modelled.
     """
     prep = prepare_runs(
-        metrics, blocks, heat_onset_c=heat_onset_c, ramp_weeks=ramp_weeks, speed_scale=speed_scale
+        metrics,
+        blocks,
+        heat_onset_c=heat_onset_c,
+        ramp_weeks=ramp_weeks,
+        speed_scale=speed_scale,
+        post_strength_days=post_strength_days,
     )
     return squad_prior([serial_grid_stats(blocks, prep, confounders)])  # the grid pass, no fits
 

@@ -70,14 +70,18 @@ from analysis.models.prepare import (
     HEAT_ONSET_C,
     HEAT_ONSET_CANDIDATES_C,
     LINEAR_HEAT,
+    POST_STRENGTH_CANDIDATES,
+    POST_STRENGTH_DAYS,
     RAMP_WEEKS_CANDIDATES,
     SPEED_OFFSET,
     SPEED_SCALE,
     SPEED_SCALE_CANDIDATES,
     choice_logliks,
     choose_from,
+    choose_post_strength,
     curve_words,
     design_columns,
+    post_strength_words,
     prepare_runs,
     run_type_means,
     speed_scale_from_types,
@@ -157,7 +161,7 @@ def _squad_pooled(
     return pooled
 
 
-def _design_text(design: dict) -> str:
+def _design_text(design: dict, fatigue: bool = False) -> str:
     """``{"heat_onset_c": 15, "ramp_weeks": inf, "speed_scale": 1}`` -> "heat from 15
     degC, ramp over the whole block, Daniels' cost-speed curve"."""
     onset = float(design["heat_onset_c"])
@@ -167,7 +171,10 @@ def _design_text(design: dict) -> str:
         else f"heat from {onset:g} degC"
     )
     ramp = time_course_words(design["ramp_weeks"])
-    return f"{heat}, {ramp}, {curve_words(float(design.get('speed_scale', SPEED_SCALE)))}"
+    text = f"{heat}, {ramp}, {curve_words(float(design.get('speed_scale', SPEED_SCALE)))}"
+    if fatigue:  # named where the learned design differs there
+        text += ", " + post_strength_words(design.get("post_strength_days", POST_STRENGTH_DAYS))
+    return text
 
 
 def _chunks(metrics: pd.DataFrame, blocks: pd.DataFrame, size: int) -> list[tuple]:
@@ -240,16 +247,20 @@ def _choice_task(payload: tuple) -> dict:
     return choice_logliks(resolve(metrics), blocks, key, candidates, **fixed)
 
 
-def _learned_choice(run, chunks, key, candidates, default, fixed, squad_blocks=None) -> float:
-    """A design choice learned from the whole squad (:func:`choose_from`), chunk by
-    chunk; the time course from its strength runners (``squad_blocks`` given,
-    :func:`strength_runners_only`)."""
+def _learned_choice(
+    run, chunks, key, candidates, default, fixed, squad_blocks=None, chooser=None
+) -> float:
+    """A design choice learned from the whole squad (:func:`choose_from`, or
+    ``chooser`` of the merged likelihoods), chunk by chunk; the time course from
+    its strength runners (``squad_blocks`` given, :func:`strength_runners_only`)."""
     merged: dict[float, dict[str, float]] = {float(c): {} for c in candidates}
     for part in run(_choice_task, [(m, b, key, candidates, fixed) for m, b in chunks]):
         for value, per_runner in part.items():
             merged[value].update(per_runner)
     if squad_blocks is not None:
         merged = strength_runners_only(merged, squad_blocks)
+    if chooser is not None:
+        return chooser(merged)[0]
     return choose_from(merged, default)[0]
 
 
@@ -367,6 +378,7 @@ def analyze(
     heat_onset_c: float | str = "auto",
     ramp_weeks: float | str = "auto",
     speed_scale: float | str = "auto",
+    post_strength_days: float | str = "auto",
     return_fits: bool = False,
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
@@ -426,6 +438,13 @@ def analyze(
         squad better (:func:`analysis.models.prepare.choose_speed_scale`); the
         value used is in ``speed_cost_scale``. Not learned when ``confounders``
         leave the speed offset out.
+    post_strength_days : float or "auto", keyword-only
+        Runs on the day of a strength session and up to this many days after
+        it get their own residual-fatigue offset (the runner's
+        ``post_strength_dev`` coefficient; -1: no such term, the documented
+        design). ``"auto"`` (default) adds it where the squad's runs show it
+        (:func:`analysis.models.prepare.choose_post_strength`: 1, 2 or 3 days,
+        or none); the value used is in ``post_strength_days`` (empty: none).
     return_fits : bool, keyword-only
         Also return each selected runner's :class:`RunnerFit` (the field
         model's row and plotting frame, ``result`` None: the formula-API
@@ -509,6 +528,7 @@ def analyze(
         heat_onset_c=heat_onset_c,
         ramp_weeks=ramp_weeks,
         speed_scale=speed_scale,
+        post_strength_days=post_strength_days,
         backend=backend,
         chunk_runners=chunk_runners,
         fits=fits,
@@ -533,6 +553,7 @@ def _analyzed_rows(
     heat_onset_c: float | str = "auto",
     ramp_weeks: float | str = "auto",
     speed_scale: float | str = "auto",
+    post_strength_days: float | str = "auto",
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
     fits: dict | None = None,
@@ -570,8 +591,13 @@ def _analyzed_rows(
     squad_chunks = _chunks(squad_metrics, all_blocks, chunk_runners)
     if speed_scale == "auto" and SPEED_OFFSET not in tuple(confounders):
         speed_scale = SPEED_SCALE  # no speed offset: nothing to learn
-    learned = "auto" in (heat_onset_c, ramp_weeks, speed_scale)
-    asked = {"heat_onset_c": heat_onset_c, "ramp_weeks": ramp_weeks, "speed_scale": speed_scale}
+    learned = "auto" in (heat_onset_c, ramp_weeks, speed_scale, post_strength_days)
+    asked = {
+        "heat_onset_c": heat_onset_c,
+        "ramp_weeks": ramp_weeks,
+        "speed_scale": speed_scale,
+        "post_strength_days": post_strength_days,
+    }
     if heat_onset_c == "auto":
         heat_onset_c = _learned_choice(
             run, squad_chunks, "heat_onset_c", HEAT_ONSET_CANDIDATES_C, HEAT_ONSET_C, {}
@@ -584,6 +610,16 @@ def _analyzed_rows(
             speed_scale = _learned_choice(
                 run, squad_chunks, "speed_scale", SPEED_SCALE_CANDIDATES, SPEED_SCALE, fixed
             )
+    if post_strength_days == "auto":
+        post_strength_days = _learned_choice(
+            run,
+            squad_chunks,
+            "post_strength_days",
+            POST_STRENGTH_CANDIDATES,
+            POST_STRENGTH_DAYS,
+            {"heat_onset_c": heat_onset_c, "speed_scale": float(speed_scale)},
+            chooser=choose_post_strength,
+        )
     if ramp_weeks == "auto":
         ramp_weeks = _learned_choice(
             run,
@@ -591,13 +627,18 @@ def _analyzed_rows(
             "ramp_weeks",
             RAMP_WEEKS_CANDIDATES,
             FULL_BLOCK,
-            {"heat_onset_c": heat_onset_c, "speed_scale": float(speed_scale)},
+            {
+                "heat_onset_c": heat_onset_c,
+                "speed_scale": float(speed_scale),
+                "post_strength_days": float(post_strength_days),
+            },
             squad_blocks=all_blocks,
         )
     design = {
         "heat_onset_c": float(heat_onset_c),
         "ramp_weeks": float(ramp_weeks),
         "speed_scale": float(speed_scale),
+        "post_strength_days": float(post_strength_days),
     }
     whole_squad = blocks is all_blocks and metrics is squad_metrics
     chunks = squad_chunks if whole_squad else _chunks(metrics, blocks, chunk_runners)
@@ -759,6 +800,7 @@ def _analyzed_rows(
             heat_onset_c=design["heat_onset_c"],
             ramp_weeks=design["ramp_weeks"],
             speed_scale=design["speed_scale"],
+            post_strength_days=design["post_strength_days"],
             backend=backend,
             chunk_runners=chunk_runners,
         )
@@ -769,6 +811,7 @@ def _analyzed_rows(
             ("heat_onset_c", HEAT_ONSET_C),
             ("ramp_weeks", FULL_BLOCK),
             ("speed_scale", SPEED_SCALE),
+            ("post_strength_days", POST_STRENGTH_DAYS),
         )
     }
     alt: dict = {}
@@ -798,7 +841,9 @@ def _analyzed_rows(
             for row in rows
             if row.get("method") == FIELD_METHOD
         }
-    text = _design_text(documented)
+    text = _design_text(
+        documented, fatigue=documented["post_strength_days"] != design["post_strength_days"]
+    )
 
     def completed(rows: list[dict]) -> None:
         """The squad-level columns: pooled headline, sensitivity to the design."""

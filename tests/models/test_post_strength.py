@@ -1,0 +1,178 @@
+"""Residual fatigue after a strength session gets its own term in the field model
+(analysis.metrics.days_after_strength, analysis.models.prepare.post_strength_indicator)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from analysis.io import load_dataset
+from analysis.metrics import days_after_strength, run_metrics
+from analysis.models import analyze
+from analysis.models.prepare import (
+    CONFOUNDERS,
+    NO_POST_STRENGTH,
+    choose_post_strength,
+    post_strength_indicator,
+)
+from analysis.simulate import simulate_squad
+
+
+def _strength(rows):
+    return pd.DataFrame(rows, columns=["runner_id", "date", "category"])
+
+
+def test_days_count_from_the_runners_latest_session_on_or_before_the_runs_day():
+    strength = _strength(
+        [
+            ("A", pd.Timestamp("2026-03-02"), "heavy"),
+            ("A", pd.Timestamp("2026-03-05"), "plyometric"),
+            ("A", pd.Timestamp("2026-03-09"), "mobility"),  # not fatiguing: not counted
+            ("B", pd.Timestamp("2026-03-04"), "explosive"),
+        ]
+    )
+    runner = ["A", "A", "A", "A", "A", "A", "B", "B", "C"]
+    date = pd.to_datetime(
+        [
+            "2026-03-01 07:00",  # before A's first session
+            "2026-03-02 18:30",  # the day of one
+            "2026-03-03 06:00",  # the day after
+            "2026-03-06 12:00",  # the day after the second (not 4 days after the first)
+            "2026-03-09 08:00",  # 4 days after: the mobility session does not count
+            "2026-03-04 07:00",  # A's run on B's session day: B's does not count
+            "2026-03-06 07:00",
+            "NaT",  # no date
+            "2026-03-06 07:00",  # C: no strength log
+        ]
+    )
+    got = days_after_strength(runner, date, strength)
+    np.testing.assert_array_equal(got, [np.nan, 0, 1, 1, 4, 2, 2, np.nan, np.nan])
+
+
+def test_time_zone_aware_run_dates_and_no_strength_log():
+    strength = _strength([("A", pd.Timestamp("2026-03-02"), "heavy")])
+    date = pd.Series(pd.to_datetime(["2026-03-03 06:00"]).tz_localize("Europe/Oslo"))
+    assert days_after_strength(["A"], date, strength).tolist() == [1.0]
+    assert np.isnan(days_after_strength(["A"], date, None)).all()
+    assert np.isnan(days_after_strength(["A"], date, strength.iloc[:0])).all()
+
+
+def test_the_window_marks_the_day_of_a_session_and_that_many_days_after():
+    after = np.array([np.nan, 0, 1, 2, 3, 4])
+    assert post_strength_indicator(after, 1).tolist() == [0, 1, 1, 0, 0, 0]
+    assert post_strength_indicator(after, 2).tolist() == [0, 1, 1, 1, 0, 0]
+    assert post_strength_indicator(after, 3).tolist() == [0, 1, 1, 1, 1, 0]
+
+
+def test_run_metrics_carry_the_days_after_a_session(sample_dir):
+    ds = load_dataset(sample_dir)
+    m = run_metrics(ds)
+    sessions = ds.strength.groupby("runner_id")["date"].min()
+    strength_runner = str(sessions.index[0])
+    mine = m.loc[m["runner_id"] == strength_runner]
+    before = pd.to_datetime(mine["date"]).dt.normalize() < sessions[strength_runner]
+    assert mine.loc[before, "days_after_strength"].isna().all()
+    assert (mine.loc[~before, "days_after_strength"] >= 0).all()
+    assert m.loc[~m["runner_id"].isin(sessions.index), "days_after_strength"].isna().all()
+
+
+def _tired(folder, pct, days):
+    """Raise heart rate above rest by ``pct`` % on the strength runners' runs on the
+    day of a session and up to ``days`` days after it: their economy is ``pct`` %
+    worse on those days, as after a heavy session (Doma & Deakin 2013)."""
+    runs = pd.read_csv(folder / "runs.csv")
+    runners = pd.read_csv(folder / "runners.csv").set_index("runner_id")
+    strength = pd.read_csv(folder / "strength.csv")
+    sessions = set(zip(strength["runner_id"], pd.to_datetime(strength["date"]), strict=True))
+    day = pd.to_datetime(runs["date"]).dt.normalize()
+    hit = np.array(
+        [
+            any((r, d - pd.Timedelta(days=k)) in sessions for k in range(days + 1))
+            for r, d in zip(runs["runner_id"], day, strict=True)
+        ]
+    )
+    rest = runs["runner_id"].map(runners["hr_rest_bpm"])
+    raised = rest + (runs["avg_hr_bpm"] - rest) * (1 + pct / 100)
+    runs.loc[hit, "avg_hr_bpm"] = np.round(raised[hit]).astype(int)
+    runs.to_csv(folder / "runs.csv", index=False)
+    return hit
+
+
+@pytest.fixture(scope="module")
+def tired_squads(tmp_path_factory):
+    """Two simulated squads of 16 whose strength runners' economy is 5 % worse on
+    the day of a session and the day after, analysed with and without the term."""
+    out = []
+    for seed in (41, 42):
+        folder = simulate_squad(
+            tmp_path_factory.mktemp("tired") / "squad", n_runners=16, seed=seed, lab_tests=False
+        )
+        hit = _tired(folder, 5.0, 1)
+        assert 0.1 < hit.mean() < 0.4  # a good part of the runs (controls included), not all
+        ds = load_dataset(folder)
+        truth = pd.read_csv(folder / "truth.csv").set_index("runner_id")
+        for label, confounders in (
+            ("with", CONFOUNDERS),
+            ("without", tuple(c for c in CONFOUNDERS if c != "post_strength_dev")),
+        ):
+            a = analyze(ds, confounders=confounders)
+            field = a.loc[a["method"] == "field_hr"].set_index("runner_id")
+            true = truth["o2_cost_change_pct"].reindex(field.index)
+            field["error"] = field["own_change_pct"] - true
+            field["label"], field["seed"] = label, seed
+            out.append(field.reset_index())
+    return pd.concat(out, ignore_index=True)
+
+
+def test_the_term_removes_the_days_after_a_session_from_the_change(tired_squads):
+    strength = tired_squads.loc[tired_squads["group"] == "strength"]
+    error = strength.groupby("label")["error"].mean()
+    # without the term the tired days read as worse economy through the block
+    # (+1.9 pp, SE 0.35, when written; with it -0.4, SE 0.3: the same runners)
+    assert error["without"] - error["with"] > 1.5
+    assert abs(error["with"]) < 0.8
+    assert (
+        strength.loc[strength["label"] == "with", "model_terms"]
+        .str.contains("post_strength_dev")
+        .all()
+    )
+
+
+def test_the_window_is_learned_and_controls_have_no_term(tired_squads):
+    got = tired_squads.loc[tired_squads["label"] == "with"]
+    assert set(got["post_strength_days"]) == {1.0}  # the simulated window, not the default 2
+    controls = got.loc[got["group"] == "control"]
+    assert not controls["model_terms"].str.contains("post_strength_dev").any()
+
+
+def _logliks(gains_by_window: dict[float, list[float]], controls: int = 4):
+    """``choice_logliks``-like likelihoods: no term 0 for every runner, each window
+    its runners' gains over it, and controls (no strength sessions: no gain)."""
+    none = {f"S{i}": 0.0 for i in range(len(next(iter(gains_by_window.values()))))}
+    none |= {f"C{i}": -5.0 for i in range(controls)}
+    out = {NO_POST_STRENGTH: none}
+    for window, gains in gains_by_window.items():
+        out[window] = {f"S{i}": g for i, g in enumerate(gains)} | {
+            f"C{i}": -5.0 for i in range(controls)
+        }
+    return out
+
+
+def test_the_term_needs_more_than_the_chance_gain_of_one_coefficient_per_runner():
+    # 8 runners gaining 0.6 each (4.8 in all): what a coefficient for nothing gains by
+    # chance, above a one-parameter test's 3.3 but below 8 parameters' 10.0
+    chance = _logliks({1.0: [0.6] * 8, 2.0: [0.5] * 8, 3.0: [0.4] * 8})
+    assert choose_post_strength(chance)[0] == NO_POST_STRENGTH
+    real = _logliks({1.0: [6.0] * 8, 2.0: [3.0] * 8, 3.0: [2.0] * 8})
+    assert choose_post_strength(real)[0] == 1.0  # beats 2 days by the 1 % test
+    close = _logliks({1.0: [3.1] * 8, 2.0: [3.0] * 8, 3.0: [2.0] * 8})
+    assert choose_post_strength(close)[0] == 2.0  # 1 day not better enough: 2 kept
+
+
+def test_one_runner_alone_does_not_bring_the_term_in_for_the_squad():
+    one = _logliks({1.0: [40.0] + [0.1] * 7, 2.0: [30.0] + [0.1] * 7, 3.0: [20.0] + [0.1] * 7})
+    assert choose_post_strength(one)[0] == NO_POST_STRENGTH
+    assert choose_post_strength({NO_POST_STRENGTH: {"C0": -1.0}, 2.0: {"C0": -1.0}})[0] == (
+        NO_POST_STRENGTH
+    )
