@@ -16,6 +16,7 @@ from unittest.mock import ANY
 
 import pytest
 
+from analysis import execution
 from analysis.errors import DataError
 from analysis.execution import DaskBackend, ProcessBackend, TaskFailed, make_backend, worker_state
 
@@ -207,9 +208,10 @@ def test_a_task_that_keeps_killing_workers_is_listed_as_failed(tmp_path):
         ("tcp://127.0.0.1:1", "cannot reach the Dask scheduler at tcp://127.0.0.1:1"),
     ],
 )
-def test_a_bad_scheduler_is_one_clear_error(address, message):
+def test_a_bad_scheduler_is_one_clear_error(address, message, monkeypatch):
     import dask
 
+    monkeypatch.setattr(execution, "SCHEDULER_CONNECT_TIMEOUT", "2s")  # not the 20 s wait
     with dask.config.set({"distributed.comm.timeouts.connect": "2s"}):
         with pytest.raises(DataError, match=re.escape(message)):
             make_backend(address, 2)

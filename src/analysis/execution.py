@@ -48,6 +48,10 @@ CHUNK_RUNNERS = 500
 a few hundred is one pass, small enough that a chunk's runs fit any worker."""
 PLUGIN_NAME = "runeco-worker-state"
 
+SCHEDULER_CONNECT_TIMEOUT = "20s"
+"""How long ``--scheduler ADDRESS`` waits for the Dask scheduler before its one
+clear error."""
+
 _STATE: object = None
 _STATE_LOCK = threading.Lock()
 
@@ -457,7 +461,7 @@ class DaskBackend:
             self.client = Client(self.cluster)
         elif scheduler.startswith(("tcp://", "tls://", "inproc://", "ucx://")):
             try:
-                self.client = Client(scheduler, timeout="20s")
+                self.client = Client(scheduler, timeout=SCHEDULER_CONNECT_TIMEOUT)
             except (OSError, TimeoutError) as exc:
                 raise DataError(
                     f"cannot reach the Dask scheduler at {scheduler}: {exc}; "

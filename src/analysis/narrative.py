@@ -469,6 +469,13 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
         )
     elif n_used:
         text += " No temperature adjustment (too few runs with an air temperature)."
+    tired = row.get("post_strength_pct")
+    if tired is not None and np.isfinite(tired):
+        text += (
+            f" Runs on {post_strength_words(row.get('post_strength_days'))} cost "
+            f"{format_change(tired, row['post_strength_ci_low_pct'], row['post_strength_ci_high_pct'])}"
+            " against the other days (residual fatigue), also taken out."
+        )
     return text
 
 

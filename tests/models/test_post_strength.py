@@ -16,6 +16,7 @@ from analysis.models.prepare import (
     choose_post_strength,
     post_strength_indicator,
 )
+from analysis.narrative import economy_caption
 from analysis.simulate import simulate_squad
 
 
@@ -144,6 +145,21 @@ def test_the_window_is_learned_and_controls_have_no_term(tired_squads):
     assert set(got["post_strength_days"]) == {1.0}  # the simulated window, not the default 2
     controls = got.loc[got["group"] == "control"]
     assert not controls["model_terms"].str.contains("post_strength_dev").any()
+    assert controls["post_strength_pct"].isna().all()
+
+
+def test_the_extra_cost_of_a_tired_day_is_recovered_with_its_interval(tired_squads):
+    got = tired_squads.loc[
+        (tired_squads["label"] == "with") & (tired_squads["group"] == "strength")
+    ]
+    # heart rate above rest 5 % higher on those days: their cost 5 % higher
+    assert 4.0 < got["post_strength_pct"].mean() < 6.0
+    covered = (got["post_strength_ci_low_pct"] <= 5.0) & (5.0 <= got["post_strength_ci_high_pct"])
+    assert covered.mean() >= 0.8
+    row = got.iloc[0]
+    caption = economy_caption(row, pd.DataFrame({"used": [True]}))
+    assert "Runs on the day of a strength session and the day after it cost +" in caption
+    assert "(residual fatigue), also taken out" in caption
 
 
 def _logliks(gains_by_window: dict[float, list[float]], controls: int = 4):

@@ -348,6 +348,9 @@ def _summarise(fit: _Fit) -> dict:
         "temp_coef_pct_per_c": np.nan,
         "temp_coef_ci_low_pct_per_c": np.nan,
         "temp_coef_ci_high_pct_per_c": np.nan,
+        "post_strength_pct": np.nan,
+        "post_strength_ci_low_pct": np.nan,
+        "post_strength_ci_high_pct": np.nan,
         "ar_phi_per_day": fit.ar_phi_per_day,
         "ar_variance_share": fit.ar_variance_share,
         "model_terms": " + ".join(
@@ -360,6 +363,11 @@ def _summarise(fit: _Fit) -> dict:
         out["temp_coef_pct_per_c"] = float(pct_change(params[j]))
         out["temp_coef_ci_low_pct_per_c"] = float(pct_change(params[j] - tcrit * bse[j]))
         out["temp_coef_ci_high_pct_per_c"] = float(pct_change(params[j] + tcrit * bse[j]))
+    if "post_strength_dev" in terms:  # how much more a run costs after a strength session
+        j = 1 + terms.index("post_strength_dev")
+        out["post_strength_pct"] = float(pct_change(params[j]))
+        out["post_strength_ci_low_pct"] = float(pct_change(params[j] - tcrit * bse[j]))
+        out["post_strength_ci_high_pct"] = float(pct_change(params[j] + tcrit * bse[j]))
     return out
 
 
@@ -375,6 +383,9 @@ def _empty_numbers() -> dict:
         "temp_coef_pct_per_c": np.nan,
         "temp_coef_ci_low_pct_per_c": np.nan,
         "temp_coef_ci_high_pct_per_c": np.nan,
+        "post_strength_pct": np.nan,
+        "post_strength_ci_low_pct": np.nan,
+        "post_strength_ci_high_pct": np.nan,
         "ar_phi_per_day": np.nan,
         "ar_variance_share": np.nan,
         "model_terms": "",
