@@ -155,12 +155,36 @@ FATIGUING_CATEGORIES = ("heavy", "explosive", "plyometric", "bodyweight_strength
 """Strength work whose residual fatigue can raise the cost of the next days' runs."""
 
 
+def _one_wall_clock(value) -> pd.Timestamp:
+    try:
+        at = pd.Timestamp(value)
+    except (ValueError, TypeError, OverflowError):
+        return pd.NaT
+    return at.tz_localize(None) if at is not pd.NaT and at.tzinfo is not None else at
+
+
+def _wall_clock(values) -> pd.Series:
+    """Timestamps as naive wall-clock times (a time zone dropped, not converted;
+    unreadable values NaT)."""
+    raw = pd.Series(np.asarray(values, dtype=object))
+    try:
+        at = pd.to_datetime(raw, errors="coerce")
+    except (ValueError, TypeError, OverflowError):  # mixed time zones: each its own clock
+        at = pd.to_datetime(pd.Series([_one_wall_clock(v) for v in raw], dtype=object))
+    if getattr(at.dt, "tz", None) is not None:
+        at = at.dt.tz_localize(None)
+    return at.astype("datetime64[ns]")
+
+
 def days_after_strength(runner_id, date, strength) -> np.ndarray:
-    """Days from each run's runner's latest strength session on or before the run's day.
+    """Calendar days from each run's runner's latest strength session before the run.
 
     0 on the day of a session, 1 the day after; NaN before the runner's first
-    session (or without a strength log). Sessions of mobility, core or other
-    work alone do not count (``FATIGUING_CATEGORIES``).
+    session (or without a strength log). A session logged with a time of day
+    counts for the runs after it only (a morning run before an evening gym
+    session is counted from the session before); one logged with a date alone
+    counts for every run that day. Sessions of mobility, core or other work
+    alone do not count (``FATIGUING_CATEGORIES``).
     """
     n = len(runner_id)
     out = np.full(n, np.nan)
@@ -170,28 +194,21 @@ def days_after_strength(runner_id, date, strength) -> np.ndarray:
     if "category" in s.columns:
         s = s.loc[s["category"].astype(object).isin(FATIGUING_CATEGORIES).to_numpy()]
     sess = pd.DataFrame(
-        {
-            "runner_id": s["runner_id"].astype(str).to_numpy(),
-            "day": pd.to_datetime(s["date"], errors="coerce").dt.normalize().to_numpy(),
-        }
+        {"runner_id": s["runner_id"].astype(str).to_numpy(), "at": _wall_clock(s["date"]).array}
     ).dropna()
     if sess.empty:
         return out
-    sess = sess.drop_duplicates().sort_values("day", kind="stable")
-    day = pd.to_datetime(pd.Series(np.asarray(date)), errors="coerce")
-    if getattr(day.dt, "tz", None) is not None:
-        day = day.dt.tz_localize(None)
+    sess = sess.drop_duplicates().sort_values("at", kind="stable")
+    sess["session_day"] = sess["at"].dt.normalize()
     runs = pd.DataFrame(
-        {"runner_id": pd.Series(np.asarray(runner_id)).astype(str), "day": day.dt.normalize()}
+        {"runner_id": pd.Series(np.asarray(runner_id)).astype(str), "at": _wall_clock(date)}
     )
     runs["pos"] = np.arange(n)
-    ok = runs["day"].notna()
-    left = runs.loc[ok].sort_values("day", kind="stable")
-    sess["session_day"] = sess["day"]
+    left = runs.loc[runs["at"].notna()].sort_values("at", kind="stable")
     merged = pd.merge_asof(
-        left, sess, on="day", by="runner_id", direction="backward", allow_exact_matches=True
+        left, sess, on="at", by="runner_id", direction="backward", allow_exact_matches=True
     )
-    gap = (merged["day"] - merged["session_day"]) / pd.Timedelta(days=1)
+    gap = (merged["at"].dt.normalize() - merged["session_day"]) / pd.Timedelta(days=1)
     out[merged["pos"].to_numpy()] = gap.to_numpy(dtype=float, na_value=np.nan)
     return out
 

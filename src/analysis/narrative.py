@@ -580,6 +580,12 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
                 " Gelman A et al. (2013) Bayesian Data Analysis."
                 if row.get("pooling") == "group"
                 else ""
+            )
+            + (
+                " Doma K, Deakin GB (2013) Appl Physiol Nutr Metab 38:651-656. Doma K, Deakin "
+                "GB, Bentley DJ (2017) Sports Med, doi:10.1007/s40279-017-0758-3."
+                if "post_strength_dev" in terms
+                else ""
             ),
         ]
     )

@@ -7,16 +7,17 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from analysis.io import load_dataset
+from analysis.io import layout, load_dataset, load_dataset_parts
+from analysis.io.convert import convert
 from analysis.metrics import days_after_strength, run_metrics
-from analysis.models import analyze
+from analysis.models import analyze, analyze_parts
 from analysis.models.prepare import (
     CONFOUNDERS,
     NO_POST_STRENGTH,
     choose_post_strength,
     post_strength_indicator,
 )
-from analysis.narrative import economy_caption
+from analysis.narrative import economy_caption, methods_markdown
 from analysis.simulate import simulate_squad
 
 
@@ -51,11 +52,30 @@ def test_days_count_from_the_runners_latest_session_on_or_before_the_runs_day():
     np.testing.assert_array_equal(got, [np.nan, 0, 1, 1, 4, 2, 2, np.nan, np.nan])
 
 
+def test_a_session_with_a_time_of_day_counts_for_the_runs_after_it_only():
+    strength = _strength(
+        [
+            ("A", pd.Timestamp("2026-03-02 17:00"), "heavy"),
+            ("A", pd.Timestamp("2026-03-05 18:00"), "heavy"),
+        ]
+    )
+    date = pd.to_datetime(["2026-03-02 07:00", "2026-03-02 19:00", "2026-03-05 06:30"])
+    # before the first session; after it; before the second (3 days after the first)
+    got = days_after_strength(["A"] * 3, date, strength)
+    np.testing.assert_array_equal(got, [np.nan, 0, 3])
+
+
 def test_time_zone_aware_run_dates_and_no_strength_log():
     strength = _strength([("A", pd.Timestamp("2026-03-02"), "heavy")])
     date = pd.Series(pd.to_datetime(["2026-03-03 06:00"]).tz_localize("Europe/Oslo"))
     assert days_after_strength(["A"], date, strength).tolist() == [1.0]
     assert np.isnan(days_after_strength(["A"], date, None)).all()
+    mixed = _strength(
+        [("A", "2026-03-02T17:00:00+01:00", "heavy"), ("A", "not a date", "heavy")]
+    ).astype({"date": object})
+    runs = pd.Series(["2026-03-03T07:00:00+09:00", "2026-03-02T08:00:00Z", "x"], dtype=object)
+    got = days_after_strength(["A"] * 3, runs, mixed)
+    np.testing.assert_array_equal(got, [1.0, np.nan, np.nan])  # wall clock: 08:00 < 17:00
     assert np.isnan(days_after_strength(["A"], date, strength.iloc[:0])).all()
 
 
@@ -160,6 +180,12 @@ def test_the_extra_cost_of_a_tired_day_is_recovered_with_its_interval(tired_squa
     caption = economy_caption(row, pd.DataFrame({"used": [True]}))
     assert "Runs on the day of a strength session and the day after it cost +" in caption
     assert "(residual fatigue), also taken out" in caption
+    methods = methods_markdown(row)
+    assert "residual fatigue from strength work (runs on the day of a strength session" in methods
+    assert "Doma K, Deakin GB (2013) Appl Physiol Nutr Metab 38:651-656" in methods
+    control = got.iloc[0].copy()
+    control["model_terms"] = "1 + ramp + heat_c_dev"
+    assert "Doma" not in methods_markdown(control)
 
 
 def _logliks(gains_by_window: dict[float, list[float]], controls: int = 4):
@@ -192,3 +218,18 @@ def test_one_runner_alone_does_not_bring_the_term_in_for_the_squad():
     assert choose_post_strength({NO_POST_STRENGTH: {"C0": -1.0}, 2.0: {"C0": -1.0}})[0] == (
         NO_POST_STRENGTH
     )
+
+
+def test_read_part_by_part_the_term_and_the_answer_are_the_same(tmp_path, monkeypatch):
+    """Each Parquet part holds its runners' runs and strength sessions, so the days
+    after a session, and with them the answer, are the in-memory ones."""
+    csv = simulate_squad(tmp_path / "csv", n_runners=12, seed=43, lab_tests=False)
+    _tired(csv, 5.0, 1)
+    monkeypatch.setattr(layout, "RUNNERS_PER_PART", 5)
+    convert(csv, tmp_path / "pq", "parquet")
+    expected = analyze(load_dataset(csv))
+    assert expected["post_strength_pct"].notna().sum() >= 4  # the term is in
+    head, parts = load_dataset_parts(tmp_path / "pq")
+    (tmp_path / "spill").mkdir()
+    got = analyze_parts(head, parts, tmp_path / "spill")[0]
+    assert got.to_csv(index=False) == expected.to_csv(index=False)
