@@ -1016,10 +1016,15 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
         curve = daniels_cost_log_ratio(gas.where(gas > 0), prep["reference_gas_m_min"])
     elif key == "post_strength_days":
         after = (
-            prep["days_after_strength"]
+            pd.to_numeric(prep["days_after_strength"], errors="coerce")
             if "days_after_strength" in prep.columns
             else pd.Series(np.nan, index=prep.index)
         )
+        # a runner with no run in the model inside any window has the same
+        # likelihood under every candidate: left out, as no gain (the controls)
+        marked = (after <= max(candidates)) & prep["used"].astype(bool)
+        keep = marked.groupby(prep["runner_id"]).transform("any").to_numpy(dtype=bool)
+        prep, after = prep.loc[keep].reset_index(drop=True), after.loc[keep].reset_index(drop=True)
 
         def column(value):
             return post_strength_indicator(after, value)
