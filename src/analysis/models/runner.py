@@ -163,7 +163,8 @@ def _squad_pooled(
 
 def _design_text(design: dict, fatigue: bool = False) -> str:
     """``{"heat_onset_c": 15, "ramp_weeks": inf, "speed_scale": 1}`` -> "heat from 15
-    degC, ramp over the whole block, Daniels' cost-speed curve"."""
+    degC, ramp over the whole block, Daniels' cost-speed curve"; with ``fatigue``
+    the residual-fatigue design after it ("no residual-fatigue term")."""
     onset = float(design["heat_onset_c"])
     heat = (
         "heat linear over every temperature"
