@@ -167,13 +167,14 @@ def _wall_clock(values) -> pd.Series:
     """Timestamps as naive wall-clock times (a time zone dropped, not converted;
     unreadable values NaT)."""
     raw = pd.Series(np.asarray(values, dtype=object))
-    try:
-        at = pd.to_datetime(raw, errors="coerce")
+    try:  # ISO 8601 with or without a time, as the data contract writes dates
+        at = pd.to_datetime(raw, errors="coerce", format="ISO8601")
     except (ValueError, TypeError, OverflowError):  # mixed time zones: each its own clock
         at = pd.to_datetime(pd.Series([_one_wall_clock(v) for v in raw], dtype=object))
     if getattr(at.dt, "tz", None) is not None:
         at = at.dt.tz_localize(None)
-    return at.astype("datetime64[ns]")
+    # beyond the nanosecond range (year 1500, 3000): no session, not an error
+    return at.where((at.dt.year > 1678) & (at.dt.year < 2262)).astype("datetime64[ns]")
 
 
 def days_after_strength(runner_id, date, strength) -> np.ndarray:

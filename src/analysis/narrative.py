@@ -469,12 +469,17 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
         )
     elif n_used:
         text += " No temperature adjustment (too few runs with an air temperature)."
-    tired = row.get("post_strength_pct")
-    if tired is not None and np.isfinite(tired):
+    tired, days = (
+        cell_number(row.get("post_strength_pct")),
+        cell_number(row.get("post_strength_days")),
+    )
+    if np.isfinite(tired) and np.isfinite(days) and days >= 0:
+        low = cell_number(row.get("post_strength_ci_low_pct"))
+        high = cell_number(row.get("post_strength_ci_high_pct"))
         text += (
-            f" Runs on {post_strength_words(row.get('post_strength_days'))} cost "
-            f"{format_change(tired, row['post_strength_ci_low_pct'], row['post_strength_ci_high_pct'])}"
-            " against the other days (residual fatigue), also taken out."
+            f" Runs on {post_strength_words(days)} cost "
+            + (format_change(tired, low, high) if np.isfinite(low + high) else format_pct(tired))
+            + " against the other days (residual fatigue), also taken out."
         )
     return text
 

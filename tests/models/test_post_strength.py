@@ -65,6 +65,15 @@ def test_a_session_with_a_time_of_day_counts_for_the_runs_after_it_only():
     np.testing.assert_array_equal(got, [np.nan, 0, 3])
 
 
+def test_dates_with_and_without_a_time_and_out_of_range_years_are_read_not_fatal():
+    strength = _strength(
+        [("A", "2026-03-02", "heavy"), ("A", "1500-01-01", "heavy"), ("B", "3000-01-01", "heavy")]
+    ).astype({"date": object})
+    runs = pd.Series(["2026-03-02", "2026-03-03 07:00", "2026-03-04T07:00:00+09:00"], dtype=object)
+    got = days_after_strength(["A", "A", "B"], runs, strength)
+    np.testing.assert_array_equal(got, [0.0, 1.0, np.nan])
+
+
 def test_time_zone_aware_run_dates_and_no_strength_log():
     strength = _strength([("A", pd.Timestamp("2026-03-02"), "heavy")])
     date = pd.Series(pd.to_datetime(["2026-03-03 06:00"]).tz_localize("Europe/Oslo"))
@@ -160,6 +169,12 @@ def test_the_term_removes_the_days_after_a_session_from_the_change(tired_squads)
     )
 
 
+def test_leaving_the_term_out_leaves_out_its_window_and_its_sensitivity(tired_squads):
+    without = tired_squads.loc[tired_squads["label"] == "without"]
+    assert without["post_strength_days"].isna().all()
+    assert not without["sensitivity_design"].fillna("").str.contains("fatigue").any()
+
+
 def test_the_window_is_learned_and_controls_have_no_term(tired_squads):
     got = tired_squads.loc[tired_squads["label"] == "with"]
     assert set(got["post_strength_days"]) == {1.0}  # the simulated window, not the default 2
@@ -183,6 +198,12 @@ def test_the_extra_cost_of_a_tired_day_is_recovered_with_its_interval(tired_squa
     methods = methods_markdown(row)
     assert "residual fatigue from strength work (runs on the day of a strength session" in methods
     assert "Doma K, Deakin GB (2013) Appl Physiol Nutr Metab 38:651-656" in methods
+    odd = row.copy()
+    odd["post_strength_days"] = np.nan  # a row whose columns disagree: no sentence
+    assert "residual fatigue" not in economy_caption(odd, pd.DataFrame({"used": [True]}))
+    odd = row.copy()
+    odd["post_strength_ci_low_pct"] = np.nan
+    assert "n/a" not in economy_caption(odd, pd.DataFrame({"used": [True]}))
     control = got.iloc[0].copy()
     control["model_terms"] = "1 + ramp + heat_c_dev"
     assert "Doma" not in methods_markdown(control)
@@ -229,6 +250,10 @@ def test_read_part_by_part_the_term_and_the_answer_are_the_same(tmp_path, monkey
     convert(csv, tmp_path / "pq", "parquet")
     expected = analyze(load_dataset(csv))
     assert expected["post_strength_pct"].notna().sum() >= 4  # the term is in
+    # metrics saved before the column existed: the days after a session recomputed
+    ds = load_dataset(csv)
+    old = run_metrics(ds).drop(columns="days_after_strength")
+    assert analyze(ds, metrics=old).to_csv(index=False) == expected.to_csv(index=False)
     head, parts = load_dataset_parts(tmp_path / "pq")
     (tmp_path / "spill").mkdir()
     got = analyze_parts(head, parts, tmp_path / "spill")[0]
@@ -245,3 +270,10 @@ def test_the_squad_model_takes_the_tired_days_out_too(tmp_path):
     # measured -3.59 % (95 % CI -5.80 to -1.33) for a true -3.81; -1.60 without the term
     assert abs(squad["estimate_pct"] - true) < 1.0
     assert squad["ci_low_pct"] <= true <= squad["ci_high_pct"]
+
+
+def test_missing_or_non_finite_likelihoods_choose_no_term_without_failing():
+    no_default = {NO_POST_STRENGTH: {"S0": 0.0}, 1.0: {"S0": 50.0}}
+    assert choose_post_strength(no_default)[0] == NO_POST_STRENGTH
+    broken = _logliks({1.0: [20.0] * 8, 2.0: [np.nan] + [3.0] * 7, 3.0: [2.0] * 8})
+    assert choose_post_strength(broken)[0] in (NO_POST_STRENGTH, 1.0)

@@ -73,9 +73,12 @@ def post_strength_words(days) -> str:
     """The residual-fatigue design in words: "the day of a strength session and the
     2 days after it", or "no residual-fatigue term" (``NO_POST_STRENGTH``, or a
     missing value)."""
-    if days is None or not np.isfinite(days) or float(days) < 0:
+    try:
+        days = float(days)
+    except (TypeError, ValueError):
+        days = NO_POST_STRENGTH
+    if not np.isfinite(days) or days < 0:
         return "no residual-fatigue term"
-    days = float(days)
     after = "the day after it" if days == 1 else f"the {days:g} days after it"
     return f"the day of a strength session and {after}"
 
@@ -126,6 +129,8 @@ def choose_post_strength(per_runner: dict[float, dict[str, float]]) -> tuple[flo
     if not windows or not none:
         return NO_POST_STRENGTH, loglik
     best, _ = choose_from(windows, POST_STRENGTH_WINDOW)
+    if best not in per_runner or not np.isfinite(loglik.get(best, np.nan)):
+        return NO_POST_STRENGTH, loglik
     gains = [per_runner[best][r] - none[r] for r in per_runner[best] if r in none]
     gains = [g for g in gains if np.isfinite(g) and g != 0.0]  # runners with the term
     k = len(gains)

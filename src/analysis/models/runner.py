@@ -40,7 +40,7 @@ from analysis.blocks import infer_blocks, later_blocks, runner_blocks
 from analysis.errors import DataError
 from analysis.execution import CHUNK_RUNNERS, DaskBackend, ProcessBackend, ordered_map
 from analysis.io.dataset import Dataset, quarantined_row_count
-from analysis.metrics import lab_hr_vo2_line, run_metrics
+from analysis.metrics import days_after_strength, lab_hr_vo2_line, run_metrics
 from analysis.models.columns import ANALYZE, as_frame
 from analysis.models.field import (
     FIELD_METHOD,
@@ -70,6 +70,7 @@ from analysis.models.prepare import (
     HEAT_ONSET_C,
     HEAT_ONSET_CANDIDATES_C,
     LINEAR_HEAT,
+    NO_POST_STRENGTH,
     POST_STRENGTH_CANDIDATES,
     POST_STRENGTH_DAYS,
     RAMP_WEEKS_CANDIDATES,
@@ -580,6 +581,14 @@ def _analyzed_rows(
     blocks = _select_runners(all_blocks, runner_ids, Path(dataset.path) / "runners.csv")
     if metrics is None:
         metrics = run_metrics(dataset)
+    elif isinstance(metrics, pd.DataFrame) and "days_after_strength" not in metrics.columns:
+        # metrics written before the column existed: the days after a session from
+        # this dataset's strength log, as run_metrics gives them
+        metrics = metrics.assign(
+            days_after_strength=days_after_strength(
+                metrics["runner_id"], metrics["date"], dataset.strength
+            )
+        )
     metrics_given = metrics
     squad_metrics = metrics
     with_runs = set(dataset.runs["runner_id"].astype(str).unique()) if len(dataset.runs) else set()
@@ -592,6 +601,8 @@ def _analyzed_rows(
     squad_chunks = _chunks(squad_metrics, all_blocks, chunk_runners)
     if speed_scale == "auto" and SPEED_OFFSET not in tuple(confounders):
         speed_scale = SPEED_SCALE  # no speed offset: nothing to learn
+    if "post_strength_dev" not in tuple(confounders):
+        post_strength_days = NO_POST_STRENGTH  # the term left out: no window either
     learned = "auto" in (heat_onset_c, ramp_weeks, speed_scale, post_strength_days)
     asked = {
         "heat_onset_c": heat_onset_c,
