@@ -166,11 +166,14 @@ def _one_wall_clock(value) -> pd.Timestamp:
 def _wall_clock(values) -> pd.Series:
     """Timestamps as naive wall-clock times (a time zone dropped, not converted;
     unreadable values NaT)."""
-    raw = pd.Series(np.asarray(values, dtype=object))
-    try:  # ISO 8601 with or without a time, as the data contract writes dates
-        at = pd.to_datetime(raw, errors="coerce", format="ISO8601")
-    except (ValueError, TypeError, OverflowError):  # mixed time zones: each its own clock
-        at = pd.to_datetime(pd.Series([_one_wall_clock(v) for v in raw], dtype=object))
+    if pd.api.types.is_datetime64_any_dtype(getattr(values, "dtype", None)):
+        at = pd.Series(pd.array(values))  # already times (the loader's): nothing to parse
+    else:
+        raw = pd.Series(np.asarray(values, dtype=object))
+        try:  # ISO 8601 with or without a time, as the data contract writes dates
+            at = pd.to_datetime(raw, errors="coerce", format="ISO8601")
+        except (ValueError, TypeError, OverflowError):  # mixed time zones: each its own clock
+            at = pd.to_datetime(pd.Series([_one_wall_clock(v) for v in raw], dtype=object))
     if getattr(at.dt, "tz", None) is not None:
         at = at.dt.tz_localize(None)
     # beyond the nanosecond range (year 1500, 3000): no session, not an error

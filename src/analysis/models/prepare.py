@@ -88,8 +88,8 @@ def post_strength_indicator(days_after, days: float) -> np.ndarray:
     ``days`` days after it (``days_after``: :func:`analysis.metrics.days_after_strength`),
     else 0 (also before the runner's first session; everywhere for
     ``NO_POST_STRENGTH``)."""
-    after = pd.to_numeric(pd.Series(np.asarray(days_after, dtype=object)), errors="coerce")
-    return (after.to_numpy(dtype=float) <= float(days)).astype(float)
+    after = pd.to_numeric(pd.Series(days_after), errors="coerce").to_numpy(dtype=float)
+    return (after <= float(days)).astype(float)
 
 
 def choose_post_strength(per_runner: dict[float, dict[str, float]]) -> tuple[float, dict]:
