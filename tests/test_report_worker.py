@@ -443,3 +443,67 @@ def test_glyph_arrays_are_made_without_a_c_parse_and_the_pdf_is_the_same(tmp_pat
     finally:
         ffi.new = patched
     assert first == plain
+
+
+def _figure_and_notes(lines: int) -> str:
+    """A figure of about four fifths of an A4 page, then ``lines`` short paragraphs."""
+    import base64
+
+    figure = base64.b64encode(_png(1000, 1300)).decode()
+    notes = "".join(f"<p>Note {i} on the settings.</p>" for i in range(lines))
+    return (
+        f'<html><body><img alt="figure" src="data:image/png;base64,{figure}">{notes}</body></html>'
+    )
+
+
+def _pages(pdf_path) -> int:
+    pypdf = pytest.importorskip("pypdf")
+    return len(pypdf.PdfReader(str(pdf_path)).pages)
+
+
+def test_a_report_that_would_end_on_a_nearly_empty_page_prints_smaller_figures(tmp_path):
+    import weasyprint
+
+    html = _figure_and_notes(10)
+    plain = weasyprint.HTML(string=html).render(stylesheets=[report.parsed_print_css()])
+    assert len(plain.pages) == 2 and report.last_page_fill(plain) < report.SPARE_PAGE_FILL
+    report.html_to_pdf(html, tmp_path / "compact.pdf", print_stylesheet=True)
+    assert _pages(tmp_path / "compact.pdf") == 1
+    assert _page_images(tmp_path / "compact.pdf") == [
+        (1000, 1300)
+    ]  # the same figure, drawn smaller
+
+
+def test_a_well_filled_last_page_or_one_smaller_figures_cannot_save_is_kept(tmp_path, monkeypatch):
+    import weasyprint
+
+    html = _figure_and_notes(30)  # half of page 2
+    filled = weasyprint.HTML(string=html).render(stylesheets=[report.parsed_print_css()])
+    assert len(filled.pages) == 2 and report.last_page_fill(filled) > 0.4
+
+    def never(scale):
+        raise AssertionError("a well-filled page was printed again")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(report, "compact_css", never)
+        report.html_to_pdf(html, tmp_path / "filled.pdf", print_stylesheet=True)
+    assert _pages(tmp_path / "filled.pdf") == 2
+    # text alone spilling a line: smaller figures cannot help, the pages stay as they were
+    text = "".join(f"<p>Line {i}.</p>" for i in range(200))
+    report.html_to_pdf(
+        f"<html><body>{text}</body></html>", tmp_path / "text.pdf", print_stylesheet=True
+    )
+    only_text = weasyprint.HTML(string=f"<html><body>{text}</body></html>").render(
+        stylesheets=[report.parsed_print_css()]
+    )
+    assert _pages(tmp_path / "text.pdf") == len(only_text.pages) > 1
+
+
+def test_the_last_page_fill_is_read_from_the_layout_or_taken_as_full():
+    import weasyprint
+
+    short = weasyprint.HTML(string="<p>one line</p>").render(
+        stylesheets=[report.parsed_print_css()]
+    )
+    assert 0.0 < report.last_page_fill(short) < 0.05
+    assert report.last_page_fill(object()) == 1.0  # not a layout it can read: nothing is tried
