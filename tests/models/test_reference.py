@@ -66,6 +66,12 @@ def test_pooled_reference_needs_three_controls_and_leaves_one_out():
     assert var > 1.2 * 0.01**2 / 3
     assert pooled_reference(changes, leave_out="C1")[0] > 0.01  # C4 pulls the mean up
     assert pooled_reference({"C1": (0.0, 0.01), "C2": (0.0, 0.01)}) is None
+    # a squad of three controls: each is referenced to the other two
+    three = {"C1": (0.01, 0.01), "C2": (0.03, 0.01), "C3": (0.02, 0.01)}
+    mu, var, df, n = pooled_reference(three, leave_out="C3")
+    assert (mu, df, n) == (pytest.approx(0.02), math.inf, 2)
+    assert var > 0.01**2 / 2
+    assert pooled_reference({"C1": (0.0, 0.01), "C2": (0.0, 0.01)}, leave_out="C1") is None
 
 
 CONTROLS = {
@@ -269,3 +275,23 @@ def test_controls_are_not_called_worse_for_a_shared_trend(shared_trend):
     covered = (controls["ci_low_pct"] <= 0) & (controls["ci_high_pct"] >= 0)
     assert covered.mean() >= 0.9
     assert np.isfinite(controls["mdc_pct"]).all()
+
+
+def test_three_controls_are_each_referenced_to_the_other_two(sample_copy):
+    """A squad of three controls: a control's headline is its deviation from the
+    controls' mean, as with four or more, not its own change, which carries the
+    squad's season (measured on a held-out generator's 3 + 3 squads, 6 squads:
+    the controls' bias -0.85 pp as their own change, 0.00 as the deviation)."""
+    for name in ("runners.csv", "runs.csv"):
+        frame = pd.read_csv(sample_copy / name)
+        frame.loc[frame["runner_id"] != "R08"].to_csv(sample_copy / name, index=False)
+    out = _field(analyze(load_dataset(sample_copy))).set_index("runner_id")
+    controls = out.loc[out["group"] == "control"]
+    assert len(controls) == 3
+    assert set(controls["reference"]) == {"controls"}
+    assert set(controls["n_reference_runners"]) == {2}
+    assert set(controls["pooling"]) == {"group"}
+    # deviations from their own mean: they sum to about zero
+    assert abs(float(np.log1p(controls["o2_cost_change_pct"] / 100).sum())) < 0.01
+    strength = out.loc[out["group"] != "control"]
+    assert set(strength["n_reference_runners"]) == {3}

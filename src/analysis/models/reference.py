@@ -39,7 +39,11 @@ intervals were 10.7 pp wide, their SE 1.99 x the spread of their errors
 (coverage 0.97 -> 0.93). The posterior's width follows the data through tau:
 it is not a fixed t quantile whatever the controls say. A control is
 referenced to the other controls (leave one out), so a control is called
-improved only at the nominal rate even when the whole squad got fitter.
+improved only at the nominal rate even when the whole squad got fitter. In a
+squad of exactly 3 controls each is referenced to the other 2 (a strength
+runner still needs 3): before 2026-12-06 it got no reference, and its answer
+was its own change with the squad's season in it (controls' bias -0.85 pp on a
+held-out generator's 3 + 3 squads, 0.00 since; ``docs/SMALL_SQUADS.md``).
 """
 
 from __future__ import annotations
@@ -58,7 +62,8 @@ from analysis.models.spill import resolve, select
 from analysis.models.training import _is_control
 
 MIN_CONTROLS = 3
-"""Controls with a field estimate needed for a control-referenced answer."""
+"""Controls with a field estimate needed for a control-referenced answer (a
+control's reference is the other controls: from 2 of them, in such a squad)."""
 
 _WINDOW = ("baseline_start", "block_start", "block_end")
 REFERENCE_INPUTS = ("runner_id", "method", "_b", *_WINDOW)
@@ -132,7 +137,7 @@ class _Controls:
 def _pooled(usable: _Controls, leave_out: str | None = None):
     left = usable.position.get(leave_out)
     n = len(usable.b) - (left is not None)
-    if n < MIN_CONTROLS:
+    if len(usable.b) < MIN_CONTROLS or n < MIN_CONTROLS - 1:
         return None
     mean, var, loo_mean, loo_var = usable.posterior()
     if left is not None:
