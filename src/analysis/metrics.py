@@ -148,6 +148,7 @@ RUN_METRIC_COLUMNS = (
     "exclude_reason",
     "line",
     "days_after_strength",
+    "body_mass_kg",
 )
 
 
@@ -646,6 +647,49 @@ MORNING_MAX_AGE_DAYS = 14
 """A run more than 14 days after the last morning measurement uses the static value."""
 
 
+def body_mass_on_day(wellness, runner_ids, dates) -> np.ndarray:
+    """Each run's body mass from ``wellness.csv``: the median of the runner's morning
+    weights over the ``MORNING_WINDOW_DAYS`` centred on the last weighing at or before
+    the run's day [kg] (a window that ended there read a steady 2 kg gain over a
+    10-week block 3 days late: 0.12 pp on the change); NaN where the runner has none
+    in the ``MORNING_MAX_AGE_DAYS`` before the run.
+
+    Heart rate follows the absolute oxygen uptake against the absolute maximum
+    (the Fick principle: cardiac output rises with uptake in L/min), while
+    economy is stated per kilogram. A runner 1.5 kg heavier at the end of a block
+    (muscle, or a lighter one after a build) runs at a higher (lower) share of an
+    unchanged maximum in L/min at the same cost per kg, which a VO2max per kg
+    fixed at runners.csv's mass reads as worse (better) economy of about the
+    same size (:func:`run_metrics` scales it; SCIENCE.md section 5: VO2 and cost
+    per kg of body mass).
+    """
+    return _recent_median(wellness, "body_mass_kg", runner_ids, dates, centred=True)
+
+
+def mass_ratio(dataset, runner_ids, mass) -> np.ndarray:
+    """Per run, the runner's reference mass over the run's ``mass`` (1 where either is
+    unknown): runners.csv's ``body_mass_kg``, at which its VO2max per kg holds, else the
+    median of the runner's ``wellness.csv`` weights. A VO2max per kg times this is the
+    same maximum in L/min per kg of the day's mass (:func:`body_mass_on_day`)."""
+    ids = np.asarray(runner_ids, dtype=object).astype(str)
+    mass = np.asarray(mass, dtype=float)
+    reference = pd.Series(np.nan, index=pd.Index(np.unique(ids)), dtype=float)
+    wellness = getattr(dataset, "wellness", None)
+    if wellness is not None and len(wellness) and "body_mass_kg" in wellness:
+        weights = pd.to_numeric(wellness["body_mass_kg"], errors="coerce")
+        typical = weights.groupby(wellness["runner_id"].astype(str)).median()
+        reference = reference.fillna(typical.reindex(reference.index))
+    runners = getattr(dataset, "runners", None)
+    if runners is not None and len(runners) and "body_mass_kg" in runners:
+        listed = pd.to_numeric(runners["body_mass_kg"], errors="coerce")
+        listed = listed.groupby(runners["runner_id"].astype(str)).first()
+        reference = listed.reindex(reference.index).fillna(reference)
+    m0 = reference.reindex(ids).to_numpy(dtype=float)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        ratio = m0 / mass
+    return np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
+
+
 def morning_resting_hr(wellness, runner_ids, dates) -> np.ndarray:
     """Each run's resting heart rate from ``wellness.csv``: the median of the runner's
     morning values over the ``MORNING_WINDOW_DAYS`` up to the run's day [bpm].
@@ -661,20 +705,31 @@ def morning_resting_hr(wellness, runner_ids, dates) -> np.ndarray:
     .. [1] SCIENCE.md section 7 (HRrest defaults) and section 6 (field proxies
        cannot separate economy from fitness; resting HR is a signal that can).
     """
+    return _recent_median(wellness, "hr_rest_bpm", runner_ids, dates)
+
+
+def _recent_median(wellness, column: str, runner_ids, dates, centred=False) -> np.ndarray:
+    """Per run, the median of the runner's ``wellness`` values of ``column`` over the
+    ``MORNING_WINDOW_DAYS`` up to the run's day (``centred``: around its last
+    measurement day, so a steady trend is not read days late); NaN with none in the
+    ``MORNING_MAX_AGE_DAYS`` before it."""
     n = len(runner_ids)
     out = np.full(n, np.nan)
-    if wellness is None or len(wellness) == 0 or "hr_rest_bpm" not in wellness:
+    if wellness is None or len(wellness) == 0 or column not in wellness:
         return out
-    w = wellness.loc[wellness["hr_rest_bpm"].notna() & wellness["date"].notna()]
+    w = wellness.loc[wellness[column].notna() & wellness["date"].notna()]
     if w.empty:
         return out
     w = w.assign(
         runner_id=w["runner_id"].astype(str), date=pd.to_datetime(w["date"]).dt.normalize()
     )
-    daily = w.groupby(["runner_id", "date"], sort=True)["hr_rest_bpm"].median().reset_index()
+    daily = w.groupby(["runner_id", "date"], sort=True)[column].median().reset_index()
     window = f"{MORNING_WINDOW_DAYS}D"
     daily["rest"] = (
-        daily.set_index("date").groupby("runner_id")["hr_rest_bpm"].rolling(window).median()
+        daily.set_index("date")
+        .groupby("runner_id")[column]
+        .rolling(window, center=centred)
+        .median()
     ).to_numpy()
     runs = pd.DataFrame(
         {
@@ -854,6 +909,10 @@ def run_metrics(
     rest_source = np.where(has_morning, "wellness.csv", rest_source)
     out["hr_rest_bpm"] = rest
     out["hr_max_bpm"] = hmax
+    # a maximum in L/min that stays as the runner's mass changes: per kg on the day
+    mass = body_mass_on_day(getattr(dataset, "wellness", None), rid, out["date"])
+    vo2max = vo2max * mass_ratio(dataset, rid, mass)
+    out["body_mass_kg"] = mass
     out["vo2max_ml_kg_min"] = vo2max
     out["hr_rest_source"] = pd.Categorical(rest_source, categories=_SOURCES)
     for col in ("hr_max_source", "vo2max_source"):

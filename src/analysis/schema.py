@@ -156,8 +156,9 @@ WELLNESS = (
     Column("date", "date", required=True),
     Column("hr_rest_bpm", "float", low=25, high=120, unit="bpm"),
     Column("hrv_ms", "float", low=0, high=500, unit="ms"),
+    Column("body_mass_kg", "float", low=25, high=200, unit="kg"),
 )
-"""Optional morning measurements: resting heart rate (and HRV) by day."""
+"""Optional morning measurements: resting heart rate (and HRV) and body mass by day."""
 
 EXERCISES = (
     Column("exercise", "text", required=True),
