@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check small-squads mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check small-squads mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -88,6 +88,13 @@ blind-check: install
 	$(BIN)/python benchmarks/blind_scenarios.py run --work benchmarks/.out/blind --seeds 8 \
 	  --runeco $(BIN)/runeco --md benchmarks/.out/blind/results.md \
 	  --per-runner benchmarks/.out/blind/per_runner.csv
+
+# The model on squads from a fourth generator, written blind to the estimator
+# (benchmarks/heldout_scenarios.py; docs/HELDOUT_CHECK.md); about 3 minutes
+heldout-check: install
+	$(BIN)/python benchmarks/heldout_scenarios.py run --work benchmarks/.out/heldout --seeds 6 \
+	  --runeco $(BIN)/runeco --md benchmarks/.out/heldout/results.md \
+	  --per-runner benchmarks/.out/heldout/per_runner.csv
 
 # The model in squads of 6-12 runners (3 + 3, 4 + 4, 9 + 3); writes docs/SMALL_SQUADS.md
 # (about a minute).

@@ -444,7 +444,7 @@ def test_absent_optional_files_give_empty_frames_with_the_contract_columns(tmp_p
             "runner_id", "date", "speed_kmh", "grade_pct", "vo2_ml_kg_min", "hr_bpm", "rer",
             "lactate_mmol", "line",
         ],
-        "wellness": ["runner_id", "date", "hr_rest_bpm", "hrv_ms", "line"],
+        "wellness": ["runner_id", "date", "hr_rest_bpm", "hrv_ms", "body_mass_kg", "line"],
         "exercises": ["exercise", "category", "runner_id", "exercise_key", "line"],
     }  # fmt: skip
     for name, columns in expected.items():
