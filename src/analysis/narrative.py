@@ -44,6 +44,7 @@ from analysis.models.prepare import (
     POST_STRENGTH_DAYS,
     SCREEN_MIN_SD,
     SPEED_SCALE,
+    clock_words,
     curve_words,
     daniels_cost_log_ratio,
     design_from,
@@ -405,6 +406,10 @@ def _term_words(term: str, onset=None, scale=None, days=None) -> str:
             f"residual fatigue from strength work (runs on {post_strength_words(days)}: "
             "their own offset)"
         ),
+        "clock_dev": (
+            "the time of day (heart rate's daily rhythm, highest in the late afternoon: "
+            "the runner's own amplitude)"
+        ),
         "temp_c_dev": "air temperature",
         "heat_c_dev": _heat_words(onset),
         "drift_min_dev": "cardiac drift (run time beyond an hour)",
@@ -480,6 +485,21 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
             f" Runs on {post_strength_words(days)} cost "
             + (format_change(tired, low, high) if np.isfinite(low + high) else format_pct(tired))
             + " against the other days (residual fatigue), also taken out."
+        )
+    rhythm, peak = (
+        cell_number(row.get("time_of_day_pct")),
+        cell_number(row.get("time_of_day_peak_h")),
+    )
+    if np.isfinite(rhythm) and np.isfinite(peak) and peak >= 0:
+        low = cell_number(row.get("time_of_day_ci_low_pct"))
+        high = cell_number(row.get("time_of_day_ci_high_pct"))
+        hours, minutes = divmod(round(peak * 60), 60)
+        trough = divmod(round(((peak + 12) % 24) * 60), 60)
+        text += (
+            f" A run at {hours:02d}:{minutes:02d} read "
+            + (format_change(rhythm, low, high) if np.isfinite(low + high) else format_pct(rhythm))
+            + f" against one at {trough[0]:02d}:{trough[1]:02d} (heart rate's daily rhythm),"
+            " also taken out."
         )
     return text
 
@@ -590,6 +610,11 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
                 " Doma K, Deakin GB (2013) Appl Physiol Nutr Metab 38:651-656. Doma K, Deakin "
                 "GB, Bentley DJ (2017) Sports Med, doi:10.1007/s40279-017-0758-3."
                 if "post_strength_dev" in terms
+                else ""
+            )
+            + (
+                " Reilly T, Brooks GA (1990) Chronobiol Int 7:59-67."
+                if "clock_dev" in terms
                 else ""
             ),
         ]
@@ -912,6 +937,9 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
     days = row.get("post_strength_days")
     if days is not None and np.isfinite(days) and days != POST_STRENGTH_DAYS:
         chosen.append("residual fatigue on " + post_strength_words(days))
+    peak = row.get("time_of_day_peak_h")
+    if peak is not None and np.isfinite(peak):
+        chosen.append(clock_words(peak))
     documented = md_escape(str(row.get("sensitivity_design", ""))).replace("degC", "°C")
     return (
         f"**Does a modelling choice matter?** The squad's runs favoured {', '.join(chosen)}. "

@@ -65,11 +65,13 @@ from analysis.models.pooling import (
     window_key,
 )
 from analysis.models.prepare import (
+    CLOCK_CANDIDATES,
     CONFOUNDERS,
     FULL_BLOCK,
     HEAT_ONSET_C,
     HEAT_ONSET_CANDIDATES_C,
     LINEAR_HEAT,
+    NO_CLOCK,
     NO_POST_STRENGTH,
     POST_STRENGTH_CANDIDATES,
     POST_STRENGTH_DAYS,
@@ -78,8 +80,10 @@ from analysis.models.prepare import (
     SPEED_SCALE,
     SPEED_SCALE_CANDIDATES,
     choice_logliks,
+    choose_clock,
     choose_from,
     choose_post_strength,
+    clock_words,
     curve_words,
     design_columns,
     post_strength_words,
@@ -162,7 +166,7 @@ def _squad_pooled(
     return pooled
 
 
-def _design_text(design: dict, fatigue: bool = False) -> str:
+def _design_text(design: dict, fatigue: bool = False, clock: bool = False) -> str:
     """``{"heat_onset_c": 15, "ramp_weeks": inf, "speed_scale": 1}`` -> "heat from 15
     degC, ramp over the whole block, Daniels' cost-speed curve"; with ``fatigue``
     the residual-fatigue design after it ("no residual-fatigue term")."""
@@ -176,6 +180,8 @@ def _design_text(design: dict, fatigue: bool = False) -> str:
     text = f"{heat}, {ramp}, {curve_words(float(design.get('speed_scale', SPEED_SCALE)))}"
     if fatigue:  # named where the learned design differs there
         text += ", " + post_strength_words(design.get("post_strength_days", POST_STRENGTH_DAYS))
+    if clock:
+        text += ", " + clock_words(design.get("clock_peak_h", NO_CLOCK))
     return text
 
 
@@ -381,6 +387,7 @@ def analyze(
     ramp_weeks: float | str = "auto",
     speed_scale: float | str = "auto",
     post_strength_days: float | str = "auto",
+    clock_peak_h: float | str = "auto",
     return_fits: bool = False,
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
@@ -447,6 +454,13 @@ def analyze(
         design). ``"auto"`` (default) adds it where the squad's runs show it
         (:func:`analysis.models.prepare.choose_post_strength`: 1, 2 or 3 days,
         or none); the value used is in ``post_strength_days`` (empty: none).
+    clock_peak_h : float or "auto", keyword-only
+        Heart rate's daily rhythm: each runner's runs get an offset along the
+        cosine of the run's middle hour peaking at this hour (-1: no such term,
+        the documented design). ``"auto"`` (default) adds it, peaking at 17:00,
+        where the squad's runs show it
+        (:func:`analysis.models.prepare.choose_clock`); the value used is in
+        ``time_of_day_peak_h`` (empty: none).
     return_fits : bool, keyword-only
         Also return each selected runner's :class:`RunnerFit` (the field
         model's row and plotting frame, ``result`` None: the formula-API
@@ -531,6 +545,7 @@ def analyze(
         ramp_weeks=ramp_weeks,
         speed_scale=speed_scale,
         post_strength_days=post_strength_days,
+        clock_peak_h=clock_peak_h,
         backend=backend,
         chunk_runners=chunk_runners,
         fits=fits,
@@ -556,6 +571,7 @@ def _analyzed_rows(
     ramp_weeks: float | str = "auto",
     speed_scale: float | str = "auto",
     post_strength_days: float | str = "auto",
+    clock_peak_h: float | str = "auto",
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
     fits: dict | None = None,
@@ -603,12 +619,15 @@ def _analyzed_rows(
         speed_scale = SPEED_SCALE  # no speed offset: nothing to learn
     if "post_strength_dev" not in tuple(confounders):
         post_strength_days = NO_POST_STRENGTH  # the term left out: no window either
-    learned = "auto" in (heat_onset_c, ramp_weeks, speed_scale, post_strength_days)
+    if "clock_dev" not in tuple(confounders):
+        clock_peak_h = NO_CLOCK
+    learned = "auto" in (heat_onset_c, ramp_weeks, speed_scale, post_strength_days, clock_peak_h)
     asked = {
         "heat_onset_c": heat_onset_c,
         "ramp_weeks": ramp_weeks,
         "speed_scale": speed_scale,
         "post_strength_days": post_strength_days,
+        "clock_peak_h": clock_peak_h,
     }
     if heat_onset_c == "auto":
         heat_onset_c = _learned_choice(
@@ -632,6 +651,20 @@ def _analyzed_rows(
             {"heat_onset_c": heat_onset_c, "speed_scale": float(speed_scale)},
             chooser=choose_post_strength,
         )
+    if clock_peak_h == "auto":
+        clock_peak_h = _learned_choice(
+            run,
+            squad_chunks,
+            "clock_peak_h",
+            CLOCK_CANDIDATES,
+            NO_CLOCK,
+            {
+                "heat_onset_c": heat_onset_c,
+                "speed_scale": float(speed_scale),
+                "post_strength_days": float(post_strength_days),
+            },
+            chooser=choose_clock,
+        )
     if ramp_weeks == "auto":
         ramp_weeks = _learned_choice(
             run,
@@ -643,6 +676,7 @@ def _analyzed_rows(
                 "heat_onset_c": heat_onset_c,
                 "speed_scale": float(speed_scale),
                 "post_strength_days": float(post_strength_days),
+                "clock_peak_h": float(clock_peak_h),
             },
             squad_blocks=all_blocks,
         )
@@ -651,6 +685,7 @@ def _analyzed_rows(
         "ramp_weeks": float(ramp_weeks),
         "speed_scale": float(speed_scale),
         "post_strength_days": float(post_strength_days),
+        "clock_peak_h": float(clock_peak_h),
     }
     whole_squad = blocks is all_blocks and metrics is squad_metrics
     chunks = squad_chunks if whole_squad else _chunks(metrics, blocks, chunk_runners)
@@ -813,6 +848,7 @@ def _analyzed_rows(
             ramp_weeks=design["ramp_weeks"],
             speed_scale=design["speed_scale"],
             post_strength_days=design["post_strength_days"],
+            clock_peak_h=design["clock_peak_h"],
             backend=backend,
             chunk_runners=chunk_runners,
         )
@@ -824,6 +860,7 @@ def _analyzed_rows(
             ("ramp_weeks", FULL_BLOCK),
             ("speed_scale", SPEED_SCALE),
             ("post_strength_days", POST_STRENGTH_DAYS),
+            ("clock_peak_h", NO_CLOCK),
         )
     }
     alt: dict = {}
@@ -854,7 +891,9 @@ def _analyzed_rows(
             if row.get("method") == FIELD_METHOD
         }
     text = _design_text(
-        documented, fatigue=documented["post_strength_days"] != design["post_strength_days"]
+        documented,
+        fatigue=documented["post_strength_days"] != design["post_strength_days"],
+        clock=documented["clock_peak_h"] != design["clock_peak_h"],
     )
 
     def completed(rows: list[dict]) -> None:

@@ -24,12 +24,13 @@ FEW_RUNNERS = 20
 """Below this many runners a mixed model's large-sample (z) CI is too narrow
 (SCIENCE.md section 9); :func:`squad_model` says so in ``note``."""
 
-_SQUAD_CONFOUNDERS = ("heat_c_dev", "drift_min_dev", "post_strength_dev")
+_SQUAD_CONFOUNDERS = ("heat_c_dev", "drift_min_dev", "post_strength_dev", "clock_dev")
 """Confounders of the squad model, shared by its runners, where they vary: the
 residual-fatigue term only where ``analyze`` put it in the design (on two
 simulated squads whose strength runners' runs cost 5 % more the day of a
 session and the day after, the strength-minus-control estimate was -1.6 and
--0.9 % without it for true -3.8 and -3.3 %; -3.6 and -3.8 % with it)."""
+-0.9 % without it for true -3.8 and -3.3 %; -3.6 and -3.8 % with it), and
+so is the time-of-day term (``clock_dev``)."""
 
 
 def _squad_data(
@@ -134,7 +135,7 @@ def squad_model(
     :func:`analyze` can model), a linear mixed model (REML)::
 
         log(o2_cost) - speed_cost_dev ~ ramp * strength + heat_c_dev + drift_min_dev
-                                        [+ post_strength_dev]
+                                        [+ post_strength_dev] [+ clock_dev]
                                         + (1 + ramp | runner)
 
     with the same ramp and centred confounders as the per-runner model.
