@@ -164,7 +164,7 @@ def _one_wall_clock(value) -> pd.Timestamp:
     return at.tz_localize(None) if at is not pd.NaT and at.tzinfo is not None else at
 
 
-def _wall_clock(values) -> pd.Series:
+def wall_clock(values) -> pd.Series:
     """Timestamps as naive wall-clock times (a time zone dropped, not converted;
     unreadable values NaT)."""
     if pd.api.types.is_datetime64_any_dtype(getattr(values, "dtype", None)):
@@ -199,14 +199,14 @@ def days_after_strength(runner_id, date, strength) -> np.ndarray:
     if "category" in s.columns:
         s = s.loc[s["category"].astype(object).isin(FATIGUING_CATEGORIES).to_numpy()]
     sess = pd.DataFrame(
-        {"runner_id": s["runner_id"].astype(str).to_numpy(), "at": _wall_clock(s["date"]).array}
+        {"runner_id": s["runner_id"].astype(str).to_numpy(), "at": wall_clock(s["date"]).array}
     ).dropna()
     if sess.empty:
         return out
     sess = sess.drop_duplicates().sort_values("at", kind="stable")
     sess["session_day"] = sess["at"].dt.normalize()
     runs = pd.DataFrame(
-        {"runner_id": pd.Series(np.asarray(runner_id)).astype(str), "at": _wall_clock(date)}
+        {"runner_id": pd.Series(np.asarray(runner_id)).astype(str), "at": wall_clock(date)}
     )
     runs["pos"] = np.arange(n)
     left = runs.loc[runs["at"].notna()].sort_values("at", kind="stable")

@@ -36,6 +36,14 @@ def test_a_runs_middle_hour_and_a_date_without_a_time():
     np.testing.assert_allclose(clock_hours(m), [17.0, np.nan, 0.5, np.nan])
     aware = m.assign(date=pd.to_datetime(["2026-01-06 16:30"] * 4).tz_localize("Europe/Berlin"))
     assert clock_hours(aware)[0] == pytest.approx(17.0)  # the wall clock, not UTC
+    # mixed time zones and an unreadable date, as text: each read alone, never an error
+    text = pd.DataFrame(
+        {
+            "date": pd.Series(["2026-01-06T16:30:00+01:00", "2026-01-07T07:00:00Z", "bad"]),
+            "duration_s": [3600.0] * 3,
+        }
+    )
+    np.testing.assert_allclose(clock_hours(text), [17.0, 7.5, np.nan])
     assert clock_words(CLOCK_PEAK_H) == "heart rate's daily rhythm (highest at 17:00)"
     assert clock_words(NO_CLOCK) == clock_words(float("nan")) == "no time-of-day term"
 

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 from scipy import special
 
+from analysis.metrics import wall_clock
 from analysis.models.serial import _pad, grid_cross_products
 from analysis.physiology import ECONOMY_DAY_CV_PCT, daniels_vo2
 from analysis.schema import is_control
@@ -115,9 +116,8 @@ def clock_hours(m: pd.DataFrame) -> np.ndarray:
     """Each run's middle as hours after local midnight (0 to 24): its start's wall
     clock plus half its duration; NaN where the log gives a date without a time
     (a start at exactly midnight) or no date."""
-    at = pd.to_datetime(m["date"], errors="coerce")
-    if getattr(at.dt, "tz", None) is not None:
-        at = at.dt.tz_localize(None)
+    at = wall_clock(m["date"])  # a time zone dropped, unreadable or mixed dates read each alone
+    at.index = m.index
     since = (at - at.dt.normalize()) / pd.Timedelta(hours=1)
     since = since.to_numpy(dtype=float, copy=True)
     since[since == 0.0] = np.nan  # a date alone: no time of day
