@@ -47,6 +47,7 @@ class Dataset:
                 "date": pd.Series(dtype="datetime64[ns]"),
                 "hr_rest_bpm": pd.Series(dtype=float),
                 "hrv_ms": pd.Series(dtype=float),
+                "body_mass_kg": pd.Series(dtype=float),
             }
         )
     )
