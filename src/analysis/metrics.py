@@ -687,7 +687,14 @@ def mass_ratio(dataset, runner_ids, mass) -> np.ndarray:
     m0 = reference.reindex(ids).to_numpy(dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         ratio = m0 / mass
-    return np.where(np.isfinite(ratio) & (ratio > 0), ratio, 1.0)
+    low, high = MASS_RATIO_RANGE
+    return np.where(np.isfinite(ratio) & (ratio >= low) & (ratio <= high), ratio, 1.0)
+
+
+MASS_RATIO_RANGE = (0.8, 1.25)
+"""Reference mass over the day's mass outside this is not a change of body mass
+(weights in pounds beside runners.csv's kilograms, another runner's scale): that
+run's VO2max per kg is left as it is."""
 
 
 def morning_resting_hr(wellness, runner_ids, dates) -> np.ndarray:

@@ -39,6 +39,8 @@ def test_the_days_mass_is_a_7_day_median_of_the_morning_weights_and_scales_vo2ma
     ratio = mass_ratio(Data, ["A", "A", "A", "B", "C"], [71.0, 72.0, np.nan, 55.0, 60.0])
     # A: runners.csv's 72 kg; B: none there, the median of its weights (55); C: nothing
     np.testing.assert_allclose(ratio, [72 / 71, 1.0, 1.0, 1.0, 1.0])
+    # 158 (pounds) against runners.csv's 72 kg is no change of mass: left alone
+    np.testing.assert_allclose(mass_ratio(Data, ["A", "A"], [158.0, 57.0]), [1.0, 1.0])
 
 
 def _gain_weight(folder, *, log_weights: bool) -> None:
