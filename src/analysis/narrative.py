@@ -44,6 +44,7 @@ from analysis.models.prepare import (
     POST_STRENGTH_DAYS,
     SCREEN_MIN_SD,
     SPEED_SCALE,
+    clock_time,
     clock_words,
     curve_words,
     daniels_cost_log_ratio,
@@ -474,34 +475,33 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
         )
     elif n_used:
         text += " No temperature adjustment (too few runs with an air temperature)."
-    tired, days = (
-        cell_number(row.get("post_strength_pct")),
-        cell_number(row.get("post_strength_days")),
-    )
-    if np.isfinite(tired) and np.isfinite(days) and days >= 0:
-        low = cell_number(row.get("post_strength_ci_low_pct"))
-        high = cell_number(row.get("post_strength_ci_high_pct"))
+    days = cell_number(row.get("post_strength_days"))
+    tired = _term_size(row, "post_strength")
+    if tired and np.isfinite(days) and days >= 0:
         text += (
-            f" Runs on {post_strength_words(days)} cost "
-            + (format_change(tired, low, high) if np.isfinite(low + high) else format_pct(tired))
-            + " against the other days (residual fatigue), also taken out."
+            f" Runs on {post_strength_words(days)} cost {tired} against the other days "
+            "(residual fatigue), also taken out."
         )
-    rhythm, peak = (
-        cell_number(row.get("time_of_day_pct")),
-        cell_number(row.get("time_of_day_peak_h")),
-    )
-    if np.isfinite(rhythm) and np.isfinite(peak) and peak >= 0:
-        low = cell_number(row.get("time_of_day_ci_low_pct"))
-        high = cell_number(row.get("time_of_day_ci_high_pct"))
-        hours, minutes = divmod(round(peak * 60), 60)
-        trough = divmod(round(((peak + 12) % 24) * 60), 60)
+    peak = cell_number(row.get("time_of_day_peak_h"))
+    rhythm = _term_size(row, "time_of_day")
+    if rhythm and np.isfinite(peak) and peak >= 0:
         text += (
-            f" A run at {hours:02d}:{minutes:02d} read "
-            + (format_change(rhythm, low, high) if np.isfinite(low + high) else format_pct(rhythm))
-            + f" against one at {trough[0]:02d}:{trough[1]:02d} (heart rate's daily rhythm),"
-            " also taken out."
+            f" A run at {clock_time(peak)} read {rhythm} against one at "
+            f"{clock_time(peak + 12)} (heart rate's daily rhythm), also taken out."
         )
     return text
+
+
+def _term_size(row: Mapping, stem: str) -> str:
+    """A term's size from ``{stem}_pct`` and its CI (``{stem}_ci_low_pct``,
+    ``{stem}_ci_high_pct``) as the captions write it, the size alone without a CI;
+    "" without a size."""
+    size = cell_number(row.get(f"{stem}_pct"))
+    if not np.isfinite(size):
+        return ""
+    low = cell_number(row.get(f"{stem}_ci_low_pct"))
+    high = cell_number(row.get(f"{stem}_ci_high_pct"))
+    return format_change(size, low, high) if np.isfinite(low + high) else format_pct(size)
 
 
 def _pooling_words(row: Mapping) -> str:

@@ -108,8 +108,13 @@ def clock_words(peak) -> str:
         peak = NO_CLOCK
     if not np.isfinite(peak) or peak < 0:
         return "no time-of-day term"
-    hours, minutes = divmod(round(peak * 60), 60)
-    return f"heart rate's daily rhythm (highest at {hours:02d}:{minutes:02d})"
+    return f"heart rate's daily rhythm (highest at {clock_time(peak)})"
+
+
+def clock_time(hour: float) -> str:
+    """An hour of the day as a clock reads it: 17.0 -> "17:00", 29.5 -> "05:30"."""
+    hours, minutes = divmod(round((float(hour) % 24.0) * 60), 60)
+    return f"{hours % 24:02d}:{minutes:02d}"
 
 
 def clock_hours(m: pd.DataFrame) -> np.ndarray:
