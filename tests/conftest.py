@@ -8,7 +8,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from tests.paths import REPO_ROOT, SAMPLE_DIR, SHARED_DIR
+from tests.paths import REPO_ROOT, SAMPLE_DIR, SHARED_DIR, load_benchmark
 
 
 @pytest.fixture(scope="session")
@@ -28,14 +28,7 @@ def shared_dir() -> Path:
 def validate():
     """``benchmarks/validate_model.py`` as a module (the scenario suite and its
     transforms), for the tests of the suite and of what it exercises."""
-    import importlib.util
-
-    spec = importlib.util.spec_from_file_location(
-        "validate_model", REPO_ROOT / "benchmarks" / "validate_model.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("validate_model")
 
 
 @pytest.fixture(scope="session")

@@ -3,25 +3,16 @@ and its hills cost what their reported climb costs."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import numpy as np
 import pytest
 
 from analysis.io import load_dataset
-from tests.paths import REPO_ROOT
+from tests.paths import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def blind():
-    spec = importlib.util.spec_from_file_location(
-        "blind_scenarios", REPO_ROOT / "benchmarks" / "blind_scenarios.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("blind_scenarios")
 
 
 def test_every_metre_of_a_reported_climb_is_run(blind):

@@ -3,25 +3,16 @@ estimator) writes squads runeco reads whole, with the truths it documents."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
 import pandas as pd
 import pytest
 
 from analysis.io import load_dataset
-from tests.paths import REPO_ROOT
+from tests.paths import load_benchmark
 
 
 @pytest.fixture(scope="module")
 def heldout():
-    spec = importlib.util.spec_from_file_location(
-        "heldout_scenarios", REPO_ROOT / "benchmarks" / "heldout_scenarios.py"
-    )
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # its dataclasses look their module up
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("heldout_scenarios")
 
 
 def test_a_generated_squad_loads_without_a_quarantined_row(heldout, tmp_path):
