@@ -93,7 +93,9 @@ the morning (15 % in the baseline; controls 35 %), the strength runners'
 change was biased by -0.67 pp (20 squads). Where the squad's runs show it
 (:func:`choose_clock`), each runner's runs get ``b_clock * clock_dev``, the
 cosine of the run's middle hour against this peak, centred at the runner's
-baseline: the runner's own amplitude, the squad's phase."""
+baseline: the runner's own amplitude, the squad's phase. The phase is fixed:
+on those squads with each runner's peak drawn around 14:00 or 20:00 instead
+of 16:30 the bias was -0.14 and +0.02 pp (docs/HELDOUT_CHECK.md)."""
 
 CLOCK_CANDIDATES = (NO_CLOCK, CLOCK_PEAK_H)
 """What ``analyze`` compares: no time-of-day term, or the cosine peaking at 17:00."""
