@@ -432,6 +432,36 @@ def _device_with_block(summary) -> bool:
     return summary["n_device_base"] == 0 and summary["first_device_day"] <= DEVICE_WITH_BLOCK_DAYS
 
 
+MASS_NOTE_PCT = 2.0
+"""A runner's body mass (``wellness.csv``) that moved at least this much from the
+baseline to the block's last quarter gets a ``warning`` (:func:`mass_note`): a
+morning weight varies about 1 % from day to day."""
+
+
+def mass_note(base_kg: float, end_kg: float) -> str:
+    """The ``warning`` for a body mass that moved ``MASS_NOTE_PCT`` or more from the
+    baseline (``base_kg``, the median of the days' masses of its runs in the
+    model) to the block's last quarter (``end_kg``), or ``""``.
+
+    Each run's cost is per kg of its day's mass (:func:`analysis.metrics.body_mass_on_day`),
+    so the change is that of economy per kg; per kg of the baseline mass (the
+    oxygen the runner's whole body uses, per kg it had then) it is higher by
+    about the mass change (cost per kg of mass m0 = cost per kg of m x m / m0).
+    """
+    if not (np.isfinite(base_kg) and np.isfinite(end_kg) and base_kg > 0):
+        return ""
+    pct = 100.0 * (end_kg / base_kg - 1.0)
+    if abs(pct) < MASS_NOTE_PCT:
+        return ""
+    word, way = ("rose", "higher") if pct > 0 else ("fell", "lower")
+    return (
+        f"body mass {word} from {base_kg:.1f} kg in the baseline to {end_kg:.1f} kg "
+        f"({pct:+.1f} %) at the block's end (wellness.csv): the change is in cost per kg "
+        f"of each day's mass; per kg of the baseline mass it would be about "
+        f"{abs(pct):.1f} pp {way}"
+    )
+
+
 def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     """Per-runner counts, reasons and reference values of prepared runs (vectorised)."""
     rid = prep["runner_id"]
@@ -459,6 +489,12 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     )
     if "hr_vo2_line" in prep:
         out["hr_vo2_line"] = prep["hr_vo2_line"].astype(object).groupby(rid).first()
+    if "body_mass_kg" in prep:  # the days' masses (wellness.csv), NaN without weigh-ins
+        mass = pd.to_numeric(prep["body_mass_kg"], errors="coerce")
+        length = pd.to_datetime(prep["block_end"]) - pd.to_datetime(prep["block_start"])
+        late = used & (since >= 0.75 * length)
+        out["mass_base_kg"] = mass.where(used & prep["period"].eq("baseline")).groupby(rid).median()
+        out["mass_end_kg"] = mass.where(late).groupby(rid).median()
     if "hrmax_line_scale" in prep:  # at the baseline's heart rates, where the change is read
         base = used & prep["period"].eq("baseline")
         scale = pd.to_numeric(prep["hrmax_line_scale"], errors="coerce").where(base)
@@ -788,6 +824,8 @@ def _field_rows(
                     "its heart-rate offset and a change at the block's start cannot be "
                     "told apart, so the change rests on how it builds through the block"
                 )
+            if "mass_base_kg" in summary:
+                notes.append(mass_note(summary["mass_base_kg"], summary["mass_end_kg"]))
         row["warning"] = "; ".join(n for n in notes if n)
         out.append((row, fit))
     return out, serial_prior

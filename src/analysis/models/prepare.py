@@ -583,6 +583,7 @@ def prepare_runs(
             "hrmax_line_scale",
             "device",
             "days_after_strength",
+            "body_mass_kg",
         )
         if c in metrics.columns
     ]
