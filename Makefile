@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check small-squads mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check small-squads mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -95,6 +95,13 @@ heldout-check: install
 	$(BIN)/python benchmarks/heldout_scenarios.py run --work benchmarks/.out/heldout --seeds 6 \
 	  --runeco $(BIN)/runeco --md benchmarks/.out/heldout/results.md \
 	  --per-runner benchmarks/.out/heldout/per_runner.csv
+
+# The model on squads from a fifth generator, written blind to the estimator
+# (benchmarks/unseen_scenarios.py; docs/UNSEEN_CHECK.md); about 3 minutes
+unseen-check: install
+	$(BIN)/python benchmarks/unseen_scenarios.py run --work benchmarks/.out/unseen --seeds 3 \
+	  --first-seed 301 --runeco $(BIN)/runeco --md benchmarks/.out/unseen/results.md \
+	  --per-runner benchmarks/.out/unseen/per_runner.csv
 
 # The model in squads of 6-12 runners (3 + 3, 4 + 4, 9 + 3); writes docs/SMALL_SQUADS.md
 # (about a minute).

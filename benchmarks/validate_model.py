@@ -318,6 +318,15 @@ def _no_temperature(metrics, truth):
     return out
 
 
+def _temperature_gaps(metrics, truth):
+    """A third of the runs logged without a temperature (a phone app without
+    weather beside the watch), at random."""
+    out = metrics.copy()
+    rng = _squad_rng(truth, "temperature gaps")
+    out.loc[rng.random(len(out)) < 1 / 3, "temp_c"] = np.nan
+    return out
+
+
 SCENARIOS = {
     "default": ({}, None),
     "heat linear over every temperature": (
@@ -333,6 +342,7 @@ SCENARIOS = {
     "resting HR falling 4 bpm (-1.2 %)": ({}, lambda m, t: _scale(m, 1 - 0.012 * _ramp(m, t))),
     "effect plateaus after 4 weeks": ({}, _plateau),
     "temperature missing": ({}, _no_temperature),
+    "temperature missing on a third of runs": ({}, _temperature_gaps),
     "8-week block": ({"block_weeks": 8}, None),
     "12-week block": ({"block_weeks": 12}, None),
     "4-week baseline": ({"baseline_weeks": 4}, None),

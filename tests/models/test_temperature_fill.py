@@ -1,0 +1,65 @@
+"""A steady run logged without a temperature takes the temperature of the
+runner's runs within TEMP_FILL_DAYS (analysis.models.prepare.nearby_temperature)
+instead of being left out of the model."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from analysis.io import load_dataset
+from analysis.models import analyze
+from analysis.models.prepare import TEMP_FILL_DAYS, nearby_temperature
+from tests.models._support_models import _field
+
+
+def test_the_nearest_runs_either_side_within_the_window_give_the_temperature():
+    ids = ["A"] * 6 + ["B"] * 2
+    dates = pd.to_datetime(
+        [
+            "2026-01-01",
+            "2026-01-03",
+            "2026-01-05",
+            "2026-01-05",
+            "2026-01-20",
+            "2026-01-10",
+            "2026-01-03",
+            "2026-01-04",
+        ]
+    )
+    temps = [10.0, np.nan, 14.0, np.nan, np.nan, 5.0, 30.0, np.nan]
+    got = nearby_temperature(ids, dates, temps)
+    assert TEMP_FILL_DAYS == 3
+    # 3 Jan: the mean of 1 Jan (10) and 5 Jan (14); the second run of 5 Jan: that
+    # day's other run (10 Jan is 5 days on); 20 Jan: nothing within 3 days; B's run:
+    # B's own 30, never A's; a run with a temperature keeps none here
+    np.testing.assert_allclose(got, [np.nan, 12.0, np.nan, 14.0, np.nan, np.nan, np.nan, 30.0])
+
+
+def _blank_every_third_temperature(folder) -> int:
+    runs = pd.read_csv(folder / "runs.csv", dtype=str, keep_default_na=False)
+    blank = np.arange(len(runs)) % 3 == 1
+    runs.loc[blank, "temp_c"] = ""
+    runs.to_csv(folder / "runs.csv", index=False)
+    return int(blank.sum())
+
+
+def test_runs_without_a_temperature_stay_in_the_model_with_their_neighbours(sample_copy, tmp_path):
+    import shutil
+
+    full = _field(analyze(load_dataset(sample_copy))).set_index("runner_id")
+    gaps = tmp_path / "gaps"
+    shutil.copytree(sample_copy, gaps)
+    assert _blank_every_third_temperature(gaps) > 100
+    out = _field(analyze(load_dataset(gaps))).set_index("runner_id")
+    # the steady runs are still in the model (they were left out: "no temperature"),
+    # but for one of R08's with no run within 3 days either side
+    lost = out["excluded_reasons"].fillna("").str.extract(r"no temperature: (\d+)")[0]
+    assert lost.astype(float).fillna(0).astype(int).to_dict() == {
+        r: int(r == "R08") for r in out.index
+    }
+    n_runs = out["n_baseline_runs"] + out["n_block_runs"]
+    assert (n_runs - (full["n_baseline_runs"] + full["n_block_runs"])).sum() == -1
+    # and the answers are those of the full log within the day-to-day weather
+    moved = (out["own_change_pct"] - full["own_change_pct"]).abs()
+    assert moved.max() < 0.5, moved.to_dict()
