@@ -45,6 +45,7 @@ from analysis.formatting import (
     format_number,
     format_pace,
 )
+from analysis.models.prepare import TEMP_FILL_DAYS
 from analysis.schema import CHART_MIME, PRINT_FIGURE_DPI
 
 CHART_HEIGHT_PX = 440
@@ -484,7 +485,12 @@ def run_table(
         )
     ]
     frame["hr_text"] = [_unit(v, 0, "bpm") for v in frame["hr_bpm"]]
-    frame["temp_text"] = [_unit(v, 1, "°C") for v in frame["temp_c"]]
+    filled = frame.get("temp_filled", pd.Series(False, index=frame.index)).fillna(False)
+    frame["temp_text"] = [
+        _unit(v, 1, "°C")
+        + (f" (none logged: from the runs within {TEMP_FILL_DAYS} days)" if f else "")
+        for v, f in zip(frame["temp_c"], filled.astype(bool), strict=True)
+    ]
     frame["cost_text"] = [
         _unit(c, 1, "ml/kg/km") + (f", adjusted {format_number(a, 1)}" if np.isfinite(a) else "")
         for c, a in zip(frame["o2_cost_ml_kg_km"], frame["o2_cost_adjusted_ml_kg_km"], strict=True)

@@ -213,6 +213,7 @@ def test_confounders_are_adjusted_and_frame_is_ready_to_plot():
         "used",
         "exclude_reason",
         "temp_c",
+        "temp_filled",
         "ramp",
         "o2_cost_ml_kg_km",
         "o2_cost_adjusted_ml_kg_km",

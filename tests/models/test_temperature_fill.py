@@ -7,8 +7,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from analysis import charts
+from analysis.blocks import runner_blocks
 from analysis.io import load_dataset
+from analysis.metrics import run_metrics
 from analysis.models import analyze
+from analysis.models.field import fit_runner
 from analysis.models.prepare import TEMP_FILL_DAYS, nearby_temperature
 from tests.models._support_models import _field
 
@@ -63,3 +67,21 @@ def test_runs_without_a_temperature_stay_in_the_model_with_their_neighbours(samp
     # and the answers are those of the full log within the day-to-day weather
     moved = (out["own_change_pct"] - full["own_change_pct"]).abs()
     assert moved.max() < 0.5, moved.to_dict()
+
+
+def test_the_runs_hover_says_the_temperature_was_filled_in(sample_copy):
+    runs = pd.read_csv(sample_copy / "runs.csv", dtype=str, keep_default_na=False)
+    first = runs.index[runs["runner_id"].eq("R03")][5]
+    runs.loc[first, "temp_c"] = ""
+    runs.to_csv(sample_copy / "runs.csv", index=False)
+    data = load_dataset(sample_copy)
+    metrics = run_metrics(data)
+    blocks = runner_blocks(data)
+    block = blocks.set_index("runner_id").loc["R03"].to_dict() | {"runner_id": "R03"}
+    fit = fit_runner(metrics.loc[metrics["runner_id"] == "R03"], block)
+    table = charts.run_table(fit.frame, metrics)
+    filled = table["temp_text"].str.endswith("(none logged: from the runs within 3 days)")
+    assert filled.sum() == 1
+    row = table.loc[filled].iloc[0]
+    assert row["run_id"] == runs.loc[first, "run_id"] and row["used"]
+    assert row["temp_text"].split(" °C")[0].replace(".", "").isdigit()

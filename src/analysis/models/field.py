@@ -852,7 +852,8 @@ class RunnerFit:
         One row per run of the runner, for plotting: ``date``, ``run_id``,
         ``period`` (``baseline``/``block``/``outside``), ``steady`` (the
         run_metrics flag), ``used`` (entered the model), ``exclude_reason``,
-        ``temp_c``, ``ramp``, ``o2_cost_ml_kg_km`` (observed),
+        ``temp_c`` (the model's: where none was logged, that of the runs around
+        it), ``temp_filled`` (True there), ``ramp``, ``o2_cost_ml_kg_km`` (observed),
         ``o2_cost_adjusted_ml_kg_km`` (observed cost moved to the reference
         temperature, run time and speed with the fitted coefficients; only
         for runs in the model) and ``o2_cost_trend_ml_kg_km`` (the fitted
@@ -886,6 +887,12 @@ def plot_frame(prep: pd.DataFrame, fit: _Fit | None) -> pd.DataFrame:
             "used": prep["used"].to_numpy(),
             "exclude_reason": prep["reason"].to_numpy(),
             "temp_c": pd.to_numeric(prep["temp_c"], errors="coerce").to_numpy(dtype=float),
+            # no temperature logged: temp_c is that of the runs around it (prepare_runs)
+            "temp_filled": (
+                prep["temp_filled"].fillna(False).astype(bool).to_numpy()
+                if "temp_filled" in prep
+                else np.zeros(len(prep), dtype=bool)
+            ),
             "ramp": prep["ramp"].to_numpy(),
             "o2_cost_ml_kg_km": pd.to_numeric(prep["o2_cost_ml_kg_km"], errors="coerce").to_numpy(
                 dtype=float
