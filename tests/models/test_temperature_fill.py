@@ -85,3 +85,16 @@ def test_the_runs_hover_says_the_temperature_was_filled_in(sample_copy):
     row = table.loc[filled].iloc[0]
     assert row["run_id"] == runs.loc[first, "run_id"] and row["used"]
     assert row["temp_text"].split(" °C")[0].replace(".", "").isdigit()
+
+
+def test_a_run_with_no_climbing_and_no_temperature_is_taken_for_indoors(sample_copy):
+    runs = pd.read_csv(sample_copy / "runs.csv", dtype=str, keep_default_na=False)
+    r03 = runs.index[runs["runner_id"].eq("R03") & runs["run_type"].eq("easy")]
+    outdoors, treadmill = r03[4], r03[8]
+    runs.loc[[outdoors, treadmill], "temp_c"] = ""
+    runs.loc[treadmill, ["elev_gain_m", "elev_loss_m"]] = "0"
+    runs.to_csv(sample_copy / "runs.csv", index=False)
+    out = _field(analyze(load_dataset(sample_copy))).set_index("runner_id")
+    # the outdoor run takes its neighbours' temperature; the treadmill's room
+    # is not theirs, so it stays out as before
+    assert "no temperature: 1" in out.loc["R03", "excluded_reasons"]
