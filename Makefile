@@ -97,7 +97,7 @@ heldout-check: install
 	  --per-runner benchmarks/.out/heldout/per_runner.csv
 
 # The model on squads from a fifth generator, written blind to the estimator
-# (benchmarks/unseen_scenarios.py; docs/UNSEEN_CHECK.md); about 3 minutes
+# (benchmarks/unseen_scenarios.py; docs/UNSEEN_CHECK.md); about 2 minutes
 unseen-check: install
 	$(BIN)/python benchmarks/unseen_scenarios.py run --work benchmarks/.out/unseen --seeds 3 \
 	  --first-seed 301 --runeco $(BIN)/runeco --md benchmarks/.out/unseen/results.md \
