@@ -47,7 +47,7 @@ TEMP_FILL_DAYS = 3
 """A steady run without a temperature takes the mean of the temperatures of the
 runner's nearest runs before and after it (any run with one, the same day
 included) at most this many days away (:func:`nearby_temperature`), unless it
-looks indoors (no climbing at all: :func:`_indoors`)."""
+looks indoors (no climbing at all: :func:`_no_climbing`)."""
 
 FIELD_TERMS = (
     "ramp",
@@ -631,7 +631,7 @@ def prepare_runs(
     n_cand = candidate.groupby(m["runner_id"]).transform("sum")
     n_temp = has_temp.groupby(m["runner_id"]).transform("sum")
     use_temp = (n_temp >= np.maximum(3, MIN_TEMP_FRACTION * n_cand)) & (n_cand > 0)
-    filled = candidate & use_temp & temp.isna() & ~_indoors(m)
+    filled = candidate & use_temp & temp.isna() & ~_no_climbing(m)  # no weather, no hills: indoors
     if filled.any():  # from the runner's runs within TEMP_FILL_DAYS
         temp = temp.where(~filled, nearby_temperature(m["runner_id"], day, temp))
     m["temp_filled"] = filled & temp.notna()
@@ -698,12 +698,12 @@ def prepare_runs(
     return m
 
 
-def _indoors(m: pd.DataFrame) -> pd.Series:
-    """Runs that look indoors: no temperature and an ascent and descent both
-    recorded as exactly 0 (a treadmill: no weather and no climbing; outdoors a
-    barometer or GPS always logs a little). Their room's temperature is not
-    that of the runs around them, so :func:`nearby_temperature` does not fill
-    them in: on a held-out generator's squads whose strength runners ran 30 %
+def _no_climbing(m: pd.DataFrame) -> pd.Series:
+    """Runs with an ascent and descent both recorded as exactly 0. Without a
+    temperature such a run looks indoors (a treadmill: no weather and no
+    climbing; outdoors a barometer or GPS always logs a little), and its room's
+    temperature is not that of the runs around it, so :func:`nearby_temperature`
+    does not fill those in: on a held-out generator's squads whose strength runners ran 30 %
     of their block on a treadmill (controls 10 %, everyone 35 % of a winter
     baseline; temp_c empty, gain and loss 0), filling them in took the
     strength runners' bias from +0.09 to +0.54 pp (20 squads): a treadmill
@@ -713,7 +713,7 @@ def _indoors(m: pd.DataFrame) -> pd.Series:
         if column not in m.columns:
             return pd.Series(False, index=m.index)
         zero &= pd.to_numeric(m[column], errors="coerce").eq(0.0)
-    return zero & pd.to_numeric(m["temp_c"], errors="coerce").isna()
+    return zero
 
 
 def nearby_temperature(runner_ids, dates, temps) -> np.ndarray:

@@ -137,7 +137,7 @@ class _Controls:
 def _pooled(usable: _Controls, leave_out: str | None = None):
     left = usable.position.get(leave_out)
     n = len(usable.b) - (left is not None)
-    if len(usable.b) < MIN_CONTROLS or n < MIN_CONTROLS - 1:
+    if len(usable.b) < MIN_CONTROLS:  # a control's reference: the others, at least 2
         return None
     mean, var, loo_mean, loo_var = usable.posterior()
     if left is not None:
