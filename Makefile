@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check small-squads mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check small-squads mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -102,6 +102,13 @@ unseen-check: install
 	$(BIN)/python benchmarks/unseen_scenarios.py run --work benchmarks/.out/unseen --seeds 3 \
 	  --first-seed 301 --runeco $(BIN)/runeco --md benchmarks/.out/unseen/results.md \
 	  --per-runner benchmarks/.out/unseen/per_runner.csv
+
+# The model on squads from a sixth generator, written blind to the estimator:
+# coaching life (benchmarks/coaching_scenarios.py; docs/COACHING_CHECK.md); about 3 minutes
+coaching-check: install
+	$(BIN)/python benchmarks/coaching_scenarios.py run --work benchmarks/.out/coaching --seeds 3 \
+	  --first-seed 401 --runeco $(BIN)/runeco --md benchmarks/.out/coaching/results.md \
+	  --per-runner benchmarks/.out/coaching/per_runner.csv
 
 # The model in squads of 6-12 runners (3 + 3, 4 + 4, 9 + 3); writes docs/SMALL_SQUADS.md
 # (about a minute).
