@@ -59,7 +59,10 @@ def test_swains_line_is_learned_from_the_lab_and_the_change_is_no_longer_diluted
         ("lab", run_metrics(ds)),
         ("documented", run_metrics(ds, hr_vo2_line=documented_hr_vo2_line())),
     ):
-        out = analyze(ds, metrics=metrics)
+        # the line alone: the squad's shared residual fatigue, which cannot go
+        # below 0, takes up part of a diluted change on the documented line
+        # (learned there: +0.91 -> +0.55 pp)
+        out = analyze(ds, metrics=metrics, post_strength_shared=0.0)
         field = out.loc[(out["method"] == "field_hr") & (out["group"] == "strength")]
         field = field.set_index("runner_id")
         bias[name] = float((field["raw_change_pct"] - true.loc[field.index]).mean())

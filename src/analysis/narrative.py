@@ -482,6 +482,13 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
             f" Runs on {post_strength_words(days)} cost {tired} against the other days "
             "(residual fatigue), also taken out."
         )
+    shared = cell_number(row.get("post_strength_shared_pct"))
+    if np.isfinite(shared) and np.isfinite(days) and days >= 0:
+        text += (
+            f" Runs on {post_strength_words(days)} were taken to cost {shared:+.1f} % against "
+            "the other days, the same for every runner of the squad (residual fatigue, "
+            "learned from the squad's runs), also taken out."
+        )
     peak = cell_number(row.get("time_of_day_peak_h"))
     rhythm = _term_size(row, "time_of_day")
     if rhythm and np.isfinite(peak) and peak >= 0:
@@ -551,6 +558,13 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
         for t in terms
         if t and t not in ("1", "ramp")
     ]
+    shared = cell_number(row.get("post_strength_shared_pct"))
+    if np.isfinite(shared):
+        confounders.append(
+            f"residual fatigue from strength work (runs on "
+            f"{post_strength_words(row.get('post_strength_days'))}: {shared:+.1f} %, "
+            "one offset learned from the whole squad)"
+        )
     model = (
         "Log oxygen cost is regressed on a baseline level and a ramp rising linearly through "
         "the block"
@@ -609,7 +623,7 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
             + (
                 " Doma K, Deakin GB (2013) Appl Physiol Nutr Metab 38:651-656. Doma K, Deakin "
                 "GB, Bentley DJ (2017) Sports Med, doi:10.1007/s40279-017-0758-3."
-                if "post_strength_dev" in terms
+                if "post_strength_dev" in terms or np.isfinite(shared)
                 else ""
             )
             + (
@@ -936,7 +950,12 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
         chosen.append(curve_words(scale))
     days = row.get("post_strength_days")
     if days is not None and np.isfinite(days) and days != POST_STRENGTH_DAYS:
-        chosen.append("residual fatigue on " + post_strength_words(days))
+        shared = cell_number(row.get("post_strength_shared_pct"))
+        chosen.append(
+            "residual fatigue on "
+            + post_strength_words(days)
+            + (f" ({shared:+.1f} %, the squad's)" if np.isfinite(shared) else "")
+        )
     peak = row.get("time_of_day_peak_h")
     if peak is not None and np.isfinite(peak):
         chosen.append(clock_words(peak))

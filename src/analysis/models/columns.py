@@ -94,6 +94,7 @@ ANALYZE = (
     OutputColumn("post_strength_pct", "float"),
     OutputColumn("post_strength_ci_low_pct", "float"),
     OutputColumn("post_strength_ci_high_pct", "float"),
+    OutputColumn("post_strength_shared_pct", "float"),
     OutputColumn("time_of_day_pct", "float"),
     OutputColumn("time_of_day_ci_low_pct", "float"),
     OutputColumn("time_of_day_ci_high_pct", "float"),

@@ -5,6 +5,8 @@ The model itself is described in :mod:`analysis.models.field`.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 from scipy import special
@@ -83,6 +85,20 @@ POST_STRENGTH_WINDOW = 2.0
 
 POST_STRENGTH_CANDIDATES = (NO_POST_STRENGTH, *POST_STRENGTH_WINDOWS)
 """What ``analyze`` compares: no term, or one of the windows."""
+
+NO_SHARED_FATIGUE = 0.0
+"""``post_strength_shared`` of a model without the squad's shared residual fatigue."""
+
+SHARED_FATIGUE_OFFSETS = (0.0, 0.005, 0.01, 0.015, 0.02, 0.03, 0.04)
+"""Log offsets of the cost of a run in the window after a strength session, one
+for the whole squad, that :func:`choose_shared_fatigue` compares: 0 to about 4 %
+in steps of 0.5-1 % (single heavy or plyometric sessions raised the cost of
+running by 2-6 % for a day or two in the studies Doma, Deakin & Bentley 2017
+review; less in trained runners used to the work). None below 0: fatigue raises
+the cost, and after a block's first weeks most of its runs follow a session, so
+a negative offset would take up an early improvement in economy (a change
+complete 4 weeks into the block read 0.81 pp too small with -1 % learned,
+``tests/models/test_prepare.py``)."""
 
 
 NO_CLOCK = -1.0
@@ -213,6 +229,44 @@ def choose_post_strength(per_runner: dict[float, dict[str, float]]) -> tuple[flo
        heat in heat-acclimatized men. Sports Med Open 5:21.
     """
     return _runner_term_choice(per_runner, NO_POST_STRENGTH, POST_STRENGTH_WINDOW)
+
+
+def post_strength_window(per_runner: dict[float, dict[str, float]]) -> float:
+    """The window of residual fatigue that fits the squad's runs best
+    (:func:`choose_from` among ``POST_STRENGTH_WINDOWS``: ``POST_STRENGTH_WINDOW``
+    unless another fits better), kept term or not."""
+    options = {k: v for k, v in per_runner.items() if k != NO_POST_STRENGTH}
+    return choose_from(options, POST_STRENGTH_WINDOW)[0] if options else POST_STRENGTH_WINDOW
+
+
+def choose_shared_fatigue(per_runner: dict[float, dict[str, float]]) -> float:
+    """The squad's shared residual fatigue after strength sessions: the log offset
+    of ``SHARED_FATIGUE_OFFSETS`` under which the runs fit best, summed over the
+    runners with runs in the window (``per_runner``: :func:`choice_logliks` of
+    ``"post_strength_shared"``), learned from the data without a test.
+
+    Where the test of one coefficient per runner (:func:`choose_post_strength`)
+    keeps no term, the cost of a run in the window was taken to be that of
+    any other run: a constant, 0, that matched our simulator, whose runners
+    have no such fatigue. Fatigue small in each run but on every strength
+    runner's runs goes unseen by a test that spends a degree of freedom on each
+    runner, and it reads as worse economy because the runs after sessions are
+    all in the block: on a blind generator's squads with +1.5 % the day after an
+    evening session and +0.7 % the day after that (``docs/COACHING_CHECK.md``,
+    20 squads of 16), the runner's term entered in 1 of 10 squads and the
+    strength runners' change read 0.60 pp too high (SE 0.15); a test of one
+    shared coefficient at 1 % entered in 2 of 10. One offset for the squad,
+    learned, costs one number: 0.60 -> 0.08 pp there (mean absolute error
+    1.16 -> 1.07, detection of a -3 % change 65 -> 86 %); on our simulated
+    squads, which have no such fatigue, it was 0 in most squads, and the
+    strength runners' mean absolute error rose by 0.00-0.07 pp (the
+    time-course scenarios, where a quick change looks most like a step at the
+    block's start). The window is :func:`post_strength_window`'s."""
+    loglik = {k: float(sum(v.values())) for k, v in per_runner.items()}
+    finite = {k: v for k, v in loglik.items() if np.isfinite(v) and v != 0.0}
+    if NO_SHARED_FATIGUE not in finite:
+        return NO_SHARED_FATIGUE
+    return float(max(finite, key=lambda k: (finite[k], -abs(k))))
 
 
 def choose_clock(per_runner: dict[float, dict[str, float]]) -> tuple[float, dict]:
@@ -520,6 +574,7 @@ def prepare_runs(
     speed_scale: float = SPEED_SCALE,
     post_strength_days: float = POST_STRENGTH_DAYS,
     clock_peak_h: float = NO_CLOCK,
+    post_strength_shared: float = NO_SHARED_FATIGUE,
 ) -> pd.DataFrame:
     """Per-run inputs of the field model, for every runner at once.
 
@@ -554,6 +609,12 @@ def prepare_runs(
         ``clock_dev`` is the cosine of each run's middle hour against this peak,
         centred at the runner's baseline (:func:`clock_deviation`; default
         ``NO_CLOCK``: no such term; ``analyze`` learns it).
+    post_strength_shared : float, keyword-only
+        The squad's shared residual fatigue (:func:`choose_shared_fatigue`): a
+        log offset of the cost of a run in the ``post_strength_days`` window,
+        taken out of every runner's runs with the speed offset
+        (``speed_cost_dev`` holds both), instead of the runner's own
+        ``post_strength_dev`` (then 0; default ``NO_SHARED_FATIGUE``: none).
 
     Returns
     -------
@@ -686,15 +747,19 @@ def prepare_runs(
     m["heat_c_dev"] = _heat_dev(temp, ref["temp"], use_temp, heat_onset_c)
     m["drift_min_dev"] = drift(minutes) - drift(ref["minutes"])
     m["device_dev"] = device_indicator(m)
-    m["post_strength_dev"] = (
+    after = (
         post_strength_indicator(m["days_after_strength"], post_strength_days)
         if "days_after_strength" in m.columns
         else np.zeros(len(m))
     )
+    shared = float(post_strength_shared)
+    m["post_strength_dev"] = after * 0.0 if shared else after
     m["clock_dev"] = clock_deviation(m, clock_peak_h)
     m["speed_cost_dev"] = speed_scale * daniels_cost_log_ratio(
         gas.where(gas > 0), np.exp(ref["log_gas"])
     )
+    if shared:  # a fixed offset as the speed curve's (the squad's, not a coefficient)
+        m["speed_cost_dev"] = m["speed_cost_dev"] + shared * after
     return m
 
 
@@ -1215,7 +1280,10 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
     # Only one column depends on the candidate: prepare once, then swap that column
     # (the same formula prepare_runs uses), 12 squad-wide preparations -> 2, and
     # every candidate's column beside the others in one Kalman pass.
+    window = float(fixed.pop("post_strength_window", POST_STRENGTH_WINDOW))
     prep = prepare_runs(metrics, blocks, **fixed)
+    if key == "post_strength_shared":
+        return _shared_fatigue_logliks(prep, window, candidates)
     if key == "heat_onset_c":
         temp = pd.to_numeric(prep["temp_c"], errors="coerce").astype(float)
         ref = prep["reference_temp_c"].astype(float)
@@ -1226,16 +1294,7 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
         gas = prep["gas_m_min"].astype(float)
         curve = daniels_cost_log_ratio(gas.where(gas > 0), prep["reference_gas_m_min"])
     elif key == "post_strength_days":
-        after = (
-            pd.to_numeric(prep["days_after_strength"], errors="coerce")
-            if "days_after_strength" in prep.columns
-            else pd.Series(np.nan, index=prep.index)
-        )
-        # a runner with no run in the model inside any window has the same
-        # likelihood under every candidate: left out, as no gain (the controls)
-        marked = (after <= max(candidates)) & prep["used"].astype(bool)
-        keep = marked.groupby(prep["runner_id"]).transform("any").to_numpy(dtype=bool)
-        prep, after = prep.loc[keep].reset_index(drop=True), after.loc[keep].reset_index(drop=True)
+        prep, after = _runners_in_window(prep, max(candidates))
 
         def column(value):
             return post_strength_indicator(after, value)
@@ -1256,7 +1315,7 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
     else:
         raise ValueError(
             "The 'key' parameter of choice_logliks must be 'heat_onset_c', 'ramp_weeks', "
-            "'speed_scale', 'post_strength_days' or 'clock_peak_h'. "
+            "'speed_scale', 'post_strength_days', 'post_strength_shared' or 'clock_peak_h'. "
             f"Got {key!r} instead."
         )
     ones = np.ones(len(prep))
@@ -1278,6 +1337,40 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
         e0 = np.eye(len(columns))[0]
         kept = list(range(1, len(FIELD_TERMS) + 1))  # intercept and the other terms
         specs = [(e0, [*kept, len(FIELD_TERMS) + 1 + k]) for k in range(len(candidates))]
+    profiles = _serial_profiles(prep, columns, specs)
+    return {float(value): per for value, per in zip(candidates, profiles, strict=True)}
+
+
+def _runners_in_window(prep: pd.DataFrame, days: float) -> tuple[pd.DataFrame, pd.Series]:
+    """The runs of the runners with a run in the model on the day of a strength
+    session or up to ``days`` after it, and those runs' days after a session: a
+    runner without one has the same likelihood under every residual-fatigue
+    candidate, so it is left out, as no gain (the controls)."""
+    after = (
+        pd.to_numeric(prep["days_after_strength"], errors="coerce")
+        if "days_after_strength" in prep.columns
+        else pd.Series(np.nan, index=prep.index)
+    )
+    marked = (after <= days) & prep["used"].astype(bool)
+    keep = marked.groupby(prep["runner_id"]).transform("any").to_numpy(dtype=bool)
+    return prep.loc[keep].reset_index(drop=True), after.loc[keep].reset_index(drop=True)
+
+
+def _shared_fatigue_logliks(prep: pd.DataFrame, window: float, candidates) -> dict:
+    """:func:`choice_logliks` of the squad's shared residual fatigue: the response
+    less each candidate log offset on the runs in ``window`` (as the speed
+    offset's curve), the other terms free, over :func:`_runners_in_window`."""
+    prep, after = _runners_in_window(prep, window)
+    terms = [prep[t].to_numpy(dtype=float) for t in FIELD_TERMS if t != "post_strength_dev"]
+    columns = [
+        prep["log_o2_cost"] - prep[SPEED_OFFSET],
+        post_strength_indicator(after, window),
+        np.ones(len(prep)),
+        *terms,
+    ]
+    e = np.eye(len(columns))
+    regressors = list(range(2, len(columns)))  # intercept and the other terms
+    specs = [(e[0] - float(value) * e[1], regressors) for value in candidates]
     profiles = _serial_profiles(prep, columns, specs)
     return {float(value): per for value, per in zip(candidates, profiles, strict=True)}
 
@@ -1304,11 +1397,13 @@ def design_columns(design: dict) -> dict:
     """The design choices as output columns: ``heat_onset_c``, ``plateau_weeks``
     (empty unless the change plateaus), ``delay_weeks`` (empty unless it starts
     late), ``speed_cost_scale``, ``post_strength_days`` (empty without a
-    residual-fatigue term) and ``time_of_day_peak_h`` (empty without a time-of-day
-    term)."""
+    residual-fatigue term), ``time_of_day_peak_h`` (empty without a time-of-day
+    term) and ``post_strength_shared_pct`` (empty without the squad's shared
+    residual fatigue)."""
     weeks = float(design.get("ramp_weeks", FULL_BLOCK))
     days = float(design.get("post_strength_days", POST_STRENGTH_DAYS))
     peak = float(design.get("clock_peak_h", NO_CLOCK))
+    shared = float(design.get("post_strength_shared", NO_SHARED_FATIGUE))
     return {
         "heat_onset_c": float(design.get("heat_onset_c", HEAT_ONSET_C)),
         "plateau_weeks": weeks if 0 < weeks < FULL_BLOCK else np.nan,
@@ -1316,6 +1411,7 @@ def design_columns(design: dict) -> dict:
         "speed_cost_scale": float(design.get("speed_scale", SPEED_SCALE)),
         "post_strength_days": days if days >= 0 else np.nan,
         "time_of_day_peak_h": peak if peak >= 0 else np.nan,
+        "post_strength_shared_pct": 100.0 * math.expm1(shared) if shared else np.nan,
     }
 
 
@@ -1327,6 +1423,7 @@ def design_from(per_runner: pd.DataFrame | None) -> dict:
         "speed_scale": SPEED_SCALE,
         "post_strength_days": POST_STRENGTH_DAYS,
         "clock_peak_h": NO_CLOCK,
+        "post_strength_shared": NO_SHARED_FATIGUE,
     }
     if per_runner is None:
         return design
@@ -1342,4 +1439,9 @@ def design_from(per_runner: pd.DataFrame | None) -> dict:
         design["post_strength_days"] = float(per_runner["post_strength_days"].dropna().iloc[0])
     if "time_of_day_peak_h" in per_runner and per_runner["time_of_day_peak_h"].notna().any():
         design["clock_peak_h"] = float(per_runner["time_of_day_peak_h"].dropna().iloc[0])
+    shared = per_runner.get("post_strength_shared_pct")
+    if shared is not None and shared.notna().any():
+        # the candidate it was (exactly: a report refits with the same offset)
+        logged = math.log1p(float(shared.dropna().iloc[0]) / 100.0)
+        design["post_strength_shared"] = min(SHARED_FATIGUE_OFFSETS, key=lambda c: abs(c - logged))
     return design

@@ -73,9 +73,11 @@ from analysis.models.prepare import (
     LINEAR_HEAT,
     NO_CLOCK,
     NO_POST_STRENGTH,
+    NO_SHARED_FATIGUE,
     POST_STRENGTH_CANDIDATES,
     POST_STRENGTH_DAYS,
     RAMP_WEEKS_CANDIDATES,
+    SHARED_FATIGUE_OFFSETS,
     SPEED_OFFSET,
     SPEED_SCALE,
     SPEED_SCALE_CANDIDATES,
@@ -83,9 +85,11 @@ from analysis.models.prepare import (
     choose_clock,
     choose_from,
     choose_post_strength,
+    choose_shared_fatigue,
     clock_words,
     curve_words,
     design_columns,
+    post_strength_window,
     post_strength_words,
     prepare_runs,
     run_type_means,
@@ -261,15 +265,21 @@ def _learned_choice(
     """A design choice learned from the whole squad (:func:`choose_from`, or
     ``chooser`` of the merged likelihoods), chunk by chunk; the time course from
     its strength runners (``squad_blocks`` given, :func:`strength_runners_only`)."""
-    merged: dict[float, dict[str, float]] = {float(c): {} for c in candidates}
-    for part in run(_choice_task, [(m, b, key, candidates, fixed) for m, b in chunks]):
-        for value, per_runner in part.items():
-            merged[value].update(per_runner)
+    merged = _merged_logliks(run, chunks, key, candidates, fixed)
     if squad_blocks is not None:
         merged = strength_runners_only(merged, squad_blocks)
     if chooser is not None:
         return chooser(merged)[0]
     return choose_from(merged, default)[0]
+
+
+def _merged_logliks(run, chunks, key, candidates, fixed) -> dict[float, dict[str, float]]:
+    """:func:`choice_logliks` of the whole squad, chunk by chunk, merged."""
+    merged: dict[float, dict[str, float]] = {float(c): {} for c in candidates}
+    for part in run(_choice_task, [(m, b, key, candidates, fixed) for m, b in chunks]):
+        for value, per_runner in part.items():
+            merged[value].update(per_runner)
+    return merged
 
 
 def _type_means_task(payload: tuple) -> pd.DataFrame:
@@ -388,6 +398,7 @@ def analyze(
     speed_scale: float | str = "auto",
     post_strength_days: float | str = "auto",
     clock_peak_h: float | str = "auto",
+    post_strength_shared: float | str = "auto",
     return_fits: bool = False,
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
@@ -461,6 +472,15 @@ def analyze(
         where the squad's runs show it
         (:func:`analysis.models.prepare.choose_clock`); the value used is in
         ``time_of_day_peak_h`` (empty: none).
+    post_strength_shared : float or "auto", keyword-only
+        The squad's shared residual fatigue: a log offset of the cost of a run
+        in the ``post_strength_days`` window, the same for every runner, taken
+        out as a fixed offset (0: none, the documented design). ``"auto"``
+        (default, only with ``post_strength_days="auto"``) learns it where the
+        runner's own term is not kept
+        (:func:`analysis.models.prepare.choose_shared_fatigue`, over the window
+        that fits best); the value used is in ``post_strength_shared_pct``
+        (empty: none).
     return_fits : bool, keyword-only
         Also return each selected runner's :class:`RunnerFit` (the field
         model's row and plotting frame, ``result`` None: the formula-API
@@ -546,6 +566,7 @@ def analyze(
         speed_scale=speed_scale,
         post_strength_days=post_strength_days,
         clock_peak_h=clock_peak_h,
+        post_strength_shared=post_strength_shared,
         backend=backend,
         chunk_runners=chunk_runners,
         fits=fits,
@@ -572,6 +593,7 @@ def _analyzed_rows(
     speed_scale: float | str = "auto",
     post_strength_days: float | str = "auto",
     clock_peak_h: float | str = "auto",
+    post_strength_shared: float | str = "auto",
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
     fits: dict | None = None,
@@ -619,15 +641,27 @@ def _analyzed_rows(
         speed_scale = SPEED_SCALE  # no speed offset: nothing to learn
     if "post_strength_dev" not in tuple(confounders):
         post_strength_days = NO_POST_STRENGTH  # the term left out: no window either
+    if post_strength_shared == "auto" and (
+        post_strength_days != "auto" or SPEED_OFFSET not in tuple(confounders)
+    ):
+        post_strength_shared = NO_SHARED_FATIGUE  # a window given: as asked
     if "clock_dev" not in tuple(confounders):
         clock_peak_h = NO_CLOCK
-    learned = "auto" in (heat_onset_c, ramp_weeks, speed_scale, post_strength_days, clock_peak_h)
+    learned = "auto" in (
+        heat_onset_c,
+        ramp_weeks,
+        speed_scale,
+        post_strength_days,
+        clock_peak_h,
+        post_strength_shared,
+    )
     asked = {
         "heat_onset_c": heat_onset_c,
         "ramp_weeks": ramp_weeks,
         "speed_scale": speed_scale,
         "post_strength_days": post_strength_days,
         "clock_peak_h": clock_peak_h,
+        "post_strength_shared": post_strength_shared,
     }
     if heat_onset_c == "auto":
         heat_onset_c = _learned_choice(
@@ -642,15 +676,27 @@ def _analyzed_rows(
                 run, squad_chunks, "speed_scale", SPEED_SCALE_CANDIDATES, SPEED_SCALE, fixed
             )
     if post_strength_days == "auto":
-        post_strength_days = _learned_choice(
-            run,
-            squad_chunks,
-            "post_strength_days",
-            POST_STRENGTH_CANDIDATES,
-            POST_STRENGTH_DAYS,
-            {"heat_onset_c": heat_onset_c, "speed_scale": float(speed_scale)},
-            chooser=choose_post_strength,
+        fixed = {"heat_onset_c": heat_onset_c, "speed_scale": float(speed_scale)}
+        windows = _merged_logliks(
+            run, squad_chunks, "post_strength_days", POST_STRENGTH_CANDIDATES, fixed
         )
+        post_strength_days = choose_post_strength(windows)[0]
+        if post_strength_shared == "auto":
+            post_strength_shared = NO_SHARED_FATIGUE
+            if post_strength_days == NO_POST_STRENGTH:  # no runner's own term: the squad's
+                window = post_strength_window(windows)
+                shared = _merged_logliks(
+                    run,
+                    squad_chunks,
+                    "post_strength_shared",
+                    SHARED_FATIGUE_OFFSETS,
+                    {**fixed, "post_strength_window": window},
+                )
+                post_strength_shared = choose_shared_fatigue(shared)
+                if post_strength_shared != NO_SHARED_FATIGUE:
+                    post_strength_days = window
+        elif float(post_strength_shared) != NO_SHARED_FATIGUE:  # an offset asked for
+            post_strength_days = post_strength_window(windows)
     if clock_peak_h == "auto":
         clock_peak_h = _learned_choice(
             run,
@@ -662,6 +708,7 @@ def _analyzed_rows(
                 "heat_onset_c": heat_onset_c,
                 "speed_scale": float(speed_scale),
                 "post_strength_days": float(post_strength_days),
+                "post_strength_shared": float(post_strength_shared),
             },
             chooser=choose_clock,
         )
@@ -677,6 +724,7 @@ def _analyzed_rows(
                 "speed_scale": float(speed_scale),
                 "post_strength_days": float(post_strength_days),
                 "clock_peak_h": float(clock_peak_h),
+                "post_strength_shared": float(post_strength_shared),
             },
             squad_blocks=all_blocks,
         )
@@ -686,6 +734,7 @@ def _analyzed_rows(
         "speed_scale": float(speed_scale),
         "post_strength_days": float(post_strength_days),
         "clock_peak_h": float(clock_peak_h),
+        "post_strength_shared": float(post_strength_shared),
     }
     whole_squad = blocks is all_blocks and metrics is squad_metrics
     chunks = squad_chunks if whole_squad else _chunks(metrics, blocks, chunk_runners)
@@ -849,6 +898,7 @@ def _analyzed_rows(
             speed_scale=design["speed_scale"],
             post_strength_days=design["post_strength_days"],
             clock_peak_h=design["clock_peak_h"],
+            post_strength_shared=design["post_strength_shared"],
             backend=backend,
             chunk_runners=chunk_runners,
         )
@@ -861,6 +911,7 @@ def _analyzed_rows(
             ("speed_scale", SPEED_SCALE),
             ("post_strength_days", POST_STRENGTH_DAYS),
             ("clock_peak_h", NO_CLOCK),
+            ("post_strength_shared", NO_SHARED_FATIGUE),
         )
     }
     alt: dict = {}
@@ -892,7 +943,8 @@ def _analyzed_rows(
         }
     text = _design_text(
         documented,
-        fatigue=documented["post_strength_days"] != design["post_strength_days"],
+        fatigue=documented["post_strength_days"] != design["post_strength_days"]
+        or documented["post_strength_shared"] != design["post_strength_shared"],
         clock=documented["clock_peak_h"] != design["clock_peak_h"],
     )
 
