@@ -252,16 +252,17 @@ def choose_shared_fatigue(per_runner: dict[float, dict[str, float]]) -> float:
     runner's runs goes unseen by a test that spends a degree of freedom on each
     runner, and it reads as worse economy because the runs after sessions are
     all in the block: on a blind generator's squads with +1.5 % the day after an
-    evening session and +0.7 % the day after that (``docs/COACHING_CHECK.md``,
-    20 squads of 16), the runner's term entered in 1 of 10 squads and the
+    evening session and +0.7 % the day after that (``docs/COACHING_CHECK.md``),
+    the runner's term entered in 1 of the first 10 squads, and over 20 more the
     strength runners' change read 0.60 pp too high (SE 0.15); a test of one
-    shared coefficient at 1 % entered in 2 of 10. One offset for the squad,
-    learned, costs one number: 0.60 -> 0.08 pp there (mean absolute error
-    1.16 -> 1.07, detection of a -3 % change 65 -> 86 %); on our simulated
-    squads, which have no such fatigue, it was 0 in most squads, and the
-    strength runners' mean absolute error rose by 0.00-0.07 pp (the
-    time-course scenarios, where a quick change looks most like a step at the
-    block's start). The window is :func:`post_strength_window`'s."""
+    shared coefficient at 1 % entered in 2 of the 10. One offset for the
+    squad, learned, costs one number: 0.60 -> 0.08 pp there (mean absolute
+    error 1.16 -> 1.07, detection of a -3 % change 65 -> 86 %). On our
+    simulated squads, which have no such fatigue (``docs/VALIDATION.md``, 36
+    scenarios x 40 squads), the strength runners' bias moved by -0.02 to
+    -0.16 pp (the offset cannot go below 0, so with no fatigue it is 0 or a
+    little above) and their mean absolute error by -0.04 to +0.05 pp. The
+    window is :func:`post_strength_window`'s."""
     loglik = {k: float(sum(v.values())) for k, v in per_runner.items()}
     finite = {k: v for k, v in loglik.items() if np.isfinite(v) and v != 0.0}
     if NO_SHARED_FATIGUE not in finite:
