@@ -444,6 +444,47 @@ baseline to the block's last quarter gets a ``warning`` (:func:`mass_note`): a
 morning weight varies about 1 % from day to day."""
 
 
+BREAK_NOTE_DAYS = 10
+"""A gap of at least this many days without a run inside the block, ending within
+``BREAK_LATE_DAYS`` of its end, gets a ``warning`` (:func:`break_note`)."""
+
+BREAK_LATE_DAYS = 28
+"""How long after a break heart rate at a given pace stays raised: plasma volume
+and stroke volume fall within 2-4 weeks without training and come back over a
+few weeks of it (Mujika & Padilla 2000; Coyle et al. 1984)."""
+
+
+def break_note(days: float, start, end) -> str:
+    """The ``warning`` for the longest gap without runs inside the block (``days``
+    long, from the run on ``start`` to the next on ``end``) when it is at least
+    ``BREAK_NOTE_DAYS`` and ends within ``BREAK_LATE_DAYS`` of the block's end,
+    or ``""``.
+
+    After an illness, an injury or a holiday heart rate at a given pace is a few
+    beats higher for weeks (submaximal heart rate rose within 2-4 weeks of
+    stopping, Mujika & Padilla 2000), which the model reads as worse economy at
+    the block's end; the data cannot tell the two apart. On a blind generator's
+    squads with 10-20 days ill in mid-block and heart rate 3-7 bpm higher on
+    return, fading over 2-4 weeks, the ill strength runners' change read 0.91
+    pp too little improvement (SE 0.29), the others' -0.19
+    (``docs/COACHING_CHECK.md``).
+
+    References
+    ----------
+    .. [1] Mujika I, Padilla S (2000). Detraining: loss of training-induced
+       physiological and performance adaptations. Part I. Sports Med
+       30(2):79-87.
+    """
+    if not (np.isfinite(days) and days >= BREAK_NOTE_DAYS):
+        return ""
+    return (
+        f"{days:.0f} days from one run to the next ({pd.Timestamp(start):%Y-%m-%d} to "
+        f"{pd.Timestamp(end):%Y-%m-%d}), late in the block: heart rate at a given pace "
+        "stays a few beats higher for weeks after a break (an illness, an injury; "
+        "Mujika & Padilla 2000), which reads as worse economy at the block's end"
+    )
+
+
 def mass_note(base_kg: float, end_kg: float) -> str:
     """The ``warning`` for a body mass that moved ``MASS_NOTE_PCT`` or more from the
     baseline (``base_kg``, the median of the days' masses of its runs in the
@@ -505,6 +546,8 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
         base = used & prep["period"].eq("baseline")
         scale = pd.to_numeric(prep["hrmax_line_scale"], errors="coerce").where(base)
         out["hrmax_line_scale"] = scale.groupby(rid).median()
+    gaps = _block_gaps(prep)
+    out = out.join(gaps) if len(gaps) else out.assign(gap_days=np.nan)
     left_out = prep.loc[window & prep["reason"].ne(""), ["runner_id", "reason"]]
     counts = left_out.groupby(["runner_id", "reason"]).size().rename("n").reset_index()
     counts = counts.sort_values(
@@ -514,6 +557,31 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     out["reasons"] = counts.groupby("runner_id")["text"].agg("; ".join)
     out["reasons"] = out["reasons"].fillna("")
     return out
+
+
+def _block_gaps(prep: pd.DataFrame) -> pd.DataFrame:
+    """Per runner the longest gap between consecutive runs (any run in the
+    analysis window: a run that did not enter the model still shows the runner
+    running) that ends inside the block and within ``BREAK_LATE_DAYS`` of its
+    end: ``gap_days``, ``gap_start``, ``gap_end`` (no row: none)."""
+    runs = prep.loc[prep["in_window"], ["runner_id", "date", "block_start", "block_end"]].copy()
+    runs["day"] = pd.to_datetime(runs["date"]).dt.normalize()
+    runs = runs.sort_values(["runner_id", "day"], kind="stable")
+    runs["before"] = runs.groupby("runner_id")["day"].shift()
+    runs["gap_days"] = (runs["day"] - runs["before"]) / pd.Timedelta(days=1)
+    end = pd.to_datetime(runs["block_end"]).dt.normalize()
+    late = (
+        (runs["day"] > pd.to_datetime(runs["block_start"]).dt.normalize())
+        & (runs["day"] <= end)
+        & ((end - runs["day"]) / pd.Timedelta(days=1) <= BREAK_LATE_DAYS)
+    )
+    runs = runs.loc[late & runs["gap_days"].notna()]
+    if runs.empty:
+        return pd.DataFrame(columns=["gap_days", "gap_start", "gap_end"])
+    top = runs.loc[runs.groupby("runner_id")["gap_days"].idxmax()]
+    return top.set_index("runner_id").rename(columns={"before": "gap_start", "day": "gap_end"})[
+        ["gap_days", "gap_start", "gap_end"]
+    ]
 
 
 def _insufficiency(block: Mapping, summary: Mapping | None) -> str:
@@ -832,6 +900,10 @@ def _field_rows(
                 )
             if "mass_base_kg" in summary:
                 notes.append(mass_note(summary["mass_base_kg"], summary["mass_end_kg"]))
+            if np.isfinite(summary.get("gap_days", np.nan)):
+                notes.append(
+                    break_note(summary["gap_days"], summary["gap_start"], summary["gap_end"])
+                )
         row["warning"] = "; ".join(n for n in notes if n)
         out.append((row, fit))
     return out, serial_prior
