@@ -329,3 +329,46 @@ def test_a_time_course_that_is_not_one_is_refused(sample_dir, weeks):
     ds = load_dataset(sample_dir)
     with pytest.raises(ValueError, match="'ramp_weeks' parameter of prepare_runs"):
         prepare_runs(run_metrics(ds), runner_blocks(ds), ramp_weeks=weeks)
+
+
+def test_the_kept_preparation_is_the_fresh_one_and_never_stale(sample_dir):
+    """prepare_runs keeps the design-free part of a squad's preparation: under
+    every design it equals a fresh preparation, a frame changed in place is
+    prepared anew, and changing a returned frame changes nothing kept."""
+    from analysis.io import load_dataset
+    from analysis.models import prepare as P
+
+    ds = load_dataset(sample_dir)
+    metrics, blocks = run_metrics(ds), runner_blocks(ds)
+    designs = [
+        {},
+        {"heat_onset_c": LINEAR_HEAT, "ramp_weeks": 4.0, "speed_scale": 0.5},
+        {"post_strength_days": 2.0, "clock_peak_h": 17.0, "ramp_weeks": -3.0},
+        {"post_strength_days": 2.0, "post_strength_shared": 0.01},
+    ]
+    for design in designs:
+        P._BASE_CACHE.clear()
+        fresh = P.prepare_runs(metrics, blocks, **design)
+        kept = P.prepare_runs(metrics, blocks, **design)
+        assert len(P._BASE_CACHE) == 1
+        pd.testing.assert_frame_equal(kept, fresh)
+    fresh["log_o2_cost"] = 0.0  # a caller's change stays the caller's
+    assert (P.prepare_runs(metrics, blocks)["log_o2_cost"] != 0.0).any()
+    used = P.prepare_runs(metrics, blocks)
+    first = used.loc[used["used"], "run_id"].iloc[0]
+    metrics.loc[metrics["run_id"] == first, "o2_cost_ml_kg_km"] *= 1.1  # in place
+    again = P.prepare_runs(metrics, blocks)
+    row = again["run_id"] == first
+    assert again.loc[row, "log_o2_cost"].iloc[0] == pytest.approx(
+        used.loc[used["run_id"] == first, "log_o2_cost"].iloc[0] + np.log(1.1)
+    )
+    assert len(P._BASE_CACHE) == 2
+    # the design's columns are the design's (not the placeholders of the kept part)
+    shared = P.prepare_runs(metrics, blocks, post_strength_days=2.0, post_strength_shared=0.01)
+    assert shared["post_strength_dev"].eq(0.0).all()
+    window = shared["days_after_strength"] <= 2.0
+    own = P.prepare_runs(metrics, blocks, post_strength_days=2.0)
+    assert window.any() and (own.loc[window, "post_strength_dev"] == 1.0).all()
+    np.testing.assert_allclose(
+        shared["speed_cost_dev"] - own["speed_cost_dev"], 0.01 * own["post_strength_dev"]
+    )

@@ -5,7 +5,9 @@ The model itself is described in :mod:`analysis.models.field`.
 
 from __future__ import annotations
 
+import hashlib
 import math
+import threading
 
 import numpy as np
 import pandas as pd
@@ -647,6 +649,54 @@ def prepare_runs(
             "block), a positive number of weeks (a plateau) or a negative one (a late start). "
             f"Got {ramp_weeks!r} instead."
         )
+    m = _prepared_base(metrics, blocks)
+    # the design's columns (the rest does not depend on it)
+    day = pd.to_datetime(m["date"]).dt.normalize()
+    if weeks != FULL_BLOCK:
+        start, end = pd.to_datetime(m["block_start"]), pd.to_datetime(m["block_end"])
+        m["ramp"] = _ramp(day, start, end, ramp_weeks)
+    temp = m["temp_c"]
+    m["heat_c_dev"] = _heat_dev(temp, m["reference_temp_c"], m["use_temp"], heat_onset_c)
+    after = (
+        post_strength_indicator(m["days_after_strength"], post_strength_days)
+        if "days_after_strength" in m.columns
+        else np.zeros(len(m))
+    )
+    shared = float(post_strength_shared)
+    m["post_strength_dev"] = after * 0.0 if shared else after
+    m["clock_dev"] = clock_deviation(m, clock_peak_h)
+    gas = pd.to_numeric(m["gas_m_min"], errors="coerce").astype(float)
+    m["speed_cost_dev"] = speed_scale * daniels_cost_log_ratio(
+        gas.where(gas > 0), m["reference_gas_m_min"]
+    )
+    if shared:  # a fixed offset as the speed curve's (the squad's, not a coefficient)
+        m["speed_cost_dev"] = m["speed_cost_dev"] + shared * after
+    return m
+
+
+_BASE_CACHE: dict[str, pd.DataFrame] = {}
+""":func:`_prepared_base` by the content of its inputs, newest last."""
+
+_BASE_LOCK = threading.Lock()
+
+_BASE_CACHE_SIZE = 4
+"""Frames :func:`_prepared_base` keeps: a squad's choice passes, fits and
+control references prepare the same runs under up to a dozen designs."""
+
+
+def _prepared_base(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
+    """:func:`prepare_runs`' frame without the design's columns (which hold
+    placeholders), a copy of the one computed last for the same inputs.
+
+    Only five columns depend on the design (``ramp``, ``heat_c_dev``,
+    ``post_strength_dev``, ``clock_dev``, ``speed_cost_dev``), while the run
+    selection, the reference conditions and the filled temperatures, three
+    quarters of the time, do not. ``analyze`` prepares the same squad under
+    up to a dozen designs (each learned choice, the fits, the control
+    reference, the documented design beside a learned one), so the rest is
+    kept, keyed by a hash of every value it reads (:func:`pandas.util.hash_pandas_object`
+    of the columns read, with their names and types): a frame changed in place
+    is a new key, never a stale answer."""
     optional = [
         c
         for c in (
@@ -663,9 +713,33 @@ def prepare_runs(
         if c in metrics.columns
     ]
     keep = list(_METRIC_COLUMNS) + optional
-    m = metrics[keep].copy()
+    block_columns = ["runner_id", "block_start", "block_end", "baseline_start"]
+    key = _content_key(metrics[keep], blocks[block_columns])
+    with _BASE_LOCK:  # threads of one process (a Dask worker) share the cache
+        cached = _BASE_CACHE.pop(key, None)
+    if cached is None:
+        cached = _compute_base(metrics[keep], blocks[block_columns])
+    with _BASE_LOCK:
+        _BASE_CACHE[key] = cached
+        while len(_BASE_CACHE) > _BASE_CACHE_SIZE:
+            del _BASE_CACHE[next(iter(_BASE_CACHE))]
+    return cached.copy()
+
+
+def _content_key(*frames: pd.DataFrame) -> str:
+    """A digest of the frames' values, index, column names and types."""
+    digest = hashlib.blake2b(digest_size=20)
+    for frame in frames:
+        digest.update(repr((list(frame.columns), [str(t) for t in frame.dtypes])).encode())
+        digest.update(pd.util.hash_pandas_object(frame, index=True).to_numpy().tobytes())
+    return digest.hexdigest()
+
+
+def _compute_base(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
+    """:func:`_prepared_base`, computed."""
+    m = metrics.copy()
     m["runner_id"] = m["runner_id"].astype(str)
-    b = blocks[["runner_id", "block_start", "block_end", "baseline_start"]].copy()
+    b = blocks.copy()
     b["runner_id"] = b["runner_id"].astype(str)
     m = m.merge(b, on="runner_id", how="inner")
     m = m.sort_values(["runner_id", "date"], kind="stable").reset_index(drop=True)
@@ -726,7 +800,7 @@ def prepare_runs(
     # Day-level ramp: 0 up to block_start, 1 from block_end on (the last day
     # of the block is its end), linear in between; with ramp_weeks, 1 from
     # that many weeks into the block on (an early plateau).
-    m["ramp"] = full_ramp if weeks == FULL_BLOCK else _ramp(day, start, end, ramp_weeks)
+    m["ramp"] = full_ramp  # prepare_runs: the design's
 
     log_gas = np.log(gas.where(gas > 0))
     refs = pd.DataFrame(
@@ -745,22 +819,13 @@ def prepare_runs(
         return (t - DRIFT_ONSET_MIN).clip(lower=0.0)
 
     m["log_o2_cost"] = np.log(cost.where(cost > 0))
-    m["heat_c_dev"] = _heat_dev(temp, ref["temp"], use_temp, heat_onset_c)
+    # the design's columns, in their place (prepare_runs fills them)
+    m["heat_c_dev"] = np.nan
     m["drift_min_dev"] = drift(minutes) - drift(ref["minutes"])
     m["device_dev"] = device_indicator(m)
-    after = (
-        post_strength_indicator(m["days_after_strength"], post_strength_days)
-        if "days_after_strength" in m.columns
-        else np.zeros(len(m))
-    )
-    shared = float(post_strength_shared)
-    m["post_strength_dev"] = after * 0.0 if shared else after
-    m["clock_dev"] = clock_deviation(m, clock_peak_h)
-    m["speed_cost_dev"] = speed_scale * daniels_cost_log_ratio(
-        gas.where(gas > 0), np.exp(ref["log_gas"])
-    )
-    if shared:  # a fixed offset as the speed curve's (the squad's, not a coefficient)
-        m["speed_cost_dev"] = m["speed_cost_dev"] + shared * after
+    m["post_strength_dev"] = np.nan
+    m["clock_dev"] = np.nan
+    m["speed_cost_dev"] = np.nan
     return m
 
 
@@ -1322,22 +1387,18 @@ def choice_logliks(metrics, blocks, key, candidates, **fixed) -> dict[float, dic
     ones = np.ones(len(prep))
     terms = {t: prep[t].to_numpy(dtype=float) for t in FIELD_TERMS}
     if key == "speed_scale":  # the response changes: log cost less the candidate's offset
-        columns = [prep["log_o2_cost"], curve, ones, *terms.values()]
-        e = np.eye(len(columns))
-        regressors = list(range(2, 3 + len(FIELD_TERMS)))  # intercept and the terms
-        specs = [(e[0] - float(value) * e[1], regressors) for value in candidates]
-    else:
-        swapped = {
-            "heat_onset_c": "heat_c_dev",
-            "post_strength_days": "post_strength_dev",
-            "clock_peak_h": "clock_dev",
-        }.get(key, "ramp")
-        columns = [prep["log_o2_cost"] - prep[SPEED_OFFSET], ones]
-        columns += [c for t, c in terms.items() if t != swapped]
-        columns += [column(float(value)) for value in candidates]
-        e0 = np.eye(len(columns))[0]
-        kept = list(range(1, len(FIELD_TERMS) + 1))  # intercept and the other terms
-        specs = [(e0, [*kept, len(FIELD_TERMS) + 1 + k]) for k in range(len(candidates))]
+        return _offset_profiles(prep, prep["log_o2_cost"], curve, terms.values(), candidates)
+    swapped = {
+        "heat_onset_c": "heat_c_dev",
+        "post_strength_days": "post_strength_dev",
+        "clock_peak_h": "clock_dev",
+    }.get(key, "ramp")
+    columns = [prep["log_o2_cost"] - prep[SPEED_OFFSET], ones]
+    columns += [c for t, c in terms.items() if t != swapped]
+    columns += [column(float(value)) for value in candidates]
+    e0 = np.eye(len(columns))[0]
+    kept = list(range(1, len(FIELD_TERMS) + 1))  # intercept and the other terms
+    specs = [(e0, [*kept, len(FIELD_TERMS) + 1 + k]) for k in range(len(candidates))]
     profiles = _serial_profiles(prep, columns, specs)
     return {float(value): per for value, per in zip(candidates, profiles, strict=True)}
 
@@ -1363,14 +1424,19 @@ def _shared_fatigue_logliks(prep: pd.DataFrame, window: float, candidates) -> di
     offset's curve), the other terms free, over :func:`_runners_in_window`."""
     prep, after = _runners_in_window(prep, window)
     terms = [prep[t].to_numpy(dtype=float) for t in FIELD_TERMS if t != "post_strength_dev"]
-    columns = [
-        prep["log_o2_cost"] - prep[SPEED_OFFSET],
-        post_strength_indicator(after, window),
-        np.ones(len(prep)),
-        *terms,
-    ]
+    response = prep["log_o2_cost"] - prep[SPEED_OFFSET]
+    return _offset_profiles(
+        prep, response, post_strength_indicator(after, window), terms, candidates
+    )
+
+
+def _offset_profiles(prep: pd.DataFrame, response, offset, terms, candidates) -> dict:
+    """``candidate -> {runner_id: profile log-likelihood}`` of the regression of
+    ``response - candidate * offset`` (a fixed offset, not a coefficient) on an
+    intercept and ``terms`` (:func:`_serial_profiles`: one Kalman pass)."""
+    columns = [response, offset, np.ones(len(prep)), *terms]
     e = np.eye(len(columns))
-    regressors = list(range(2, len(columns)))  # intercept and the other terms
+    regressors = list(range(2, len(columns)))  # intercept and the terms
     specs = [(e[0] - float(value) * e[1], regressors) for value in candidates]
     profiles = _serial_profiles(prep, columns, specs)
     return {float(value): per for value, per in zip(candidates, profiles, strict=True)}

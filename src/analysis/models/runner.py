@@ -598,6 +598,7 @@ def _analyzed_rows(
     chunk_runners: int = CHUNK_RUNNERS,
     fits: dict | None = None,
     spill: Path | None = None,
+    labs: bool = True,
 ) -> Iterator[list[dict]]:
     """:func:`analyze`'s rows, chunk of runners after chunk, in the frame's order.
 
@@ -608,6 +609,8 @@ def _analyzed_rows(
     steps read (its pooling inputs, reference window, fitness signals and
     training load), not its row; without it the rows wait in memory. A
     runner's later blocks (``block`` 2, ...) are held in memory either way.
+    ``labs=False``: the field rows only (the documented design's answer beside
+    a learned one reads nothing else).
     """
     _check_options(errors, confounders, "analyze")
     return_fits = fits is not None
@@ -815,7 +818,7 @@ def _analyzed_rows(
     load = _training_load(squad_metrics, all_blocks)
     for k, (_, b) in enumerate(chunks):
         fitted_k = held[k] if spill is None else load_rows(spilled_rows(k))
-        lab_rows = _lab_rows(b, dataset.lab_tests, day_cv_pct=lab_day_cv_pct)
+        lab_rows = _lab_rows(b, dataset.lab_tests, day_cv_pct=lab_day_cv_pct) if labs else {}
         rows: list[dict] = []
         for row in fitted_k:
             row.update(design_columns(design))
@@ -856,7 +859,11 @@ def _analyzed_rows(
             chunk_runners=chunk_runners,
         )
         references_k = referenced([row for row, _ in fitted_k])
-        labs_k = _lab_rows(part, _lab_after(dataset.lab_tests, part), day_cv_pct=lab_day_cv_pct)
+        labs_k = (
+            _lab_rows(part, _lab_after(dataset.lab_tests, part), day_cv_pct=lab_day_cv_pct)
+            if labs
+            else {}
+        )
         rows_k: list[dict] = []
         headline_k: dict = {}
         signals_k = signal_lookup(fitness_signals(races, dataset.lab_tests, part))
@@ -931,6 +938,7 @@ def _analyzed_rows(
             backend=backend,
             chunk_runners=chunk_runners,
             spill=None if spill is None else Path(spill) / "documented",
+            labs=False,
             **documented,
         )
         alt = {
