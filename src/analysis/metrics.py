@@ -111,6 +111,7 @@ RUN_METRIC_COLUMNS = (
     "date",
     "run_type",
     "device",
+    "shoes",
     "distance_km",
     "duration_s",
     "avg_hr_bpm",
@@ -875,6 +876,8 @@ def run_metrics(
     if "source" in runs.columns:
         device = device.where(_text(runs, "source").map(str).str.strip().ne("gpx"), "")
     out["device"] = pd.Categorical(device.to_numpy())
+    # the shoes worn: the field model's shoe offset (prepare.shoes_indicator)
+    out["shoes"] = pd.Categorical(_text(runs, "shoes").map(str).str.strip().to_numpy())
     dist = _num(runs, "distance_km")
     dur = _num(runs, "duration_s")
     avg_hr = _num(runs, "avg_hr_bpm")

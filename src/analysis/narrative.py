@@ -415,6 +415,7 @@ def _term_words(term: str, onset=None, scale=None, days=None) -> str:
         "heat_c_dev": _heat_words(onset),
         "drift_min_dev": "cardiac drift (run time beyond an hour)",
         "device_dev": "a change of heart-rate device (runs.csv's device: its own offset)",
+        "shoes_dev": "a change of shoes (runs.csv's shoes: their own offset)",
         "drift_km_dev": "cardiac drift (distance beyond 12 km)",
         "offset(speed_cost_dev)": _speed_words(scale),
     }

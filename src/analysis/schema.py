@@ -112,6 +112,7 @@ RUNS = (
     Column("run_id", "text"),
     Column("activity_file", "text"),
     Column("device", "text"),
+    Column("shoes", "text"),
     # Written by the importers from a device stream (optional everywhere else).
     Column("sport", "text"),
     Column("elapsed_s", "float", low=0, high=14 * 86400, unit="s"),

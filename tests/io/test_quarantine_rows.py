@@ -18,7 +18,7 @@ RUNNERS = "runner_id,sex\nR01,F\nR02,M\n"
 RUNS_COLUMNS = [
     "runner_id", "date", "distance_km", "duration_s", "avg_hr_bpm", "max_hr_bpm",
     "elev_gain_m", "elev_loss_m", "temp_c", "run_type", "vo2max_est_ml_kg_min",
-    "cadence_spm", "rpe", "run_id", "activity_file", "device", "sport", "elapsed_s",
+    "cadence_spm", "rpe", "run_id", "activity_file", "device", "shoes", "sport", "elapsed_s",
     "avg_power_w", "steady_duration_s", "steady_avg_hr_bpm", "steady_gas_m_min",
     "decoupling_pct",
 ]  # fmt: skip

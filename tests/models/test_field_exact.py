@@ -592,8 +592,8 @@ def test_options_are_checked_with_their_names():
             fit_runner(frame, BLOCK, confounders=bad)
         assert str(err.value) == (
             "The 'confounders' parameter of fit_runner must be a collection of "
-            "'heat_c_dev', 'drift_min_dev', 'device_dev', 'post_strength_dev', 'clock_dev', "
-            "'speed_cost_dev'. "
+            "'heat_c_dev', 'drift_min_dev', 'device_dev', 'shoes_dev', 'post_strength_dev', "
+            "'clock_dev', 'speed_cost_dev'. "
             f"Got {bad!r} instead."
         )
 

@@ -89,6 +89,10 @@ On the runner's steady runs between ``baseline_start`` and ``block_end``
   offset toward the others': its change came out 1.9 pp too high (SE 0.14)
   and the other five's 0.5 pp too low (2026-12-06, 20 squads). Devices are
   same-or-different, not a normal spread, so each offset stays its own.
+- Shoes: where runs.csv names shoes other than the runner's baseline ones,
+  ``b_shoes * shoes_dev`` (:func:`analysis.models.prepare.shoes_indicator`),
+  what those shoes change in the cost of running, the runner's own (as the
+  device's).
 - Residual fatigue after strength work: where the squad's runs show it
   (:func:`analysis.models.prepare.choose_post_strength`, a likelihood-ratio
   test with one degree of freedom per runner who has the term), runs on the
@@ -428,14 +432,15 @@ DEVICE_WITH_BLOCK_DAYS = 14
 baseline, came with the block (:func:`_device_with_block`)."""
 
 
-def _device_with_block(summary) -> bool:
-    """Whether the runner's other device (``device_dev``) started with the block: no
-    baseline run on it and its first run at most ``DEVICE_WITH_BLOCK_DAYS`` in.
-    Its offset is then nearly a step at the block's start, which a change that
-    came at once would also be; on a squad whose controls changed by -4 % at the
-    block's start on a new watch that read the same, the named device took
-    about 3 pp of it (the ramp's shape is all that separates them)."""
-    return summary["n_device_base"] == 0 and summary["first_device_day"] <= DEVICE_WITH_BLOCK_DAYS
+def _device_with_block(summary, what: str = "device") -> bool:
+    """Whether the runner's other device (``device_dev``; ``what="shoes"``: other
+    shoes, ``shoes_dev``) started with the block: no baseline run on it and its
+    first run at most ``DEVICE_WITH_BLOCK_DAYS`` in. Its offset is then nearly a
+    step at the block's start, which a change that came at once would also be;
+    on a squad whose controls changed by -4 % at the block's start on a new
+    watch that read the same, the named device took about 3 pp of it (the
+    ramp's shape is all that separates them)."""
+    return summary[f"n_{what}_base"] == 0 and summary[f"first_{what}_day"] <= DEVICE_WITH_BLOCK_DAYS
 
 
 MASS_NOTE_PCT = 2.0
@@ -514,6 +519,7 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     rid = prep["runner_id"]
     used, window = prep["used"], prep["in_window"]
     other_device = used & prep["device_dev"].eq(1.0)  # (prepare.device_indicator)
+    other_shoes = used & prep["shoes_dev"].eq(1.0)  # (prepare.shoes_indicator)
     flags = pd.DataFrame(
         {
             "n_runs": np.ones(len(prep), dtype=int),
@@ -524,6 +530,7 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
             "n_hr": window & prep["avg_hr_bpm"].notna(),
             "defaulted": used & prep["defaulted"].fillna(False).astype(bool),
             "n_device_base": other_device & prep["period"].eq("baseline"),
+            "n_shoes_base": other_shoes & prep["period"].eq("baseline"),
         }
     )
     out = flags.groupby(rid).sum()
@@ -531,6 +538,7 @@ def _runner_summary(prep: pd.DataFrame) -> pd.DataFrame:
     out["reach"] = prep["ramp"].where(used).groupby(rid).max()
     since = pd.to_datetime(prep["date"]).dt.normalize() - pd.to_datetime(prep["block_start"])
     out["first_device_day"] = (since / pd.Timedelta(days=1)).where(other_device).groupby(rid).min()
+    out["first_shoes_day"] = (since / pd.Timedelta(days=1)).where(other_shoes).groupby(rid).min()
     out = out.join(
         prep.groupby(rid)[["use_temp", "reference_temp_c", "reference_gas_m_min"]].first()
     )
@@ -897,6 +905,12 @@ def _field_rows(
                     "a new device (runs.csv's device) from the block's first two weeks: "
                     "its heart-rate offset and a change at the block's start cannot be "
                     "told apart, so the change rests on how it builds through the block"
+                )
+            if "shoes_dev" in fit.terms and _device_with_block(summary, "shoes"):
+                notes.append(
+                    "new shoes (runs.csv's shoes) from the block's first two weeks: what "
+                    "the shoes changed and a change at the block's start cannot be told "
+                    "apart, so the change rests on how it builds through the block"
                 )
             if "mass_base_kg" in summary:
                 notes.append(mass_note(summary["mass_base_kg"], summary["mass_end_kg"]))

@@ -58,6 +58,7 @@ FIELD_TERMS = (
     "heat_c_dev",
     "drift_min_dev",
     "device_dev",
+    "shoes_dev",
     "post_strength_dev",
     "clock_dev",
 )
@@ -705,6 +706,7 @@ def _prepared_base(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
             "hr_vo2_line",
             "hrmax_line_scale",
             "device",
+            "shoes",
             "days_after_strength",
             "body_mass_kg",
             "elev_gain_m",
@@ -823,6 +825,7 @@ def _compute_base(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     m["heat_c_dev"] = np.nan
     m["drift_min_dev"] = drift(minutes) - drift(ref["minutes"])
     m["device_dev"] = device_indicator(m)
+    m["shoes_dev"] = shoes_indicator(m)
     m["post_strength_dev"] = np.nan
     m["clock_dev"] = np.nan
     m["speed_cost_dev"] = np.nan
@@ -920,11 +923,47 @@ def device_indicator(m: pd.DataFrame) -> np.ndarray:
     ``m``: :func:`prepare_runs`' frame so far (``runner_id``, ``used``,
     ``period`` and, optionally, ``device``).
     """
+    return _other_than_baseline(m, "device")
+
+
+def shoes_indicator(m: pd.DataFrame) -> np.ndarray:
+    """1.0 on a run in shoes other than its runner's baseline shoes, else 0.
+
+    Shoes change the oxygen cost of running itself, not only what heart rate
+    reads: shoes with a carbon plate and a resilient foam cost about 4 % less
+    oxygen than racing flats at the same speed (Hoogkamer et al. 2018), and
+    a runner who buys such shoes during a strength block would be read as
+    more economical because of the strength work. Where runs.csv names the
+    ``shoes`` (``runeco import`` writes Strava's "Activity Gear"), their
+    offset is a regressor of the field model, the runner's own, chosen as
+    the device's is (:func:`device_indicator`): the baseline shoes are those
+    named most often on the runner's runs in the model before the block, a
+    run with none named counts as in them, names are compared without case,
+    and every other pair shares one offset. A runner who rotates several
+    pairs is adjusted for the share of runs in other shoes, not for each
+    pair: a change of mix between two other pairs that differ (a trainer and
+    a racer) is not told apart. On simulated squads whose strength runners
+    half switched to shoes 3 % more economical a third of the way into the
+    block (``tests/models/test_shoes.py``) the switchers' change read the
+    shoes' 3 % without the term and their own change with it.
+
+    1. Hoogkamer W, Kipp S, Frank JH, Farina EM, Luo G, Kram R (2018). A
+       comparison of the energetic cost of running in marathon racing shoes.
+       Sports Med 48:1009-1019.
+    """
+    return _other_than_baseline(m, "shoes")
+
+
+def _other_than_baseline(m: pd.DataFrame, column: str) -> np.ndarray:
+    """1.0 on a run whose ``column`` names something other than its runner's
+    baseline one (named most on the baseline's runs in the model, else on all
+    its runs in the model; a tie to the one named first), else 0 (an empty
+    cell counts as the baseline one; names compared without case)."""
     out = np.zeros(len(m))
-    if "device" not in m.columns:
+    if column not in m.columns:
         return out
     # "Forerunner 245" and "forerunner 245" are one watch
-    device = m["device"].astype(object).where(m["device"].notna(), "").map(str).str.strip()
+    device = m[column].astype(object).where(m[column].notna(), "").map(str).str.strip()
     device = device.str.casefold()
     named = m["used"].to_numpy(dtype=bool) & device.ne("").to_numpy()
     if not named.any():
@@ -1163,6 +1202,7 @@ _TYPE_MEAN_TERMS = (
     "drift_min_dev",
     "heat_c_dev",
     "device_dev",
+    "shoes_dev",
     "post_strength_dev",
     "clock_dev",
     "ramp",
@@ -1192,6 +1232,7 @@ def run_type_means(prep: pd.DataFrame) -> pd.DataFrame:
             "drift_min_dev": used["drift_min_dev"].to_numpy(dtype=float),
             "heat_c_dev": used["heat_c_dev"].to_numpy(dtype=float),
             "device_dev": used["device_dev"].to_numpy(dtype=float),
+            "shoes_dev": used["shoes_dev"].to_numpy(dtype=float),
             "post_strength_dev": used["post_strength_dev"].to_numpy(dtype=float),
             "clock_dev": used["clock_dev"].to_numpy(dtype=float),
             "ramp": used["ramp"].to_numpy(dtype=float),

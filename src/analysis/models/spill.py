@@ -25,6 +25,7 @@ SPILL_COLUMNS = (
     *_METRIC_COLUMNS,
     "defaulted",
     "device",
+    "shoes",
     "days_after_strength",
     "trimp",
     "race_vdot",

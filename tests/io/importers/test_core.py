@@ -193,6 +193,21 @@ def test_device_file_upgrades_a_csv_run_imported_before(tmp_path):
     assert float(after["distance_km"]) == pytest.approx(1.8, rel=0.01)
 
 
+def test_shoes_typed_by_hand_survive_an_upgrade_from_a_device_file(tmp_path):
+    import pandas as pd
+
+    _import(tmp_path, "strava_tiny_run.csv")
+    path = tmp_path / "ds" / "runs.csv"
+    runs = pd.read_csv(path, dtype=str, keep_default_na=False)
+    assert "shoes" in runs.columns
+    runs["shoes"] = "Pegasus 40"  # a coach's correction
+    runs.to_csv(path, index=False)
+    summary = _import(tmp_path, "tiny_run.gpx")
+    assert summary.upgraded_runs == 1
+    (after,) = _csv_rows(path)
+    assert after["source"] == "gpx" and after["shoes"] == "Pegasus 40"
+
+
 def test_csv_exports_skip_undated_rows_and_list_other_sports(tmp_path):
     from analysis.io.importers.garmin_csv import read_garmin_csv
     from analysis.io.importers.strava import read_strava_csv

@@ -172,6 +172,11 @@ def test_real_strava_csv_uses_the_precise_distance_column(real, tmp_path):
     assert first["date"] == "2022-10-06T23:19:20Z" and first["duration_s"] == "971"
     ds = load_dataset(tmp_path / "ds")
     assert len(ds.runs) == 439 and ds.quarantine.empty
+    # "Activity Gear": the runner rotates pairs of shoes, each run names one
+    shoes = ds.runs["shoes"].value_counts()
+    assert shoes["Saucony Endorphin Speed 3 Blue bolts"] == 68
+    named = ds.runs["shoes"].fillna("").astype(str).str.strip().ne("")
+    assert named.sum() == 429 and ds.runs.loc[named, "shoes"].nunique() == 15
 
 
 def test_real_garmin_connect_export(real, tmp_path):

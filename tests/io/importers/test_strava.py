@@ -24,6 +24,10 @@ def test_strava_export_folder_imports_its_activity_files_once(tmp_path):
     assert summary_only["duration_s"] == "1490"  # Moving Time
     assert summary_only["cadence_spm"] == "176"  # 88 strides/min
     assert summary_only["date"] == "2024-05-07T18:00:00Z"  # "May 7, 2024, 6:00:00 PM", UTC
+    # Strava's gear is the shoes (runs.csv's shoes: the field model's shoe offset),
+    # from the CSV row also where the run came from its activity file; kept as text
+    assert from_file["shoes"] == "Pegasus 40"
+    assert summary_only["shoes"] == "Vaporfly 3 <b>race</b>"
 
 
 def test_run_in_a_strava_csv_and_a_device_file_is_kept_once_from_the_device(tmp_path):

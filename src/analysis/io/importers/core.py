@@ -72,6 +72,7 @@ RUN_COLUMNS = (
     "run_type_reason",
     "name",
     "device",
+    "shoes",
     "strava_id",
 )
 _DECIMALS = {
@@ -94,7 +95,7 @@ _DECIMALS = {
     "utc_offset_min": 0,
 }
 #: Columns an upgrade (a richer source of a run already there) only fills when empty.
-_KEEP_ON_UPGRADE = ("runner_id", "run_id", "run_type", "rpe")
+_KEEP_ON_UPGRADE = ("runner_id", "run_id", "run_type", "rpe", "shoes")
 
 STRENGTH_COLUMNS = (
     "runner_id",
@@ -445,6 +446,7 @@ def _csv_runs(got, col: _Collector, progress: bool) -> None:
             "name": row.get("name", ""),
             "rpe": row.get("rpe"),
             "strava_id": row.get("strava_id", ""),
+            "shoes": row.get("shoes", ""),
         }
         kind = _device_kind(path)
         try:

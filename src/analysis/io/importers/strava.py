@@ -145,6 +145,10 @@ def read_strava_csv(path) -> CsvRuns:
             "source_file": raw.path.name,
             "name": raw.get("Activity Name").fillna("") if raw.has("Activity Name") else "",
             "strava_id": raw.get("Activity ID").fillna("").str.strip(),
+            # the gear Strava has the run in: shoes (runs.csv's shoes)
+            "shoes": raw.get("Activity Gear").fillna("").str.strip()
+            if raw.has("Activity Gear")
+            else "",
         }
     )
     for col in ("avg_hr_bpm", "max_hr_bpm", "cadence_spm", "avg_power_w"):
