@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check small-squads mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check small-squads mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -109,6 +109,15 @@ coaching-check: install
 	$(BIN)/python benchmarks/coaching_scenarios.py run --work benchmarks/.out/coaching --seeds 3 \
 	  --first-seed 401 --runeco $(BIN)/runeco --md benchmarks/.out/coaching/results.md \
 	  --per-runner benchmarks/.out/coaching/per_runner.csv
+
+# The model on squads from a seventh generator, written blind to the estimator:
+# heart rate that moves with each runner's own training load (Banister fitness and
+# fatigue; benchmarks/training_load_scenarios.py; docs/TRAINING_LOAD_CHECK.md); about 2 minutes
+training-load-check: install
+	$(BIN)/python benchmarks/training_load_scenarios.py run --work benchmarks/.out/training_load \
+	  --seeds 3 --first-seed 501 --runeco $(BIN)/runeco \
+	  --md benchmarks/.out/training_load/results.md \
+	  --per-runner benchmarks/.out/training_load/per_runner.csv
 
 # The model in squads of 6-12 runners (3 + 3, 4 + 4, 9 + 3); writes docs/SMALL_SQUADS.md
 # (about a minute).
