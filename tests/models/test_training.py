@@ -276,21 +276,27 @@ def test_add_training_load_notes_only_rows_with_an_answer():
 
 
 @pytest.mark.parametrize(
-    "control_ratio, ratio, says",
+    "control_ratio, ratio, says, better",
     [
-        (0.70, 1.00, "the controls' training load fell in the block (0.70× their baseline's"),
-        (0.70, np.nan, "(0.70× their baseline's per week): if they lost fitness"),
-        (1.40, 1.00, "the controls' training load rose"),
-        (0.70, 0.75, ""),  # the runner ran less too: the runner's own note says so
-        (0.85, 1.20, ""),  # the controls within the limits
-        (None, 1.00, ""),
-        (np.nan, 1.00, ""),
+        (0.70, 1.00, "the controls' training load fell in the block (0.70× their baseline's", 1),
+        (0.70, np.nan, "(0.70× their baseline's per week): if they lost fitness", 1),
+        (1.40, 1.00, "the controls' training load rose", 0),
+        (0.70, 0.75, "", None),  # the runner ran less too: the runner's own note says so
+        (None, 1.00, "", None),
+        (np.nan, 1.00, "", None),
         # most controls logged nothing in their block: a median of 0, not a crash
-        (0.0, 1.00, "the controls' training load fell in the block (0.00×"),
+        (0.0, 1.00, "the controls' training load fell in the block (0.00×", 1),
+        # the controls within the limits: the runner's load against theirs
+        (1.10, 0.93, "changed differently from this runner's (1.10× their baseline's", 0),
+        (0.85, 1.20, "this runner 1.20×): if the controls' lighter training", 1),
+        (1.10, 1.00, "", None),  # 0.91 of theirs: within 15 %
+        (1.00, 0.86, "", None),
+        (1.00, 1.17, "", None),
+        (1.10, np.nan, "", None),
     ],
 )
 def test_controls_load_note_is_given_where_the_controls_trained_differently(
-    control_ratio, ratio, says
+    control_ratio, ratio, says, better
 ):
     note = controls_load_note(control_ratio, ratio, -4.2)
     if not says:
@@ -298,8 +304,8 @@ def test_controls_load_note_is_given_where_the_controls_trained_differently(
         return
     assert note.startswith(CONTROLS_LOAD_NOTE_START) and says in note
     assert note.endswith("; before the reference: -4.2 %")
-    better = "looks better than it was" in note
-    assert better == (control_ratio < 1)
+    assert ("looks better than it was" in note) == bool(better)
+    assert ("looks worse than it was" in note) == (not better)
 
 
 def test_analyze_notes_controls_who_ran_less_on_the_strength_runners_only(sample_dir):
