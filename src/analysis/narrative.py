@@ -497,7 +497,20 @@ def economy_caption(row: Mapping | pd.Series, fit_frame: pd.DataFrame) -> str:
             f" A run at {clock_time(peak)} read {rhythm} against one at "
             f"{clock_time(peak + 12)} (heart rate's daily rhythm), also taken out."
         )
+    load = cell_number(row.get("training_load_scale"))
+    if np.isfinite(load):
+        text += f" {load_words(load).capitalize()}, also taken out."
     return text
+
+
+def load_words(scale) -> str:
+    """The learned training-load offset (``training_load_scale``) in words."""
+    return (
+        f"running 10 % more over the last four weeks (minutes, against the baseline's) "
+        f"read as {100 * (1 - np.exp(-0.1 * float(scale))):.1f} % lower cost from heart "
+        "rate, the same for every runner of the squad (fitness and plasma volume "
+        "built by the running itself, learned from the squad's runs)"
+    )
 
 
 def _term_size(row: Mapping, stem: str) -> str:
@@ -566,6 +579,9 @@ def methods_markdown(row: Mapping | pd.Series, lab_rows: pd.DataFrame | None = N
             f"{post_strength_words(row.get('post_strength_days'))}: {shared:+.1f} %, "
             "one offset learned from the whole squad)"
         )
+    load = cell_number(row.get("training_load_scale"))
+    if np.isfinite(load):
+        confounders.append(f"the runner's own recent running ({load_words(load)})")
     model = (
         "Log oxygen cost is regressed on a baseline level and a ramp rising linearly through "
         "the block"
@@ -960,6 +976,9 @@ def sensitivity_sentence(row: Mapping | pd.Series) -> str:
     peak = row.get("time_of_day_peak_h")
     if peak is not None and np.isfinite(peak):
         chosen.append(clock_words(peak))
+    load = cell_number(row.get("training_load_scale"))
+    if np.isfinite(load):
+        chosen.append("heart rate moving with the runner's own recent running")
     documented = md_escape(str(row.get("sensitivity_design", ""))).replace("degC", "°C")
     return (
         f"**Does a modelling choice matter?** The squad's runs favoured {', '.join(chosen)}. "

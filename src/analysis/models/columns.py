@@ -95,6 +95,7 @@ ANALYZE = (
     OutputColumn("post_strength_ci_low_pct", "float"),
     OutputColumn("post_strength_ci_high_pct", "float"),
     OutputColumn("post_strength_shared_pct", "float"),
+    OutputColumn("training_load_scale", "float"),
     OutputColumn("time_of_day_pct", "float"),
     OutputColumn("time_of_day_ci_low_pct", "float"),
     OutputColumn("time_of_day_ci_high_pct", "float"),

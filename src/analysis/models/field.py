@@ -150,6 +150,7 @@ from analysis.models.prepare import (
     HEAT_ONSET_C,
     MIN_STEADY_RUNS,
     NO_CLOCK,
+    NO_LOAD,
     NO_SHARED_FATIGUE,
     POST_STRENGTH_DAYS,
     SPEED_OFFSET,
@@ -1026,6 +1027,7 @@ def fit_runner(
     post_strength_days: float = POST_STRENGTH_DAYS,
     clock_peak_h: float = NO_CLOCK,
     post_strength_shared: float = NO_SHARED_FATIGUE,
+    load_scale: float = NO_LOAD,
     serial_prior: SquadPrior | np.ndarray | None = None,
     lab_tests: pd.DataFrame | None = None,
 ) -> RunnerFit:
@@ -1097,6 +1099,10 @@ def fit_runner(
         The squad's shared residual fatigue, a log offset of the runs in the
         ``post_strength_days`` window (default none; ``analyze`` reports its
         choice in ``post_strength_shared_pct``).
+    load_scale : float, keyword-only
+        How much the runner's recent running moves its cost read from heart
+        rate (default none; ``analyze`` reports its choice in
+        ``training_load_scale``).
     serial_prior : ndarray, optional, keyword-only
         Prior over the serial-correlation grid learned from a squad
         (:func:`squad_serial_prior`; ``analyze`` uses the squad's). Default:
@@ -1150,6 +1156,7 @@ def fit_runner(
         "post_strength_days": post_strength_days,
         "clock_peak_h": clock_peak_h,
         "post_strength_shared": post_strength_shared,
+        "load_scale": load_scale,
     }
     prep = prepare_runs(runs, block_frame, **design)
     [(row, fit)], _ = _field_rows(
@@ -1183,6 +1190,7 @@ def squad_serial_prior(
     post_strength_days: float = POST_STRENGTH_DAYS,
     clock_peak_h: float = NO_CLOCK,
     post_strength_shared: float = NO_SHARED_FATIGUE,
+    load_scale: float = NO_LOAD,
     confounders: Iterable[str] = CONFOUNDERS,
 ) -> SquadPrior | None:
     """What a squad's field fits share (:class:`SquadPrior`): the
@@ -1200,6 +1208,7 @@ def squad_serial_prior(
         post_strength_days=post_strength_days,
         clock_peak_h=clock_peak_h,
         post_strength_shared=post_strength_shared,
+        load_scale=load_scale,
     )
     return squad_prior([serial_grid_stats(blocks, prep, confounders)])  # the grid pass, no fits
 

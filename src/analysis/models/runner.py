@@ -71,7 +71,9 @@ from analysis.models.prepare import (
     HEAT_ONSET_C,
     HEAT_ONSET_CANDIDATES_C,
     LINEAR_HEAT,
+    LOAD_SCALES,
     NO_CLOCK,
+    NO_LOAD,
     NO_POST_STRENGTH,
     NO_SHARED_FATIGUE,
     POST_STRENGTH_CANDIDATES,
@@ -84,6 +86,7 @@ from analysis.models.prepare import (
     choice_logliks,
     choose_clock,
     choose_from,
+    choose_load_scale,
     choose_post_strength,
     choose_shared_fatigue,
     clock_words,
@@ -170,7 +173,9 @@ def _squad_pooled(
     return pooled
 
 
-def _design_text(design: dict, fatigue: bool = False, clock: bool = False) -> str:
+def _design_text(
+    design: dict, fatigue: bool = False, clock: bool = False, load: bool = False
+) -> str:
     """``{"heat_onset_c": 15, "ramp_weeks": inf, "speed_scale": 1}`` -> "heat from 15
     degC, ramp over the whole block, Daniels' cost-speed curve"; with ``fatigue``
     the residual-fatigue design after it ("no residual-fatigue term")."""
@@ -186,6 +191,11 @@ def _design_text(design: dict, fatigue: bool = False, clock: bool = False) -> st
         text += ", " + post_strength_words(design.get("post_strength_days", POST_STRENGTH_DAYS))
     if clock:
         text += ", " + clock_words(design.get("clock_peak_h", NO_CLOCK))
+    if load:
+        scale = float(design.get("load_scale", NO_LOAD))
+        text += ", " + (
+            "no training-load offset" if not scale else f"training-load offset {scale:g}"
+        )
     return text
 
 
@@ -399,6 +409,7 @@ def analyze(
     post_strength_days: float | str = "auto",
     clock_peak_h: float | str = "auto",
     post_strength_shared: float | str = "auto",
+    load_scale: float | str = "auto",
     return_fits: bool = False,
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
@@ -481,6 +492,13 @@ def analyze(
         (:func:`analysis.models.prepare.choose_shared_fatigue`, over the window
         that fits best); the value used is in ``post_strength_shared_pct``
         (empty: none).
+    load_scale : float or "auto", keyword-only
+        How much the runner's own recent running (minutes a day, averaged over
+        about 4 weeks, relative to its baseline's) moves the cost read from
+        heart rate, the same for every runner, taken out as a fixed offset (0:
+        none, the documented design). ``"auto"`` (default) learns it
+        (:func:`analysis.models.prepare.choose_load_scale`); the value used is
+        in ``training_load_scale`` (empty: none).
     return_fits : bool, keyword-only
         Also return each selected runner's :class:`RunnerFit` (the field
         model's row and plotting frame, ``result`` None: the formula-API
@@ -567,6 +585,7 @@ def analyze(
         post_strength_days=post_strength_days,
         clock_peak_h=clock_peak_h,
         post_strength_shared=post_strength_shared,
+        load_scale=load_scale,
         backend=backend,
         chunk_runners=chunk_runners,
         fits=fits,
@@ -594,6 +613,7 @@ def _analyzed_rows(
     post_strength_days: float | str = "auto",
     clock_peak_h: float | str = "auto",
     post_strength_shared: float | str = "auto",
+    load_scale: float | str = "auto",
     backend: ProcessBackend | DaskBackend | None = None,
     chunk_runners: int = CHUNK_RUNNERS,
     fits: dict | None = None,
@@ -650,6 +670,8 @@ def _analyzed_rows(
         post_strength_shared = NO_SHARED_FATIGUE  # a window given: as asked
     if "clock_dev" not in tuple(confounders):
         clock_peak_h = NO_CLOCK
+    if load_scale == "auto" and SPEED_OFFSET not in tuple(confounders):
+        load_scale = NO_LOAD  # carried with the speed offset: none without it
     learned = "auto" in (
         heat_onset_c,
         ramp_weeks,
@@ -657,6 +679,7 @@ def _analyzed_rows(
         post_strength_days,
         clock_peak_h,
         post_strength_shared,
+        load_scale,
     )
     asked = {
         "heat_onset_c": heat_onset_c,
@@ -665,6 +688,7 @@ def _analyzed_rows(
         "post_strength_days": post_strength_days,
         "clock_peak_h": clock_peak_h,
         "post_strength_shared": post_strength_shared,
+        "load_scale": load_scale,
     }
     if heat_onset_c == "auto":
         heat_onset_c = _learned_choice(
@@ -715,6 +739,21 @@ def _analyzed_rows(
             },
             chooser=choose_clock,
         )
+    if load_scale == "auto":
+        merged = _merged_logliks(
+            run,
+            squad_chunks,
+            "load_scale",
+            LOAD_SCALES,
+            {
+                "heat_onset_c": heat_onset_c,
+                "speed_scale": float(speed_scale),
+                "post_strength_days": float(post_strength_days),
+                "clock_peak_h": float(clock_peak_h),
+                "post_strength_shared": float(post_strength_shared),
+            },
+        )
+        load_scale = choose_load_scale(merged)
     if ramp_weeks == "auto":
         ramp_weeks = _learned_choice(
             run,
@@ -728,6 +767,7 @@ def _analyzed_rows(
                 "post_strength_days": float(post_strength_days),
                 "clock_peak_h": float(clock_peak_h),
                 "post_strength_shared": float(post_strength_shared),
+                "load_scale": float(load_scale),
             },
             squad_blocks=all_blocks,
         )
@@ -738,6 +778,7 @@ def _analyzed_rows(
         "post_strength_days": float(post_strength_days),
         "clock_peak_h": float(clock_peak_h),
         "post_strength_shared": float(post_strength_shared),
+        "load_scale": float(load_scale),
     }
     whole_squad = blocks is all_blocks and metrics is squad_metrics
     chunks = squad_chunks if whole_squad else _chunks(metrics, blocks, chunk_runners)
@@ -906,6 +947,7 @@ def _analyzed_rows(
             post_strength_days=design["post_strength_days"],
             clock_peak_h=design["clock_peak_h"],
             post_strength_shared=design["post_strength_shared"],
+            load_scale=design["load_scale"],
             backend=backend,
             chunk_runners=chunk_runners,
         )
@@ -919,6 +961,7 @@ def _analyzed_rows(
             ("post_strength_days", POST_STRENGTH_DAYS),
             ("clock_peak_h", NO_CLOCK),
             ("post_strength_shared", NO_SHARED_FATIGUE),
+            ("load_scale", NO_LOAD),
         )
     }
     alt: dict = {}
@@ -954,6 +997,7 @@ def _analyzed_rows(
         fatigue=documented["post_strength_days"] != design["post_strength_days"]
         or documented["post_strength_shared"] != design["post_strength_shared"],
         clock=documented["clock_peak_h"] != design["clock_peak_h"],
+        load=documented["load_scale"] != design["load_scale"],
     )
 
     def completed(rows: list[dict]) -> None:

@@ -277,6 +277,15 @@ def add_training_load(
         notes = [training_load_note(ratio, basis, None if control else control_ratio)]
         if not control and row.get("reference") == "controls":
             raw = row.get("raw_change_pct")
-            notes.append(controls_load_note(control_ratio, ratio, np.nan if raw is None else raw))
+            note = controls_load_note(control_ratio, ratio, np.nan if raw is None else raw)
+            scale = row.get("training_load_scale")
+            if note and scale is not None and np.isfinite(scale) and scale > 0:
+                # the model already takes out what the squad's runs show of it
+                note = note.replace(
+                    "; before the reference:",
+                    f"; the squad's training-load offset ({scale:g}) takes out what its "
+                    "runs show of this; before the reference:",
+                )
+            notes.append(note)
         if any(notes) and not str(row.get("verdict", "")).startswith("insufficient"):
             row["warning"] = "; ".join(w for w in (row.get("warning") or "", *notes) if w)
