@@ -680,7 +680,10 @@ def prepare_runs(
         have a temperature; see ``MIN_TEMP_FRACTION``). Where ``use_temp``, a
         steady run's empty ``temp_c`` holds the temperature the model uses,
         from the runner's runs within ``TEMP_FILL_DAYS`` (``temp_filled``
-        True; :func:`nearby_temperature`).
+        True; :func:`nearby_temperature`). ``shoes_dev`` marks runs in shoes
+        other than the runner's baseline ones (:func:`shoes_indicator`), and
+        ``load_dev`` is the runner's recent running load against its
+        baseline's (:func:`training_load_deviation`).
     """
     missing = [c for c in _METRIC_COLUMNS if c not in metrics.columns]
     if missing:
@@ -1150,16 +1153,19 @@ def _serial_profiles(
     M, logdet = grid_cross_products(Z, dt, live)
     n = live.sum(axis=1)[:, None].astype(float)
     present = (Z != 0).any(axis=1)  # (R, m): a column some run of the runner has
+    inverses: dict[tuple, np.ndarray] = {}  # candidates with the same regressors share it
     for c, (a, regs) in enumerate(candidates):
         a = np.asarray(a, dtype=float)
         regs = list(regs)
-        absent = ~present[:, regs]
-        xtx = M[..., regs, :][..., regs] + np.eye(len(regs)) * absent[:, None, None, :]
+        if tuple(regs) not in inverses:
+            absent = ~present[:, regs]
+            xtx = M[..., regs, :][..., regs] + np.eye(len(regs)) * absent[:, None, None, :]
+            # pseudo-inverse: a regressor collinear with the others (every run of a
+            # runner past a plateau's end) drops out instead of failing the squad
+            inverses[tuple(regs)] = np.linalg.pinv(xtx)
         xty = np.einsum("rgij,j->rgi", M[..., regs, :], a)
         yty = np.einsum("i,rgij,j->rg", a, M, a)
-        # pseudo-inverse: a regressor collinear with the others (every run of a
-        # runner past a plateau's end) drops out instead of failing the squad
-        beta = np.einsum("rgij,rgj->rgi", np.linalg.pinv(xtx), xty)
+        beta = np.einsum("rgij,rgj->rgi", inverses[tuple(regs)], xty)
         rss = yty - np.einsum("rgi,rgi->rg", xty, beta)
         with np.errstate(divide="ignore", invalid="ignore"):
             loglik = -0.5 * (logdet + n * np.log(rss / n))
