@@ -1153,19 +1153,22 @@ def _serial_profiles(
     M, logdet = grid_cross_products(Z, dt, live)
     n = live.sum(axis=1)[:, None].astype(float)
     present = (Z != 0).any(axis=1)  # (R, m): a column some run of the runner has
-    inverses: dict[tuple, np.ndarray] = {}  # candidates with the same regressors share it
+    # consecutive candidates with the same regressors (a fixed offset's) share
+    # one inverse; only the last is kept (each is runners x grid x p x p)
+    last, inverse = None, None
     for c, (a, regs) in enumerate(candidates):
         a = np.asarray(a, dtype=float)
         regs = list(regs)
-        if tuple(regs) not in inverses:
+        if tuple(regs) != last:
             absent = ~present[:, regs]
             xtx = M[..., regs, :][..., regs] + np.eye(len(regs)) * absent[:, None, None, :]
             # pseudo-inverse: a regressor collinear with the others (every run of a
             # runner past a plateau's end) drops out instead of failing the squad
-            inverses[tuple(regs)] = np.linalg.pinv(xtx)
+            last, inverse = tuple(regs), None
+            inverse = np.linalg.pinv(xtx)
         xty = np.einsum("rgij,j->rgi", M[..., regs, :], a)
         yty = np.einsum("i,rgij,j->rg", a, M, a)
-        beta = np.einsum("rgij,rgj->rgi", inverses[tuple(regs)], xty)
+        beta = np.einsum("rgij,rgj->rgi", inverse, xty)
         rss = yty - np.einsum("rgi,rgi->rg", xty, beta)
         with np.errstate(divide="ignore", invalid="ignore"):
             loglik = -0.5 * (logdet + n * np.log(rss / n))
