@@ -700,8 +700,8 @@ def prepare_runs(
         )
     m = _prepared_base(metrics, blocks)
     # the design's columns (the rest does not depend on it)
-    day = pd.to_datetime(m["date"]).dt.normalize()
     if weeks != FULL_BLOCK:
+        day = pd.to_datetime(m["date"]).dt.normalize()
         start, end = pd.to_datetime(m["block_start"]), pd.to_datetime(m["block_end"])
         m["ramp"] = _ramp(day, start, end, ramp_weeks)
     temp = m["temp_c"]

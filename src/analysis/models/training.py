@@ -154,7 +154,9 @@ CONTROLS_LOAD_NOTE_START = "the controls' training load"
 other warning holds it."""
 
 
-def controls_load_note(control_ratio: float | None, ratio: float, raw_pct: float) -> str:
+def controls_load_note(
+    control_ratio: float | None, ratio: float, raw_pct: float, load_scale: float = np.nan
+) -> str:
     """The warning of a control-referenced strength runner whose controls' load
     changed differently from the runner's, or "".
 
@@ -173,13 +175,15 @@ def controls_load_note(control_ratio: float | None, ratio: float, raw_pct: float
     cut their training, so this note is for the case the data can show).
     Where the controls' load stayed within the limits, the note is given when
     the runner's ratio differs from theirs by more than ``RELATIVE_LOAD_LIMITS``
-    (:func:`_relative_load_note`).
+    (:func:`_relative_load_note`). ``load_scale``: the squad's learned
+    training-load offset (``training_load_scale``), which the note then names
+    as taking out what the squad's runs show of this.
     """
     if control_ratio is None or not np.isfinite(control_ratio) or not np.isfinite(raw_pct):
         return ""
     low, high = LOAD_RATIO_LIMITS
     if low < control_ratio < high:
-        return _relative_load_note(control_ratio, ratio, raw_pct)
+        return _relative_load_note(control_ratio, ratio, raw_pct, load_scale)
     if np.isfinite(ratio) and control_ratio > 0 and low < ratio / control_ratio < high:
         return ""
     less = control_ratio <= low
@@ -188,8 +192,18 @@ def controls_load_note(control_ratio: float | None, ratio: float, raw_pct: float
         f"{CONTROLS_LOAD_NOTE_START} {'fell' if less else 'rose'} in the block "
         f"({control_ratio:.2f}× their baseline's per week{own}): if they "
         f"{'lost' if less else 'gained'} fitness, the change relative to them looks "
-        f"{'better' if less else 'worse'} than it was; before the reference: {raw_pct:+.1f} %"
+        f"{'better' if less else 'worse'} than it was{_note_end(raw_pct, load_scale)}"
     )
+
+
+def _note_end(raw_pct: float, load_scale: float) -> str:
+    """How a controls' load note ends: the learned offset, if any, then the raw change."""
+    offset = (
+        f"; the squad's training-load offset ({load_scale:g}) takes out what its runs show of this"
+        if load_scale is not None and np.isfinite(load_scale) and load_scale > 0
+        else ""
+    )
+    return f"{offset}; before the reference: {raw_pct:+.1f} %"
 
 
 RELATIVE_LOAD_LIMITS = (0.85, 1.0 / 0.85)
@@ -209,7 +223,9 @@ added, where the answers were right: a note, not an adjustment). Our choice:
 15 %, about the run a week of a runner who runs six."""
 
 
-def _relative_load_note(control_ratio: float, ratio: float, raw_pct: float) -> str:
+def _relative_load_note(
+    control_ratio: float, ratio: float, raw_pct: float, load_scale: float = np.nan
+) -> str:
     """:func:`controls_load_note` where the controls' ratio is within the limits:
     the runner's against theirs (``RELATIVE_LOAD_LIMITS``), or ""."""
     if not (np.isfinite(ratio) and control_ratio > 0):
@@ -224,8 +240,7 @@ def _relative_load_note(control_ratio: float, ratio: float, raw_pct: float) -> s
         f"({control_ratio:.2f}× their baseline's per week, this runner {ratio:.2f}×): if "
         f"the controls' {'heavier' if less else 'lighter'} training made them "
         f"{'fitter' if less else 'less fit'} than this runner, the change relative to them "
-        f"looks {'worse' if less else 'better'} than it was; before the reference: "
-        f"{raw_pct:+.1f} %"
+        f"looks {'worse' if less else 'better'} than it was{_note_end(raw_pct, load_scale)}"
     )
 
 
@@ -277,15 +292,14 @@ def add_training_load(
         notes = [training_load_note(ratio, basis, None if control else control_ratio)]
         if not control and row.get("reference") == "controls":
             raw = row.get("raw_change_pct")
-            note = controls_load_note(control_ratio, ratio, np.nan if raw is None else raw)
             scale = row.get("training_load_scale")
-            if note and scale is not None and np.isfinite(scale) and scale > 0:
-                # the model already takes out what the squad's runs show of it
-                note = note.replace(
-                    "; before the reference:",
-                    f"; the squad's training-load offset ({scale:g}) takes out what its "
-                    "runs show of this; before the reference:",
+            notes.append(
+                controls_load_note(
+                    control_ratio,
+                    ratio,
+                    np.nan if raw is None else raw,
+                    np.nan if scale is None else scale,
                 )
-            notes.append(note)
+            )
         if any(notes) and not str(row.get("verdict", "")).startswith("insufficient"):
             row["warning"] = "; ".join(w for w in (row.get("warning") or "", *notes) if w)
