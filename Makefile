@@ -44,8 +44,10 @@ demo: install
 	$(BIN)/runeco report data/sample --squad --out reports/sample --workers $(WORKERS)
 	@echo "Reports written to reports/sample/"
 
+# --dist loadscope: a module's tests share one worker, so a module's fixture (a
+# simulated squad, a rendered squad report) is built once, not once per worker
 test: install
-	$(BIN)/pytest -q -n $(WORKERS)
+	$(BIN)/pytest -q -n $(WORKERS) --dist loadscope
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

@@ -784,7 +784,7 @@ def _same_dataset(a: Dataset, b: Dataset) -> None:
 
 
 @pytest.mark.slow
-@settings(max_examples=60, deadline=None)
+@settings(max_examples=30, deadline=None)
 @given(
     runs=_garbled_rows(_GOOD_RUN, _RUN_COLUMNS),
     strength=_garbled_rows(_GOOD_STRENGTH, _STRENGTH_COLUMNS),
