@@ -11,7 +11,7 @@ import threading
 
 import numpy as np
 import pandas as pd
-from scipy import signal, special
+from scipy import special
 
 from analysis.metrics import wall_clock
 from analysis.models.serial import _pad, grid_cross_products
@@ -916,8 +916,10 @@ def training_load_deviation(m: pd.DataFrame) -> np.ndarray:
         index = np.where(ok, np.floor(d) - first, 0).astype(int)
         daily = np.bincount(index[ok], weights=minutes[lo:hi][ok], minlength=index.max() + 1)
         start = daily[:14].mean()
-        smooth, _ = signal.lfilter([a], [1.0, a - 1.0], daily, zi=[(1.0 - a) * start])
-        before = np.r_[start, smooth[:-1]]  # the load up to the day before
+        # y_t = a x_t + (1 - a) y_(t-1) from y = start (pandas' recursion: importing
+        # scipy.signal for it cost every process that imports the models 0.5 s)
+        smooth = pd.Series(np.r_[start, daily]).ewm(alpha=a, adjust=False).mean().to_numpy()
+        before = smooth[:-1]  # the load up to the day before
         span = np.arange(len(daily)) + first
         baseline = (span >= base_start[lo]) & (span < block_start[lo])
         ref = before[baseline].mean() if baseline.any() else np.nan
