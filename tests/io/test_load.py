@@ -651,7 +651,7 @@ def _garbled_rows(good, columns):
 
 
 @pytest.mark.slow
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(pairs=_garbled_rows(_GOOD_RUN, _RUN_COLUMNS), runs_first=st.booleans())
 def test_garbage_in_runs_never_crashes_and_never_loses_a_row(tmp_path_factory, pairs, runs_first):
     rows = [p[0] for p in pairs]
@@ -673,7 +673,7 @@ def test_garbage_in_runs_never_crashes_and_never_loses_a_row(tmp_path_factory, p
 
 
 @pytest.mark.slow
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=60, deadline=None)
 @given(pairs=_garbled_rows(_GOOD_STRENGTH, _STRENGTH_COLUMNS))
 def test_garbage_in_strength_never_crashes_and_never_loses_a_row(tmp_path_factory, pairs):
     rows = [p[0] for p in pairs]

@@ -44,15 +44,32 @@ def squads(tmp_path_factory):
     return csv, root / "pq"
 
 
+@pytest.fixture(scope="module")
+def in_memory(squads):
+    """``analyze`` of the CSV squad in memory by chunk size, computed once each
+    (a copy per test: a test may not change another's expectation)."""
+    csv, _ = squads
+    answers: dict[int, pd.DataFrame] = {}
+
+    def answer(chunk: int) -> pd.DataFrame:
+        if chunk not in answers:
+            answers[chunk] = analyze(load_dataset(csv), chunk_runners=chunk)
+        return answers[chunk].copy()
+
+    return answer
+
+
 def _parts(folder, tmp_path, **kwargs):
     head, parts = load_dataset_parts(folder)
     return analyze_parts(head, parts, tmp_path, **kwargs)
 
 
 @pytest.mark.parametrize("chunk", [500, 4])
-def test_the_answer_is_the_in_memory_one_byte_for_byte(squads, tmp_path, monkeypatch, chunk):
+def test_the_answer_is_the_in_memory_one_byte_for_byte(
+    squads, in_memory, tmp_path, monkeypatch, chunk
+):
     csv, pq = squads
-    expected = analyze(load_dataset(csv), chunk_runners=chunk)
+    expected = in_memory(chunk)
     measured = []
     real = runner_module.run_metrics
 
@@ -142,12 +159,14 @@ def test_runeco_metrics_on_the_layout_writes_the_same_rows_part_by_part(squads, 
 
 
 @pytest.mark.parametrize("chunk", [500, 4])
-def test_the_streamed_answer_is_the_in_memory_frame_chunk_by_chunk(squads, tmp_path, chunk):
+def test_the_streamed_answer_is_the_in_memory_frame_chunk_by_chunk(
+    squads, in_memory, tmp_path, chunk
+):
     """``stream=True`` (what ``runeco analyze`` writes on the Parquet layout): the
     frames of the chunks of runners, whose rows waited on disk, concatenated are
     :func:`analyze`'s frame, pooled, insufficient-data, lab and later-block rows alike."""
     csv, pq = squads
-    expected = analyze(load_dataset(csv), chunk_runners=chunk)
+    expected = in_memory(chunk)
     frames, *_ = _parts(pq, tmp_path, chunk_runners=chunk, stream=True)
     assert not (tmp_path / "rows").exists()  # nothing runs until the first frame is asked for
     frames = list(frames)
