@@ -86,3 +86,22 @@ BLOCK = {
     "block_weeks": 10.0,
     "warning": "",
 }
+
+
+def change_half_of_each_group(folder, weeks_in, bpm, column, before, after):
+    """Half the runners of each group (every other, by id) change something
+    ``weeks_in`` weeks into the block that moves their heart rate at the same
+    pace by ``bpm``; runs.csv gets ``column`` naming it (``before`` then
+    ``after``). Returns runs.csv (strings), truth.csv by runner and who changed."""
+    truth = pd.read_csv(folder / "truth.csv")
+    runs = pd.read_csv(folder / "runs.csv", dtype=str, keep_default_na=False)
+    start = runs["runner_id"].map(truth.set_index("runner_id")["block_start"])
+    when = pd.to_datetime(start) + pd.Timedelta(weeks=weeks_in)
+    changed = sorted(truth.loc[truth["group"] == "strength", "runner_id"])[::2]
+    changed += sorted(truth.loc[truth["group"] == "control", "runner_id"])[::2]
+    later = runs["runner_id"].isin(changed) & (pd.to_datetime(runs["date"]) >= when)
+    for col in ("avg_hr_bpm", "max_hr_bpm"):
+        hr = pd.to_numeric(runs.loc[later, col], errors="coerce") + bpm
+        runs.loc[later, col] = [f"{v:.0f}" if np.isfinite(v) else "" for v in hr]
+    runs[column] = np.where(later, after, before)
+    return runs, truth.set_index("runner_id"), changed

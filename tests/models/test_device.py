@@ -12,6 +12,7 @@ from analysis.metrics import run_metrics
 from analysis.models import analyze
 from analysis.models.prepare import device_indicator
 from analysis.simulate import simulate_squad
+from tests.models._support_models import change_half_of_each_group
 
 
 def _frame(runner, device, used, period):
@@ -45,18 +46,7 @@ def test_without_a_device_column_or_a_named_device_nothing_is_marked():
 def _switch(folder, weeks_in, bpm=6):
     """Half the runners of each group switch ``weeks_in`` weeks into the block to a
     watch reading ``bpm`` high; returns runs.csv with the device named and who switched."""
-    truth = pd.read_csv(folder / "truth.csv")
-    runs = pd.read_csv(folder / "runs.csv", dtype=str, keep_default_na=False)
-    start = runs["runner_id"].map(truth.set_index("runner_id")["block_start"])
-    switch = pd.to_datetime(start) + pd.Timedelta(weeks=weeks_in)
-    switched = sorted(truth.loc[truth["group"] == "strength", "runner_id"])[::2]
-    switched += sorted(truth.loc[truth["group"] == "control", "runner_id"])[::2]
-    after = runs["runner_id"].isin(switched) & (pd.to_datetime(runs["date"]) >= switch)
-    for col in ("avg_hr_bpm", "max_hr_bpm"):
-        hr = pd.to_numeric(runs.loc[after, col], errors="coerce") + bpm
-        runs.loc[after, col] = [f"{v:.0f}" if np.isfinite(v) else "" for v in hr]
-    runs["device"] = np.where(after, "Watch B", "Watch A")
-    return runs, truth.set_index("runner_id"), switched
+    return change_half_of_each_group(folder, weeks_in, bpm, "device", "Watch A", "Watch B")
 
 
 @pytest.fixture(scope="module")

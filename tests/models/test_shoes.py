@@ -13,6 +13,7 @@ from analysis.metrics import run_metrics
 from analysis.models import analyze
 from analysis.models.prepare import shoes_indicator
 from analysis.simulate import simulate_squad
+from tests.models._support_models import change_half_of_each_group
 
 
 def test_the_baseline_shoes_are_those_named_most_before_the_block_and_rotation_counts():
@@ -35,18 +36,9 @@ def _new_shoes(folder, weeks_in, bpm=-4):
     """Half the runners of each group run in new shoes from ``weeks_in`` weeks into
     the block that cost less oxygen (heart rate ``bpm`` lower at the same pace);
     returns runs.csv with the shoes named and who changed."""
-    truth = pd.read_csv(folder / "truth.csv")
-    runs = pd.read_csv(folder / "runs.csv", dtype=str, keep_default_na=False)
-    start = runs["runner_id"].map(truth.set_index("runner_id")["block_start"])
-    switch = pd.to_datetime(start) + pd.Timedelta(weeks=weeks_in)
-    changed = sorted(truth.loc[truth["group"] == "strength", "runner_id"])[::2]
-    changed += sorted(truth.loc[truth["group"] == "control", "runner_id"])[::2]
-    after = runs["runner_id"].isin(changed) & (pd.to_datetime(runs["date"]) >= switch)
-    for col in ("avg_hr_bpm", "max_hr_bpm"):
-        hr = pd.to_numeric(runs.loc[after, col], errors="coerce") + bpm
-        runs.loc[after, col] = [f"{v:.0f}" if np.isfinite(v) else "" for v in hr]
-    runs["shoes"] = np.where(after, "Carbon Racer 3", "Daily Trainer")
-    return runs, truth.set_index("runner_id"), changed
+    return change_half_of_each_group(
+        folder, weeks_in, bpm, "shoes", "Daily Trainer", "Carbon Racer 3"
+    )
 
 
 @pytest.fixture(scope="module")
