@@ -899,14 +899,14 @@ def training_load_deviation(m: pd.DataFrame) -> np.ndarray:
     out = np.zeros(len(m))
     if not len(m):
         return out
-    minutes = pd.to_numeric(m["duration_s"], errors="coerce").fillna(0.0).clip(lower=0.0) / 60.0
+    seconds = pd.to_numeric(m["duration_s"], errors="coerce").fillna(0.0).clip(lower=0.0)
+    minutes = seconds.to_numpy(dtype=float) / 60.0
     days = ((pd.to_datetime(m["date"]).dt.normalize() - _EPOCH) / pd.Timedelta(days=1)).to_numpy()
     base_start = ((pd.to_datetime(m["baseline_start"]) - _EPOCH) / pd.Timedelta(days=1)).to_numpy()
     block_start = ((pd.to_datetime(m["block_start"]) - _EPOCH) / pd.Timedelta(days=1)).to_numpy()
     runner = m["runner_id"].astype(str).to_numpy()
     bounds = np.flatnonzero(np.r_[True, runner[1:] != runner[:-1], True])
     a = 1.0 - math.exp(-1.0 / LOAD_TAU_DAYS)
-    minutes = minutes.to_numpy(dtype=float)
     for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
         d = days[lo:hi]
         ok = np.isfinite(d)
@@ -1166,8 +1166,7 @@ def _serial_profiles(
             xtx = M[..., regs, :][..., regs] + np.eye(len(regs)) * absent[:, None, None, :]
             # pseudo-inverse: a regressor collinear with the others (every run of a
             # runner past a plateau's end) drops out instead of failing the squad
-            last, inverse = tuple(regs), None
-            inverse = np.linalg.pinv(xtx)
+            last, inverse = tuple(regs), np.linalg.pinv(xtx)
         xty = np.einsum("rgij,j->rgi", M[..., regs, :], a)
         yty = np.einsum("i,rgij,j->rg", a, M, a)
         beta = np.einsum("rgij,rgj->rgi", inverse, xty)

@@ -724,6 +724,13 @@ def _analyzed_rows(
                     post_strength_days = window
         elif float(post_strength_shared) != NO_SHARED_FATIGUE:  # an offset asked for
             post_strength_days = post_strength_window(windows)
+    # each later choice is made under the ones before it
+    chosen = {
+        "heat_onset_c": heat_onset_c,
+        "speed_scale": float(speed_scale),
+        "post_strength_days": float(post_strength_days),
+        "post_strength_shared": float(post_strength_shared),
+    }
     if clock_peak_h == "auto":
         clock_peak_h = _learned_choice(
             run,
@@ -731,29 +738,14 @@ def _analyzed_rows(
             "clock_peak_h",
             CLOCK_CANDIDATES,
             NO_CLOCK,
-            {
-                "heat_onset_c": heat_onset_c,
-                "speed_scale": float(speed_scale),
-                "post_strength_days": float(post_strength_days),
-                "post_strength_shared": float(post_strength_shared),
-            },
+            chosen,
             chooser=choose_clock,
         )
+    chosen = {**chosen, "clock_peak_h": float(clock_peak_h)}
     if load_scale == "auto":
-        merged = _merged_logliks(
-            run,
-            squad_chunks,
-            "load_scale",
-            LOAD_SCALES,
-            {
-                "heat_onset_c": heat_onset_c,
-                "speed_scale": float(speed_scale),
-                "post_strength_days": float(post_strength_days),
-                "clock_peak_h": float(clock_peak_h),
-                "post_strength_shared": float(post_strength_shared),
-            },
-        )
+        merged = _merged_logliks(run, squad_chunks, "load_scale", LOAD_SCALES, chosen)
         load_scale = choose_load_scale(merged)
+    chosen = {**chosen, "load_scale": float(load_scale)}
     if ramp_weeks == "auto":
         ramp_weeks = _learned_choice(
             run,
@@ -761,14 +753,7 @@ def _analyzed_rows(
             "ramp_weeks",
             RAMP_WEEKS_CANDIDATES,
             FULL_BLOCK,
-            {
-                "heat_onset_c": heat_onset_c,
-                "speed_scale": float(speed_scale),
-                "post_strength_days": float(post_strength_days),
-                "clock_peak_h": float(clock_peak_h),
-                "post_strength_shared": float(post_strength_shared),
-                "load_scale": float(load_scale),
-            },
+            chosen,
             squad_blocks=all_blocks,
         )
     design = {
