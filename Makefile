@@ -45,9 +45,12 @@ demo: install
 	@echo "Reports written to reports/sample/"
 
 # --dist loadscope: a module's tests share one worker, so a module's fixture (a
-# simulated squad, a rendered squad report) is built once, not once per worker
+# simulated squad, a rendered squad report) is built once, not once per worker.
+# PYTHONDONTWRITEBYTECODE emptied: with it set (as on some CI images) every test
+# process and report kernel compiled src/ again and pytest rewrote every test module
+# in both workers (collection 12 s -> 7 s with the cache).
 test: install
-	$(BIN)/pytest -q -n $(WORKERS) --dist loadscope
+	PYTHONDONTWRITEBYTECODE= $(BIN)/pytest -q -n $(WORKERS) --dist loadscope
 
 lint: install
 	$(BIN)/ruff check src tests benchmarks

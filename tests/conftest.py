@@ -1,8 +1,12 @@
-"""Shared fixtures: the shared reference folder, the sample squad, hand-written datasets."""
+"""Shared fixtures: the shared reference folder, the sample squad, its rendered
+reports, hand-written datasets."""
 
 from __future__ import annotations
 
+import os
+import pickle
 import textwrap
+from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
@@ -37,6 +41,53 @@ def sample_dir() -> Path:
     if not (SAMPLE_DIR / "runners.csv").is_file():
         pytest.skip("data/sample has not been generated yet (make sample)")
     return SAMPLE_DIR
+
+
+def once_per_run(tmp_path_factory, name: str, make: Callable[[Path], object]):
+    """``make(folder)``'s value, computed once per test run and shared by its processes.
+
+    Under pytest-xdist each worker has its own session; the first to ask computes
+    the value in a folder of the run's shared temporary folder while the others
+    wait on a lock, then everyone reads its pickle. For costly fixtures that
+    several test modules read (so that ``--dist loadscope`` cannot keep them on
+    one worker). The value and the files in ``folder`` are read-only to the tests.
+    """
+    from filelock import FileLock
+
+    # under xdist, the parent of a worker's base folder is the run's, shared by its workers
+    base = tmp_path_factory.getbasetemp()
+    root = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    folder = root / name
+    done = root / f"{name}.pickle"
+    with FileLock(str(root / f"{name}.lock")):
+        if not done.is_file():
+            folder.mkdir(exist_ok=True)
+            done.write_bytes(pickle.dumps(make(folder)))
+    return pickle.loads(done.read_bytes())
+
+
+@pytest.fixture(scope="session")
+def sample_reports(tmp_path_factory, sample_dir):
+    """The whole sample squad rendered once per run: every runner report and the
+    squad report as PDFs (``summary.out_dir``), with every figure as PNG and SVG
+    (``summary.figures_dir``), as ``runeco report --squad --figures`` makes them.
+
+    The :class:`analysis.report.RenderSummary`; 15 s of rendering that five test
+    modules read. A test that changes a report renders its own.
+    """
+    from analysis import report
+
+    def render(folder: Path):
+        return report.render_reports(
+            sample_dir,
+            folder / "out",
+            squad=True,
+            workers=2,
+            progress=False,
+            figures_dir=folder / "figures",
+        )
+
+    return once_per_run(tmp_path_factory, "sample-reports", render)
 
 
 @pytest.fixture

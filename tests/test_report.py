@@ -270,24 +270,18 @@ def test_stderr_and_warnings_never_reach_the_html(tiny_dataset, tmp_path):
 
 
 @pytest.mark.slow
-def test_sample_reports_render_with_the_analyze_numbers(sample_dir, tmp_path):
-    """A strength runner, a control and the squad report of the sample squad, as PDFs.
-
-    One test rather than several so that the reports are rendered once, also
-    when pytest-xdist spreads the tests over processes.
-    """
+def test_sample_reports_render_with_the_analyze_numbers(sample_dir, sample_reports):
+    """A strength runner, a control and the squad report of the sample squad, as PDFs
+    (the session's one rendering of the sample squad)."""
     ds = load_dataset(sample_dir)
     all_results = analyze(ds)
     field = all_results.loc[all_results["method"].eq("field_hr")]
     strength = field.loc[field["group"].ne("control"), "runner_id"].iloc[0]
     control = field.loc[field["group"].eq("control"), "runner_id"].iloc[0]
     ids = [strength, control]
-    out = tmp_path / "reports"
-    summary = report.render_reports(
-        sample_dir, out, runner_ids=ids, squad=True, workers=2, progress=False
-    )
+    summary, out = sample_reports, sample_reports.out_dir
     assert summary.failed == []
-    assert summary.ok == ["squad", *ids]
+    assert summary.ok == ["squad", *ds.runner_ids]
 
     # PDFs on A4 with page numbers, each beside its executed notebook
     texts = {}

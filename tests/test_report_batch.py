@@ -24,7 +24,7 @@ def _injected(notebook) -> str:
 
 def test_the_batch_analysis_changes_no_word_of_a_report(sample_dir, tmp_path):
     runners = ["R01", "R02"]  # a strength runner and a control
-    common = dict(runner_ids=runners, fmt="html", workers=2, progress=False)
+    common = dict(runner_ids=runners, fmt="html", workers=1, progress=False)
     once = render_reports(sample_dir, tmp_path / "once", **common)
     alone = render_reports(sample_dir, tmp_path / "alone", precompute=False, **common)
     assert once.failed == [] and alone.failed == []

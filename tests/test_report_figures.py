@@ -48,15 +48,12 @@ def _files_under(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*")} if folder.exists() else set()
 
 
-def test_every_figure_a_report_shows_is_an_opaque_png(sample_dir, tmp_path):
+def test_every_figure_a_report_shows_is_an_opaque_png(sample_reports):
     """charts.figure_png is the kernel's PNG formatter from a kernel's first report on
     (the notebook's own %matplotlib inline must not put matplotlib's RGBA PNG back)."""
-    summary = report.render_reports(
-        sample_dir, tmp_path, runner_ids=["R01", "R02"], workers=1, progress=False, fmt="ipynb"
-    )
-    assert sorted(summary.ok) == ["R01", "R02"]
-    for name in ("R01", "R02"):
-        shown = _notebook_pngs(tmp_path / f"{name}.ipynb")
+    assert sample_reports.failed == []
+    for name in sample_reports.ok:
+        shown = _notebook_pngs(sample_reports.out_dir / f"{name}.ipynb")
         assert len(shown) >= 3, name
         for data in shown:
             with Image.open(io.BytesIO(data)) as image:
@@ -64,11 +61,10 @@ def test_every_figure_a_report_shows_is_an_opaque_png(sample_dir, tmp_path):
 
 
 @pytest.mark.slow
-def test_sample_squad_figures_are_the_reports_figures_as_png_and_svg(sample_dir, tmp_path):
-    out, figures = tmp_path / "reports", tmp_path / "figures"
-    summary = report.render_reports(
-        sample_dir, out, squad=True, workers=2, progress=False, figures_dir=figures
-    )
+def test_sample_squad_figures_are_the_reports_figures_as_png_and_svg(sample_dir, sample_reports):
+    """The session's one rendering of the sample squad, with ``figures_dir``."""
+    summary = sample_reports
+    out, figures = summary.out_dir, summary.figures_dir
     assert summary.failed == []
     names = ["squad", *load_dataset(sample_dir).runner_ids]
     assert sorted(summary.ok) == sorted(names)

@@ -57,7 +57,7 @@ def rendered(tmp_path_factory):
     r01[3]["run_id"] = HOSTILE_RUN_ID
     _write(data / "runs.csv", runs)
     out = root / "out"
-    summary = report.render_reports(data, out, squad=True, fmt="html", workers=2, progress=False)
+    summary = report.render_reports(data, out, squad=True, fmt="html", workers=1, progress=False)
     assert summary.failed == [], summary.format()
     pages = {name: (out / f"{name}.html").read_text(encoding="utf-8") for name in ("R01", "squad")}
     return data, out, pages

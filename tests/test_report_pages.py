@@ -44,12 +44,11 @@ def _page_content(page) -> tuple[int, int]:
 
 
 @pytest.mark.slow
-def test_every_sample_report_fits_its_pages_without_a_near_empty_one(sample_dir, tmp_path):
-    summary = report.render_reports(sample_dir, tmp_path, squad=True, workers=2, progress=False)
-    assert summary.failed == []
+def test_every_sample_report_fits_its_pages_without_a_near_empty_one(sample_dir, sample_reports):
+    assert sample_reports.failed == []
     runners = load_dataset(sample_dir).runner_ids
     for name in ["squad", *runners]:
-        pages = pypdf.PdfReader(str(tmp_path / f"{name}.pdf")).pages
+        pages = pypdf.PdfReader(str(sample_reports.out_dir / f"{name}.pdf")).pages
         if name != "squad":
             assert len(pages) <= MAX_RUNNER_PAGES, (name, len(pages))
         content = [_page_content(page) for page in pages]
@@ -75,7 +74,7 @@ def test_pooled_runner_reports_fit_their_pages(tmp_path):
     truth = pd.read_csv(squad / "truth.csv")
     ids = [r for _, g in truth.groupby("group") for r in g["runner_id"].head(2)]
     out = tmp_path / "reports"
-    summary = report.render_reports(squad, out, runner_ids=ids, workers=2, progress=False)
+    summary = report.render_reports(squad, out, runner_ids=ids, workers=1, progress=False)
     assert summary.failed == [] and sorted(summary.ok) == sorted(ids)
     for runner in ids:
         pages = pypdf.PdfReader(str(out / f"{runner}.pdf")).pages

@@ -8,13 +8,18 @@ import pytest
 from analysis.models import (
     analyze,
 )
+from tests.conftest import once_per_run
 from tests.models._support_models import EVIDENCE_RUNNERS, EVIDENCE_SEEDS, _squad
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def evidence(tmp_path_factory):
-    """analyze() on 10 simulated squads of 60 runners (600 runners), beside the truth."""
-    root = tmp_path_factory.mktemp("evidence")
+    """analyze() on 10 simulated squads of 60 runners (600 runners), beside the truth
+    (computed once per run: test_field, test_lab and test_pooling read it)."""
+    return once_per_run(tmp_path_factory, "evidence", _evidence)
+
+
+def _evidence(root):
     rows = []
     for seed in EVIDENCE_SEEDS:
         ds, truth = _squad(root, f"s{seed}", n_runners=EVIDENCE_RUNNERS, seed=seed)

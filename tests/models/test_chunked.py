@@ -55,21 +55,29 @@ def test_a_runner_subset_in_chunks_gives_the_squad_answer(squad, whole):
     pd.testing.assert_frame_equal(subset, expected, check_exact=False, rtol=1e-9)
 
 
-@pytest.mark.slow
-def test_a_process_pool_and_a_dask_cluster_give_the_same_answer(squad, whole):
+@pytest.fixture(scope="module")
+def pool():
+    """Two worker processes, for every test here (each start costs a second or two)."""
+    backend = ProcessBackend(2)
+    yield backend
+    backend.close()
+
+
+@pytest.fixture(scope="module")
+def dask():
+    """A local Dask cluster of two workers, for every test here."""
     pytest.importorskip("distributed")
     from analysis.execution import DaskBackend
 
-    pool = ProcessBackend(2)
-    try:
-        on_pool = _analyze(squad, chunk_runners=6, backend=pool)
-    finally:
-        pool.close()
-    dask = DaskBackend("local", 2)
-    try:
-        on_dask = _analyze(squad, chunk_runners=6, backend=dask)
-    finally:
-        dask.close()
+    backend = DaskBackend("local", 2)
+    yield backend
+    backend.close()
+
+
+@pytest.mark.slow
+def test_a_process_pool_and_a_dask_cluster_give_the_same_answer(squad, whole, pool, dask):
+    on_pool = _analyze(squad, chunk_runners=6, backend=pool)
+    on_dask = _analyze(squad, chunk_runners=6, backend=dask)
     pd.testing.assert_frame_equal(on_pool, whole, check_exact=True)
     pd.testing.assert_frame_equal(on_dask, whole, check_exact=True)
 
@@ -138,27 +146,16 @@ def test_later_blocks_in_chunks_give_the_one_pass_answer(two_blocks):
     pd.testing.assert_frame_equal(chunked, whole, check_exact=False, rtol=1e-9)
 
 
-def test_later_blocks_on_a_process_pool_give_the_same_answer(two_blocks):
+def test_later_blocks_on_a_process_pool_give_the_same_answer(two_blocks, pool):
     ds, whole = two_blocks
-    pool = ProcessBackend(2)
-    try:
-        on_pool = analyze(ds, chunk_runners=5, backend=pool)
-    finally:
-        pool.close()
+    on_pool = analyze(ds, chunk_runners=5, backend=pool)
     pd.testing.assert_frame_equal(on_pool, whole, check_exact=True)
 
 
 @pytest.mark.slow
-def test_later_blocks_on_a_dask_cluster_give_the_same_answer(two_blocks):
-    pytest.importorskip("distributed")
-    from analysis.execution import DaskBackend
-
+def test_later_blocks_on_a_dask_cluster_give_the_same_answer(two_blocks, dask):
     ds, whole = two_blocks
-    dask = DaskBackend("local", 2)
-    try:
-        on_dask = analyze(ds, chunk_runners=5, backend=dask)
-    finally:
-        dask.close()
+    on_dask = analyze(ds, chunk_runners=5, backend=dask)
     pd.testing.assert_frame_equal(on_dask, whole, check_exact=True)
 
 

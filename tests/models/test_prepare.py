@@ -372,3 +372,33 @@ def test_the_kept_preparation_is_the_fresh_one_and_never_stale(sample_dir):
     np.testing.assert_allclose(
         shared["speed_cost_dev"] - own["speed_cost_dev"], 0.01 * own["post_strength_dev"]
     )
+
+
+def test_every_chunk_of_a_small_squad_stays_kept_and_a_large_one_keeps_the_newest(
+    sample_dir, monkeypatch
+):
+    """analyze in chunks prepares each chunk under every design in turn: the eight
+    one-runner chunks of the sample are all kept (each prepared once), while frames
+    beyond ``_BASE_CACHE_SIZE`` that together pass ``_BASE_CACHE_BYTES`` are not."""
+    from analysis.io import load_dataset
+    from analysis.models import prepare as P
+
+    ds = load_dataset(sample_dir)
+    metrics, blocks = run_metrics(ds), runner_blocks(ds)
+    chunks = [
+        (metrics.loc[metrics["runner_id"] == rid], blocks.loc[blocks["runner_id"] == rid])
+        for rid in ds.runner_ids
+    ]
+    assert len(chunks) == 8 > P._BASE_CACHE_SIZE
+    computed = []
+    real = P._compute_base
+    monkeypatch.setattr(P, "_compute_base", lambda *a: computed.append(1) or real(*a))
+    P._BASE_CACHE.clear()
+    for design in ({}, {"ramp_weeks": 4.0}, {"heat_onset_c": LINEAR_HEAT}):
+        for m, b in chunks:
+            P.prepare_runs(m, b, **design)
+    assert len(computed) == 8 and len(P._BASE_CACHE) == 8
+    monkeypatch.setattr(P, "_BASE_CACHE_BYTES", 0)
+    P.prepare_runs(*chunks[0], ramp_weeks=2.0)
+    assert len(P._BASE_CACHE) == P._BASE_CACHE_SIZE  # the newest four
+    assert len(computed) == 8
