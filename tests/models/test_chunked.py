@@ -168,8 +168,8 @@ def test_a_chunk_without_a_runner_to_model_changes_nothing(squad):
     runners = pd.concat([ds.runners, extra], ignore_index=True)
     padded = dataclasses.replace(ds, runners=runners)
     one_pass = analyze(padded, metrics=metrics)
-    assert len(padded.runners) % 3 == 0  # chunks of 3: the last is Z1 to Z3
-    chunked = analyze(padded, metrics=metrics, chunk_runners=3)
+    assert len(padded.runners) == 27  # chunks of 12: the last is Z1 to Z3
+    chunked = analyze(padded, metrics=metrics, chunk_runners=12)
     pd.testing.assert_frame_equal(chunked, one_pass, check_exact=False, rtol=1e-9)
     last = chunked.loc[chunked["runner_id"].isin(["Z1", "Z2", "Z3"])]
     assert last["verdict"].str.startswith("insufficient data").all()
