@@ -29,11 +29,14 @@ sysdeps:
 	  else echo "warning: missing$$missing; PDF output needs Pango (apt-get install libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0)"; fi; \
 	fi
 
+# uv installs the same packages in a third of pip's time (16 s against 50 s here, bytecode
+# compiled as pip does); where uv cannot be installed or cannot install, pip does it all.
 $(STAMP): pyproject.toml
 	$(MAKE) --no-print-directory sysdeps
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install -q -U pip setuptools wheel
-	$(BIN)/pip install -q -e ".[dev]"
+	{ $(BIN)/pip install -q uv && $(BIN)/uv pip install --python $(BIN)/python -q --compile-bytecode -e ".[dev]"; } \
+	  || { echo "uv could not install the project: installing with pip"; \
+	       $(BIN)/pip install -q -U pip setuptools wheel && $(BIN)/pip install -q -e ".[dev]"; }
 	touch $(STAMP)
 
 install: $(STAMP)
