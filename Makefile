@@ -31,6 +31,8 @@ sysdeps:
 
 # uv installs the same packages in a third of pip's time (16 s against 50 s here, bytecode
 # compiled as pip does); where uv cannot be installed or cannot install, pip does it all.
+# uv reads PyPI (or UV_INDEX_URL), not pip's configuration: on a machine that only
+# reaches a mirror named in pip.conf, uv fails (after its timeouts) and pip installs.
 $(STAMP): pyproject.toml
 	$(MAKE) --no-print-directory sysdeps
 	$(PYTHON) -m venv $(VENV)

@@ -62,7 +62,9 @@ def once_per_run(tmp_path_factory, name: str, make: Callable[[Path], object]):
     with FileLock(str(root / f"{name}.lock")):
         if not done.is_file():
             folder.mkdir(exist_ok=True)
-            done.write_bytes(pickle.dumps(make(folder)))
+            partial = done.with_suffix(".partial")
+            partial.write_bytes(pickle.dumps(make(folder)))
+            os.replace(partial, done)  # a worker killed mid-write leaves no half pickle
     return pickle.loads(done.read_bytes())
 
 

@@ -142,6 +142,7 @@ def test_the_report_shows_both_blocks_and_a_one_block_report_does_not(two, tmp_p
                 assert image.mode == "RGB", name
 
 
+@pytest.mark.slow
 def test_a_one_block_sample_report_has_no_comparison(sample_reports):
     assert sample_reports.failed == []
     for rid in sample_reports.ok[1:]:  # every runner of the sample has one block

@@ -1,4 +1,4 @@
-"""Reports on a 2-worker Dask LocalCluster are the reports rendered in this process."""
+"""Reports on a 2-worker Dask LocalCluster are the reports of the process pool."""
 
 from __future__ import annotations
 
@@ -18,19 +18,13 @@ def _html(folder, name) -> str:
     return _CELL_ID.sub('id="cell-id"', (folder / f"{name}.html").read_text())
 
 
-def test_dask_reports_match_the_reports_rendered_here(sample_dir, tmp_path):
-    """(The process pool's reports are those rendered here: test_report_batch_squad.)"""
+def test_dask_reports_match_the_process_pool(sample_dir, tmp_path):
     runners = ["R01", "R04"]
-    common = dict(runner_ids=runners, squad=True, fmt="html", progress=False)
-    pool = render_reports(sample_dir, tmp_path / "pool", workers=1, **common)
+    common = dict(runner_ids=runners, squad=True, fmt="html", workers=2, progress=False)
+    pool = render_reports(sample_dir, tmp_path / "pool", **common)
     seen = []
     dask = render_reports(
-        sample_dir,
-        tmp_path / "dask",
-        scheduler="local",
-        workers=2,
-        on_backend=seen.append,
-        **common,
+        sample_dir, tmp_path / "dask", scheduler="local", on_backend=seen.append, **common
     )
     assert pool.failed == [] and dask.failed == []
     assert dask.backend == "a local Dask cluster (2 workers)"

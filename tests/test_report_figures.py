@@ -48,6 +48,7 @@ def _files_under(folder: Path) -> set[Path]:
     return {p for p in folder.rglob("*")} if folder.exists() else set()
 
 
+@pytest.mark.slow
 def test_every_figure_a_report_shows_is_an_opaque_png(sample_reports):
     """charts.figure_png is the kernel's PNG formatter from a kernel's first report on
     (the notebook's own %matplotlib inline must not put matplotlib's RGBA PNG back)."""

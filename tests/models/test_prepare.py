@@ -398,6 +398,8 @@ def test_every_chunk_of_a_small_squad_stays_kept_and_a_large_one_keeps_the_newes
         for m, b in chunks:
             P.prepare_runs(m, b, **design)
     assert len(computed) == 8 and len(P._BASE_CACHE) == 8
+    for frame, size in P._BASE_CACHE.values():  # sizes as pandas counts them, strings and all
+        assert size == frame.memory_usage(index=True, deep=True).sum() > 0
     monkeypatch.setattr(P, "_BASE_CACHE_BYTES", 0)
     P.prepare_runs(*chunks[0], ramp_weeks=2.0)
     assert len(P._BASE_CACHE) == P._BASE_CACHE_SIZE  # the newest four
