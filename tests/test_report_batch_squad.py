@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+import re
+
 import pytest
 
 from analysis.report import render_reports
@@ -10,14 +13,45 @@ from tests.test_report_batch import _CELL_ID, _injected
 pytestmark = pytest.mark.slow
 
 
-# workers=2: the squad's models are fitted in a thread while the runner reports run
-@pytest.mark.parametrize(("subset", "workers"), [(None, 2), (["R05", "R02", "R07"], 1)])
-def test_the_squad_report_from_the_batch_changes_no_word(sample_dir, tmp_path, subset, workers):
+def _outputs(ipynb) -> str:
+    """Every code cell's outputs (what the report shows), without the injected parameters
+    (and with the memory addresses of objects' plain-text reprs left out)."""
+    cells = json.loads(ipynb.read_text())["cells"]
+    outputs = [
+        c["outputs"]
+        for c in cells
+        if c["cell_type"] == "code" and "injected-parameters" not in c["metadata"].get("tags", [])
+    ]
+    return re.sub(r" at 0x[0-9a-f]+", " at 0x", json.dumps(outputs))
+
+
+def test_the_sample_squad_report_from_the_batch_shows_what_it_shows_alone(
+    sample_reports, sample_dir, tmp_path
+):
+    """The session's rendering of the sample squad (every runner, 2 workers: the squad's
+    models fitted in a thread while the runner reports ran) against the squad report
+    that fits its models itself: every output the same, text, tables and figures."""
+    alone = render_reports(
+        sample_dir,
+        tmp_path,
+        squad=True,
+        runner_reports=False,
+        precompute=False,
+        workers=1,
+        progress=False,
+    )
+    assert sample_reports.failed == [] and alone.failed == []
+    once = sample_reports.out_dir / "squad.ipynb"
+    assert "batch = " in _injected(once) and "batch = " not in _injected(tmp_path / "squad.ipynb")
+    assert _outputs(once) == _outputs(tmp_path / "squad.ipynb")
+
+
+def test_the_squad_report_from_the_batch_changes_no_word(sample_dir, tmp_path):
     common = dict(
-        runner_ids=subset,
+        runner_ids=["R05", "R02", "R07"],
         squad=True,
         fmt="html",
-        workers=workers,
+        workers=1,
         progress=False,
         parameters={"baseline_weeks": 5},
     )
