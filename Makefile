@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check small-squads mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check eighth-check ninth-check small-squads mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -129,7 +129,25 @@ training-load-check: install
 	  --md benchmarks/.out/training_load/results.md \
 	  --per-runner benchmarks/.out/training_load/per_runner.csv
 
-# The model in squads of 6-12 runners (3 + 3, 4 + 4, 9 + 3); writes docs/SMALL_SQUADS.md
+# The model on squads from an eighth generator, written blind to the estimator: seasons,
+# wind, clothing and snow, a warm camp, menstrual cycles, masters controls, blood donation,
+# 10 + 2 squads (benchmarks/eighth_scenarios.py; docs/EIGHTH_CHECK.md); about 2 minutes
+eighth-check: install
+	$(BIN)/python benchmarks/eighth_scenarios.py run --work benchmarks/.out/eighth \
+	  --seeds 3 --first-seed 801 --runeco $(BIN)/runeco \
+	  --md benchmarks/.out/eighth/results.md \
+	  --per-runner benchmarks/.out/eighth/per_runner.csv
+
+# The model on squads from a ninth generator, written blind to the estimator: curved
+# heart-rate curves, kinetics and a slow component, plasma volume and haemoglobin
+# (benchmarks/ninth_scenarios.py; docs/NINTH_CHECK.md); about 2 minutes
+ninth-check: install
+	$(BIN)/python benchmarks/ninth_scenarios.py run --work benchmarks/.out/ninth \
+	  --seeds 3 --first-seed 901 --runeco $(BIN)/runeco \
+	  --md benchmarks/.out/ninth/results.md \
+	  --per-runner benchmarks/.out/ninth/per_runner.csv
+
+# The model in squads of 6-12 runners (3 + 3, 4 + 4, 9 + 3, 10 + 2); writes docs/SMALL_SQUADS.md
 # (about a minute).
 small-squads: install
 	$(BIN)/python benchmarks/small_squads.py --squads 30 --out docs/SMALL_SQUADS.md

@@ -1,4 +1,4 @@
-"""The field model's answer in small squads: 3 + 3, 4 + 4 (the sample's size), 9 + 3 (issue 11).
+"""The field model's answer in small squads: 3 + 3, 4 + 4 (the sample's size), 9 + 3, 10 + 2 (issue 11).
 
 The scenario suite (``validate_model.py``) runs squads of 16, 8 per group. A
 coach's squad is often smaller, and there the control reference and the
@@ -41,6 +41,11 @@ CASES = {
         validate_model.SCENARIOS["heat linear over every temperature"][1],
     ),
     "9 strength + 3 controls": ({"n_runners": 12, "strength_fraction": 0.75}, None),
+    "10 strength + 2 controls": ({"n_runners": 12, "strength_fraction": 10 / 12}, None),
+    "10 strength + 2 controls, fitness rising in both groups": (
+        {"n_runners": 12, "strength_fraction": 10 / 12},
+        validate_model.SCENARIOS["fitness rising in both groups (-4.5 %)"][1],
+    ),
 }
 
 

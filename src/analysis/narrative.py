@@ -52,6 +52,7 @@ from analysis.models.prepare import (
     post_strength_words,
     time_course_words,
 )
+from analysis.models.reference import MIN_CONTROLS
 from analysis.models.training import CONTROLS_LOAD_NOTE_START, training_load_note
 from analysis.physiology import PLAUSIBLE_O2_COST_ML_KG_KM, karvonen_target_hr
 from analysis.physiology import VO2_REST_ML_KG_MIN as VO2_REST
@@ -694,7 +695,7 @@ def squad_methods_markdown(squad: pd.DataFrame, results: pd.DataFrame | None = N
             "adjustments for the conditions of each run. Its confidence interval comes from "
             "generalised least squares with serially correlated errors (an AR(1) process in "
             "days plus white noise, variances by REML; Diggle 1988), weighted by what the "
-            "whole squad's runs show (Laird 1978). With at least 3 controls, each runner's "
+            f"whole squad's runs show (Laird 1978). With at least {MIN_CONTROLS} controls, each runner's "
             "headline change is relative to the controls' change over the same dates "
             f"(difference in differences). In a group (strength, controls) of at least {MIN_POOLED_RUNNERS} "
             "runners with an estimate, each runner's change is partially pooled with the "

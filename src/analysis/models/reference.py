@@ -29,8 +29,8 @@ the controls' changes do differ; uniform prior): 1.38 x, against 0.96 x
 without it. The runner's own season is already in the spread of its group's
 pooling, so it is not counted twice.
 
-From ``MIN_CONTROLS`` (3) controls on. With 3 or 4 the between-control spread
-is mostly the prior's, and the Paule-Mandel mean with ``tau^2`` and Student t
+From ``MIN_CONTROLS`` (2) controls on. With few controls the between-control
+spread is mostly the prior's; with 3 or 4 the Paule-Mandel mean with ``tau^2`` and Student t
 at 2 or 3 df was kept there until measured (30 simulated squads each,
 2026-12-05): with 9 strength runners and 3 controls the strength runners'
 intervals were 10.7 pp wide, their SE 1.99 x the spread of their errors
@@ -39,11 +39,26 @@ intervals were 10.7 pp wide, their SE 1.99 x the spread of their errors
 (coverage 0.97 -> 0.93). The posterior's width follows the data through tau:
 it is not a fixed t quantile whatever the controls say. A control is
 referenced to the other controls (leave one out), so a control is called
-improved only at the nominal rate even when the whole squad got fitter. In a
-squad of exactly 3 controls each is referenced to the other 2 (a strength
-runner still needs 3): before 2026-12-06 it got no reference, and its answer
-was its own change with the squad's season in it (controls' bias -0.85 pp on a
-held-out generator's 3 + 3 squads, 0.00 since; ``docs/SMALL_SQUADS.md``).
+improved only at the nominal rate even when the whole squad got fitter; in a
+squad of 2 controls each is referenced to the other one.
+
+Two controls are enough (since 2026-12-06; 3 before). Without a reference a
+runner's answer carries whatever moved the whole squad's heart rate at a given
+pace: on an eighth, blind generator's squads of 10 strength runners and 2
+controls (``benchmarks/eighth_scenarios.py``, 24 squads) the strength runners
+read -2.14 pp too good (squad SE 0.27; coverage 0.68) and 13 of 48 controls
+were called improved; referenced to the 2 controls, +0.76 pp (0.35; coverage
+0.96) and none.
+On our simulator's 10 + 2 squads with aerobic fitness rising 4.5 % in both
+groups (20 squads) the strength runners' bias went from -4.54 to -0.08 pp and
+the controls called improved from 85 % to none. The price is width: the
+spread between 2 controls says little about tau, so the reference's variance
+is mostly the prior's, and the strength runners' intervals are about twice as
+wide (our 10 + 2 squads without a squad-wide trend: 4.4 -> 8.0 pp, SE 1.04 ->
+1.52 x the spread of their errors, called improved 89 -> 52 %; the eighth
+generator's 5.9 -> 11.6 pp, called improved 87 -> 8 %). An honest "inconclusive" (its ``mdc_pct`` says
+what the data could detect) is the answer there, not a confident change that
+may be the season's (``docs/SMALL_SQUADS.md``).
 """
 
 from __future__ import annotations
@@ -61,9 +76,9 @@ from analysis.models.prepare import prepare_runs
 from analysis.models.spill import resolve, select
 from analysis.models.training import _is_control
 
-MIN_CONTROLS = 3
+MIN_CONTROLS = 2
 """Controls with a field estimate needed for a control-referenced answer (a
-control's reference is the other controls: from 2 of them, in such a squad)."""
+control's reference is the other controls: the other one, in a squad of 2)."""
 
 _WINDOW = ("baseline_start", "block_start", "block_end")
 REFERENCE_INPUTS = ("runner_id", "method", "_b", *_WINDOW)
@@ -137,7 +152,7 @@ class _Controls:
 def _pooled(usable: _Controls, leave_out: str | None = None):
     left = usable.position.get(leave_out)
     n = len(usable.b) - (left is not None)
-    if len(usable.b) < MIN_CONTROLS:  # a control's reference: the others, at least 2
+    if len(usable.b) < MIN_CONTROLS:  # a control's reference: the others, at least 1
         return None
     mean, var, loo_mean, loo_var = usable.posterior()
     if left is not None:
