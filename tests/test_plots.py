@@ -153,6 +153,19 @@ def test_answer_sentence_small_change_and_control():
     assert "relative to the other 5 controls over the same weeks" in text
     assert "(its change before that: +2.2" in text
     assert "control runner" in text and "pooled" not in text
+    # a squad of 2 controls: each is referenced to the other one, in words
+    one = narrative.answer_sentence(
+        _result_row(
+            group="control",
+            verdict="inconclusive",
+            mdc_pct=12.8,
+            reference="controls",
+            n_reference_runners=1,
+            raw_change_pct=-1.3,
+        )
+    )
+    assert "relative to the other control over the same weeks" in one
+    assert "1 controls" not in one
     pooled = narrative.answer_sentence(_result_row(pooling="group", n_pooled_runners=30))
     assert "pooled with the squad's 30 strength runners" in pooled
     # an inconclusive change is not compared with one run's noise: the clause

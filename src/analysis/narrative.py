@@ -236,8 +236,9 @@ def answer_sentence(row: Mapping | pd.Series, name: str | None = None) -> str:
             )
         elif CONTROLS_LOAD_NOTE_START in warning and not control:
             controls_moved = "; the controls trained differently, see Notes"
+        whom = "the other control" if control and n == 1 else f"{others} {n} controls"
         referenced = (
-            f", relative to {others} {n} controls over the same weeks (its change before "
+            f", relative to {whom} over the same weeks (its change before "
             f"that: {format_pct(row.get('raw_change_pct'))}{controls_moved})"
         )
     if row.get("pooling") == "group":
