@@ -223,6 +223,7 @@ def test_infer_blocks_rows_sorted_by_runner_with_only_the_documented_columns():
         "block_end",
         "n_session_weeks",
         "n_sessions",
+        "last_session",
     ]
     assert list(out["runner_id"]) == ["R1", "R2"]
     assert list(out.index) == [0, 1]
@@ -243,6 +244,7 @@ def test_infer_blocks_without_dated_strength_work_is_empty_and_typed():
     assert pd.api.types.is_datetime64_dtype(out["block_start"])
     assert pd.api.types.is_datetime64_dtype(out["block_end"])
     assert out["n_session_weeks"].dtype == "int64" and out["n_sessions"].dtype == "int64"
+    assert pd.api.types.is_datetime64_dtype(out["last_session"])
 
 
 # --------------------------------------------------------------------------
@@ -464,3 +466,49 @@ def test_no_later_blocks_is_an_empty_frame_with_the_columns():
     out = _later([("S1", "2026-02-16", "2026-04-26")])
     assert out.empty and list(out.columns) == list(LATER_BLOCK_COLUMNS)
     assert pd.api.types.is_datetime64_dtype(out["block_start"])
+
+
+def test_lifting_that_stops_weeks_before_the_end_of_a_blocks_csv_block_is_said():
+    """blocks.csv plans 11 weeks (6 Apr - 21 Jun 2026); R1 lifts twice a week in
+    weeks 0-6 only (last session Thu 21 May, 31 days before the end), R2 to the
+    last week, R3 to 17 days before the end (a deload), R4's block is inferred
+    (it ends with its sessions by construction) and R5, a control, lifts after
+    the block. Only R1 is told: the change is read at block_end, and what the
+    lifting did can fade once it stops (an eighth, blind generator's strength
+    runners who stopped 4 weeks early read -0.65 pp more improvement than was
+    left)."""
+    plan = ("2026-04-06", "2026-06-21")
+    strength = (
+        _sessions("R1", "2026-04-06", range(7))
+        + _sessions("R2", "2026-04-06", range(11))
+        + [
+            s
+            for s in _sessions("R3", "2026-04-06", range(10))
+            if s[1] <= pd.Timestamp("2026-06-07")
+        ]
+        + _sessions("R4", "2026-04-06", range(7))
+        + _sessions("R5", "2026-07-06", range(2))
+    )
+    runners = [
+        {"runner_id": r, "group": g}
+        for r, g in [
+            ("R1", "strength"),
+            ("R2", "strength"),
+            ("R3", "strength"),
+            ("R4", "strength"),
+            ("R5", "control"),
+        ]
+    ]
+    blocks = [(r, *plan) for r in ("R1", "R2", "R3")]
+    out = runner_blocks(_dataset(runners, strength, blocks)).set_index("runner_id")
+    assert out.loc["R1", "warning"] == (
+        "strength.csv's last session is on 2026-05-21, 4.4 weeks before block_end "
+        "(2026-06-21): the change is read at the block's end, and what the lifting did "
+        "can fade once it stops"
+    )
+    for rid in ("R2", "R3", "R4", "R5"):
+        assert "last session" not in out.loc[rid, "warning"], rid
+    # a dataset read part by part passes its inferred blocks: the same note
+    inferred = infer_blocks(_dataset(runners, strength, blocks).strength)
+    again = runner_blocks(_dataset(runners, strength, blocks), inferred=inferred)
+    assert again.set_index("runner_id").loc["R1", "warning"] == out.loc["R1", "warning"]

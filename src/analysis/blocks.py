@@ -47,6 +47,16 @@ analysed but get a warning."""
 MAX_GAP_WEEKS = 1
 """Empty weeks allowed inside an inferred block (DATA_FORMAT.md)."""
 
+STOPPED_EARLY_DAYS = 21
+"""A block from blocks.csv whose runner's last strength session (strength.csv)
+falls inside it but this many days or more before its end gets a note: the
+change is read at ``block_end``, and what the lifting did can fade after it
+stops (Mujika I, Padilla S 2000, Detraining: loss of training-induced
+physiological and performance adaptations, Part I, Sports Med 30(2):79-87). On an eighth, blind generator's
+squads whose strength runners stopped 4 weeks early (``fade``,
+``benchmarks/eighth_scenarios.py``) the answer read -0.65 pp (SE 0.21) more
+improvement than was left at the block's end."""
+
 MIN_BASELINE_WEEKS = 2
 """A later block whose gap after the block before it is shorter than this
 [weeks] has no baseline of its own ("insufficient data"): 8 steady runs
@@ -93,10 +103,19 @@ def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``runner_id``, ``block_start``, ``block_end``, ``n_session_weeks``,
-        ``n_sessions`` (distinct training days in the block), one row per
+        ``n_sessions`` (distinct training days in the block), ``last_session``
+        (the runner's last strength day in the whole log, for
+        :func:`runner_blocks`' note on lifting that stopped early), one row per
         runner with at least one dated session.
     """
-    cols = ["runner_id", "block_start", "block_end", "n_session_weeks", "n_sessions"]
+    cols = [
+        "runner_id",
+        "block_start",
+        "block_end",
+        "n_session_weeks",
+        "n_sessions",
+        "last_session",
+    ]
     counts = strength["date"].notna()
     if "category" in strength.columns:
         counts &= ~strength["category"].astype(object).isin(NON_STRENGTH_CATEGORIES)
@@ -109,6 +128,7 @@ def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
                 "block_end": pd.Series(dtype="datetime64[ns]"),
                 "n_session_weeks": pd.Series(dtype="int64"),
                 "n_sessions": pd.Series(dtype="int64"),
+                "last_session": pd.Series(dtype="datetime64[ns]"),
             }
         )[cols]
     days = (
@@ -140,6 +160,7 @@ def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
     )
     best = runs.drop_duplicates("runner_id", keep="first").copy()
     best["block_end"] = week_start(best["last_day"]) + pd.Timedelta(days=6)
+    best["last_session"] = best["runner_id"].map(days.groupby("runner_id")["day"].max())
     return best[cols].reset_index(drop=True)
 
 
@@ -320,6 +341,31 @@ def runner_blocks(
     )
     out["baseline_start"] = out["block_start"] - pd.Timedelta(weeks=baseline_weeks)
     out["block_weeks"] = ((out["block_end"] - out["block_start"] + _DAY) / _WEEK).round(1)
+
+    last = pd.to_datetime(inf.get("last_session", pd.Series(pd.NaT, index=inf.index)))
+    stopped = (
+        out["block_source"].eq("blocks.csv")
+        & (last >= out["block_start"])
+        & (last <= out["block_end"] - pd.Timedelta(days=STOPPED_EARLY_DAYS))
+    ).to_numpy()
+    if stopped.any():
+        gap = _weeks_text(out["block_end"] - last)
+        last_text = last.map(_date_text).to_numpy(dtype=object)
+        end_text = out["block_end"].map(_date_text).to_numpy(dtype=object)
+        warnings.append(
+            np.where(
+                stopped,
+                "strength.csv's last session is on "
+                + last_text
+                + ", "
+                + gap
+                + " weeks before block_end ("
+                + end_text
+                + "): the change is read at the block's end, and what the lifting did "
+                "can fade once it stops",
+                "",
+            )
+        )
 
     lo, hi = TYPICAL_BLOCK_WEEKS
     weeks = out["block_weeks"].to_numpy(dtype=float)
