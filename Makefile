@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check eighth-check ninth-check small-squads mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check eighth-check ninth-check tenth-check small-squads mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -146,6 +146,16 @@ ninth-check: install
 	  --seeds 3 --first-seed 901 --runeco $(BIN)/runeco \
 	  --md benchmarks/.out/ninth/results.md \
 	  --per-runner benchmarks/.out/ninth/per_runner.csv
+
+# The model on squads from a tenth generator, written blind to the estimator: squad designs
+# and logging habits (unequal groups, staggered blocks, 40 runners, two blocks, holidays,
+# late logs, the coach's own group labels; benchmarks/tenth_scenarios.py;
+# docs/TENTH_CHECK.md); about 2 minutes
+tenth-check: install
+	$(BIN)/python benchmarks/tenth_scenarios.py run --work benchmarks/.out/tenth \
+	  --seeds 2 --first-seed 1001 --runeco $(BIN)/runeco \
+	  --md benchmarks/.out/tenth/results.md \
+	  --per-runner benchmarks/.out/tenth/per_runner.csv
 
 # The model in squads of 6-12 runners (3 + 3, 4 + 4, 9 + 3, 10 + 2); writes docs/SMALL_SQUADS.md
 # (about a minute).

@@ -512,3 +512,64 @@ def test_lifting_that_stops_weeks_before_the_end_of_a_blocks_csv_block_is_said()
     inferred = infer_blocks(_dataset(runners, strength, blocks).strength)
     again = runner_blocks(_dataset(runners, strength, blocks), inferred=inferred)
     assert again.set_index("runner_id").loc["R1", "warning"] == out.loc["R1", "warning"]
+
+
+def test_controls_on_the_squads_span_get_no_block_length_warning():
+    """Staggered blocks of 8 and 10 weeks: the controls are modelled over the
+    squad's span (17 weeks here), which is not a block of theirs, so they are not
+    told that "their" block is outside 8-12 weeks (a blind generator's staggered
+    squads warned every control); a strength runner's own 17-week block still is."""
+    runners = [
+        {"runner_id": "S1", "group": "strength"},
+        {"runner_id": "S2", "group": "strength"},
+        {"runner_id": "S3", "group": "strength"},
+        {"runner_id": "C1", "group": "control"},
+    ]
+    blocks = [
+        ("S1", "2026-03-02", "2026-04-26"),  # 8 weeks
+        ("S2", "2026-04-20", "2026-06-28"),  # 10 weeks
+        ("S3", "2026-03-02", "2026-06-28"),  # 17 weeks of its own
+    ]
+    out = runner_blocks(_dataset(runners, blocks=blocks)).set_index("runner_id")
+    assert out.loc["C1", "block_source"] == "squad (control)"
+    assert out.loc["C1", "block_weeks"] == 17.0
+    assert out.loc["C1", "warning"] == ""
+    assert out.loc[["S1", "S2"], "warning"].eq("").all()
+    assert out.loc["S3", "warning"] == "block of 17 weeks is outside the typical 8-12 weeks"
+
+
+def test_a_group_label_other_than_strength_or_control_is_read_from_the_data_and_said():
+    """A coach's own labels ("gym", "runs only", "Controls"): kept as written they made
+    nobody a control, so a blind generator's squads got no control reference and one
+    pooled group (20 of 80 controls called improved). A runner with a block of its own
+    is strength, the others control, each told how its label was read; strength and
+    control in any case stay as written, with no warning."""
+    runners = [
+        {"runner_id": "G1", "group": "gym"},
+        {"runner_id": "G2", "group": "runs only"},
+        {"runner_id": "G3", "group": "Controls"},
+        {"runner_id": "G4", "group": "Strength"},
+        {"runner_id": "G5", "group": " CONTROL "},
+        {"runner_id": "G6", "group": "gym but never went"},
+    ]
+    strength = _sessions("G1", "2026-03-02", range(10)) + _sessions("G4", "2026-03-02", range(10))
+    out = runner_blocks(_dataset(runners, strength)).set_index("runner_id")
+    assert list(out["group"]) == [
+        "strength",
+        "control",
+        "control",
+        "Strength",
+        "CONTROL",
+        "control",
+    ]
+    assert out.loc["G1", "warning"] == (
+        "group 'gym' in runners.csv is neither strength nor control: read as strength "
+        "(it has a strength block of its own)"
+    )
+    assert out.loc["G2", "warning"] == (
+        "group 'runs only' in runners.csv is neither strength nor control: read as control "
+        "(no strength block of its own)"
+    )
+    assert "read as control" in out.loc["G6", "warning"]
+    assert out.loc[["G4", "G5"], "warning"].eq("").all()
+    assert out.loc[["G2", "G3", "G5", "G6"], "block_source"].eq("squad (control)").all()

@@ -125,8 +125,12 @@ def test_no_local_file_is_embedded_and_nothing_is_fetched(hostile):
 def test_user_markup_is_printed_as_text(hostile):
     pdf, _ = hostile
     squad = _text(pdf.paths["squad"])
-    assert "<link rel=attachment" in squad  # shown, not obeyed
     assert "\\<" not in squad and "\\>" not in squad  # no stray escapes
+    # R02's group label is neither strength nor control: its report's notes quote it
+    # (the squad report shows the group it was read as)
+    r02 = _text(pdf.paths["R02"])
+    assert "group '<link rel=attachment" in r02  # shown, not obeyed
+    assert "\\<" not in r02 and "\\>" not in r02
     r01 = _text(pdf.paths["R01"])
     assert "<script>alert(1)</script>" in r01
 

@@ -233,8 +233,10 @@ def runner_blocks(
 
         - ``block``: 1 (the runner's first block; :func:`later_blocks` has
           the others).
-        - ``group``: ``runners.csv`` ``group`` when given, else ``"strength"``
-          for a runner with a block of its own, else ``"control"``.
+        - ``group``: ``runners.csv`` ``group`` when it is strength or control
+          (in any case), else ``"strength"`` for a runner with a block of its
+          own, else ``"control"`` (a label other than those two is said in
+          ``warning``).
         - ``block_start``, ``block_end`` (dates, ``block_end`` inclusive) and
           ``block_source``: ``"blocks.csv"`` (the runner's earliest valid row),
           ``"inferred"`` (:func:`infer_blocks`), ``"squad (control)"`` (no
@@ -243,7 +245,7 @@ def runner_blocks(
           a block; dates empty).
         - ``baseline_start`` = ``block_start`` - ``baseline_weeks`` weeks.
         - ``block_weeks`` = (``block_end`` - ``block_start`` + 1 day) / 7.
-        - ``warning``: ``""`` or a ``"; "``-joined list (block length outside
+        - ``warning``: ``""`` or a ``"; "``-joined list (own block length outside
           8-12 weeks, ignored blocks.csv rows (block_end before block_start
           or a missing date), a runner labelled control whose
           strength sessions were set aside, a runner labelled strength with no
@@ -336,9 +338,32 @@ def runner_blocks(
         out.loc[~own_block, "block_end"] = squad_end
         out.loc[~own_block, "block_source"] = "squad (control)"
 
-    out["group"] = out["label"].where(
-        out["label"].notna(), np.where(own_block, "strength", "control")
-    )
+    # a label other than strength or control ("gym", "runs only", "controls") is read
+    # from the data, as a missing one is: strength with a block of its own, else
+    # control, and said. Kept as written, it made no runner a control: no control
+    # reference and one pooled group on a blind generator's squads (20 of 80
+    # controls called improved)
+    by_data = pd.Series(np.where(own_block, "strength", "control"), index=out.index)
+    known = out["label"].fillna("").str.lower().isin(("strength", "control"))
+    out["group"] = out["label"].where(known, by_data)
+    other = (out["label"].notna() & ~known).to_numpy()
+    if other.any():
+        shown = out["label"].fillna("").map(lambda t: t if len(t) <= 40 else t[:39] + "…")
+        warnings.append(
+            np.where(
+                other,
+                "group '"
+                + shown.to_numpy(dtype=object)
+                + "' in runners.csv is neither strength nor control: read as "
+                + by_data.to_numpy(dtype=object)
+                + np.where(
+                    own_block,
+                    " (it has a strength block of its own)",
+                    " (no strength block of its own)",
+                ),
+                "",
+            )
+        )
     out["baseline_start"] = out["block_start"] - pd.Timedelta(weeks=baseline_weeks)
     out["block_weeks"] = ((out["block_end"] - out["block_start"] + _DAY) / _WEEK).round(1)
 
@@ -369,7 +394,10 @@ def runner_blocks(
 
     lo, hi = TYPICAL_BLOCK_WEEKS
     weeks = out["block_weeks"].to_numpy(dtype=float)
-    odd = np.isfinite(weeks) & ((weeks < lo) | (weeks > hi))
+    # a control's dates are the squad's span (earliest start to latest end), not a
+    # block of its own: staggered 8-12 week blocks would make it "17 weeks"
+    own = ~out["block_source"].eq("squad (control)").to_numpy()
+    odd = own & np.isfinite(weeks) & ((weeks < lo) | (weeks > hi))
     weeks_text = np.array([f"{w:g}" for w in weeks], dtype=object)
     warnings.append(
         np.where(

@@ -347,3 +347,31 @@ def test_the_load_notes_marker_is_in_no_other_warning():
     assert clear and CONTROLS_LOAD_NOTE_START not in clear
     assert CONTROLS_LOAD_NOTE_START not in training_load_note(0.6, "trimp", 0.6)
     assert controls_load_note(0.6, 1.0, -3.0).startswith(CONTROLS_LOAD_NOTE_START)
+
+
+def test_a_log_that_starts_late_in_the_baseline_is_not_read_as_a_load_rise():
+    """A 6-week baseline (1 Jan - 11 Feb 2026) and 3 weeks of block, 100 TRIMP every
+    other day throughout the log. L logs from 29 Jan (14 days before the block, as
+    controls who joined the squad late did on a blind generator's squads, reading 3x
+    their baseline's load): its baseline load per week is over the 2 logged weeks,
+    ratio about 1. E starts 3 days into the baseline (a rest, not a late log): the
+    whole 6 weeks. S starts 4 days before the block: less than a week logged, no
+    ratio."""
+    start, block = pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-12")
+    window = {
+        "baseline_start": start,
+        "block_start": block,
+        "block_end": pd.Timestamp("2026-03-04"),
+    }
+    rows = []
+    for rid, first in (("L", "2026-01-29"), ("E", "2026-01-04"), ("S", "2026-02-08")):
+        for day in pd.date_range(first, "2026-03-04", freq="2D"):
+            rows.append((rid, day.strftime("%Y-%m-%d"), 100.0, 3600))
+    blocks = pd.DataFrame([{"runner_id": r, "group": "control", **window} for r in "LES"])
+    load = training_load(_runs(rows), blocks)
+    assert load.at["L", "baseline_load_per_week"] == pytest.approx(7 * 100.0 * 7 / 14)
+    assert load.at["L", "training_load_ratio"] == pytest.approx(1.0, abs=0.1)
+    e_runs = len(pd.date_range("2026-01-04", "2026-02-11", freq="2D"))
+    assert load.at["E", "baseline_load_per_week"] == pytest.approx(100.0 * e_runs / 6)
+    assert np.isnan(load.at["S", "training_load_ratio"])
+    assert training_load_note(load.at["S", "training_load_ratio"], "trimp") == ""

@@ -34,15 +34,28 @@ TRIMP; below it (no heart rate on many runs), running minutes are used."""
 _BASIS_WORDS = {"trimp": "Banister TRIMP", "minutes": "running minutes"}
 
 
+LATE_LOG_DAYS = 7
+"""A runner whose first logged run is this many days or more after
+``baseline_start`` has its baseline load per week taken over the days from that
+run (a rest of a few days at the baseline's start is not a late log)."""
+
+MIN_LOGGED_BASELINE_WEEKS = 1.0
+"""Weeks of the baseline covered by the runner's log (from its first logged run)
+below which no baseline load per week is given (nor a ratio)."""
+
+
 def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     """Each runner's running load per week in the baseline and in the block.
 
     Load is the Banister TRIMP of each run (:func:`analysis.physiology.banister_trimp`
     via :func:`analysis.metrics.run_metrics`) when at least ``TRIMP_SHARE`` of
     the window's runs have one, else running minutes, summed over each window
-    and divided by its length in weeks (the baseline from ``baseline_start`` to
-    the day before ``block_start``; the block from ``block_start`` to
-    ``block_end``, both days included).
+    and divided by its length in weeks (the baseline from ``baseline_start``, or
+    from the runner's first logged run when the log starts ``LATE_LOG_DAYS`` or
+    more later, to the day
+    before ``block_start``: at least ``MIN_LOGGED_BASELINE_WEEKS``, else no
+    baseline load; the block from ``block_start`` to ``block_end``, both days
+    included).
 
     Parameters
     ----------
@@ -97,7 +110,20 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     total = runs.pivot_table(
         index="runner_id", columns="part", values="load", aggfunc="sum", fill_value=0.0
     ).reindex(index=windows.index, columns=["baseline", "block"], fill_value=0.0)
-    base_weeks = (windows["block_start"] - windows["baseline_start"]).dt.days / 7.0
+    # a log that starts inside the baseline says nothing of the weeks before it: the
+    # baseline's load per week is over the weeks logged (controls who started
+    # logging 2 weeks before the block read 3x their baseline's load otherwise)
+    first = (
+        pd.to_datetime(metrics["date"])
+        .dt.normalize()
+        .groupby(metrics["runner_id"].astype(str))
+        .min()
+    )
+    first = first.reindex(windows.index)
+    late = (first - windows["baseline_start"]).dt.days >= LATE_LOG_DAYS
+    logged_from = windows["baseline_start"].where(~late, first)
+    base_weeks = (windows["block_start"] - logged_from).dt.days / 7.0
+    base_weeks = base_weeks.where(base_weeks >= MIN_LOGGED_BASELINE_WEEKS)
     block_weeks = ((windows["block_end"] - windows["block_start"]).dt.days + 1) / 7.0
     windows["baseline_load_per_week"] = total["baseline"] / base_weeks.where(base_weeks > 0)
     windows["block_load_per_week"] = total["block"] / block_weeks.where(block_weeks > 0)
