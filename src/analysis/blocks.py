@@ -52,10 +52,10 @@ STOPPED_EARLY_DAYS = 21
 falls inside it but this many days or more before its end gets a note: the
 change is read at ``block_end``, and what the lifting did can fade after it
 stops (Mujika I, Padilla S 2000, Detraining: loss of training-induced
-physiological and performance adaptations, Part I, Sports Med 30(2):79-87). On an eighth, blind generator's
-squads whose strength runners stopped 4 weeks early (``fade``,
-``benchmarks/eighth_scenarios.py``) the answer read -0.65 pp (SE 0.21) more
-improvement than was left at the block's end."""
+physiological and performance adaptations, Part I, Sports Med
+30(2):79-87). On an eighth, blind generator's squads whose strength runners
+stopped 4 weeks early (``fade``, ``benchmarks/eighth_scenarios.py``) the answer
+read -0.65 pp (SE 0.21) more improvement than was left at the block's end."""
 
 MIN_BASELINE_WEEKS = 2
 """A later block whose gap after the block before it is shorter than this

@@ -30,8 +30,8 @@ without it. The runner's own season is already in the spread of its group's
 pooling, so it is not counted twice.
 
 From ``MIN_CONTROLS`` (2) controls on. With few controls the between-control
-spread is mostly the prior's; with 3 or 4 the Paule-Mandel mean with ``tau^2`` and Student t
-at 2 or 3 df was kept there until measured (30 simulated squads each,
+spread is mostly the prior's; with 3 or 4 the Paule-Mandel mean with
+``tau^2`` and Student t at 2 or 3 df was kept there until measured (30 simulated squads each,
 2026-12-05): with 9 strength runners and 3 controls the strength runners'
 intervals were 10.7 pp wide, their SE 1.99 x the spread of their errors
 (coverage 0.99) and 31 % of them called improved; with the posterior, 6.4 pp,
@@ -56,9 +56,10 @@ spread between 2 controls says little about tau, so the reference's variance
 is mostly the prior's, and the strength runners' intervals are about twice as
 wide (our 10 + 2 squads without a squad-wide trend: 4.4 -> 8.0 pp, SE 1.04 ->
 1.52 x the spread of their errors, called improved 89 -> 52 %; the eighth
-generator's 5.9 -> 11.6 pp, called improved 87 -> 8 %). An honest "inconclusive" (its ``mdc_pct`` says
-what the data could detect) is the answer there, not a confident change that
-may be the season's (``docs/SMALL_SQUADS.md``).
+generator's 5.9 -> 11.6 pp, called improved 87 -> 8 %). An honest
+"inconclusive" (its ``mdc_pct`` says what the data could detect) is the
+answer there, not a confident change that may be the season's
+(``docs/SMALL_SQUADS.md``).
 """
 
 from __future__ import annotations
