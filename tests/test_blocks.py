@@ -372,7 +372,7 @@ def test_runner_blocks_warnings_word_for_word():
         "group is control: 2 strength session(s) in strength.csv set aside, squad block used"
     )
     assert out.loc["C3", "warning"] == ""  # labelled control, no sessions: nothing to say
-    assert out.loc["C3", "group"] == "Control"
+    assert out.loc["C3", "group"] == "control"  # one spelling, whatever the case written
     assert out.loc["S3", "warning"] == (
         "group is strength but neither blocks.csv nor strength.csv gives a block: squad block used"
     )
@@ -539,11 +539,13 @@ def test_controls_on_the_squads_span_get_no_block_length_warning():
 
 
 def test_a_group_label_other_than_strength_or_control_is_read_from_the_data_and_said():
-    """A coach's own labels ("gym", "runs only", "Controls"): kept as written they made
-    nobody a control, so a blind generator's squads got no control reference and one
-    pooled group (20 of 80 controls called improved). A runner with a block of its own
-    is strength, the others control, each told how its label was read; strength and
-    control in any case stay as written, with no warning."""
+    """A coach's own labels ("gym", "runs only"): kept as written they made nobody a
+    control, so a blind generator's squads got no control reference and one pooled
+    group (20 of 80 controls called improved). A runner with a block of its own is
+    strength, the others control, each told how its label was read. A wording of
+    the two ("Controls", "control group", "ctrl", "Strength training") is read as
+    it, so a stray session does not turn such a control into a 1-week strength
+    block (a review's finding); every group is written in lower case."""
     runners = [
         {"runner_id": "G1", "group": "gym"},
         {"runner_id": "G2", "group": "runs only"},
@@ -551,25 +553,37 @@ def test_a_group_label_other_than_strength_or_control_is_read_from_the_data_and_
         {"runner_id": "G4", "group": "Strength"},
         {"runner_id": "G5", "group": " CONTROL "},
         {"runner_id": "G6", "group": "gym but never went"},
+        {"runner_id": "G7", "group": "control group"},
+        {"runner_id": "G8", "group": "Strength training"},
     ]
-    strength = _sessions("G1", "2026-03-02", range(10)) + _sessions("G4", "2026-03-02", range(10))
+    strength = (
+        _sessions("G1", "2026-03-02", range(10))
+        + _sessions("G4", "2026-03-02", range(10))
+        + _sessions("G8", "2026-03-02", range(10))
+        + _sessions("G7", "2026-03-02", [0])  # a stray week of sessions
+    )
     out = runner_blocks(_dataset(runners, strength)).set_index("runner_id")
     assert list(out["group"]) == [
         "strength",
         "control",
         "control",
-        "Strength",
-        "CONTROL",
+        "strength",
         "control",
+        "control",
+        "control",
+        "strength",
     ]
     assert out.loc["G1", "warning"] == (
         "group 'gym' in runners.csv is neither strength nor control: read as strength "
-        "(it has a strength block of its own)"
+        "from the data (it has a strength block of its own)"
     )
     assert out.loc["G2", "warning"] == (
-        "group 'runs only' in runners.csv is neither strength nor control: read as control "
-        "(no strength block of its own)"
+        "group 'runs only' in runners.csv is neither strength nor control: read as "
+        "control from the data (no strength block of its own)"
     )
+    assert out.loc["G3", "warning"] == "group 'Controls' in runners.csv read as control"
     assert "read as control" in out.loc["G6", "warning"]
+    assert out.loc["G7", "warning"].startswith("group is control: 2 strength session(s)")
+    assert out.loc["G7", "block_source"] == "squad (control)"
     assert out.loc[["G4", "G5"], "warning"].eq("").all()
-    assert out.loc[["G2", "G3", "G5", "G6"], "block_source"].eq("squad (control)").all()
+    assert out.loc[["G2", "G3", "G5", "G6", "G7"], "block_source"].eq("squad (control)").all()

@@ -17,6 +17,8 @@ never reaches back into the block before it.
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 
@@ -199,6 +201,20 @@ def _join_notes(parts: list[np.ndarray], n: int) -> np.ndarray:
     return joined
 
 
+def _label_kind(label) -> str | None:
+    """``"strength"``, ``"control"`` or None (another label) for a runners.csv
+    ``group`` cell: the two words in any case and spacing, also plural or with more
+    after them ("Controls", "control group", "Strength training"), and "ctrl"."""
+    if label is None:
+        return None
+    letters = re.sub(r"[^a-z]", "", str(label).lower())
+    if letters.startswith("control") or letters in ("ctrl", "ctrls", "ctl"):
+        return "control"
+    if letters.startswith("strength"):
+        return "strength"
+    return None
+
+
 def _clean_group(values: pd.Series) -> pd.Series:
     text = values.astype(object).where(values.notna(), "")
     text = text.map(str).str.strip()
@@ -233,10 +249,10 @@ def runner_blocks(
 
         - ``block``: 1 (the runner's first block; :func:`later_blocks` has
           the others).
-        - ``group``: ``runners.csv`` ``group`` when it is strength or control
-          (in any case), else ``"strength"`` for a runner with a block of its
-          own, else ``"control"`` (a label other than those two is said in
-          ``warning``).
+        - ``group``: ``"strength"`` or ``"control"``: ``runners.csv``'s
+          ``group`` when it is one of them in some wording (:func:`_label_kind`),
+          else ``"strength"`` for a runner with a block of its own, else
+          ``"control"`` (any label but the two words is said in ``warning``).
         - ``block_start``, ``block_end`` (dates, ``block_end`` inclusive) and
           ``block_source``: ``"blocks.csv"`` (the runner's earliest valid row),
           ``"inferred"`` (:func:`infer_blocks`), ``"squad (control)"`` (no
@@ -280,7 +296,8 @@ def runner_blocks(
         out["label"] = _clean_group(runners["group"]).to_numpy()
     else:
         out["label"] = None
-    is_control_label = out["label"].fillna("").str.lower().eq("control")
+    kind = out["label"].map(_label_kind)
+    is_control_label = kind.eq("control")
 
     every_explicit, explicit_notes = _explicit_blocks(dataset.blocks)
     explicit = every_explicit.loc[every_explicit["block"] == 1, ["runner_id", *_DATES]]
@@ -343,27 +360,29 @@ def runner_blocks(
     # control, and said. Kept as written, it made no runner a control: no control
     # reference and one pooled group on a blind generator's squads (20 of 80
     # controls called improved)
+    # A wording of the two ("Controls", "Strength training", "ctrl") is read as it;
+    # the written case is not kept, so the groups count alike everywhere
     by_data = pd.Series(np.where(own_block, "strength", "control"), index=out.index)
-    known = out["label"].fillna("").str.lower().isin(("strength", "control"))
-    out["group"] = out["label"].where(known, by_data)
-    other = (out["label"].notna() & ~known).to_numpy()
+    out["group"] = kind.where(kind.notna(), by_data)
+    exact = out["label"].fillna("").str.lower().isin(("strength", "control"))
+    other = (out["label"].notna() & ~exact).to_numpy()
     if other.any():
         shown = out["label"].fillna("").map(lambda t: t if len(t) <= 40 else t[:39] + "…")
-        warnings.append(
-            np.where(
-                other,
-                "group '"
-                + shown.to_numpy(dtype=object)
-                + "' in runners.csv is neither strength nor control: read as "
-                + by_data.to_numpy(dtype=object)
-                + np.where(
-                    own_block,
-                    " (it has a strength block of its own)",
-                    " (no strength block of its own)",
-                ),
-                "",
-            )
-        )
+        words = []
+        for k, text, group, has_block in zip(kind, shown, out["group"], own_block, strict=True):
+            if pd.notna(k):  # a wording of one of the two
+                words.append(f"group '{text}' in runners.csv read as {group}")
+            else:
+                why = (
+                    "it has a strength block of its own"
+                    if has_block
+                    else "no strength block of its own"
+                )
+                words.append(
+                    f"group '{text}' in runners.csv is neither strength nor control: "
+                    f"read as {group} from the data ({why})"
+                )
+        warnings.append(np.where(other, np.array(words, dtype=object), ""))
     out["baseline_start"] = out["block_start"] - pd.Timedelta(weeks=baseline_weeks)
     out["block_weeks"] = ((out["block_end"] - out["block_start"] + _DAY) / _WEEK).round(1)
 

@@ -50,6 +50,12 @@ BASELINE_WEEKS = 6
 """Default weeks of baseline before a block starts (every command and function
 that takes ``baseline_weeks`` defaults to this)."""
 
+MIN_CONTROLS = 2
+"""Controls with a field estimate needed for a control-referenced answer (a
+control's reference is the other controls: the other one, in a squad of 2), and
+for the notes on the controls' training load that guard it
+(:mod:`analysis.models.reference` has the measurements)."""
+
 # Source kinds ``runeco import`` reads (IMPORT_FORMATS): device files with
 # their extensions, summary exports with one row per activity, strength apps
 # with one row per set.

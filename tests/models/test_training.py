@@ -221,12 +221,16 @@ def test_the_notes_word_for_word():
     assert training_load_note(None, "trimp") == ""
 
 
-def test_controls_ratio_is_their_median_from_three():
+def test_controls_ratio_is_their_median_from_two():
+    """From as many controls as a control reference needs (2 since 2026-12-06): the
+    notes on the controls' load guard every referenced headline (a review found a
+    10 + 2 squad whose controls halved their running told nothing)."""
     load = pd.DataFrame({"training_load_ratio": [1.0, 1.2, 2.0, 5.0, 9.0]}, index=list("KLMSN"))
     groups = ["control", " Control ", "CONTROL", "strength", "strength"]
     blocks = pd.DataFrame({"runner_id": list("KLMSN"), "group": groups})
     assert controls_load_ratio(load, blocks) == pytest.approx(1.2)
-    assert controls_load_ratio(load, blocks.iloc[1:]) is None  # two controls
+    assert controls_load_ratio(load, blocks.iloc[1:]) == pytest.approx(1.6)  # two: the mean
+    assert controls_load_ratio(load, blocks.iloc[2:]) is None  # one control
     assert controls_load_ratio(load, blocks.drop(columns="group")) is None
 
 

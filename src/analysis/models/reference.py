@@ -76,10 +76,7 @@ from analysis.models.pooling import group_mean_posterior
 from analysis.models.prepare import prepare_runs
 from analysis.models.spill import resolve, select
 from analysis.models.training import _is_control
-
-MIN_CONTROLS = 2
-"""Controls with a field estimate needed for a control-referenced answer (a
-control's reference is the other controls: the other one, in a squad of 2)."""
+from analysis.schema import MIN_CONTROLS
 
 _WINDOW = ("baseline_start", "block_start", "block_end")
 REFERENCE_INPUTS = ("runner_id", "method", "_b", *_WINDOW)

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from analysis.schema import is_control
+from analysis.schema import MIN_CONTROLS, is_control
 
 LOAD_RATIO_LIMITS = (0.8, 1.3)
 """Block load per week ÷ baseline load per week outside which the note is given.
@@ -271,12 +271,14 @@ def _relative_load_note(
 
 
 def controls_load_ratio(load: pd.DataFrame, blocks: pd.DataFrame) -> float | None:
-    """The controls' median load ratio (:func:`training_load`), or None with fewer than 3."""
+    """The controls' median load ratio (:func:`training_load`), or None with fewer
+    controls than a control reference needs (``MIN_CONTROLS``, 2: the notes on the
+    controls' load guard the referenced headline wherever there is one)."""
     if "group" not in blocks:
         return None
     ids = blocks.loc[_is_control(blocks["group"]), "runner_id"].astype(str)
     ratios = load["training_load_ratio"].reindex(ids.unique()).dropna()
-    return float(ratios.median()) if len(ratios) >= 3 else None
+    return float(ratios.median()) if len(ratios) >= MIN_CONTROLS else None
 
 
 def add_training_load(
