@@ -17,13 +17,11 @@ never reaches back into the block before it.
 
 from __future__ import annotations
 
-import re
-
 import numpy as np
 import pandas as pd
 
 from analysis.io.dataset import Dataset
-from analysis.schema import BASELINE_WEEKS
+from analysis.schema import BASELINE_WEEKS, group_kind
 from analysis.strength import week_start
 
 BLOCK_COLUMNS = (
@@ -201,20 +199,6 @@ def _join_notes(parts: list[np.ndarray], n: int) -> np.ndarray:
     return joined
 
 
-def _label_kind(label) -> str | None:
-    """``"strength"``, ``"control"`` or None (another label) for a runners.csv
-    ``group`` cell: the two words in any case and spacing, also plural or with more
-    after them ("Controls", "control group", "Strength training"), and "ctrl"."""
-    if label is None:
-        return None
-    letters = re.sub(r"[^a-z]", "", str(label).lower())
-    if letters.startswith("control") or letters in ("ctrl", "ctrls", "ctl"):
-        return "control"
-    if letters.startswith("strength"):
-        return "strength"
-    return None
-
-
 def _clean_group(values: pd.Series) -> pd.Series:
     text = values.astype(object).where(values.notna(), "")
     text = text.map(str).str.strip()
@@ -250,7 +234,7 @@ def runner_blocks(
         - ``block``: 1 (the runner's first block; :func:`later_blocks` has
           the others).
         - ``group``: ``"strength"`` or ``"control"``: ``runners.csv``'s
-          ``group`` when it is one of them in some wording (:func:`_label_kind`),
+          ``group`` when it is one of them in some wording (:func:`analysis.schema.group_kind`),
           else ``"strength"`` for a runner with a block of its own, else
           ``"control"`` (any label but the two words is said in ``warning``).
         - ``block_start``, ``block_end`` (dates, ``block_end`` inclusive) and
@@ -296,7 +280,7 @@ def runner_blocks(
         out["label"] = _clean_group(runners["group"]).to_numpy()
     else:
         out["label"] = None
-    kind = out["label"].map(_label_kind)
+    kind = out["label"].map(group_kind)
     is_control_label = kind.eq("control")
 
     every_explicit, explicit_notes = _explicit_blocks(dataset.blocks)

@@ -27,6 +27,22 @@ def is_control(group) -> bool:
     return str(group).strip().lower() == "control"
 
 
+def group_kind(label) -> str | None:
+    """``"strength"``, ``"control"`` or None (another label) for a runners.csv
+    ``group`` cell: the two words in any case and spacing, also plural or with more
+    after them ("Controls", "control group", "Strength training"), and "ctrl". A
+    runner whose label is neither is read from the data
+    (:func:`analysis.blocks.runner_blocks`)."""
+    if label is None or (isinstance(label, float) and label != label):
+        return None
+    letters = re.sub(r"[^a-z]", "", str(label).lower())
+    if letters.startswith("control") or letters in ("ctrl", "ctrls", "ctl"):
+        return "control"
+    if letters.startswith("strength"):
+        return "strength"
+    return None
+
+
 RUN_TYPES = ("easy", "long", "recovery", "tempo", "threshold", "interval", "race", "other")
 EXERCISE_CATEGORIES = (
     "heavy",

@@ -551,6 +551,33 @@ def test_summary_groups_by_code_and_truncates_line_lists(tmp_path, write_dataset
     assert "  unknown_runner: 1 row, runs.csv line 16" in text
 
 
+def test_summary_names_group_labels_that_are_neither_strength_nor_control(tmp_path, write_dataset):
+    """A coach's own labels: `runeco validate` says how analyze will read them (a
+    blind generator's `gym` / `runs only` squads were analysed with no control, and
+    nothing said so); wordings of the two count as them; no groups at all, one line."""
+    runners = (
+        "runner_id,name,sex,birth_year,hr_max_bpm,group\n"
+        "R01,Ann,F,1990,190,gym\nR02,Bob,M,1985,185,gym\nR03,Cy,M,1980,180,Controls\n"
+        "R04,Di,F,1992,192,strength\nR05,Ed,M,1991,190,\nR06,Flo,F,1988,188,runs only\n"
+    )
+    runs = runs_text("R01,2026-03-04,10,3000,150,easy,")
+    text = validation_summary(load_dataset(write_dataset(tmp_path, runners=runners, runs=runs)))
+    assert (
+        "groups (runners.csv): 1 strength, 1 control, 1 without a group (read from the "
+        "data), 3 with another label" in text
+    )
+    assert (
+        "  group 'gym' (2 runners) is neither strength nor control: analyze reads it from "
+        "the data (strength with a block of its own, else control)" in text
+    )
+    assert "  group 'runs only' (1 runner) is neither" in text
+    assert "'Controls'" not in text
+    plain = validation_summary(
+        load_dataset(write_dataset(tmp_path / "b", runners=RUNNERS, runs=runs))
+    )
+    assert "groups (runners.csv): none given; analyze reads each runner's from the data" in plain
+
+
 def test_write_quarantine_is_a_complete_csv(tmp_path, write_dataset):
     ds = load_dataset(
         write_dataset(

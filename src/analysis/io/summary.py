@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.io.dataset import Dataset, quarantined_row_count
 from analysis.io.write import neutralise_formulas, refuse_dataset_files, write_csv_atomic
-from analysis.schema import QUARANTINE_COLUMNS
+from analysis.schema import QUARANTINE_COLUMNS, group_kind
 
 __all__ = ["validation_summary", "write_quarantine", "MAX_LINES_SHOWN"]
 
@@ -42,6 +42,39 @@ def _lines(lines: pd.Series) -> str:
     return f"line{'s' if len(values) > 1 else ''} {shown}{more}"
 
 
+def _group_lines(runners: pd.DataFrame) -> list[str]:
+    """runners.csv's groups as analyze reads them: counts, and each label that is
+    neither strength nor control in some wording (read from the data: strength
+    for a runner with a block of its own, else control)."""
+    if "group" not in runners.columns or not len(runners):
+        return []
+    labels = runners["group"].astype(object).where(runners["group"].notna(), "")
+    labels = labels.map(str).str.strip()
+    if labels.eq("").all():
+        return [
+            "groups (runners.csv): none given; analyze reads each runner's from the data "
+            "(strength with a block of its own, else control)"
+        ]
+    kinds = labels.map(lambda t: group_kind(t) if t else None)
+    n_strength, n_control = int(kinds.eq("strength").sum()), int(kinds.eq("control").sum())
+    unlabelled = int(labels.eq("").sum())
+    line = f"groups (runners.csv): {n_strength} strength, {n_control} control"
+    if unlabelled:
+        line += f", {unlabelled} without a group (read from the data)"
+    other = labels.loc[kinds.isna() & labels.ne("")]
+    if len(other):
+        line += f", {len(other)} with another label"
+    lines = [line]
+    for label, n in other.value_counts(sort=False).items():
+        shown = label if len(label) <= 40 else label[:39] + "…"
+        lines.append(
+            f"  group '{shown}' ({n} runner{'s' if n != 1 else ''}) is neither strength nor "
+            "control: analyze reads it from the data (strength with a block of its own, "
+            "else control)"
+        )
+    return lines
+
+
 def validation_summary(ds: Dataset) -> str:
     """A short text summary of a loaded dataset and its quarantined rows.
 
@@ -54,7 +87,8 @@ def validation_summary(ds: Dataset) -> str:
     -------
     str
         Several lines: runners, runs (with date range), strength sessions
-        (distinct runner-days) and exercise rows, blocks and lab stages, weeks
+        (distinct runner-days) and exercise rows, blocks and lab stages, the
+        groups of runners.csv (labels neither strength nor control named), weeks
         covered (ISO weeks from the first to the last run or strength session),
         then the quarantined rows grouped by code with the first
         ``MAX_LINES_SHOWN`` line numbers per file and an example reason, and
@@ -70,6 +104,7 @@ def validation_summary(ds: Dataset) -> str:
     sessions = strength[["runner_id"]].assign(day=strength["date"].dt.normalize()).drop_duplicates()
     out.append(f"strength sessions: {len(sessions)} (runner-days; {len(strength)} exercise rows)")
     out.append(f"blocks: {len(ds.blocks)}; lab test stages: {len(ds.lab_tests)}")
+    out.extend(_group_lines(ds.runners))
     both = _span(pd.concat([ds.runs["date"], strength["date"]], ignore_index=True))
     if both:
         out.append(f"weeks covered: {_weeks(*both)} ({_day(both[0])} to {_day(both[1])})")
