@@ -21,7 +21,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.io.dataset import Dataset
-from analysis.schema import BASELINE_WEEKS, group_kind
+from analysis.schema import BASELINE_WEEKS, group_kind, shown
 from analysis.strength import week_start
 
 BLOCK_COLUMNS = (
@@ -351,9 +351,9 @@ def runner_blocks(
     exact = out["label"].fillna("").str.lower().isin(("strength", "control"))
     other = (out["label"].notna() & ~exact).to_numpy()
     if other.any():
-        shown = out["label"].fillna("").map(lambda t: t if len(t) <= 40 else t[:39] + "…")
+        labels = out["label"].fillna("").map(shown)
         words = []
-        for k, text, group, has_block in zip(kind, shown, out["group"], own_block, strict=True):
+        for k, text, group, has_block in zip(kind, labels, out["group"], own_block, strict=True):
             if pd.notna(k):  # a wording of one of the two
                 words.append(f"group '{text}' in runners.csv read as {group}")
             else:

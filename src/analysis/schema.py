@@ -27,6 +27,12 @@ def is_control(group) -> bool:
     return str(group).strip().lower() == "control"
 
 
+def shown(text: str, limit: int = 40) -> str:
+    """A cell or header from a file, safe to print (control characters dropped, clipped)."""
+    clean = "".join(ch for ch in str(text) if ch.isprintable())
+    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
+
+
 def group_kind(label) -> str | None:
     """``"strength"``, ``"control"`` or None (another label) for a runners.csv
     ``group`` cell: the two words in any case and spacing, also plural or with more

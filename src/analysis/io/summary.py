@@ -9,7 +9,7 @@ import pandas as pd
 
 from analysis.io.dataset import Dataset, quarantined_row_count
 from analysis.io.write import neutralise_formulas, refuse_dataset_files, write_csv_atomic
-from analysis.schema import QUARANTINE_COLUMNS, group_kind
+from analysis.schema import QUARANTINE_COLUMNS, group_kind, shown
 
 __all__ = ["validation_summary", "write_quarantine", "MAX_LINES_SHOWN"]
 
@@ -66,9 +66,8 @@ def _group_lines(runners: pd.DataFrame) -> list[str]:
         line += f", {len(other)} with another label"
     lines = [line]
     for label, n in other.value_counts(sort=False).items():
-        shown = label if len(label) <= 40 else label[:39] + "…"
         lines.append(
-            f"  group '{shown}' ({n} runner{'s' if n != 1 else ''}) is neither strength nor "
+            f"  group '{shown(label)}' ({n} runner{'s' if n != 1 else ''}) is neither strength nor "
             "control: analyze reads it from the data (strength with a block of its own, "
             "else control)"
         )

@@ -19,6 +19,7 @@ import pandas as pd
 
 from analysis.errors import DataError
 from analysis.io.importers.files import read_bytes
+from analysis.schema import shown  # noqa: F401  (the importers' name for it)
 
 #: Cells that mean "no value" in app exports (Garmin Connect writes ``--``).
 MISSING = ("", "--", "-", "n/a", "na", "nan", "null", "none")
@@ -345,12 +346,6 @@ def split_runs(
 def row_labels(raw: RawCsv) -> pd.Series:
     """``<file name> line <n>`` for every data row (header = line 1)."""
     return pd.Series([f"{raw.path.name} line {n}" for n in raw.line_numbers()], dtype="str")
-
-
-def shown(text: str, limit: int = 40) -> str:
-    """A cell or header from a file, safe to print (control characters dropped, clipped)."""
-    clean = "".join(ch for ch in str(text) if ch.isprintable())
-    return clean if len(clean) <= limit else clean[: limit - 1] + "…"
 
 
 def require(raw: RawCsv, names: tuple[str, ...], what: str) -> None:
