@@ -12,6 +12,7 @@ import pytest
 from analysis.blocks import (
     BLOCK_COLUMNS,
     LATER_BLOCK_COLUMNS,
+    Logged,
     infer_blocks,
     later_blocks,
     runner_blocks,
@@ -19,18 +20,21 @@ from analysis.blocks import (
 from analysis.io.dataset import Dataset
 
 
-def _dataset(runners, strength=(), blocks=()) -> Dataset:
-    """A hand-built Dataset with only the columns the block logic reads."""
+def _dataset(runners, strength=(), blocks=(), runs=()) -> Dataset:
+    """A hand-built Dataset with only the columns the block logic reads (``runs``:
+    ``(runner_id, date)`` pairs)."""
     strength = pd.DataFrame(list(strength), columns=["runner_id", "date", "exercise"])
     strength["date"] = pd.to_datetime(strength["date"])
     blocks = pd.DataFrame(list(blocks), columns=["runner_id", "block_start", "block_end"])
     for col in ("block_start", "block_end"):
         blocks[col] = pd.to_datetime(blocks[col])
     empty = pd.DataFrame({"runner_id": pd.Series(dtype=object)})
+    runs = pd.DataFrame(list(runs), columns=["runner_id", "date"])
+    runs["date"] = pd.to_datetime(runs["date"])
     return Dataset(
         path=Path("."),
         runners=pd.DataFrame(runners),
-        runs=empty,
+        runs=runs,
         strength=strength,
         blocks=blocks,
         lab_tests=empty,
@@ -223,7 +227,6 @@ def test_infer_blocks_rows_sorted_by_runner_with_only_the_documented_columns():
         "block_end",
         "n_session_weeks",
         "n_sessions",
-        "last_session",
     ]
     assert list(out["runner_id"]) == ["R1", "R2"]
     assert list(out.index) == [0, 1]
@@ -244,7 +247,6 @@ def test_infer_blocks_without_dated_strength_work_is_empty_and_typed():
     assert pd.api.types.is_datetime64_dtype(out["block_start"])
     assert pd.api.types.is_datetime64_dtype(out["block_end"])
     assert out["n_session_weeks"].dtype == "int64" and out["n_sessions"].dtype == "int64"
-    assert pd.api.types.is_datetime64_dtype(out["last_session"])
 
 
 # --------------------------------------------------------------------------
@@ -500,7 +502,9 @@ def test_lifting_that_stops_weeks_before_the_end_of_a_blocks_csv_block_is_said()
         ]
     ]
     blocks = [(r, *plan) for r in ("R1", "R2", "R3")]
-    out = runner_blocks(_dataset(runners, strength, blocks)).set_index("runner_id")
+    runs = _runs_every_other_day(("R1", "R2", "R3", "R4", "R5"), "2026-02-23", "2026-06-21")
+    ds = _dataset(runners, strength, blocks, runs)
+    out = runner_blocks(ds).set_index("runner_id")
     assert out.loc["R1", "warning"] == (
         "strength.csv's last session is on 2026-05-21, 4.4 weeks before block_end "
         "(2026-06-21): the change is read at the block's end, and what the lifting did "
@@ -508,10 +512,55 @@ def test_lifting_that_stops_weeks_before_the_end_of_a_blocks_csv_block_is_said()
     )
     for rid in ("R2", "R3", "R4", "R5"):
         assert "last session" not in out.loc[rid, "warning"], rid
-    # a dataset read part by part passes its inferred blocks: the same note
-    inferred = infer_blocks(_dataset(runners, strength, blocks).strength)
-    again = runner_blocks(_dataset(runners, strength, blocks), inferred=inferred)
-    assert again.set_index("runner_id").loc["R1", "warning"] == out.loc["R1", "warning"]
+    # a dataset read part by part passes its inferred blocks and what each part
+    # logged (R1-R2 in one part, the rest in another): the same notes
+    parts = [[r for r in strength if r[0] in ids] for ids in (("R1", "R2"), ("R3", "R4", "R5"))]
+    part_runs = [[r for r in runs if r[0] in ids] for ids in (("R1", "R2"), ("R3", "R4", "R5"))]
+    head = dataclasses.replace(ds, strength=ds.strength.iloc[:0], runs=ds.runs.iloc[:0])
+    again = runner_blocks(
+        head,
+        inferred=pd.concat([infer_blocks(_dataset(runners, p).strength) for p in parts]),
+        logged=Logged.join(
+            Logged.of(_dataset(runners, p).strength, _dataset(runners, runs=r).runs)
+            for p, r in zip(parts, part_runs, strict=True)
+        ),
+    )
+    assert again["warning"].tolist() == out["warning"].tolist()
+
+
+def _runs_every_other_day(ids, first, last):
+    return [(r, day) for r in ids for day in pd.date_range(first, last, freq="2D")]
+
+
+def test_lifting_that_stops_early_is_judged_within_each_block_and_not_when_the_log_ends():
+    """R1 has two blocks.csv blocks (16 Feb - 26 Apr and 1 Jun - 9 Aug 2026) and
+    lifts in weeks 0-5 of the first (last session Thu 26 Mar, 4.4 weeks before its
+    end) and through the second: block 1 is told, block 2 not (the note read the
+    last session of the whole log, in block 2, and never fired for block 1). R2
+    lifts through block 1 and in weeks 0-4 of block 2 while running on to its end:
+    block 2 is told (later_blocks had no such note). R3 is a file exported on 26
+    Mar: its runs and its lifting both end 4.4 weeks before block_end, which says
+    nothing of fading: no note."""
+    runners = [{"runner_id": r, "group": "strength"} for r in ("R1", "R2", "R3")]
+    one, two = ("2026-02-16", "2026-04-26"), ("2026-06-01", "2026-08-09")
+    strength = (
+        _sessions("R1", one[0], range(6))
+        + _sessions("R1", two[0], range(10))
+        + _sessions("R2", one[0], range(10))
+        + _sessions("R2", two[0], range(5))
+        + _sessions("R3", one[0], range(6))
+    )
+    runs = _runs_every_other_day(("R1", "R2"), "2026-01-05", "2026-08-09")
+    runs += _runs_every_other_day(("R3",), "2026-01-05", "2026-03-26")
+    blocks = [("R1", *one), ("R1", *two), ("R2", *one), ("R2", *two), ("R3", *one)]
+    ds = _dataset(runners, strength, blocks, runs)
+    first = runner_blocks(ds).set_index("runner_id")["warning"]
+    assert first["R1"].startswith("strength.csv's last session is on 2026-03-26, 4.4 weeks")
+    assert "last session" not in first["R2"]
+    assert "last session" not in first["R3"]
+    later = later_blocks(ds).set_index("runner_id")["warning"]
+    assert "last session" not in later["R1"]
+    assert "strength.csv's last session is on 2026-07-02, 5.4 weeks before" in later["R2"]
 
 
 def test_controls_on_the_squads_span_get_no_block_length_warning():

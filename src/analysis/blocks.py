@@ -17,6 +17,9 @@ never reaches back into the block before it.
 
 from __future__ import annotations
 
+import dataclasses
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -103,24 +106,12 @@ def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
     -------
     DataFrame
         ``runner_id``, ``block_start``, ``block_end``, ``n_session_weeks``,
-        ``n_sessions`` (distinct training days in the block), ``last_session``
-        (the runner's last strength day in the whole log, for
-        :func:`runner_blocks`' note on lifting that stopped early), one row per
+        ``n_sessions`` (distinct training days in the block), one row per
         runner with at least one dated session.
     """
-    cols = [
-        "runner_id",
-        "block_start",
-        "block_end",
-        "n_session_weeks",
-        "n_sessions",
-        "last_session",
-    ]
-    counts = strength["date"].notna()
-    if "category" in strength.columns:
-        counts &= ~strength["category"].astype(object).isin(NON_STRENGTH_CATEGORIES)
-    s = strength.loc[counts, ["runner_id", "date"]]
-    if s.empty:
+    cols = ["runner_id", "block_start", "block_end", "n_session_weeks", "n_sessions"]
+    days = strength_days(strength)
+    if days.empty:
         return pd.DataFrame(
             {
                 "runner_id": pd.Series(dtype=object),
@@ -128,14 +119,8 @@ def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
                 "block_end": pd.Series(dtype="datetime64[ns]"),
                 "n_session_weeks": pd.Series(dtype="int64"),
                 "n_sessions": pd.Series(dtype="int64"),
-                "last_session": pd.Series(dtype="datetime64[ns]"),
             }
         )[cols]
-    days = (
-        pd.DataFrame({"runner_id": s["runner_id"].astype(str), "day": s["date"].dt.normalize()})
-        .drop_duplicates()
-        .sort_values(["runner_id", "day"], kind="stable")
-    )
     days["week"] = (week_start(days["day"]) - _MONDAY_EPOCH) // _WEEK
     weeks = days.groupby(["runner_id", "week"], sort=True, as_index=False).agg(
         first_day=("day", "min"), last_day=("day", "max"), n_sessions=("day", "size")
@@ -160,8 +145,109 @@ def infer_blocks(strength: pd.DataFrame) -> pd.DataFrame:
     )
     best = runs.drop_duplicates("runner_id", keep="first").copy()
     best["block_end"] = week_start(best["last_day"]) + pd.Timedelta(days=6)
-    best["last_session"] = best["runner_id"].map(days.groupby("runner_id")["day"].max())
     return best[cols].reset_index(drop=True)
+
+
+def strength_days(strength: pd.DataFrame) -> pd.DataFrame:
+    """The days with strength work: ``runner_id`` (text) and ``day``, one row per
+    runner and day, sorted; entries in ``NON_STRENGTH_CATEGORIES`` and undated
+    ones left out (what :func:`infer_blocks` counts)."""
+    counts = strength["date"].notna() if "date" in strength else pd.Series(False, strength.index)
+    if "category" in strength.columns:
+        counts &= ~strength["category"].astype(object).isin(NON_STRENGTH_CATEGORIES)
+    s = strength.loc[counts]
+    return (
+        pd.DataFrame(
+            {
+                "runner_id": s["runner_id"].astype(str),
+                "day": pd.to_datetime(s["date"]).dt.normalize(),
+            },
+            columns=["runner_id", "day"],
+        )
+        .astype({"day": "datetime64[ns]"})
+        .drop_duplicates()
+        .sort_values(["runner_id", "day"], kind="stable")
+        .reset_index(drop=True)
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Logged:
+    """What the note on lifting that stopped early reads of the logs: the days with
+    strength work (:func:`strength_days`) and each runner's last run (``last_run``,
+    by ``runner_id``). A dataset read part by part gives one per part
+    (:meth:`of`) and joins them (:meth:`join`)."""
+
+    sessions: pd.DataFrame
+    last_run: pd.Series
+
+    @classmethod
+    def of(cls, strength: pd.DataFrame, runs: pd.DataFrame) -> Logged:
+        if "date" in runs and len(runs):
+            day = pd.to_datetime(runs["date"]).dt.normalize()
+            last_run = day.groupby(runs["runner_id"].astype(str)).max()
+        else:
+            last_run = pd.Series(dtype="datetime64[ns]")
+        return cls(strength_days(strength), last_run)
+
+    @classmethod
+    def join(cls, parts: Iterable[Logged]) -> Logged:
+        parts = list(parts)
+        if not parts:
+            return cls.of(pd.DataFrame(columns=["runner_id", "date"]), pd.DataFrame())
+        last_run = pd.concat([p.last_run for p in parts])
+        return cls(
+            pd.concat([p.sessions for p in parts], ignore_index=True),
+            last_run.groupby(level=0).max(),
+        )
+
+
+def _stopped_early(blocks: pd.DataFrame, logged: Logged) -> np.ndarray:
+    """The note on lifting that stopped early, per row of ``blocks`` (``runner_id``,
+    ``block_start``, ``block_end``, ``block_source``), or ``""``.
+
+    Said for a blocks.csv block whose last strength session inside its dates is
+    ``STOPPED_EARLY_DAYS`` or more before its end while the runner's runs go on
+    at least as long after that session: the runner ran on without lifting.
+    When the runs end too, the log ends there (a file exported mid-block), and
+    that says nothing of fading."""
+    n = len(blocks)
+    if n == 0:
+        return np.array([], dtype=object)
+    frame = pd.DataFrame(
+        {
+            "row": np.arange(n),
+            "runner_id": blocks["runner_id"].astype(str).to_numpy(),
+            "start": pd.to_datetime(blocks["block_start"]).to_numpy(),
+            "end": pd.to_datetime(blocks["block_end"]).to_numpy(),
+        }
+    )
+    inside = frame.merge(logged.sessions, on="runner_id", how="inner")
+    inside = inside.loc[(inside["day"] >= inside["start"]) & (inside["day"] <= inside["end"])]
+    last = inside.groupby("row")["day"].max().reindex(frame["row"]).reset_index(drop=True)
+    last = pd.to_datetime(last)
+    last_run = pd.to_datetime(frame["runner_id"].map(logged.last_run.to_dict()))
+    gap = pd.Timedelta(days=STOPPED_EARLY_DAYS)
+    end = frame["end"]
+    stopped = (
+        blocks["block_source"].eq("blocks.csv").to_numpy()
+        & (last <= end - gap).to_numpy()
+        & (last_run >= last + gap).to_numpy()
+    )
+    if not stopped.any():
+        return np.full(n, "", dtype=object)
+    return np.where(
+        stopped,
+        "strength.csv's last session is on "
+        + last.map(_date_text).to_numpy(dtype=object)
+        + ", "
+        + _weeks_text(end - last)
+        + " weeks before block_end ("
+        + end.map(_date_text).to_numpy(dtype=object)
+        + "): the change is read at the block's end, and what the lifting did "
+        "can fade once it stops",
+        "",
+    )
 
 
 def _explicit_blocks(blocks: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
@@ -210,6 +296,7 @@ def runner_blocks(
     *,
     baseline_weeks: int = BASELINE_WEEKS,
     inferred: pd.DataFrame | None = None,
+    logged: Logged | None = None,
 ) -> pd.DataFrame:
     """The strength block and baseline window of every runner.
 
@@ -224,6 +311,10 @@ def runner_blocks(
         :func:`infer_blocks` of the dataset's strength log, when already
         computed (a dataset read part by part: per runner, so the parts'
         results concatenated); ``dataset.strength`` is then not read.
+    logged : Logged, optional, keyword-only
+        :meth:`Logged.of` the dataset's strength and runs (a dataset read part
+        by part: :meth:`Logged.join` of its parts'), for the note on lifting
+        that stopped early; computed from ``dataset`` when not given.
 
     Returns
     -------
@@ -249,7 +340,9 @@ def runner_blocks(
           8-12 weeks, ignored blocks.csv rows (block_end before block_start
           or a missing date), a runner labelled control whose
           strength sessions were set aside, a runner labelled strength with no
-          block of their own).
+          block of their own, a label read from the data, lifting that stopped
+          ``STOPPED_EARLY_DAYS`` or more before a blocks.csv block's end while
+          the runs went on).
 
         A runner whose ``runners.csv`` group is ``control`` and who has no
         blocks.csv row is given the squad block even if strength.csv has
@@ -370,30 +463,9 @@ def runner_blocks(
     out["baseline_start"] = out["block_start"] - pd.Timedelta(weeks=baseline_weeks)
     out["block_weeks"] = ((out["block_end"] - out["block_start"] + _DAY) / _WEEK).round(1)
 
-    last = pd.to_datetime(inf.get("last_session", pd.Series(pd.NaT, index=inf.index)))
-    stopped = (
-        out["block_source"].eq("blocks.csv")
-        & (last >= out["block_start"])
-        & (last <= out["block_end"] - pd.Timedelta(days=STOPPED_EARLY_DAYS))
-    ).to_numpy()
-    if stopped.any():
-        gap = _weeks_text(out["block_end"] - last)
-        last_text = last.map(_date_text).to_numpy(dtype=object)
-        end_text = out["block_end"].map(_date_text).to_numpy(dtype=object)
-        warnings.append(
-            np.where(
-                stopped,
-                "strength.csv's last session is on "
-                + last_text
-                + ", "
-                + gap
-                + " weeks before block_end ("
-                + end_text
-                + "): the change is read at the block's end, and what the lifting did "
-                "can fade once it stops",
-                "",
-            )
-        )
+    if logged is None:
+        logged = Logged.of(dataset.strength, dataset.runs)
+    warnings.append(_stopped_early(out, logged))
 
     lo, hi = TYPICAL_BLOCK_WEEKS
     weeks = out["block_weeks"].to_numpy(dtype=float)
@@ -430,6 +502,7 @@ def later_blocks(
     *,
     baseline_weeks: int = BASELINE_WEEKS,
     blocks: pd.DataFrame | None = None,
+    logged: Logged | None = None,
 ) -> pd.DataFrame:
     """Blocks 2, 3, ... of the runners with several rows in ``blocks.csv``.
 
@@ -460,6 +533,9 @@ def later_blocks(
     blocks : DataFrame, optional, keyword-only
         :func:`runner_blocks` of the dataset, for the runners' groups and the
         baseline length (computed when not given).
+    logged : Logged, optional, keyword-only
+        As for :func:`runner_blocks` (a later block gets the same note on
+        lifting that stopped early); computed from ``dataset`` when not given.
 
     Returns
     -------
@@ -542,6 +618,7 @@ def later_blocks(
                 "block of " + weeks_text + f" weeks is outside the typical {lo:g}-{hi:g} weeks",
                 "",
             ),
+            _stopped_early(out, logged or Logged.of(dataset.strength, dataset.runs)),
         ],
         len(out),
     )

@@ -358,9 +358,10 @@ def test_a_log_that_starts_late_in_the_baseline_is_not_read_as_a_load_rise():
     other day throughout the log. L logs from 29 Jan (14 days before the block, as
     controls who joined the squad late did on a blind generator's squads, reading 3x
     their baseline's load): its baseline load per week is over the 2 logged weeks,
-    ratio about 1. E starts 3 days into the baseline (a rest, not a late log): the
-    whole 6 weeks. S starts 4 days before the block: less than a week logged, no
-    ratio."""
+    ratio about 1. O is L with one stray run 4 months before (an old import): the
+    same. E starts 3 days into the baseline (a rest, not a late log): the whole 6
+    weeks. S starts 4 days before the block: less than a week logged, no ratio. B
+    ran until 4 months before and not in the baseline: a baseline of 0."""
     start, block = pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-12")
     window = {
         "baseline_start": start,
@@ -371,10 +372,17 @@ def test_a_log_that_starts_late_in_the_baseline_is_not_read_as_a_load_rise():
     for rid, first in (("L", "2026-01-29"), ("E", "2026-01-04"), ("S", "2026-02-08")):
         for day in pd.date_range(first, "2026-03-04", freq="2D"):
             rows.append((rid, day.strftime("%Y-%m-%d"), 100.0, 3600))
-    blocks = pd.DataFrame([{"runner_id": r, "group": "control", **window} for r in "LES"])
+    for day in pd.date_range("2026-01-29", "2026-03-04", freq="2D"):
+        rows.append(("O", day.strftime("%Y-%m-%d"), 100.0, 3600))
+    rows.append(("O", "2025-09-01", 100.0, 3600))
+    for day in [*pd.date_range("2025-08-01", "2025-09-01", freq="2D"), block]:
+        rows.append(("B", day.strftime("%Y-%m-%d"), 100.0, 3600))
+    blocks = pd.DataFrame([{"runner_id": r, "group": "control", **window} for r in "LESOB"])
     load = training_load(_runs(rows), blocks)
-    assert load.at["L", "baseline_load_per_week"] == pytest.approx(7 * 100.0 * 7 / 14)
-    assert load.at["L", "training_load_ratio"] == pytest.approx(1.0, abs=0.1)
+    for rid in "LO":
+        assert load.at[rid, "baseline_load_per_week"] == pytest.approx(7 * 100.0 * 7 / 14)
+        assert load.at[rid, "training_load_ratio"] == pytest.approx(1.0, abs=0.1)
+    assert load.at["B", "baseline_load_per_week"] == 0.0
     e_runs = len(pd.date_range("2026-01-04", "2026-02-11", freq="2D"))
     assert load.at["E", "baseline_load_per_week"] == pytest.approx(100.0 * e_runs / 6)
     assert np.isnan(load.at["S", "training_load_ratio"])

@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from analysis.blocks import infer_blocks, later_blocks, runner_blocks
+from analysis.blocks import Logged, infer_blocks, later_blocks, runner_blocks
 from analysis.errors import DataError
 from analysis.execution import CHUNK_RUNNERS, DaskBackend, ProcessBackend, ordered_map
 from analysis.io.dataset import Dataset, quarantined_row_count
@@ -817,7 +817,7 @@ def _analyzed_rows(
     held = [[row for row, _ in part] for part, _ in parts]
     fitted = [item for part, _ in parts for item in part] if return_fits else []
     del parts
-    later = later_blocks(dataset, blocks=all_blocks)
+    later = later_blocks(dataset, blocks=all_blocks, logged=_logged(dataset, metrics))
     later = later.loc[later["runner_id"].isin(set(blocks["runner_id"].astype(str)))]
 
     def referenced(fitted_rows: list[dict]) -> dict:
@@ -1062,7 +1062,7 @@ def analyze_parts(
         :func:`analysis.readiness.runner_readiness_parts`).
     """
     spilled = SpilledMetrics(spill_folder)
-    inferred, quarantine = [], [head.quarantine]
+    inferred, logged, quarantine = [], [], [head.quarantine]
     bar = None
     if progress:
         from tqdm.auto import tqdm
@@ -1073,6 +1073,7 @@ def analyze_parts(
         for part in parts:
             spilled.add(run_metrics(part, hr_vo2_line=line), runs=part.runs, strength=part.strength)
             inferred.append(infer_blocks(part.strength))
+            logged.append(Logged.of(part.strength, part.runs))
             quarantine.append(part.quarantine)
             if bar is not None:
                 bar.update()
@@ -1081,7 +1082,10 @@ def analyze_parts(
             bar.close()
     dataset = dataclasses.replace(head, quarantine=pd.concat(quarantine, ignore_index=True))
     blocks = runner_blocks(
-        dataset, baseline_weeks=baseline_weeks, inferred=pd.concat(inferred, ignore_index=True)
+        dataset,
+        baseline_weeks=baseline_weeks,
+        inferred=pd.concat(inferred, ignore_index=True),
+        logged=Logged.join(logged),
     )
     if stream:
         chunks = _analyzed_rows(
@@ -1105,6 +1109,18 @@ def analyze_parts(
         **options,
     )
     return results, dataset, blocks, spilled
+
+
+def _logged(dataset: Dataset, metrics) -> Logged:
+    """What the note on lifting that stopped early reads (:class:`analysis.blocks.Logged`):
+    from the dataset's logs, or, read part by part, from each part's dates of runs and
+    strength sessions that the spilled metrics keep."""
+    if isinstance(metrics, SpilledMetrics):
+        return Logged.join(
+            Logged.of(metrics.dates(k, "strength"), metrics.dates(k, "runs"))
+            for k in range(len(metrics.parts))
+        )
+    return Logged.of(dataset.strength, dataset.runs)
 
 
 def _frames(chunks: Iterator[list[dict]]) -> Iterator[pd.DataFrame]:

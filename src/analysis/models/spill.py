@@ -67,21 +67,24 @@ class SpilledMetrics:
         strength: pd.DataFrame | None = None,
     ) -> None:
         """Write one part's :func:`analysis.metrics.run_metrics` (the models' columns),
-        and the dates of its runs and strength sessions (for :meth:`dates`)."""
+        and the dates of its runs and strength sessions (with their category:
+        :meth:`dates`)."""
         k = len(self.parts)
         columns = [c for c in SPILL_COLUMNS if c in metrics.columns]
         path = self.folder / f"metrics-{k:05d}.parquet"
         metrics[columns].reset_index(drop=True).to_parquet(path, index=False)
         ids = set(metrics["runner_id"].astype(str).unique())
         for kind, frame in (("runs", runs), ("strength", strength)):
-            if frame is not None:
-                dates = frame[["runner_id", "date"]].reset_index(drop=True)
+            if frame is not None:  # a strength session's category: is it strength work
+                kept = [c for c in ("runner_id", "date", "category") if c in frame.columns]
+                dates = frame[kept].reset_index(drop=True)
                 dates.to_parquet(self.folder / f"{kind}-{k:05d}.parquet", index=False)
                 ids |= set(frame["runner_id"].astype(str).unique())
         self.parts.append((str(path), frozenset(ids)))
 
     def dates(self, k: int, kind: str) -> pd.DataFrame:
-        """``runner_id`` and ``date`` of part ``k``'s ``"runs"`` or ``"strength"``."""
+        """``runner_id`` and ``date`` of part ``k``'s ``"runs"`` or ``"strength"``
+        (and a strength session's ``category``, where strength.csv has it)."""
         return pd.read_parquet(self.folder / f"{kind}-{k:05d}.parquet")
 
     def part(self, k: int) -> pd.DataFrame:

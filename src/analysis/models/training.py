@@ -35,9 +35,11 @@ _BASIS_WORDS = {"trimp": "Banister TRIMP", "minutes": "running minutes"}
 
 
 LATE_LOG_DAYS = 7
-"""A runner whose first logged run is this many days or more after
+"""A runner whose first run in the baseline is this many days or more after
 ``baseline_start`` has its baseline load per week taken over the days from that
-run (a rest of a few days at the baseline's start is not a late log)."""
+run (a rest of a few days at the baseline's start is not a late log; a week or
+more is read as one, whatever the log holds from before the baseline: a stray
+old run must not stretch a log that starts 2 weeks before the block over 6)."""
 
 MIN_LOGGED_BASELINE_WEEKS = 1.0
 """Weeks of the baseline covered by the runner's log (from its first logged run)
@@ -51,8 +53,8 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     via :func:`analysis.metrics.run_metrics`) when at least ``TRIMP_SHARE`` of
     the window's runs have one, else running minutes, summed over each window
     and divided by its length in weeks (the baseline from ``baseline_start``, or
-    from the runner's first logged run when the log starts ``LATE_LOG_DAYS`` or
-    more later, to the day
+    from the runner's first run on or after it when that run is ``LATE_LOG_DAYS``
+    or more later, whatever the log holds from long before, to the day
     before ``block_start``: at least ``MIN_LOGGED_BASELINE_WEEKS``, else no
     baseline load; the block from ``block_start`` to ``block_end``, both days
     included).
@@ -112,14 +114,25 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     ).reindex(index=windows.index, columns=["baseline", "block"], fill_value=0.0)
     # a log that starts inside the baseline says nothing of the weeks before it: the
     # baseline's load per week is over the weeks logged (controls who started
-    # logging 2 weeks before the block read 3x their baseline's load otherwise)
-    first = (
-        pd.to_datetime(metrics["date"])
-        .dt.normalize()
-        .groupby(metrics["runner_id"].astype(str))
-        .min()
+    # logging 2 weeks before the block read 3x their baseline's load otherwise).
+    # The log's start is its first run on or after baseline_start: one stray run
+    # months before (an old import) is no log of the weeks between. Without a run in
+    # the baseline, the first run ever: before it, a baseline of no running (load 0);
+    # after it, nothing logged
+    logged = pd.DataFrame(
+        {
+            "runner_id": metrics["runner_id"].astype(str),
+            "day": pd.to_datetime(metrics["date"]).dt.normalize(),
+        }
     )
-    first = first.reindex(windows.index)
+    first_ever = logged.groupby("runner_id")["day"].min().reindex(windows.index)
+    since = logged["day"].between(
+        logged["runner_id"].map(windows["baseline_start"]),
+        logged["runner_id"].map(windows["block_start"]),
+        inclusive="left",
+    )
+    first_in = logged.loc[since].groupby("runner_id")["day"].min().reindex(windows.index)
+    first = first_in.fillna(first_ever)
     late = (first - windows["baseline_start"]).dt.days >= LATE_LOG_DAYS
     logged_from = windows["baseline_start"].where(~late, first)
     base_weeks = (windows["block_start"] - logged_from).dt.days / 7.0
