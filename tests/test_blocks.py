@@ -561,6 +561,18 @@ def test_lifting_that_stops_early_is_judged_within_each_block_and_not_when_the_l
     later = later_blocks(ds).set_index("runner_id")["warning"]
     assert "last session" not in later["R1"]
     assert "strength.csv's last session is on 2026-07-02, 5.4 weeks before" in later["R2"]
+    # dates with a time zone (a hand-built dataset; the loader's are naive): the same
+    aware = dataclasses.replace(
+        ds,
+        runs=ds.runs.assign(date=ds.runs["date"].dt.tz_localize("Europe/Oslo")),
+        strength=ds.strength.assign(date=ds.strength["date"].dt.tz_localize("Europe/Oslo")),
+    )
+    assert runner_blocks(aware).set_index("runner_id")["warning"].equals(first)
+    # a repeated blocks.csv row is a later block that overlaps: a problem, not a note
+    twice = _dataset(runners, strength, [*blocks, ("R1", *one)], runs)
+    repeat = later_blocks(twice).set_index(["runner_id", "block"])
+    assert repeat.loc[("R1", 2), "problem"].startswith("overlaps an earlier block")
+    assert "last session" not in repeat.loc[("R1", 2), "warning"]
 
 
 def test_controls_on_the_squads_span_get_no_block_length_warning():

@@ -160,7 +160,7 @@ def strength_days(strength: pd.DataFrame) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "runner_id": s["runner_id"].astype(str),
-                "day": pd.to_datetime(s["date"]).dt.normalize(),
+                "day": _local_days(s["date"]),
             },
             columns=["runner_id", "day"],
         )
@@ -184,8 +184,7 @@ class Logged:
     @classmethod
     def of(cls, strength: pd.DataFrame, runs: pd.DataFrame) -> Logged:
         if "date" in runs and len(runs):
-            day = pd.to_datetime(runs["date"]).dt.normalize()
-            last_run = day.groupby(runs["runner_id"].astype(str)).max()
+            last_run = _local_days(runs["date"]).groupby(runs["runner_id"].astype(str)).max()
         else:
             last_run = pd.Series(dtype="datetime64[ns]")
         return cls(strength_days(strength), last_run)
@@ -200,6 +199,15 @@ class Logged:
             pd.concat([p.sessions for p in parts], ignore_index=True),
             last_run.groupby(level=0).max(),
         )
+
+
+def _local_days(dates: pd.Series) -> pd.Series:
+    """Dates as days without a time zone (a time-zone-aware column's own local days;
+    the loader's are naive already)."""
+    dates = pd.to_datetime(dates)
+    if dates.dt.tz is not None:
+        dates = dates.dt.tz_localize(None)
+    return dates.dt.normalize()
 
 
 def _stopped_early(blocks: pd.DataFrame, logged: Logged) -> np.ndarray:
@@ -618,7 +626,12 @@ def later_blocks(
                 "block of " + weeks_text + f" weeks is outside the typical {lo:g}-{hi:g} weeks",
                 "",
             ),
-            _stopped_early(out, logged or Logged.of(dataset.strength, dataset.runs)),
+            # an analysable block's note only: one that overlaps (a repeated row) has none
+            np.where(
+                problem == "",
+                _stopped_early(out, logged or Logged.of(dataset.strength, dataset.runs)),
+                "",
+            ),
         ],
         len(out),
     )

@@ -387,3 +387,28 @@ def test_a_log_that_starts_late_in_the_baseline_is_not_read_as_a_load_rise():
     assert load.at["E", "baseline_load_per_week"] == pytest.approx(100.0 * e_runs / 6)
     assert np.isnan(load.at["S", "training_load_ratio"])
     assert training_load_note(load.at["S", "training_load_ratio"], "trimp") == ""
+
+
+def test_a_break_at_the_baseline_start_after_a_running_log_is_not_a_late_log():
+    """A daily log up to the day before the baseline, then 3 weeks of rest (a review's
+    case: read as a log that started late, its baseline load doubled, 210 -> 420
+    min/week, and the ratio 2.0 fell inside 0.8-1.3, losing the load note); and 10
+    days of rest (ratio 1.31 -> 1.0). Both are breaks: the weeks count."""
+    blocks = pd.DataFrame(
+        {
+            "runner_id": ["R1", "R2"],
+            "group": "control",
+            "baseline_start": pd.Timestamp("2026-01-05"),
+            "block_start": pd.Timestamp("2026-02-16"),
+            "block_end": pd.Timestamp("2026-04-26"),
+        }
+    )
+    rows = []
+    for rid, back in (("R1", "2026-01-26"), ("R2", "2026-01-15")):
+        days = [*pd.date_range("2025-10-01", "2026-01-04"), *pd.date_range(back, "2026-04-26")]
+        rows += [(rid, d.strftime("%Y-%m-%d"), np.nan, 3600) for d in days]
+    load = training_load(_runs(rows), blocks)
+    assert load.at["R1", "baseline_load_per_week"] == pytest.approx(60 * 21 / 6)
+    assert load.at["R1", "training_load_ratio"] == pytest.approx(2.0)
+    assert load.at["R2", "baseline_load_per_week"] == pytest.approx(60 * 32 / 6)
+    assert load.at["R2", "training_load_ratio"] == pytest.approx(420 / 320)

@@ -36,10 +36,17 @@ _BASIS_WORDS = {"trimp": "Banister TRIMP", "minutes": "running minutes"}
 
 LATE_LOG_DAYS = 7
 """A runner whose first run in the baseline is this many days or more after
-``baseline_start`` has its baseline load per week taken over the days from that
-run (a rest of a few days at the baseline's start is not a late log; a week or
-more is read as one, whatever the log holds from before the baseline: a stray
-old run must not stretch a log that starts 2 weeks before the block over 6)."""
+``baseline_start``, with no run in the ``LOG_RUNNING_DAYS`` before it, has its
+baseline load per week taken over the days from that run (a rest of a few days
+at the baseline's start is not a late log; a stray old run must not stretch a
+log that starts 2 weeks before the block over 6 weeks)."""
+
+LOG_RUNNING_DAYS = 28
+"""A runner with a run in this many days before ``baseline_start`` was logging
+when the baseline began: a first run in the baseline ``LATE_LOG_DAYS`` or more
+after its start is then a break, whose weeks count (a review: a 3-week rest
+after a daily log read twice its baseline's load); a lone run from months
+before is not a log of the weeks between."""
 
 MIN_LOGGED_BASELINE_WEEKS = 1.0
 """Weeks of the baseline covered by the runner's log (from its first logged run)
@@ -54,7 +61,8 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     the window's runs have one, else running minutes, summed over each window
     and divided by its length in weeks (the baseline from ``baseline_start``, or
     from the runner's first run on or after it when that run is ``LATE_LOG_DAYS``
-    or more later, whatever the log holds from long before, to the day
+    or more later and the log has no run in the ``LOG_RUNNING_DAYS`` before
+    ``baseline_start`` (older runs do not count), to the day
     before ``block_start``: at least ``MIN_LOGGED_BASELINE_WEEKS``, else no
     baseline load; the block from ``block_start`` to ``block_end``, both days
     included).
@@ -133,7 +141,15 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     )
     first_in = logged.loc[since].groupby("runner_id")["day"].min().reindex(windows.index)
     first = first_in.fillna(first_ever)
-    late = (first - windows["baseline_start"]).dt.days >= LATE_LOG_DAYS
+    # ... unless the log ran up to the baseline: a run in the LOG_RUNNING_DAYS before
+    # it makes a late first run a break (load 0 in it is load), not a late start
+    before = logged["day"].between(
+        logged["runner_id"].map(windows["baseline_start"] - pd.Timedelta(days=LOG_RUNNING_DAYS)),
+        logged["runner_id"].map(windows["baseline_start"]),
+        inclusive="left",
+    )
+    running = pd.Series(windows.index.isin(logged.loc[before, "runner_id"]), index=windows.index)
+    late = ((first - windows["baseline_start"]).dt.days >= LATE_LOG_DAYS) & ~running
     logged_from = windows["baseline_start"].where(~late, first)
     base_weeks = (windows["block_start"] - logged_from).dt.days / 7.0
     base_weeks = base_weeks.where(base_weeks >= MIN_LOGGED_BASELINE_WEEKS)
