@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check eighth-check ninth-check tenth-check small-squads mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check eighth-check ninth-check tenth-check pooling-alternatives small-squads mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -156,6 +156,12 @@ tenth-check: install
 	  --seeds 2 --first-seed 1001 --runeco $(BIN)/runeco \
 	  --md benchmarks/.out/tenth/results.md \
 	  --per-runner benchmarks/.out/tenth/per_runner.csv
+
+# Two other population models for the partial pooling (a Student t; a responder /
+# non-responder mixture) against ours, on the scenario suite's squads; writes
+# docs/POOLING_ALTERNATIVES.md (about 20 minutes)
+pooling-alternatives: install
+	$(BIN)/python benchmarks/pooling_alternatives.py --squads 40 --out docs/POOLING_ALTERNATIVES.md
 
 # The model in squads of 6-12 runners (3 + 3, 4 + 4, 9 + 3, 10 + 2); writes docs/SMALL_SQUADS.md
 # (about a minute).

@@ -1,0 +1,233 @@
+"""Two other population models for the partial pooling, against the one we use (issue 11).
+
+The headline pools each runner's own change within its group under a normal
+population (``analysis.models.pooling``: BDA3 section 5.4, the uniform
+shrinkage prior on tau). Its known cost: a runner the strength work did
+nothing for, in a group where it worked for the others, is pulled toward the
+group (the scenario suite's non-responders: 11 of 161 called improved, 6 from
+their own runs). This script asks whether another population would do better,
+on the scenario suite's squads (``benchmarks/validate_model.py``, the same
+seeds), each model given the same per-runner inputs that ``analyze`` pools
+(the runner's own within-runner change and SE, read back from
+``raw_change_pct`` and its interval; the control reference and its variance
+from ``reference_change_pct`` and ``own_*``):
+
+- ``normal``: the normal population, recomputed here (a check on the
+  reconstruction: it must match ``current``, analyze's own headline);
+- ``t4``: a Student t population with 4 degrees of freedom (the robust
+  hierarchical model of BDA3 section 17.4), as a scale mixture of normals
+  (24 equal-probability quantiles of the Gamma(2, 2) scale);
+- ``spike``: a responder / non-responder mixture: with probability ``1 - pi``
+  the runner's referenced change is 0 (SD 0.3 %: the controls' change), else
+  normal around the group's mean; ``pi`` uniform on a grid of 0.05-0.95.
+
+Everything on a grid over ``(mu, tau[, pi])`` (``mu`` flat, ``tau`` under the
+uniform shrinkage prior), each runner's posterior the mixture of normals over
+it (exact for every model: no density is sampled on a grid of theta); the
+referenced headline is the posterior minus the reference, its variance added.
+Strength runners only: bias, MAE, 95 % coverage and width, non-responders
+(truth 0) and controls with an interval wholly below 0, and detection of a
+true change of -3 % or more (interval wholly below 0).
+
+    python benchmarks/pooling_alternatives.py [--squads 40] [--scenarios a,b]
+        [--out docs/POOLING_ALTERNATIVES.md]
+
+(``make pooling-alternatives``; 40 squads of the four default scenarios take
+about 20 minutes on 2 cores).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from scipy import special, stats
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import validate_model  # noqa: E402
+
+Z = float(special.ndtri(0.975))
+
+SCENARIOS = (
+    "default",
+    "half the strength group non-responders",
+    "8-week block",
+    "heart-rate paced with 3 % day noise",
+)
+
+GRID = {"normal": (50, 50), "t4": (40, 40), "spike": (35, 35)}
+"""Grid points over ``mu`` and ``tau`` per model."""
+
+SPIKE_SD = 0.003
+"""The non-responders' spread around the controls' change (log scale)."""
+
+
+def runner_inputs(rows: pd.DataFrame) -> pd.DataFrame:
+    """``d``, ``s``, ``ref``, ``vref`` (log scale) from analyze's columns."""
+
+    def log(p):
+        return np.log1p(p / 100.0)
+
+    out = rows.copy()
+    out["d"] = log(out["raw_change_pct"])
+    out["s"] = (log(out["raw_ci_high_pct"]) - log(out["raw_ci_low_pct"])) / (2 * Z)
+    out["ref"] = log(out["reference_change_pct"])
+    own_sd = (log(out["own_ci_high_pct"]) - log(out["own_ci_low_pct"])) / (2 * Z)
+    out["vref"] = np.maximum(own_sd**2 - out["s"] ** 2, 0.0)
+    return out
+
+
+def _log_tau_prior(tau, s):
+    s0 = len(s) / (1.0 / s**2).sum()
+    with np.errstate(divide="ignore"):
+        return np.log(2.0 * tau * s0 / (s0 + tau**2) ** 2)
+
+
+def posterior(d, s, ref, vref, means, variances, weights, log_prior):
+    """Each runner's referenced headline (mean, 2.5 %, 97.5 %) when the population at
+    grid point p is ``sum_c weights[p, c] N(means[p, c], variances[p, c])``."""
+    s2 = s**2
+    total = variances[..., None] + s2
+    dens = weights[..., None] * np.exp(-0.5 * (d - means[..., None]) ** 2 / total)
+    dens = dens / np.sqrt(2 * np.pi * total)
+    marginal = dens.sum(axis=1)
+    log_post = log_prior + np.log(np.maximum(marginal, 1e-300)).sum(axis=1)
+    w = np.exp(log_post - log_post.max())
+    w /= w.sum()
+    comp = (w[:, None, None] * dens / marginal[:, None, :]).reshape(-1, len(d))
+    shrink = s2 / total
+    mean = (d - shrink * (d - means[..., None]) - ref).reshape(-1, len(d))
+    var = (s2 * (1.0 - shrink) + vref).reshape(-1, len(d))
+    centre = (comp * mean).sum(axis=0)
+    sd = np.sqrt((comp * (var + mean**2)).sum(axis=0) - centre**2)
+    low, high = np.empty(len(d)), np.empty(len(d))
+    for i in range(len(d)):
+        keep = comp[:, i] > 1e-7 * comp[:, i].max()
+        c, m, v = comp[keep, i], mean[keep, i], var[keep, i]
+        x = np.linspace(centre[i] - 7 * sd[i], centre[i] + 7 * sd[i], 400)
+        cdf = (c[:, None] * special.ndtr((x[None, :] - m[:, None]) / np.sqrt(v[:, None]))).sum(0)
+        cdf /= c.sum()
+        low[i], high[i] = np.interp(0.025, cdf, x), np.interp(0.975, cdf, x)
+    return centre, low, high
+
+
+def _grid(d, s, model):
+    n_mu, n_tau = GRID[model]
+    top = 6.0 * max(float(np.std(d)), float(s.max()))
+    mus = np.linspace(d.min() - 3 * s.max(), d.max() + 3 * s.max(), n_mu)
+    return mus, np.linspace(0.0, top, n_tau)
+
+
+def pooled(model: str, d, s, ref, vref):
+    mus, taus = _grid(d, s, model)
+    if model == "spike":
+        pis = np.linspace(0.05, 0.95, 10)
+        mu, tau, pi = (a.ravel() for a in np.meshgrid(mus, taus, pis, indexing="ij"))
+        means = np.stack([np.full_like(mu, float(np.mean(ref))), mu], axis=1)
+        variances = np.stack([np.full_like(tau, SPIKE_SD**2), tau**2], axis=1)
+        weights = np.stack([1.0 - pi, pi], axis=1)
+    else:
+        mu, tau = (a.ravel() for a in np.meshgrid(mus, taus, indexing="ij"))
+        if model == "t4":
+            scale = stats.gamma.ppf((np.arange(24) + 0.5) / 24, 2.0, scale=0.5)
+        else:
+            scale = np.ones(1)
+        means = np.repeat(mu[:, None], len(scale), axis=1)
+        variances = (tau**2)[:, None] / scale[None, :]
+        weights = np.full(means.shape, 1.0 / len(scale))
+    return posterior(d, s, ref, vref, means, variances, weights, _log_tau_prior(tau, s))
+
+
+def model_rows(rows: pd.DataFrame, model: str) -> pd.DataFrame:
+    if model == "current":
+        return rows.assign(
+            est=rows["o2_cost_change_pct"], lo=rows["ci_low_pct"], hi=rows["ci_high_pct"]
+        )
+    parts = []
+    for _, group in rows.groupby(["squad", "group"], sort=False):
+        centre, low, high = pooled(model, *(group[c].to_numpy() for c in ("d", "s", "ref", "vref")))
+        parts.append(
+            group.assign(
+                est=100 * np.expm1(centre), lo=100 * np.expm1(low), hi=100 * np.expm1(high)
+            )
+        )
+    return pd.concat(parts)
+
+
+def summarise(rows: pd.DataFrame) -> dict:
+    strength = rows.loc[rows["group"] == "strength"]
+    controls = rows.loc[rows["group"] == "control"]
+    err = strength["est"] - strength["truth"]
+    null = strength.loc[strength["truth"] == 0]
+    large = strength.loc[strength["truth"] <= -3]
+
+    def below(frame):
+        return int((frame["hi"] < 0).sum())
+
+    covered = (strength["lo"] <= strength["truth"]) & (strength["truth"] <= strength["hi"])
+    return {
+        "bias_strength_pp": f"{err.mean():+.2f}",
+        "mae_strength_pp": f"{err.abs().mean():.2f}",
+        "coverage_strength": f"{covered.mean():.2f}",
+        "ci_width_pp": f"{(strength['hi'] - strength['lo']).mean():.2f}",
+        "non_responders_improved": f"{below(null)}/{len(null)}" if len(null) else "-",
+        "controls_improved": f"{below(controls)}/{len(controls)}",
+        "detected_at_3pct": f"{(large['hi'] < 0).mean():.2f}",
+    }
+
+
+def _markdown(frame: pd.DataFrame) -> str:
+    head = "| " + " | ".join(frame.columns) + " |\n|" + "---|" * len(frame.columns) + "\n"
+    return head + "".join(
+        "| " + " | ".join(map(str, row)) + " |\n" for row in frame.itertuples(index=False)
+    )
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--squads", type=int, default=40)
+    parser.add_argument("--runners", type=int, default=16)
+    parser.add_argument("--scenarios", default=",".join(SCENARIOS))
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args(argv)
+    names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
+    unknown = [n for n in names if n not in validate_model.SCENARIOS]
+    if unknown:
+        parser.error(f"unknown scenario(s) {unknown}")
+    table = []
+    start = time.time()
+    for name in names:
+        with tempfile.TemporaryDirectory() as root:
+            rows = validate_model.scenario_rows(name, args.squads, args.runners, root)
+        rows = runner_inputs(rows)
+        for model in ("current", "normal", "t4", "spike"):
+            table.append({"scenario": name, "model": model, **summarise(model_rows(rows, model))})
+            print(f"{name} / {model}: {table[-1]}", flush=True)
+    frame = pd.DataFrame(table)
+    text = (
+        "# Other population models for the partial pooling\n\n"
+        f"`python benchmarks/pooling_alternatives.py --squads {args.squads}`, "
+        f"{time.strftime('%Y-%m-%d')}, {time.time() - start:.0f} s; squads of "
+        f"{args.runners} (half strength, half control) from the scenario suite "
+        "(`benchmarks/validate_model.py`, same seeds). Strength runners; "
+        "`current` is analyze's headline, `normal` its model recomputed from the "
+        "runners' own changes (the check on the reconstruction), `t4` a Student t "
+        "population (BDA3 17.4), `spike` a responder / non-responder mixture "
+        "(module docstring). Improved / detected: interval wholly below 0.\n\n"
+        + _markdown(frame)
+        + "\n"
+    )
+    if args.out:
+        args.out.write_text(text)
+    print(text)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
