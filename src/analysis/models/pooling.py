@@ -388,7 +388,7 @@ def group_mean_posterior(
     if len(d) <= EXACT_LEAVE_ONE_OUT:
         # each on a grid of its own, from the others only: on the shared one, a
         # control's reference moved with its own value through the grid's top (2
-        # controls: the other's variance 0.019-0.029 for 0-0.2 of it)
+        # controls: the other's SD 0.029-0.041 as its own change went 0-0.2)
         for i in range(len(d)):
             others = np.arange(len(d)) != i
             if not others.any():  # one runner: nobody else
