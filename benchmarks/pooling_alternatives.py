@@ -19,7 +19,11 @@ from ``reference_change_pct`` and ``own_*``):
   (24 equal-probability quantiles of the Gamma(2, 2) scale);
 - ``spike``: a responder / non-responder mixture: with probability ``1 - pi``
   the runner's referenced change is 0 (SD 0.3 %: the controls' change), else
-  normal around the group's mean; ``pi`` uniform on a grid of 0.05-0.95.
+  normal around the group's mean; ``pi`` uniform on a grid of 0.05-0.95;
+- ``bma``: ``normal`` and ``spike`` averaged by how well each explains the
+  group's changes (Bayesian model averaging, equal prior odds): the mixture
+  where the group looks like responders and non-responders, the normal
+  population where it does not.
 
 Everything on a grid over ``(mu, tau[, pi])`` (``mu`` flat, ``tau`` under the
 uniform shrinkage prior), each runner's posterior the mixture of normals over
@@ -64,6 +68,8 @@ SCENARIOS = (
 GRID = {"normal": (50, 50), "t4": (40, 40), "spike": (35, 35)}
 """Grid points over ``mu`` and ``tau`` per model."""
 
+MODELS = ("current", "normal", "t4", "spike", "bma")
+
 SPIKE_SD = 0.003
 """The non-responders' spread around the controls' change (log scale)."""
 
@@ -92,22 +98,36 @@ def _log_tau_prior(tau, s):
 def posterior(d, s, ref, vref, means, variances, weights, log_prior):
     """Each runner's referenced headline (mean, 2.5 %, 97.5 %) when the population at
     grid point p is ``sum_c weights[p, c] N(means[p, c], variances[p, c])``."""
+    return _headline(*components(d, s, ref, vref, means, variances, weights, log_prior)[1:])
+
+
+def components(d, s, ref, vref, means, variances, weights, log_prior):
+    """``(log evidence, weight, mean, variance)``: each runner's referenced posterior
+    as a mixture of normals (rows: grid point x population component), and the log of
+    the data's probability under the model (``log_prior`` a normalised prior over
+    the grid points for that to compare models)."""
     s2 = s**2
     total = variances[..., None] + s2
     dens = weights[..., None] * np.exp(-0.5 * (d - means[..., None]) ** 2 / total)
     dens = dens / np.sqrt(2 * np.pi * total)
     marginal = dens.sum(axis=1)
     log_post = log_prior + np.log(np.maximum(marginal, 1e-300)).sum(axis=1)
+    evidence = float(special.logsumexp(log_post))
     w = np.exp(log_post - log_post.max())
     w /= w.sum()
     comp = (w[:, None, None] * dens / marginal[:, None, :]).reshape(-1, len(d))
     shrink = s2 / total
     mean = (d - shrink * (d - means[..., None]) - ref).reshape(-1, len(d))
     var = (s2 * (1.0 - shrink) + vref).reshape(-1, len(d))
+    return evidence, comp, mean, var
+
+
+def _headline(comp, mean, var):
+    """Mean, 2.5 % and 97.5 % points of each runner's mixture (columns)."""
     centre = (comp * mean).sum(axis=0)
     sd = np.sqrt((comp * (var + mean**2)).sum(axis=0) - centre**2)
-    low, high = np.empty(len(d)), np.empty(len(d))
-    for i in range(len(d)):
+    low, high = np.empty(mean.shape[1]), np.empty(mean.shape[1])
+    for i in range(mean.shape[1]):
         keep = comp[:, i] > 1e-7 * comp[:, i].max()
         c, m, v = comp[keep, i], mean[keep, i], var[keep, i]
         x = np.linspace(centre[i] - 7 * sd[i], centre[i] + 7 * sd[i], 400)
@@ -125,6 +145,8 @@ def _grid(d, s, model):
 
 
 def pooled(model: str, d, s, ref, vref):
+    if model == "bma":
+        return _averaged(d, s, ref, vref)
     mus, taus = _grid(d, s, model)
     if model == "spike":
         pis = np.linspace(0.05, 0.95, 10)
@@ -142,6 +164,34 @@ def pooled(model: str, d, s, ref, vref):
         variances = (tau**2)[:, None] / scale[None, :]
         weights = np.full(means.shape, 1.0 / len(scale))
     return posterior(d, s, ref, vref, means, variances, weights, _log_tau_prior(tau, s))
+
+
+def _averaged(d, s, ref, vref):
+    """``normal`` and ``spike`` averaged by their posterior probabilities (equal prior
+    odds; Hoeting et al. 1999, Bayesian model averaging): both on one grid over
+    ``(mu, tau)`` with one normalised prior (``mu`` uniform over the grid, tau's
+    prior normalised over its points, ``pi`` uniform), so the evidences compare."""
+    mus, taus = _grid(d, s, "spike")
+    tau_norm = float(special.logsumexp(_log_tau_prior(taus[1:], s)))
+    fits = []
+    for spike in (False, True):
+        pis = np.linspace(0.05, 0.95, 10) if spike else np.ones(1)
+        mu, tau, pi = (a.ravel() for a in np.meshgrid(mus, taus, pis, indexing="ij"))
+        if spike:
+            means = np.stack([np.full_like(mu, float(np.mean(ref))), mu], axis=1)
+            variances = np.stack([np.full_like(tau, SPIKE_SD**2), tau**2], axis=1)
+            weights = np.stack([1.0 - pi, pi], axis=1)
+        else:
+            means, variances, weights = mu[:, None], (tau**2)[:, None], np.ones((len(mu), 1))
+        log_prior = _log_tau_prior(tau, s) - tau_norm - np.log(len(mus) * len(pis))
+        fits.append(components(d, s, ref, vref, means, variances, weights, log_prior))
+    (e_normal, *normal), (e_spike, *spike) = fits
+    p_spike = 1.0 / (1.0 + np.exp(e_normal - e_spike))
+    return _headline(
+        np.vstack([(1.0 - p_spike) * normal[0], p_spike * spike[0]]),
+        np.vstack([normal[1], spike[1]]),
+        np.vstack([normal[2], spike[2]]),
+    )
 
 
 def model_rows(rows: pd.DataFrame, model: str) -> pd.DataFrame:
@@ -206,7 +256,7 @@ def main(argv=None) -> int:
         with tempfile.TemporaryDirectory() as root:
             rows = validate_model.scenario_rows(name, args.squads, args.runners, root)
         rows = runner_inputs(rows)
-        for model in ("current", "normal", "t4", "spike"):
+        for model in MODELS:
             table.append({"scenario": name, "model": model, **summarise(model_rows(rows, model))})
             print(f"{name} / {model}: {table[-1]}", flush=True)
     frame = pd.DataFrame(table)
@@ -218,7 +268,8 @@ def main(argv=None) -> int:
         "(`benchmarks/validate_model.py`, same seeds). Strength runners; "
         "`current` is analyze's headline, `normal` its model recomputed from the "
         "runners' own changes (the check on the reconstruction), `t4` a Student t "
-        "population (BDA3 17.4), `spike` a responder / non-responder mixture "
+        "population (BDA3 17.4), `spike` a responder / non-responder mixture, "
+        "`bma` the normal and the mixture averaged by their posterior probabilities "
         "(module docstring). Improved / detected: interval wholly below 0.\n\n"
         + _markdown(frame)
         + "\n"

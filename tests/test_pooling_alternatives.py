@@ -45,3 +45,17 @@ def test_the_spike_pulls_a_non_responder_to_the_controls_and_t4_does_not(alterna
     spike = alternatives.pooled("spike", d, s, ref, vref)[0][4:]
     assert np.all(spike > -0.003)
     assert np.all(normal < -0.004) and np.all(t4 < -0.004)
+
+
+def test_the_averaged_model_follows_the_mixture_only_where_the_group_is_split(alternatives):
+    """Model averaging: four responders at -5 % and four at the controls' change give
+    the mixture most of the weight (the four stay near 0); eight runners spread
+    evenly around -3 % give the normal population most of it (each headline within
+    0.2 pp of the normal model's)."""
+    s, ref, vref = np.full(8, 0.01), np.zeros(8), np.zeros(8)
+    split = np.log1p(np.array([-0.05] * 4 + [0.0] * 4))
+    assert np.all(alternatives.pooled("bma", split, s, ref, vref)[0][4:] > -0.004)
+    even = np.log1p(np.linspace(-0.045, -0.015, 8))
+    averaged = alternatives.pooled("bma", even, s, ref, vref)[0]
+    normal = alternatives.pooled("normal", even, s, ref, vref)[0]
+    np.testing.assert_allclose(averaged, normal, atol=0.002)
