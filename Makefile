@@ -157,9 +157,9 @@ tenth-check: install
 	  --md benchmarks/.out/tenth/results.md \
 	  --per-runner benchmarks/.out/tenth/per_runner.csv
 
-# Two other population models for the partial pooling (a Student t; a responder /
-# non-responder mixture) against ours, on the scenario suite's squads; writes
-# docs/POOLING_ALTERNATIVES.md (about 20 minutes)
+# Other population models for the partial pooling (a Student t; a responder /
+# non-responder mixture; the two averaged) against ours, on the scenario suite's
+# squads; writes docs/POOLING_ALTERNATIVES.md (about 20 minutes)
 pooling-alternatives: install
 	$(BIN)/python benchmarks/pooling_alternatives.py --squads 40 --out docs/POOLING_ALTERNATIVES.md
 

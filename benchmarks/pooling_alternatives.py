@@ -1,4 +1,4 @@
-"""Two other population models for the partial pooling, against the one we use (issue 11).
+"""Other population models for the partial pooling, against the one we use (issue 11).
 
 The headline pools each runner's own change within its group under a normal
 population (``analysis.models.pooling``: BDA3 section 5.4, the uniform
@@ -29,9 +29,10 @@ Everything on a grid over ``(mu, tau[, pi])`` (``mu`` flat, ``tau`` under the
 uniform shrinkage prior), each runner's posterior the mixture of normals over
 it (exact for every model: no density is sampled on a grid of theta); the
 referenced headline is the posterior minus the reference, its variance added.
-Strength runners only: bias, MAE, 95 % coverage and width, non-responders
-(truth 0) and controls with an interval wholly below 0, and detection of a
-true change of -3 % or more (interval wholly below 0).
+Strength runners: bias, MAE, 95 % coverage and width, non-responders (truth
+0) with an interval wholly below 0, and detection of a true change of -3 % or
+more (interval wholly below 0); and the controls with an interval wholly below
+0.
 
     python benchmarks/pooling_alternatives.py [--squads 40] [--scenarios a,b]
         [--out docs/POOLING_ALTERNATIVES.md]
