@@ -18,7 +18,7 @@ never reaches back into the block before it.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 import pandas as pd
@@ -199,6 +199,12 @@ class Logged:
             pd.concat([p.sessions for p in parts], ignore_index=True),
             last_run.groupby(level=0).max(),
         )
+
+
+def _logs(logged: Logged | Callable[[], Logged] | None, dataset: Dataset) -> Logged:
+    if logged is None:
+        return Logged.of(dataset.strength, dataset.runs)
+    return logged if isinstance(logged, Logged) else logged()
 
 
 def _local_days(dates: pd.Series) -> pd.Series:
@@ -471,9 +477,7 @@ def runner_blocks(
     out["baseline_start"] = out["block_start"] - pd.Timedelta(weeks=baseline_weeks)
     out["block_weeks"] = ((out["block_end"] - out["block_start"] + _DAY) / _WEEK).round(1)
 
-    if logged is None:
-        logged = Logged.of(dataset.strength, dataset.runs)
-    warnings.append(_stopped_early(out, logged))
+    warnings.append(_stopped_early(out, _logs(logged, dataset)))
 
     lo, hi = TYPICAL_BLOCK_WEEKS
     weeks = out["block_weeks"].to_numpy(dtype=float)
@@ -510,7 +514,7 @@ def later_blocks(
     *,
     baseline_weeks: int = BASELINE_WEEKS,
     blocks: pd.DataFrame | None = None,
-    logged: Logged | None = None,
+    logged: Logged | Callable[[], Logged] | None = None,
 ) -> pd.DataFrame:
     """Blocks 2, 3, ... of the runners with several rows in ``blocks.csv``.
 
@@ -541,9 +545,11 @@ def later_blocks(
     blocks : DataFrame, optional, keyword-only
         :func:`runner_blocks` of the dataset, for the runners' groups and the
         baseline length (computed when not given).
-    logged : Logged, optional, keyword-only
+    logged : Logged or a function returning one, optional, keyword-only
         As for :func:`runner_blocks` (a later block gets the same note on
-        lifting that stopped early); computed from ``dataset`` when not given.
+        lifting that stopped early); a function is called only when there is a
+        later block (a dataset read part by part reads its parts' dates for
+        it); computed from ``dataset`` when not given.
 
     Returns
     -------
@@ -629,7 +635,7 @@ def later_blocks(
             # an analysable block's note only: one that overlaps (a repeated row) has none
             np.where(
                 problem == "",
-                _stopped_early(out, logged or Logged.of(dataset.strength, dataset.runs)),
+                _stopped_early(out, _logs(logged, dataset)),
                 "",
             ),
         ],

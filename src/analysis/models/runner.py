@@ -817,7 +817,7 @@ def _analyzed_rows(
     held = [[row for row, _ in part] for part, _ in parts]
     fitted = [item for part, _ in parts for item in part] if return_fits else []
     del parts
-    later = later_blocks(dataset, blocks=all_blocks, logged=_logged(dataset, metrics))
+    later = later_blocks(dataset, blocks=all_blocks, logged=partial(_logged, dataset, metrics))
     later = later.loc[later["runner_id"].isin(set(blocks["runner_id"].astype(str)))]
 
     def referenced(fitted_rows: list[dict]) -> dict:

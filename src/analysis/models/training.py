@@ -98,7 +98,7 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
         runs[col] = pd.to_numeric(metrics[col], errors="coerce") if col in metrics else np.nan
     runs["runner_id"] = runs["runner_id"].astype(str)
     runs = runs.merge(windows, on="runner_id", how="inner")
-    day = pd.to_datetime(runs["date"]).dt.normalize()
+    day = runs["day"] = pd.to_datetime(runs["date"]).dt.normalize()
     runs["part"] = np.select(
         [
             (day >= runs["baseline_start"]) & (day < runs["block_start"]),
@@ -107,6 +107,7 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
         ["baseline", "block"],
         default="",
     )
+    every = runs  # every run of a runner with a window, for where the log starts
     runs = runs.loc[runs["part"] != ""]
     share = runs["trimp"].notna().groupby(runs["runner_id"]).mean()
     basis = (share >= TRIMP_SHARE).map({True: "trimp", False: "minutes"})
@@ -127,28 +128,16 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     # months before (an old import) is no log of the weeks between. Without a run in
     # the baseline, the first run ever: before it, a baseline of no running (load 0);
     # after it, nothing logged
-    logged = pd.DataFrame(
-        {
-            "runner_id": metrics["runner_id"].astype(str),
-            "day": pd.to_datetime(metrics["date"]).dt.normalize(),
-        }
-    )
-    first_ever = logged.groupby("runner_id")["day"].min().reindex(windows.index)
-    since = logged["day"].between(
-        logged["runner_id"].map(windows["baseline_start"]),
-        logged["runner_id"].map(windows["block_start"]),
-        inclusive="left",
-    )
-    first_in = logged.loc[since].groupby("runner_id")["day"].min().reindex(windows.index)
+    first_ever = every.groupby("runner_id")["day"].min().reindex(windows.index)
+    in_baseline = every.loc[every["part"] == "baseline"]
+    first_in = in_baseline.groupby("runner_id")["day"].min().reindex(windows.index)
     first = first_in.fillna(first_ever)
     # ... unless the log ran up to the baseline: a run in the LOG_RUNNING_DAYS before
     # it makes a late first run a break (load 0 in it is load), not a late start
-    before = logged["day"].between(
-        logged["runner_id"].map(windows["baseline_start"] - pd.Timedelta(days=LOG_RUNNING_DAYS)),
-        logged["runner_id"].map(windows["baseline_start"]),
-        inclusive="left",
+    before = (every["day"] < every["baseline_start"]) & (
+        every["day"] >= every["baseline_start"] - pd.Timedelta(days=LOG_RUNNING_DAYS)
     )
-    running = pd.Series(windows.index.isin(logged.loc[before, "runner_id"]), index=windows.index)
+    running = pd.Series(windows.index.isin(every.loc[before, "runner_id"]), index=windows.index)
     late = ((first - windows["baseline_start"]).dt.days >= LATE_LOG_DAYS) & ~running
     logged_from = windows["baseline_start"].where(~late, first)
     base_weeks = (windows["block_start"] - logged_from).dt.days / 7.0
