@@ -294,6 +294,15 @@ def _hr(p, v_mmin, d, temp, econ):
     )
 
 
+def _fitness_confound(p, b0, b1) -> float:
+    """The change [%] in cost read from heart rate at easy pace between 3 weeks before
+    ``b0`` and ``b1`` that fitness alone causes (the truth file's confound)."""
+    v = p["v_easy"]
+    hr0 = _hr(p, v, b0 - dt.timedelta(days=21), 10, 1.0)
+    hr1 = _hr(p, v, b1, 10, 1.0)
+    return 100 * (_read_cost(p, v, hr1, p["vo2max"]) / _read_cost(p, v, hr0, p["vo2max"]) - 1)
+
+
 def _read_cost(p, v_mmin, hr, vo2max_used):
     """Cost [ml/kg/km] a plain %HRR = %VO2R reading gives."""
     x = (hr - p["hr_rest"]) / (p["hr_max"] - p["hr_rest"])
@@ -470,13 +479,7 @@ def generate(scenario, seed, out):
         # truth
         if spec["group"] == "strength":
             for bi, ((b0, b1), e) in enumerate(eff):
-                base_mid = b0 - dt.timedelta(days=21)
-                v = p["v_easy"]
-                hr0 = _hr(p, v, base_mid, 10, 1.0)
-                hr1 = _hr(p, v, b1, 10, 1.0)
-                conf = 100 * (
-                    _read_cost(p, v, hr1, p["vo2max"]) / _read_cost(p, v, hr0, p["vo2max"]) - 1
-                )
+                conf = _fitness_confound(p, b0, b1)
                 truth.append(
                     dict(
                         runner_id=rid,
@@ -494,13 +497,7 @@ def generate(scenario, seed, out):
         else:
             b0 = min(b[0] for s in specs for b in s["blocks"])
             b1 = max(b[1] for s in specs for b in s["blocks"])
-            base_mid = b0 - dt.timedelta(days=21)
-            v = p["v_easy"]
-            hr0 = _hr(p, v, base_mid, 10, 1.0)
-            hr1 = _hr(p, v, b1, 10, 1.0)
-            conf = 100 * (
-                _read_cost(p, v, hr1, p["vo2max"]) / _read_cost(p, v, hr0, p["vo2max"]) - 1
-            )
+            conf = _fitness_confound(p, b0, b1)
             truth.append(
                 dict(
                     runner_id=rid,
