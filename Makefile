@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check eighth-check ninth-check tenth-check pooling-alternatives small-squads mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check eighth-check ninth-check tenth-check eleventh-check pooling-alternatives small-squads mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -157,9 +157,20 @@ tenth-check: install
 	  --md benchmarks/.out/tenth/results.md \
 	  --per-runner benchmarks/.out/tenth/per_runner.csv
 
+# The model on squads from an eleventh generator, written blind to the estimator: how the
+# strength group's true responses are spread (non-responders, one big responder, runners
+# who got worse, a skewed spread; 4 + 4 to 30 + 30; benchmarks/eleventh_scenarios.py;
+# docs/ELEVENTH_CHECK.md); about 2 minutes
+eleventh-check: install
+	$(BIN)/python benchmarks/eleventh_scenarios.py run --work benchmarks/.out/eleventh \
+	  --seeds 2 --first-seed 1101 --runeco $(BIN)/runeco \
+	  --md benchmarks/.out/eleventh/results.md \
+	  --per-runner benchmarks/.out/eleventh/per_runner.csv
+
 # Other population models for the partial pooling (a Student t; a responder /
 # non-responder mixture; the two averaged) against ours, on the scenario suite's
-# squads; writes docs/POOLING_ALTERNATIVES.md (about 20 minutes)
+# squads; writes docs/POOLING_ALTERNATIVES.md (about 20 minutes). On a blind generator's
+# squads: benchmarks/pooling_alternatives.py --rows <its per-runner CSV>
 pooling-alternatives: install
 	$(BIN)/python benchmarks/pooling_alternatives.py --squads 40 --out docs/POOLING_ALTERNATIVES.md
 
