@@ -36,6 +36,13 @@ more (interval wholly below 0); and the controls with an interval wholly below
 
     python benchmarks/pooling_alternatives.py [--squads 40] [--scenarios a,b]
         [--out docs/POOLING_ALTERNATIVES.md]
+    python benchmarks/pooling_alternatives.py --rows A.csv [B.csv ...] [--out F]
+
+(``--rows``: the per-runner CSVs of independent generators' ``run``, e.g.
+``benchmarks/tenth_scenarios.py`` or ``eleventh_scenarios.py``: analyze's columns
+with the truth in ``true_change_pct``, the true group in ``group`` and analyze's
+in ``group_out``; their answered rows pooled within their group against controls,
+a table per file; docs/POOLING_ALTERNATIVES_BLIND.md.)
 
 (``make pooling-alternatives``; 40 squads of the four default scenarios take
 about 20 minutes on 2 cores).
@@ -211,6 +218,24 @@ def model_rows(rows: pd.DataFrame, model: str) -> pd.DataFrame:
     return pd.concat(parts)
 
 
+ANSWERED = ("improved", "worsened", "no meaningful change", "inconclusive")
+
+
+def generator_rows(path: Path) -> pd.DataFrame:
+    """An independent generator's per-runner CSV as :func:`runner_inputs`' rows: the
+    answered rows pooled within their group against the controls, one squad per
+    (scenario, seed, block), ``truth`` the true change, ``group`` analyze's."""
+    rows = pd.read_csv(path)
+    rows = rows.loc[
+        rows["verdict"].isin(ANSWERED)
+        & (rows["pooling"] == "group")
+        & (rows["reference"] == "controls")
+    ]
+    squad = rows["scenario"] + "/" + rows["seed"].astype(str) + "/" + rows["block"].astype(str)
+    rows = rows.assign(squad=squad, truth=rows["true_change_pct"], group=rows["group_out"])
+    return runner_inputs(rows).dropna(subset=["d", "s", "ref", "vref"])
+
+
 def summarise(rows: pd.DataFrame) -> dict:
     strength = rows.loc[rows["group"] == "strength"]
     controls = rows.loc[rows["group"] == "control"]
@@ -246,7 +271,10 @@ def main(argv=None) -> int:
     parser.add_argument("--runners", type=int, default=16)
     parser.add_argument("--scenarios", default=",".join(SCENARIOS))
     parser.add_argument("--out", type=Path)
+    parser.add_argument("--rows", type=Path, nargs="+", help="generators' per-runner CSVs instead")
     args = parser.parse_args(argv)
+    if args.rows:
+        return _from_rows(args.rows, args.out)
     names = [n.strip() for n in args.scenarios.split(",") if n.strip()]
     unknown = [n for n in names if n not in validate_model.SCENARIOS]
     if unknown:
@@ -277,6 +305,41 @@ def main(argv=None) -> int:
     )
     if args.out:
         args.out.write_text(text)
+    print(text)
+    return 0
+
+
+def _origin(path: Path) -> str:
+    """Which squads a generator's per-runner CSV holds, in words."""
+    rows = pd.read_csv(path, usecols=["scenario", "seed"])
+    seeds = rows["seed"].unique()
+    return (
+        f"{rows['scenario'].nunique()} scenarios x {len(seeds)} squads "
+        f"(seeds {seeds.min()}-{seeds.max()})"
+    )
+
+
+def _from_rows(paths: list[Path], out: Path | None) -> int:
+    text = (
+        "# Other population models on independent generators' squads\n\n"
+        f"`python benchmarks/pooling_alternatives.py --rows "
+        f"{' '.join(p.name for p in paths)}`, {time.strftime('%Y-%m-%d')}: the answered "
+        "rows of squads from generators written blind to the estimator, pooled within "
+        "their group against the controls; `current` is analyze's headline, the other "
+        "models as in docs/POOLING_ALTERNATIVES.md (`t4` left out: it changed nothing "
+        "there). Improved / detected: interval wholly below 0.\n"
+    )
+    for path in paths:
+        table = []
+        for name, frame in generator_rows(path).groupby("scenario", sort=False):
+            for model in MODELS:
+                if model != "t4":
+                    row = summarise(model_rows(frame, model))
+                    table.append({"scenario": name, "model": model, **row})
+                    print(f"{path.name} {name} / {model}: {row}", flush=True)
+        text += f"\n## {path.name}: {_origin(path)}\n\n" + _markdown(pd.DataFrame(table))
+    if out:
+        out.write_text(text)
     print(text)
     return 0
 
