@@ -17,7 +17,8 @@ from analysis.blocks import (
     later_blocks,
     runner_blocks,
 )
-from analysis.io.dataset import Dataset
+from analysis.io.dataset import Dataset, group_labels
+from analysis.io.summary import validation_summary
 
 
 def _dataset(runners, strength=(), blocks=(), runs=()) -> Dataset:
@@ -648,3 +649,28 @@ def test_a_group_label_other_than_strength_or_control_is_read_from_the_data_and_
     assert out.loc["G7", "block_source"] == "squad (control)"
     assert out.loc[["G4", "G5"], "warning"].eq("").all()
     assert out.loc[["G2", "G3", "G5", "G6", "G7"], "block_source"].eq("squad (control)").all()
+
+
+def test_validate_reads_the_group_labels_as_analyze_does():
+    """One reading of runners.csv's ``group`` (:func:`analysis.io.dataset.group_labels`)
+    for validate's summary and analyze's blocks: a label of spaces or a missing one
+    is no label (read from the data) in both, a wording of the two is the group, and
+    another label is counted as such; nothing said in one that the other does not do."""
+    runners = [
+        {"runner_id": "H1", "group": "gym"},
+        {"runner_id": "H2", "group": " Controls "},
+        {"runner_id": "H3", "group": "   "},
+        {"runner_id": "H4", "group": None},
+        {"runner_id": "H5", "group": "Strength"},
+    ]
+    ds = _dataset(runners, _sessions("H3", "2026-03-02", range(10)))
+    assert list(group_labels(ds.runners["group"])) == ["gym", "Controls", "", "", "Strength"]
+    summary = validation_summary(ds)
+    assert (
+        "groups (runners.csv): 1 strength, 1 control, 2 without a group (read from the "
+        "data), 1 with another label"
+    ) in summary
+    assert "group 'gym' (1 runner) is neither strength nor control" in summary
+    out = runner_blocks(ds).set_index("runner_id")
+    assert list(out["group"]) == ["control", "control", "strength", "control", "strength"]
+    assert out.loc["H3", "block_source"] != "squad (control)"

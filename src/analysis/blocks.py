@@ -23,7 +23,7 @@ from collections.abc import Callable, Iterable
 import numpy as np
 import pandas as pd
 
-from analysis.io.dataset import Dataset
+from analysis.io.dataset import Dataset, group_labels
 from analysis.schema import BASELINE_WEEKS, group_kind, shown
 from analysis.strength import week_start
 
@@ -300,8 +300,7 @@ def _join_notes(parts: list[np.ndarray], n: int) -> np.ndarray:
 
 
 def _clean_group(values: pd.Series) -> pd.Series:
-    text = values.astype(object).where(values.notna(), "")
-    text = text.map(str).str.strip()
+    text = group_labels(values)
     return text.where(text != "", None)
 
 

@@ -144,6 +144,16 @@ class Dataset:
         return replace(self, runs=self.runs.drop(index=drop))
 
 
+def group_labels(values: pd.Series) -> pd.Series:
+    """runners.csv's ``group`` cells as every part of runeco reads them: the text
+    with its spacing stripped, ``""`` for an empty or missing cell (object dtype).
+    The runner blocks (:func:`analysis.blocks.runner_blocks`) and validate's
+    summary (:func:`analysis.io.summary.validation_summary`) both read the
+    column through it, so what validate says about a label is what analyze does."""
+    text = values.astype(object).where(values.notna(), "")
+    return text.map(str).str.strip()
+
+
 def quarantined_row_count(
     quarantine: pd.DataFrame, file: str | None = None, *, by_runner: bool = False
 ) -> int | pd.Series:

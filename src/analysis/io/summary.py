@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from analysis.io.dataset import Dataset, quarantined_row_count
+from analysis.io.dataset import Dataset, group_labels, quarantined_row_count
 from analysis.io.write import neutralise_formulas, refuse_dataset_files, write_csv_atomic
 from analysis.schema import QUARANTINE_COLUMNS, group_kind, shown
 
@@ -48,8 +48,7 @@ def _group_lines(runners: pd.DataFrame) -> list[str]:
     for a runner with a block of its own, else control)."""
     if "group" not in runners.columns or not len(runners):
         return []
-    labels = runners["group"].astype(object).where(runners["group"].notna(), "")
-    labels = labels.map(str).str.strip()
+    labels = group_labels(runners["group"])
     if labels.eq("").all():
         return [
             "groups (runners.csv): none given; analyze reads each runner's from the data "
