@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.io.dataset import Dataset, group_labels
+from analysis.metrics import wall_clock
 from analysis.schema import BASELINE_WEEKS, group_kind, shown
 from analysis.strength import week_start
 
@@ -209,11 +210,8 @@ def _logs(logged: Logged | Callable[[], Logged] | None, dataset: Dataset) -> Log
 
 def _local_days(dates: pd.Series) -> pd.Series:
     """Dates as days without a time zone (a time-zone-aware column's own local days;
-    the loader's are naive already)."""
-    dates = pd.to_datetime(dates)
-    if dates.dt.tz is not None:
-        dates = dates.dt.tz_localize(None)
-    return dates.dt.normalize()
+    the loader's are naive already), on the index they came with."""
+    return pd.Series(wall_clock(dates).dt.normalize().to_numpy(), index=dates.index)
 
 
 def _stopped_early(blocks: pd.DataFrame, logged: Logged) -> np.ndarray:
