@@ -64,6 +64,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import validate_model  # noqa: E402
 
+from analysis.models.inference import VERDICTS  # noqa: E402
+
 Z = float(special.ndtri(0.975))
 
 SCENARIOS = (
@@ -152,25 +154,32 @@ def _grid(d, s, model):
     return mus, np.linspace(0.0, top, n_tau)
 
 
+PIS = np.linspace(0.05, 0.95, 10)
+"""The responder share ``pi`` of the ``spike`` population (uniform over these)."""
+
+
+def _population(model: str, mus, taus, ref):
+    """``(tau, means, variances, weights)`` of the ``normal``, ``t4`` or ``spike``
+    population at every point of the grid over ``(mu, tau[, pi])``."""
+    if model == "spike":
+        mu, tau, pi = (a.ravel() for a in np.meshgrid(mus, taus, PIS, indexing="ij"))
+        means = np.stack([np.full_like(mu, float(np.mean(ref))), mu], axis=1)
+        variances = np.stack([np.full_like(tau, SPIKE_SD**2), tau**2], axis=1)
+        return tau, means, variances, np.stack([1.0 - pi, pi], axis=1)
+    mu, tau = (a.ravel() for a in np.meshgrid(mus, taus, indexing="ij"))
+    if model == "t4":
+        scale = stats.gamma.ppf((np.arange(24) + 0.5) / 24, 2.0, scale=0.5)
+    else:
+        scale = np.ones(1)
+    means = np.repeat(mu[:, None], len(scale), axis=1)
+    variances = (tau**2)[:, None] / scale[None, :]
+    return tau, means, variances, np.full(means.shape, 1.0 / len(scale))
+
+
 def pooled(model: str, d, s, ref, vref):
     if model == "bma":
         return _averaged(d, s, ref, vref)
-    mus, taus = _grid(d, s, model)
-    if model == "spike":
-        pis = np.linspace(0.05, 0.95, 10)
-        mu, tau, pi = (a.ravel() for a in np.meshgrid(mus, taus, pis, indexing="ij"))
-        means = np.stack([np.full_like(mu, float(np.mean(ref))), mu], axis=1)
-        variances = np.stack([np.full_like(tau, SPIKE_SD**2), tau**2], axis=1)
-        weights = np.stack([1.0 - pi, pi], axis=1)
-    else:
-        mu, tau = (a.ravel() for a in np.meshgrid(mus, taus, indexing="ij"))
-        if model == "t4":
-            scale = stats.gamma.ppf((np.arange(24) + 0.5) / 24, 2.0, scale=0.5)
-        else:
-            scale = np.ones(1)
-        means = np.repeat(mu[:, None], len(scale), axis=1)
-        variances = (tau**2)[:, None] / scale[None, :]
-        weights = np.full(means.shape, 1.0 / len(scale))
+    tau, means, variances, weights = _population(model, *_grid(d, s, model), ref)
     return posterior(d, s, ref, vref, means, variances, weights, _log_tau_prior(tau, s))
 
 
@@ -182,16 +191,10 @@ def _averaged(d, s, ref, vref):
     mus, taus = _grid(d, s, "spike")
     tau_norm = float(special.logsumexp(_log_tau_prior(taus[1:], s)))
     fits = []
-    for spike in (False, True):
-        pis = np.linspace(0.05, 0.95, 10) if spike else np.ones(1)
-        mu, tau, pi = (a.ravel() for a in np.meshgrid(mus, taus, pis, indexing="ij"))
-        if spike:
-            means = np.stack([np.full_like(mu, float(np.mean(ref))), mu], axis=1)
-            variances = np.stack([np.full_like(tau, SPIKE_SD**2), tau**2], axis=1)
-            weights = np.stack([1.0 - pi, pi], axis=1)
-        else:
-            means, variances, weights = mu[:, None], (tau**2)[:, None], np.ones((len(mu), 1))
-        log_prior = _log_tau_prior(tau, s) - tau_norm - np.log(len(mus) * len(pis))
+    for model in ("normal", "spike"):
+        tau, means, variances, weights = _population(model, mus, taus, ref)
+        # mu uniform over its points, and pi over its own (len(tau) / len(taus) of them)
+        log_prior = _log_tau_prior(tau, s) - tau_norm - np.log(len(tau) // len(taus))
         fits.append(components(d, s, ref, vref, means, variances, weights, log_prior))
     (e_normal, *normal), (e_spike, *spike) = fits
     p_spike = 1.0 / (1.0 + np.exp(e_normal - e_spike))
@@ -218,16 +221,13 @@ def model_rows(rows: pd.DataFrame, model: str) -> pd.DataFrame:
     return pd.concat(parts)
 
 
-ANSWERED = ("improved", "worsened", "no meaningful change", "inconclusive")
-
-
 def generator_rows(path: Path) -> pd.DataFrame:
     """An independent generator's per-runner CSV as :func:`runner_inputs`' rows: the
     answered rows pooled within their group against the controls, one squad per
     (scenario, seed, block), ``truth`` the true change, ``group`` analyze's."""
     rows = pd.read_csv(path)
     rows = rows.loc[
-        rows["verdict"].isin(ANSWERED)
+        rows["verdict"].isin(VERDICTS)
         & (rows["pooling"] == "group")
         & (rows["reference"] == "controls")
     ]
