@@ -7,7 +7,7 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
 WORKERS ?= 2
 
-.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check eighth-check ninth-check tenth-check eleventh-check pooling-alternatives small-squads mutation deliberate-bugs sample check-html clean
+.PHONY: install sysdeps demo test lint format bench validate-model independent-check blind-check heldout-check unseen-check coaching-check training-load-check eighth-check ninth-check tenth-check eleventh-check pooling-alternatives small-squads big-squads mutation deliberate-bugs sample check-html clean
 
 # WeasyPrint (PDF rendering) needs the system's Pango, and uses HarfBuzz's
 # subsetter for fonts (without it, it falls back to fontTools: ~1 s slower per
@@ -178,6 +178,11 @@ pooling-alternatives: install
 # (about a minute).
 small-squads: install
 	$(BIN)/python benchmarks/small_squads.py --squads 30 --out docs/SMALL_SQUADS.md
+
+# The time course in squads of 30 + 30 (a ramp, a plateau, a late start) under the
+# time-course test's two influence rules; writes docs/BIG_SQUADS.md (about 5 minutes).
+big-squads: install
+	$(BIN)/python benchmarks/big_squads.py --squads 30 --out docs/BIG_SQUADS.md
 
 # Regenerate the committed sample squad (fixed seed: the same bytes every time).
 sample: install

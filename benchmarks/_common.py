@@ -1,4 +1,5 @@
-"""What the benchmarks share: the one benchmark squad and the child-process scaffolding.
+"""What the benchmarks share: the one benchmark squad, the child-process scaffolding
+and the Markdown table of the model checks' documents.
 
 Every benchmark that says "the benchmark squad" uses :func:`benchmark_squad`
 (1,000 runners x 16 weeks, 70 % strength, seed 0), simulated once and cached
@@ -116,3 +117,11 @@ def oracle_pooled_mae(own_pct, low_pct, high_pct, truth_pct, squad) -> float:
         shrink = s[k] ** 2 / (s[k] ** 2 + tau2)
         theta[k] = d[k] - shrink * (d[k] - mu)
     return float(np.mean(np.abs(100.0 * np.expm1(theta / 100.0) - np.asarray(truth_pct, float))))
+
+
+def markdown_table(table) -> str:
+    """A data frame as a GitHub Markdown table, every cell as it is (already formatted)."""
+    head = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns) + "\n"
+    return head + "".join(
+        "| " + " | ".join(str(v) for v in row) + " |\n" for row in table.itertuples(index=False)
+    )

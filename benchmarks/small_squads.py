@@ -28,6 +28,7 @@ from analysis.simulate import simulate_squad
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import validate_model  # noqa: E402  (the scenario suite's transforms)
+from _common import markdown_table  # noqa: E402
 
 CASES = {
     "3 + 3": ({"n_runners": 6}, None),
@@ -85,13 +86,6 @@ def summarise(name: str, d: pd.DataFrame) -> dict:
     return row
 
 
-def to_markdown(table: pd.DataFrame) -> str:
-    head = "| " + " | ".join(table.columns) + " |\n|" + "---|" * len(table.columns) + "\n"
-    return head + "".join(
-        "| " + " | ".join(str(v) for v in row) + " |\n" for row in table.itertuples(index=False)
-    )
-
-
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--squads", type=int, default=30)
@@ -100,7 +94,7 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as root:
         table = pd.DataFrame([summarise(n, case_rows(n, args.squads, Path(root))) for n in CASES])
-    text = to_markdown(table)
+    text = markdown_table(table)
     print(text)
     print(f"({args.squads} squads per row; {time.perf_counter() - started:.0f} s)")
     if args.out:

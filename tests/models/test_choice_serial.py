@@ -10,7 +10,9 @@ import pandas as pd
 from analysis.models.prepare import (
     FULL_BLOCK,
     MIN_RUNNERS_FOR_INFLUENCE,
+    ONSET_LR_THRESHOLD,
     _serial_profiles,
+    choose_course_from,
     choose_from,
     strength_runners_only,
 )
@@ -157,6 +159,53 @@ def test_serially_correlated_runs_no_longer_fake_a_plateau():
         per_runner = dict(zip(CANDIDATES, _serial_profiles(prep, columns, specs), strict=True))
         found += choose_from(per_runner, FULL_BLOCK)[0] == 4.0
     assert found >= 8, found
+
+
+def _profiles(prep):
+    columns, specs = _time_course_specs(prep)
+    return dict(zip(CANDIDATES, _serial_profiles(prep, columns, specs), strict=True))
+
+
+def test_a_time_course_carried_by_a_few_runners_is_not_the_squads():
+    """Squads of 32 runners: 28 whose change is almost a ramp (-4 % times the
+    block's fraction to the power 0.8) and 4 fast responders (-6 %, complete
+    after 2 weeks). The 1 % test without the one most favourable runner put a
+    plateau in 6 of 20 squads (the 28 alone: 1 of 20); without one runner per
+    8 (4 here) in 1. A plateau that every runner has is still found, and up to
+    8 runners the choice is the 1 % test with one runner left out."""
+    rng = np.random.default_rng(23)
+    one = per_eight = 0
+    for _ in range(20):
+        squad = []
+        for k in range(28):
+            runner = _runner(rng, f"R{k}", 1.0, 0.5, change=0.0)
+            squad.append(runner.assign(y=runner["y"] - 0.04 * runner["ramp"] ** 0.8))
+        squad += [_runner(rng, f"F{k}", 1.0, 0.5, change=-0.06, plateau=2.0) for k in range(4)]
+        per_runner = _profiles(pd.concat(squad, ignore_index=True))
+        one += choose_from(per_runner, FULL_BLOCK)[0] != FULL_BLOCK
+        per_eight += choose_course_from(per_runner)[0] != FULL_BLOCK
+    assert one >= 4, one
+    assert per_eight <= 2, per_eight
+    rng = np.random.default_rng(3)
+    found = sum(
+        choose_course_from(_profiles(_squad(rng, 32, r=1.0, phi=0.8, change=-0.04, plateau=4.0)))[0]
+        == 4.0
+        for _ in range(10)
+    )
+    assert found >= 8, found
+    for _ in range(10):
+        per_runner = _profiles(_squad(rng, 8, r=1.0, phi=0.8, change=-0.03, plateau=4.0))
+        assert choose_course_from(per_runner)[0] == choose_from(per_runner, FULL_BLOCK)[0]
+    # 16 runners: two carry it (3 units each), the rest gain 0.1: 7.4 in all,
+    # 4.4 without the first (above 3.32), 1.4 without both
+    gains = [3.0, 3.0] + [0.1] * 14
+    sixteen = {
+        FULL_BLOCK: {f"R{k}": -50.0 for k in range(16)},
+        4.0: {f"R{k}": -50.0 + g for k, g in enumerate(gains)},
+    }
+    assert choose_from(sixteen, FULL_BLOCK)[0] == 4.0
+    assert choose_course_from(sixteen)[0] == FULL_BLOCK
+    assert sum(gains) - 3.0 > ONSET_LR_THRESHOLD > sum(gains) - 6.0
 
 
 def test_the_time_course_is_learned_from_the_strength_runners():

@@ -85,6 +85,7 @@ from analysis.models.prepare import (
     SPEED_SCALE_CANDIDATES,
     choice_logliks,
     choose_clock,
+    choose_course_from,
     choose_from,
     choose_load_scale,
     choose_post_strength,
@@ -755,6 +756,7 @@ def _analyzed_rows(
             FULL_BLOCK,
             chosen,
             squad_blocks=all_blocks,
+            chooser=choose_course_from,
         )
     design = {
         "heat_onset_c": float(heat_onset_c),
