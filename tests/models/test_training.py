@@ -52,6 +52,26 @@ def test_load_per_week_counts_each_window_by_its_days():
     assert load.at["A", "training_load_ratio"] == pytest.approx(525.0 / 350.0)
 
 
+def test_load_reads_time_zone_aware_dates_on_the_wall_clock():
+    """Dates with a UTC offset (a hand-built frame; the loader's are naive) are
+    read as the runner's wall-clock day, as the rest of the model reads them: a
+    run at 00:30 on the block's first day, +02:00, is in the block (in UTC it
+    would be the baseline's last day), and no comparison of aware and naive
+    times fails."""
+    runs = _runs(
+        [
+            ("A", "2026-01-01T08:00:00+02:00", 300.0, 3600),
+            ("A", "2026-01-14T18:00:00+02:00", 400.0, 3600),
+            ("A", "2026-01-15T00:30:00+02:00", 600.0, 3600),
+            ("A", "2026-02-04T23:30:00+02:00", 975.0, 3600),
+        ]
+    )
+    assert runs["date"].dt.tz is not None
+    load = training_load(runs, pd.DataFrame([BLOCK]))
+    assert load.at["A", "baseline_load_per_week"] == pytest.approx(700.0 / 2)
+    assert load.at["A", "block_load_per_week"] == pytest.approx(1575.0 / 3)
+
+
 def test_load_falls_back_to_minutes_when_heart_rate_is_missing_on_many_runs():
     runs = _runs(
         [
