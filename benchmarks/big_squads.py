@@ -69,11 +69,13 @@ def squad_rows(job: tuple[str, int, str]) -> pd.DataFrame:
         effect_pct_mean=effect,
     )
     rows = []
-    for rule, per in RULES.items():
-        prepare.TIME_COURSE_RUNNERS_PER_LEFT_OUT = per
-        field = validate_model.squad_field_rows(folder, transform, seed)
-        rows.append(field.assign(case=name, rule=rule))
-    prepare.TIME_COURSE_RUNNERS_PER_LEFT_OUT = RULES["one per 8 left out"]
+    try:
+        for rule, per in RULES.items():
+            prepare.TIME_COURSE_RUNNERS_PER_LEFT_OUT = per
+            field = validate_model.squad_field_rows(folder, transform, seed)
+            rows.append(field.assign(case=name, rule=rule))
+    finally:  # the worker's next squad starts from the default
+        prepare.TIME_COURSE_RUNNERS_PER_LEFT_OUT = RULES["one per 8 left out"]
     out = pd.concat(rows, ignore_index=True)
     return out.loc[~out["group"].astype(str).str.strip().str.lower().eq("control")]
 
@@ -91,7 +93,11 @@ def summarise(d: pd.DataFrame) -> dict:
         "plateau": int(courses["plateau_weeks"].notna().sum()),
         "late start": int(courses["delay_weeks"].notna().sum()),
         "bias_pp": f"{err.mean():+.2f}",
-        "squad_se_pp": f"{err.groupby(d['squad']).mean().std(ddof=1) / np.sqrt(len(courses)):.2f}",
+        "squad_se_pp": (
+            f"{err.groupby(d['squad']).mean().std(ddof=1) / np.sqrt(len(courses)):.2f}"
+            if len(courses) > 1
+            else "-"
+        ),
         "mae_pp": f"{err.abs().mean():.2f}",
         "coverage": f"{covered.mean():.2f}",
     }
