@@ -404,3 +404,72 @@ def test_every_chunk_of_a_small_squad_stays_kept_and_a_large_one_keeps_the_newes
     P.prepare_runs(*chunks[0], ramp_weeks=2.0)
     assert len(P._BASE_CACHE) == P._BASE_CACHE_SIZE  # the newest four
     assert len(computed) == 8
+
+
+def _typed_runs(rng, runners=30, multiple=-0.33, drift_per_min=0.0004, onset=15.0):
+    """Run-level rows as :func:`run_type_means` reads them: per runner easy
+    (35-60 min), tempo (30-45 min) and long (75-110 min) runs at their speeds,
+    log cost = runner level + ``multiple`` x Daniels' log cost ratio + drift
+    per minute beyond ``onset`` (0 with ``drift_per_min`` 0) + 1 % noise."""
+    from analysis.models.prepare import daniels_cost_log_ratio
+
+    rows = []
+    for r in range(runners):
+        easy, level = rng.uniform(160, 200), 5.3 + 0.05 * rng.normal()
+        for kind, n, speed, low, high in (
+            ("easy", 30, easy, 35, 60),
+            ("tempo", 6, 1.25 * easy, 30, 45),
+            ("long", 12, 0.95 * easy, 75, 110),
+        ):
+            v = speed * np.exp(rng.normal(0, 0.02, n))
+            minutes = rng.uniform(low, high, n)
+            curve = daniels_cost_log_ratio(v, easy)
+            y = level + multiple * curve
+            y = y + drift_per_min * np.clip(minutes - onset, 0, None) + rng.normal(0, 0.01, n)
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "runner_id": f"R{r}",
+                        "run_type": kind,
+                        "used": True,
+                        "log_o2_cost": y,
+                        "gas_m_min": v,
+                        "reference_gas_m_min": easy,
+                        "duration_s": minutes * 60,
+                        "drift_min_dev": np.clip(minutes - 60, 0, None)
+                        - np.clip(np.median(minutes) - 60, 0, None),
+                        **{
+                            t: 0.0
+                            for t in (
+                                "heat_c_dev",
+                                "device_dev",
+                                "shoes_dev",
+                                "post_strength_dev",
+                                "clock_dev",
+                                "ramp",
+                            )
+                        },
+                    }
+                )
+            )
+    return pd.concat(rows, ignore_index=True)
+
+
+def test_the_speed_curve_from_run_types_reads_drift_within_each_type():
+    """Drift from 15 minutes (0.04 % of cost a minute), cost per km falling with
+    speed at -0.33 of Daniels' curve (ACSM's): an easy run is longer than a tempo
+    run and carries more drift, which between types reads as a steeper fall.
+    With the drift's onset and slope read within each type the multiple is
+    found; with the model's drift term (from 60 minutes) among the type means
+    it is not. Without drift, or with drift from 60 minutes, it is found too."""
+    from analysis.models import prepare as P
+
+    rng = np.random.default_rng(41)
+    for drift, onset in ((0.0004, 15.0), (0.0, 15.0), (0.0004, 60.0)):
+        means = P.run_type_means(_typed_runs(rng, drift_per_min=drift, onset=onset))
+        k, se, _ = P.speed_scale_between_types(means)
+        assert abs(k + 0.33) < max(3 * se, 0.06), (drift, onset, k, se)
+    means = P.run_type_means(_typed_runs(rng))
+    fixed = means.drop(columns=[c for c in means if c.startswith("xp:")])
+    k_fixed, se_fixed, _ = P.speed_scale_between_types(fixed)  # the type means alone
+    assert k_fixed < -0.33 - 3 * se_fixed, (k_fixed, se_fixed)
