@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from analysis.io.dataset import Dataset, group_labels
-from analysis.metrics import wall_clock
+from analysis.metrics import wall_clock_days
 from analysis.schema import BASELINE_WEEKS, group_kind, shown
 from analysis.strength import week_start
 
@@ -161,7 +161,7 @@ def strength_days(strength: pd.DataFrame) -> pd.DataFrame:
         pd.DataFrame(
             {
                 "runner_id": s["runner_id"].astype(str),
-                "day": _local_days(s["date"]),
+                "day": wall_clock_days(s["date"]),
             },
             columns=["runner_id", "day"],
         )
@@ -185,7 +185,7 @@ class Logged:
     @classmethod
     def of(cls, strength: pd.DataFrame, runs: pd.DataFrame) -> Logged:
         if "date" in runs and len(runs):
-            last_run = _local_days(runs["date"]).groupby(runs["runner_id"].astype(str)).max()
+            last_run = wall_clock_days(runs["date"]).groupby(runs["runner_id"].astype(str)).max()
         else:
             last_run = pd.Series(dtype="datetime64[ns]")
         return cls(strength_days(strength), last_run)
@@ -206,12 +206,6 @@ def _logs(logged: Logged | Callable[[], Logged] | None, dataset: Dataset) -> Log
     if logged is None:
         return Logged.of(dataset.strength, dataset.runs)
     return logged if isinstance(logged, Logged) else logged()
-
-
-def _local_days(dates: pd.Series) -> pd.Series:
-    """Dates as days without a time zone (a time-zone-aware column's own local days;
-    the loader's are naive already), on the index they came with."""
-    return pd.Series(wall_clock(dates).dt.normalize().to_numpy(), index=dates.index)
 
 
 def _stopped_early(blocks: pd.DataFrame, logged: Logged) -> np.ndarray:

@@ -182,6 +182,12 @@ def wall_clock(values) -> pd.Series:
     return at.where((at.dt.year > 1678) & (at.dt.year < 2262)).astype("datetime64[ns]")
 
 
+def wall_clock_days(dates: pd.Series) -> pd.Series:
+    """:func:`wall_clock` days (midnight of each date's own local day; NaT where
+    unreadable), on the index the dates came with."""
+    return pd.Series(wall_clock(dates).dt.normalize().to_numpy(), index=dates.index)
+
+
 def days_after_strength(runner_id, date, strength) -> np.ndarray:
     """Calendar days from each run's runner's latest strength session before the run.
 

@@ -10,6 +10,7 @@ from analysis.blocks import runner_blocks
 from analysis.metrics import run_metrics
 from analysis.models import HEAT_ONSET_C, analyze
 from analysis.models.prepare import (
+    _WITHIN_TYPE_TERMS,
     FULL_BLOCK,
     LINEAR_HEAT,
     ONSET_LR_THRESHOLD,
@@ -411,8 +412,6 @@ def _typed_runs(rng, runners=30, multiple=-0.33, drift_per_min=0.0004, onset=15.
     (35-60 min), tempo (30-45 min) and long (75-110 min) runs at their speeds,
     log cost = runner level + ``multiple`` x Daniels' log cost ratio + drift
     per minute beyond ``onset`` (0 with ``drift_per_min`` 0) + 1 % noise."""
-    from analysis.models.prepare import daniels_cost_log_ratio
-
     rows = []
     for r in range(runners):
         easy, level = rng.uniform(160, 200), 5.3 + 0.05 * rng.normal()
@@ -438,17 +437,7 @@ def _typed_runs(rng, runners=30, multiple=-0.33, drift_per_min=0.0004, onset=15.
                         "duration_s": minutes * 60,
                         "drift_min_dev": np.clip(minutes - 60, 0, None)
                         - np.clip(np.median(minutes) - 60, 0, None),
-                        **{
-                            t: 0.0
-                            for t in (
-                                "heat_c_dev",
-                                "device_dev",
-                                "shoes_dev",
-                                "post_strength_dev",
-                                "clock_dev",
-                                "ramp",
-                            )
-                        },
+                        **dict.fromkeys(_WITHIN_TYPE_TERMS, 0.0),
                     }
                 )
             )

@@ -1381,9 +1381,8 @@ def _hinge(onset: float) -> str:
     return f"drift_h{onset:g}"
 
 
-def _within_names() -> list[str]:
-    """The columns whose within-type cross-products :func:`run_type_means` keeps."""
-    return [*map(_hinge, TYPE_DRIFT_ONSETS_MIN), *_WITHIN_TYPE_TERMS, "log_o2_cost"]
+_WITHIN_NAMES = [*map(_hinge, TYPE_DRIFT_ONSETS_MIN), *_WITHIN_TYPE_TERMS, "log_o2_cost"]
+"""The columns whose within-type cross-products :func:`run_type_means` keeps."""
 
 
 _TYPE_MEAN_TERMS = (
@@ -1436,7 +1435,7 @@ def run_type_means(prep: pd.DataFrame) -> pd.DataFrame:
     minutes = pd.to_numeric(used["duration_s"], errors="coerce").to_numpy(dtype=float) / 60.0
     for onset in TYPE_DRIFT_ONSETS_MIN:
         frame[_hinge(onset)] = np.clip(minutes - onset, 0.0, None)
-    names = _within_names()
+    names = _WITHIN_NAMES
     typed = frame.loc[frame["run_type"].ne("") & np.isfinite(frame[names]).all(axis=1)]
     keys = [typed["runner_id"], typed["run_type"]]
     centred = typed[names] - typed[names].groupby(keys).transform("mean")

@@ -18,7 +18,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from analysis.metrics import wall_clock
+from analysis.metrics import wall_clock_days
 from analysis.schema import MIN_CONTROLS, is_control
 
 LOAD_RATIO_LIMITS = (0.8, 1.3)
@@ -100,9 +100,7 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     runs["runner_id"] = runs["runner_id"].astype(str)
     runs = runs.merge(windows, on="runner_id", how="inner")
     # wall-clock days (a time zone dropped, not converted), as every other reader
-    day = runs["day"] = pd.Series(
-        wall_clock(runs["date"]).dt.normalize().to_numpy(), index=runs.index
-    )
+    day = runs["day"] = wall_clock_days(runs["date"])
     runs["part"] = np.select(
         [
             (day >= runs["baseline_start"]) & (day < runs["block_start"]),
