@@ -72,6 +72,34 @@ def test_load_reads_time_zone_aware_dates_on_the_wall_clock():
     assert load.at["A", "block_load_per_week"] == pytest.approx(1575.0 / 3)
 
 
+def test_block_dates_with_a_utc_offset_are_read_on_the_wall_clock():
+    """A hand-built blocks frame whose dates carry a UTC offset (a block starting
+    at 00:00+02:00 is 22:00 UTC the day before) is read on its own wall-clock
+    days, as the runs are: the run on the block's first day is in the block,
+    and naive run dates meet aware block dates without an error."""
+    runs = _runs(
+        [
+            ("A", "2026-01-01", 300.0, 3600),
+            ("A", "2026-01-14", 400.0, 3600),
+            ("A", "2026-01-15", 600.0, 3600),
+            ("A", "2026-02-04", 975.0, 3600),
+        ]
+    )
+    aware = {
+        **BLOCK,
+        "baseline_start": "2026-01-01T00:00:00+02:00",
+        "block_start": "2026-01-15T00:00:00+02:00",
+        "block_end": "2026-02-04T00:00:00+02:00",
+    }
+    blocks = pd.DataFrame([aware])
+    for col in ("baseline_start", "block_start", "block_end"):
+        blocks[col] = pd.to_datetime(blocks[col])
+    assert blocks["block_start"].dt.tz is not None
+    load = training_load(runs, blocks)
+    assert load.at["A", "baseline_load_per_week"] == pytest.approx(700.0 / 2)
+    assert load.at["A", "block_load_per_week"] == pytest.approx(1575.0 / 3)
+
+
 def test_load_falls_back_to_minutes_when_heart_rate_is_missing_on_many_runs():
     runs = _runs(
         [

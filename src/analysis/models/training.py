@@ -154,13 +154,17 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
 
 def block_windows(blocks: pd.DataFrame) -> pd.DataFrame:
     """Each runner's ``baseline_start``, ``block_start`` and ``block_end`` as days,
-    indexed by ``runner_id`` (text); runners without block dates are left out."""
+    indexed by ``runner_id`` (text); runners without block dates are left out.
+
+    Days are read on the wall clock (:func:`analysis.metrics.wall_clock_days`), as
+    the runs' days are: a block date written with a UTC offset is that day where
+    it was written, and aware and naive dates never meet in one comparison."""
     cols = ["runner_id", "baseline_start", "block_start", "block_end"]
     windows = blocks.loc[blocks["block_start"].notna() & blocks["block_end"].notna(), cols]
     windows = windows.drop_duplicates("runner_id").copy()
     windows["runner_id"] = windows["runner_id"].astype(str)
     for col in cols[1:]:
-        windows[col] = pd.to_datetime(windows[col]).dt.normalize()
+        windows[col] = wall_clock_days(windows[col])
     return windows.set_index("runner_id")
 
 
