@@ -476,7 +476,8 @@ def test_lifting_that_stops_weeks_before_the_end_of_a_blocks_csv_block_is_said()
     weeks 0-6 only (last session Thu 21 May, 31 days before the end), R2 to the
     last week, R3 to 17 days before the end (a deload), R4's block is inferred
     (it ends with its sessions by construction) and R5, a control, lifts after
-    the block. Only R1 is told: the change is read at block_end, and what the
+    the block; R6, a control with a blocks.csv row of the squad's dates, lifts in
+    weeks 0-6 as R1 does. Only R1 is told: the change is read at block_end, and what the
     lifting did can fade once it stops (an eighth, blind generator's strength
     runners who stopped 4 weeks early read -0.65 pp more improvement than was
     left)."""
@@ -491,6 +492,7 @@ def test_lifting_that_stops_weeks_before_the_end_of_a_blocks_csv_block_is_said()
         ]
         + _sessions("R4", "2026-04-06", range(7))
         + _sessions("R5", "2026-07-06", range(2))
+        + _sessions("R6", "2026-04-06", range(7))
     )
     runners = [
         {"runner_id": r, "group": g}
@@ -500,10 +502,11 @@ def test_lifting_that_stops_weeks_before_the_end_of_a_blocks_csv_block_is_said()
             ("R3", "strength"),
             ("R4", "strength"),
             ("R5", "control"),
+            ("R6", "control"),
         ]
     ]
-    blocks = [(r, *plan) for r in ("R1", "R2", "R3")]
-    runs = _runs_every_other_day(("R1", "R2", "R3", "R4", "R5"), "2026-02-23", "2026-06-21")
+    blocks = [(r, *plan) for r in ("R1", "R2", "R3", "R6")]
+    runs = _runs_every_other_day(("R1", "R2", "R3", "R4", "R5", "R6"), "2026-02-23", "2026-06-21")
     ds = _dataset(runners, strength, blocks, runs)
     out = runner_blocks(ds).set_index("runner_id")
     assert out.loc["R1", "warning"] == (
@@ -511,12 +514,14 @@ def test_lifting_that_stops_weeks_before_the_end_of_a_blocks_csv_block_is_said()
         "(2026-06-21): the change is read at the block's end, and what the lifting did "
         "can fade once it stops"
     )
-    for rid in ("R2", "R3", "R4", "R5"):
+    assert out.loc["R6", "group"] == "control"
+    for rid in ("R2", "R3", "R4", "R5", "R6"):
         assert "last session" not in out.loc[rid, "warning"], rid
     # a dataset read part by part passes its inferred blocks and what each part
     # logged (R1-R2 in one part, the rest in another): the same notes
-    parts = [[r for r in strength if r[0] in ids] for ids in (("R1", "R2"), ("R3", "R4", "R5"))]
-    part_runs = [[r for r in runs if r[0] in ids] for ids in (("R1", "R2"), ("R3", "R4", "R5"))]
+    ids_of = (("R1", "R2"), ("R3", "R4", "R5", "R6"))
+    parts = [[r for r in strength if r[0] in ids] for ids in ids_of]
+    part_runs = [[r for r in runs if r[0] in ids] for ids in ids_of]
     head = dataclasses.replace(ds, strength=ds.strength.iloc[:0], runs=ds.runs.iloc[:0])
     again = runner_blocks(
         head,

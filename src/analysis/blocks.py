@@ -25,7 +25,7 @@ import pandas as pd
 
 from analysis.io.dataset import Dataset, group_labels
 from analysis.metrics import wall_clock_days
-from analysis.schema import BASELINE_WEEKS, group_kind, shown
+from analysis.schema import BASELINE_WEEKS, group_kind, is_control, shown
 from analysis.strength import week_start
 
 BLOCK_COLUMNS = (
@@ -216,7 +216,9 @@ def _stopped_early(blocks: pd.DataFrame, logged: Logged) -> np.ndarray:
     ``STOPPED_EARLY_DAYS`` or more before its end while the runner's runs go on
     at least as long after that session: the runner ran on without lifting.
     When the runs end too, the log ends there (a file exported mid-block), and
-    that says nothing of fading."""
+    that says nothing of fading. A control's rows (``group``) are never told: a
+    control with a blocks.csv row of the squad's dates and a few sessions of its
+    own did no strength block whose effect could fade."""
     n = len(blocks)
     if n == 0:
         return np.array([], dtype=object)
@@ -235,8 +237,14 @@ def _stopped_early(blocks: pd.DataFrame, logged: Logged) -> np.ndarray:
     last_run = pd.to_datetime(frame["runner_id"].map(logged.last_run.to_dict()))
     gap = pd.Timedelta(days=STOPPED_EARLY_DAYS)
     end = frame["end"]
+    strength = (
+        ~blocks["group"].map(is_control).astype(bool).to_numpy()
+        if "group" in blocks
+        else np.ones(n, dtype=bool)
+    )
     stopped = (
-        blocks["block_source"].eq("blocks.csv").to_numpy()
+        strength
+        & blocks["block_source"].eq("blocks.csv").to_numpy()
         & (last <= end - gap).to_numpy()
         & (last_run >= last + gap).to_numpy()
     )

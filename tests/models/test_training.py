@@ -406,7 +406,8 @@ def test_a_log_that_starts_late_in_the_baseline_is_not_read_as_a_load_rise():
     other day throughout the log. L logs from 29 Jan (14 days before the block, as
     controls who joined the squad late did on a blind generator's squads, reading 3x
     their baseline's load): its baseline load per week is over the 2 logged weeks,
-    ratio about 1. O is L with one stray run 4 months before (an old import): the
+    ratio about 1. O is L with one stray run 4 months before (an old import), W
+    with one 10 days before (a lone run is no log of the weeks after it): the
     same. E starts 3 days into the baseline (a rest, not a late log): the whole 6
     weeks. S starts 4 days before the block: less than a week logged, no ratio. B
     ran until 4 months before and not in the baseline: a baseline of 0."""
@@ -422,12 +423,14 @@ def test_a_log_that_starts_late_in_the_baseline_is_not_read_as_a_load_rise():
             rows.append((rid, day.strftime("%Y-%m-%d"), 100.0, 3600))
     for day in pd.date_range("2026-01-29", "2026-03-04", freq="2D"):
         rows.append(("O", day.strftime("%Y-%m-%d"), 100.0, 3600))
+        rows.append(("W", day.strftime("%Y-%m-%d"), 100.0, 3600))
     rows.append(("O", "2025-09-01", 100.0, 3600))
+    rows.append(("W", "2025-12-22", 100.0, 3600))
     for day in [*pd.date_range("2025-08-01", "2025-09-01", freq="2D"), block]:
         rows.append(("B", day.strftime("%Y-%m-%d"), 100.0, 3600))
-    blocks = pd.DataFrame([{"runner_id": r, "group": "control", **window} for r in "LESOB"])
+    blocks = pd.DataFrame([{"runner_id": r, "group": "control", **window} for r in "LESOBW"])
     load = training_load(_runs(rows), blocks)
-    for rid in "LO":
+    for rid in "LOW":
         assert load.at[rid, "baseline_load_per_week"] == pytest.approx(7 * 100.0 * 7 / 14)
         assert load.at[rid, "training_load_ratio"] == pytest.approx(1.0, abs=0.1)
     assert load.at["B", "baseline_load_per_week"] == 0.0

@@ -43,11 +43,18 @@ at the baseline's start is not a late log; a stray old run must not stretch a
 log that starts 2 weeks before the block over 6 weeks)."""
 
 LOG_RUNNING_DAYS = 28
-"""A runner with a run in this many days before ``baseline_start`` was logging
-when the baseline began: a first run in the baseline ``LATE_LOG_DAYS`` or more
-after its start is then a break, whose weeks count (a review: a 3-week rest
-after a daily log read twice its baseline's load); a lone run from months
-before is not a log of the weeks between."""
+"""A runner with ``LOG_RUNNING_MIN_RUNS`` runs in this many days before
+``baseline_start`` was logging when the baseline began: a first run in the
+baseline ``LATE_LOG_DAYS`` or more after its start is then a break, whose weeks
+count (a review: a 3-week rest after a daily log read twice its baseline's
+load); a lone run from months before is not a log of the weeks between."""
+
+LOG_RUNNING_MIN_RUNS = 2
+"""Runs (on different days) in the ``LOG_RUNNING_DAYS`` before ``baseline_start``
+that make a log: one stray run there (a race imported by hand, a test file) is
+no more a log of the weeks after it than one from months before (a review: a
+single run 10 days before the baseline made a log that started 3 weeks into it
+read as a 3-week break, its baseline load per week halved)."""
 
 MIN_LOGGED_BASELINE_WEEKS = 1.0
 """Weeks of the baseline covered by the runner's log (from its first logged run)
@@ -62,8 +69,8 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     the window's runs have one, else running minutes, summed over each window
     and divided by its length in weeks (the baseline from ``baseline_start``, or
     from the runner's first run on or after it when that run is ``LATE_LOG_DAYS``
-    or more later and the log has no run in the ``LOG_RUNNING_DAYS`` before
-    ``baseline_start`` (older runs do not count), to the day
+    or more later and the log has fewer than ``LOG_RUNNING_MIN_RUNS`` runs in the
+    ``LOG_RUNNING_DAYS`` before ``baseline_start`` (older runs do not count), to the day
     before ``block_start``: at least ``MIN_LOGGED_BASELINE_WEEKS``, else no
     baseline load; the block from ``block_start`` to ``block_end``, both days
     included).
@@ -134,12 +141,14 @@ def training_load(metrics: pd.DataFrame, blocks: pd.DataFrame) -> pd.DataFrame:
     in_baseline = every.loc[every["part"] == "baseline"]
     first_in = in_baseline.groupby("runner_id")["day"].min().reindex(windows.index)
     first = first_in.fillna(first_ever)
-    # ... unless the log ran up to the baseline: a run in the LOG_RUNNING_DAYS before
-    # it makes a late first run a break (load 0 in it is load), not a late start
+    # ... unless the log ran up to the baseline: runs on LOG_RUNNING_MIN_RUNS days in
+    # the LOG_RUNNING_DAYS before it make a late first run a break (load 0 in it is
+    # load), not a late start
     before = (every["day"] < every["baseline_start"]) & (
         every["day"] >= every["baseline_start"] - pd.Timedelta(days=LOG_RUNNING_DAYS)
     )
-    running = pd.Series(windows.index.isin(every.loc[before, "runner_id"]), index=windows.index)
+    days_before = every.loc[before].groupby("runner_id")["day"].nunique()
+    running = days_before.reindex(windows.index, fill_value=0) >= LOG_RUNNING_MIN_RUNS
     late = ((first - windows["baseline_start"]).dt.days >= LATE_LOG_DAYS) & ~running
     logged_from = windows["baseline_start"].where(~late, first)
     base_weeks = (windows["block_start"] - logged_from).dt.days / 7.0
