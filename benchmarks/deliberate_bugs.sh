@@ -30,6 +30,9 @@ run "VO2 rest 3.5 -> 3.0" src/analysis/physiology.py "VO2_REST_ML_KG_MIN = 3.5" 
 run "runner id allows / and ." src/analysis/schema.py 'RUNNER_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}"' 'RUNNER_ID_PATTERN = r"[A-Za-z0-9][A-Za-z0-9_./-]{0,63}"' tests/test_hostile_ids.py tests/io/test_load.py
 run "steady window 40 -> 30 %" src/analysis/metrics.py "hrr_range: tuple[float, float] = (0.40, 0.95)," "hrr_range: tuple[float, float] = (0.30, 0.95)," tests/test_metrics.py
 run "economy trend through raw costs" src/analysis/plots.py 'trend["o2_cost_trend_ml_kg_km"],' 'trend["o2_cost_ml_kg_km"],' tests/test_plots.py
+run "time course: one left out per 8, rounded down" src/analysis/models/prepare.py "max(1, math.ceil(n / TIME_COURSE_RUNNERS_PER_LEFT_OUT))" "max(1, n // TIME_COURSE_RUNNERS_PER_LEFT_OUT)" tests/models/test_choice_serial.py
+run "lifting stopped early: 21 -> 28 days" src/analysis/blocks.py "STOPPED_EARLY_DAYS = 21" "STOPPED_EARLY_DAYS = 28" tests/test_blocks.py
+run "a running log: runs counted, not days" src/analysis/models/training.py 'groupby("runner_id")["day"].nunique()' 'groupby("runner_id")["day"].count()' tests/models/test_training.py
 cd "$ROOT" && git worktree remove --force $WT
 echo "deliberate bugs not caught: $MISSED"
 exit $(( MISSED > 0 ))

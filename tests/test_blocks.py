@@ -679,3 +679,30 @@ def test_validate_reads_the_group_labels_as_analyze_does():
     out = runner_blocks(ds).set_index("runner_id")
     assert list(out["group"]) == ["control", "control", "strength", "control", "strength"]
     assert out.loc["H3", "block_source"] != "squad (control)"
+
+
+def test_the_note_on_lifting_that_stopped_early_at_its_21_day_edges():
+    """Both edges of ``STOPPED_EARLY_DAYS`` (21), blocks.csv's 6 Apr - 21 Jun 2026
+    for every runner: R1's last session is 21 days before block_end (Sun 31 May)
+    and it is told; R2's 20 days before (Mon 1 Jun) and it is not. R3 stops
+    lifting on Thu 21 May and its log ends 21 days later (11 Jun, a file exported
+    mid-block): it ran on three weeks without lifting, which is what the note is
+    for, though its runs end before block_end; R4's log ends 20 days after its
+    last session, which says nothing yet."""
+    plan = ("2026-04-06", "2026-06-21")
+    strength = (
+        _sessions("R1", "2026-04-06", range(8), weekdays=(0, 6))
+        + _sessions("R2", "2026-04-06", range(9), weekdays=(0,))
+        + _sessions("R3", "2026-04-06", range(7))
+        + _sessions("R4", "2026-04-06", range(7))
+    )
+    runners = [{"runner_id": r, "group": "strength"} for r in ("R1", "R2", "R3", "R4")]
+    runs = _runs_every_other_day(("R1", "R2"), "2026-02-23", "2026-06-21")
+    runs += [("R3", day) for day in pd.date_range(end="2026-06-11", periods=55, freq="2D")]
+    runs += [("R4", day) for day in pd.date_range(end="2026-06-10", periods=55, freq="2D")]
+    ds = _dataset(runners, strength, [(r, *plan) for r in ("R1", "R2", "R3", "R4")], runs)
+    out = runner_blocks(ds).set_index("runner_id")["warning"]
+    assert out["R1"].startswith("strength.csv's last session is on 2026-05-31, 3 weeks before")
+    assert out["R3"].startswith("strength.csv's last session is on 2026-05-21, 4.4 weeks before")
+    assert "last session" not in out["R2"]
+    assert "last session" not in out["R4"]

@@ -266,3 +266,24 @@ def test_analyze_learns_the_time_course_from_the_strength_runners(tmp_path, monk
     )
     every = time_courses(analyze(ds, metrics=metrics))
     assert every[0][0] == 2.0
+
+
+def test_one_runner_is_left_out_for_every_eight_strength_runners_or_part_of_eight():
+    """The time course's influence check leaves out one runner per 8 strength
+    runners, rounded up (1 of 8, 2 of 9 and of 16, 3 of 17, 4 of 30): a ninth
+    runner already needs a second one out, or a plateau carried by two fast
+    responders passes in a squad of 9. Each squad's ``k`` carriers gain 3 units
+    each; with the others gaining 0.1 each, leaving one carrier fewer out keeps
+    the plateau, and with one of the others gaining 2.0 (3.5 in all), leaving
+    one runner more out drops it: only ``k`` gives both answers."""
+    for n, k in ((8, 1), (9, 2), (16, 2), (17, 3), (30, 4)):
+        few = [3.0] * k + [0.1] * (n - k)  # the others' 0.1 each: below the test
+        many = [3.0] * k + [2.0] + [1.5 / (n - k - 1)] * (n - k - 1)  # theirs: above it
+        assert sum(few[k:]) < ONSET_LR_THRESHOLD < 3.0 + sum(few[k:])
+        assert sum(many[k + 1 :]) < ONSET_LR_THRESHOLD < sum(many[k:])
+        for gains, chosen in ((few, FULL_BLOCK), (many, 4.0)):
+            per_runner = {
+                FULL_BLOCK: {f"R{j}": -50.0 for j in range(n)},
+                4.0: {f"R{j}": -50.0 + g for j, g in enumerate(gains)},
+            }
+            assert choose_course_from(per_runner)[0] == chosen, (n, k, gains[k])

@@ -462,3 +462,113 @@ def test_the_speed_curve_from_run_types_reads_drift_within_each_type():
     fixed = means.drop(columns=[c for c in means if c.startswith("xp:")])
     k_fixed, se_fixed, _ = P.speed_scale_between_types(fixed)  # the type means alone
     assert k_fixed < -0.33 - 3 * se_fixed, (k_fixed, se_fixed)
+
+
+def test_the_drift_within_types_is_its_onset_and_slope_with_every_field_term_held():
+    """Noise-free runs whose cost drifts 0.04 % a minute from 15 minutes and moves
+    with each field term of the within-type regression, every term rising with the
+    run's length within its type (long runs lengthen as the block goes on, later in
+    the day, in the newer shoes): the drift taken out of each type mean is exactly
+    0.0004 x its mean minutes beyond 15 (the onset with the smallest residual sum
+    of squares, the slope with the field terms held, everything centred within
+    each runner's type), and the between-type multiple -0.33 is recovered. Runs of
+    10-30 minutes tell 15 minutes from 0 and 30 (above 30 minutes every onset up
+    to 30 leaves the same minutes within a type)."""
+    from analysis.models import prepare as P
+
+    rng = np.random.default_rng(43)
+    effects = {
+        "ramp": -0.02,
+        "heat_c_dev": 0.003,
+        "device_dev": 0.01,
+        "shoes_dev": -0.008,
+        "post_strength_dev": 0.012,
+        "clock_dev": 0.004,
+    }
+    rows = []
+    for r in range(8):
+        easy, level = rng.uniform(160, 200), 5.3 + 0.05 * rng.normal()
+        for kind, n, speed, low, high in (
+            ("recovery", 8, 0.85 * easy, 10, 30),
+            ("easy", 20, easy, 30, 60),
+            ("tempo", 6, 1.25 * easy, 20, 45),
+            ("long", 10, 0.95 * easy, 75, 110),
+        ):
+            minutes = rng.uniform(low, high, n)
+            terms = {t: rng.normal(0, 1, n) + (minutes - low) / (high - low) for t in effects}
+            y = level - 0.33 * daniels_cost_log_ratio(np.full(n, speed), easy)
+            y = y + 0.0004 * np.clip(minutes - 15, 0, None)
+            y = y + sum(e * terms[t] for t, e in effects.items())
+            rows.append(
+                pd.DataFrame(
+                    {
+                        "runner_id": f"R{r}",
+                        "run_type": kind,
+                        "used": True,
+                        "log_o2_cost": y,
+                        "gas_m_min": speed,
+                        "reference_gas_m_min": easy,
+                        "duration_s": minutes * 60,
+                        "drift_min_dev": np.clip(minutes - 60, 0, None),
+                        **terms,
+                    }
+                )
+            )
+    means = P.run_type_means(pd.concat(rows, ignore_index=True))
+    out, done = P._without_type_drift(means)
+    assert done
+    np.testing.assert_allclose(
+        means["log_o2_cost"] - out["log_o2_cost"], 0.0004 * means["drift_h15"], rtol=0, atol=1e-9
+    )
+    k, _, df = P.speed_scale_between_types(means)
+    assert k == pytest.approx(-0.33, abs=1e-6)
+    assert df == 32 - 8 - 7  # 4 types of 8 runners; curve and 6 field terms (drift taken out)
+
+
+def test_the_between_type_multiple_is_weighted_least_squares_with_a_level_per_runner():
+    """speed_scale_between_types against a dummy-variable regression written out
+    here: the type means (weights: their runs) on an intercept per runner, the
+    Daniels curve and the terms that vary. Each runner's level is a parameter, so
+    the residual degrees of freedom are the type means less one per runner less
+    those terms, and the standard error is scaled by them (a small squad has few,
+    and speed_scale_from_types' t test at 1 % reads them). A type of fewer than
+    MIN_RUNS_PER_TYPE runs is left out, and so is a runner it leaves with one
+    type."""
+    from analysis.models import prepare as P
+
+    rng = np.random.default_rng(17)
+    rows = []
+    for r in range(6):
+        types = ["easy", "long", "recovery", "tempo"] + (["race"] if r == 0 else [])
+        runs = [*rng.permutation([3, 8, 12, 20]), 2][: len(types)]
+        for kind, n in zip(types, runs, strict=True):
+            rows.append({"runner_id": f"R{r}", "run_type": kind, "n": n, "level": 5.3 + 0.1 * r})
+    rows += [
+        {"runner_id": "R6", "run_type": "easy", "n": 10, "level": 5.0},
+        {"runner_id": "R6", "run_type": "tempo", "n": 2, "level": 5.0},
+    ]
+    means = pd.DataFrame(rows).set_index(["runner_id", "run_type"])
+    varying = ["curve", "drift_min_dev", "heat_c_dev", "ramp"]
+    for col in varying:
+        means[col] = rng.normal(0, 1, len(means))
+    for col in ("device_dev", "shoes_dev", "post_strength_dev", "clock_dev"):
+        means[col] = 0.0
+    means["log_o2_cost"] = (
+        means["level"]
+        + 0.9 * means["curve"]
+        + means[["drift_min_dev", "heat_c_dev", "ramp"]] @ [0.002, 0.01, -0.03]
+        + rng.normal(0, 0.01, len(means))
+    )
+    k, se, df = P.speed_scale_between_types(means.drop(columns="level"))
+    kept = means.loc[(means["n"] >= 3) & (means.index.get_level_values(0) != "R6")]
+    dummies = pd.get_dummies(kept.index.get_level_values(0)).to_numpy(dtype=float)
+    X = np.column_stack([kept[varying].to_numpy(), dummies])
+    sw = np.sqrt(kept["n"].to_numpy(dtype=float))
+    Xw, yw = X * sw[:, None], kept["log_o2_cost"].to_numpy() * sw
+    beta = np.linalg.lstsq(Xw, yw, rcond=None)[0]
+    want_df = len(kept) - 6 - len(varying)
+    resid = yw - Xw @ beta
+    want_se = np.sqrt(np.linalg.inv(Xw.T @ Xw)[0, 0] * float(resid @ resid) / want_df)
+    assert (len(kept), df) == (24, want_df)
+    assert k == pytest.approx(beta[0], rel=1e-9)
+    assert se == pytest.approx(want_se, rel=1e-9)

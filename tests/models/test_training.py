@@ -463,3 +463,58 @@ def test_a_break_at_the_baseline_start_after_a_running_log_is_not_a_late_log():
     assert load.at["R1", "training_load_ratio"] == pytest.approx(2.0)
     assert load.at["R2", "baseline_load_per_week"] == pytest.approx(60 * 32 / 6)
     assert load.at["R2", "training_load_ratio"] == pytest.approx(420 / 320)
+
+
+def test_a_first_run_a_week_into_the_baseline_starts_the_log_and_six_days_is_a_rest():
+    """``LATE_LOG_DAYS`` counts from ``baseline_start``: a runner whose first run is
+    7 days into a 6-week baseline (1 Jan - 11 Feb 2026), with nothing logged
+    before, started logging then, and its baseline load per week is over the 5
+    weeks logged; one whose first run is 6 days in took a rest, and its weeks are
+    all 6. 100 TRIMP every other day from the first run."""
+    window = {
+        "group": "control",
+        "baseline_start": pd.Timestamp("2026-01-01"),
+        "block_start": pd.Timestamp("2026-02-12"),
+        "block_end": pd.Timestamp("2026-03-04"),
+    }
+    rows, runs_in = [], {}
+    for rid, first in (("D7", "2026-01-08"), ("D6", "2026-01-07")):
+        days = pd.date_range(first, "2026-03-04", freq="2D")
+        rows += [(rid, d.strftime("%Y-%m-%d"), 100.0, 3600) for d in days]
+        runs_in[rid] = int((days < window["block_start"]).sum())
+    blocks = pd.DataFrame([{"runner_id": r, **window} for r in runs_in])
+    load = training_load(_runs(rows), blocks)
+    assert load.at["D7", "baseline_load_per_week"] == pytest.approx(100.0 * runs_in["D7"] / 5)
+    assert load.at["D6", "baseline_load_per_week"] == pytest.approx(100.0 * runs_in["D6"] / 6)
+
+
+def test_the_running_log_before_the_baseline_is_its_28_days_on_two_days():
+    """Runs on ``LOG_RUNNING_MIN_RUNS`` (2) different days within the
+    ``LOG_RUNNING_DAYS`` (28) before ``baseline_start`` make a first run 3 weeks
+    into the baseline a break (the baseline's 6 weeks count), fewer a late log
+    (its 3 weeks): runs 28 and 22 days before (the 28th day counts) are a log;
+    runs 29 and 22 days before are one run in the window; two runs on one day 10
+    days before (a race and its warm-up) are one day. All run 60 minutes every
+    other day from 22 Jan 2026."""
+    start, block = pd.Timestamp("2026-01-01"), pd.Timestamp("2026-02-12")
+    window = {
+        "baseline_start": start,
+        "block_start": block,
+        "block_end": pd.Timestamp("2026-03-04"),
+    }
+    before = {
+        "D28": ["2025-12-04", "2025-12-10"],
+        "D29": ["2025-12-03", "2025-12-10"],
+        "SAME": ["2025-12-22", "2025-12-22"],
+    }
+    days = pd.date_range("2026-01-22", "2026-03-04", freq="2D")
+    rows = []
+    for rid, old in before.items():
+        rows += [(rid, d, np.nan, 3600) for d in old]
+        rows += [(rid, d.strftime("%Y-%m-%d"), np.nan, 3600) for d in days]
+    blocks = pd.DataFrame([{"runner_id": r, "group": "control", **window} for r in before])
+    load = training_load(_runs(rows), blocks)
+    minutes = 60.0 * int((days < block).sum())
+    assert load.at["D28", "baseline_load_per_week"] == pytest.approx(minutes / 6)  # a break
+    assert load.at["D29", "baseline_load_per_week"] == pytest.approx(minutes / 3)  # a late log
+    assert load.at["SAME", "baseline_load_per_week"] == pytest.approx(minutes / 3)
