@@ -17,6 +17,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -125,3 +126,15 @@ def markdown_table(table) -> str:
     return head + "".join(
         "| " + " | ".join(str(v) for v in row) + " |\n" for row in table.itertuples(index=False)
     )
+
+
+def publish(text: str, *, footer: str, out: str, title: str, command: str, about: str) -> None:
+    """Print a model check's Markdown table and its footer; with ``out``, also write
+    it as a document: ``# title``, the command that made it with today's date,
+    what the columns say (``about``), then the table."""
+    print(text)
+    print(footer)
+    if out:
+        Path(out).write_text(
+            f"# {title}\n\n`{command}`, {time.strftime('%Y-%m-%d')}. {about}\n\n{text}"
+        )

@@ -40,7 +40,7 @@ from analysis.simulate import simulate_squad
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import validate_model  # noqa: E402  (the scenario suite's transforms)
-from _common import markdown_table  # noqa: E402
+from _common import markdown_table, publish  # noqa: E402
 
 CASES = {
     "ramp, -4 %": (-4.0, None),
@@ -122,23 +122,22 @@ def main(argv=None) -> int:
             for d in [rows.loc[(rows["case"] == name) & (rows["rule"] == rule)]]
         ]
     )
-    text = markdown_table(table)
-    print(text)
-    print(f"({args.squads} squads per row; {time.perf_counter() - started:.0f} s)")
-    if args.out:
-        Path(args.out).write_text(
-            "# The time course in big squads\n\n"
-            f"`python benchmarks/big_squads.py --squads {args.squads}`, "
-            f"{time.strftime('%Y-%m-%d')}. Squads of 30 strength runners and 30 controls "
-            "from our simulator; the strength group's change a ramp over the block, complete "
-            "after 4 weeks, or starting 4 weeks in, with the mean change named. Each squad "
-            "analysed under both rules for the time course: its likelihood-ratio test at 1 % "
-            "must hold without the one most favourable strength runner (the rule of squads "
-            "of up to 8 strength runners), or without one per 8 (4 of 30; the default). "
-            "`plateau`, `late start`: squads whose chosen course was not the ramp; then, "
-            "over the strength runners, the headline's bias (with the SE of the squads' "
-            "mean errors), mean absolute error and 95 % CI coverage, log scale, pp.\n\n" + text
-        )
+    publish(
+        markdown_table(table),
+        footer=f"({args.squads} squads per row; {time.perf_counter() - started:.0f} s)",
+        out=args.out,
+        title="The time course in big squads",
+        command=f"python benchmarks/big_squads.py --squads {args.squads}",
+        about="Squads of 30 strength runners and 30 controls "
+        "from our simulator; the strength group's change a ramp over the block, complete "
+        "after 4 weeks, or starting 4 weeks in, with the mean change named. Each squad "
+        "analysed under both rules for the time course: its likelihood-ratio test at 1 % "
+        "must hold without the one most favourable strength runner (the rule of squads "
+        "of up to 8 strength runners), or without one per 8 (4 of 30; the default). "
+        "`plateau`, `late start`: squads whose chosen course was not the ramp; then, "
+        "over the strength runners, the headline's bias (with the SE of the squads' "
+        "mean errors), mean absolute error and 95 % CI coverage, log scale, pp.",
+    )
     return 0
 
 

@@ -28,7 +28,7 @@ from analysis.simulate import simulate_squad
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import validate_model  # noqa: E402  (the scenario suite's transforms)
-from _common import markdown_table  # noqa: E402
+from _common import markdown_table, publish  # noqa: E402
 
 CASES = {
     "3 + 3": ({"n_runners": 6}, None),
@@ -94,19 +94,18 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as root:
         table = pd.DataFrame([summarise(n, case_rows(n, args.squads, Path(root))) for n in CASES])
-    text = markdown_table(table)
-    print(text)
-    print(f"({args.squads} squads per row; {time.perf_counter() - started:.0f} s)")
-    if args.out:
-        Path(args.out).write_text(
-            "# The field model in small squads\n\n"
-            f"`python benchmarks/small_squads.py --squads {args.squads}`, "
-            f"{time.strftime('%Y-%m-%d')}. Per group: bias and mean absolute error of the "
-            "headline (pp), coverage and mean width of its 95 % CI, mean reported SE over the "
-            "SD of the errors (log scale), and the share called improved; `pooled`: the share "
-            "of rows whose headline is pooled with its group. The controls' true changes are "
-            "all zero here.\n\n" + text
-        )
+    publish(
+        markdown_table(table),
+        footer=f"({args.squads} squads per row; {time.perf_counter() - started:.0f} s)",
+        out=args.out,
+        title="The field model in small squads",
+        command=f"python benchmarks/small_squads.py --squads {args.squads}",
+        about="Per group: bias and mean absolute error of the "
+        "headline (pp), coverage and mean width of its 95 % CI, mean reported SE over the "
+        "SD of the errors (log scale), and the share called improved; `pooled`: the share "
+        "of rows whose headline is pooled with its group. The controls' true changes are "
+        "all zero here.",
+    )
     return 0
 
 

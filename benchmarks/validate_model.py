@@ -32,7 +32,7 @@ from scipy import stats
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import oracle_pooled_mae  # noqa: E402
+from _common import markdown_table, oracle_pooled_mae, publish  # noqa: E402
 
 from analysis.io import load_dataset  # noqa: E402
 from analysis.metrics import (
@@ -577,11 +577,7 @@ def to_markdown(table: pd.DataFrame) -> str:
         "own_detected_at_3pct",
     ):
         fmt[col] = fmt[col].map(lambda v: f"{v:.2f}")
-    head = "| " + " | ".join(COLUMNS) + " |\n|" + "---|" * len(COLUMNS) + "\n"
-    return head + "".join(
-        "| " + " | ".join(str(v) for v in row) + " |\n"
-        for row in fmt[COLUMNS].itertuples(index=False)
-    )
+    return markdown_table(fmt[COLUMNS])
 
 
 def main(argv=None) -> int:
@@ -598,51 +594,50 @@ def main(argv=None) -> int:
     started = time.perf_counter()
     with tempfile.TemporaryDirectory() as root:
         table = pd.DataFrame([run_scenario(n, args.squads, args.runners, root) for n in names])
-    text = to_markdown(table)
-    print(text)
-    print(
-        f"({args.squads} squads x {args.runners} runners per scenario, half strength; "
-        f"{time.perf_counter() - started:.0f} s)"
+    publish(
+        to_markdown(table),
+        footer=(
+            f"({args.squads} squads x {args.runners} runners per scenario, half strength; "
+            f"{time.perf_counter() - started:.0f} s)"
+        ),
+        out=args.out,
+        title="Model validation on scenarios it was not tuned on",
+        command=f"python benchmarks/validate_model.py --squads {args.squads} --runners {args.runners}",
+        about="Negative change = more economical; the headline "
+        "is control-referenced (difference in differences against the squad's controls) "
+        "and partially pooled within its group (`pooling` = `group`; every squad here has "
+        "8 runners per group). A control's headline is its change relative to the "
+        "other controls, and over the group these differences nearly cancel: pooled, a "
+        "control's headline sits near 0, its truth in every scenario here, so the "
+        "controls' coverage is about 1 by construction and the all-runner columns "
+        "(`bias_pp`, `mae_pp`, `coverage`, `se_over_sd`) mix that in; the strength "
+        "runners' columns (`*_strength`) are the test of the model. `se_over_sd`: the mean reported SE (log scale; a pooled "
+        "headline's posterior SD, which `mdc_pct` states) over the SD of the log errors; "
+        "`se_over_sd_strength`: the same for the strength runners alone (the controls' true "
+        "changes do not differ at all, so a spread between them learned from 8 runners "
+        "is bound to be conservative for them). `se_over_sd_strength_90`: its 90 % "
+        "interval when the squads are drawn again with replacement (a squad's runners "
+        "share its weather, noise and control reference, so the squad is what repeats); "
+        "`own_se_over_sd_strength`: the same ratio for the runner's own change. "
+        "`coverage_strength`: the coverage of the strength runners' intervals alone. "
+        "`hrmax_line_bias_strength_pp`: the strength runners' bias of the change as it "
+        "reads on Swain et al. 1994's %HRmax line (`hrmax_line_change_pct`; empty where "
+        "the squad's lab stages decided the line): about zero where heart rate follows "
+        "that line, a quarter of the change too large where it follows %HRR = %VO2R. "
+        "`z_sd_strength`: the SD of each strength runner's error over its own reported SE "
+        "(1 when every SE is right, below 1 when they are too wide; unlike the ratio of "
+        "means, it is not moved by how the SEs differ between runners). "
+        "`oracle_mae_strength_pp`: the strength runners' MAE under the best pooling of "
+        "their own changes (the normal hierarchical model at each squad's true spread of "
+        "changes, SEs rescaled to the actual spread; benchmarks/_common.py): how far the "
+        "headline is from what the runners' own estimates allow. "
+        "`detected_at_3pct`: strength runners with a true change of -3 % or more called "
+        "improved; `null_strength_improved`: strength runners with a true change of "
+        "(about) zero called improved. `own_*`: the same for the runner's own change "
+        "before pooling (`own_change_pct`, its interval and `own_verdict`). Scenarios "
+        "marked by a change "
+        "transform the heart-rate oxygen cost the estimator sees (see the script).",
     )
-    if args.out:
-        Path(args.out).write_text(
-            "# Model validation on scenarios it was not tuned on\n\n"
-            f"`python benchmarks/validate_model.py --squads {args.squads} --runners {args.runners}`"
-            f", {time.strftime('%Y-%m-%d')}. Negative change = more economical; the headline "
-            "is control-referenced (difference in differences against the squad's controls) "
-            "and partially pooled within its group (`pooling` = `group`; every squad here has "
-            "8 runners per group). A control's headline is its change relative to the "
-            "other controls, and over the group these differences nearly cancel: pooled, a "
-            "control's headline sits near 0, its truth in every scenario here, so the "
-            "controls' coverage is about 1 by construction and the all-runner columns "
-            "(`bias_pp`, `mae_pp`, `coverage`, `se_over_sd`) mix that in; the strength "
-            "runners' columns (`*_strength`) are the test of the model. `se_over_sd`: the mean reported SE (log scale; a pooled "
-            "headline's posterior SD, which `mdc_pct` states) over the SD of the log errors; "
-            "`se_over_sd_strength`: the same for the strength runners alone (the controls' true "
-            "changes do not differ at all, so a spread between them learned from 8 runners "
-            "is bound to be conservative for them). `se_over_sd_strength_90`: its 90 % "
-            "interval when the squads are drawn again with replacement (a squad's runners "
-            "share its weather, noise and control reference, so the squad is what repeats); "
-            "`own_se_over_sd_strength`: the same ratio for the runner's own change. "
-            "`coverage_strength`: the coverage of the strength runners' intervals alone. "
-            "`hrmax_line_bias_strength_pp`: the strength runners' bias of the change as it "
-            "reads on Swain et al. 1994's %HRmax line (`hrmax_line_change_pct`; empty where "
-            "the squad's lab stages decided the line): about zero where heart rate follows "
-            "that line, a quarter of the change too large where it follows %HRR = %VO2R. "
-            "`z_sd_strength`: the SD of each strength runner's error over its own reported SE "
-            "(1 when every SE is right, below 1 when they are too wide; unlike the ratio of "
-            "means, it is not moved by how the SEs differ between runners). "
-            "`oracle_mae_strength_pp`: the strength runners' MAE under the best pooling of "
-            "their own changes (the normal hierarchical model at each squad's true spread of "
-            "changes, SEs rescaled to the actual spread; benchmarks/_common.py): how far the "
-            "headline is from what the runners' own estimates allow. "
-            "`detected_at_3pct`: strength runners with a true change of -3 % or more called "
-            "improved; `null_strength_improved`: strength runners with a true change of "
-            "(about) zero called improved. `own_*`: the same for the runner's own change "
-            "before pooling (`own_change_pct`, its interval and `own_verdict`). Scenarios "
-            "marked by a change "
-            "transform the heart-rate oxygen cost the estimator sees (see the script).\n\n" + text
-        )
     return 0
 
 
