@@ -425,23 +425,27 @@ def _typed_runs(rng, runners=30, multiple=-0.33, drift_per_min=0.0004, onset=15.
             curve = daniels_cost_log_ratio(v, easy)
             y = level + multiple * curve
             y = y + drift_per_min * np.clip(minutes - onset, 0, None) + rng.normal(0, 0.01, n)
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "runner_id": f"R{r}",
-                        "run_type": kind,
-                        "used": True,
-                        "log_o2_cost": y,
-                        "gas_m_min": v,
-                        "reference_gas_m_min": easy,
-                        "duration_s": minutes * 60,
-                        "drift_min_dev": np.clip(minutes - 60, 0, None)
-                        - np.clip(np.median(minutes) - 60, 0, None),
-                        **dict.fromkeys(_WITHIN_TYPE_TERMS, 0.0),
-                    }
-                )
-            )
+            drift = np.clip(minutes - 60, 0, None) - np.clip(np.median(minutes) - 60, 0, None)
+            terms = dict.fromkeys(_WITHIN_TYPE_TERMS, 0.0)
+            rows.append(_typed_frame(f"R{r}", kind, y, v, easy, minutes, drift, terms))
     return pd.concat(rows, ignore_index=True)
+
+
+def _typed_frame(runner, kind, log_cost, speed, easy, minutes, drift_min_dev, terms):
+    """One runner's runs of one type as :func:`run_type_means` reads them."""
+    return pd.DataFrame(
+        {
+            "runner_id": runner,
+            "run_type": kind,
+            "used": True,
+            "log_o2_cost": log_cost,
+            "gas_m_min": speed,
+            "reference_gas_m_min": easy,
+            "duration_s": minutes * 60,
+            "drift_min_dev": drift_min_dev,
+            **terms,
+        }
+    )
 
 
 def test_the_speed_curve_from_run_types_reads_drift_within_each_type():
@@ -499,21 +503,8 @@ def test_the_drift_within_types_is_its_onset_and_slope_with_every_field_term_hel
             y = level - 0.33 * daniels_cost_log_ratio(np.full(n, speed), easy)
             y = y + 0.0004 * np.clip(minutes - 15, 0, None)
             y = y + sum(e * terms[t] for t, e in effects.items())
-            rows.append(
-                pd.DataFrame(
-                    {
-                        "runner_id": f"R{r}",
-                        "run_type": kind,
-                        "used": True,
-                        "log_o2_cost": y,
-                        "gas_m_min": speed,
-                        "reference_gas_m_min": easy,
-                        "duration_s": minutes * 60,
-                        "drift_min_dev": np.clip(minutes - 60, 0, None),
-                        **terms,
-                    }
-                )
-            )
+            drift = np.clip(minutes - 60, 0, None)
+            rows.append(_typed_frame(f"R{r}", kind, y, speed, easy, minutes, drift, terms))
     means = P.run_type_means(pd.concat(rows, ignore_index=True))
     out, done = P._without_type_drift(means)
     assert done
